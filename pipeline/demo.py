@@ -1,0 +1,96 @@
+"""The bundled demonstration: two rounds of sample submissions sent through every stage."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+
+from . import form
+from .plan import DEFAULT_PLAN_DIR, Plan, Round, Unit, load_plan
+from .runner import Paths, RunReport, carried_figures, run
+from .templates import write_templates
+
+# (round, the day the officer runs the pipeline) — both before the district deadline.
+DEMO_ROUNDS = (("2023-update", date(2024, 1, 22)), ("2024-annual", date(2024, 9, 9)))
+# One district sends a file with a mistake first, then the corrected one.
+CORRECTED_UNIT = "120"
+
+
+@dataclass
+class DemoResult:
+    workdir: Path
+    templates: list[Path] = field(default_factory=list)
+    samples: dict[str, dict[str, dict[str, int | str]]] = field(default_factory=dict)
+    runs: list[RunReport] = field(default_factory=list)
+
+    @property
+    def outputs(self) -> list[Path]:
+        return [p for r in self.runs for p in r.outputs]
+
+
+def sample_values(plan: Plan, rnd: Round, unit: Unit) -> dict[str, int | str]:
+    """Plausible, reproducible figures for one unit and round, keyed by input field."""
+    rng = random.Random(f"{plan.id}/{rnd.id}/{unit.code}")
+    progress = min(1.0, (rnd.year - 2021) * 0.3)  # how far into the phase this year is
+    values: dict[str, int | str] = {}
+    for indicator in plan.indicators:
+        target = plan.targets[unit.code][indicator.code]
+        if indicator.kind == "stock":
+            figure = round(target * progress * rng.uniform(0.7, 1.05))
+        else:
+            figure = round(target * rng.uniform(0.15, 0.35))
+        if rnd.kind == "annual":
+            values[form.field_name(indicator.code, "ytd")] = round(figure * 0.7)
+            values[form.field_name(indicator.code, "estimate")] = figure
+        else:
+            values[form.field_name(indicator.code, "actual")] = figure
+    for ratio in plan.ratios:
+        denominator = rng.randint(50, 1500) if unit.level == "district" else rng.randint(1000, 5000)
+        share = min(1.0, ratio.target_percent / 100 * rng.uniform(0.6, 1.1))
+        values[form.field_name(ratio.code, "den")] = denominator
+        values[form.field_name(ratio.code, "num")] = round(denominator * share)
+    values[form.field_name(plan.indicators[0].code, "note")] = f"Số liệu mẫu của {unit.name}."
+    return values
+
+
+def fill_template(template: Path, target: Path, values: dict[str, int | str]) -> None:
+    """Type the values into the input cells, found by their defined names, as a person would."""
+    book = openpyxl.load_workbook(template)
+    for name, value in values.items():
+        sheet, cell = next(iter(book.defined_names[name].destinations))
+        book[sheet][cell.replace("$", "")] = value
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+
+
+def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:
+    workdir = Path(workdir)
+    for folder in ("templates_xlsx", "inbox", "outbox", "archive", "rejected"):
+        shutil.rmtree(workdir / folder, ignore_errors=True)
+    (workdir / "ledger.sqlite").unlink(missing_ok=True)
+    plan = load_plan(plan_dir)
+    paths = Paths.beside_outbox(workdir / "inbox", workdir / "outbox")
+    result = DemoResult(workdir)
+    for round_id, today in DEMO_ROUNDS:
+        rnd = plan.round(round_id)
+        carried = carried_figures(plan, paths.ledger, paths.home, rnd)
+        templates = write_templates(plan, rnd, workdir / "templates_xlsx", carried=carried)
+        result.templates += templates
+        result.samples[round_id] = {}
+        for unit, template in zip(plan.units, templates, strict=True):
+            values = sample_values(plan, rnd, unit)
+            result.samples[round_id][unit.code] = values
+            if unit.code == CORRECTED_UNIT:
+                wrong = dict(values, **{form.field_name(plan.indicators[1].code,
+                                                        form.YEAR_MEASURE[rnd.kind]): -3})
+                fill_template(template, paths.inbox / "lan-1" / template.name, wrong)
+            fill_template(template, paths.inbox / template.name, values)
+        if rnd.kind == "annual":
+            (paths.inbox / "anh-chup-bao-cao.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a workbook")
+        result.runs.append(run(paths, plan_dir, today=today))
+    return result

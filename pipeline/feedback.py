@@ -1,0 +1,92 @@
+"""What goes back to each sender: a short Vietnamese message and a copy of the workbook with the
+problem cells marked and commented."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+
+from .atomic import atomic_path, write_text
+from .ledger import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, Record
+from .plan import Plan
+from .rules import Finding
+from .vietnamese import format_date
+
+VERDICTS = {
+    ACCEPTED: "ĐÃ TIẾP NHẬN. Số liệu hợp lệ.",
+    ACCEPTED_WITH_WARNINGS: "ĐÃ TIẾP NHẬN. Đề nghị kiểm tra lại các điểm lưu ý dưới đây; nếu cần "
+    "sửa, gửi lại tệp đã sửa.",
+    SUPERSEDED: "ĐÃ TIẾP NHẬN, nhưng đã có bản gửi sau thay thế.",
+    REJECTED: "CHƯA TIẾP NHẬN. Vui lòng sửa các lỗi dưới đây và gửi lại tệp.",
+    DUPLICATE: "Tệp này trùng với tệp đã nhận trước đó; không tính thêm.",
+}
+SEVERITY_LABELS = {"error": "Lỗi", "warning": "Lưu ý"}
+FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
+SIGNATURE = "Hội LHPN tỉnh"
+
+
+def feedback_folder(outbox: Path, record: Record) -> Path:
+    if record.round:
+        return Path(outbox) / record.round / "feedback"
+    return Path(outbox) / "unidentified"
+
+
+def message(plan: Plan, record: Record, findings: list[Finding]) -> str:
+    addressee = plan.unit(record.unit).name if record.unit else "Đơn vị gửi báo cáo"
+    received = format_date(_day(record.received_at))
+    lines = [
+        f"Kính gửi: {addressee}",
+        "",
+        f"{plan.reporting_body} đã nhận tệp «{record.original_name}» ngày {received}"
+        + (f" (kỳ báo cáo {record.round})." if record.round else "."),
+        "",
+        f"Kết quả: {VERDICTS[record.status]}",
+    ]
+    if findings:
+        lines += ["", "Chi tiết:"]
+        for number, finding in enumerate(findings, start=1):
+            lines.append(f"{number}. [{SEVERITY_LABELS[finding.severity]}] {finding.message}")
+    lines += ["", f"Mã tiếp nhận: {record.id:06d} (SHA-256 {record.sha256[:12]}…)", ""]
+    return "\n".join(lines)
+
+
+def write_feedback(plan: Plan, outbox: Path, record: Record, findings: list[Finding], original: Path) -> list[Path]:
+    folder = feedback_folder(outbox, record)
+    stem = f"{record.id:06d}_{Path(record.original_name).stem}"
+    note = folder / f"{stem}_phan-hoi.txt"
+    write_text(note, message(plan, record, findings))
+    written = [note]
+    marked = [f for f in findings if f.sheet and f.cell]
+    if marked and original.suffix.lower() == ".xlsx":
+        copy = folder / f"{stem}_phan-hoi.xlsx"
+        if _write_marked_copy(original, copy, marked):
+            written.append(copy)
+    return written
+
+
+def _write_marked_copy(original: Path, target: Path, findings: list[Finding]) -> bool:
+    try:
+        book = openpyxl.load_workbook(original)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False
+    for finding in findings:
+        if finding.sheet not in book.sheetnames:
+            continue
+        cell = book[finding.sheet][finding.cell]
+        cell.fill = PatternFill("solid", fgColor=FILLS[finding.severity])
+        text = f"{SEVERITY_LABELS[finding.severity]}: {finding.message}"
+        if cell.comment is not None:
+            text = f"{cell.comment.text}\n{text}"
+        cell.comment = Comment(text, SIGNATURE, width=320, height=120)
+    with atomic_path(target) as tmp:
+        book.save(tmp)
+    return True
+
+
+def _day(received_at: str) -> date:
+    return date.fromisoformat(received_at[:10])

@@ -1,0 +1,246 @@
+"""The SQLite record of every file seen, its values and findings, and the archive of originals."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import atomic_path
+from .rules import Finding
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS submission (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    inbox_path TEXT NOT NULL,
+    stored_path TEXT NOT NULL,
+    sender TEXT,
+    received_at TEXT NOT NULL,
+    unit TEXT,
+    round TEXT,
+    template_version TEXT,
+    status TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    cleared INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS submission_sha ON submission (sha256);
+CREATE INDEX IF NOT EXISTS submission_round ON submission (round, unit);
+CREATE TABLE IF NOT EXISTS value (
+    submission_id INTEGER NOT NULL REFERENCES submission (id),
+    field TEXT NOT NULL,
+    sheet TEXT NOT NULL,
+    cell TEXT NOT NULL,
+    number INTEGER,
+    text TEXT,
+    PRIMARY KEY (submission_id, field)
+);
+CREATE TABLE IF NOT EXISTS finding (
+    submission_id INTEGER NOT NULL REFERENCES submission (id),
+    seq INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    unit TEXT,
+    round TEXT,
+    sheet TEXT,
+    cell TEXT,
+    message TEXT NOT NULL,
+    PRIMARY KEY (submission_id, seq)
+);
+"""
+
+ACCEPTED = "accepted"
+ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
+REJECTED = "rejected"
+DUPLICATE = "duplicate"
+SUPERSEDED = "superseded"
+CURRENT = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
+
+
+@dataclass(frozen=True)
+class Record:
+    id: int
+    sha256: str
+    original_name: str
+    inbox_path: str
+    stored_path: str
+    sender: str | None
+    received_at: str
+    unit: str | None
+    round: str | None
+    template_version: str | None
+    status: str
+    size: int
+    cleared: int = 0
+
+
+@dataclass(frozen=True)
+class StoredValue:
+    field: str
+    sheet: str
+    cell: str
+    number: int | None
+    text: str | None
+
+
+class Ledger:
+    """One ledger file; `home` is the folder that holds archive/ and rejected/."""
+
+    def __init__(self, path: Path, home: Path):
+        self.path = Path(path)
+        self.home = Path(home)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def by_sha(self, sha256: str) -> list[Record]:
+        rows = self.db.execute("SELECT * FROM submission WHERE sha256 = ? ORDER BY id", (sha256,))
+        return [Record(**dict(r)) for r in rows]
+
+    def records(self, round_id: str | None = None) -> list[Record]:
+        if round_id is None:
+            rows = self.db.execute("SELECT * FROM submission ORDER BY id")
+        else:
+            rows = self.db.execute("SELECT * FROM submission WHERE round = ? ORDER BY id", (round_id,))
+        return [Record(**dict(r)) for r in rows]
+
+    def current(self, round_id: str) -> dict[str, Record]:
+        """The accepted submission that counts, per unit, for one round."""
+        rows = self.db.execute(
+            f"SELECT * FROM submission WHERE round = ? AND status IN ({_marks(CURRENT)}) ORDER BY id",
+            (round_id, *CURRENT),
+        )
+        return {r["unit"]: Record(**dict(r)) for r in rows}
+
+    def values(self, submission_id: int) -> dict[str, StoredValue]:
+        rows = self.db.execute(
+            "SELECT field, sheet, cell, number, text FROM value WHERE submission_id = ?",
+            (submission_id,),
+        )
+        return {r["field"]: StoredValue(**dict(r)) for r in rows}
+
+    def findings(self, submission_id: int) -> list[Finding]:
+        rows = self.db.execute(
+            "SELECT code, severity, message, unit, round, sheet, cell FROM finding "
+            "WHERE submission_id = ? ORDER BY seq",
+            (submission_id,),
+        )
+        return [Finding(**dict(r)) for r in rows]
+
+    def rounds_with_submissions(self) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT round FROM submission WHERE round IS NOT NULL")
+        return sorted(r[0] for r in rows)
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def record(
+        self,
+        source: Path,
+        *,
+        sha256: str,
+        inbox_path: str,
+        received_at: str,
+        status: str,
+        size: int,
+        sender: str | None = None,
+        unit: str | None = None,
+        round_id: str | None = None,
+        template_version: str | None = None,
+        values: Mapping[str, tuple[str, str, int | str | None]] | None = None,
+        findings: list[Finding] | None = None,
+    ) -> Record:
+        """Copy `source` into the archive (or rejected/) and record it, in one transaction.
+
+        `values` maps a field to (sheet, cell, value). The copy is written before the commit and
+        named by ledger id and hash, so a crash in between leaves nothing that the next run cannot
+        redo: it records the file again under the same name with the same bytes.
+        """
+        folder = "rejected" if status == REJECTED else "archive"
+        original = Path(inbox_path).name
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = self.db.execute(
+                "INSERT INTO submission (sha256, original_name, inbox_path, stored_path, sender,"
+                " received_at, unit, round, template_version, status, size)"
+                " VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)",
+                (sha256, original, inbox_path, sender, received_at, unit, round_id,
+                 template_version, status, size),
+            )
+            row_id = int(cursor.lastrowid or 0)
+            stored = Path(folder) / (round_id or "unidentified") / f"{row_id:06d}_{sha256[:12]}_{original}"
+            with atomic_path(self.home / stored) as tmp:
+                shutil.copyfile(source, tmp)
+            self.db.execute("UPDATE submission SET stored_path = ? WHERE id = ?",
+                            (stored.as_posix(), row_id))
+            self.db.executemany(
+                "INSERT INTO value (submission_id, field, sheet, cell, number, text) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (row_id, name, sheet, cell, value if isinstance(value, int) else None,
+                     value if isinstance(value, str) else None)
+                    for name, (sheet, cell, value) in (values or {}).items()
+                ],
+            )
+            self.db.executemany(
+                "INSERT INTO finding (submission_id, seq, code, severity, unit, round, sheet, cell, message)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (row_id, seq, f.code, f.severity, f.unit, f.round, f.sheet, f.cell, f.message)
+                    for seq, f in enumerate(findings or [])
+                ],
+            )
+            if status in CURRENT and unit and round_id:
+                self._settle_supersession(unit, round_id)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return self.get(row_id)
+
+    def mark_cleared(self, row_id: int) -> None:
+        """The original has left the inbox; until then a crash leaves the file to finish next run."""
+        self.db.execute("UPDATE submission SET cleared = 1 WHERE id = ?", (row_id,))
+
+    def unfinished(self, sha256: str, inbox_path: str) -> Record | None:
+        for record in self.by_sha(sha256):
+            if record.inbox_path == inbox_path and not record.cleared:
+                return record
+        return None
+
+    def get(self, row_id: int) -> Record:
+        row = self.db.execute("SELECT * FROM submission WHERE id = ?", (row_id,)).fetchone()
+        return Record(**dict(row))
+
+    def _settle_supersession(self, unit: str, round_id: str) -> None:
+        """The latest received accepted file of a unit and round counts; the earlier ones are kept
+        as superseded."""
+        rows = self.db.execute(
+            f"SELECT id FROM submission WHERE unit = ? AND round = ? AND status IN ({_marks(CURRENT)},"
+            " ?) ORDER BY received_at, id",
+            (unit, round_id, *CURRENT, SUPERSEDED),
+        ).fetchall()
+        for row in rows[:-1]:
+            self.db.execute(
+                f"UPDATE submission SET status = ? WHERE id = ? AND status IN ({_marks(CURRENT)})",
+                (SUPERSEDED, row["id"], *CURRENT),
+            )
+
+
+def _marks(items: tuple) -> str:
+    return ", ".join("?" for _ in items)

@@ -1,0 +1,423 @@
+"""Load the plan folder (units, indicators, ratios, targets, rounds) and check it against itself."""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .errors import PlanError
+
+DEFAULT_PLAN_DIR = Path(__file__).resolve().parent.parent / "plan"
+
+UNIT_LEVELS = ("province", "district")
+INDICATOR_KINDS = ("stock", "flow")
+ROUND_KINDS = ("annual", "update")
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    level: str
+    name: str
+    slug: str
+    villages: int | None
+    appendix_no: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    no: int
+    group: str
+    kind: str
+    unit: str
+    window: str
+    name: str
+    short_name: str
+
+
+@dataclass(frozen=True)
+class Ratio:
+    code: str
+    group: str
+    target_percent: int
+    name: str
+    numerator: str
+    denominator: str
+
+    kind = "ratio"
+    unit = "%"
+
+
+@dataclass(frozen=True)
+class Round:
+    id: str
+    year: int
+    kind: str
+    district_deadline: date
+    province_deadline: date
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: str
+    document: str
+    title: str
+    short_title: str
+    phase: str
+    province: str
+    reporting_body: str
+    groups: dict[str, str]
+    units: tuple[Unit, ...]
+    indicators: tuple[Indicator, ...]
+    ratios: tuple[Ratio, ...]
+    rounds: tuple[Round, ...]
+    targets: dict[str, dict[str, int]]
+    totals: dict[str, dict[str, int]]
+    total_villages: int
+
+    @property
+    def province_unit(self) -> Unit:
+        return next(u for u in self.units if u.level == "province")
+
+    @property
+    def districts(self) -> tuple[Unit, ...]:
+        return tuple(u for u in self.units if u.level == "district")
+
+    def unit(self, code: str) -> Unit:
+        for unit in self.units:
+            if unit.code == code:
+                return unit
+        raise KeyError(code)
+
+    def round(self, round_id: str) -> Round:
+        for rnd in self.rounds:
+            if rnd.id == round_id:
+                return rnd
+        raise KeyError(round_id)
+
+    def rounds_through(self, round_id: str) -> tuple[Round, ...]:
+        """The rounds up to and including `round_id`, in reporting order."""
+        index = [r.id for r in self.rounds].index(round_id)
+        return self.rounds[: index + 1]
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    file: str
+    line: int
+    cells: dict[str, str]
+
+    def where(self) -> str:
+        return f"{self.file}, line {self.line}"
+
+    def text(self, column: str) -> str:
+        value = self.cells.get(column)
+        if value is None or not value.strip():
+            raise PlanError(f"{self.where()}: column '{column}' is empty; fill it in.")
+        return value.strip()
+
+    def integer(self, column: str, *, optional: bool = False) -> int | None:
+        raw = (self.cells.get(column) or "").strip()
+        if not raw and optional:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            raise PlanError(
+                f"{self.where()}: column '{column}' must be a whole number, found '{raw}'."
+            ) from None
+
+    def choice(self, column: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(column)
+        if value not in allowed:
+            raise PlanError(
+                f"{self.where()}: column '{column}' is '{value}'; "
+                f"it must be one of {', '.join(allowed)}."
+            )
+        return value
+
+    def iso_date(self, column: str) -> date:
+        raw = self.text(column)
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise PlanError(
+                f"{self.where()}: column '{column}' must be a date as YYYY-MM-DD, found '{raw}'."
+            ) from None
+
+
+def _read_csv(folder: Path, name: str, columns: tuple[str, ...]) -> list[_Row]:
+    path = folder / name
+    if not path.is_file():
+        raise PlanError(f"{path}: file not found; every plan folder needs {name}.")
+    # utf-8-sig: Excel adds a byte-order mark when an editor saves the file as "CSV UTF-8".
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise PlanError(f"{path}: missing column(s) {', '.join(missing)} in the header line.")
+        rows = [_Row(name, reader.line_num, dict(cells)) for cells in _non_blank(reader)]
+    if not rows:
+        raise PlanError(f"{path}: no rows.")
+    return rows
+
+
+def _non_blank(reader: csv.DictReader) -> Iterator[dict[str, str]]:
+    for cells in reader:
+        if any((v or "").strip() for v in cells.values() if isinstance(v, str)):
+            yield cells
+
+
+def _unique(rows: list[_Row], column: str) -> None:
+    seen: dict[str, _Row] = {}
+    for row in rows:
+        key = row.text(column)
+        if key in seen:
+            raise PlanError(
+                f"{row.where()}: {column} '{key}' appears twice (first at line {seen[key].line})."
+            )
+        seen[key] = row
+
+
+def _load_units(folder: Path) -> tuple[Unit, ...]:
+    rows = _read_csv(folder, "units.csv", ("code", "level", "name", "slug", "villages"))
+    _unique(rows, "code")
+    _unique(rows, "slug")
+    units = []
+    for row in rows:
+        code, slug = row.text("code"), row.text("slug")
+        if not code.isascii() or not slug.isascii() or " " in code + slug:
+            raise PlanError(f"{row.where()}: code and slug must be ASCII without spaces.")
+        level = row.choice("level", UNIT_LEVELS)
+        villages = row.integer("villages", optional=level == "province")
+        units.append(
+            Unit(code, level, row.text("name"), slug, villages, row.cells.get("appendix_no", ""))
+        )
+    provinces = [u for u in units if u.level == "province"]
+    if len(provinces) != 1:
+        raise PlanError(f"units.csv: exactly one unit must have level 'province', found {len(provinces)}.")
+    return tuple(units)
+
+
+def _load_groups(folder: Path) -> dict[str, str]:
+    rows = _read_csv(folder, "groups.csv", ("code", "title"))
+    _unique(rows, "code")
+    return {row.text("code"): row.text("title") for row in rows}
+
+
+def _load_indicators(folder: Path, groups: tuple[str, ...]) -> tuple[Indicator, ...]:
+    columns = ("code", "no", "group", "kind", "unit", "window", "name", "short_name")
+    rows = _read_csv(folder, "indicators.csv", columns)
+    _unique(rows, "code")
+    return tuple(
+        Indicator(
+            code=_ascii_code(row),
+            no=row.integer("no") or 0,
+            group=row.choice("group", groups),
+            kind=row.choice("kind", INDICATOR_KINDS),
+            unit=row.text("unit"),
+            window=row.text("window"),
+            name=row.text("name"),
+            short_name=row.text("short_name"),
+        )
+        for row in rows
+    )
+
+
+def _load_ratios(folder: Path, groups: tuple[str, ...]) -> tuple[Ratio, ...]:
+    columns = ("code", "group", "target_percent", "name", "numerator", "denominator")
+    rows = _read_csv(folder, "ratios.csv", columns)
+    _unique(rows, "code")
+    ratios = []
+    for row in rows:
+        percent = row.integer("target_percent") or 0
+        if not 0 < percent <= 100:
+            raise PlanError(f"{row.where()}: target_percent must be between 1 and 100, found {percent}.")
+        ratios.append(
+            Ratio(
+                code=_ascii_code(row),
+                group=row.choice("group", groups),
+                target_percent=percent,
+                name=row.text("name"),
+                numerator=row.text("numerator"),
+                denominator=row.text("denominator"),
+            )
+        )
+    return tuple(ratios)
+
+
+def _ascii_code(row: _Row) -> str:
+    code = row.text("code")
+    if not (code.isascii() and code.replace("_", "").isalnum() and code[0].isalpha()):
+        raise PlanError(
+            f"{row.where()}: code '{code}' must start with a letter and hold only a-z, 0-9 and _."
+        )
+    return code
+
+
+def _load_rounds(folder: Path) -> tuple[Round, ...]:
+    columns = ("id", "year", "kind", "district_deadline", "province_deadline")
+    rows = _read_csv(folder, "rounds.csv", columns)
+    _unique(rows, "id")
+    rounds = []
+    for row in rows:
+        rnd = Round(
+            id=row.text("id"),
+            year=row.integer("year") or 0,
+            kind=row.choice("kind", ROUND_KINDS),
+            district_deadline=row.iso_date("district_deadline"),
+            province_deadline=row.iso_date("province_deadline"),
+        )
+        if rnd.id != f"{rnd.year}-{rnd.kind}":
+            raise PlanError(f"{row.where()}: id must be '{rnd.year}-{rnd.kind}', found '{rnd.id}'.")
+        if rnd.province_deadline < rnd.district_deadline:
+            raise PlanError(
+                f"{row.where()}: the province deadline {rnd.province_deadline} comes before "
+                f"the district deadline {rnd.district_deadline}."
+            )
+        rounds.append(rnd)
+    return tuple(rounds)
+
+
+def _load_target_table(
+    folder: Path, name: str, key: str, keys: tuple[str, ...], indicators: tuple[Indicator, ...]
+) -> dict[str, dict[str, int]]:
+    codes = tuple(i.code for i in indicators)
+    rows = _read_csv(folder, name, (key, *codes))
+    _unique(rows, key)
+    extra = [c for c in rows[0].cells if c not in (key, "name", *codes)]
+    if extra:
+        raise PlanError(f"{name}: unknown indicator column(s) {', '.join(extra)}; see indicators.csv.")
+    table: dict[str, dict[str, int]] = {}
+    for row in rows:
+        row_key = row.text(key)
+        if row_key not in keys:
+            raise PlanError(f"{row.where()}: unknown {key} '{row_key}'; expected one of {', '.join(keys)}.")
+        values = {}
+        for code in codes:
+            value = row.integer(code)
+            assert value is not None
+            if value < 0:
+                raise PlanError(f"{row.where()}: target for '{code}' is negative ({value}).")
+            values[code] = value
+        table[row_key] = values
+    missing = [k for k in keys if k not in table]
+    if missing:
+        raise PlanError(f"{name}: no row for {key} {', '.join(missing)}.")
+    return table
+
+
+# -- checking --------------------------------------------------------------------------------
+
+
+def check_consistency(plan: Plan) -> None:
+    """The plan must agree with itself, as the appendix does: province + districts = total."""
+    province = plan.province_unit.code
+    districts = [u.code for u in plan.districts]
+    for indicator in plan.indicators:
+        code = indicator.code
+        district_sum = sum(plan.targets[d][code] for d in districts)
+        stated_districts = plan.totals["districts"][code]
+        if district_sum != stated_districts:
+            raise PlanError(
+                f"targets.csv: indicator '{code}' ({indicator.short_name}): the districts add up to "
+                f"{district_sum}, but totals.csv row 'districts' says {stated_districts}."
+            )
+        province_value = plan.targets[province][code]
+        total = plan.totals["total"][code]
+        if province_value + district_sum != total:
+            raise PlanError(
+                f"targets.csv: indicator '{code}' ({indicator.short_name}): province {province_value} "
+                f"+ districts {district_sum} = {province_value + district_sum}, "
+                f"but totals.csv row 'total' says {total}."
+            )
+    villages = sum(u.villages or 0 for u in plan.districts)
+    if villages != plan.total_villages:
+        raise PlanError(
+            f"units.csv: the districts' villages add up to {villages}, "
+            f"but plan.toml says total_villages = {plan.total_villages}."
+        )
+
+
+def load_plan(folder: Path | str = DEFAULT_PLAN_DIR) -> Plan:
+    folder = Path(folder)
+    meta_path = folder / "plan.toml"
+    if not meta_path.is_file():
+        raise PlanError(f"{meta_path}: file not found; is '{folder}' a plan folder?")
+    try:
+        meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError(f"{meta_path}: {exc}") from None
+    missing = [k for k in ("id", "document", "title", "phase", "total_villages") if k not in meta]
+    if missing:
+        raise PlanError(f"{meta_path}: missing key(s) {', '.join(missing)}.")
+
+    groups = _load_groups(folder)
+    units = _load_units(folder)
+    indicators = _load_indicators(folder, tuple(groups))
+    ratios = _load_ratios(folder, tuple(groups))
+    clash = {i.code for i in indicators} & {r.code for r in ratios}
+    if clash:
+        raise PlanError(f"ratios.csv: code(s) {', '.join(sorted(clash))} already used in indicators.csv.")
+    plan = Plan(
+        id=meta["id"],
+        document=meta["document"],
+        title=meta["title"],
+        short_title=meta.get("short_title", meta["title"]),
+        phase=meta["phase"],
+        province=meta.get("province", ""),
+        reporting_body=meta.get("reporting_body", ""),
+        groups=groups,
+        units=units,
+        indicators=indicators,
+        ratios=ratios,
+        rounds=_load_rounds(folder),
+        targets=_load_target_table(
+            folder, "targets.csv", "unit", tuple(u.code for u in units), indicators
+        ),
+        totals=_load_target_table(folder, "totals.csv", "row", ("total", "districts"), indicators),
+        total_villages=int(meta["total_villages"]),
+    )
+    check_consistency(plan)
+    return plan
+
+
+def plan_as_dict(plan: Plan) -> dict:
+    """The plan as plain JSON-ready data (the `plan --json` contract)."""
+    return {
+        "id": plan.id,
+        "document": plan.document,
+        "groups": [{"code": code, "title": title} for code, title in plan.groups.items()],
+        "units": [
+            {"code": u.code, "name": u.name, "level": u.level, "slug": u.slug, "villages": u.villages}
+            for u in plan.units
+        ],
+        "indicators": [
+            {"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind, "group": i.group,
+             "window": i.window}
+            for i in plan.indicators
+        ]
+        + [
+            {"code": r.code, "name": r.name, "unit": r.unit, "kind": r.kind, "group": r.group,
+             "target_percent": r.target_percent, "numerator": r.numerator,
+             "denominator": r.denominator}
+            for r in plan.ratios
+        ],
+        "targets": plan.targets,
+        "totals": plan.totals,
+        "total_villages": plan.total_villages,
+        "rounds": [
+            {"id": r.id, "year": r.year, "kind": r.kind,
+             "district_deadline": r.district_deadline.isoformat(),
+             "province_deadline": r.province_deadline.isoformat()}
+            for r in plan.rounds
+        ],
+    }

@@ -1,0 +1,36 @@
+"""How Vietnamese documents write dates, round names and numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_percent
+
+from .plan import Round
+
+LOCALE = "vi_VN"
+
+
+def format_date(day: date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def round_title(rnd: Round) -> str:
+    if rnd.kind == "annual":
+        return f"Báo cáo kết quả năm {rnd.year}"
+    return f"Cập nhật số liệu cả năm {rnd.year}"
+
+
+def format_number(value: float | int | None) -> str:
+    """1234567 -> '1.234.567'; 12.5 -> '12,5'; None (no data) -> '–'."""
+    if value is None:
+        return "–"
+    return format_decimal(value, format="#,##0.##", locale=LOCALE)
+
+
+def format_percent(value: float | None) -> str:
+    """0.1499 -> '14,99%'."""
+    if value is None:
+        return "–"
+    return babel_percent(value, format="#,##0.##%", locale=LOCALE)
