@@ -83,8 +83,8 @@ def cmd_plan(plan: Plan, args) -> int:
     for i in plan.indicators:
         print(f"  {i.no:>2}. {i.code:<26} {i.group}  {i.kind:<5}  {i.unit:<8} {i.window:<13} {i.name}")
     print("\nChỉ tiêu tỷ lệ (ratio indicators):")
-    for r in plan.ratios:
-        print(f"      {r.code:<26} {r.group}  ≥{r.target_percent}%  {r.name}")
+    for ratio in plan.ratios:
+        print(f"      {ratio.code:<26} {ratio.group}  ≥{ratio.target_percent}%  {ratio.name}")
     print("\nChỉ tiêu giai đoạn theo đơn vị (phase targets by unit):")
     header = f"  {'unit':<5} {'name':<12} {'bản':>5} " + " ".join(f"{n + 1:>5}" for n in range(len(codes)))
     print(header)

@@ -18,7 +18,7 @@ from .vietnamese import round_title
 
 BASIS_LABELS = {"final": "Chính thức", "estimate": "Ước tính", None: "Chưa báo cáo"}
 # Progress against the phase target: below 50%, 50-99%, at least 100%.
-PROGRESS_BANDS = (
+PROGRESS_BANDS: tuple[dict, ...] = (
     {"rule": {"type": "cell", "criteria": "<", "value": 0.5}, "style": "band_low"},
     {"rule": {"type": "cell", "criteria": "between", "minimum": 0.5, "maximum": 0.99999},
      "style": "band_mid"},
@@ -241,7 +241,7 @@ def _write_summary(ws, plan: Plan, result: Consolidation, styles) -> None:
             figures[row] = (target, cumulative)
         district_target = sum(plan.targets[u.code][code] for u in plan.districts)
         district_cumulative = total_progress(result, list(plan.districts), code)
-        province_target, province_cumulative = figures[province_row]
+        province_target = plan.targets[province.code][code]
         figures[districts_row] = (district_target, district_cumulative)
         figures[total_row] = (province_target + district_target,
                               total_progress(result, list(plan.units), code))
@@ -284,7 +284,8 @@ def _write_indicator_data(ws, plan: Plan, result: Consolidation, styles) -> None
     for unit in plan.units:
         for indicator in plan.indicators:
             progress = result.progress[unit.code][indicator.code]
-            for source in progress.sources or [None]:
+            sources: list[Source | None] = list(progress.sources) or [None]
+            for source in sources:
                 ws.write_string(row, 0, unit.code)
                 ws.write_string(row, 1, unit.name)
                 ws.write_string(row, 2, indicator.code)

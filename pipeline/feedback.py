@@ -55,7 +55,9 @@ def message(plan: Plan, record: Record, findings: list[Finding]) -> str:
     return "\n".join(lines)
 
 
-def write_feedback(plan: Plan, outbox: Path, record: Record, findings: list[Finding], original: Path) -> list[Path]:
+def write_feedback(
+    plan: Plan, outbox: Path, record: Record, findings: list[Finding], original: Path
+) -> list[Path]:
     folder = feedback_folder(outbox, record)
     stem = f"{record.id:06d}_{Path(record.original_name).stem}"
     note = folder / f"{stem}_phan-hoi.txt"

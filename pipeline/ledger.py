@@ -190,7 +190,8 @@ class Ledger:
             self.db.execute("UPDATE submission SET stored_path = ? WHERE id = ?",
                             (stored.as_posix(), row_id))
             self.db.executemany(
-                "INSERT INTO value (submission_id, field, sheet, cell, number, text) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO value (submission_id, field, sheet, cell, number, text)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     (row_id, name, sheet, cell, value if isinstance(value, int) else None,
                      value if isinstance(value, str) else None)

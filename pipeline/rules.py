@@ -156,8 +156,9 @@ def evaluate(
 
     def find(code: str, fld: form.Field, **extra) -> None:
         where = cells[fld.name]
+        context = {"label": fld.label, **extra}
         findings.append(rules.finding(code, unit=unit, round=rnd.id, sheet=where.sheet,
-                                      cell=where.cell, label=fld.label, **extra))
+                                      cell=where.cell, **context))
 
     for name, fld in fields.items():
         if name not in cells:

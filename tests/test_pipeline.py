@@ -1,0 +1,175 @@
+"""The whole flow on the bundled plan: templates, filled samples, ingest, ledger, workbook, report."""
+
+import hashlib
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline import form
+from pipeline.demo import CORRECTED_UNIT, fill_template, sample_values
+from pipeline.ingest import read_submission
+from pipeline.templates import SHEET_INDICATORS, write_templates
+from tests.conftest import run_cli
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("demo")
+    result = run_cli("demo", "--workdir", str(workdir))
+    assert result.returncode == 0, result.stderr
+    return workdir, result.stdout
+
+
+def test_demo_prints_where_each_output_is(demo):
+    workdir, stdout = demo
+    for name in ("tong-hop_2023-update.xlsx", "tong-hop_2024-annual.xlsx", "bao-cao_2024-annual.html"):
+        assert name in stdout
+    assert len(list((workdir / "templates_xlsx").rglob("*.xlsx"))) == 24
+    assert (workdir / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx").is_file()
+    assert (workdir / "outbox" / "2024-annual" / "bao-cao_2024-annual.html").is_file()
+    assert len(list((workdir / "archive").rglob("*.xlsx"))) == 24
+
+
+def _summary_rows(path: Path) -> tuple[dict, dict]:
+    """{row label: row values} and {indicator number: column of its cumulative figure}."""
+    sheet = openpyxl.load_workbook(path, data_only=True)["Tổng hợp"]
+    columns = {}
+    for cell in sheet[4]:
+        if isinstance(cell.value, str) and cell.value[:1].isdigit():
+            columns[int(cell.value.split(".")[0])] = cell.column  # target; cumulative is next
+    rows = {row[1].value: [c.value for c in row] for row in sheet.iter_rows(min_row=6, max_row=19)}
+    return rows, columns
+
+
+def test_consolidated_totals_equal_sums_of_sample_submissions(demo, plan):
+    workdir, _ = demo
+    rows, columns = _summary_rows(workdir / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx")
+    update, annual = plan.round("2023-update"), plan.round("2024-annual")
+    for indicator in plan.indicators:
+        expected_total = 0
+        for unit in plan.units:
+            this_year = sample_values(plan, annual, unit)[f"in_{indicator.code}_estimate"]
+            last_year = sample_values(plan, update, unit)[f"in_{indicator.code}_actual"]
+            expected = this_year if indicator.kind == "stock" else this_year + last_year
+            expected_total += expected
+            assert rows[unit.name][columns[indicator.no]] == expected, (unit.name, indicator.code)
+        assert rows["Tổng cộng"][columns[indicator.no]] == expected_total, indicator.code
+        assert rows["Tổng cộng"][columns[indicator.no] - 1] == plan.totals["total"][indicator.code]
+
+
+def test_every_inbox_file_is_archived_byte_identical_with_one_ledger_row(demo):
+    workdir, _ = demo
+    assert [p for p in (workdir / "inbox").rglob("*") if p.is_file()] == []
+    db = sqlite3.connect(workdir / "ledger.sqlite")
+    rows = db.execute("SELECT sha256, stored_path, status FROM submission").fetchall()
+    stored = [p for folder in ("archive", "rejected") for p in (workdir / folder).rglob("*") if p.is_file()]
+    assert len(rows) == len(stored) == 24 + 2 + 1  # samples, two first tries, one photo
+    for digest, stored_path, status in rows:
+        path = workdir / stored_path
+        assert sha256(path) == digest
+        assert path.parts[len(workdir.parts)] == ("rejected" if status == "rejected" else "archive")
+
+
+def test_rejected_file_is_answered_at_the_cell(demo, plan):
+    workdir, _ = demo
+    feedback = workdir / "outbox" / "2024-annual" / "feedback"
+    notes = [p for p in feedback.glob(f"*_{CORRECTED_UNIT}_*_phan-hoi.txt")
+             if "CHƯA TIẾP NHẬN" in p.read_text(encoding="utf-8")]
+    assert len(notes) == 1
+    text = notes[0].read_text(encoding="utf-8")
+    assert "Kính gửi: Mường La" in text
+    assert "[Lỗi] Ô G8 (trang «Chỉ tiêu», Tổ TKVVTB – ước thực hiện cả năm) là số âm (-3)" in text
+    marked = openpyxl.load_workbook(notes[0].with_suffix(".xlsx"))[SHEET_INDICATORS]["G8"]
+    assert "số âm" in marked.comment.text
+    photo = (workdir / "outbox" / "unidentified").glob("*anh-chup*.txt")
+    assert "không phải là bảng tính Excel .xlsx" in next(photo).read_text(encoding="utf-8")
+
+
+def test_report_says_who_reported(demo):
+    workdir, _ = demo
+    html = (workdir / "outbox" / "2024-annual" / "bao-cao_2024-annual.html").read_text(encoding="utf-8")
+    assert "12/12 đơn vị đã gửi báo cáo được tiếp nhận" in html
+    assert "Sơn La, ngày 20 tháng 9 năm 2024" in html
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html
+
+
+def test_second_run_on_the_same_inbox_changes_nothing(demo):
+    workdir, _ = demo
+    outputs = sorted((workdir / "outbox").rglob("*.*"))
+    before = {p: (p.stat().st_mtime_ns, sha256(p)) for p in outputs}
+    result = run_cli("run", "--inbox", str(workdir / "inbox"), "--outbox", str(workdir / "outbox"),
+                     "--today", "2024-09-10")
+    assert result.returncode == 0, result.stderr
+    assert "Không có tệp mới" in result.stdout
+    assert {p: (p.stat().st_mtime_ns, sha256(p)) for p in sorted((workdir / "outbox").rglob("*.*"))} == before
+
+
+def test_templates_are_reproducible_and_complete(tmp_path, plan):
+    rnd = plan.round("2024-annual")
+    first = write_templates(plan, rnd, tmp_path / "a")
+    second = write_templates(plan, rnd, tmp_path / "b")
+    assert len(first) == 12
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    assert first[1].name == "2024-annual_121_bac-yen.xlsx"
+    book = openpyxl.load_workbook(first[1])
+    for fld in form.input_fields(plan, rnd):
+        sheet, cell = next(iter(book.defined_names[fld.name].destinations))
+        assert book[sheet].protection.sheet
+        assert book[sheet][cell.replace("$", "")].protection.locked is False, fld.name
+    target = book[SHEET_INDICATORS]["D6"]
+    assert (target.value, target.protection.locked) == (22, True)
+    assert book["p8_meta"].sheet_state == "veryHidden"
+
+
+def test_update_round_asks_for_the_full_year_result(tmp_path, plan):
+    rnd = plan.round("2024-update")
+    path = write_templates(plan, rnd, tmp_path, [plan.unit("121")])[0]
+    names = openpyxl.load_workbook(path).defined_names
+    assert "in_comm_groups_actual" in names and "in_comm_groups_estimate" not in names
+
+
+def test_filled_template_reads_back_exactly(tmp_path, plan, rules):
+    rnd, unit = plan.round("2024-annual"), plan.unit("126")
+    template = write_templates(plan, rnd, tmp_path / "t", [unit])[0]
+    values = sample_values(plan, rnd, unit)
+    inbox = tmp_path / "inbox"
+    fill_template(template, inbox / template.name, values)
+    sub = read_submission(inbox / template.name, inbox, plan, rules)
+    assert (sub.unit, sub.round, sub.findings) == ("126", "2024-annual", [])
+    assert {name: sub.cells[name].value for name in values} == pytest.approx(values)
+
+
+@pytest.fixture
+def soffice():
+    path = shutil.which("soffice")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice (soffice) is required in CI; .ci/run installs it")
+        pytest.skip("LibreOffice is not installed")
+    return path
+
+
+def test_submission_resaved_by_libreoffice_reads_back_exactly(tmp_path, plan, rules, soffice):
+    rnd, unit = plan.round("2024-annual"), plan.unit("121")
+    template = write_templates(plan, rnd, tmp_path / "t", [unit])[0]
+    values = sample_values(plan, rnd, unit)
+    filled = tmp_path / "filled" / template.name
+    fill_template(template, filled, values)
+    inbox = tmp_path / "inbox"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                    "--convert-to", "xlsx", "--outdir", str(inbox), str(filled)],
+                   check=True, capture_output=True, timeout=180)
+    resaved = inbox / template.name
+    assert sha256(resaved) != sha256(filled)
+    sub = read_submission(resaved, inbox, plan, rules)
+    assert (sub.unit, sub.round, sub.findings) == ("121", "2024-annual", [])
+    assert {name: sub.cells[name].value for name in values} == pytest.approx(values)

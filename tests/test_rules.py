@@ -1,0 +1,128 @@
+"""Parsing what people type into count cells, and the rules over a whole submission."""
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline import form
+from pipeline.rules import CellValue, evaluate, parse_count
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "problem"),
+    [
+        (12, 12, None),
+        (12.0, 12, None),
+        (0, 0, None),
+        ("12", 12, "value-text-number"),
+        (" 12 ", 12, "value-text-number"),
+        ("1.200", 1200, "value-text-number"),
+        ("12,0", 12, "value-text-number"),
+        ("", None, "value-missing"),
+        ("   ", None, "value-missing"),
+        (None, None, "value-missing"),
+        (-3, None, "value-negative"),
+        ("-3", None, "value-negative"),
+        (2.5, None, "value-not-whole"),
+        ("2,5", None, "value-not-whole"),
+        ("mười hai", None, "value-not-number"),
+        ("#N/A", None, "value-not-number"),
+        ("12 tổ", None, "value-not-number"),
+        (True, None, "value-not-number"),
+        (float("nan"), None, "value-not-number"),
+    ],
+)
+def test_parse_count(raw, value, problem):
+    parsed = parse_count(raw)
+    assert (parsed.value, parsed.problem) == (value, problem)
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_whole_numbers_read_back_exactly(number):
+    assert parse_count(number).value == number
+    assert parse_count(float(number)).value == number
+    assert parse_count(str(number)).value == number
+
+
+@given(st.integers(min_value=1000, max_value=10**12))
+def test_vietnamese_thousands_separators_read_back(number):
+    text = f"{number:,}".replace(",", ".")
+    assert parse_count(text).value == number
+
+
+@given(st.integers(min_value=1, max_value=10**9))
+def test_negative_numbers_are_never_accepted(number):
+    assert parse_count(-number).value is None
+    assert parse_count(f"-{number}").problem == "value-negative"
+
+
+@given(st.text())
+def test_any_text_gives_a_value_or_a_finding_code(text):
+    parsed = parse_count(text)
+    assert (parsed.value is None) == (parsed.problem not in (None, "value-text-number"))
+
+
+def _cells(plan, rnd, values):
+    """Cells as ingest would give them, every input at its own fake location."""
+    cells = {}
+    for index, fld in enumerate(form.input_fields(plan, rnd)):
+        cells[fld.name] = CellValue("Chỉ tiêu", f"F{index + 5}", values.get(fld.name, ""))
+    return cells
+
+
+def _complete(plan, rnd):
+    values = {}
+    for fld in form.input_fields(plan, rnd):
+        values[fld.name] = 1 if fld.kind == "count" else ""
+    return values
+
+
+def test_complete_submission_has_no_findings(plan, rules):
+    rnd = plan.round("2024-update")
+    values, findings = evaluate(plan, rnd, "121", _cells(plan, rnd, _complete(plan, rnd)), rules,
+                                date(2025, 1, 20))
+    assert findings == []
+    assert values["in_comm_groups_actual"] == 1
+
+
+def test_findings_name_code_and_cell(plan, rules):
+    rnd = plan.round("2024-update")
+    values = _complete(plan, rnd) | {
+        "in_comm_groups_actual": "-2",
+        "in_savings_groups_actual": "",
+        "in_savings_members_finance_num": 50,
+        "in_savings_members_finance_den": 40,
+    }
+    cells = _cells(plan, rnd, values)
+    _, findings = evaluate(plan, rnd, "121", cells, rules, date(2025, 1, 27))
+    compact = [(f.code, f.severity, f.cell) for f in findings]
+    assert compact == [
+        ("value-negative", "error", cells["in_comm_groups_actual"].cell),
+        ("value-missing", "error", cells["in_savings_groups_actual"].cell),
+        ("ratio-numerator-above-denominator", "error", cells["in_savings_members_finance_num"].cell),
+        ("received-late", "warning", None),
+    ]
+    assert "2 ngày" in findings[-1].message and "25/01/2025" in findings[-1].message
+    assert "số âm" in findings[0].message and "«Chỉ tiêu»" in findings[0].message
+
+
+def test_stock_above_150_percent_of_target_is_a_warning(plan, rules):
+    rnd = plan.round("2024-update")
+    target = plan.targets["121"]["comm_groups"]  # 22
+    values = _complete(plan, rnd) | {"in_comm_groups_actual": target * 2}
+    _, findings = evaluate(plan, rnd, "121", _cells(plan, rnd, values), rules, date(2025, 1, 20))
+    assert [(f.code, f.severity) for f in findings] == [("result-above-target", "warning")]
+    assert "44" in findings[0].message and "150%" in findings[0].message
+
+
+def test_flow_above_target_counts_previous_years(plan, rules):
+    rnd = plan.round("2024-update")
+    values = _complete(plan, rnd) | {"in_policy_dialogues_actual": 10}  # Bắc Yên target 15
+    cells = _cells(plan, rnd, values)
+    _, alone = evaluate(plan, rnd, "121", cells, rules, date(2025, 1, 20))
+    _, with_past = evaluate(plan, rnd, "121", cells, rules, date(2025, 1, 20),
+                            previous={"policy_dialogues": 15})
+    assert alone == []
+    assert [f.code for f in with_past] == ["result-above-target"]
