@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import python_calamine
 from defusedxml import ElementTree
-from defusedxml.common import DefusedXmlException
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from . import form
 from .plan import Plan
 from .rules import CellValue, Finding, RuleBook
+
+log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2_000
@@ -81,17 +83,19 @@ def read_submission(path: Path, inbox: Path, plan: Plan, rules: RuleBook) -> Sub
         return sub
     try:
         names = defined_names(data)
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, DefusedXmlException, ElementTree.ParseError,
-            python_calamine.CalamineError, ValueError) as exc:
+        sheets = _SheetCache(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+        _identify(sub, names, sheets, plan, rules)
+        if not sub.findings:
+            _extract(sub, names, sheets, plan, rules)
+    except Exception as exc:  # a parser's failure on one file must not stop the run
+        log.warning("%s: unreadable (%s: %s)", sub.relative_name, type(exc).__name__, exc)
+        sub.cells.clear()
         sub.findings.append(rules.finding("file-unreadable", error=type(exc).__name__))
-        return sub
-    sheets = _SheetCache(book)
-    _identify(sub, names, sheets, plan, rules)
-    if sub.findings:
-        return sub
-    rnd = plan.round(sub.round or "")
-    for fld in form.input_fields(plan, rnd):
+    return sub
+
+
+def _extract(sub: Submission, names, sheets: _SheetCache, plan: Plan, rules: RuleBook) -> None:
+    for fld in form.input_fields(plan, plan.round(sub.round or "")):
         location = names.get(fld.name.lower())
         if location is None:
             sub.findings.append(rules.finding("input-name-missing", unit=sub.unit, round=sub.round,
@@ -99,7 +103,6 @@ def read_submission(path: Path, inbox: Path, plan: Plan, rules: RuleBook) -> Sub
             continue
         sheet, cell = location
         sub.cells[fld.name] = CellValue(sheet, cell, sheets.value(sheet, cell))
-    return sub
 
 
 def guard(name: str, data: bytes, rules: RuleBook) -> Finding | None:

@@ -173,3 +173,22 @@ def test_submission_resaved_by_libreoffice_reads_back_exactly(tmp_path, plan, ru
     sub = read_submission(resaved, inbox, plan, rules)
     assert (sub.unit, sub.round, sub.findings) == ("121", "2024-annual", [])
     assert {name: sub.cells[name].value for name in values} == pytest.approx(values)
+
+
+def test_one_broken_workbook_does_not_stop_the_run(tmp_path, plan):
+    import zipfile
+
+    from pipeline.runner import Paths, run
+
+    rnd, unit = plan.round("2024-annual"), plan.unit("127")
+    template = write_templates(plan, rnd, tmp_path / "t", [unit])[0]
+    inbox = tmp_path / "inbox"
+    fill_template(template, inbox / "b_good.xlsx", sample_values(plan, rnd, unit))
+    with zipfile.ZipFile(inbox / "a_broken.xlsx", "w") as broken:
+        broken.writestr("xl/workbook.xml", "<workbook><unclosed>")
+    report = run(Paths.beside_outbox(inbox, tmp_path / "outbox"), today=rnd.district_deadline)
+    verdicts = {o.record.original_name: (o.record.status, [f.code for f in o.findings])
+                for o in report.outcomes}
+    assert verdicts == {"a_broken.xlsx": ("rejected", ["file-unreadable"]),
+                        "b_good.xlsx": ("accepted", [])}
+    assert (tmp_path / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx").is_file()
