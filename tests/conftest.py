@@ -1,3 +1,4 @@
+import os
 import shutil
 import subprocess
 import sys
@@ -32,3 +33,36 @@ def plan_copy(tmp_path):
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(ROOT / "run_pipeline.py"), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def soffice():
+    path = shutil.which("soffice")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice (soffice) is required in CI; .ci/run installs it")
+        pytest.skip("LibreOffice is not installed")
+    return path
+
+
+# LibreOffice keeps the cached results of an .xlsx unless told to recalculate every formula on load.
+RECALCULATE_ON_LOAD = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+<prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def libreoffice_convert(soffice: str, source: Path, out_dir: Path, fmt: str = "xlsx") -> Path:
+    """Re-save `source` as LibreOffice writes it (a stand-in for the districts' office software),
+    every formula recalculated by LibreOffice itself."""
+    profile = out_dir.parent / f".lo-profile-{out_dir.name}"
+    (profile / "user").mkdir(parents=True, exist_ok=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(RECALCULATE_ON_LOAD, encoding="utf-8")
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{profile}",
+                    "--convert-to", fmt, "--outdir", str(out_dir), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    return out_dir / f"{source.stem}.{fmt}"

@@ -1,10 +1,7 @@
 """The whole flow on the bundled plan: templates, filled samples, ingest, ledger, workbook, report."""
 
 import hashlib
-import os
-import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -14,7 +11,7 @@ from pipeline import form
 from pipeline.demo import CORRECTED_UNIT, fill_template, sample_values
 from pipeline.ingest import read_submission
 from pipeline.templates import SHEET_INDICATORS, write_templates
-from tests.conftest import run_cli
+from tests.conftest import libreoffice_convert, run_cli
 
 
 def sha256(path: Path) -> str:
@@ -148,16 +145,6 @@ def test_filled_template_reads_back_exactly(tmp_path, plan, rules):
     assert {name: sub.cells[name].value for name in values} == pytest.approx(values)
 
 
-@pytest.fixture
-def soffice():
-    path = shutil.which("soffice")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice (soffice) is required in CI; .ci/run installs it")
-        pytest.skip("LibreOffice is not installed")
-    return path
-
-
 def test_submission_resaved_by_libreoffice_reads_back_exactly(tmp_path, plan, rules, soffice):
     rnd, unit = plan.round("2024-annual"), plan.unit("121")
     template = write_templates(plan, rnd, tmp_path / "t", [unit])[0]
@@ -165,10 +152,7 @@ def test_submission_resaved_by_libreoffice_reads_back_exactly(tmp_path, plan, ru
     filled = tmp_path / "filled" / template.name
     fill_template(template, filled, values)
     inbox = tmp_path / "inbox"
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-                    "--convert-to", "xlsx", "--outdir", str(inbox), str(filled)],
-                   check=True, capture_output=True, timeout=180)
-    resaved = inbox / template.name
+    resaved = libreoffice_convert(soffice, filled, inbox)
     assert sha256(resaved) != sha256(filled)
     sub = read_submission(resaved, inbox, plan, rules)
     assert (sub.unit, sub.round, sub.findings) == ("121", "2024-annual", [])
@@ -192,3 +176,21 @@ def test_one_broken_workbook_does_not_stop_the_run(tmp_path, plan):
     assert verdicts == {"a_broken.xlsx": ("rejected", ["file-unreadable"]),
                         "b_good.xlsx": ("accepted", [])}
     assert (tmp_path / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx").is_file()
+
+
+def test_consolidated_formulas_agree_with_libreoffice(demo, tmp_path, soffice):
+    workdir, _ = demo
+    source = workdir / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx"
+    recalculated = openpyxl.load_workbook(libreoffice_convert(soffice, source, tmp_path), data_only=True)
+    cached = openpyxl.load_workbook(source, data_only=True)
+    formulas = openpyxl.load_workbook(source)
+    checked = 0
+    for sheet in formulas.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    ours = cached[sheet.title][cell.coordinate].value
+                    theirs = recalculated[sheet.title][cell.coordinate].value
+                    assert (ours or 0) == pytest.approx(theirs or 0), (sheet.title, cell.coordinate)
+                    checked += 1
+    assert checked > 200
