@@ -278,8 +278,7 @@ def _cell(row: int, col: int) -> str:
 def _write_indicator_data(ws, plan: Plan, result: Consolidation, styles) -> None:
     headers = ["Mã đơn vị", "Đơn vị", "Mã chỉ tiêu", "Chỉ tiêu", "Lũy kế", "Căn cứ", "Kỳ báo cáo",
                "Giá trị", "Tệp nguồn", "Mã sổ ghi", "Trang", "Ô"]
-    for col, label in enumerate(headers):
-        ws.write(0, col, label, styles["header"])
+    _table_header(ws, headers, styles)
     row = 1
     for unit in plan.units:
         for indicator in plan.indicators:
@@ -301,16 +300,13 @@ def _write_indicator_data(ws, plan: Plan, result: Consolidation, styles) -> None
                     ws.write_string(row, 10, source.sheet)
                     ws.write_string(row, 11, source.cell)
                 row += 1
-    ws.autofilter(0, 0, row - 1, len(headers) - 1)
-    ws.freeze_panes(1, 0)
-    ws.set_column(0, len(headers) - 1, 14)
+    _table_footer(ws, row - 1, len(headers))
 
 
 def _write_ratio_data(ws, plan: Plan, result: Consolidation, styles) -> None:
     headers = ["Mã đơn vị", "Đơn vị", "Mã chỉ tiêu", "Chỉ tiêu", "Tử số", "Mẫu số", "Tỷ lệ",
                "Mục tiêu", "Nguồn (tệp / trang / ô)"]
-    for col, label in enumerate(headers):
-        ws.write(0, col, label, styles["header"])
+    _table_header(ws, headers, styles)
     row = 1
     for ratio in plan.ratios:
         for unit in plan.units:
@@ -330,16 +326,13 @@ def _write_ratio_data(ws, plan: Plan, result: Consolidation, styles) -> None:
             ws.write_number(row, 7, ratio.target_percent / 100, styles["percent"])
             ws.write_string(row, 8, "; ".join(f"{s.file} / {s.sheet} / {s.cell}" for s in parts.sources))
             row += 1
-    ws.autofilter(0, 0, row - 1, len(headers) - 1)
-    ws.freeze_panes(1, 0)
-    ws.set_column(0, len(headers) - 1, 14)
+    _table_footer(ws, row - 1, len(headers))
 
 
 def _write_sources(ws, plan: Plan, result: Consolidation, styles) -> None:
     headers = ["Mã sổ ghi", "Tệp gốc", "Người gửi", "Ngày nhận", "Đơn vị", "Kỳ báo cáo",
                "Phiên bản mẫu", "Trạng thái", "SHA-256", "Lưu tại"]
-    for col, label in enumerate(headers):
-        ws.write(0, col, label, styles["header"])
+    _table_header(ws, headers, styles)
     for row, record in enumerate(sorted(result.records, key=lambda r: r.id), start=1):
         cells = [record.id, record.original_name, record.sender or "", record.received_at,
                  record.unit or "", record.round or "", record.template_version or "", record.status,
@@ -349,6 +342,16 @@ def _write_sources(ws, plan: Plan, result: Consolidation, styles) -> None:
                 ws.write_number(row, col, value)
             else:
                 ws.write_string(row, col, value)
-    ws.autofilter(0, 0, max(1, len(result.records)), len(headers) - 1)
+    _table_footer(ws, len(result.records), len(headers), width=16)
+
+
+def _table_header(ws, headers: list[str], styles) -> None:
+    for col, label in enumerate(headers):
+        ws.write(0, col, label, styles["header"])
+
+
+def _table_footer(ws, last_row: int, columns: int, width: int = 14) -> None:
+    """Filterable, with the header frozen, as auditors work through long lists."""
+    ws.autofilter(0, 0, max(1, last_row), columns - 1)
     ws.freeze_panes(1, 0)
-    ws.set_column(0, len(headers) - 1, 16)
+    ws.set_column(0, columns - 1, width)

@@ -136,14 +136,6 @@ class Ledger:
         )
         return {r["field"]: StoredValue(**dict(r)) for r in rows}
 
-    def findings(self, submission_id: int) -> list[Finding]:
-        rows = self.db.execute(
-            "SELECT code, severity, message, unit, round, sheet, cell FROM finding "
-            "WHERE submission_id = ? ORDER BY seq",
-            (submission_id,),
-        )
-        return [Finding(**dict(r)) for r in rows]
-
     def rounds_with_submissions(self) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT round FROM submission WHERE round IS NOT NULL")
         return sorted(r[0] for r in rows)

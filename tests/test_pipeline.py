@@ -194,3 +194,14 @@ def test_consolidated_formulas_agree_with_libreoffice(demo, tmp_path, soffice):
                     assert (ours or 0) == pytest.approx(theirs or 0), (sheet.title, cell.coordinate)
                     checked += 1
     assert checked > 200
+
+
+def test_next_rounds_templates_carry_the_last_accepted_figures(demo, plan):
+    workdir, _ = demo
+    unit = plan.unit("121")
+    last_year = sample_values(plan, plan.round("2023-update"), unit)
+    path = workdir / "templates_xlsx" / "2024-annual" / "2024-annual_121_bac-yen.xlsx"
+    sheet = openpyxl.load_workbook(path)[SHEET_INDICATORS]
+    carried = {row[1].value: row[4].value for row in sheet.iter_rows(min_row=5) if row[1].value}
+    for indicator in plan.indicators:
+        assert carried[indicator.name] == last_year[f"in_{indicator.code}_actual"], indicator.code
