@@ -164,7 +164,7 @@ class Ledger:
         named by ledger id and hash, so a crash in between leaves nothing that the next run cannot
         redo: it records the file again under the same name with the same bytes.
         """
-        folder = "rejected" if status == REJECTED else "archive"
+        folder = "rejected" if self._counts_as_rejected(status, sha256) else "archive"
         original = Path(inbox_path).name
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -205,6 +205,13 @@ class Ledger:
             self.db.execute("ROLLBACK")
             raise
         return self.get(row_id)
+
+    def _counts_as_rejected(self, status: str, sha256: str) -> bool:
+        """A duplicate goes where its first copy went."""
+        if status == DUPLICATE:
+            earlier = self.by_sha(sha256)
+            return bool(earlier) and earlier[0].status == REJECTED
+        return status == REJECTED
 
     def mark_cleared(self, row_id: int) -> None:
         """The original has left the inbox; until then a crash leaves the file to finish next run."""

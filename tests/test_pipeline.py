@@ -205,3 +205,17 @@ def test_next_rounds_templates_carry_the_last_accepted_figures(demo, plan):
     carried = {row[1].value: row[4].value for row in sheet.iter_rows(min_row=5) if row[1].value}
     for indicator in plan.indicators:
         assert carried[indicator.name] == last_year[f"in_{indicator.code}_actual"], indicator.code
+
+
+def test_same_bytes_twice_is_a_duplicate_kept_beside_its_first_copy(tmp_path):
+    from pipeline.runner import Paths, run
+
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    inbox.mkdir()
+    (inbox / "a.pdf").write_bytes(b"%PDF-1.4 not a workbook")
+    (inbox / "b.pdf").write_bytes(b"%PDF-1.4 not a workbook")
+    report = run(Paths.beside_outbox(inbox, outbox))
+    assert [(o.record.original_name, o.record.status) for o in report.outcomes] == [
+        ("a.pdf", "rejected"), ("b.pdf", "duplicate")]
+    assert sorted(p.name[7:] for p in (tmp_path / "rejected").rglob("*.pdf")) == [
+        f"{report.outcomes[0].record.sha256[:12]}_a.pdf", f"{report.outcomes[0].record.sha256[:12]}_b.pdf"]
