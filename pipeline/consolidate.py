@@ -74,8 +74,10 @@ def accumulate(kind: str, figures: list[int]) -> int | None:
 
 def unit_progress(plan: Plan, rnd: Round, unit: str, indicator: Indicator, history: History) -> Progress:
     """Each year's figure comes from the latest round of that year (the update supersedes the
-    annual estimate); the years are then accumulated by the indicator's kind."""
+    annual estimate); the years are then accumulated by the indicator's kind. A flow whose first
+    reported round had no carried figure starts from the cumulative figure the unit typed there."""
     by_year: dict[int, tuple[Round, Source]] = {}
+    baselines: dict[int, Source] = {}
     for earlier in plan.rounds_through(rnd.id):
         entry = history.get(earlier.id, {}).get(unit)
         if entry is None:
@@ -84,17 +86,26 @@ def unit_progress(plan: Plan, rnd: Round, unit: str, indicator: Indicator, histo
         stored = values.get(form.field_name(indicator.code, form.YEAR_MEASURE[earlier.kind]))
         if stored is None or stored.number is None:
             continue
-        by_year[earlier.year] = (earlier, Source(earlier.id, record.id, record.original_name,
-                                                 stored.sheet, stored.cell, stored.number))
+        by_year[earlier.year] = (earlier, _source(earlier, record, stored))
+        typed = values.get(form.field_name(indicator.code, form.PREVIOUS))
+        if typed is not None and typed.number is not None:
+            baselines[earlier.year] = _source(earlier, record, typed)
+        else:
+            baselines.pop(earlier.year, None)
     years = sorted(by_year)
-    figures = [by_year[y][1].value for y in years]
-    if not figures:
+    if not years:
         return Progress()
-    basis = "final" if all(by_year[y][0].kind == "update" for y in years) else "estimate"
     sources = [by_year[y][1] for y in years]
+    basis = "final" if all(by_year[y][0].kind == "update" for y in years) else "estimate"
     if indicator.kind == "stock":
-        sources = sources[-1:]
-    return Progress(accumulate(indicator.kind, figures), basis, sources)
+        return Progress(sources[-1].value, basis, sources[-1:])
+    if years[0] in baselines:
+        sources.insert(0, baselines[years[0]])
+    return Progress(accumulate(indicator.kind, [s.value for s in sources]), basis, sources)
+
+
+def _source(rnd: Round, record: Record, stored: StoredValue) -> Source:
+    return Source(rnd.id, record.id, record.original_name, stored.sheet, stored.cell, int(stored.number or 0))
 
 
 def consolidate(plan: Plan, rnd: Round, history: History, records: list[Record]) -> Consolidation:
@@ -113,9 +124,9 @@ def consolidate(plan: Plan, rnd: Round, history: History, records: list[Record])
                 for measure in ("num", "den"):
                     stored = values.get(form.field_name(ratio.code, measure))
                     if stored is not None and stored.number is not None:
-                        setattr(parts, "numerator" if measure == "num" else "denominator", stored.number)
-                        parts.sources.append(Source(rnd.id, record.id, record.original_name,
-                                                    stored.sheet, stored.cell, stored.number))
+                        setattr(parts, "numerator" if measure == "num" else "denominator",
+                                int(stored.number))
+                        parts.sources.append(_source(rnd, record, stored))
             ratios[unit.code][ratio.code] = parts
     reported = {unit: entry[0] for unit, entry in this_round.items()}
     return Consolidation(rnd, progress, ratios, reported, records)

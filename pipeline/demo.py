@@ -25,7 +25,7 @@ CORRECTED_UNIT = "120"
 class DemoResult:
     workdir: Path
     templates: list[Path] = field(default_factory=list)
-    samples: dict[str, dict[str, dict[str, int | str]]] = field(default_factory=dict)
+    samples: dict[str, dict[str, dict[str, int | float | str]]] = field(default_factory=dict)
     runs: list[RunReport] = field(default_factory=list)
 
     @property
@@ -33,17 +33,26 @@ class DemoResult:
         return [p for r in self.runs for p in r.outputs]
 
 
-def sample_values(plan: Plan, rnd: Round, unit: Unit) -> dict[str, int | str]:
-    """Plausible, reproducible figures for one unit and round, keyed by input field."""
+def sample_values(
+    plan: Plan, rnd: Round, unit: Unit, *, with_previous: bool = False
+) -> dict[str, int | float | str]:
+    """Plausible, reproducible figures for one unit and round, keyed by input field.
+
+    `with_previous`: the template asks for the cumulative figure through last year (nothing carried).
+    """
     rng = random.Random(f"{plan.id}/{rnd.id}/{unit.code}")
     progress = min(1.0, (rnd.year - 2021) * 0.3)  # how far into the phase this year is
-    values: dict[str, int | str] = {}
+    values: dict[str, int | float | str] = {}
     for indicator in plan.indicators:
         target = plan.targets[unit.code][indicator.code]
         if indicator.kind == "stock":
             figure = round(target * progress * rng.uniform(0.7, 1.05))
+            before = round(figure * 0.6)
         else:
             figure = round(target * rng.uniform(0.15, 0.35))
+            before = round(target * rng.uniform(0.0, 0.2))
+        if with_previous:
+            values[form.field_name(indicator.code, form.PREVIOUS)] = before
         if rnd.kind == "annual":
             values[form.field_name(indicator.code, "ytd")] = round(figure * 0.7)
             values[form.field_name(indicator.code, "estimate")] = figure
@@ -54,11 +63,21 @@ def sample_values(plan: Plan, rnd: Round, unit: Unit) -> dict[str, int | str]:
         share = min(1.0, ratio.target_percent / 100 * rng.uniform(0.6, 1.1))
         values[form.field_name(ratio.code, "den")] = denominator
         values[form.field_name(ratio.code, "num")] = round(denominator * share)
+    for source in plan.budget_sources:
+        allocated = rng.randint(0, 2000) * 0.5
+        values[form.field_name(f"budget_{source.code}", "allocated")] = allocated
+        disbursed = round(allocated * rng.uniform(0.3, 1), 1)
+        values[form.field_name(f"budget_{source.code}", "disbursed")] = disbursed
     values[form.field_name(plan.indicators[0].code, "note")] = f"Số liệu mẫu của {unit.name}."
+    values[form.field_name("highlights", "text")] = f"{unit.name}: các tổ truyền thông hoạt động đều đặn."
+    values[form.field_name("difficulties", "text")] = "Địa bàn rộng, giao thông khó khăn."
+    values[form.field_name("proposals", "text")] = "Đề nghị bố trí kinh phí sớm."
+    values[form.field_name("preparer", "text")] = "Nguyễn Thị Mẫu"
+    values[form.field_name("phone", "text")] = "0212 3850 000"
     return values
 
 
-def fill_template(template: Path, target: Path, values: dict[str, int | str]) -> None:
+def fill_template(template: Path, target: Path, values: dict[str, int | float | str]) -> None:
     """Type the values into the input cells, found by their defined names, as a person would."""
     book = openpyxl.load_workbook(template)
     for name, value in values.items():
@@ -83,7 +102,7 @@ def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:
         result.templates += templates
         result.samples[round_id] = {}
         for unit, template in zip(plan.units, templates, strict=True):
-            values = sample_values(plan, rnd, unit)
+            values = sample_values(plan, rnd, unit, with_previous=not carried.get(unit.code))
             result.samples[round_id][unit.code] = values
             if unit.code == CORRECTED_UNIT:
                 wrong = dict(values, **{form.field_name(plan.indicators[1].code,

@@ -28,16 +28,33 @@ MEASURES = {
 }
 # The measure that counts as the year's figure when results are accumulated.
 YEAR_MEASURE = {"annual": "estimate", "update": "actual"}
+# The cumulative figure through the previous year: carried from the ledger into a locked cell, or,
+# for a unit with no accepted round yet, typed by the unit itself.
+PREVIOUS = "previous"
+PREVIOUS_LABEL = "Lũy kế đến hết năm trước"
+DISBURSED_LABELS = {"annual": "Đã giải ngân đến thời điểm báo cáo", "update": "Đã giải ngân trong năm"}
+ALLOCATED_LABEL = "Kế hoạch vốn được giao trong năm"
+NARRATIVE = (
+    ("highlights", "Kết quả nổi bật", 2000),
+    ("difficulties", "Khó khăn, vướng mắc", 2000),
+    ("proposals", "Đề xuất, kiến nghị", 2000),
+    ("preparer", "Họ và tên người lập báo cáo", 100),
+    ("phone", "Số điện thoại liên hệ", 30),
+)
+NOTE_LENGTH = 500
 
 
 @dataclass(frozen=True)
 class Field:
     name: str  # workbook defined name
-    part: str  # "indicator", "ratio" or "note"
-    subject: str  # indicator or ratio code
-    measure: str  # ytd / estimate / actual / num / den / note
-    kind: str  # "count" or "text"
+    part: str  # "indicator", "note", "ratio", "budget" or "narrative"
+    subject: str  # indicator, ratio or budget source code; narrative key
+    measure: str  # ytd / estimate / actual / previous / note / num / den / allocated / disbursed / text
+    kind: str  # "count", "money", "text" or "date"
     label: str  # Vietnamese, for messages to the sender
+    required: bool = True  # must hold a value when the cell is in the workbook
+    optional: bool = False  # the cell may be absent (a carried figure replaces it)
+    max_length: int = 0  # for text
 
 
 def field_name(subject: str, measure: str) -> str:
@@ -47,6 +64,8 @@ def field_name(subject: str, measure: str) -> str:
 def input_fields(plan: Plan, rnd: Round) -> tuple[Field, ...]:
     fields: list[Field] = []
     for indicator in plan.indicators:
+        fields.append(Field(field_name(indicator.code, PREVIOUS), "indicator", indicator.code, PREVIOUS,
+                            "count", f"{indicator.short_name} – {PREVIOUS_LABEL.lower()}", optional=True))
         for measure, label in MEASURES[rnd.kind]:
             fields.append(
                 Field(field_name(indicator.code, measure), "indicator", indicator.code, measure,
@@ -54,11 +73,21 @@ def input_fields(plan: Plan, rnd: Round) -> tuple[Field, ...]:
             )
         fields.append(
             Field(field_name(indicator.code, "note"), "note", indicator.code, "note", "text",
-                  f"{indicator.short_name} – ghi chú")
+                  f"{indicator.short_name} – ghi chú", required=False, max_length=NOTE_LENGTH)
         )
     for ratio in plan.ratios:
         fields.append(Field(field_name(ratio.code, "num"), "ratio", ratio.code, "num", "count",
                             ratio.numerator))
         fields.append(Field(field_name(ratio.code, "den"), "ratio", ratio.code, "den", "count",
                             ratio.denominator))
+    for source in plan.budget_sources:
+        fields.append(Field(field_name(f"budget_{source.code}", "allocated"), "budget", source.code,
+                            "allocated", "money", f"{source.name} – {ALLOCATED_LABEL.lower()}"))
+        fields.append(Field(field_name(f"budget_{source.code}", "disbursed"), "budget", source.code,
+                            "disbursed", "money", f"{source.name} – {DISBURSED_LABELS[rnd.kind].lower()}"))
+    for key, label, length in NARRATIVE:
+        fields.append(Field(field_name(key, "text"), "narrative", key, "text", "text", label,
+                            required=False, max_length=length))
+    fields.append(Field("in_report_date", "narrative", "report_date", "date", "date", "Ngày lập báo cáo",
+                        required=False))
     return tuple(fields)

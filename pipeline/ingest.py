@@ -97,6 +97,8 @@ def read_submission(path: Path, inbox: Path, plan: Plan, rules: RuleBook) -> Sub
 def _extract(sub: Submission, names, sheets: _SheetCache, plan: Plan, rules: RuleBook) -> None:
     for fld in form.input_fields(plan, plan.round(sub.round or "")):
         location = names.get(fld.name.lower())
+        if location is None and fld.optional:
+            continue
         if location is None:
             sub.findings.append(rules.finding("input-name-missing", unit=sub.unit, round=sub.round,
                                               label=fld.label, name=fld.name))

@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS value (
     field TEXT NOT NULL,
     sheet TEXT NOT NULL,
     cell TEXT NOT NULL,
-    number INTEGER,
+    number NUMERIC,
     text TEXT,
     PRIMARY KEY (submission_id, field)
 );
@@ -82,7 +82,7 @@ class StoredValue:
     field: str
     sheet: str
     cell: str
-    number: int | None
+    number: int | float | None
     text: str | None
 
 
@@ -155,7 +155,7 @@ class Ledger:
         unit: str | None = None,
         round_id: str | None = None,
         template_version: str | None = None,
-        values: Mapping[str, tuple[str, str, int | str | None]] | None = None,
+        values: Mapping[str, tuple[str, str, int | float | str | None]] | None = None,
         findings: list[Finding] | None = None,
     ) -> Record:
         """Copy `source` into the archive (or rejected/) and record it, in one transaction.
@@ -185,7 +185,7 @@ class Ledger:
                 "INSERT INTO value (submission_id, field, sheet, cell, number, text)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (row_id, name, sheet, cell, value if isinstance(value, int) else None,
+                    (row_id, name, sheet, cell, value if isinstance(value, int | float) else None,
                      value if isinstance(value, str) else None)
                     for name, (sheet, cell, value) in (values or {}).items()
                 ],

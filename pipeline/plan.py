@@ -54,6 +54,12 @@ class Ratio:
 
 
 @dataclass(frozen=True)
+class BudgetSource:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Round:
     id: str
     year: int
@@ -76,9 +82,11 @@ class Plan:
     indicators: tuple[Indicator, ...]
     ratios: tuple[Ratio, ...]
     rounds: tuple[Round, ...]
+    budget_sources: tuple[BudgetSource, ...]
     targets: dict[str, dict[str, int]]
     totals: dict[str, dict[str, int]]
     total_villages: int
+    budget_unit: str
 
     @property
     def province_unit(self) -> Unit:
@@ -263,6 +271,12 @@ def _ascii_code(row: _Row) -> str:
     return code
 
 
+def _load_budget_sources(folder: Path) -> tuple[BudgetSource, ...]:
+    rows = _read_csv(folder, "budget_sources.csv", ("code", "name"))
+    _unique(rows, "code")
+    return tuple(BudgetSource(_ascii_code(row), row.text("name")) for row in rows)
+
+
 def _load_rounds(folder: Path) -> tuple[Round, ...]:
     columns = ("id", "year", "kind", "district_deadline", "province_deadline")
     rows = _read_csv(folder, "rounds.csv", columns)
@@ -380,11 +394,13 @@ def load_plan(folder: Path | str = DEFAULT_PLAN_DIR) -> Plan:
         indicators=indicators,
         ratios=ratios,
         rounds=_load_rounds(folder),
+        budget_sources=_load_budget_sources(folder),
         targets=_load_target_table(
             folder, "targets.csv", "unit", tuple(u.code for u in units), indicators
         ),
         totals=_load_target_table(folder, "totals.csv", "row", ("total", "districts"), indicators),
         total_villages=int(meta["total_villages"]),
+        budget_unit=meta.get("budget_unit", "triệu đồng"),
     )
     check_consistency(plan)
     return plan
@@ -411,6 +427,7 @@ def plan_as_dict(plan: Plan) -> dict:
              "denominator": r.denominator}
             for r in plan.ratios
         ],
+        "budget_sources": [{"code": b.code, "name": b.name} for b in plan.budget_sources],
         "targets": plan.targets,
         "totals": plan.totals,
         "total_villages": plan.total_villages,

@@ -6,7 +6,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from . import form
@@ -15,7 +15,7 @@ from .plan import Plan, Round
 from .vietnamese import format_date, format_number
 
 SEVERITIES = ("error", "warning")
-CHECKS = ("required", "numerator_le_denominator", "above_target", "deadline")
+CHECKS = ("required", "numerator_le_denominator", "disbursed_le_allocated", "above_target", "deadline")
 
 
 @dataclass(frozen=True)
@@ -79,55 +79,96 @@ class RuleBook:
 # -- cell values ----------------------------------------------------------------------------------
 
 _WHOLE = re.compile(r"^\d+$")
-_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")  # 1.200 as Vietnamese write 1200
-_DECIMAL_COMMA = re.compile(r"^\d+,\d+$")  # 12,0 as Vietnamese write 12.0
+_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")  # 1.200 or 1.200,5 as Vietnamese write them
+_DECIMAL_COMMA = re.compile(r"^\d+,\d+$")  # 12,5 as Vietnamese write 12.5
 _DECIMAL_POINT = re.compile(r"^\d*\.\d+$")
+_DAY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+Number = int | float
 
 
 @dataclass(frozen=True)
-class ParsedCount:
-    value: int | None
+class Parsed:
+    value: Number | date | None
     problem: str | None = None  # finding code when the cell cannot be taken as it is
     shown: str = ""  # what the sender typed, for the message
 
 
-def parse_count(raw: object) -> ParsedCount:
-    """A count cell as typed by a person: a whole number >= 0, possibly written as text."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return ParsedCount(None, "value-missing")
-    if isinstance(raw, bool):
-        return ParsedCount(None, "value-not-number", str(raw))
-    if isinstance(raw, int | float):
-        return _check_number(float(raw), format_number(raw), from_text=False)
-    if not isinstance(raw, str):
-        return ParsedCount(None, "value-not-number", str(raw))
-    text = raw.strip().replace("\u00a0", "")
-    sign = -1.0 if text.startswith("-") else 1.0
+def _number_from_text(text: str) -> float | None:
     digits = text.lstrip("-").strip()
+    sign = -1.0 if text.startswith("-") else 1.0
     if _WHOLE.match(digits):
-        number = float(digits)
-    elif _THOUSANDS.match(digits):
-        number = float(digits.replace(".", ""))
-    elif _DECIMAL_COMMA.match(digits):
-        number = float(digits.replace(",", "."))
-    elif _DECIMAL_POINT.match(digits):
-        number = float(digits)
+        return sign * float(digits)
+    if _THOUSANDS.match(digits):
+        return sign * float(digits.replace(".", "").replace(",", "."))
+    if _DECIMAL_COMMA.match(digits):
+        return sign * float(digits.replace(",", "."))
+    if _DECIMAL_POINT.match(digits):
+        return sign * float(digits)
+    return None
+
+
+def _parse_number(raw: object, *, whole: bool) -> Parsed:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return Parsed(None, "value-missing")
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        return Parsed(None, "value-not-number", str(raw))
+    if isinstance(raw, str):
+        shown = raw.strip()
+        number = _number_from_text(shown.replace("\u00a0", "").replace(" ", ""))
+        if number is None:
+            return Parsed(None, "value-not-number", shown)
+        from_text = True
     else:
-        return ParsedCount(None, "value-not-number", raw.strip())
-    return _check_number(sign * number, raw.strip(), from_text=True)
-
-
-def _check_number(number: float, shown: str, *, from_text: bool) -> ParsedCount:
+        number, shown, from_text = float(raw), format_number(raw), False
     if number != number or number in (float("inf"), float("-inf")):
-        return ParsedCount(None, "value-not-number", shown)
+        return Parsed(None, "value-not-number", shown)
     if number < 0:
-        return ParsedCount(None, "value-negative", shown)
-    if not number.is_integer():
-        return ParsedCount(None, "value-not-whole", shown)
-    return ParsedCount(int(number), "value-text-number" if from_text else None, shown)
+        return Parsed(None, "value-negative", shown)
+    if whole and not number.is_integer():
+        return Parsed(None, "value-not-whole", shown)
+    value: Number = int(number) if number.is_integer() else number
+    return Parsed(value, "value-text-number" if from_text else None, shown)
+
+
+def parse_count(raw: object) -> Parsed:
+    """A count cell as typed by a person: a whole number >= 0, possibly written as text."""
+    return _parse_number(raw, whole=True)
+
+
+def parse_amount(raw: object) -> Parsed:
+    """A money cell: a number >= 0, decimals allowed, possibly written as text (1.200,5)."""
+    return _parse_number(raw, whole=False)
+
+
+def parse_day(raw: object) -> Parsed:
+    """A date cell: a real date, an Excel day number, or text written dd/mm/yyyy."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return Parsed(None, "value-missing")
+    if isinstance(raw, datetime):
+        return Parsed(raw.date())
+    if isinstance(raw, date):
+        return Parsed(raw)
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and 1 <= raw < 2958466:
+        return Parsed(_EXCEL_EPOCH + timedelta(days=int(raw)))
+    match = _DAY.match(str(raw).strip())
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            return Parsed(date(year, month, day), "value-text-date", str(raw).strip())
+        except ValueError:
+            pass
+    return Parsed(None, "value-not-date", str(raw).strip())
+
+
+PARSERS = {"count": parse_count, "money": parse_amount, "date": parse_day}
 
 
 # -- a whole submission ---------------------------------------------------------------------------
+
+
+Value = int | float | str | None  # as recorded: numbers, text, dates as ISO text
 
 
 @dataclass(frozen=True)
@@ -145,12 +186,12 @@ def evaluate(
     rules: RuleBook,
     received: date,
     previous: Mapping[str, int] | None = None,
-) -> tuple[dict[str, int | str | None], list[Finding]]:
+) -> tuple[dict[str, Value], list[Finding]]:
     """Parse every input and run every rule: the values to record and the findings, in sheet order.
 
     `previous` is the unit's cumulative figure through the year before this round, per indicator.
     """
-    values: dict[str, int | str | None] = {}
+    values: dict[str, Value] = {}
     findings: list[Finding] = []
     fields = {f.name: f for f in form.input_fields(plan, rnd)}
 
@@ -165,15 +206,31 @@ def evaluate(
             continue
         raw = cells[name].value
         if fld.kind == "text":
-            values[name] = str(raw).strip() if raw not in (None, "") else None
+            text = str(raw).strip() if raw not in (None, "") else None
+            values[name] = text
+            if text and fld.max_length and len(text) > fld.max_length:
+                find("text-too-long", fld, length=len(text), limit=fld.max_length)
             continue
-        parsed = parse_count(raw)
-        values[name] = parsed.value
+        parsed = PARSERS[fld.kind](raw)
+        values[name] = parsed.value.isoformat() if isinstance(parsed.value, date) else parsed.value
         if parsed.problem == "value-missing":
-            if rules.with_check("required"):
+            if fld.required and rules.with_check("required"):
                 find("value-missing", fld)
         elif parsed.problem:
-            find(parsed.problem, fld, found=parsed.shown, value=format_number(parsed.value))
+            shown_value = (format_date(parsed.value) if isinstance(parsed.value, date)
+                           else format_number(parsed.value))
+            find(parsed.problem, fld, found=parsed.shown, value=shown_value)
+
+    for source in plan.budget_sources:
+        allocated = values.get(form.field_name(f"budget_{source.code}", "allocated"))
+        disbursed = values.get(form.field_name(f"budget_{source.code}", "disbursed"))
+        if not (isinstance(allocated, int | float) and isinstance(disbursed, int | float)):
+            continue
+        if disbursed > allocated:
+            for rule in rules.with_check("disbursed_le_allocated"):
+                find(rule.code, fields[form.field_name(f"budget_{source.code}", "disbursed")],
+                     disbursed=format_number(disbursed), allocated=format_number(allocated),
+                     label=source.name)
 
     for ratio in plan.ratios:
         num = values.get(form.field_name(ratio.code, "num"))
@@ -191,7 +248,8 @@ def evaluate(
         target = targets[indicator.code]
         if not isinstance(figure, int) or not target:
             continue
-        before = (previous or {}).get(indicator.code) or 0
+        typed = values.get(form.field_name(indicator.code, form.PREVIOUS))
+        before = (previous or {}).get(indicator.code, typed if isinstance(typed, int) else 0)
         cumulative = figure if indicator.kind == "stock" else before + figure
         for rule in rules.with_check("above_target"):
             percent = float(rule.params.get("percent", 150))  # type: ignore[arg-type]

@@ -74,7 +74,7 @@ def _process(path: Path, paths: Paths, plan: Plan, rules: RuleBook, ledger: Ledg
     earlier = ledger.by_sha(sub.sha256)
     received = today.isoformat() if today else datetime.now().isoformat(timespec="seconds")
     findings = list(sub.findings)
-    values: dict[str, tuple[str, str, int | str | None]] = {}
+    values: dict[str, tuple[str, str, int | float | str | None]] = {}
     if earlier:
         status = DUPLICATE
     elif sub.identified and not _has_errors(findings):

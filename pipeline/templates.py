@@ -1,11 +1,16 @@
-"""Write one reporting workbook per (round, unit): targets locked, only the input cells open."""
+"""Write one reporting workbook per (round, unit): targets locked, only the input cells open.
+
+Every input cell gets a workbook defined name (see form.py), so ingest never depends on positions.
+Everything that is not an input is locked, and recorded in a fingerprint kept on the hidden metadata
+sheet, so that ingest can tell when locked content was altered.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import xlsxwriter
@@ -13,12 +18,15 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import form
 from .atomic import atomic_path
+from .config import Contact
 from .plan import Plan, Round, Unit
 from .vietnamese import format_date, round_title
 
 SHEET_GUIDE = "Hướng dẫn"
 SHEET_INDICATORS = "Chỉ tiêu"
 SHEET_RATIOS = "Tỷ lệ"
+SHEET_BUDGET = "Kinh phí"
+SHEET_NARRATIVE = "Thuyết minh"
 SHEET_META = "p8_meta"
 
 INPUT_FILL = "#FFF2CC"
@@ -36,7 +44,8 @@ def write_templates(
     rnd: Round,
     out_dir: Path,
     units: Iterable[Unit] | None = None,
-    carried: Mapping[str, Mapping[str, float]] | None = None,
+    carried: Mapping[str, Mapping[str, int]] | None = None,
+    contact: Contact | None = None,
 ) -> list[Path]:
     """Write the templates of `rnd` into out_dir/<round>/; `carried` is {unit: {indicator: figure}}."""
     folder = Path(out_dir) / rnd.id
@@ -45,271 +54,363 @@ def write_templates(
     for unit in units or plan.units:
         path = folder / template_filename(rnd, unit)
         with atomic_path(path) as tmp:
-            _write_workbook(tmp, plan, rnd, unit, (carried or {}).get(unit.code, {}))
+            _Template(plan, rnd, unit, (carried or {}).get(unit.code, {}), contact or Contact()).write(tmp)
         paths.append(path)
     return paths
 
 
-class _Sheet:
-    """A worksheet wrapper that records every locked value, for the template's fingerprint."""
-
-    def __init__(self, worksheet, locked_log: list):
-        self.ws = worksheet
-        self.locked_log = locked_log
-
-    def fixed(self, row: int, col: int, value, fmt=None) -> None:
-        self.ws.write(row, col, value, fmt)
-        self._log(row, col, value)
-
-    def merged(self, row: int, first_col: int, last_col: int, value, fmt) -> None:
-        self.ws.merge_range(row, first_col, row, last_col, value, fmt)
-        self._log(row, first_col, value)
-
-    def _log(self, row: int, col: int, value) -> None:
-        if value not in (None, ""):
-            self.locked_log.append([self.ws.name, xl_rowcol_to_cell(row, col), value])
-
-
 def _row_height(text: str, width: float) -> float:
     """Height in points for wrapped text in a column of `width` characters (12 pt Times)."""
-    lines = max(1, -(-len(text) // max(1, int(width * 1.05))))
+    lines = sum(max(1, -(-len(part) // max(1, int(width * 1.05)))) for part in text.split("\n"))
     return 16.0 * lines + 2
 
 
-def _write_workbook(path: Path, plan: Plan, rnd: Round, unit: Unit, carried) -> None:
-    wb = xlsxwriter.Workbook(
-        str(path),
-        {"default_format_properties": {"font_name": "Times New Roman", "font_size": 12}},
-    )
-    wb.set_properties(
-        {
-            "title": f"{plan.short_title} – {round_title(rnd)} – {unit.name}",
-            "author": plan.reporting_body,
-            "company": plan.reporting_body,
+def _validation(fld: form.Field, rnd: Round) -> dict:
+    """Excel data validation for one input, with a Vietnamese hint and error message."""
+    if fld.kind == "count":
+        rule = {"validate": "integer", "criteria": ">=", "value": 0,
+                "input_title": "Nhập số nguyên ≥ 0",
+                "error_message": "Chỉ nhập số nguyên không âm (0, 1, 2, …)."}
+    elif fld.kind == "money":
+        rule = {"validate": "decimal", "criteria": ">=", "value": 0,
+                "input_title": "Nhập số tiền ≥ 0",
+                "error_message": "Chỉ nhập số không âm (đơn vị: triệu đồng)."}
+    elif fld.kind == "date":
+        rule = {"validate": "date", "criteria": "between",
+                "minimum": date(rnd.year, 1, 1), "maximum": date(rnd.year + 1, 12, 31),
+                "input_title": "Nhập ngày (ngày/tháng/năm)",
+                "error_message": f"Nhập một ngày trong năm {rnd.year} hoặc {rnd.year + 1}, "
+                                 "dạng ngày/tháng/năm."}
+    else:
+        rule = {"validate": "length", "criteria": "<=", "value": fld.max_length,
+                "input_title": "Nhập nội dung",
+                "error_message": f"Nội dung tối đa {fld.max_length} ký tự."}
+    return {**rule, "input_message": fld.label[:250], "error_title": "Giá trị không hợp lệ"}
+
+
+class _Template:
+    def __init__(self, plan: Plan, rnd: Round, unit: Unit, carried: Mapping[str, int], contact: Contact):
+        self.plan, self.rnd, self.unit, self.carried, self.contact = plan, rnd, unit, carried, contact
+        self.fields = {f.name: f for f in form.input_fields(plan, rnd)}
+        self.locked_log: list = []
+        self.names: dict[str, tuple[str, str]] = {}
+
+    # -- cells ----------------------------------------------------------------------------------
+
+    def fixed(self, ws, row: int, col: int, value, fmt=None) -> None:
+        ws.write(row, col, value, fmt)
+        self._log(ws, row, col, value)
+
+    def formula(self, ws, row: int, col: int, formula: str, fmt, cached: float | str = 0) -> None:
+        ws.write_formula(row, col, formula, fmt, cached)
+        self._log(ws, row, col, formula)
+
+    def merged(self, ws, row: int, first_col: int, last_col: int, value, fmt, last_row: int | None = None):
+        ws.merge_range(row, first_col, last_row if last_row is not None else row, last_col, value, fmt)
+        self._log(ws, row, first_col, value)
+
+    def _log(self, ws, row: int, col: int, value) -> None:
+        if value not in (None, ""):
+            self.locked_log.append([ws.name, xl_rowcol_to_cell(row, col), value])
+
+    def input(self, ws, row: int, col: int, name: str, last_col: int | None = None,
+              last_row: int | None = None) -> None:
+        fld = self.fields[name]
+        style = {"count": "input", "money": "input_money", "date": "input_date"}.get(fld.kind, "input_text")
+        if last_col is not None or last_row is not None:
+            ws.merge_range(row, col, last_row if last_row is not None else row,
+                           last_col if last_col is not None else col, None, self.styles[style])
+        else:
+            ws.write_blank(row, col, None, self.styles[style])
+        ws.data_validation(row, col, row, col, _validation(fld, self.rnd))
+        self.names[name] = (ws.name, xl_rowcol_to_cell(row, col))
+
+    # -- workbook -------------------------------------------------------------------------------
+
+    def write(self, path: Path) -> None:
+        wb = xlsxwriter.Workbook(
+            str(path),
+            {"default_format_properties": {"font_name": "Times New Roman", "font_size": 12},
+             "strings_to_formulas": False, "strings_to_urls": False},
+        )
+        wb.set_properties({
+            "title": f"{self.plan.short_title} – {round_title(self.rnd)} – {self.unit.name}",
+            "author": self.plan.reporting_body,
+            "company": self.plan.reporting_body,
             "created": DOCUMENT_TIME,
+        })
+        self.styles = _styles(wb)
+        sheets = [wb.add_worksheet(name) for name in
+                  (SHEET_GUIDE, SHEET_INDICATORS, SHEET_RATIOS, SHEET_BUDGET, SHEET_NARRATIVE)]
+        self._guide(sheets[0])
+        self._indicators(sheets[1])
+        self._ratios(sheets[2])
+        self._budget(sheets[3])
+        self._narrative(sheets[4])
+        for name, (sheet, cell) in sorted(self.names.items()):
+            wb.define_name(name, f"={_quote(sheet)}!{_absolute(cell)}")
+        self._meta(wb, wb.add_worksheet(SHEET_META))
+        for ws in sheets:
+            ws.protect("", {"format_columns": True, "format_rows": True})
+        sheets[1].activate()
+        wb.close()
+
+    def fingerprint(self) -> str:
+        text = json.dumps(self.locked_log, ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def _meta(self, wb, ws) -> None:
+        values = {
+            "plan": self.plan.id,
+            "round": self.rnd.id,
+            "unit": self.unit.code,
+            "version": form.TEMPLATE_VERSION,
+            "fingerprint": self.fingerprint(),
         }
-    )
-    styles = _styles(wb)
-    locked_log: list = []
-    guide = wb.add_worksheet(SHEET_GUIDE)
-    indicators = wb.add_worksheet(SHEET_INDICATORS)
-    ratios = wb.add_worksheet(SHEET_RATIOS)
-    meta = wb.add_worksheet(SHEET_META)
+        for row, (key, value) in enumerate(values.items()):
+            ws.write_string(row, 0, key)
+            ws.write_string(row, 1, value)
+            wb.define_name(form.META_NAMES[key], f"={SHEET_META}!$B${row + 1}")
+        ws.protect()
+        ws.very_hidden()
 
-    _write_guide(_Sheet(guide, locked_log), plan, rnd, unit, styles)
-    names = _write_indicator_sheet(_Sheet(indicators, locked_log), plan, rnd, unit, carried, styles)
-    names.update(_write_ratio_sheet(_Sheet(ratios, locked_log), plan, styles))
-    for name, (sheet, cell) in names.items():
-        wb.define_name(name, f"={_quote(sheet)}!{_absolute(cell)}")
+    # -- sheets ---------------------------------------------------------------------------------
 
-    fingerprint = hashlib.sha256(
-        json.dumps(locked_log, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    ).hexdigest()
-    _write_meta(wb, meta, plan, rnd, unit, fingerprint)
-    for ws in (guide, indicators, ratios):
-        ws.protect("", {"format_columns": True, "format_rows": True})
-    indicators.activate()
-    wb.close()
+    def _guide(self, ws) -> None:
+        plan, rnd, unit, s = self.plan, self.rnd, self.unit, self.styles
+        ws.set_column(0, 0, 6)
+        ws.set_column(1, 1, 100)
+        contact = self.contact
+        who = ", ".join(p for p in (contact.name, contact.office) if p) or plan.reporting_body
+        reach = "; ".join(p for p in (f"điện thoại {contact.phone}" if contact.phone else "",
+                                      f"thư điện tử {contact.email}" if contact.email else "") if p)
+        send_to = f" tới địa chỉ {contact.email}" if contact.email else ""
+        lines = [
+            (f"{plan.short_title.upper()}", s["title_left"]),
+            (f"{round_title(rnd)} – Đơn vị báo cáo: {unit.name}", s["bold"]),
+            (f"Căn cứ {plan.document}; báo cáo theo chế độ tại mục V.5 của Kế hoạch.", s["wrap"]),
+            (f"Hạn gửi báo cáo về {plan.reporting_body}: ngày {format_date(rnd.district_deadline)}.",
+             s["deadline"]),
+            ("", None),
+            ("Cách điền", s["bold"]),
+            (f"1. Trang «{SHEET_INDICATORS}»: điền kết quả của từng chỉ tiêu vào các ô màu vàng. "
+             + _measure_help(rnd), s["wrap"]),
+            (f"2. Trang «{SHEET_RATIOS}»: điền tử số và mẫu số; tỷ lệ % được tự tính.", s["wrap"]),
+            (f"3. Trang «{SHEET_BUDGET}»: kế hoạch vốn được giao và số đã giải ngân theo từng nguồn, đơn vị "
+             f"{plan.budget_unit}.", s["wrap"]),
+            (f"4. Trang «{SHEET_NARRATIVE}»: kết quả nổi bật, khó khăn, đề xuất; người lập, số điện thoại, "
+             "ngày lập báo cáo.", s["wrap"]),
+            ("5. Chỉ nhập số nguyên không âm cho các chỉ tiêu đếm; nhập 0 nếu không có kết quả, không "
+             "để trống. Không thêm, xóa, đổi tên dòng, cột hay trang tính.", s["wrap"]),
+            ("", None),
+            ("Gửi báo cáo", s["bold"]),
+            (f"Lưu tệp dạng .xlsx, giữ nguyên tên tệp, và gửi lại dưới dạng tệp đính kèm thư điện tử"
+             f"{send_to}. Không đặt mật khẩu, không chuyển sang PDF hay chụp ảnh.", s["wrap"]),
+            (f"Liên hệ khi cần hỗ trợ: {who}" + (f" ({reach})." if reach else "."), s["wrap"]),
+            ("", None),
+            ("Ý nghĩa màu ô", s["bold"]),
+        ]
+        for row, (text, fmt) in enumerate(lines):
+            self.fixed(ws, row, 1, text, fmt)
+            ws.set_row(row, _row_height(text, 95))
+        legend = len(lines)
+        ws.write(legend, 0, "", s["legend_input"])
+        self.fixed(ws, legend, 1, "Ô màu vàng: ô nhập số liệu (chỉ các ô này sửa được).")
+        ws.write(legend + 1, 0, "", s["legend_locked"])
+        self.fixed(ws, legend + 1, 1, "Ô màu xám: chỉ tiêu giai đoạn, số liệu đã được tiếp nhận, công thức "
+                                      "tự tính – đã khóa.")
+        self._page(ws, 0, 2)
+        ws.set_portrait()
+
+    def _indicators(self, ws) -> None:
+        plan, rnd, unit, s = self.plan, self.rnd, self.unit, self.styles
+        measures = form.MEASURES[rnd.kind]
+        year_measure = form.YEAR_MEASURE[rnd.kind]
+        headers = ["TT", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu giai đoạn", form.PREVIOUS_LABEL,
+                   *[label for _, label in measures], "Lũy kế", "% chỉ tiêu giai đoạn", "Ghi chú"]
+        widths = [6, 48, 10, 12, 13, *[14] * len(measures), 12, 12, 30]
+        first_input = 5
+        col_cumulative = first_input + len(measures)
+        last_col = len(headers) - 1
+        self.merged(ws, 0, 0, last_col,
+                    f"BIỂU KẾT QUẢ THỰC HIỆN CHỈ TIÊU DỰ ÁN 8 – {round_title(rnd).upper()}", s["title"])
+        self.merged(ws, 1, 0, last_col, f"Đơn vị báo cáo: {unit.name}", s["subtitle"])
+        header_row = 3
+        for col, text in enumerate(headers):
+            self.fixed(ws, header_row, col, text, s["header"])
+            ws.set_column(col, col, widths[col])
+        ws.set_row(header_row, 48)
+
+        row = header_row + 1
+        for group, title in plan.groups.items():
+            members = [i for i in plan.indicators if i.group == group]
+            if not members:
+                continue
+            self.fixed(ws, row, 0, group, s["group"])
+            self.merged(ws, row, 1, last_col, title, s["group"])
+            ws.set_row(row, _row_height(title, sum(widths[1:])))
+            row += 1
+            for indicator in members:
+                target = plan.targets[unit.code][indicator.code]
+                self.fixed(ws, row, 0, indicator.no, s["center"])
+                self.fixed(ws, row, 1, indicator.name, s["cell"])
+                ws.set_row(row, _row_height(indicator.name, widths[1]))
+                self.fixed(ws, row, 2, indicator.unit, s["center"])
+                self.fixed(ws, row, 3, target, s["number"])
+                previous = self.carried.get(indicator.code)
+                if previous is None:
+                    self.input(ws, row, 4, form.field_name(indicator.code, form.PREVIOUS))
+                else:
+                    self.fixed(ws, row, 4, previous, s["number"])
+                for offset, (measure, _) in enumerate(measures):
+                    self.input(ws, row, first_input + offset, form.field_name(indicator.code, measure))
+                year_cell = xl_rowcol_to_cell(row, first_input + [m for m, _ in measures].index(year_measure))
+                previous_cell = xl_rowcol_to_cell(row, 4)
+                if indicator.kind == "stock":
+                    formula = f'=IF({year_cell}="",{previous_cell},{year_cell})'
+                else:
+                    formula = f"={previous_cell}+{year_cell}"
+                self.formula(ws, row, col_cumulative, formula, s["number"], previous or 0)
+                cumulative_cell = xl_rowcol_to_cell(row, col_cumulative)
+                target_cell = xl_rowcol_to_cell(row, 3)
+                self.formula(ws, row, col_cumulative + 1,
+                             f'=IF({target_cell}>0,{cumulative_cell}/{target_cell},"")', s["percent"],
+                             (previous or 0) / target if target else "")
+                self.input(ws, row, col_cumulative + 2, form.field_name(indicator.code, "note"))
+                row += 1
+        self._page(ws, header_row, len(headers))
+
+    def _ratios(self, ws) -> None:
+        plan, s = self.plan, self.styles
+        headers = ["TT", "Chỉ tiêu", "Mục tiêu", "Tử số", "Số lượng (tử số)", "Mẫu số",
+                   "Số lượng (mẫu số)", "Tỷ lệ đạt"]
+        widths = [6, 40, 10, 30, 12, 30, 12, 10]
+        self.merged(ws, 0, 0, len(headers) - 1, "CÁC CHỈ TIÊU TỶ LỆ", s["title"])
+        self.merged(ws, 1, 0, len(headers) - 1, f"Đơn vị báo cáo: {self.unit.name}", s["subtitle"])
+        header_row = 3
+        for col, text in enumerate(headers):
+            self.fixed(ws, header_row, col, text, s["header"])
+            ws.set_column(col, col, widths[col])
+        ws.set_row(header_row, 32)
+        for index, ratio in enumerate(plan.ratios):
+            row = header_row + 1 + index
+            self.fixed(ws, row, 0, index + 1, s["center"])
+            self.fixed(ws, row, 1, ratio.name, s["cell"])
+            self.fixed(ws, row, 2, ratio.target_percent / 100, s["percent"])
+            self.fixed(ws, row, 3, ratio.numerator, s["cell"])
+            self.fixed(ws, row, 5, ratio.denominator, s["cell"])
+            longest = max((ratio.name, widths[1]), (ratio.numerator, widths[3]),
+                          (ratio.denominator, widths[5]), key=lambda p: len(p[0]) / p[1])
+            ws.set_row(row, _row_height(*longest))
+            self.input(ws, row, 4, form.field_name(ratio.code, "num"))
+            self.input(ws, row, 6, form.field_name(ratio.code, "den"))
+            num, den = xl_rowcol_to_cell(row, 4), xl_rowcol_to_cell(row, 6)
+            self.formula(ws, row, 7, f'=IF(N({den})>0,{num}/{den},"")', s["percent"], "")
+        self._page(ws, header_row, len(headers))
+
+    def _budget(self, ws) -> None:
+        plan, rnd, s = self.plan, self.rnd, self.styles
+        headers = ["TT", "Nguồn vốn", f"{form.ALLOCATED_LABEL} {rnd.year}",
+                   form.DISBURSED_LABELS[rnd.kind], "Tỷ lệ giải ngân"]
+        widths = [6, 50, 18, 18, 12]
+        self.merged(ws, 0, 0, len(headers) - 1, f"KINH PHÍ THỰC HIỆN DỰ ÁN 8 NĂM {rnd.year}", s["title"])
+        self.merged(ws, 1, 0, len(headers) - 1,
+                    f"Đơn vị báo cáo: {self.unit.name} – đơn vị tính: {plan.budget_unit}", s["subtitle"])
+        header_row = 3
+        for col, text in enumerate(headers):
+            self.fixed(ws, header_row, col, text, s["header"])
+            ws.set_column(col, col, widths[col])
+        ws.set_row(header_row, 32)
+        first = header_row + 1
+        for index, source in enumerate(plan.budget_sources):
+            row = first + index
+            self.fixed(ws, row, 0, index + 1, s["center"])
+            self.fixed(ws, row, 1, source.name, s["cell"])
+            self.input(ws, row, 2, form.field_name(f"budget_{source.code}", "allocated"))
+            self.input(ws, row, 3, form.field_name(f"budget_{source.code}", "disbursed"))
+            self._rate(ws, row)
+        total = first + len(plan.budget_sources)
+        self.fixed(ws, total, 0, "", s["bold_cell"])
+        self.fixed(ws, total, 1, "Tổng cộng", s["bold_cell"])
+        for col in (2, 3):
+            top, bottom = xl_rowcol_to_cell(first, col), xl_rowcol_to_cell(total - 1, col)
+            self.formula(ws, total, col, f"=SUM({top}:{bottom})", s["money_total"])
+        self._rate(ws, total)
+        self._page(ws, header_row, len(headers))
+
+    def _rate(self, ws, row: int) -> None:
+        allocated, disbursed = xl_rowcol_to_cell(row, 2), xl_rowcol_to_cell(row, 3)
+        self.formula(ws, row, 4, f'=IF(N({allocated})>0,N({disbursed})/{allocated},"")',
+                     self.styles["percent"], "")
+
+    def _narrative(self, ws) -> None:
+        s = self.styles
+        ws.set_column(0, 0, 6)
+        ws.set_column(1, 1, 28)
+        ws.set_column(2, 2, 90)
+        self.merged(ws, 0, 0, 2, "THUYẾT MINH BÁO CÁO", s["title"])
+        self.merged(ws, 1, 0, 2, f"Đơn vị báo cáo: {self.unit.name}", s["subtitle"])
+        row = 3
+        for number, (key, label, length) in enumerate(form.NARRATIVE, start=1):
+            self.fixed(ws, row, 0, number, s["center"])
+            self.fixed(ws, row, 1, label, s["cell"])
+            self.input(ws, row, 2, form.field_name(key, "text"))
+            ws.set_row(row, 120 if length > 500 else 22)
+            row += 1
+        self.fixed(ws, row, 0, len(form.NARRATIVE) + 1, s["center"])
+        self.fixed(ws, row, 1, "Ngày lập báo cáo", s["cell"])
+        self.input(ws, row, 2, "in_report_date")
+        ws.set_row(row, 22)
+        self._page(ws, 0, 3)
+        ws.set_portrait()
+
+    def _page(self, ws, header_row: int, columns: int) -> None:
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.5, right=0.4, top=0.6, bottom=0.7)
+        ws.set_footer(f"&L{self.unit.name} – {self.rnd.id}&CTrang &P/&N")
+        if header_row:
+            ws.repeat_rows(0, header_row)
+            ws.freeze_panes(header_row + 1, 0)
+
+
+def _measure_help(rnd: Round) -> str:
+    if rnd.kind == "annual":
+        return ("Cột «Kết quả đến thời điểm báo cáo»: số đã thực hiện từ đầu năm đến nay; cột «Ước thực "
+                "hiện cả năm»: số dự kiến đạt đến hết năm. Với các tổ, nhóm, CLB, địa chỉ (tồn tại và duy "
+                "trì) ghi tổng số hiện có; với các cuộc, lượt cán bộ ghi số của riêng năm nay.")
+    return ("Cột «Kết quả thực hiện cả năm»: số thực tế của cả năm, thay cho số ước tính đã báo cáo "
+            "tháng 9. Với các tổ, nhóm, CLB, địa chỉ ghi tổng số hiện có cuối năm; với các cuộc, lượt "
+            "cán bộ ghi số của riêng năm đó.")
 
 
 def _styles(wb) -> dict:
     border = {"border": 1, "valign": "vcenter", "text_wrap": True}
+    unlocked = {**border, "locked": False, "bg_color": INPUT_FILL}
     return {
         "title": wb.add_format({"bold": True, "font_size": 14, "align": "center"}),
+        "title_left": wb.add_format({"bold": True, "font_size": 14}),
         "subtitle": wb.add_format({"italic": True, "align": "center"}),
         "bold": wb.add_format({"bold": True}),
+        "deadline": wb.add_format({"bold": True, "font_color": "#C00000"}),
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         "header": wb.add_format({**border, "bold": True, "align": "center", "bg_color": LOCKED_FILL}),
         "group": wb.add_format({**border, "bold": True, "bg_color": "#D9E1F2"}),
         "cell": wb.add_format({**border}),
+        "bold_cell": wb.add_format({**border, "bold": True}),
         "center": wb.add_format({**border, "align": "center"}),
         "number": wb.add_format({**border, "num_format": "#,##0", "bg_color": LOCKED_FILL}),
+        "money_total": wb.add_format({**border, "bold": True, "num_format": "#,##0.00",
+                                      "bg_color": LOCKED_FILL}),
         "percent": wb.add_format({**border, "num_format": "0.0%", "bg_color": LOCKED_FILL}),
-        "input": wb.add_format({**border, "num_format": "#,##0", "locked": False, "bg_color": INPUT_FILL}),
-        "input_text": wb.add_format({**border, "locked": False, "bg_color": INPUT_FILL}),
+        "input": wb.add_format({**unlocked, "num_format": "#,##0"}),
+        "input_money": wb.add_format({**unlocked, "num_format": "#,##0.00"}),
+        "input_date": wb.add_format({**unlocked, "num_format": "dd/mm/yyyy", "align": "left"}),
+        "input_text": wb.add_format({**unlocked, "valign": "top"}),
         "legend_input": wb.add_format({"border": 1, "bg_color": INPUT_FILL}),
         "legend_locked": wb.add_format({"border": 1, "bg_color": LOCKED_FILL}),
     }
-
-
-def _page_setup(ws, header_rows: int, width_cols: int) -> None:
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, header_rows - 1)
-    ws.set_footer("&CTrang &P/&N")
-    ws.set_margins(left=0.5, right=0.4, top=0.6, bottom=0.6)
-    ws.freeze_panes(header_rows, 0)
-    ws.print_area(0, 0, 200, width_cols - 1)
-
-
-def _write_guide(sheet: _Sheet, plan: Plan, rnd: Round, unit: Unit, styles) -> None:
-    ws = sheet.ws
-    ws.set_column(0, 0, 4)
-    ws.set_column(1, 1, 100)
-    lines = [
-        (plan.short_title.upper(), styles["title"]),
-        (f"{round_title(rnd)} – Đơn vị: {unit.name}", styles["bold"]),
-        (f"Căn cứ: {plan.document}.", styles["wrap"]),
-        ("", None),
-        ("1. Điền số liệu vào các ô màu vàng ở trang «Chỉ tiêu» và «Tỷ lệ». "
-         "Các ô màu xám (chỉ tiêu giai đoạn, lũy kế, tỷ lệ %) được khóa và tự tính.", styles["wrap"]),
-        ("2. Chỉ nhập số nguyên không âm; nhập 0 nếu không có kết quả. Không thêm, xóa hay đổi tên "
-         "dòng, cột, trang tính.", styles["wrap"]),
-        (f"3. Hạn gửi báo cáo về Hội LHPN tỉnh: ngày {format_date(rnd.district_deadline)}.", styles["bold"]),
-        ("4. Lưu tệp ở định dạng .xlsx (giữ nguyên tên tệp) và gửi lại qua thư điện tử dưới dạng "
-         "tệp đính kèm. Không đặt mật khẩu cho tệp.", styles["wrap"]),
-    ]
-    for row, (text, fmt) in enumerate(lines):
-        sheet.fixed(row, 1, text, fmt)
-        ws.set_row(row, _row_height(text, 95))
-    ws.write(9, 0, "", styles["legend_input"])
-    sheet.fixed(9, 1, "Ô màu vàng: ô nhập số liệu.")
-    ws.write(10, 0, "", styles["legend_locked"])
-    sheet.fixed(10, 1, "Ô màu xám: ô đã khóa hoặc tự tính, không sửa.")
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.set_footer("&CTrang &P/&N")
-
-
-def _count_validation(label: str) -> dict:
-    return {
-        "validate": "integer",
-        "criteria": ">=",
-        "value": 0,
-        "input_title": "Nhập số nguyên ≥ 0",
-        "input_message": label[:250],
-        "error_title": "Giá trị không hợp lệ",
-        "error_message": "Chỉ nhập số nguyên không âm (0, 1, 2, …).",
-    }
-
-
-def _note_validation() -> dict:
-    return {
-        "validate": "length",
-        "criteria": "<=",
-        "value": 500,
-        "input_title": "Ghi chú",
-        "input_message": "Ghi chú ngắn, tối đa 500 ký tự.",
-        "error_title": "Ghi chú quá dài",
-        "error_message": "Ghi chú tối đa 500 ký tự.",
-    }
-
-
-def _write_indicator_sheet(sheet: _Sheet, plan: Plan, rnd: Round, unit: Unit, carried, styles):
-    ws = sheet.ws
-    measures = form.MEASURES[rnd.kind]
-    year_measure = form.YEAR_MEASURE[rnd.kind]
-    headers = ["TT", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu giai đoạn", "Lũy kế đến hết năm trước",
-               *[label for _, label in measures], "Lũy kế", "% chỉ tiêu giai đoạn", "Ghi chú"]
-    first_input = 5
-    col_cumulative = first_input + len(measures)
-    last_col = len(headers) - 1
-    sheet.merged(0, 0, last_col, f"BIỂU KẾT QUẢ THỰC HIỆN CHỈ TIÊU DỰ ÁN 8 – {round_title(rnd).upper()}",
-                 styles["title"])
-    sheet.merged(1, 0, last_col, f"Đơn vị báo cáo: {unit.name}", styles["subtitle"])
-    header_row = 3
-    for col, text in enumerate(headers):
-        sheet.fixed(header_row, col, text, styles["header"])
-    widths = [5, 48, 10, 12, 12, *[14] * len(measures), 12, 12, 30]
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
-    ws.set_row(header_row, 45)
-
-    names: dict[str, tuple[str, str]] = {}
-    row = header_row + 1
-    for group, title in plan.groups.items():
-        members = [i for i in plan.indicators if i.group == group]
-        if not members:
-            continue
-        sheet.fixed(row, 0, group, styles["group"])
-        sheet.merged(row, 1, last_col, title, styles["group"])
-        ws.set_row(row, _row_height(title, sum(widths[1:])))
-        row += 1
-        for indicator in members:
-            target = plan.targets[unit.code][indicator.code]
-            previous = carried.get(indicator.code)
-            sheet.fixed(row, 0, indicator.no, styles["center"])
-            sheet.fixed(row, 1, indicator.name, styles["cell"])
-            ws.set_row(row, _row_height(indicator.name, widths[1]))
-            sheet.fixed(row, 2, indicator.unit, styles["center"])
-            sheet.fixed(row, 3, target, styles["number"])
-            sheet.fixed(row, 4, previous, styles["number"])
-            for offset, (measure, label) in enumerate(measures):
-                col = first_input + offset
-                ws.write_blank(row, col, None, styles["input"])
-                ws.data_validation(row, col, row, col, _count_validation(f"{indicator.short_name}: {label}"))
-                names[form.field_name(indicator.code, measure)] = (ws.name, xl_rowcol_to_cell(row, col))
-            year_cell = xl_rowcol_to_cell(row, first_input + [m for m, _ in measures].index(year_measure))
-            previous_cell = xl_rowcol_to_cell(row, 4)
-            if indicator.kind == "stock":
-                formula = f'=IF({year_cell}="",{previous_cell},{year_cell})'
-            else:
-                formula = f"={previous_cell}+{year_cell}"
-            ws.write_formula(row, col_cumulative, formula, styles["number"], previous or 0)
-            cumulative_cell = xl_rowcol_to_cell(row, col_cumulative)
-            target_cell = xl_rowcol_to_cell(row, 3)
-            share = (previous or 0) / target if target else ""
-            ws.write_formula(row, col_cumulative + 1,
-                             f'=IF({target_cell}>0,{cumulative_cell}/{target_cell},"")',
-                             styles["percent"], share)
-            note_col = col_cumulative + 2
-            ws.write_blank(row, note_col, None, styles["input_text"])
-            ws.data_validation(row, note_col, row, note_col, _note_validation())
-            names[form.field_name(indicator.code, "note")] = (ws.name, xl_rowcol_to_cell(row, note_col))
-            row += 1
-    _page_setup(ws, header_row + 1, len(headers))
-    return names
-
-
-def _write_ratio_sheet(sheet: _Sheet, plan: Plan, styles):
-    ws = sheet.ws
-    headers = ["TT", "Chỉ tiêu", "Mục tiêu (%)", "Tử số", "Số lượng (tử số)", "Mẫu số",
-               "Số lượng (mẫu số)", "Tỷ lệ đạt"]
-    sheet.merged(0, 0, len(headers) - 1, "CÁC CHỈ TIÊU TỶ LỆ", styles["title"])
-    header_row = 2
-    for col, text in enumerate(headers):
-        sheet.fixed(header_row, col, text, styles["header"])
-    widths = [5, 40, 10, 30, 12, 30, 12, 10]
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
-    ws.set_row(header_row, 30)
-    names: dict[str, tuple[str, str]] = {}
-    for index, ratio in enumerate(plan.ratios):
-        row = header_row + 1 + index
-        sheet.fixed(row, 0, index + 1, styles["center"])
-        sheet.fixed(row, 1, ratio.name, styles["cell"])
-        sheet.fixed(row, 2, ratio.target_percent / 100, styles["percent"])
-        sheet.fixed(row, 3, ratio.numerator, styles["cell"])
-        sheet.fixed(row, 5, ratio.denominator, styles["cell"])
-        longest = max((ratio.name, widths[1]), (ratio.numerator, widths[3]),
-                      (ratio.denominator, widths[5]), key=lambda p: len(p[0]) / p[1])
-        ws.set_row(row, _row_height(*longest))
-        for col, measure, label in ((4, "num", ratio.numerator), (6, "den", ratio.denominator)):
-            ws.write_blank(row, col, None, styles["input"])
-            ws.data_validation(row, col, row, col, _count_validation(label))
-            names[form.field_name(ratio.code, measure)] = (ws.name, xl_rowcol_to_cell(row, col))
-        num, den = xl_rowcol_to_cell(row, 4), xl_rowcol_to_cell(row, 6)
-        ws.write_formula(row, 7, f'=IF(N({den})>0,{num}/{den},"")', styles["percent"], "")
-    _page_setup(ws, header_row + 1, len(headers))
-    return names
-
-
-def _write_meta(wb, ws, plan: Plan, rnd: Round, unit: Unit, fingerprint: str) -> None:
-    values = {
-        "plan": plan.id,
-        "round": rnd.id,
-        "unit": unit.code,
-        "version": form.TEMPLATE_VERSION,
-        "fingerprint": fingerprint,
-    }
-    for row, (key, value) in enumerate(values.items()):
-        ws.write_string(row, 0, key)
-        ws.write_string(row, 1, value)
-        wb.define_name(form.META_NAMES[key], f"={SHEET_META}!$B${row + 1}")
-    ws.protect()
-    ws.very_hidden()
 
 
 def _quote(sheet: str) -> str:
@@ -318,5 +419,4 @@ def _quote(sheet: str) -> str:
 
 def _absolute(cell: str) -> str:
     letters = "".join(ch for ch in cell if ch.isalpha())
-    digits = cell[len(letters):]
-    return f"${letters}${digits}"
+    return f"${letters}${cell[len(letters):]}"

@@ -54,9 +54,11 @@ def test_consolidated_totals_equal_sums_of_sample_submissions(demo, plan):
     for indicator in plan.indicators:
         expected_total = 0
         for unit in plan.units:
+            first_round = sample_values(plan, update, unit, with_previous=True)
             this_year = sample_values(plan, annual, unit)[f"in_{indicator.code}_estimate"]
-            last_year = sample_values(plan, update, unit)[f"in_{indicator.code}_actual"]
-            expected = this_year if indicator.kind == "stock" else this_year + last_year
+            last_year = first_round[f"in_{indicator.code}_actual"]
+            before = first_round[f"in_{indicator.code}_previous"]  # typed: nothing to carry yet
+            expected = this_year if indicator.kind == "stock" else before + last_year + this_year
             expected_total += expected
             assert rows[unit.name][columns[indicator.no]] == expected, (unit.name, indicator.code)
         assert rows["Tổng cộng"][columns[indicator.no]] == expected_total, indicator.code
@@ -137,7 +139,7 @@ def test_update_round_asks_for_the_full_year_result(tmp_path, plan):
 def test_filled_template_reads_back_exactly(tmp_path, plan, rules):
     rnd, unit = plan.round("2024-annual"), plan.unit("126")
     template = write_templates(plan, rnd, tmp_path / "t", [unit])[0]
-    values = sample_values(plan, rnd, unit)
+    values = sample_values(plan, rnd, unit, with_previous=True)
     inbox = tmp_path / "inbox"
     fill_template(template, inbox / template.name, values)
     sub = read_submission(inbox / template.name, inbox, plan, rules)
@@ -148,7 +150,7 @@ def test_filled_template_reads_back_exactly(tmp_path, plan, rules):
 def test_submission_resaved_by_libreoffice_reads_back_exactly(tmp_path, plan, rules, soffice):
     rnd, unit = plan.round("2024-annual"), plan.unit("121")
     template = write_templates(plan, rnd, tmp_path / "t", [unit])[0]
-    values = sample_values(plan, rnd, unit)
+    values = sample_values(plan, rnd, unit, with_previous=True)
     filled = tmp_path / "filled" / template.name
     fill_template(template, filled, values)
     inbox = tmp_path / "inbox"
@@ -167,7 +169,7 @@ def test_one_broken_workbook_does_not_stop_the_run(tmp_path, plan):
     rnd, unit = plan.round("2024-annual"), plan.unit("127")
     template = write_templates(plan, rnd, tmp_path / "t", [unit])[0]
     inbox = tmp_path / "inbox"
-    fill_template(template, inbox / "b_good.xlsx", sample_values(plan, rnd, unit))
+    fill_template(template, inbox / "b_good.xlsx", sample_values(plan, rnd, unit, with_previous=True))
     with zipfile.ZipFile(inbox / "a_broken.xlsx", "w") as broken:
         broken.writestr("xl/workbook.xml", "<workbook><unclosed>")
     report = run(Paths.beside_outbox(inbox, tmp_path / "outbox"), today=rnd.district_deadline)
@@ -199,12 +201,15 @@ def test_consolidated_formulas_agree_with_libreoffice(demo, tmp_path, soffice):
 def test_next_rounds_templates_carry_the_last_accepted_figures(demo, plan):
     workdir, _ = demo
     unit = plan.unit("121")
-    last_year = sample_values(plan, plan.round("2023-update"), unit)
+    last_year = sample_values(plan, plan.round("2023-update"), unit, with_previous=True)
     path = workdir / "templates_xlsx" / "2024-annual" / "2024-annual_121_bac-yen.xlsx"
     sheet = openpyxl.load_workbook(path)[SHEET_INDICATORS]
     carried = {row[1].value: row[4].value for row in sheet.iter_rows(min_row=5) if row[1].value}
     for indicator in plan.indicators:
-        assert carried[indicator.name] == last_year[f"in_{indicator.code}_actual"], indicator.code
+        expected = last_year[f"in_{indicator.code}_actual"]
+        if indicator.kind == "flow":
+            expected += last_year[f"in_{indicator.code}_previous"]
+        assert carried[indicator.name] == expected, indicator.code
 
 
 def test_same_bytes_twice_is_a_duplicate_kept_beside_its_first_copy(tmp_path):

@@ -65,18 +65,15 @@ def test_any_text_gives_a_value_or_a_finding_code(text):
 
 
 def _cells(plan, rnd, values):
-    """Cells as ingest would give them, every input at its own fake location."""
+    """Cells as ingest would give them for a template with carried figures, each at its own place."""
     cells = {}
-    for index, fld in enumerate(form.input_fields(plan, rnd)):
+    for index, fld in enumerate(f for f in form.input_fields(plan, rnd) if not f.optional):
         cells[fld.name] = CellValue("Chỉ tiêu", f"F{index + 5}", values.get(fld.name, ""))
     return cells
 
 
 def _complete(plan, rnd):
-    values = {}
-    for fld in form.input_fields(plan, rnd):
-        values[fld.name] = 1 if fld.kind == "count" else ""
-    return values
+    return {f.name: 1 if f.kind in ("count", "money") else "" for f in form.input_fields(plan, rnd)}
 
 
 def test_complete_submission_has_no_findings(plan, rules):
@@ -126,3 +123,44 @@ def test_flow_above_target_counts_previous_years(plan, rules):
                             previous={"policy_dialogues": 15})
     assert alone == []
     assert [f.code for f in with_past] == ["result-above-target"]
+
+
+def test_budget_disbursed_above_allocated_is_an_error(plan, rules):
+    rnd = plan.round("2024-annual")
+    values = _complete(plan, rnd) | {"in_budget_local_allocated": "1.200,5",
+                                     "in_budget_local_disbursed": 1300}
+    cells = _cells(plan, rnd, values)
+    parsed, findings = evaluate(plan, rnd, "121", cells, rules, date(2024, 9, 1))
+    assert parsed["in_budget_local_allocated"] == 1200.5
+    assert [(f.code, f.cell) for f in findings] == [
+        ("value-text-number", cells["in_budget_local_allocated"].cell),
+        ("budget-disbursed-above-allocated", cells["in_budget_local_disbursed"].cell),
+    ]
+    assert "1.300" in findings[1].message and "1.200,5" in findings[1].message
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "problem"),
+    [
+        (date(2024, 9, 8), "2024-09-08", None),
+        ("08/09/2024", "2024-09-08", "value-text-date"),
+        (45543, "2024-09-08", None),
+        ("hôm qua", None, "value-not-date"),
+        ("31/02/2024", None, "value-not-date"),
+    ],
+)
+def test_report_date(plan, rules, raw, value, problem):
+    rnd = plan.round("2024-annual")
+    cells = _cells(plan, rnd, _complete(plan, rnd) | {"in_report_date": raw})
+    parsed, findings = evaluate(plan, rnd, "121", cells, rules, date(2024, 9, 1))
+    assert parsed["in_report_date"] == value
+    assert [f.code for f in findings] == ([problem] if problem else [])
+
+
+def test_typed_previous_figure_counts_towards_a_flow(plan, rules):
+    rnd = plan.round("2024-update")
+    values = _complete(plan, rnd) | {"in_policy_dialogues_actual": 10, "in_policy_dialogues_previous": 15}
+    cells = _cells(plan, rnd, values)
+    cells["in_policy_dialogues_previous"] = CellValue("Chỉ tiêu", "E12", 15)
+    _, findings = evaluate(plan, rnd, "121", cells, rules, date(2025, 1, 20))
+    assert [f.code for f in findings] == ["result-above-target"]
