@@ -61,6 +61,11 @@ def field_name(subject: str, measure: str) -> str:
     return f"in_{subject}_{measure}"
 
 
+def output_name(subject: str, measure: str) -> str:
+    """Defined name of a computed (locked) cell: cumulative, share, rate, budget totals."""
+    return f"out_{subject}_{measure}"
+
+
 def input_fields(plan: Plan, rnd: Round) -> tuple[Field, ...]:
     fields: list[Field] = []
     for indicator in plan.indicators:

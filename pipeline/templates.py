@@ -101,9 +101,13 @@ class _Template:
         ws.write(row, col, value, fmt)
         self._log(ws, row, col, value)
 
-    def formula(self, ws, row: int, col: int, formula: str, fmt, cached: float | str = 0) -> None:
+    def formula(self, ws, row: int, col: int, formula: str, fmt, cached: float | str = 0,
+                name: str = "") -> None:
+        """A locked formula; `name` gives it a defined name (form.output_name) for auditors and tests."""
         ws.write_formula(row, col, formula, fmt, cached)
         self._log(ws, row, col, formula)
+        if name:
+            self.names[name] = (ws.name, xl_rowcol_to_cell(row, col))
 
     def merged(self, ws, row: int, first_col: int, last_col: int, value, fmt, last_row: int | None = None):
         ws.merge_range(row, first_col, last_row if last_row is not None else row, last_col, value, fmt)
@@ -270,12 +274,14 @@ class _Template:
                     formula = f'=IF({year_cell}="",{previous_cell},{year_cell})'
                 else:
                     formula = f"={previous_cell}+{year_cell}"
-                self.formula(ws, row, col_cumulative, formula, s["number"], previous or 0)
+                self.formula(ws, row, col_cumulative, formula, s["number"], previous or 0,
+                             form.output_name(indicator.code, "cumulative"))
                 cumulative_cell = xl_rowcol_to_cell(row, col_cumulative)
                 target_cell = xl_rowcol_to_cell(row, 3)
                 self.formula(ws, row, col_cumulative + 1,
                              f'=IF({target_cell}>0,{cumulative_cell}/{target_cell},"")', s["percent"],
-                             (previous or 0) / target if target else "")
+                             (previous or 0) / target if target else "",
+                             form.output_name(indicator.code, "share"))
                 self.input(ws, row, col_cumulative + 2, form.field_name(indicator.code, "note"))
                 row += 1
         self._page(ws, header_row, len(headers))
@@ -305,7 +311,8 @@ class _Template:
             self.input(ws, row, 4, form.field_name(ratio.code, "num"))
             self.input(ws, row, 6, form.field_name(ratio.code, "den"))
             num, den = xl_rowcol_to_cell(row, 4), xl_rowcol_to_cell(row, 6)
-            self.formula(ws, row, 7, f'=IF(N({den})>0,{num}/{den},"")', s["percent"], "")
+            self.formula(ws, row, 7, f'=IF(N({den})>0,{num}/{den},"")', s["percent"], "",
+                         form.output_name(ratio.code, "share"))
         self._page(ws, header_row, len(headers))
 
     def _budget(self, ws) -> None:
@@ -328,20 +335,21 @@ class _Template:
             self.fixed(ws, row, 1, source.name, s["cell"])
             self.input(ws, row, 2, form.field_name(f"budget_{source.code}", "allocated"))
             self.input(ws, row, 3, form.field_name(f"budget_{source.code}", "disbursed"))
-            self._rate(ws, row)
+            self._rate(ws, row, f"budget_{source.code}")
         total = first + len(plan.budget_sources)
         self.fixed(ws, total, 0, "", s["bold_cell"])
         self.fixed(ws, total, 1, "Tổng cộng", s["bold_cell"])
         for col in (2, 3):
             top, bottom = xl_rowcol_to_cell(first, col), xl_rowcol_to_cell(total - 1, col)
-            self.formula(ws, total, col, f"=SUM({top}:{bottom})", s["money_total"])
-        self._rate(ws, total)
+            self.formula(ws, total, col, f"=SUM({top}:{bottom})", s["money_total"], 0,
+                         form.output_name("budget_total", "allocated" if col == 2 else "disbursed"))
+        self._rate(ws, total, "budget_total")
         self._page(ws, header_row, len(headers))
 
-    def _rate(self, ws, row: int) -> None:
+    def _rate(self, ws, row: int, subject: str) -> None:
         allocated, disbursed = xl_rowcol_to_cell(row, 2), xl_rowcol_to_cell(row, 3)
         self.formula(ws, row, 4, f'=IF(N({allocated})>0,N({disbursed})/{allocated},"")',
-                     self.styles["percent"], "")
+                     self.styles["percent"], "", form.output_name(subject, "rate"))
 
     def _narrative(self, ws) -> None:
         s = self.styles
