@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--plan-dir", type=Path, default=DEFAULT_PLAN_DIR,
                         help="plan folder (default: the bundled Sơn La plan, %(default)s)")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.toml",
+                        help="settings of this installation (default %(default)s)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every file processed")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -100,6 +102,7 @@ def cmd_plan(plan: Plan, args) -> int:
 
 
 def cmd_templates(plan: Plan, args) -> int:
+    from pipeline.config import load_config
     from pipeline.runner import carried_figures
     from pipeline.templates import write_templates
 
@@ -113,7 +116,8 @@ def cmd_templates(plan: Plan, args) -> int:
     except KeyError as exc:
         raise UsageError(f"unknown unit {exc}; known: {', '.join(u.code for u in plan.units)}") from None
     carried = carried_figures(plan, args.ledger, args.ledger.parent, rnd)
-    for path in write_templates(plan, rnd, args.out, units, carried):
+    contact = load_config(args.config).contact
+    for path in write_templates(plan, rnd, args.out, units, carried, contact):
         print(path)
     return EXIT_OK
 
