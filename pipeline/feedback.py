@@ -10,8 +10,9 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
-from .atomic import atomic_path, write_text
-from .ledger import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, Record
+from .atomic import atomic_path, write_bytes, write_text
+from .ledger import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, UNPACKED, Record
+from .mail import Mail, reply_draft
 from .plan import Plan
 from .rules import Finding
 from .vietnamese import format_date
@@ -23,6 +24,7 @@ VERDICTS = {
     SUPERSEDED: "ĐÃ TIẾP NHẬN, nhưng đã có bản gửi sau thay thế.",
     REJECTED: "CHƯA TIẾP NHẬN. Vui lòng sửa các lỗi dưới đây và gửi lại tệp.",
     DUPLICATE: "Tệp này trùng với tệp đã nhận trước đó; không tính thêm.",
+    UNPACKED: "ĐÃ NHẬN THƯ. Từng tệp báo cáo đính kèm được trả lời riêng.",
 }
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Lưu ý"}
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
@@ -55,19 +57,35 @@ def message(plan: Plan, record: Record, findings: list[Finding]) -> str:
 
 
 def write_feedback(
-    plan: Plan, outbox: Path, record: Record, findings: list[Finding], original: Path
+    plan: Plan, outbox: Path, record: Record, findings: list[Finding], original: Path,
+    mail: Mail | None = None,
 ) -> list[Path]:
+    """The message, the marked copy (when a finding points at a cell) and, for a file that came by
+    e-mail, a reply draft to the sender with both."""
     folder = feedback_folder(outbox, record)
     stem = f"{record.id:06d}_{Path(record.original_name).stem}"
     note = folder / f"{stem}_phan-hoi.txt"
-    write_text(note, message(plan, record, findings))
+    body = message(plan, record, findings)
+    write_text(note, body)
     written = [note]
     marked = [f for f in findings if f.sheet and f.cell]
-    if marked and original.suffix.lower() == ".xlsx":
-        copy = folder / f"{stem}_phan-hoi.xlsx"
-        if _write_marked_copy(original, copy, marked):
-            written.append(copy)
+    copy = folder / f"{stem}_phan-hoi.xlsx"
+    workbook = original.suffix.lower() in (".xlsx", ".xlsm")
+    if marked and workbook and _write_marked_copy(original, copy, marked):
+        written.append(copy)
+    if mail is not None and record.status != UNPACKED:
+        attachment = (copy.name, copy.read_bytes()) if copy in written else None
+        draft = reply_draft(to=mail.sender, sender="", subject=_reply_subject(mail, record),
+                            body=body, in_reply_to=mail.message_id, attachment=attachment)
+        reply = folder / f"{stem}_thu-tra-loi.eml"
+        write_bytes(reply, draft)
+        written.append(reply)
     return written
+
+
+def _reply_subject(mail: Mail, record: Record) -> str:
+    verdict = "chưa tiếp nhận" if record.status == REJECTED else "đã tiếp nhận"
+    return f"Re: {mail.subject} – {record.original_name}: {verdict}".replace("Re: Re: ", "Re: ")
 
 
 def _write_marked_copy(original: Path, target: Path, findings: list[Finding]) -> bool:

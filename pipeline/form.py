@@ -61,6 +61,11 @@ def field_name(subject: str, measure: str) -> str:
     return f"in_{subject}_{measure}"
 
 
+def target_name(indicator: str) -> str:
+    """Defined name of the locked phase-target cell of an indicator (checked on ingest)."""
+    return f"p8_target_{indicator}"
+
+
 def output_name(subject: str, measure: str) -> str:
     """Defined name of a computed (locked) cell: cumulative, share, rate, budget totals."""
     return f"out_{subject}_{measure}"

@@ -5,37 +5,53 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import date
+from pathlib import Path, PurePosixPath
 
 import python_calamine
 from defusedxml import ElementTree
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
-from . import form
-from .plan import Plan
+from . import form, guard
+from .plan import Plan, Round
 from .rules import CellValue, Finding, RuleBook
+from .vietnamese import format_date, format_number
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_ZIP_MEMBERS = 2_000
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 200
-SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 # Files the project keeps in inbox/ to explain the folder; they are not submissions.
 IGNORED_NAMES = {"README.md", ".gitkeep"}
+# How a district's software may mark a cell that holds an error instead of a value.
+ERROR_VALUES = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One file to answer: an inbox file, or a spreadsheet attached to a saved e-mail."""
+
+    name: str
+    inbox_path: str  # where it was found, relative to the inbox ("mail.eml#2:file.xlsx" for attachments)
+    sha256: str
+    size: int
+    data: bytes | None  # None when the file is too large to load
+    source: Path | None = None  # the inbox file itself
+    sender: str | None = None
+    sent_at: str | None = None  # the e-mail's Date, for attachments
+    container: str | None = None  # inbox path of the e-mail that carried it
 
 
 @dataclass
 class Submission:
-    """One file from the inbox, as far as ingest could read it."""
+    """One file, as far as ingest could read it."""
 
-    path: Path
-    relative_name: str
-    sha256: str
-    size: int
+    incoming: Incoming
+    kind: str = "other"
     unit: str | None = None
     round: str | None = None
     template_version: str | None = None
@@ -61,93 +77,150 @@ def discover(inbox: Path) -> list[Path]:
     )
 
 
-def sha256_of_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def read_submission(path: Path, inbox: Path, plan: Plan, rules: RuleBook) -> Submission:
-    """Guard, identify and extract one file; every problem becomes a finding, never an exception."""
+def from_path(path: Path, inbox: Path) -> Incoming:
     size = path.stat().st_size
-    sub = Submission(path, path.relative_to(inbox).as_posix(), sha256_of_file(path), size)
-    if size > MAX_FILE_BYTES:
-        sub.findings.append(_too_large(size, rules))
+    digest = hashlib.sha256()
+    data = None
+    if size <= guard.MAX_FILE_BYTES:
+        data = path.read_bytes()
+        digest.update(data)
+    else:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(guard.BLOCK), b""):
+                digest.update(block)
+    return Incoming(path.name, path.relative_to(inbox).as_posix(), digest.hexdigest(), size, data, path)
+
+
+def from_bytes(name: str, inbox_path: str, data: bytes, **context) -> Incoming:
+    return Incoming(name, inbox_path, hashlib.sha256(data).hexdigest(), len(data), data, **context)
+
+
+# -- reading one file --------------------------------------------------------------------------
+
+
+def read_submission(incoming: Incoming, plan: Plan, rules: RuleBook, received: date) -> Submission:
+    """Guard, identify and extract one file; every problem becomes a finding, never an exception."""
+    sub = Submission(incoming)
+    if incoming.data is None:
+        sub.findings.append(_file_finding(rules, "file-too-large", incoming.size))
         return sub
-    data = path.read_bytes()
-    problem = guard(path.name, data, rules)
-    if problem:
-        sub.findings.append(problem)
+    verdict = guard.inspect(incoming.name, incoming.data)
+    sub.kind = verdict.kind
+    if verdict.problem:
+        sub.findings.append(_file_finding(rules, verdict.problem, incoming.size, **verdict.details))
         return sub
+    if verdict.kind == "xlsm":
+        sub.findings.append(rules.finding("file-macros"))
     try:
-        names = defined_names(data)
-        sheets = _SheetCache(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
-        _identify(sub, names, sheets, plan, rules)
-        if not sub.findings:
-            _extract(sub, names, sheets, plan, rules)
+        book = _Workbook(incoming.data)
+        _identify(sub, book, plan, rules, received)
+        if sub.identified and not _has_errors(sub.findings):
+            _extract(sub, book, plan, rules)
     except Exception as exc:  # a parser's failure on one file must not stop the run
-        log.warning("%s: unreadable (%s: %s)", sub.relative_name, type(exc).__name__, exc)
+        log.warning("%s: unreadable (%s: %s)", incoming.inbox_path, type(exc).__name__, exc)
         sub.cells.clear()
         sub.findings.append(rules.finding("file-unreadable", error=type(exc).__name__))
     return sub
 
 
-def _extract(sub: Submission, names, sheets: _SheetCache, plan: Plan, rules: RuleBook) -> None:
-    for fld in form.input_fields(plan, plan.round(sub.round or "")):
-        location = names.get(fld.name.lower())
-        if location is None and fld.optional:
-            continue
-        if location is None:
-            sub.findings.append(rules.finding("input-name-missing", unit=sub.unit, round=sub.round,
-                                              label=fld.label, name=fld.name))
-            continue
-        sheet, cell = location
-        sub.cells[fld.name] = CellValue(sheet, cell, sheets.value(sheet, cell))
+def _has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
 
 
-def guard(name: str, data: bytes, rules: RuleBook) -> Finding | None:
-    """Refuse, in bounded time and memory, what no parser should see."""
-    if len(data) > MAX_FILE_BYTES:
-        return _too_large(len(data), rules)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return rules.finding("file-ole-container")
-    if not name.lower().endswith(".xlsx") or not zipfile.is_zipfile(io.BytesIO(data)):
-        return rules.finding("file-not-xlsx")
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = archive.infolist()
-        declared = sum(m.file_size for m in members)
-        compressed = sum(m.compress_size for m in members) or 1
-        if (len(members) > MAX_ZIP_MEMBERS or declared > MAX_UNCOMPRESSED_BYTES
-                or declared / compressed > MAX_COMPRESSION_RATIO):
-            return rules.finding("file-zip-suspicious")
-        if "xl/workbook.xml" not in archive.namelist():
-            return rules.finding("file-not-xlsx")
-    return None
+def _file_finding(rules: RuleBook, code: str, size: int, **details) -> Finding:
+    return rules.finding(code, size_mb=format_number(round(size / 2**20, 1)),
+                         limit_mb=guard.MAX_FILE_BYTES // 2**20, **details)
 
 
-def _too_large(size: int, rules: RuleBook) -> Finding:
-    return rules.finding("file-too-large", size_mb=round(size / 2**20, 1),
-                         limit_mb=MAX_FILE_BYTES // 2**20)
+class _Workbook:
+    """A guarded workbook: defined names and part paths from its XML, cell values via calamine."""
+
+    def __init__(self, data: bytes):
+        self.archive = zipfile.ZipFile(io.BytesIO(data))
+        root = _xml(self.archive, "xl/workbook.xml")
+        rels = _relationships(self.archive, "xl/_rels/workbook.xml.rels")
+        self.sheet_parts: dict[str, str] = {}
+        for sheet in root.iter(f"{{{MAIN_NS}}}sheet"):
+            target = rels.get(sheet.get(f"{{{REL_NS}}}id") or "", "")
+            if target:
+                self.sheet_parts[sheet.get("name") or ""] = _resolve("xl/workbook.xml", target)
+        self.names: dict[str, str] = {}
+        for node in root.iter(f"{{{MAIN_NS}}}definedName"):
+            if node.get("localSheetId") is None and node.text:
+                self.names[(node.get("name") or "").lower()] = node.text
+        self.book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        self.grids: dict[str, list[list]] = {}
+        self.formulas: dict[str, dict[str, str]] = {}
+
+    def location(self, name: str) -> tuple[str, str] | None:
+        text = self.names.get(name.lower())
+        return parse_reference(text) if text else None
+
+    def value(self, sheet: str, cell: str) -> object:
+        grid = self._grid(sheet)
+        row, col = xl_cell_to_rowcol(cell)
+        if row < len(grid) and col < len(grid[row]):
+            return grid[row][col]
+        return ""
+
+    def _grid(self, sheet: str) -> list[list]:
+        if sheet not in self.grids:
+            try:
+                self.grids[sheet] = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except python_calamine.CalamineError:
+                self.grids[sheet] = []
+        return self.grids[sheet]
+
+    def formula(self, sheet: str, cell: str) -> str | None:
+        """The formula typed into a cell, if any (its cached result is never taken as a value)."""
+        if sheet not in self.formulas:
+            self.formulas[sheet] = _formula_cells(self.archive, self.sheet_parts.get(sheet))
+        return self.formulas[sheet].get(cell)
+
+    def sheet_titles(self) -> dict[str, tuple[str, str]]:
+        """{sheet name: (A1, A2)} as text, for recognising a template without its metadata."""
+        titles = {}
+        for sheet in self.sheet_parts:
+            titles[sheet] = (str(self.value(sheet, "A1")).strip(), str(self.value(sheet, "A2")).strip())
+        return titles
 
 
-def defined_names(data: bytes) -> dict[str, tuple[str, str]]:
-    """Workbook-level defined names pointing at one cell: {lower-case name: (sheet, "A1")}."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        root = ElementTree.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
-    names: dict[str, tuple[str, str]] = {}
-    for node in root.iter(f"{SPREADSHEET_NS}definedName"):
-        if node.get("localSheetId") is not None or not node.text:
-            continue
-        location = parse_reference(node.text)
-        if location:
-            names[(node.get("name") or "").lower()] = location
-    return names
+def _xml(archive: zipfile.ZipFile, part: str):
+    return ElementTree.fromstring(archive.read(part), forbid_dtd=True)
+
+
+def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
+    if part not in archive.namelist():
+        return {}
+    return {rel.get("Id") or "": rel.get("Target") or ""
+            for rel in _xml(archive, part).iter(f"{{{PACKAGE_REL_NS}}}Relationship")}
+
+
+def _resolve(base: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts: list[str] = []
+    for piece in (PurePosixPath(base).parent / target).parts:
+        if piece == "..":
+            parts.pop()
+        elif piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _formula_cells(archive: zipfile.ZipFile, part: str | None) -> dict[str, str]:
+    if not part or part not in archive.namelist():
+        return {}
+    found = {}
+    for cell in _xml(archive, part).iter(f"{{{MAIN_NS}}}c"):
+        formula = cell.find(f"{{{MAIN_NS}}}f")
+        if formula is not None:
+            found[cell.get("r") or ""] = "=" + (formula.text or "")
+    return found
 
 
 def parse_reference(text: str) -> tuple[str, str] | None:
-    """"'Chỉ tiêu'!$F$6" -> ("Chỉ tiêu", "F6"); None for ranges and anything else."""
+    """"'Chỉ tiêu'!$F$6" -> ("Chỉ tiêu", "F6"); None for ranges, #REF! and anything else."""
     text = text.strip().lstrip("=")
     sheet, bang, cell = text.rpartition("!")
     if not bang or ":" in cell:
@@ -162,49 +235,102 @@ def parse_reference(text: str) -> tuple[str, str] | None:
     return (sheet, xl_rowcol_to_cell(row, col)) if sheet else None
 
 
-class _SheetCache:
-    """Each sheet read once, as a grid anchored at A1."""
-
-    def __init__(self, book: python_calamine.CalamineWorkbook):
-        self.book = book
-        self.grids: dict[str, list[list]] = {}
-
-    def value(self, sheet: str, cell: str) -> object:
-        if sheet not in self.grids:
-            try:
-                grid = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            except python_calamine.CalamineError:
-                grid = []
-            self.grids[sheet] = grid
-        row, col = xl_cell_to_rowcol(cell)
-        grid = self.grids[sheet]
-        if row < len(grid) and col < len(grid[row]):
-            return grid[row][col]
-        return ""
+# -- identification ----------------------------------------------------------------------------
 
 
-def _identify(sub: Submission, names, sheets: _SheetCache, plan: Plan, rules: RuleBook) -> None:
+def _identify(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook, received: date) -> None:
     meta = {}
     for key, name in form.META_NAMES.items():
-        location = names.get(name)
-        meta[key] = str(sheets.value(*location)).strip() if location else ""
-    if not meta["plan"] or not meta["round"] or not meta["unit"]:
-        sub.findings.append(rules.finding("template-unknown"))
+        location = book.location(name)
+        meta[key] = str(book.value(*location)).strip() if location else ""
+    if not (meta["plan"] and meta["round"] and meta["unit"]):
+        _recognise_from_titles(sub, book, plan, rules)
         return
     if meta["plan"] != plan.id:
         sub.findings.append(rules.finding("template-other-plan", found=meta["plan"]))
         return
-    known_units = {u.code for u in plan.units}
-    if meta["unit"] not in known_units:
+    if meta["unit"] not in {u.code for u in plan.units}:
         sub.findings.append(rules.finding("unit-unknown", found=meta["unit"]))
         return
-    sub.unit = meta["unit"]
     if meta["round"] not in {r.id for r in plan.rounds}:
-        sub.findings.append(rules.finding("round-unknown", unit=sub.unit, found=meta["round"]))
+        sub.findings.append(rules.finding("round-unknown", unit=meta["unit"], found=meta["round"]))
         return
-    sub.round = meta["round"]
+    sub.unit, sub.round = meta["unit"], meta["round"]
     sub.template_version = meta["version"] or None
     if meta["version"] != form.TEMPLATE_VERSION:
         sub.findings.append(rules.finding("template-version-old", unit=sub.unit, round=sub.round,
-                                          found=meta["version"] or "?",
-                                          expected=form.TEMPLATE_VERSION))
+                                          found=meta["version"] or "?", expected=form.TEMPLATE_VERSION))
+    _check_round_open(sub, plan.round(sub.round), rules, received)
+
+
+def _check_round_open(sub: Submission, rnd: Round, rules: RuleBook, received: date) -> None:
+    if received < rnd.opens:
+        sub.findings.append(rules.finding("round-not-open", unit=sub.unit, round=rnd.id,
+                                          opens=format_date(rnd.opens)))
+
+
+def _recognise_from_titles(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook) -> None:
+    """The content was copied into another workbook: find the indicator sheet by its titles, and
+    map every input by the position it has in the template of that round and unit."""
+    from .templates import SHEET_INDICATORS, indicator_sheet_titles, write_templates
+
+    titles = book.sheet_titles()
+    for rnd in plan.rounds:
+        for unit in plan.units:
+            expected = indicator_sheet_titles(rnd, unit)
+            sheet = next((s for s, found in titles.items() if found == expected), None)
+            if sheet is None:
+                continue
+            with tempfile.TemporaryDirectory(prefix="p8-recognise-") as folder:
+                template = _Workbook(write_templates(plan, rnd, Path(folder), [unit])[0].read_bytes())
+            sheet_map = {name: s for name, t in template.sheet_titles().items() if t[0]
+                         for s, found in titles.items() if found == t}
+            sheet_map[SHEET_INDICATORS] = sheet
+            for name, text in template.names.items():
+                location = parse_reference(text)
+                if name.startswith(("in_", "p8_target_")) and location and location[0] in sheet_map:
+                    book.names[name] = f"'{sheet_map[location[0]]}'!{location[1]}"
+            sub.unit, sub.round = unit.code, rnd.id
+            sub.findings.append(rules.finding("template-recognised-from-titles", unit=unit.code,
+                                              round=rnd.id, unit_name=unit.name, round_id=rnd.id))
+            return
+    sub.findings.append(rules.finding("template-unknown"))
+
+
+# -- values --------------------------------------------------------------------------------------
+
+
+def _extract(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook) -> None:
+    rnd = plan.round(sub.round or "")
+    for fld in form.input_fields(plan, rnd):
+        location = book.location(fld.name)
+        if location is None:
+            if not fld.optional:
+                sub.findings.append(rules.finding("input-name-missing", unit=sub.unit, round=sub.round,
+                                                  label=fld.label, name=fld.name))
+            continue
+        sheet, cell = location
+        formula = book.formula(sheet, cell)
+        if formula is not None:
+            sub.findings.append(rules.finding("value-is-formula", unit=sub.unit, round=sub.round,
+                                              sheet=sheet, cell=cell, label=fld.label, found=formula))
+            continue
+        value = book.value(sheet, cell)
+        if isinstance(value, str) and value.strip() in ERROR_VALUES:
+            value = value.strip()
+        sub.cells[fld.name] = CellValue(sheet, cell, value)
+    _check_targets(sub, book, plan, rules)
+
+
+def _check_targets(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook) -> None:
+    """Locked targets must be the plan's: a changed one means the template was tampered with."""
+    for indicator in plan.indicators:
+        location = book.location(form.target_name(indicator.code))
+        if location is None:
+            continue
+        found = book.value(*location)
+        expected = plan.targets[sub.unit or ""][indicator.code]
+        if not isinstance(found, int | float) or found != expected:
+            sub.findings.append(rules.finding(
+                "template-target-altered", unit=sub.unit, round=sub.round, sheet=location[0],
+                cell=location[1], label=indicator.short_name, found=found, expected=expected))

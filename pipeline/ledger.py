@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS submission (
     size INTEGER NOT NULL,
     cleared INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS submission_inbox ON submission (inbox_path);
 CREATE INDEX IF NOT EXISTS submission_sha ON submission (sha256);
 CREATE INDEX IF NOT EXISTS submission_round ON submission (round, unit);
 CREATE TABLE IF NOT EXISTS value (
@@ -57,6 +58,7 @@ ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
 REJECTED = "rejected"
 DUPLICATE = "duplicate"
 SUPERSEDED = "superseded"
+UNPACKED = "unpacked"  # a saved e-mail whose spreadsheet attachments were taken as submissions
 CURRENT = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
 
 
@@ -144,10 +146,11 @@ class Ledger:
 
     def record(
         self,
-        source: Path,
+        source: Path | bytes | None,
         *,
         sha256: str,
         inbox_path: str,
+        name: str,
         received_at: str,
         status: str,
         size: int,
@@ -165,7 +168,7 @@ class Ledger:
         redo: it records the file again under the same name with the same bytes.
         """
         folder = "rejected" if self._counts_as_rejected(status, sha256) else "archive"
-        original = Path(inbox_path).name
+        original = Path(name).name
         self.db.execute("BEGIN IMMEDIATE")
         try:
             cursor = self.db.execute(
@@ -178,7 +181,10 @@ class Ledger:
             row_id = int(cursor.lastrowid or 0)
             stored = Path(folder) / (round_id or "unidentified") / f"{row_id:06d}_{sha256[:12]}_{original}"
             with atomic_path(self.home / stored) as tmp:
-                shutil.copyfile(source, tmp)
+                if isinstance(source, bytes):
+                    tmp.write_bytes(source)
+                elif source is not None:
+                    shutil.copyfile(source, tmp)
             self.db.execute("UPDATE submission SET stored_path = ? WHERE id = ?",
                             (stored.as_posix(), row_id))
             self.db.executemany(
@@ -213,9 +219,15 @@ class Ledger:
             return bool(earlier) and earlier[0].status == REJECTED
         return status == REJECTED
 
-    def mark_cleared(self, row_id: int) -> None:
-        """The original has left the inbox; until then a crash leaves the file to finish next run."""
-        self.db.execute("UPDATE submission SET cleared = 1 WHERE id = ?", (row_id,))
+    def mark_cleared(self, inbox_path: str) -> None:
+        """The inbox file has gone (with the attachments it carried); until then a crash leaves the
+        file for the next run, which finds its rows here and does not record them twice."""
+        prefix = inbox_path + "#"
+        self.db.execute(
+            "UPDATE submission SET cleared = 1 WHERE cleared = 0"
+            " AND (inbox_path = ? OR substr(inbox_path, 1, ?) = ?)",
+            (inbox_path, len(prefix), prefix),
+        )
 
     def unfinished(self, sha256: str, inbox_path: str) -> Record | None:
         for record in self.by_sha(sha256):

@@ -66,6 +66,7 @@ class Round:
     kind: str
     district_deadline: date
     province_deadline: date
+    opens: date  # submissions received before this day are refused as early
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,7 @@ def _load_budget_sources(folder: Path) -> tuple[BudgetSource, ...]:
 
 
 def _load_rounds(folder: Path) -> tuple[Round, ...]:
-    columns = ("id", "year", "kind", "district_deadline", "province_deadline")
+    columns = ("id", "year", "kind", "opens", "district_deadline", "province_deadline")
     rows = _read_csv(folder, "rounds.csv", columns)
     _unique(rows, "id")
     rounds = []
@@ -289,9 +290,12 @@ def _load_rounds(folder: Path) -> tuple[Round, ...]:
             kind=row.choice("kind", ROUND_KINDS),
             district_deadline=row.iso_date("district_deadline"),
             province_deadline=row.iso_date("province_deadline"),
+            opens=row.iso_date("opens"),
         )
         if rnd.id != f"{rnd.year}-{rnd.kind}":
             raise PlanError(f"{row.where()}: id must be '{rnd.year}-{rnd.kind}', found '{rnd.id}'.")
+        if rnd.opens > rnd.district_deadline:
+            raise PlanError(f"{row.where()}: the round opens on {rnd.opens}, after its district deadline.")
         if rnd.province_deadline < rnd.district_deadline:
             raise PlanError(
                 f"{row.where()}: the province deadline {rnd.province_deadline} comes before "
@@ -432,7 +436,7 @@ def plan_as_dict(plan: Plan) -> dict:
         "totals": plan.totals,
         "total_villages": plan.total_villages,
         "rounds": [
-            {"id": r.id, "year": r.year, "kind": r.kind,
+            {"id": r.id, "year": r.year, "kind": r.kind, "opens": r.opens.isoformat(),
              "district_deadline": r.district_deadline.isoformat(),
              "province_deadline": r.province_deadline.isoformat()}
             for r in plan.rounds

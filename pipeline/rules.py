@@ -15,7 +15,8 @@ from .plan import Plan, Round
 from .vietnamese import format_date, format_number
 
 SEVERITIES = ("error", "warning")
-CHECKS = ("required", "numerator_le_denominator", "disbursed_le_allocated", "above_target", "deadline")
+CHECKS = ("required", "numerator_le_denominator", "disbursed_le_allocated", "above_target", "deadline",
+          "stock_not_lower", "jump")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ class RuleBook:
 
     def finding(self, code: str, *, unit=None, round=None, sheet=None, cell=None, **values) -> Finding:
         rule = self.rules[code]
-        context = _Blank({**rule.params, **values, "sheet": sheet or "", "cell": cell or ""})
+        context = _Blank({**rule.params, **values, "sheet": sheet or "", "cell": cell or "",
+                          "unit": unit or "", "round": round or ""})
         return Finding(code, rule.severity, rule.message.format_map(context), unit, round, sheet, cell)
 
     def with_check(self, check: str) -> list[Rule]:
@@ -186,10 +188,12 @@ def evaluate(
     rules: RuleBook,
     received: date,
     previous: Mapping[str, int] | None = None,
+    last: Mapping[str, int] | None = None,
 ) -> tuple[dict[str, Value], list[Finding]]:
     """Parse every input and run every rule: the values to record and the findings, in sheet order.
 
-    `previous` is the unit's cumulative figure through the year before this round, per indicator.
+    `previous` is the unit's cumulative figure through the year before this round, per indicator;
+    `last` its year figure in its latest accepted earlier round.
     """
     values: dict[str, Value] = {}
     findings: list[Finding] = []
@@ -251,6 +255,15 @@ def evaluate(
         typed = values.get(form.field_name(indicator.code, form.PREVIOUS))
         before = (previous or {}).get(indicator.code, typed if isinstance(typed, int) else 0)
         cumulative = figure if indicator.kind == "stock" else before + figure
+        before_round = (last or {}).get(indicator.code)
+        if before_round is not None:
+            if indicator.kind == "stock" and figure < before_round:
+                for rule in rules.with_check("stock_not_lower"):
+                    find(rule.code, fields[name], figure=figure, last=before_round)
+            for rule in rules.with_check("jump"):
+                factor = float(rule.params.get("factor", 3))  # type: ignore[arg-type]
+                if before_round > 0 and figure > factor * before_round:
+                    find(rule.code, fields[name], figure=figure, last=before_round)
         for rule in rules.with_check("above_target"):
             percent = float(rule.params.get("percent", 150))  # type: ignore[arg-type]
             if cumulative * 100 > target * percent:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from . import consolidate, feedback, reports
-from .ingest import discover, read_submission
-from .ledger import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, Ledger, Record
+from . import consolidate, feedback, form, reports
+from .ingest import Incoming, Submission, discover, from_bytes, from_path, read_submission
+from .ledger import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, UNPACKED, Ledger, Record
+from .mail import Mail, read_mail
 from .plan import DEFAULT_PLAN_DIR, Plan, Round, load_plan
 from .rules import Finding, RuleBook, evaluate
 
@@ -47,57 +48,111 @@ class RunReport:
         return [o for o in self.outcomes if o.record.status == REJECTED]
 
 
+@dataclass(frozen=True)
+class _Run:
+    paths: Paths
+    plan: Plan
+    rules: RuleBook
+    ledger: Ledger
+    today: date | None
+
+    def received_at(self, incoming: Incoming) -> str:
+        if incoming.sent_at:
+            return incoming.sent_at
+        return self.today.isoformat() if self.today else datetime.now().isoformat(timespec="seconds")
+
+
 def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None) -> RunReport:
     plan = load_plan(plan_dir)
     rules = RuleBook.load(plan_dir)
     report = RunReport()
     with Ledger(paths.ledger, paths.home) as ledger:
+        context = _Run(paths, plan, rules, ledger, today)
         for path in discover(paths.inbox):
-            outcome = _process(path, paths, plan, rules, ledger, today)
-            if outcome is not None:
-                report.outcomes.append(outcome)
+            report.outcomes += _take(path, context)
         _prune_empty_folders(paths.inbox)
         touched = {o.record.round for o in report.outcomes if o.record.round}
         report.outputs = rebuild(plan, ledger, paths.outbox, _rounds_to_rebuild(plan, ledger, paths, touched))
     return report
 
 
-def _process(path: Path, paths: Paths, plan: Plan, rules: RuleBook, ledger: Ledger,
-             today: date | None) -> Outcome | None:
-    sub = read_submission(path, paths.inbox, plan, rules)
-    unfinished = ledger.unfinished(sub.sha256, sub.relative_name)
-    if unfinished is not None and (paths.home / unfinished.stored_path).is_file():
-        # Recorded by a run that stopped before it could clear the inbox: finish its work.
-        path.unlink()
-        ledger.mark_cleared(unfinished.id)
-        return None
-    earlier = ledger.by_sha(sub.sha256)
-    received = today.isoformat() if today else datetime.now().isoformat(timespec="seconds")
-    findings = list(sub.findings)
-    values: dict[str, tuple[str, str, int | float | str | None]] = {}
-    if earlier:
-        status = DUPLICATE
-    elif sub.identified and not _has_errors(findings):
-        rnd = plan.round(sub.round or "")
-        parsed, value_findings = evaluate(plan, rnd, sub.unit or "", sub.cells, rules,
-                                          date.fromisoformat(received[:10]),
-                                          previous_cumulative(plan, ledger, rnd, sub.unit or ""))
-        findings += value_findings
-        values = {name: (sub.cells[name].sheet, sub.cells[name].cell, value)
-                  for name, value in parsed.items()}
-        status = _status(findings)
+def _take(path: Path, run: _Run) -> list[Outcome]:
+    """Answer one inbox file (every attachment, for a saved e-mail), then clear it from the inbox."""
+    incoming = from_path(path, run.paths.inbox)
+    if path.suffix.lower() == ".eml" and incoming.data is not None:
+        outcomes = _take_mail(incoming, run)
     else:
-        status = REJECTED
+        outcome = _answer(incoming, run)
+        outcomes = [outcome] if outcome else []
+    path.unlink()
+    run.ledger.mark_cleared(incoming.inbox_path)
+    return outcomes
+
+
+def _take_mail(incoming: Incoming, run: _Run) -> list[Outcome]:
+    assert incoming.data is not None
+    try:
+        mail = read_mail(incoming.data)
+    except Exception:  # a mangled e-mail is answered like any unreadable file
+        log.warning("%s: unreadable e-mail", incoming.inbox_path, exc_info=True)
+        outcome = _answer(incoming, run, [run.rules.finding("file-unreadable", error="email")])
+        return [outcome] if outcome else []
+    envelope = replace(incoming, sender=mail.sender, sent_at=mail.sent_at)
+    outcomes = []
+    for attachment in mail.spreadsheets:
+        attached = from_bytes(attachment.filename, f"{incoming.inbox_path}#{attachment.index}:"
+                              f"{attachment.filename}", attachment.data, sender=mail.sender,
+                              sent_at=mail.sent_at, container=incoming.inbox_path)
+        outcome = _answer(attached, run, mail=mail)
+        if outcome:
+            outcomes.append(outcome)
+    findings = [run.rules.finding("email-attachment-ignored", found=name) for name in mail.ignored]
+    if not mail.spreadsheets:
+        findings.insert(0, run.rules.finding("email-no-spreadsheet"))
+    outcome = _answer(envelope, run, findings, mail=mail, status=None if not mail.spreadsheets else UNPACKED)
+    return outcomes + ([outcome] if outcome else [])
+
+
+def _answer(incoming: Incoming, run: _Run, extra: list[Finding] | None = None, *, mail: Mail | None = None,
+            status: str | None = None) -> Outcome | None:
+    """Read, check, record and answer one file; None when an interrupted run had recorded it."""
+    ledger, plan = run.ledger, run.plan
+    unfinished = ledger.unfinished(incoming.sha256, incoming.inbox_path)
+    if unfinished is not None and (run.paths.home / unfinished.stored_path).is_file():
+        return None
+    received = run.received_at(incoming)
+    values: dict[str, tuple[str, str, int | float | str | None]] = {}
+    if extra is not None:  # an e-mail itself: answered on what it carried, never parsed as a workbook
+        sub, findings = Submission(incoming), list(extra)
+        status = status or _status(findings)
+    else:
+        sub = read_submission(incoming, plan, run.rules, date.fromisoformat(received[:10]))
+        findings = list(sub.findings)
+        if ledger.by_sha(incoming.sha256):
+            status = DUPLICATE
+        elif sub.identified and not _has_errors(findings):
+            rnd = plan.round(sub.round or "")
+            parsed, value_findings = evaluate(
+                plan, rnd, sub.unit or "", sub.cells, run.rules, date.fromisoformat(received[:10]),
+                previous=previous_cumulative(plan, ledger, rnd, sub.unit or ""),
+                last=last_figures(plan, ledger, rnd, sub.unit or ""))
+            findings += value_findings
+            values = {name: (sub.cells[name].sheet, sub.cells[name].cell, value)
+                      for name, value in parsed.items()}
+            status = _status(findings)
+        else:
+            status = REJECTED
     record = ledger.record(
-        path, sha256=sub.sha256, inbox_path=sub.relative_name, received_at=received, status=status,
-        size=sub.size, unit=sub.unit, round_id=sub.round, template_version=sub.template_version,
+        incoming.data if incoming.data is not None else incoming.source,
+        sha256=incoming.sha256, inbox_path=incoming.inbox_path, name=incoming.name,
+        received_at=received, status=status, size=incoming.size, sender=incoming.sender,
+        unit=sub.unit, round_id=sub.round, template_version=sub.template_version,
         values=values, findings=findings,
     )
-    path.unlink()
-    ledger.mark_cleared(record.id)
-    log.info("%s: %s (%d findings)", sub.relative_name, status, len(findings))
-    stored = paths.home / record.stored_path
-    return Outcome(record, findings, feedback.write_feedback(plan, paths.outbox, record, findings, stored))
+    log.info("%s: %s (%d findings)", incoming.inbox_path, status, len(findings))
+    stored = run.paths.home / record.stored_path
+    answers = feedback.write_feedback(plan, run.paths.outbox, record, findings, stored, mail)
+    return Outcome(record, findings, answers)
 
 
 def _prune_empty_folders(inbox: Path) -> None:
@@ -121,6 +176,19 @@ def history(plan: Plan, ledger: Ledger, rounds: tuple[Round, ...]) -> consolidat
         rnd.id: {unit: (record, ledger.values(record.id)) for unit, record in ledger.current(rnd.id).items()}
         for rnd in rounds
     }
+
+
+def last_figures(plan: Plan, ledger: Ledger, rnd: Round, unit: str) -> dict[str, int]:
+    """The unit's year figures in its latest accepted round before `rnd`, per indicator."""
+    for earlier in reversed(plan.rounds_through(rnd.id)[:-1]):
+        record = ledger.current(earlier.id).get(unit)
+        if record is None:
+            continue
+        values = ledger.values(record.id)
+        measure = form.YEAR_MEASURE[earlier.kind]
+        return {i.code: int(v.number) for i in plan.indicators
+                if (v := values.get(form.field_name(i.code, measure))) is not None and v.number is not None}
+    return {}
 
 
 def previous_cumulative(plan: Plan, ledger: Ledger, rnd: Round, unit: str) -> dict[str, int]:

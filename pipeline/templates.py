@@ -236,9 +236,9 @@ class _Template:
         first_input = 5
         col_cumulative = first_input + len(measures)
         last_col = len(headers) - 1
-        self.merged(ws, 0, 0, last_col,
-                    f"BIỂU KẾT QUẢ THỰC HIỆN CHỈ TIÊU DỰ ÁN 8 – {round_title(rnd).upper()}", s["title"])
-        self.merged(ws, 1, 0, last_col, f"Đơn vị báo cáo: {unit.name}", s["subtitle"])
+        title, subtitle = indicator_sheet_titles(rnd, unit)
+        self.merged(ws, 0, 0, last_col, title, s["title"])
+        self.merged(ws, 1, 0, last_col, subtitle, s["subtitle"])
         header_row = 3
         for col, text in enumerate(headers):
             self.fixed(ws, header_row, col, text, s["header"])
@@ -261,6 +261,7 @@ class _Template:
                 ws.set_row(row, _row_height(indicator.name, widths[1]))
                 self.fixed(ws, row, 2, indicator.unit, s["center"])
                 self.fixed(ws, row, 3, target, s["number"])
+                self.names[form.target_name(indicator.code)] = (ws.name, xl_rowcol_to_cell(row, 3))
                 previous = self.carried.get(indicator.code)
                 if previous is None:
                     self.input(ws, row, 4, form.field_name(indicator.code, form.PREVIOUS))
@@ -381,6 +382,12 @@ class _Template:
         if header_row:
             ws.repeat_rows(0, header_row)
             ws.freeze_panes(header_row + 1, 0)
+
+
+def indicator_sheet_titles(rnd: Round, unit: Unit) -> tuple[str, str]:
+    """The two title lines of the indicator sheet, by which a copied-out table is still recognised."""
+    return (f"BIỂU KẾT QUẢ THỰC HIỆN CHỈ TIÊU DỰ ÁN 8 – {round_title(rnd).upper()}",
+            f"Đơn vị báo cáo: {unit.name}")
 
 
 def _measure_help(rnd: Round) -> str:

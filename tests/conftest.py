@@ -2,10 +2,12 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from pipeline.ingest import from_path, read_submission
 from pipeline.plan import DEFAULT_PLAN_DIR, load_plan
 from pipeline.rules import RuleBook
 
@@ -66,3 +68,8 @@ def libreoffice_convert(soffice: str, source: Path, out_dir: Path, fmt: str = "x
                     "--convert-to", fmt, "--outdir", str(out_dir), str(source)],
                    check=True, capture_output=True, timeout=180)
     return out_dir / f"{source.stem}.{fmt}"
+
+
+def read_file(path: Path, plan, rules, received: date = date(2025, 1, 1)):
+    """Ingest one file as a run would (received on a day every test round is open)."""
+    return read_submission(from_path(path, path.parent), plan, rules, received)

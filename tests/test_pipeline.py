@@ -8,9 +8,8 @@ import openpyxl
 import pytest
 
 from pipeline.demo import CORRECTED_UNIT, fill_template, sample_values
-from pipeline.ingest import read_submission
 from pipeline.templates import SHEET_INDICATORS, write_templates
-from tests.conftest import libreoffice_convert, run_cli
+from tests.conftest import libreoffice_convert, read_file, run_cli
 
 
 def sha256(path: Path) -> str:
@@ -117,7 +116,7 @@ def test_filled_template_reads_back_exactly(tmp_path, plan, rules):
     values = sample_values(plan, rnd, unit, with_previous=True)
     inbox = tmp_path / "inbox"
     fill_template(template, inbox / template.name, values)
-    sub = read_submission(inbox / template.name, inbox, plan, rules)
+    sub = read_file(inbox / template.name, plan, rules)
     assert (sub.unit, sub.round, sub.findings) == ("126", "2024-annual", [])
     assert {name: sub.cells[name].value for name in values} == pytest.approx(values)
 
@@ -131,7 +130,7 @@ def test_submission_resaved_by_libreoffice_reads_back_exactly(tmp_path, plan, ru
     inbox = tmp_path / "inbox"
     resaved = libreoffice_convert(soffice, filled, inbox)
     assert sha256(resaved) != sha256(filled)
-    sub = read_submission(resaved, inbox, plan, rules)
+    sub = read_file(resaved, plan, rules)
     assert (sub.unit, sub.round, sub.findings) == ("121", "2024-annual", [])
     assert {name: sub.cells[name].value for name in values} == pytest.approx(values)
 

@@ -13,10 +13,9 @@ from openpyxl.utils.cell import range_boundaries
 
 from pipeline import form
 from pipeline.demo import fill_template, sample_values
-from pipeline.ingest import read_submission
 from pipeline.rules import evaluate
 from pipeline.templates import SHEET_INDICATORS, write_templates
-from tests.conftest import ROOT, libreoffice_convert
+from tests.conftest import ROOT, libreoffice_convert, read_file
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 # The approved copies: (round, unit, figures carried from the ledger).
@@ -90,7 +89,7 @@ def test_identity_lives_in_the_workbook(tmp_path, plan):
     assert book["p8_meta"].sheet_state == "veryHidden"
     renamed = tmp_path / "bao cao Song Ma (sua lan 2).xlsx"
     shutil.copy(path, renamed)
-    assert read_submission(renamed, tmp_path, plan, _rules()).unit == "126"
+    assert read_file(renamed, plan, _rules()).unit == "126"
 
 
 def _rules():
@@ -197,7 +196,7 @@ def test_every_template_converts_to_pdf_and_back_with_libreoffice(tmp_path, plan
     for path in paths:
         pdf = tmp_path / "pdf" / f"{path.stem}.pdf"
         assert pdf.read_bytes()[:5] == b"%PDF-", pdf.name
-        back = read_submission(tmp_path / "back" / path.name, tmp_path / "back", plan, rules)
+        back = read_file(tmp_path / "back" / path.name, plan, rules)
         assert back.findings == [] and back.unit == path.name.split("_")[1], path.name
 
 
@@ -262,7 +261,7 @@ def test_values_typed_in_libreoffice_are_read_back_exactly(tmp_path, plan, rules
     typed = {name: str(value) for name, value in values.items()}
     _type_with_libreoffice(uno_python, template, inbox / template.name, typed, tmp_path)
 
-    sub = read_submission(inbox / template.name, inbox, plan, rules)
+    sub = read_file(inbox / template.name, plan, rules)
     assert (sub.unit, sub.round, sub.findings) == ("119", "2024-annual", [])
     parsed, findings = evaluate(plan, rnd, sub.unit, sub.cells, rules, date(2024, 9, 9))
     assert findings == []
