@@ -24,8 +24,10 @@ BLOCK = 1 << 20
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _ENTITY = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,7})"')
+# A cell that holds a value (formatting-only cells and rows, which LibreOffice writes down to the
+# last row of a sheet, do not make a parser build anything).
+_CELL_REF = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*(?:<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?(?:v|is)\b')
 _OVERLAP = 96  # bytes kept between blocks so a tag split across two blocks is still seen
 
 
@@ -48,7 +50,8 @@ def inspect(name: str, data: bytes) -> Verdict:
     if data.startswith(OLE_MAGIC):
         return _inspect_ole(data)
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        return Verdict("other", "file-not-xlsx")
+        mangled = name.lower().endswith((".xlsx", ".xlsm")) and data[:2] == b"PK"
+        return Verdict("other", "file-unreadable" if mangled else "file-not-xlsx")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return _inspect_zip(name, archive)
@@ -129,7 +132,3 @@ def _note_extent(scan: _Scan, window: bytes) -> None:
         if row > scan.max_row or col > scan.max_col:
             scan.far_cell = f"{letters.decode()}{row}"
         scan.max_row, scan.max_col = max(scan.max_row, row), max(scan.max_col, col)
-    for digits in _ROW_REF.findall(window):
-        if int(digits) > scan.max_row:
-            scan.max_row = int(digits)
-            scan.far_cell = f"A{scan.max_row}"

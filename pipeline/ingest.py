@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 import python_calamine
 from defusedxml import ElementTree
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 from . import form, guard
 from .plan import Plan, Round
@@ -27,8 +28,6 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 # Files the project keeps in inbox/ to explain the folder; they are not submissions.
 IGNORED_NAMES = {"README.md", ".gitkeep"}
-# How a district's software may mark a cell that holds an error instead of a value.
-ERROR_VALUES = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!")
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,7 @@ class _Workbook:
                 self.names[(node.get("name") or "").lower()] = node.text
         self.book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         self.grids: dict[str, list[list]] = {}
-        self.formulas: dict[str, dict[str, str]] = {}
+        self.specials: dict[str, dict[str, tuple[str, str]]] = {}
 
     def location(self, name: str) -> tuple[str, str] | None:
         text = self.names.get(name.lower())
@@ -171,11 +170,12 @@ class _Workbook:
                 self.grids[sheet] = []
         return self.grids[sheet]
 
-    def formula(self, sheet: str, cell: str) -> str | None:
-        """The formula typed into a cell, if any (its cached result is never taken as a value)."""
-        if sheet not in self.formulas:
-            self.formulas[sheet] = _formula_cells(self.archive, self.sheet_parts.get(sheet))
-        return self.formulas[sheet].get(cell)
+    def special(self, sheet: str, cell: str) -> tuple[str, str] | None:
+        """("formula", "=5+3") or ("error", "#N/A") when a cell holds one: a formula's cached result
+        is never taken as a value, and readers differ on what an error cell holds."""
+        if sheet not in self.specials:
+            self.specials[sheet] = _special_cells(self.archive, self.sheet_parts.get(sheet))
+        return self.specials[sheet].get(cell)
 
     def sheet_titles(self) -> dict[str, tuple[str, str]]:
         """{sheet name: (A1, A2)} as text, for recognising a template without its metadata."""
@@ -208,31 +208,32 @@ def _resolve(base: str, target: str) -> str:
     return "/".join(parts)
 
 
-def _formula_cells(archive: zipfile.ZipFile, part: str | None) -> dict[str, str]:
+def _special_cells(archive: zipfile.ZipFile, part: str | None) -> dict[str, tuple[str, str]]:
     if not part or part not in archive.namelist():
         return {}
     found = {}
     for cell in _xml(archive, part).iter(f"{{{MAIN_NS}}}c"):
         formula = cell.find(f"{{{MAIN_NS}}}f")
         if formula is not None:
-            found[cell.get("r") or ""] = "=" + (formula.text or "")
+            found[cell.get("r") or ""] = ("formula", "=" + (formula.text or ""))
+        elif cell.get("t") == "e":
+            value = cell.find(f"{{{MAIN_NS}}}v")
+            found[cell.get("r") or ""] = ("error", value.text if value is not None and value.text else "#?")
     return found
+
+
+_CELL = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})$")
 
 
 def parse_reference(text: str) -> tuple[str, str] | None:
     """"'Chỉ tiêu'!$F$6" -> ("Chỉ tiêu", "F6"); None for ranges, #REF! and anything else."""
-    text = text.strip().lstrip("=")
-    sheet, bang, cell = text.rpartition("!")
-    if not bang or ":" in cell:
+    sheet, bang, cell = text.strip().lstrip("=").rpartition("!")
+    match = _CELL.match(cell)
+    if not bang or not match or not sheet or "#REF" in sheet:
         return None
     if sheet.startswith("'") and sheet.endswith("'"):
         sheet = sheet[1:-1].replace("''", "'")
-    cell = cell.replace("$", "")
-    try:
-        row, col = xl_cell_to_rowcol(cell)
-    except (AttributeError, ValueError):
-        return None
-    return (sheet, xl_rowcol_to_cell(row, col)) if sheet else None
+    return sheet, match.group(1) + match.group(2)
 
 
 # -- identification ----------------------------------------------------------------------------
@@ -310,14 +311,12 @@ def _extract(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook) -> N
                                                   label=fld.label, name=fld.name))
             continue
         sheet, cell = location
-        formula = book.formula(sheet, cell)
-        if formula is not None:
+        special = book.special(sheet, cell)
+        if special is not None and special[0] == "formula":
             sub.findings.append(rules.finding("value-is-formula", unit=sub.unit, round=sub.round,
-                                              sheet=sheet, cell=cell, label=fld.label, found=formula))
+                                              sheet=sheet, cell=cell, label=fld.label, found=special[1]))
             continue
-        value = book.value(sheet, cell)
-        if isinstance(value, str) and value.strip() in ERROR_VALUES:
-            value = value.strip()
+        value = special[1] if special is not None else book.value(sheet, cell)
         sub.cells[fld.name] = CellValue(sheet, cell, value)
     _check_targets(sub, book, plan, rules)
 

@@ -225,6 +225,14 @@ def evaluate(
                            else format_number(parsed.value))
             find(parsed.problem, fld, found=parsed.shown, value=shown_value)
 
+    for ratio in plan.ratios:
+        num = values.get(form.field_name(ratio.code, "num"))
+        den = values.get(form.field_name(ratio.code, "den"))
+        if isinstance(num, int) and isinstance(den, int) and num > den:
+            for rule in rules.with_check("numerator_le_denominator"):
+                find(rule.code, fields[form.field_name(ratio.code, "num")], numerator=num,
+                     denominator=den, label=ratio.name)
+
     for source in plan.budget_sources:
         allocated = values.get(form.field_name(f"budget_{source.code}", "allocated"))
         disbursed = values.get(form.field_name(f"budget_{source.code}", "disbursed"))
@@ -235,14 +243,6 @@ def evaluate(
                 find(rule.code, fields[form.field_name(f"budget_{source.code}", "disbursed")],
                      disbursed=format_number(disbursed), allocated=format_number(allocated),
                      label=source.name)
-
-    for ratio in plan.ratios:
-        num = values.get(form.field_name(ratio.code, "num"))
-        den = values.get(form.field_name(ratio.code, "den"))
-        if isinstance(num, int) and isinstance(den, int) and num > den:
-            for rule in rules.with_check("numerator_le_denominator"):
-                find(rule.code, fields[form.field_name(ratio.code, "num")], numerator=num,
-                     denominator=den, label=ratio.name)
 
     year_measure = form.YEAR_MEASURE[rnd.kind]
     targets = plan.targets[unit]

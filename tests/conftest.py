@@ -73,3 +73,12 @@ def libreoffice_convert(soffice: str, source: Path, out_dir: Path, fmt: str = "x
 def read_file(path: Path, plan, rules, received: date = date(2025, 1, 1)):
     """Ingest one file as a run would (received on a day every test round is open)."""
     return read_submission(from_path(path, path.parent), plan, rules, received)
+
+
+@pytest.fixture
+def uno_python(soffice):
+    python = shutil.which("python3", path="/usr/bin")
+    probe = subprocess.run([python or "python3", "-c", "import uno"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.fail("the system python3 cannot import uno; .ci/run installs python3-uno")
+    return python

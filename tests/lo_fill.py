@@ -3,7 +3,8 @@
 Runs under the system python3, which has LibreOffice's `uno` module (Debian: python3-uno); the tests
 start it as a subprocess:
 
-    /usr/bin/python3 tests/lo_fill.py SOURCE.xlsx TARGET.xlsx VALUES.json PROFILE_DIR
+    /usr/bin/python3 tests/lo_fill.py SOURCE.xlsx TARGET.xlsx VALUES.json PROFILE_DIR [password=…]
+        [delete-row=SHEET:ROW]
 
 VALUES.json maps a workbook defined name (or "Sheet!A1") to the text to type. The script prints a
 JSON object: for each key, what the cell shows after typing (a protected cell keeps its value).
@@ -70,7 +71,17 @@ def type_into(helper, doc, key: str, text: str) -> str:
     return sheet.getCellRangeByName(address).getString()
 
 
-def main(source: str, target: str, values_file: str, profile: str) -> None:
+def delete_row(doc, spec: str) -> None:
+    """"Chỉ tiêu:6" deletes row 6 as a person would after unprotecting the sheet."""
+    name, row = spec.rsplit(":", 1)
+    sheet = doc.Sheets.getByName(name)
+    sheet.unprotect("")
+    sheet.Rows.removeByIndex(int(row) - 1, 1)
+
+
+def main(source: str, target: str, values_file: str, profile: str, *options: str) -> None:
+    """Options: password=SECRET (save encrypted), delete-row=SHEET:ROW (before typing)."""
+    settings = dict(option.split("=", 1) for option in options)
     values = json.loads(Path(values_file).read_text(encoding="utf-8"))
     office, context = connect(f"p8fill{uuid.uuid4().hex}", Path(profile))
     manager = context.ServiceManager
@@ -79,9 +90,14 @@ def main(source: str, target: str, values_file: str, profile: str) -> None:
         helper = manager.createInstanceWithContext("com.sun.star.frame.DispatchHelper", context)
         doc = desktop.loadComponentFromURL(Path(source).resolve().as_uri(), "_blank", 0,
                                            (prop("Hidden", True),))
+        if "delete-row" in settings:
+            delete_row(doc, settings["delete-row"])
         shown = {key: type_into(helper, doc, key, str(value)) for key, value in values.items()}
         doc.calculateAll()
-        doc.storeToURL(Path(target).resolve().as_uri(), (prop("FilterName", "Calc MS Excel 2007 XML"),))
+        store = [prop("FilterName", "Calc MS Excel 2007 XML")]
+        if "password" in settings:
+            store.append(prop("Password", settings["password"]))
+        doc.storeToURL(Path(target).resolve().as_uri(), tuple(store))
         doc.close(True)
         print(json.dumps(shown, ensure_ascii=False))
     finally:
@@ -94,4 +110,4 @@ def main(source: str, target: str, values_file: str, profile: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:])

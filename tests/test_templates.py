@@ -233,15 +233,6 @@ def test_formulas_recalculated_by_libreoffice_equal_the_pipelines_figures(
     assert shown("out_budget_total_rate") == pytest.approx(disbursed / allocated)
 
 
-@pytest.fixture
-def uno_python(soffice):
-    python = shutil.which("python3", path="/usr/bin")
-    probe = subprocess.run([python or "python3", "-c", "import uno"], capture_output=True)
-    if probe.returncode != 0:
-        pytest.fail("the system python3 cannot import uno; .ci/run installs python3-uno")
-    return python
-
-
 def _type_with_libreoffice(uno_python, source: Path, target: Path, typed: dict, tmp_path: Path) -> dict:
     values_file = tmp_path / "typed.json"
     values_file.write_text(json.dumps(typed, ensure_ascii=False), encoding="utf-8")
