@@ -5,18 +5,21 @@ from __future__ import annotations
 import random
 import shutil
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 
 from . import form
 from .plan import DEFAULT_PLAN_DIR, Plan, Round, Unit, load_plan
+from .reproducible import normalize_workbook
 from .runner import Paths, RunReport, carried_figures, run
 from .templates import write_templates
 
 # (round, the day the officer runs the pipeline) — both before the district deadline.
 DEMO_ROUNDS = (("2023-update", date(2024, 1, 22)), ("2024-annual", date(2024, 9, 9)))
+# Sample files are stamped with this time, so the demo gives the same bytes on every run.
+SAMPLE_TIME = datetime(2024, 9, 1, 8, 0)
 # One district sends a file with a mistake first, then the corrected one.
 CORRECTED_UNIT = "120"
 
@@ -85,6 +88,7 @@ def fill_template(template: Path, target: Path, values: dict[str, int | float | 
         book[sheet][cell.replace("$", "")] = value
     target.parent.mkdir(parents=True, exist_ok=True)
     book.save(target)
+    normalize_workbook(target, SAMPLE_TIME)
 
 
 def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:

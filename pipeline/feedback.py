@@ -3,7 +3,7 @@ problem cells marked and commented."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +14,7 @@ from .atomic import atomic_path, write_bytes, write_text
 from .ledger import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, UNPACKED, Record
 from .mail import Mail, reply_draft
 from .plan import Plan
+from .reproducible import normalize_workbook
 from .rules import Finding
 from .vietnamese import format_date
 
@@ -71,7 +72,7 @@ def write_feedback(
     marked = [f for f in findings if f.sheet and f.cell]
     copy = folder / f"{stem}_phan-hoi.xlsx"
     workbook = original.suffix.lower() in (".xlsx", ".xlsm")
-    if marked and workbook and _write_marked_copy(original, copy, marked):
+    if marked and workbook and _write_marked_copy(original, copy, marked, _moment(record)):
         written.append(copy)
     if mail is not None and record.status != UNPACKED:
         attachment = (copy.name, copy.read_bytes()) if copy in written else None
@@ -88,7 +89,11 @@ def _reply_subject(mail: Mail, record: Record) -> str:
     return f"Re: {mail.subject} – {record.original_name}: {verdict}".replace("Re: Re: ", "Re: ")
 
 
-def _write_marked_copy(original: Path, target: Path, findings: list[Finding]) -> bool:
+def _moment(record: Record) -> datetime:
+    return datetime.fromisoformat(record.received_at)
+
+
+def _write_marked_copy(original: Path, target: Path, findings: list[Finding], moment: datetime) -> bool:
     try:
         book = openpyxl.load_workbook(original)
     except Exception:  # the marked copy is a courtesy; the message alone still answers the sender
@@ -104,6 +109,7 @@ def _write_marked_copy(original: Path, target: Path, findings: list[Finding]) ->
         cell.comment = Comment(text, SIGNATURE, width=320, height=120)
     with atomic_path(target) as tmp:
         book.save(tmp)
+        normalize_workbook(tmp, moment)
     return True
 
 

@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS submission (
     cleared INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS submission_inbox ON submission (inbox_path);
+CREATE TABLE IF NOT EXISTS stale_round (
+    round TEXT PRIMARY KEY
+);
 CREATE INDEX IF NOT EXISTS submission_sha ON submission (sha256);
 CREATE INDEX IF NOT EXISTS submission_round ON submission (round, unit);
 CREATE TABLE IF NOT EXISTS value (
@@ -138,6 +141,21 @@ class Ledger:
         )
         return {r["field"]: StoredValue(**dict(r)) for r in rows}
 
+    def stale_rounds(self) -> set[str]:
+        """Rounds recorded into since their outputs were last rebuilt (kept across a crash)."""
+        return {r[0] for r in self.db.execute("SELECT round FROM stale_round")}
+
+    def mark_rebuilt(self, round_ids: set[str]) -> None:
+        self.db.executemany("DELETE FROM stale_round WHERE round = ?", [(r,) for r in round_ids])
+
+    def findings(self, submission_id: int) -> list[Finding]:
+        rows = self.db.execute(
+            "SELECT code, severity, message, unit, round, sheet, cell FROM finding "
+            "WHERE submission_id = ? ORDER BY seq",
+            (submission_id,),
+        )
+        return [Finding(**dict(r)) for r in rows]
+
     def rounds_with_submissions(self) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT round FROM submission WHERE round IS NOT NULL")
         return sorted(r[0] for r in rows)
@@ -206,6 +224,8 @@ class Ledger:
             )
             if status in CURRENT and unit and round_id:
                 self._settle_supersession(unit, round_id)
+            if round_id:
+                self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

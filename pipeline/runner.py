@@ -71,8 +71,9 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
         for path in discover(paths.inbox):
             report.outcomes += _take(path, context)
         _prune_empty_folders(paths.inbox)
-        touched = {o.record.round for o in report.outcomes if o.record.round}
-        report.outputs = rebuild(plan, ledger, paths.outbox, _rounds_to_rebuild(plan, ledger, paths, touched))
+        stale = ledger.stale_rounds()
+        report.outputs = rebuild(plan, ledger, paths.outbox, _rounds_to_rebuild(plan, ledger, paths, stale))
+        ledger.mark_rebuilt(stale)
     return report
 
 
@@ -82,8 +83,7 @@ def _take(path: Path, run: _Run) -> list[Outcome]:
     if path.suffix.lower() == ".eml" and incoming.data is not None:
         outcomes = _take_mail(incoming, run)
     else:
-        outcome = _answer(incoming, run)
-        outcomes = [outcome] if outcome else []
+        outcomes = [_answer(incoming, run)]
     path.unlink()
     run.ledger.mark_cleared(incoming.inbox_path)
     return outcomes
@@ -95,31 +95,33 @@ def _take_mail(incoming: Incoming, run: _Run) -> list[Outcome]:
         mail = read_mail(incoming.data)
     except Exception:  # a mangled e-mail is answered like any unreadable file
         log.warning("%s: unreadable e-mail", incoming.inbox_path, exc_info=True)
-        outcome = _answer(incoming, run, [run.rules.finding("file-unreadable", error="email")])
-        return [outcome] if outcome else []
+        return [_answer(incoming, run, [run.rules.finding("file-unreadable", error="email")])]
     envelope = replace(incoming, sender=mail.sender, sent_at=mail.sent_at)
     outcomes = []
     for attachment in mail.spreadsheets:
         attached = from_bytes(attachment.filename, f"{incoming.inbox_path}#{attachment.index}:"
                               f"{attachment.filename}", attachment.data, sender=mail.sender,
                               sent_at=mail.sent_at, container=incoming.inbox_path)
-        outcome = _answer(attached, run, mail=mail)
-        if outcome:
-            outcomes.append(outcome)
+        outcomes.append(_answer(attached, run, mail=mail))
     findings = [run.rules.finding("email-attachment-ignored", found=name) for name in mail.ignored]
     if not mail.spreadsheets:
         findings.insert(0, run.rules.finding("email-no-spreadsheet"))
-    outcome = _answer(envelope, run, findings, mail=mail, status=None if not mail.spreadsheets else UNPACKED)
-    return outcomes + ([outcome] if outcome else [])
+    status = None if not mail.spreadsheets else UNPACKED
+    return [*outcomes, _answer(envelope, run, findings, mail=mail, status=status)]
 
 
 def _answer(incoming: Incoming, run: _Run, extra: list[Finding] | None = None, *, mail: Mail | None = None,
-            status: str | None = None) -> Outcome | None:
-    """Read, check, record and answer one file; None when an interrupted run had recorded it."""
+            status: str | None = None) -> Outcome:
+    """Read, check, record and answer one file (once: a file recorded by an interrupted run is
+    answered again from the ledger)."""
     ledger, plan = run.ledger, run.plan
     unfinished = ledger.unfinished(incoming.sha256, incoming.inbox_path)
     if unfinished is not None and (run.paths.home / unfinished.stored_path).is_file():
-        return None
+        # Recorded by a run that stopped before it cleared the inbox: answer it again, record nothing.
+        findings = ledger.findings(unfinished.id)
+        stored = run.paths.home / unfinished.stored_path
+        return Outcome(unfinished, findings,
+                       feedback.write_feedback(plan, run.paths.outbox, unfinished, findings, stored, mail))
     received = run.received_at(incoming)
     values: dict[str, tuple[str, str, int | float | str | None]] = {}
     if extra is not None:  # an e-mail itself: answered on what it carried, never parsed as a workbook
@@ -206,8 +208,8 @@ def previous_cumulative(plan: Plan, ledger: Ledger, rnd: Round, unit: str) -> di
 
 
 def _rounds_to_rebuild(plan: Plan, ledger: Ledger, paths: Paths, touched: set[str]) -> list[Round]:
-    """Touched rounds and every later one (their cumulative figures rest on it), plus any round
-    whose workbook is missing."""
+    """Rounds recorded into since their last rebuild and every later one (their cumulative figures
+    rest on them), plus any round whose workbook is missing."""
     with_data = set(ledger.rounds_with_submissions())
     order = [r.id for r in plan.rounds]
     first = min((order.index(r) for r in touched), default=len(order))

@@ -1,0 +1,31 @@
+"""Make a workbook written by openpyxl reproducible: the same content gives the same bytes.
+
+openpyxl stamps the save time into docProps/core.xml and every zip entry; both are replaced here by
+a time taken from the inputs.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from .atomic import atomic_path
+
+_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def normalize_workbook(path: Path, moment: datetime) -> None:
+    stamp = moment.replace(tzinfo=None, microsecond=0).isoformat().encode() + b"Z"
+    zip_time = (max(1980, moment.year), moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    with zipfile.ZipFile(path) as source:
+        parts = [(info, source.read(info.filename)) for info in source.infolist()]
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                data = _STAMP.sub(rb"\g<1>" + stamp + rb"\g<2>", data)
+            entry = zipfile.ZipInfo(info.filename, date_time=zip_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, data)

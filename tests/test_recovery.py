@@ -1,0 +1,156 @@
+"""A run stopped at any point is finished by the next one: nothing lost, nothing counted twice."""
+
+import hashlib
+import shutil
+import sqlite3
+from contextlib import contextmanager
+from datetime import date
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from pipeline import consolidate, feedback, ledger, runner
+from pipeline.demo import fill_template, sample_values
+from pipeline.runner import Paths, run
+from pipeline.templates import write_templates
+
+TODAY = date(2024, 9, 9)
+
+
+class Stop(BaseException):
+    """Stands for the process being killed: nothing after it runs, no handler catches it."""
+
+
+def _build_inbox(plan, root: Path) -> Path:
+    inbox = root / "inbox"
+    rnd = plan.round("2024-annual")
+    for code in ("121", "125"):
+        unit = plan.unit(code)
+        template = write_templates(plan, rnd, root / "templates", [unit])[0]
+        fill_template(template, inbox / template.name, sample_values(plan, rnd, unit, with_previous=True))
+    wrong = sample_values(plan, rnd, plan.unit("123"), with_previous=True) | {"in_comm_groups_estimate": -1}
+    template = write_templates(plan, rnd, root / "templates", [plan.unit("123")])[0]
+    fill_template(template, root / "attachment.xlsx", wrong)
+    message = EmailMessage()
+    message["From"] = "moc-chau@example.vn"
+    message["Subject"] = "Báo cáo"
+    message["Date"] = "Fri, 06 Sep 2024 10:00:00 +0700"
+    message.set_content("Gửi báo cáo.")
+    message.add_attachment((root / "attachment.xlsx").read_bytes(), maintype="application",
+                           subtype="octet-stream", filename="moc-chau.xlsx")
+    (inbox / "thu").mkdir()
+    (inbox / "thu" / "moc-chau.eml").write_bytes(bytes(message))
+    (inbox / "ghi-chu.txt").write_text("không phải báo cáo", encoding="utf-8")
+    return inbox
+
+
+def _state(root: Path) -> dict:
+    """Everything a run leaves behind, except when things happened."""
+    db = sqlite3.connect(root / "ledger.sqlite")
+    rows = db.execute("SELECT sha256, original_name, inbox_path, stored_path, sender, received_at, unit,"
+                      " round, status FROM submission ORDER BY id").fetchall()
+    values = db.execute("SELECT * FROM value ORDER BY submission_id, field").fetchall()
+    findings = db.execute("SELECT * FROM finding ORDER BY submission_id, seq").fetchall()
+    files = {}
+    for folder in ("archive", "rejected", "outbox", "inbox"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file():
+                files[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"rows": rows, "values": values, "findings": findings, "files": files}
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory, plan):
+    """The inbox, built once: every test starts from the same bytes."""
+    return _build_inbox(plan, tmp_path_factory.mktemp("source"))
+
+
+def _inbox(source: Path, root: Path) -> Path:
+    return Path(shutil.copytree(source, root / "inbox"))
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, source):
+    root = tmp_path_factory.mktemp("reference")
+    _inbox(source, root)
+    run(Paths.beside_outbox(root / "inbox", root / "outbox"), today=TODAY)
+    return _state(root)
+
+
+def _stop_on_call(original, call: int, *, after: bool):
+    calls = {"n": 0}
+
+    def wrapper(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == call and not after:
+            raise Stop
+        result = original(*args, **kwargs)
+        if calls["n"] == call and after:
+            raise Stop
+        return result
+    return wrapper
+
+
+def _stop_after_archive_copy(original, call: int, *, after: bool):
+    """The archive copy is renamed into place, then the run dies before the ledger commits."""
+    calls = {"n": 0}
+
+    @contextmanager
+    def wrapper(target):
+        with original(target) as tmp:
+            yield tmp
+        calls["n"] += 1
+        if calls["n"] == call:
+            raise Stop
+    return wrapper
+
+
+# Where to stop: (module or class, function, which call, after it or before it, how to wrap).
+STOPS = {
+    "archive-copied-not-committed": (ledger, "atomic_path", 2, True, _stop_after_archive_copy),
+    "recorded-not-answered": (ledger.Ledger, "record", 2, True, _stop_on_call),
+    "answered-not-cleared": (feedback, "write_feedback", 2, True, _stop_on_call),
+    "cleared-not-marked": (runner.Ledger, "mark_cleared", 2, False, _stop_on_call),
+    "workbook-written-no-report": (consolidate, "write_workbook", 1, True, _stop_on_call),
+    "before-the-report": (runner.reports, "write_province_report", 1, False, _stop_on_call),
+}
+
+
+@pytest.mark.parametrize("stop", sorted(STOPS))
+def test_next_run_ends_where_an_uninterrupted_run_ends(tmp_path, source, reference, monkeypatch, stop):
+    _inbox(source, tmp_path)
+    paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
+    target, name, call, after, wrap = STOPS[stop]
+    with monkeypatch.context() as patch:
+        patch.setattr(target, name, wrap(getattr(target, name), call, after=after))
+        with pytest.raises(Stop):
+            run(paths, today=TODAY)
+    run(paths, today=TODAY)
+    state = _state(tmp_path)
+    assert state["rows"] == reference["rows"]
+    assert state["values"] == reference["values"]
+    assert state["findings"] == reference["findings"]
+    assert state["files"] == reference["files"]
+
+
+def test_run_on_the_same_inbox_twice_changes_nothing(tmp_path, source, reference):
+    _inbox(source, tmp_path)
+    paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
+    run(paths, today=TODAY)
+    second = run(paths, today=TODAY)
+    assert second.outcomes == [] and second.outputs == []
+    assert _state(tmp_path) == reference
+
+
+def test_a_lost_workbook_is_rebuilt(tmp_path, source, reference):
+    _inbox(source, tmp_path)
+    paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
+    run(paths, today=TODAY)
+    shutil.rmtree(tmp_path / "outbox" / "2024-annual", ignore_errors=False)
+    shutil.copytree(tmp_path / "outbox", tmp_path / "outbox-kept")
+    run(paths, today=TODAY)
+    workbook = tmp_path / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx"
+    assert workbook.is_file()
+    assert _state(tmp_path)["files"][workbook.relative_to(tmp_path).as_posix()] == \
+        reference["files"]["outbox/2024-annual/tong-hop_2024-annual.xlsx"]
