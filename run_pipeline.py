@@ -131,9 +131,11 @@ def cmd_run(plan: Plan, args) -> int:
         print(f"{record.status:<23} {record.inbox_path}  ({len(outcome.findings)} phát hiện)")
     for path in report.outputs:
         print(f"output: {path}")
-    if not report.outcomes:
+    for path in report.failed:
+        print(f"LỖI: chưa xử lý được {path}; tệp vẫn nằm trong inbox (xem log).")
+    if not report.outcomes and not report.failed:
         print("Không có tệp mới trong hộp thư đến.")
-    return EXIT_REJECTED if report.rejected else EXIT_OK
+    return EXIT_REJECTED if report.rejected or report.failed else EXIT_OK
 
 
 def cmd_demo(plan: Plan, args) -> int:

@@ -42,6 +42,7 @@ class Outcome:
 class RunReport:
     outcomes: list[Outcome] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
+    failed: list[Path] = field(default_factory=list)  # left in the inbox after an unexpected error
 
     @property
     def rejected(self) -> list[Outcome]:
@@ -69,7 +70,11 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
     with Ledger(paths.ledger, paths.home) as ledger:
         context = _Run(paths, plan, rules, ledger, today)
         for path in discover(paths.inbox):
-            report.outcomes += _take(path, context)
+            try:
+                report.outcomes += _take(path, context)
+            except Exception:  # a defect met on one file must not stop the others being answered
+                log.exception("%s: not processed; left in the inbox for the next run", path)
+                report.failed.append(path)
         _prune_empty_folders(paths.inbox)
         stale = ledger.stale_rounds()
         report.outputs = rebuild(plan, ledger, paths.outbox, _rounds_to_rebuild(plan, ledger, paths, stale))

@@ -26,7 +26,10 @@ def format_number(value: float | int | None) -> str:
     """1234567 -> '1.234.567'; 12.5 -> '12,5'; None (no data) -> '–'."""
     if value is None:
         return "–"
-    return format_decimal(value, format="#,##0.##", locale=LOCALE)
+    try:
+        return format_decimal(value, format="#,##0.##", locale=LOCALE)
+    except (ArithmeticError, ValueError):  # beyond what Decimal formatting can hold, e.g. 1e26
+        return f"{value:g}".replace(".", ",")
 
 
 def format_percent(value: float | None) -> str:

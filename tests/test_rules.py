@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline import form
-from pipeline.rules import CellValue, evaluate, parse_count
+from pipeline.rules import CellValue, evaluate, parse_amount, parse_count, parse_day
 
 
 @pytest.mark.parametrize(
@@ -56,6 +56,28 @@ def test_vietnamese_thousands_separators_read_back(number):
 def test_negative_numbers_are_never_accepted(number):
     assert parse_count(-number).value is None
     assert parse_count(f"-{number}").problem == "value-negative"
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False))
+def test_amounts_written_the_vietnamese_way_read_back(amount):
+    whole, _, cents = f"{amount:,.2f}".partition(".")
+    text = whole.replace(",", ".") + "," + cents
+    assert parse_amount(text).value == pytest.approx(float(amount))
+    assert parse_amount(float(amount)).value == pytest.approx(float(amount))
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)))
+def test_dates_read_back_as_typed_or_as_excel_day_numbers(day):
+    assert parse_day(day).value == day
+    assert parse_day(day.strftime("%d/%m/%Y")).value == day
+    assert parse_day((day - date(1899, 12, 30)).days).value == day
+
+
+@given(st.one_of(st.text(), st.integers(), st.floats(), st.booleans(), st.none()))
+def test_parsers_never_raise(raw):
+    for parse in (parse_count, parse_amount, parse_day):
+        parsed = parse(raw)
+        assert parsed.value is not None or parsed.problem is not None
 
 
 @given(st.text())
