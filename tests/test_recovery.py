@@ -154,3 +154,26 @@ def test_a_lost_workbook_is_rebuilt(tmp_path, source, reference):
     assert workbook.is_file()
     assert _state(tmp_path)["files"][workbook.relative_to(tmp_path).as_posix()] == \
         reference["files"]["outbox/2024-annual/tong-hop_2024-annual.xlsx"]
+
+
+def test_an_unexpected_error_on_one_file_leaves_it_for_the_next_run(tmp_path, source, reference, monkeypatch):
+    _inbox(source, tmp_path)
+    paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
+    original = runner.evaluate
+
+    def broken(plan, rnd, unit, *args, **kwargs):
+        if unit == "125":
+            raise ValueError("a defect met on one file")
+        return original(plan, rnd, unit, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "evaluate", broken)
+        first = run(paths, today=TODAY)
+    assert [p.name for p in first.failed] == ["2024-annual_125_mai-son.xlsx"]
+    assert (tmp_path / "inbox" / "2024-annual_125_mai-son.xlsx").is_file()
+    assert len(first.outcomes) == 4  # the other workbook, the e-mail and its attachment, the note
+    run(paths, today=TODAY)
+    def essentials(rows):  # ids, and so archive names, follow the order files were finished in
+        return sorted((sha, name, status, unit) for sha, name, _, _, _, _, unit, _, status in rows)
+    assert essentials(_state(tmp_path)["rows"]) == essentials(reference["rows"])
+    assert not (tmp_path / "inbox").exists() or not any((tmp_path / "inbox").rglob("*.xlsx"))
