@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from . import consolidate, feedback, form, reports
+from . import consolidate, feedback, form, provincial, reports
 from .ingest import Incoming, Submission, discover, from_bytes, from_path, read_submission
 from .ledger import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, UNPACKED, Ledger, Record
 from .mail import Mail, read_mail
@@ -222,7 +222,7 @@ def _rounds_to_rebuild(plan: Plan, ledger: Ledger, paths: Paths, touched: set[st
         rnd for index, rnd in enumerate(plan.rounds)
         if rnd.id in with_data and (
             index >= first
-            or not (paths.outbox / rnd.id / consolidate.workbook_name(rnd)).is_file()
+            or not (paths.outbox / rnd.id / provincial.workbook_name(rnd.id)).is_file()
         )
     ]
 
@@ -232,8 +232,9 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round]) -> li
     for rnd in rounds:
         through = plan.rounds_through(rnd.id)
         records = [r for earlier in through for r in ledger.records(earlier.id)]
-        result = consolidate.consolidate(plan, rnd, history(plan, ledger, through), records)
-        outputs.append(consolidate.write_workbook(plan, result, outbox))
+        findings = {r.id: ledger.findings(r.id) for r in records if r.round == rnd.id}
+        result = consolidate.consolidate(plan, rnd, history(plan, ledger, through), records, findings)
+        outputs.append(provincial.write_workbook(plan, result, outbox))
         outputs.append(reports.write_province_report(plan, result, outbox))
     return outputs
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import consolidate, feedback, ledger, runner
+from pipeline import feedback, ledger, provincial, runner
 from pipeline.demo import fill_template, sample_values
 from pipeline.runner import Paths, run
 from pipeline.templates import write_templates
@@ -112,7 +112,7 @@ STOPS = {
     "recorded-not-answered": (ledger.Ledger, "record", 2, True, _stop_on_call),
     "answered-not-cleared": (feedback, "write_feedback", 2, True, _stop_on_call),
     "cleared-not-marked": (runner.Ledger, "mark_cleared", 2, False, _stop_on_call),
-    "workbook-written-no-report": (consolidate, "write_workbook", 1, True, _stop_on_call),
+    "workbook-written-no-report": (provincial, "write_workbook", 1, True, _stop_on_call),
     "before-the-report": (runner.reports, "write_province_report", 1, False, _stop_on_call),
 }
 
