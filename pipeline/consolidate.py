@@ -92,22 +92,32 @@ def unit_progress(plan: Plan, rnd: Round, unit: str, indicator: Indicator, histo
             continue
         by_year[earlier.year] = (earlier, _source(earlier, record, stored))
         typed = values.get(form.field_name(indicator.code, form.PREVIOUS))
-        if typed is not None and typed.number is not None:
+        if typed is not None and typed.number is not None:  # a later round of the year may retype it
             baselines[earlier.year] = _source(earlier, record, typed)
-        else:
-            baselines.pop(earlier.year, None)
     years = sorted(by_year)
     if not years:
         return Progress()
     sources = [by_year[y][1] for y in years]
     yearly = {y: by_year[y][1] for y in years}
     basis = "final" if all(by_year[y][0].kind == "update" for y in years) else "estimate"
-    if indicator.kind == "stock":
-        return Progress(sources[-1].value, basis, sources[-1:], yearly)
     baseline = baselines.get(years[0])
+    if indicator.kind == "stock":
+        return Progress(sources[-1].value, basis, sources[-1:], yearly, baseline)
     if baseline is not None:
         sources.insert(0, baseline)
     return Progress(accumulate(indicator.kind, [s.value for s in sources]), basis, sources, yearly, baseline)
+
+
+def cumulative_before(progress: Progress, kind: str, year: int) -> int | None:
+    """The cumulative figure through the year before `year`: what a template of `year` carries."""
+    earlier = [source.value for y, source in sorted(progress.years.items()) if y < year]
+    if kind == "stock":
+        if earlier:
+            return earlier[-1]
+        return progress.baseline.value if progress.baseline else None
+    if not earlier and progress.baseline is None:
+        return None
+    return (progress.baseline.value if progress.baseline else 0) + sum(earlier)
 
 
 def _source(rnd: Round, record: Record, stored: StoredValue) -> Source:

@@ -85,7 +85,10 @@ def fill_template(template: Path, target: Path, values: dict[str, int | float | 
     book = openpyxl.load_workbook(template)
     for name, value in values.items():
         sheet, cell = next(iter(book.defined_names[name].destinations))
-        book[sheet][cell.replace("$", "")] = value
+        typed = book[sheet][cell.replace("$", "")]
+        typed.value = value
+        if isinstance(value, str):
+            typed.data_type = "s"  # typed text stays text, even "=…" (as Excel keeps '=… typed)
     target.parent.mkdir(parents=True, exist_ok=True)
     book.save(target)
     normalize_workbook(target, SAMPLE_TIME)

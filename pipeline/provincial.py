@@ -139,10 +139,12 @@ class _Workbook:
         ws.freeze_panes(header_row + 1, 2)
         self._page(ws, header_row)
 
-    def _page(self, ws, header_row: int) -> None:
+    def _page(self, ws, header_row: int, *, fit_width: bool = True) -> None:
         ws.set_landscape()
         ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        if fit_width:
+            ws.fit_to_pages(1, 0)
         ws.repeat_rows(header_row)
         ws.set_footer(f"&L{self.result.round.id}&CTrang &P/&N")
 
@@ -259,11 +261,15 @@ class _Workbook:
         legend = last_d + 2
         ws.write_string(legend, 1, "Mức hoàn thành:", s["italic"])
         for offset, (style, label) in enumerate(
-            (("band_low", "dưới 50%"), ("band_mid", "50% – dưới 100%"), ("band_high", "từ 100%"))
+            (("band_low", "dưới 50%"), ("band_mid", "50–99%"), ("band_high", "từ 100%"))
         ):
             ws.write_string(legend, 2 + offset, label, s[f"{style}_cell"])
-        self._page(ws, sub)
+        self._page(ws, sub, fit_width=False)
         ws.repeat_rows(top, sub)
+        # The appendix is 37 columns wide: print four indicators to an A4 page, units repeated.
+        ws.repeat_columns(0, 3)
+        ws.set_print_scale(80)
+        ws.set_v_pagebreaks([first + 12 * page for page in range(1, -(-len(plan.indicators) // 4))])
 
     def _basis(self, unit: str) -> str:
         bases = {p.basis for p in self.result.progress[unit].values() if p.basis}

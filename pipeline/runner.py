@@ -199,16 +199,18 @@ def last_figures(plan: Plan, ledger: Ledger, rnd: Round, unit: str) -> dict[str,
 
 
 def previous_cumulative(plan: Plan, ledger: Ledger, rnd: Round, unit: str) -> dict[str, int]:
-    """The unit's cumulative figures through the year before `rnd`, per indicator."""
-    earlier = tuple(r for r in plan.rounds_through(rnd.id) if r.year < rnd.year)
+    """The unit's cumulative figures through the year before `rnd`, per indicator: from the years
+    before, or the figure it typed in an earlier round of the same year."""
+    earlier = plan.rounds_through(rnd.id)[:-1]
     if not earlier:
         return {}
     past = history(plan, ledger, earlier)
     result = {}
     for indicator in plan.indicators:
         progress = consolidate.unit_progress(plan, earlier[-1], unit, indicator, past)
-        if progress.cumulative is not None:
-            result[indicator.code] = progress.cumulative
+        figure = consolidate.cumulative_before(progress, indicator.kind, rnd.year)
+        if figure is not None:
+            result[indicator.code] = figure
     return result
 
 

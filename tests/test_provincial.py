@@ -1,0 +1,171 @@
+"""The provincial workbook: every figure recomputed independently from the ledger."""
+
+import sqlite3
+from datetime import date
+
+import openpyxl
+import pytest
+
+from pipeline import form
+from pipeline.demo import fill_template, sample_values
+from pipeline.ledger import Ledger
+from pipeline.runner import Paths, carried_figures, rebuild, run
+from pipeline.templates import write_templates
+
+# (round, day the officer runs the pipeline, units reporting)
+SCENARIO = [
+    ("2023-annual", date(2023, 9, 8), ["14", "121", "125", "126"]),
+    ("2023-update", date(2024, 1, 24), ["14", "121", "125"]),
+    ("2024-annual", date(2024, 9, 9), ["14", "121", "125", "126", "128"]),
+]
+NOTES = {"121": '=HYPERLINK("http://x")', "125": "+84 912 000 000", "126": "-5 tổ giải thể",
+         "128": "@SUM(A1)"}
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory, plan):
+    root = tmp_path_factory.mktemp("province")
+    paths = Paths.beside_outbox(root / "inbox", root / "outbox")
+    for round_id, day, units in SCENARIO:
+        rnd = plan.round(round_id)
+        carried = carried_figures(plan, paths.ledger, paths.home, rnd)
+        for code in units:
+            unit = plan.unit(code)
+            template = write_templates(plan, rnd, root / "templates", [unit], carried)[0]
+            values = sample_values(plan, rnd, unit, with_previous=not carried.get(code))
+            values[form.field_name("comm_groups", "note")] = NOTES.get(code, "")
+            fill_template(template, paths.inbox / template.name, values)
+        run(paths, today=day)
+    # Bắc Yên corrects its 2024 estimate a few days later.
+    rnd, unit = plan.round("2024-annual"), plan.unit("121")
+    carried = carried_figures(plan, paths.ledger, paths.home, rnd)
+    template = write_templates(plan, rnd, root / "templates", [unit], carried)[0]
+    corrected = sample_values(plan, rnd, unit) | {
+        "in_policy_dialogues_estimate": 9, "in_comm_groups_estimate": 21,
+        "in_savings_members_finance_num": 41}
+    fill_template(template, paths.inbox / "bac-yen-sua.xlsx", corrected)
+    run(paths, today=date(2024, 9, 12))
+    return root, paths
+
+
+def _accepted(db, round_id):
+    """{unit: {field: number}} of the accepted submission that counts, read straight from SQLite."""
+    rows = db.execute(
+        "SELECT s.unit, s.id, v.field, v.number FROM submission s JOIN value v ON v.submission_id = s.id"
+        " WHERE s.round = ? AND s.status IN ('accepted', 'accepted_with_warnings')", (round_id,)).fetchall()
+    result: dict = {}
+    for unit, _, field, number in rows:
+        result.setdefault(unit, {})[field] = number
+    return result
+
+
+def _expected(plan, db, round_id):
+    """Stock: the latest year's figure; flow: the sum of years (plus the typed figure before them)."""
+    through = plan.rounds_through(round_id)
+    accepted = {r.id: _accepted(db, r.id) for r in through}
+    expected = {}
+    for unit in plan.units:
+        for indicator in plan.indicators:
+            years, baseline = {}, None
+            for rnd in through:
+                values = accepted[rnd.id].get(unit.code)
+                measure = "estimate" if rnd.kind == "annual" else "actual"
+                figure = values and values.get(f"in_{indicator.code}_{measure}")
+                if figure is None:
+                    continue
+                if not years and values.get(f"in_{indicator.code}_previous") is not None:
+                    baseline = values[f"in_{indicator.code}_previous"]
+                years[rnd.year] = figure
+            if not years:
+                continue
+            latest = years[max(years)]
+            expected[unit.code, indicator.code] = latest if indicator.kind == "stock" else \
+                sum(years.values()) + (baseline or 0)
+    return expected
+
+
+def test_every_summary_figure_equals_an_independent_computation(province, plan):
+    root, paths = province
+    db = sqlite3.connect(paths.ledger)
+    expected = _expected(plan, db, "2024-annual")
+    sheet = openpyxl.load_workbook(root / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx",
+                                   data_only=True)["Tổng hợp"]
+    rows = {sheet.cell(r, 2).value: r for r in range(6, 20)}
+    for k, indicator in enumerate(plan.indicators):
+        col = 5 + 3 * k  # 1-based: target, cumulative, % of target
+        total = 0
+        for unit in plan.units:
+            assert sheet.cell(rows[unit.name], col).value == plan.targets[unit.code][indicator.code]
+            figure = sheet.cell(rows[unit.name], col + 1).value
+            assert figure == expected.get((unit.code, indicator.code)), (unit.name, indicator.code)
+            total += figure or 0
+            target = plan.targets[unit.code][indicator.code]
+            share = sheet.cell(rows[unit.name], col + 2).value
+            assert share == pytest.approx((figure or 0) / target), (unit.name, indicator.code)
+        assert sheet.cell(rows["Tổng cộng"], col + 1).value == total
+        assert sheet.cell(rows["Tổng cộng"], col).value == plan.totals["total"][indicator.code]
+    last_year = _accepted(db, "2023-update")["121"]["in_policy_dialogues_actual"]
+    typed_before = _accepted(db, "2023-annual")["121"]["in_policy_dialogues_previous"]
+    assert expected["121", "policy_dialogues"] == 9 + last_year + typed_before
+    assert expected["121", "comm_groups"] == 21
+
+
+def test_ratios_are_recomputed_from_summed_parts(province, plan):
+    root, paths = province
+    accepted = _accepted(sqlite3.connect(paths.ledger), "2024-annual")
+    sheet = openpyxl.load_workbook(root / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx",
+                                   data_only=True)["Tỷ lệ"]
+    total_row = next(r for r in range(1, 40) if sheet.cell(r, 2).value == "Toàn tỉnh")
+    for k, ratio in enumerate(plan.ratios):
+        col = 5 + 3 * k
+        numerator = sum(v[f"in_{ratio.code}_num"] for v in accepted.values())
+        denominator = sum(v[f"in_{ratio.code}_den"] for v in accepted.values())
+        assert sheet.cell(total_row, col).value == numerator
+        assert sheet.cell(total_row, col + 1).value == denominator
+        assert sheet.cell(total_row, col + 2).value == pytest.approx(numerator / denominator)
+    assert accepted["121"]["in_savings_members_finance_num"] == 41
+
+
+def test_status_sheet_shows_who_reported_and_when(province, plan):
+    root, _ = province
+    sheet = openpyxl.load_workbook(root / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx",
+                                   data_only=True)["Tình hình nộp báo cáo"]
+    rows = {sheet.cell(r, 2).value: [c.value for c in sheet[r]] for r in range(5, 17)}
+    assert rows["Bắc Yên"][2:9] == ["Có", "bac-yen-sua.xlsx", "12/09/2024", "10/09/2024", "Trễ", 2,
+                                    "Tiếp nhận, có lưu ý"]
+    assert rows["Mai Sơn"][6:8] == ["Có", 0]
+    assert rows["Sốp Cộp"][2] == "Chưa" and rows["Sốp Cộp"][8] == "Chưa nhận"
+    rates = {sheet.cell(r, 2).value: sheet.cell(r, 3).value for r in range(17, 22)}
+    assert rates["Tỷ lệ đơn vị đã báo cáo"] == pytest.approx(5 / 12)
+    assert rates["Tỷ lệ đơn vị báo cáo đúng hạn"] == pytest.approx(4 / 12)
+
+
+def test_superseded_file_is_listed_among_the_sources(province):
+    root, _ = province
+    book = openpyxl.load_workbook(root / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx")
+    sheet = book["Nguồn dữ liệu"]
+    statuses = {row[1].value: row[7].value for row in sheet.iter_rows(min_row=5) if row[1].value}
+    assert statuses["2024-annual_121_bac-yen.xlsx"] == "Đã được thay thế"
+    assert statuses["bac-yen-sua.xlsx"] == "Tiếp nhận, có lưu ý"
+
+
+def test_district_text_never_becomes_a_formula(province):
+    root, _ = province
+    book = openpyxl.load_workbook(root / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx")
+    notes = {}
+    for row in book["Thuyết minh"].iter_rows():
+        if len(row) >= 4 and row[2].value == "Tổ truyền thông cộng đồng":
+            notes[row[0].value] = row[3]
+    for code, text in NOTES.items():
+        if code == "121":
+            continue  # its corrected file carries no note
+        assert notes[code].value == text and notes[code].data_type == "s", code
+
+
+def test_rebuilding_from_the_same_ledger_gives_identical_bytes(province, plan, tmp_path):
+    root, paths = province
+    with Ledger(paths.ledger, paths.home) as ledger:
+        first = rebuild(plan, ledger, tmp_path / "a", [plan.round("2024-annual")])
+        second = rebuild(plan, ledger, tmp_path / "b", [plan.round("2024-annual")])
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    assert first[0].read_bytes() == (root / "outbox" / "2024-annual" / first[0].name).read_bytes()
