@@ -51,6 +51,8 @@ class Consolidation:
     values: Mapping[str, Mapping[str, StoredValue]]  # unit -> every value of that submission
     records: list[Record]  # every file of the rounds through this one, superseded ones included
     findings: dict[int, list[Finding]] = field(default_factory=dict)  # record id -> its findings
+    # For an update round: each unit's September estimate of the same year, per indicator.
+    estimates: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def round_records(self) -> list[Record]:
@@ -147,7 +149,15 @@ def consolidate(plan: Plan, rnd: Round, history: History, records: list[Record],
             ratios[unit.code][ratio.code] = parts
     reported = {unit: entry[0] for unit, entry in this_round.items()}
     inputs = {unit: entry[1] for unit, entry in this_round.items()}
-    return Consolidation(rnd, progress, ratios, reported, inputs, records, dict(findings or {}))
+    estimates: dict[str, dict[str, int]] = {}
+    if rnd.kind == "update":
+        for code, (_, annual) in history.get(f"{rnd.year}-annual", {}).items():
+            estimates[code] = {
+                i.code: int(v.number) for i in plan.indicators
+                if (v := annual.get(form.field_name(i.code, form.YEAR_MEASURE["annual"]))) is not None
+                and v.number is not None
+            }
+    return Consolidation(rnd, progress, ratios, reported, inputs, records, dict(findings or {}), estimates)
 
 
 def total_progress(result: Consolidation, units: list[Unit], indicator: str) -> int | None:

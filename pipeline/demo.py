@@ -12,7 +12,7 @@ import openpyxl
 
 from . import form
 from .plan import DEFAULT_PLAN_DIR, Plan, Round, Unit, load_plan
-from .reproducible import normalize_workbook
+from .reproducible import normalize_package
 from .runner import Paths, RunReport, carried_figures, run
 from .templates import write_templates
 
@@ -91,7 +91,7 @@ def fill_template(template: Path, target: Path, values: dict[str, int | float | 
             typed.data_type = "s"  # typed text stays text, even "=…" (as Excel keeps '=… typed)
     target.parent.mkdir(parents=True, exist_ok=True)
     book.save(target)
-    normalize_workbook(target, SAMPLE_TIME)
+    normalize_package(target, SAMPLE_TIME)
 
 
 def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:

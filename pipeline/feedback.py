@@ -14,7 +14,7 @@ from .atomic import atomic_path, write_bytes, write_text
 from .ledger import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, UNPACKED, Record
 from .mail import Mail, reply_draft
 from .plan import Plan
-from .reproducible import normalize_workbook
+from .reproducible import normalize_package
 from .rules import Finding
 from .vietnamese import format_date
 
@@ -109,7 +109,7 @@ def _write_marked_copy(original: Path, target: Path, findings: list[Finding], mo
         cell.comment = Comment(text, SIGNATURE, width=320, height=120)
     with atomic_path(target) as tmp:
         book.save(tmp)
-        normalize_workbook(tmp, moment)
+        normalize_package(tmp, moment)
     return True
 
 

@@ -46,6 +46,13 @@ def write_workbook(plan: Plan, result: Consolidation, out_dir: Path) -> Path:
     return path
 
 
+def write_annex(plan: Plan, result: Consolidation, path: Path) -> Path:
+    """The appendix layout alone (the report's annex, as a workbook beside it)."""
+    with atomic_path(path) as tmp:
+        _Workbook(plan, result).write(tmp, only_summary=True)
+    return path
+
+
 def inputs_digest(plan: Plan, result: Consolidation) -> str:
     """One hash of everything the workbook rests on: the plan, and every file with its status."""
     text = "\n".join([plan.id, result.round.id, *(f"{r.id}:{r.sha256}:{r.status}" for r in result.records)])
@@ -70,7 +77,7 @@ class _Workbook:
         self.summary_rows: dict[str, int] = {}  # unit code or "total" -> row on Tổng hợp
         self.summary_cols: dict[str, int] = {}  # indicator -> its target column on Tổng hợp
 
-    def write(self, path: Path) -> None:
+    def write(self, path: Path, *, only_summary: bool = False) -> None:
         wb = xlsxwriter.Workbook(
             str(path),
             {
@@ -97,6 +104,9 @@ class _Workbook:
         wb.set_custom_property("SHA-256 dữ liệu vào", inputs_digest(self.plan, self.result))
         self.styles = _styles(wb)
         self._summary(wb.add_worksheet(SUMMARY))
+        if only_summary:
+            wb.close()
+            return
         self._by_year(wb.add_worksheet("Theo năm"))
         self._indicator_inputs(wb.add_worksheet("Chỉ tiêu – số liệu"))
         self._ratios(wb.add_worksheet("Tỷ lệ"))

@@ -1,7 +1,8 @@
-"""Make a workbook written by openpyxl reproducible: the same content gives the same bytes.
+"""Make an Office file (.xlsx written by openpyxl, .docx written by docxtpl) reproducible: the same
+content gives the same bytes.
 
-openpyxl stamps the save time into docProps/core.xml and every zip entry; both are replaced here by
-a time taken from the inputs.
+Both stamp the save time into docProps/core.xml and every zip entry; both are replaced here by a
+time taken from the inputs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .atomic import atomic_path
 _STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
 
 
-def normalize_workbook(path: Path, moment: datetime) -> None:
+def normalize_package(path: Path, moment: datetime) -> None:
     stamp = moment.replace(tzinfo=None, microsecond=0).isoformat().encode() + b"Z"
     zip_time = (max(1980, moment.year), moment.month, moment.day, moment.hour, moment.minute, moment.second)
     with zipfile.ZipFile(path) as source:

@@ -237,7 +237,7 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round]) -> li
         findings = {r.id: ledger.findings(r.id) for r in records if r.round == rnd.id}
         result = consolidate.consolidate(plan, rnd, history(plan, ledger, through), records, findings)
         outputs.append(provincial.write_workbook(plan, result, outbox))
-        outputs.append(reports.write_province_report(plan, result, outbox))
+        outputs += reports.write_reports(plan, result, outbox)
     return outputs
 
 

@@ -94,7 +94,7 @@ def test_rejected_file_is_answered_at_the_cell(demo, plan):
 def test_report_says_who_reported(demo):
     workdir, _ = demo
     html = (workdir / "outbox" / "2024-annual" / "bao-cao_2024-annual.html").read_text(encoding="utf-8")
-    assert "12/12 đơn vị đã gửi báo cáo được tiếp nhận" in html
+    assert "12/12 đơn vị (cấp tỉnh và 11 huyện) đã gửi báo cáo được tiếp nhận" in html
     assert "Sơn La, ngày 20 tháng 9 năm 2024" in html
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html
 

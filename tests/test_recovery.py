@@ -113,7 +113,7 @@ STOPS = {
     "answered-not-cleared": (feedback, "write_feedback", 2, True, _stop_on_call),
     "cleared-not-marked": (runner.Ledger, "mark_cleared", 2, False, _stop_on_call),
     "workbook-written-no-report": (provincial, "write_workbook", 1, True, _stop_on_call),
-    "before-the-report": (runner.reports, "write_province_report", 1, False, _stop_on_call),
+    "before-the-reports": (runner.reports, "write_reports", 1, False, _stop_on_call),
 }
 
 

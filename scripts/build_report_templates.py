@@ -1,0 +1,275 @@
+"""Build the Word templates in pipeline/report_templates/ (docxtpl: jinja2 tags inside Word).
+
+Run once to create them: `.venv/bin/python scripts/build_report_templates.py`. After that the .docx
+files are the source: the officer edits their wording in Word (see pipeline/report_templates/README.md);
+running this script again overwrites such edits.
+
+Layout after Nghị định 30/2020/NĐ-CP: A4, margins 20 mm top and bottom, 30 mm left, 15 mm right;
+Times New Roman 13-14; the two-column header; "Số: …" left for the clerk; place and date in italics;
+"Nơi nhận" and the signature block.
+"""
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+FOLDER = Path(__file__).resolve().parent.parent / "pipeline" / "report_templates"
+
+
+def _document():
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(14)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Times New Roman")
+    style.paragraph_format.space_after = Pt(6)
+    style.paragraph_format.first_line_indent = Mm(10)
+    section = doc.sections[0]
+    section.page_height, section.page_width = Mm(297), Mm(210)
+    section.top_margin = section.bottom_margin = Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    _page_numbers(section)
+    return doc
+
+
+def _page_numbers(section) -> None:
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            field = OxmlElement("w:fldChar")
+            field.set(qn("w:fldCharType"), kind)
+            run._r.append(field)
+        else:
+            instruction = OxmlElement("w:instrText")
+            instruction.text = text
+            run._r.append(instruction)
+    run.font.size = Pt(13)
+
+
+def _line(cell_or_doc, text: str, *, bold=False, italic=False, size=13, align=WD_ALIGN_PARAGRAPH.CENTER,
+          indent=False):
+    paragraph = cell_or_doc.add_paragraph()
+    paragraph.alignment = align
+    paragraph.paragraph_format.space_after = Pt(0)
+    if not indent:
+        paragraph.paragraph_format.first_line_indent = Mm(0)
+    run = paragraph.add_run(text)
+    run.bold, run.italic = bold, italic
+    run.font.size = Pt(size)
+    return paragraph
+
+
+def _no_borders(table) -> None:
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    table._tbl.tblPr.append(borders)
+
+
+def _header(doc, parent: str, issuer: str) -> None:
+    table = doc.add_table(rows=1, cols=2)
+    _no_borders(table)
+    left, right = table.rows[0].cells
+    left.width, right.width = Mm(65), Mm(100)
+    left.paragraphs[0].text = ""
+    _line(left, parent, size=13)
+    _line(left, issuer, bold=True, size=13)
+    _line(left, "———", size=10)
+    _line(left, "Số: …/BC-HLHPN", size=13)
+    _line(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=13)
+    _line(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=14)
+    _line(right, "———————", size=10)
+    _line(right, "{{ place_date }}", italic=True, size=14)
+    _line(doc, "{% if draft %}DỰ THẢO{% endif %}", bold=True, size=13, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _line(doc, "BÁO CÁO", bold=True, size=14)
+    _line(doc, "{{ subject }}", bold=True, size=14)
+    _line(doc, "", size=8)
+
+
+def _heading(doc, text: str) -> None:
+    _line(doc, text, bold=True, size=14, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True)
+
+
+def _text(doc, text: str, *, size=14) -> None:
+    paragraph = _line(doc, text, size=size, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True)
+    paragraph.paragraph_format.space_after = Pt(6)
+
+
+def _control(doc, tag: str) -> None:
+    """A paragraph holding only a docxtpl {%p … %} tag: it disappears when rendered."""
+    _line(doc, tag, size=8, align=WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def _table(doc, headers: list[str], cells: list[str], loop: str, widths: list[int], size=12):
+    """A bordered table: one header row and one template row repeated by {%tr for … %}."""
+    table = doc.add_table(rows=4, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for col, width in enumerate(widths):
+        table.columns[col].width = Mm(width)
+    for row_index, texts in enumerate([headers, [f"{{%tr for row in {loop} %}}"] + [""] * (len(headers) - 1),
+                                       cells, ["{%tr endfor %}"] + [""] * (len(headers) - 1)]):
+        for col, text in enumerate(texts):
+            cell = table.rows[row_index].cells[col]
+            cell.width = Mm(widths[col])
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.first_line_indent = Mm(0)
+            paragraph.paragraph_format.space_after = Pt(0)
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if row_index == 0 or col > 1 else WD_ALIGN_PARAGRAPH.LEFT
+            run = paragraph.add_run(text)
+            run.bold = row_index == 0
+            run.font.size = Pt(size)
+    return table
+
+
+def _signature(doc, recipients: list[str], role: str) -> None:
+    _line(doc, "", size=8)
+    table = doc.add_table(rows=1, cols=2)
+    _no_borders(table)
+    left, right = table.rows[0].cells
+    left.paragraphs[0].text = ""
+    _line(left, "Nơi nhận:", bold=True, italic=True, size=12, align=WD_ALIGN_PARAGRAPH.LEFT)
+    for recipient in recipients:
+        _line(left, f"- {recipient}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _line(right, role, bold=True, size=14)
+    for _ in range(4):
+        _line(right, "", size=14)
+    _line(right, "{{ signer }}", bold=True, size=14)
+
+
+def _narratives(doc) -> None:
+    _control(doc, "{%p for part in narratives %}")
+    _text(doc, "{{ part.title }}:")
+    _control(doc, "{%p for item in part.entries %}")
+    _text(doc, "- {{ item.unit }}: {{ item.text }}")
+    _control(doc, "{%p endfor %}")
+    _control(doc, "{%p if not part.entries %}")
+    _text(doc, "- Chưa có đơn vị nào nêu nội dung này.")
+    _control(doc, "{%p endif %}")
+    _control(doc, "{%p endfor %}")
+
+
+def _results(doc) -> None:
+    _control(doc, "{%p for group in groups %}")
+    _text(doc, "{{ group.code }}. {{ group.title }}")
+    _control(doc, "{%p for row in group.rows %}")
+    _text(doc, "- {{ row.sentence }}")
+    _control(doc, "{%p endfor %}")
+    _control(doc, "{%p endfor %}")
+    _text(doc, "Bảng 1. Kết quả thực hiện các chỉ tiêu toàn tỉnh", size=13)
+    _table(doc, ["TT", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu giai đoạn", "Lũy kế", "% chỉ tiêu"],
+           ["{{ row.no }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.target }}", "{{ row.cumulative }}",
+            "{{ row.percent }}"], "indicator_rows", [10, 70, 18, 20, 20, 20])
+
+
+def _per_unit_tables(doc) -> None:
+    _control(doc, "{%p for table in unit_tables %}")
+    _text(doc, "Bảng {{ table.number }}. {{ table.title }}", size=13)
+    _table(doc, ["Đơn vị", "Chỉ tiêu giai đoạn", "Lũy kế", "% chỉ tiêu"],
+           ["{{ row.unit }}", "{{ row.target }}", "{{ row.cumulative }}", "{{ row.percent }}"],
+           "table.rows", [60, 35, 35, 30])
+    _line(doc, "", size=6)
+    _control(doc, "{%p endfor %}")
+
+
+def _ratios_and_budget(doc, heading_ratio: str, heading_budget: str) -> None:
+    _heading(doc, heading_ratio)
+    _table(doc, ["Chỉ tiêu", "Tử số", "Mẫu số", "Tỷ lệ đạt", "Mục tiêu"],
+           ["{{ row.name }}", "{{ row.numerator }}", "{{ row.denominator }}", "{{ row.percent }}", "{{ row.target }}"],
+           "ratios", [75, 22, 22, 22, 20])
+    _heading(doc, heading_budget)
+    _text(doc, "{{ budget_sentence }}")
+    _table(doc, ["Nguồn vốn", "Kế hoạch vốn ({{ budget_unit }})", "{{ disbursed_label }}", "Tỷ lệ giải ngân"],
+           ["{{ row.name }}", "{{ row.allocated }}", "{{ row.disbursed }}", "{{ row.rate }}"],
+           "budget_rows", [70, 32, 35, 25])
+
+
+def _annex(doc) -> None:
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.left_margin = section.right_margin = Mm(15)
+    _line(doc, "PHỤ LỤC", bold=True, size=14)
+    _line(doc, "{{ annex_title }}", bold=True, size=13)
+    _line(doc, "(Kèm theo báo cáo; mỗi ô: lũy kế / chỉ tiêu giai đoạn và % chỉ tiêu. Bản Excel: {{ annex_file }})",
+          italic=True, size=11)
+    headers = ["TT", "Đơn vị", "Số bản ĐBKK", *[f"{{{{ annex_headers[{k}] }}}}" for k in range(11)]]
+    cells = ["{{ row.no }}", "{{ row.name }}", "{{ row.villages }}", *[f"{{{{ row.cells[{k}] }}}}" for k in range(11)]]
+    _table(doc, headers, cells, "annex_rows", [9, 26, 14, *[20] * 11], size=8)
+
+
+def build_province(path: Path, *, update: bool) -> None:
+    doc = _document()
+    _header(doc, "HỘI LHPN VIỆT NAM", "{{ issuer }}")
+    _text(doc, "{{ intro }}")
+    _heading(doc, "I. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ")
+    _text(doc, "{{ reporting_sentence }}")
+    _control(doc, "{%p if missing_units %}")
+    _text(doc, "Chưa có báo cáo được tiếp nhận của: {{ missing_units | join(', ') }}. Số liệu của các đơn vị "
+               "này không có trong báo cáo (không tính là 0).")
+    _control(doc, "{%p endif %}")
+    if update:
+        _heading(doc, "II. SỐ LIỆU THỰC HIỆN CẢ NĂM")
+        _results(doc)
+        _heading(doc, "III. THAY ĐỔI SO VỚI SỐ ƯỚC THỰC HIỆN BÁO CÁO THÁNG 9")
+        _text(doc, "{{ changes_sentence }}")
+        _control(doc, "{%p if changes %}")
+        _table(doc, ["Đơn vị", "Chỉ tiêu", "Ước tháng 9", "Thực hiện cả năm", "Chênh lệch"],
+               ["{{ row.unit }}", "{{ row.indicator }}", "{{ row.estimate }}", "{{ row.actual }}",
+                "{{ row.difference }}"], "changes", [35, 70, 22, 25, 22])
+        _control(doc, "{%p endif %}")
+        _ratios_and_budget(doc, "IV. CÁC CHỈ TIÊU TỶ LỆ", "V. KINH PHÍ")
+    else:
+        _heading(doc, "II. KẾT QUẢ THỰC HIỆN CÁC NHÓM HOẠT ĐỘNG")
+        _results(doc)
+        _text(doc, "{{ chart }}")
+        _heading(doc, "III. KẾT QUẢ THEO ĐƠN VỊ")
+        _per_unit_tables(doc)
+        _ratios_and_budget(doc, "IV. CÁC CHỈ TIÊU TỶ LỆ", "V. KINH PHÍ THỰC HIỆN")
+        _heading(doc, "VI. KẾT QUẢ NỔI BẬT, KHÓ KHĂN VÀ ĐỀ XUẤT CỦA CÁC ĐƠN VỊ")
+        _narratives(doc)
+    _signature(doc, ["Trung ương Hội LHPN Việt Nam (b/c);", "Tỉnh ủy, HĐND, UBND tỉnh (b/c);",
+                     "Ban Dân tộc tỉnh;", "Lưu: VT."], "TM. BAN THƯỜNG VỤ\nCHỦ TỊCH")
+    _annex(doc)
+    doc.save(path)
+
+
+def build_district(path: Path) -> None:
+    doc = _document()
+    _header(doc, "HỘI LHPN TỈNH SƠN LA", "{{ issuer }}")
+    _text(doc, "{{ intro }}")
+    _heading(doc, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
+    _table(doc, ["TT", "Chỉ tiêu", "Chỉ tiêu giai đoạn", "{{ year_label }}", "Lũy kế", "% chỉ tiêu"],
+           ["{{ row.no }}", "{{ row.name }}", "{{ row.target }}", "{{ row.year }}", "{{ row.cumulative }}",
+            "{{ row.percent }}"], "indicator_rows", [10, 75, 20, 20, 20, 20])
+    _ratios_and_budget(doc, "II. CÁC CHỈ TIÊU TỶ LỆ", "III. KINH PHÍ")
+    _heading(doc, "IV. KẾT QUẢ NỔI BẬT, KHÓ KHĂN, ĐỀ XUẤT")
+    _control(doc, "{%p for part in narratives %}")
+    _text(doc, "{{ part.title }}: {{ part.text }}")
+    _control(doc, "{%p endfor %}")
+    _signature(doc, ["Hội LHPN tỉnh Sơn La (b/c);", "UBND huyện (b/c);", "Lưu: VT."],
+               "TM. BAN THƯỜNG VỤ\nCHỦ TỊCH")
+    doc.save(path)
+
+
+def main() -> None:
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    build_province(FOLDER / "province_report.docx", update=False)
+    build_province(FOLDER / "update_report.docx", update=True)
+    build_district(FOLDER / "district_report.docx")
+    print(f"written to {FOLDER}")
+
+
+if __name__ == "__main__":
+    main()

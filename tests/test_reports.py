@@ -1,0 +1,165 @@
+"""The reports: Nghị định 30 layout, the same figures as the provincial workbook, and the update's
+table of changes."""
+
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from docx import Document
+
+from pipeline.demo import fill_template, sample_values
+from pipeline.runner import Paths, carried_figures, run
+from pipeline.templates import write_templates
+from tests.conftest import run_cli
+
+
+def _number(text: str) -> float:
+    """'1.234' -> 1234; '77,38%' -> 0.7738 (as Vietnamese documents write them)."""
+    text = text.strip()
+    if text.endswith("%"):
+        return float(text[:-1].replace(".", "").replace(",", ".")) / 100
+    return float(text.replace(".", "").replace(",", "."))
+
+
+def _all_text(document) -> str:
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts += [cell.text for cell in row.cells]
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("reports")
+    assert run_cli("demo", "--workdir", str(workdir)).returncode == 0
+    return workdir / "outbox" / "2024-annual"
+
+
+def test_header_date_line_and_page_follow_the_decree(demo):
+    document = Document(demo / "bao-cao_2024-annual.docx")
+    header = [cell.text.split("\n") for cell in document.tables[0].rows[0].cells]
+    left, right = [[line.strip() for line in cell if line.strip()] for cell in header]
+    assert left[:3] == ["HỘI LHPN VIỆT NAM", "HỘI LHPN TỈNH SƠN LA", "———"]
+    assert left[-1] == "Số: …/BC-HLHPN"
+    assert right[0] == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    assert right[1] == "Độc lập - Tự do - Hạnh phúc"
+    assert right[-1] == "Sơn La, ngày 20 tháng 9 năm 2024"
+    texts = [p.text for p in document.paragraphs]
+    assert "BÁO CÁO" in texts
+    assert any(t.startswith("Kết quả thực hiện Dự án 8") and t.endswith("năm 2024 trên địa bàn tỉnh") for t in texts)
+    section = document.sections[0]
+    margins = [section.top_margin.mm, section.bottom_margin.mm, section.left_margin.mm, section.right_margin.mm]
+    assert margins == pytest.approx([20, 20, 30, 15], abs=0.1)
+    assert [section.page_width.mm, section.page_height.mm] == pytest.approx([210, 297], abs=0.1)
+    assert document.styles["Normal"].font.name == "Times New Roman"
+    assert 13 <= document.styles["Normal"].font.size.pt <= 14
+    assert "Nơi nhận:" in _all_text(document) and "TM. BAN THƯỜNG VỤ" in _all_text(document)
+
+
+def test_indicator_table_figures_equal_the_provincial_workbook(demo, plan):
+    document = Document(demo / "bao-cao_2024-annual.docx")
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "TT" and len(t.columns) == 6)
+    sheet = openpyxl.load_workbook(demo / "tong-hop_2024-annual.xlsx", data_only=True)["Tổng hợp"]
+    total_row = next(r for r in range(1, 30) if sheet.cell(r, 2).value == "Tổng cộng")
+    rows = table.rows[1:]
+    assert len(rows) == len(plan.indicators)
+    for k, (row, indicator) in enumerate(zip(rows, plan.indicators, strict=True)):
+        cells = [c.text for c in row.cells]
+        assert cells[1] == indicator.name
+        col = 5 + 3 * k
+        assert _number(cells[3]) == sheet.cell(total_row, col).value
+        assert _number(cells[4]) == sheet.cell(total_row, col + 1).value
+        assert _number(cells[5]) == pytest.approx(sheet.cell(total_row, col + 2).value, abs=5e-5)
+
+
+def test_per_unit_tables_and_ratios_match_the_workbook(demo, plan):
+    document = Document(demo / "bao-cao_2024-annual.docx")
+    sheet = openpyxl.load_workbook(demo / "tong-hop_2024-annual.xlsx", data_only=True)["Tổng hợp"]
+    rows = {sheet.cell(r, 2).value: r for r in range(6, 20)}
+    unit_tables = [t for t in document.tables if t.rows[0].cells[0].text == "Đơn vị" and len(t.columns) == 4]
+    assert len(unit_tables) == len(plan.indicators)
+    for k, table in enumerate(unit_tables):
+        for row in table.rows[1:]:
+            name, _, cumulative, _ = (c.text for c in row.cells)
+            assert _number(cumulative) == sheet.cell(rows[name], 6 + 3 * k).value
+
+
+def test_every_generated_docx_converts_to_pdf_with_libreoffice(demo, soffice, tmp_path):
+    documents = sorted(demo.rglob("*.docx"))
+    assert len(documents) == 12  # the province and 11 districts
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), *map(str, documents)],
+                   check=True, capture_output=True, timeout=600)
+    for document in documents:
+        assert (tmp_path / f"{document.stem}.pdf").read_bytes()[:5] == b"%PDF-", document.name
+
+
+def test_html_report_and_annex_workbook_sit_beside_it(demo):
+    html = (demo / "bao-cao_2024-annual.html").read_text(encoding="utf-8")
+    assert "Sơn La, ngày 20 tháng 9 năm 2024" in html and "Số: …/BC-HLHPN" in html
+    annex = openpyxl.load_workbook(demo / "phu-luc_2024-annual.xlsx")
+    assert annex.sheetnames == ["Tổng hợp"]
+
+
+def test_district_report_is_the_districts_own(demo, plan):
+    document = Document(demo / "huyen" / "bao-cao_2024-annual_121_bac-yen.docx")
+    text = _all_text(document)
+    assert "HỘI LHPN HUYỆN BẮC YÊN" in text
+    assert "Bắc Yên, ngày 10 tháng 9 năm 2024" in text
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "TT")
+    values = sample_values(plan, plan.round("2024-annual"), plan.unit("121"))
+    assert [_number(r.cells[3].text) for r in table.rows[1:]] == [
+        values[f"in_{i.code}_estimate"] for i in plan.indicators]
+
+
+@pytest.fixture(scope="module")
+def update_round(tmp_path_factory, plan):
+    """Two districts report in September; in January one changes two figures, one changes none, and
+    a third never reports."""
+    root = tmp_path_factory.mktemp("update")
+    paths = Paths.beside_outbox(root / "inbox", root / "outbox")
+    changed = {"121": {"in_policy_dialogues_actual": None, "in_leader_clubs_actual": None}}
+    for round_id, day in (("2024-annual", date(2024, 9, 6)), ("2024-update", date(2025, 1, 20))):
+        rnd = plan.round(round_id)
+        carried = carried_figures(plan, paths.ledger, paths.home, rnd)
+        for code in ("121", "125"):
+            unit = plan.unit(code)
+            template = write_templates(plan, rnd, root / "t", [unit], carried)[0]
+            values = sample_values(plan, plan.round("2024-annual"), unit, with_previous=not carried.get(code))
+            if rnd.kind == "update":
+                values = {k.replace("_estimate", "_actual"): v for k, v in values.items() if not k.endswith("_ytd")}
+                for name in changed.get(code, {}):
+                    values[name] += 2
+                    changed[code][name] = values[name]
+            fill_template(template, paths.inbox / template.name, values)
+        run(paths, today=day)
+    return root / "outbox" / "2024-update", changed
+
+
+def test_update_report_lists_exactly_the_values_that_changed(update_round, plan):
+    folder, changed = update_round
+    document = Document(folder / "bao-cao_2024-update.docx")
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Đơn vị" and len(t.columns) == 5)
+    rows = [[c.text for c in r.cells] for r in table.rows[1:]]
+    estimates = sample_values(plan, plan.round("2024-annual"), plan.unit("121"))
+    expected = [["Bắc Yên", "Đối thoại chính sách", str(estimates["in_policy_dialogues_estimate"]),
+                 str(changed["121"]["in_policy_dialogues_actual"]), "+2"],
+                ["Bắc Yên", "CLB thủ lĩnh của sự thay đổi", str(estimates["in_leader_clubs_estimate"]),
+                 str(changed["121"]["in_leader_clubs_actual"]), "+2"]]
+    assert rows == expected
+    text = _all_text(document)
+    assert "Sơn La, ngày 5 tháng 2 năm 2025" in text
+    assert "So sánh được 2 đơn vị" in text and "2 số liệu thay đổi" in text
+
+
+def test_missing_districts_are_named_not_counted_as_zero(update_round):
+    folder, _ = update_round
+    text = _all_text(Document(folder / "bao-cao_2024-update.docx"))
+    assert ("Chưa có báo cáo được tiếp nhận của: Cấp tỉnh, Mộc Châu, Mường La, Phù Yên, Quỳnh Nhai, Sông Mã, "
+            "Sốp Cộp, Thuận Châu, Vân Hồ, Yên Châu.") in text
+    assert "(không tính là 0)" in text
+    annex = Path(folder / "phu-luc_2024-update.xlsx")
+    assert annex.is_file()
