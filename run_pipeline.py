@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipeline.errors import PipelineError, UsageError
 from pipeline.plan import DEFAULT_PLAN_DIR, Plan, load_plan, plan_as_dict
+from pipeline.status import summary_lines
 
 ROOT = Path(__file__).resolve().parent
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -66,6 +67,24 @@ def build_parser() -> argparse.ArgumentParser:
                      help="ledger database (default: ledger.sqlite beside the outbox folder)")
     run.add_argument("--today", type=_iso_day, default=None,
                      help="date to record as the day files were received (YYYY-MM-DD)")
+
+    status = commands.add_parser(
+        "status", help="print, for each open round, who reported and who is missing, late or rejected",
+        epilog="example: python run_pipeline.py status --today 2024-09-12")
+    status.add_argument("--outbox", type=Path, default=ROOT / "outbox", help="default %(default)s")
+    status.add_argument("--ledger", type=Path, default=None,
+                        help="ledger database (default: ledger.sqlite beside the outbox folder)")
+    status.add_argument("--today", type=_iso_day, default=None, help="the date to count days from")
+
+    report = commands.add_parser(
+        "report", help="regenerate the workbook and reports of one round from the ledger",
+        epilog="example: python run_pipeline.py report --round 2024-annual")
+    report.add_argument("--round", required=True, dest="round_id", help="round id, e.g. 2024-annual")
+    report.add_argument("--outbox", type=Path, default=ROOT / "outbox", help="default %(default)s")
+    report.add_argument("--ledger", type=Path, default=None,
+                        help="ledger database (default: ledger.sqlite beside the outbox folder)")
+    report.add_argument("--today", type=_iso_day, default=None,
+                        help="the date that decides draft or final (default: today)")
 
     demo = commands.add_parser(
         "demo", help="run every stage on generated sample submissions in a work folder",
@@ -135,7 +154,31 @@ def cmd_run(plan: Plan, args) -> int:
         print(f"LỖI: chưa xử lý được {path}; tệp vẫn nằm trong inbox (xem log).")
     if not report.outcomes and not report.failed:
         print("Không có tệp mới trong hộp thư đến.")
+    print()
+    print("\n".join(summary_lines(plan, report.status)))
     return EXIT_REJECTED if report.rejected or report.failed else EXIT_OK
+
+
+def cmd_status(plan: Plan, args) -> int:
+    from pipeline.runner import Paths, current_status
+
+    paths = Paths.beside_outbox(ROOT / "inbox", args.outbox, args.ledger)
+    print("\n".join(summary_lines(plan, current_status(paths, args.today or date.today(), args.plan_dir))))
+    return EXIT_OK
+
+
+def cmd_report(plan: Plan, args) -> int:
+    from pipeline.runner import Paths, rebuild_round
+
+    try:
+        plan.round(args.round_id)
+    except KeyError:
+        raise UsageError(f"unknown round '{args.round_id}'; known: "
+                         f"{', '.join(r.id for r in plan.rounds)}") from None
+    paths = Paths.beside_outbox(ROOT / "inbox", args.outbox, args.ledger)
+    for path in rebuild_round(paths, args.round_id, args.plan_dir, args.today):
+        print(path)
+    return EXIT_OK
 
 
 def cmd_demo(plan: Plan, args) -> int:
@@ -156,7 +199,8 @@ def cmd_demo(plan: Plan, args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"plan": cmd_plan, "templates": cmd_templates, "run": cmd_run, "demo": cmd_demo}
+COMMANDS = {"plan": cmd_plan, "templates": cmd_templates, "run": cmd_run, "status": cmd_status,
+            "report": cmd_report, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

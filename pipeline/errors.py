@@ -11,3 +11,7 @@ class PlanError(PipelineError):
 
 class UsageError(PipelineError):
     """The command line asked for something that does not exist."""
+
+
+class BusyError(PipelineError):
+    """Another run holds the ledger."""

@@ -8,7 +8,7 @@ variables they receive. Figures are written as Vietnamese documents write them (
 from __future__ import annotations
 
 import tempfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import jinja2
@@ -18,12 +18,18 @@ from docxtpl import DocxTemplate, InlineImage
 from . import form, provincial
 from .atomic import atomic_path, write_text
 from .consolidate import Consolidation, ratio_total, share, total_progress
-from .plan import Plan, Unit
+from .plan import Plan, Round, Unit
 from .reproducible import normalize_package
 from .vietnamese import format_date, format_number, format_percent, round_title
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "report_templates"
 NO_DATA = "chưa báo cáo"
+# Reports are drafts ("DỰ THẢO") until this many days before the province's deadline.
+FINAL_BEFORE_DEADLINE = timedelta(days=5)
+
+
+def is_draft(rnd: Round, today: date) -> bool:
+    return today < rnd.province_deadline - FINAL_BEFORE_DEADLINE
 
 
 def _number(value) -> str:
@@ -420,13 +426,13 @@ def _progress_chart(plan: Plan, result: Consolidation, path: Path) -> Path:
     return path
 
 
-def write_reports(plan: Plan, result: Consolidation, out_dir: Path) -> list[Path]:
+def write_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bool = False) -> list[Path]:
     """Every report of the round; the same consolidation always gives the same files."""
     rnd = result.round
     folder = Path(out_dir) / rnd.id
     names = report_names(rnd.id)
     moment = provincial.generated_at(result)
-    context = province_context(plan, result)
+    context = province_context(plan, result) | {"draft": draft}
     written = []
     html = _html_environment().get_template("province_report.html.j2").render(context)
     write_text(folder / names["html"], html)

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from . import consolidate, feedback, form, provincial, reports
+from .errors import BusyError
 from .ingest import Incoming, Submission, discover, from_bytes, from_path, read_submission
 from .ledger import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, UNPACKED, Ledger, Record
 from .mail import Mail, read_mail
 from .plan import DEFAULT_PLAN_DIR, Plan, Round, load_plan
 from .rules import Finding, RuleBook, evaluate
+from .status import RoundStatus, open_rounds, round_status
 
 log = logging.getLogger(__name__)
+
+LOCK_WAIT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ class RunReport:
     outcomes: list[Outcome] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
     failed: list[Path] = field(default_factory=list)  # left in the inbox after an unexpected error
+    status: list[RoundStatus] = field(default_factory=list)  # each open round, after the run
 
     @property
     def rejected(self) -> list[Outcome]:
@@ -63,11 +72,26 @@ class _Run:
         return self.today.isoformat() if self.today else datetime.now().isoformat(timespec="seconds")
 
 
-def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None) -> RunReport:
+@contextmanager
+def exclusive(paths: Paths, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """One run at a time on a ledger: a second waits, then stops with a clear message."""
+    paths.ledger.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(f"{paths.ledger}.lock", timeout=wait)
+    try:
+        with lock:
+            yield
+    except Timeout:
+        raise BusyError(
+            f"another run is using {paths.ledger} (waited {wait:.0f} s); try again when it has finished"
+        ) from None
+
+
+def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
+        wait: float = LOCK_WAIT_SECONDS) -> RunReport:
     plan = load_plan(plan_dir)
     rules = RuleBook.load(plan_dir)
     report = RunReport()
-    with Ledger(paths.ledger, paths.home) as ledger:
+    with exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger:
         context = _Run(paths, plan, rules, ledger, today)
         for path in discover(paths.inbox):
             try:
@@ -76,10 +100,31 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
                 log.exception("%s: not processed; left in the inbox for the next run", path)
                 report.failed.append(path)
         _prune_empty_folders(paths.inbox)
+        day = today or date.today()
         stale = ledger.stale_rounds()
-        report.outputs = rebuild(plan, ledger, paths.outbox, _rounds_to_rebuild(plan, ledger, paths, stale))
+        # Open rounds are rebuilt too: their reports turn from draft to final as the deadline nears.
+        stale_or_open = stale | {r.id for r in open_rounds(plan, day)}
+        rounds = _rounds_to_rebuild(plan, ledger, paths, stale_or_open)
+        report.outputs = rebuild(plan, ledger, paths.outbox, rounds, day)
         ledger.mark_rebuilt(stale)
+        report.status = [round_status(plan, ledger, rnd, day) for rnd in open_rounds(plan, day)]
     return report
+
+
+def rebuild_round(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
+                  wait: float = LOCK_WAIT_SECONDS) -> list[Path]:
+    """The outputs of one round, regenerated from the ledger (the `report` command)."""
+    plan = load_plan(plan_dir)
+    with exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger:
+        return rebuild(plan, ledger, paths.outbox, [plan.round(round_id)], today)
+
+
+def current_status(paths: Paths, today: date, plan_dir: Path = DEFAULT_PLAN_DIR) -> list[RoundStatus]:
+    plan = load_plan(plan_dir)
+    if not paths.ledger.is_file():
+        return [RoundStatus(rnd, today, missing=[u.name for u in plan.units]) for rnd in open_rounds(plan, today)]
+    with Ledger(paths.ledger, paths.home) as ledger:
+        return [round_status(plan, ledger, rnd, today) for rnd in open_rounds(plan, today)]
 
 
 def _take(path: Path, run: _Run) -> list[Outcome]:
@@ -229,7 +274,10 @@ def _rounds_to_rebuild(plan: Plan, ledger: Ledger, paths: Paths, touched: set[st
     ]
 
 
-def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round]) -> list[Path]:
+def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today: date | None = None) -> list[Path]:
+    """Workbook and reports of each round; reports are marked DỰ THẢO until the province deadline is
+    near (reports.FINAL_BEFORE_DEADLINE)."""
+    day = today or date.today()
     outputs = []
     for rnd in rounds:
         through = plan.rounds_through(rnd.id)
@@ -237,7 +285,7 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round]) -> li
         findings = {r.id: ledger.findings(r.id) for r in records if r.round == rnd.id}
         result = consolidate.consolidate(plan, rnd, history(plan, ledger, through), records, findings)
         outputs.append(provincial.write_workbook(plan, result, outbox))
-        outputs += reports.write_reports(plan, result, outbox)
+        outputs += reports.write_reports(plan, result, outbox, draft=reports.is_draft(rnd, day))
     return outputs
 
 

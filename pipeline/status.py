@@ -1,0 +1,70 @@
+"""Where each open round stands: who reported, who is missing, late or rejected, and the days left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from .ledger import CURRENT, REJECTED, Ledger
+from .plan import Plan, Round
+from .vietnamese import format_date
+
+# A round stays on the summary this long after the province's deadline (the update may follow).
+SHOWN_AFTER_DEADLINE = timedelta(days=60)
+
+
+@dataclass
+class RoundStatus:
+    round: Round
+    today: date
+    reported: list[str] = field(default_factory=list)  # unit names, accepted
+    late: list[tuple[str, int]] = field(default_factory=list)  # (unit name, days late)
+    rejected: list[str] = field(default_factory=list)  # sent, but nothing accepted yet
+    missing: list[str] = field(default_factory=list)  # nothing received
+
+    @property
+    def days_left(self) -> int:
+        return (self.round.district_deadline - self.today).days
+
+
+def open_rounds(plan: Plan, today: date) -> list[Round]:
+    return [r for r in plan.rounds if r.opens <= today <= r.province_deadline + SHOWN_AFTER_DEADLINE]
+
+
+def round_status(plan: Plan, ledger: Ledger, rnd: Round, today: date) -> RoundStatus:
+    status = RoundStatus(rnd, today)
+    records = ledger.records(rnd.id)
+    for unit in plan.units:
+        sent = [r for r in records if r.unit == unit.code]
+        accepted = [r for r in sent if r.status in CURRENT]
+        if accepted:
+            status.reported.append(unit.name)
+            late = (date.fromisoformat(accepted[-1].received_at[:10]) - rnd.district_deadline).days
+            if late > 0:
+                status.late.append((unit.name, late))
+        elif any(r.status == REJECTED for r in sent):
+            status.rejected.append(unit.name)
+        else:
+            status.missing.append(unit.name)
+    return status
+
+
+def summary_lines(plan: Plan, statuses: list[RoundStatus]) -> list[str]:
+    """The officer's summary, in Vietnamese."""
+    if not statuses:
+        return ["Hiện không có kỳ báo cáo nào đang mở."]
+    lines = []
+    for status in statuses:
+        rnd = status.round
+        days = status.days_left
+        when = (f"còn {days} ngày" if days > 0 else "hôm nay là hạn" if days == 0 else f"đã quá hạn {-days} ngày")
+        lines.append(f"Kỳ {rnd.id} – hạn huyện gửi {format_date(rnd.district_deadline)} ({when}); "
+                     f"hạn tỉnh báo cáo {format_date(rnd.province_deadline)}.")
+        lines.append(f"  Đã báo cáo: {len(status.reported)}/{len(plan.units)} đơn vị.")
+        if status.late:
+            lines.append("  Gửi trễ: " + ", ".join(f"{name} ({days} ngày)" for name, days in status.late) + ".")
+        if status.rejected:
+            lines.append("  Bị trả lại, chờ gửi lại: " + ", ".join(status.rejected) + ".")
+        if status.missing:
+            lines.append("  Chưa gửi: " + ", ".join(status.missing) + ".")
+    return lines

@@ -1,0 +1,74 @@
+"""The monthly run: the officer's summary, drafts until the deadline nears, one run at a time."""
+
+from datetime import date
+
+import pytest
+from docx import Document
+
+from pipeline.demo import fill_template, sample_values
+from pipeline.errors import BusyError
+from pipeline.runner import Paths, exclusive, rebuild_round, run
+from pipeline.templates import write_templates
+from tests.conftest import run_cli
+
+
+def _send(plan, root, code, **changes):
+    rnd, unit = plan.round("2024-annual"), plan.unit(code)
+    template = write_templates(plan, rnd, root / "t", [unit])[0]
+    values = sample_values(plan, rnd, unit, with_previous=True) | changes
+    fill_template(template, root / "inbox" / template.name, values)
+
+
+@pytest.fixture
+def month(tmp_path, plan):
+    paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
+    _send(plan, tmp_path, "121")
+    run(paths, today=date(2024, 9, 6))
+    _send(plan, tmp_path, "125")
+    _send(plan, tmp_path, "126", in_comm_groups_estimate=-1)
+    report = run(paths, today=date(2024, 9, 13))
+    return paths, report
+
+
+def test_summary_names_who_is_missing_late_or_rejected(month, plan):
+    from pipeline.status import summary_lines
+
+    _, report = month
+    assert summary_lines(plan, report.status) == [
+        "Kỳ 2024-annual – hạn huyện gửi 10/09/2024 (đã quá hạn 3 ngày); hạn tỉnh báo cáo 20/09/2024.",
+        "  Đã báo cáo: 2/12 đơn vị.",
+        "  Gửi trễ: Mai Sơn (3 ngày).",
+        "  Bị trả lại, chờ gửi lại: Sông Mã.",
+        "  Chưa gửi: Cấp tỉnh, Mộc Châu, Mường La, Phù Yên, Quỳnh Nhai, Sốp Cộp, Thuận Châu, Vân Hồ, Yên Châu.",
+    ]
+
+
+def test_status_command_prints_the_same_summary(month):
+    paths, _ = month
+    result = run_cli("status", "--outbox", str(paths.outbox), "--today", "2024-09-08")
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0] == (
+        "Kỳ 2024-annual – hạn huyện gửi 10/09/2024 (còn 2 ngày); hạn tỉnh báo cáo 20/09/2024.")
+    assert "Bị trả lại, chờ gửi lại: Sông Mã." in result.stdout
+
+
+def test_run_exit_code_says_some_files_were_rejected(tmp_path, plan):
+    _send(plan, tmp_path, "126", in_comm_groups_estimate=-1)
+    result = run_cli("run", "--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "outbox"),
+                     "--today", "2024-09-05")
+    assert result.returncode == 1
+    assert "rejected" in result.stdout and "Bị trả lại, chờ gửi lại: Sông Mã." in result.stdout
+
+
+def test_reports_are_drafts_until_the_province_deadline_nears(month, plan):
+    paths, _ = month
+    docx = paths.outbox / "2024-annual" / "bao-cao_2024-annual.docx"
+    assert "DỰ THẢO" in [p.text for p in Document(docx).paragraphs]
+    rebuild_round(paths, "2024-annual", today=date(2024, 9, 16))
+    assert "DỰ THẢO" not in [p.text for p in Document(docx).paragraphs]
+
+
+def test_a_second_run_waits_then_stops_with_a_clear_message(month):
+    paths, _ = month
+    with exclusive(paths), pytest.raises(BusyError, match=r"another run is using .*ledger\.sqlite"):
+        run(paths, today=date(2024, 9, 14), wait=0.2)
