@@ -33,6 +33,7 @@ PROGRESS_BANDS: tuple[dict, ...] = (
     {"type": "cell", "criteria": ">=", "value": 1, "style": "band_high"},
 )
 SUMMARY = "Tổng hợp"
+SUBMISSION_COLUMNS = ["Mã", "Đơn vị", "Tệp", "Mã sổ ghi"]
 
 
 def workbook_name(round_id: str) -> str:
@@ -132,6 +133,25 @@ class _Workbook:
             ws.set_column(col, col, (widths or [])[col] if widths and col < len(widths) else 14)
         ws.set_row(row, 32)
 
+    def _grouped_header(self, ws, fixed: list[str], groups: list[tuple[str, list[str]]], heights=(45, 45)) -> int:
+        """Rows 4-5: fixed columns merged over both rows, then each group's title over its columns.
+        Returns the first column after the fixed ones."""
+        top, sub = 3, 4
+        for col, label in enumerate(fixed):
+            ws.merge_range(top, col, sub, col, label, self.styles["header"])
+        col = len(fixed)
+        for title, labels in groups:
+            if len(labels) > 1:
+                ws.merge_range(top, col, top, col + len(labels) - 1, title, self.styles["header"])
+            else:
+                ws.write_string(top, col, title, self.styles["header"])
+            for offset, label in enumerate(labels):
+                ws.write_string(sub, col + offset, label, self.styles["header"])
+            col += len(labels)
+        ws.set_row(top, heights[0])
+        ws.set_row(sub, heights[1])
+        return len(fixed)
+
     def _put(self, ws, row: int, col: int, value, style: str = "text") -> None:
         """Numbers as numbers; everything else as text (never as a formula)."""
         fmt = self.styles[style]
@@ -170,23 +190,13 @@ class _Workbook:
             "số cập nhật cả năm, «Ước tính» có năm dựa trên số ước tháng 9.",
         )
         top, sub = 3, 4
-        for col, label in enumerate(["TT", "Đơn vị", "Số bản ĐBKK", "Căn cứ số liệu"]):
-            ws.merge_range(top, col, sub, col, label, s["header"])
-        first = 4
+        first = self._grouped_header(
+            ws, ["TT", "Đơn vị", "Số bản ĐBKK", "Căn cứ số liệu"],
+            [(f"{i.no}. {i.short_name} ({i.unit})", ["Chỉ tiêu", "Lũy kế", "% chỉ tiêu"]) for i in plan.indicators],
+            heights=(62, 15),
+        )
         for k, indicator in enumerate(plan.indicators):
-            col = first + 3 * k
-            self.summary_cols[indicator.code] = col
-            ws.merge_range(
-                top,
-                col,
-                top,
-                col + 2,
-                f"{indicator.no}. {indicator.short_name} ({indicator.unit})",
-                s["header"],
-            )
-            for offset, label in enumerate(["Chỉ tiêu", "Lũy kế", "% chỉ tiêu"]):
-                ws.write_string(sub, col + offset, label, s["header"])
-        ws.set_row(top, 62)
+            self.summary_cols[indicator.code] = first + 3 * k
         ws.set_column(0, 0, 5)
         ws.set_column(1, 1, 20)
         ws.set_column(2, 3, 11)
@@ -368,7 +378,7 @@ class _Workbook:
         self._put(ws, row, 3, record.id if record else None, "number")
 
     def _indicator_inputs(self, ws) -> None:
-        plan, result, s = self.plan, self.result, self.styles
+        plan, result = self.plan, self.result
         measures = [(form.PREVIOUS, form.PREVIOUS_LABEL), *form.MEASURES[result.round.kind]]
         self._title(
             ws,
@@ -376,19 +386,11 @@ class _Workbook:
             "Giá trị của tệp được tiếp nhận của mỗi đơn vị; trang và ô nguồn của từng giá trị ở trang "
             "«Truy nguồn».",
         )
-        top, sub = 3, 4
-        for col, label in enumerate(["Mã", "Đơn vị", "Tệp", "Mã sổ ghi"]):
-            ws.merge_range(top, col, sub, col, label, s["header"])
-        col = 4
-        for indicator in plan.indicators:
-            ws.merge_range(
-                top, col, top, col + len(measures) - 1, f"{indicator.no}. {indicator.short_name}", s["header"]
-            )
-            for offset, (_, label) in enumerate(measures):
-                ws.write_string(sub, col + offset, label, s["header"])
-            col += len(measures)
-        ws.set_row(top, 45)
-        ws.set_row(sub, 45)
+        sub = 4
+        col = self._grouped_header(
+            ws, SUBMISSION_COLUMNS,
+            [(f"{i.no}. {i.short_name}", [label for _, label in measures]) for i in plan.indicators],
+        ) + len(plan.indicators) * len(measures)
         ws.set_column(0, 0, 6)
         ws.set_column(1, 1, 18)
         ws.set_column(2, 2, 30)
@@ -416,17 +418,12 @@ class _Workbook:
             "CÁC CHỈ TIÊU TỶ LỆ",
             "Tỷ lệ của tỉnh được tính lại từ tổng tử số và tổng mẫu số, không lấy trung bình các tỷ lệ.",
         )
-        top, sub = 3, 4
-        for col, label in enumerate(["Mã", "Đơn vị", "Tệp", "Mã sổ ghi"]):
-            ws.merge_range(top, col, sub, col, label, s["header"])
-        for k, ratio in enumerate(plan.ratios):
-            col = 4 + 3 * k
-            ws.merge_range(
-                top, col, top, col + 2, f"{ratio.name} (mục tiêu {ratio.target_percent}%)", s["header"]
-            )
-            for offset, label in enumerate(["Tử số", "Mẫu số", "Tỷ lệ"]):
-                ws.write_string(sub, col + offset, label, s["header"])
-        ws.set_row(top, 75)
+        sub = 4
+        self._grouped_header(
+            ws, SUBMISSION_COLUMNS,
+            [(f"{r.name} (mục tiêu {r.target_percent}%)", ["Tử số", "Mẫu số", "Tỷ lệ"]) for r in plan.ratios],
+            heights=(75, 15),
+        )
         ws.set_column(0, 0, 6)
         ws.set_column(1, 1, 18)
         ws.set_column(2, 2, 30)
@@ -471,17 +468,12 @@ class _Workbook:
         sources = plan.budget_sources
         disbursed_label = form.DISBURSED_LABELS[result.round.kind]
         self._title(ws, f"KINH PHÍ THỰC HIỆN DỰ ÁN 8 NĂM {result.round.year} (đơn vị: {plan.budget_unit})")
-        top, sub = 3, 4
-        for col, label in enumerate(["Mã", "Đơn vị", "Tệp", "Mã sổ ghi"]):
-            ws.merge_range(top, col, sub, col, label, s["header"])
+        sub = 4
         groups = [(source.name, f"budget_{source.code}") for source in sources] + [("Tổng các nguồn", "")]
-        for k, (name, _) in enumerate(groups):
-            col = 4 + 3 * k
-            ws.merge_range(top, col, top, col + 2, name, s["header"])
-            for offset, label in enumerate([form.ALLOCATED_LABEL, disbursed_label, "Tỷ lệ giải ngân"]):
-                ws.write_string(sub, col + offset, label, s["header"])
-        ws.set_row(top, 45)
-        ws.set_row(sub, 45)
+        self._grouped_header(
+            ws, SUBMISSION_COLUMNS,
+            [(name, [form.ALLOCATED_LABEL, disbursed_label, "Tỷ lệ giải ngân"]) for name, _ in groups],
+        )
         ws.set_column(0, 0, 6)
         ws.set_column(1, 1, 18)
         ws.set_column(2, 2, 30)
