@@ -15,8 +15,9 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError, UsageError
-from pipeline.plan import DEFAULT_PLAN_DIR, Plan, load_plan, plan_as_dict
+from pipeline.plan import Plan, load_plan, plan_as_dict
 from pipeline.status import summary_lines
 
 ROOT = Path(__file__).resolve().parent
@@ -34,67 +35,92 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run_pipeline.py",
         description="Dự án 8 – Sơn La reporting pipeline: templates, ingest, validation, "
-        "consolidation and reports.",
-        epilog="Exit codes: 0 all good; 1 some files were rejected; 2 usage or configuration error.",
+        "consolidation and reports. Paths and contacts come from config.toml; options override them.",
+        epilog="Exit codes: 0 all good; 1 the run finished but some files were rejected (or could not be "
+        "processed); 2 usage or configuration error (including: another run holds the ledger).",
     )
-    parser.add_argument("--plan-dir", type=Path, default=DEFAULT_PLAN_DIR,
-                        help="plan folder (default: the bundled Sơn La plan, %(default)s)")
     parser.add_argument("--config", type=Path, default=ROOT / "config.toml",
                         help="settings of this installation (default %(default)s)")
+    parser.add_argument("--plan-dir", type=Path, default=None,
+                        help="plan folder (default: the one in config.toml, the bundled Sơn La plan)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every file processed")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    show = commands.add_parser("plan", help="print the plan (units, indicators, targets, rounds)",
-                               epilog="example: python run_pipeline.py plan --json")
+    def command(name: str, text: str, example: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=text, description=text, epilog=f"example: {example}")
+
+    def locations(sub: argparse.ArgumentParser, *, inbox: bool = False) -> None:
+        if inbox:
+            sub.add_argument("--inbox", type=Path, default=None, help="inbox folder (default: config.toml)")
+        sub.add_argument("--outbox", type=Path, default=None, help="outbox folder (default: config.toml)")
+        sub.add_argument("--ledger", type=Path, default=None,
+                         help="ledger database (default: config.toml, else ledger.sqlite beside the outbox)")
+
+    def day(sub: argparse.ArgumentParser, text: str) -> None:
+        sub.add_argument("--today", type=_iso_day, default=None, help=f"{text} (YYYY-MM-DD; default: today)")
+
+    show = command("plan", "print the plan (units, indicators, targets, rounds)", "python run_pipeline.py plan --json")
     show.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
-    templates = commands.add_parser(
-        "templates", help="write one reporting workbook per unit for a round",
-        epilog="example: python run_pipeline.py templates --round 2024-annual --unit 121")
+    templates = command("templates", "write one reporting workbook per unit for a round",
+                        "python run_pipeline.py templates --round 2024-annual --unit 121")
     templates.add_argument("--round", required=True, dest="round_id", help="round id, e.g. 2024-annual")
     templates.add_argument("--unit", action="append", default=[], help="unit code (repeatable); default all")
-    templates.add_argument("--out", type=Path, default=ROOT / "templates_xlsx",
-                           help="output folder (default %(default)s)")
-    templates.add_argument("--ledger", type=Path, default=ROOT / "ledger.sqlite",
-                           help="ledger to carry last accepted figures from (default %(default)s)")
+    templates.add_argument("--out", type=Path, default=None, help="output folder (default: config.toml)")
+    templates.add_argument("--ledger", type=Path, default=None,
+                           help="ledger to carry last accepted figures from (default: config.toml)")
 
-    run = commands.add_parser(
-        "run", help="ingest and validate everything new in the inbox, then refresh the outputs",
-        epilog="example: python run_pipeline.py run --today 2024-09-12")
-    run.add_argument("--inbox", type=Path, default=ROOT / "inbox", help="default %(default)s")
-    run.add_argument("--outbox", type=Path, default=ROOT / "outbox", help="default %(default)s")
-    run.add_argument("--ledger", type=Path, default=None,
-                     help="ledger database (default: ledger.sqlite beside the outbox folder)")
-    run.add_argument("--today", type=_iso_day, default=None,
-                     help="date to record as the day files were received (YYYY-MM-DD)")
+    run = command("run", "ingest and validate everything new in the inbox, then refresh every output",
+                  "python run_pipeline.py run --today 2024-09-12")
+    locations(run, inbox=True)
+    day(run, "the day files are received and deadlines are counted from")
+    run.add_argument("--wait", type=float, default=60.0, help="seconds to wait for another run (default 60)")
 
-    status = commands.add_parser(
-        "status", help="print, for each open round, who reported and who is missing, late or rejected",
-        epilog="example: python run_pipeline.py status --today 2024-09-12")
-    status.add_argument("--outbox", type=Path, default=ROOT / "outbox", help="default %(default)s")
-    status.add_argument("--ledger", type=Path, default=None,
-                        help="ledger database (default: ledger.sqlite beside the outbox folder)")
-    status.add_argument("--today", type=_iso_day, default=None, help="the date to count days from")
+    status = command("status", "print, for each open round, who reported and who is missing, late or rejected",
+                     "python run_pipeline.py status --today 2024-09-12")
+    locations(status)
+    day(status, "the date to count days from")
 
-    report = commands.add_parser(
-        "report", help="regenerate the workbook and reports of one round from the ledger",
-        epilog="example: python run_pipeline.py report --round 2024-annual")
+    report = command("report", "regenerate the workbook and reports of one round from the ledger",
+                     "python run_pipeline.py report --round 2024-annual")
     report.add_argument("--round", required=True, dest="round_id", help="round id, e.g. 2024-annual")
-    report.add_argument("--outbox", type=Path, default=ROOT / "outbox", help="default %(default)s")
-    report.add_argument("--ledger", type=Path, default=None,
-                        help="ledger database (default: ledger.sqlite beside the outbox folder)")
-    report.add_argument("--today", type=_iso_day, default=None,
-                        help="the date that decides draft or final (default: today)")
+    locations(report)
+    day(report, "the date that decides draft or final")
 
-    demo = commands.add_parser(
-        "demo", help="run every stage on generated sample submissions in a work folder",
-        epilog="example: python run_pipeline.py demo --workdir /tmp/d")
-    demo.add_argument("--workdir", type=Path, default=None,
-                      help="folder to work in (default: a new temporary folder)")
+    approve = command("approve", "freeze a round's figures once the province's report is sent",
+                      "python run_pipeline.py approve --round 2024-annual")
+    approve.add_argument("--round", required=True, dest="round_id", help="round id, e.g. 2024-annual")
+    locations(approve)
+    day(approve, "the day of approval")
+
+    reopen = command("reopen", "undo `approve`: later files count again",
+                     "python run_pipeline.py reopen --round 2024-annual")
+    reopen.add_argument("--round", required=True, dest="round_id", help="round id, e.g. 2024-annual")
+    locations(reopen)
+    day(reopen, "the date that decides draft or final")
+
+    demo = command("demo", "run every stage on generated sample submissions in a work folder",
+                   "python run_pipeline.py demo --workdir /tmp/d")
+    demo.add_argument("--workdir", type=Path, default=None, help="folder to work in (default: a new temporary folder)")
     return parser
 
 
-def cmd_plan(plan: Plan, args) -> int:
+def _paths(config: Config, args):
+    from pipeline.runner import Paths
+
+    inbox = getattr(args, "inbox", None) or config.inbox
+    outbox = getattr(args, "outbox", None) or config.outbox
+    return Paths.beside_outbox(inbox, outbox, args.ledger or config.ledger)
+
+
+def _round(plan: Plan, round_id: str) -> str:
+    try:
+        return plan.round(round_id).id
+    except KeyError:
+        raise UsageError(f"unknown round '{round_id}'; known: {', '.join(r.id for r in plan.rounds)}") from None
+
+
+def cmd_plan(plan: Plan, config: Config, args) -> int:
     if args.json:
         print(json.dumps(plan_as_dict(plan), ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -120,68 +146,74 @@ def cmd_plan(plan: Plan, args) -> int:
     return EXIT_OK
 
 
-def cmd_templates(plan: Plan, args) -> int:
-    from pipeline.config import load_config
+def cmd_templates(plan: Plan, config: Config, args) -> int:
     from pipeline.runner import carried_figures
     from pipeline.templates import write_templates
 
-    try:
-        rnd = plan.round(args.round_id)
-    except KeyError:
-        raise UsageError(f"unknown round '{args.round_id}'; known: "
-                         f"{', '.join(r.id for r in plan.rounds)}") from None
+    rnd = plan.round(_round(plan, args.round_id))
     try:
         units = [plan.unit(code) for code in args.unit] or None
     except KeyError as exc:
         raise UsageError(f"unknown unit {exc}; known: {', '.join(u.code for u in plan.units)}") from None
-    carried = carried_figures(plan, args.ledger, args.ledger.parent, rnd)
-    contact = load_config(args.config).contact
-    for path in write_templates(plan, rnd, args.out, units, carried, contact):
+    paths = _paths(config, args)
+    carried = carried_figures(plan, paths.ledger, paths.home, rnd)
+    for path in write_templates(plan, rnd, args.out or config.templates, units, carried, config.contact):
         print(path)
     return EXIT_OK
 
 
-def cmd_run(plan: Plan, args) -> int:
-    from pipeline.runner import Paths, run
+def cmd_run(plan: Plan, config: Config, args) -> int:
+    from pipeline.runner import run
 
-    report = run(Paths.beside_outbox(args.inbox, args.outbox, args.ledger), args.plan_dir, args.today)
+    report = run(_paths(config, args), args.plan_dir, args.today, args.wait)
     for outcome in report.outcomes:
         record = outcome.record
         print(f"{record.status:<23} {record.inbox_path}  ({len(outcome.findings)} phát hiện)")
-    for path in report.outputs:
-        print(f"output: {path}")
     for path in report.failed:
         print(f"LỖI: chưa xử lý được {path}; tệp vẫn nằm trong inbox (xem log).")
     if not report.outcomes and not report.failed:
         print("Không có tệp mới trong hộp thư đến.")
+    print(f"Trang tình hình báo cáo: {_paths(config, args).outbox / 'index.html'}")
+    print(f"Nhật ký lần chạy: {report.log}")
     print()
     print("\n".join(summary_lines(plan, report.status)))
     return EXIT_REJECTED if report.rejected or report.failed else EXIT_OK
 
 
-def cmd_status(plan: Plan, args) -> int:
-    from pipeline.runner import Paths, current_status
+def cmd_status(plan: Plan, config: Config, args) -> int:
+    from pipeline.runner import current_status
 
-    paths = Paths.beside_outbox(ROOT / "inbox", args.outbox, args.ledger)
-    print("\n".join(summary_lines(plan, current_status(paths, args.today or date.today(), args.plan_dir))))
+    statuses = current_status(_paths(config, args), args.today or date.today(), args.plan_dir)
+    print("\n".join(summary_lines(plan, statuses)))
     return EXIT_OK
 
 
-def cmd_report(plan: Plan, args) -> int:
-    from pipeline.runner import Paths, rebuild_round
+def cmd_report(plan: Plan, config: Config, args) -> int:
+    from pipeline.runner import rebuild_round
 
-    try:
-        plan.round(args.round_id)
-    except KeyError:
-        raise UsageError(f"unknown round '{args.round_id}'; known: "
-                         f"{', '.join(r.id for r in plan.rounds)}") from None
-    paths = Paths.beside_outbox(ROOT / "inbox", args.outbox, args.ledger)
-    for path in rebuild_round(paths, args.round_id, args.plan_dir, args.today):
+    for path in rebuild_round(_paths(config, args), _round(plan, args.round_id), args.plan_dir, args.today):
         print(path)
     return EXIT_OK
 
 
-def cmd_demo(plan: Plan, args) -> int:
+def cmd_approve(plan: Plan, config: Config, args) -> int:
+    from pipeline.runner import approve
+
+    approve(_paths(config, args), _round(plan, args.round_id), args.plan_dir, args.today)
+    print(f"Đã chốt số liệu kỳ {args.round_id}. Tệp nhận sau được ghi nhận và trả lời, nhưng không làm "
+          f"thay đổi số liệu đã chốt (mở lại: run_pipeline.py reopen --round {args.round_id}).")
+    return EXIT_OK
+
+
+def cmd_reopen(plan: Plan, config: Config, args) -> int:
+    from pipeline.runner import reopen
+
+    reopen(_paths(config, args), _round(plan, args.round_id), args.plan_dir, args.today)
+    print(f"Đã mở lại kỳ {args.round_id}: mọi tệp được tiếp nhận đều được tính.")
+    return EXIT_OK
+
+
+def cmd_demo(plan: Plan, config: Config, args) -> int:
     from pipeline.demo import run_demo
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="p8-demo-"))
@@ -200,7 +232,7 @@ def cmd_demo(plan: Plan, args) -> int:
 
 
 COMMANDS = {"plan": cmd_plan, "templates": cmd_templates, "run": cmd_run, "status": cmd_status,
-            "report": cmd_report, "demo": cmd_demo}
+            "report": cmd_report, "approve": cmd_approve, "reopen": cmd_reopen, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,8 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
+        config = load_config(args.config)
+        args.plan_dir = args.plan_dir or config.plan
         plan = load_plan(args.plan_dir)
-        return COMMANDS[args.command](plan, args)
+        return COMMANDS[args.command](plan, config, args)
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

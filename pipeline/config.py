@@ -1,14 +1,15 @@
-"""Settings of one installation, read from config.toml (the plan itself lives in plan/)."""
+"""Settings of one installation, read from config.toml (the plan itself lives in its own folder)."""
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import PipelineError
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+PATH_KEYS = ("plan", "inbox", "outbox", "templates", "ledger")
 
 
 @dataclass(frozen=True)
@@ -21,19 +22,41 @@ class Contact:
 
 @dataclass(frozen=True)
 class Config:
-    contact: Contact = Contact()
+    plan: Path
+    inbox: Path
+    outbox: Path
+    templates: Path
+    ledger: Path | None  # None: ledger.sqlite beside the outbox folder
+    contact: Contact = field(default_factory=Contact)
 
 
 def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
+    """Read the settings; a missing file means the bundled defaults beside it."""
     path = Path(path)
-    if not path.is_file():
-        return Config()
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise PipelineError(f"{path}: {exc}") from None
+    raw: dict = {}
+    if path.is_file():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise PipelineError(f"{path}: {exc}") from None
+    unknown = set(raw) - set(PATH_KEYS) - {"contact"}
+    if unknown:
+        raise PipelineError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; "
+                            f"known: {', '.join(PATH_KEYS)} and [contact].")
     contact = raw.get("contact", {})
     unknown = set(contact) - set(Contact.__dataclass_fields__)
     if unknown:
         raise PipelineError(f"{path}: unknown key(s) in [contact]: {', '.join(sorted(unknown))}.")
-    return Config(Contact(**{k: str(v).strip() for k, v in contact.items()}))
+    base = path.resolve().parent
+
+    def where(key: str, default: str) -> Path:
+        return base / str(raw.get(key) or default)
+
+    return Config(
+        plan=where("plan", "plan"),
+        inbox=where("inbox", "inbox"),
+        outbox=where("outbox", "outbox"),
+        templates=where("templates", "templates_xlsx"),
+        ledger=base / str(raw["ledger"]) if raw.get("ledger") else None,
+        contact=Contact(**{k: str(v).strip() for k, v in contact.items()}),
+    )

@@ -38,6 +38,10 @@ def feedback_folder(outbox: Path, record: Record) -> Path:
     return Path(outbox) / "unidentified"
 
 
+def note_path(outbox: Path, record: Record) -> Path:
+    return feedback_folder(outbox, record) / f"{record.id:06d}_{Path(record.original_name).stem}_phan-hoi.txt"
+
+
 def message(plan: Plan, record: Record, findings: list[Finding]) -> str:
     addressee = plan.unit(record.unit).name if record.unit else "Đơn vị gửi báo cáo"
     received = format_date(_day(record.received_at))
@@ -65,7 +69,7 @@ def write_feedback(
     e-mail, a reply draft to the sender with both."""
     folder = feedback_folder(outbox, record)
     stem = f"{record.id:06d}_{Path(record.original_name).stem}"
-    note = folder / f"{stem}_phan-hoi.txt"
+    note = note_path(outbox, record)
     body = message(plan, record, findings)
     write_text(note, body)
     written = [note]

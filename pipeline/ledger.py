@@ -31,6 +31,11 @@ CREATE INDEX IF NOT EXISTS submission_inbox ON submission (inbox_path);
 CREATE TABLE IF NOT EXISTS stale_round (
     round TEXT PRIMARY KEY
 );
+CREATE TABLE IF NOT EXISTS approval (
+    round TEXT PRIMARY KEY,
+    approved_on TEXT NOT NULL,
+    last_record INTEGER NOT NULL
+);
 CREATE INDEX IF NOT EXISTS submission_sha ON submission (sha256);
 CREATE INDEX IF NOT EXISTS submission_round ON submission (round, unit);
 CREATE TABLE IF NOT EXISTS value (
@@ -127,12 +132,36 @@ class Ledger:
         return [Record(**dict(r)) for r in rows]
 
     def current(self, round_id: str) -> dict[str, Record]:
-        """The accepted submission that counts, per unit, for one round."""
+        """The accepted submission that counts, per unit, for one round; for an approved round, the
+        one that counted when it was approved (later files are recorded but change nothing)."""
+        approval = self.approval(round_id)
+        if approval is None:
+            rows = self.db.execute(
+                f"SELECT * FROM submission WHERE round = ? AND status IN ({_marks(CURRENT)}) ORDER BY id",
+                (round_id, *CURRENT),
+            )
+            return {r["unit"]: Record(**dict(r)) for r in rows}
         rows = self.db.execute(
-            f"SELECT * FROM submission WHERE round = ? AND status IN ({_marks(CURRENT)}) ORDER BY id",
-            (round_id, *CURRENT),
+            f"SELECT * FROM submission WHERE round = ? AND id <= ? AND status IN ({_marks(CURRENT)}, ?)"
+            " ORDER BY received_at, id",
+            (round_id, approval[1], *CURRENT, SUPERSEDED),
         )
         return {r["unit"]: Record(**dict(r)) for r in rows}
+
+    def approval(self, round_id: str) -> tuple[str, int] | None:
+        """(day approved, last ledger id it covers), or None while the round is open."""
+        row = self.db.execute("SELECT approved_on, last_record FROM approval WHERE round = ?", (round_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def approve(self, round_id: str, day: str) -> None:
+        last = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM submission").fetchone()[0]
+        self.db.execute("INSERT OR REPLACE INTO approval (round, approved_on, last_record) VALUES (?, ?, ?)",
+                        (round_id, day, last))
+        self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
+
+    def reopen(self, round_id: str) -> None:
+        self.db.execute("DELETE FROM approval WHERE round = ?", (round_id,))
+        self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
 
     def values(self, submission_id: int) -> dict[str, StoredValue]:
         rows = self.db.execute(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -10,15 +12,18 @@ from datetime import date, datetime
 from pathlib import Path
 
 from filelock import FileLock, Timeout
+from tqdm import tqdm
 
-from . import consolidate, feedback, form, provincial, reports
+from . import __version__, consolidate, feedback, form, page, provincial, reports
+from .atomic import write_text
 from .errors import BusyError
 from .ingest import Incoming, Submission, discover, from_bytes, from_path, read_submission
 from .ledger import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, UNPACKED, Ledger, Record
 from .mail import Mail, read_mail
 from .plan import DEFAULT_PLAN_DIR, Plan, Round, load_plan
 from .rules import Finding, RuleBook, evaluate
-from .status import RoundStatus, open_rounds, round_status
+from .status import RoundStatus, open_rounds, round_status, summary_lines
+from .vietnamese import format_date
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +39,10 @@ class Paths:
 
     @classmethod
     def beside_outbox(cls, inbox: Path, outbox: Path, ledger: Path | None = None) -> Paths:
-        """The ledger, archive/ and rejected/ live in the outbox's parent unless told otherwise."""
-        home = Path(outbox).resolve().parent
-        return cls(Path(inbox), Path(outbox), home, Path(ledger) if ledger else home / "ledger.sqlite")
+        """The ledger lives in the outbox's parent unless told otherwise; archive/ and rejected/
+        always beside the ledger."""
+        ledger_path = Path(ledger).resolve() if ledger else Path(outbox).resolve().parent / "ledger.sqlite"
+        return cls(Path(inbox), Path(outbox), ledger_path.parent, ledger_path)
 
 
 @dataclass
@@ -52,6 +58,7 @@ class RunReport:
     outputs: list[Path] = field(default_factory=list)
     failed: list[Path] = field(default_factory=list)  # left in the inbox after an unexpected error
     status: list[RoundStatus] = field(default_factory=list)  # each open round, after the run
+    log: Path | None = None
 
     @property
     def rejected(self) -> list[Outcome]:
@@ -91,24 +98,95 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
     plan = load_plan(plan_dir)
     rules = RuleBook.load(plan_dir)
     report = RunReport()
-    with exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger:
+    day = today or date.today()
+    with exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger, _captured_log() as messages:
         context = _Run(paths, plan, rules, ledger, today)
-        for path in discover(paths.inbox):
+        files = discover(paths.inbox)
+        for path in tqdm(files, desc="Đọc tệp", unit="tệp", disable=None if len(files) > 1 else True):
             try:
                 report.outcomes += _take(path, context)
             except Exception:  # a defect met on one file must not stop the others being answered
                 log.exception("%s: not processed; left in the inbox for the next run", path)
                 report.failed.append(path)
         _prune_empty_folders(paths.inbox)
-        day = today or date.today()
         stale = ledger.stale_rounds()
         # Open rounds are rebuilt too: their reports turn from draft to final as the deadline nears.
         stale_or_open = stale | {r.id for r in open_rounds(plan, day)}
         rounds = _rounds_to_rebuild(plan, ledger, paths, stale_or_open)
         report.outputs = rebuild(plan, ledger, paths.outbox, rounds, day)
         ledger.mark_rebuilt(stale)
+        report.outputs.append(page.write_status_page(plan, ledger, paths.outbox, day))
         report.status = [round_status(plan, ledger, rnd, day) for rnd in open_rounds(plan, day)]
+        report.log = _write_run_log(paths, plan, report, day, messages)
     return report
+
+
+@contextmanager
+def _captured_log() -> Iterator[list[str]]:
+    """The run's warnings and errors, for its log file."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(self.format(record))
+
+    handler = Collect(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("pipeline")
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(min(previous or logging.INFO, logging.INFO))
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+def _write_run_log(paths: Paths, plan: Plan, report: RunReport, day: date, messages: list[str]) -> Path:
+    """outbox/logs/: what the run read and wrote, with hashes, so any output can be traced to a run."""
+    started = datetime.now()
+    lines = [f"p8-pipeline {__version__} run at {started.isoformat(timespec='seconds')} (today = {day})",
+             f"plan {plan.id}; inbox {paths.inbox}; outbox {paths.outbox}; ledger {paths.ledger}", "", "inputs:"]
+    lines += [f"  {o.record.id:06d} {o.record.sha256} {o.record.status:<23} {o.record.inbox_path}"
+              for o in report.outcomes] or ["  (none)"]
+    lines += [f"  FAILED {path}" for path in report.failed]
+    lines += ["", "outputs:"]
+    for path in dict.fromkeys(report.outputs):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+        lines.append(f"  {digest} {path}")
+    lines += ["", "log:", *[f"  {m}" for m in messages], "", "summary:",
+              *summary_lines(plan, report.status), ""]
+    target = paths.outbox / "logs" / f"run-{started:%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    write_text(target, "\n".join(lines))
+    return target
+
+
+def approve(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
+            wait: float = LOCK_WAIT_SECONDS) -> list[Path]:
+    """Freeze a round once the province's report is sent: later files are recorded and answered, but
+    its figures (and the cumulative figures of later rounds) stay as approved until `reopen`."""
+    return _set_approval(paths, round_id, plan_dir, today, wait, approved=True)
+
+
+def reopen(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
+           wait: float = LOCK_WAIT_SECONDS) -> list[Path]:
+    return _set_approval(paths, round_id, plan_dir, today, wait, approved=False)
+
+
+def _set_approval(paths: Paths, round_id: str, plan_dir: Path, today: date | None, wait: float, *,
+                  approved: bool) -> list[Path]:
+    plan = load_plan(plan_dir)
+    day = today or date.today()
+    with exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger:
+        if approved:
+            ledger.approve(round_id, day.isoformat())
+        else:
+            ledger.reopen(round_id)
+        outputs = rebuild(plan, ledger, paths.outbox, _rounds_to_rebuild(plan, ledger, paths, {round_id}), day)
+        ledger.mark_rebuilt({round_id})
+        outputs.append(page.write_status_page(plan, ledger, paths.outbox, day))
+        return outputs
 
 
 def rebuild_round(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
@@ -116,7 +194,9 @@ def rebuild_round(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR
     """The outputs of one round, regenerated from the ledger (the `report` command)."""
     plan = load_plan(plan_dir)
     with exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger:
-        return rebuild(plan, ledger, paths.outbox, [plan.round(round_id)], today)
+        outputs = rebuild(plan, ledger, paths.outbox, [plan.round(round_id)], today)
+        outputs.append(page.write_status_page(plan, ledger, paths.outbox, today or date.today()))
+        return outputs
 
 
 def current_status(paths: Paths, today: date, plan_dir: Path = DEFAULT_PLAN_DIR) -> list[RoundStatus]:
@@ -189,6 +269,10 @@ def _answer(incoming: Incoming, run: _Run, extra: list[Finding] | None = None, *
                 previous=previous_cumulative(plan, ledger, rnd, sub.unit or ""),
                 last=last_figures(plan, ledger, rnd, sub.unit or ""))
             findings += value_findings
+            approval = ledger.approval(rnd.id)
+            if approval is not None:
+                findings.append(run.rules.finding("round-approved", unit=sub.unit, round=rnd.id,
+                                                  approved=format_date(date.fromisoformat(approval[0]))))
             values = {name: (sub.cells[name].sheet, sub.cells[name].cell, value)
                       for name, value in parsed.items()}
             status = _status(findings)
@@ -285,7 +369,8 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
         findings = {r.id: ledger.findings(r.id) for r in records if r.round == rnd.id}
         result = consolidate.consolidate(plan, rnd, history(plan, ledger, through), records, findings)
         outputs.append(provincial.write_workbook(plan, result, outbox))
-        outputs += reports.write_reports(plan, result, outbox, draft=reports.is_draft(rnd, day))
+        draft = ledger.approval(rnd.id) is None and reports.is_draft(rnd, day)
+        outputs += reports.write_reports(plan, result, outbox, draft=draft)
     return outputs
 
 

@@ -5,18 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .ledger import CURRENT, REJECTED, Ledger
-from .plan import Plan, Round
+from .ledger import REJECTED, Ledger, Record
+from .plan import Plan, Round, Unit
 from .vietnamese import format_date
 
 # A round stays on the summary this long after the province's deadline (the update may follow).
 SHOWN_AFTER_DEADLINE = timedelta(days=60)
 
 
+@dataclass(frozen=True)
+class UnitState:
+    unit: Unit
+    state: str  # reported, late, rejected, missing
+    record: Record | None  # the file that counts, or the last one sent
+    days_late: int = 0
+
+
 @dataclass
 class RoundStatus:
     round: Round
     today: date
+    approved_on: str | None = None
+    units: list[UnitState] = field(default_factory=list)
     reported: list[str] = field(default_factory=list)  # unit names, accepted
     late: list[tuple[str, int]] = field(default_factory=list)  # (unit name, days late)
     rejected: list[str] = field(default_factory=list)  # sent, but nothing accepted yet
@@ -32,20 +42,25 @@ def open_rounds(plan: Plan, today: date) -> list[Round]:
 
 
 def round_status(plan: Plan, ledger: Ledger, rnd: Round, today: date) -> RoundStatus:
-    status = RoundStatus(rnd, today)
+    approval = ledger.approval(rnd.id)
+    status = RoundStatus(rnd, today, approval[0] if approval else None)
     records = ledger.records(rnd.id)
+    current = ledger.current(rnd.id)
     for unit in plan.units:
         sent = [r for r in records if r.unit == unit.code]
-        accepted = [r for r in sent if r.status in CURRENT]
-        if accepted:
+        counted = current.get(unit.code)
+        if counted is not None:
             status.reported.append(unit.name)
-            late = (date.fromisoformat(accepted[-1].received_at[:10]) - rnd.district_deadline).days
+            late = (date.fromisoformat(counted.received_at[:10]) - rnd.district_deadline).days
             if late > 0:
                 status.late.append((unit.name, late))
+            status.units.append(UnitState(unit, "late" if late > 0 else "reported", counted, max(late, 0)))
         elif any(r.status == REJECTED for r in sent):
             status.rejected.append(unit.name)
+            status.units.append(UnitState(unit, "rejected", sent[-1]))
         else:
             status.missing.append(unit.name)
+            status.units.append(UnitState(unit, "missing", None))
     return status
 
 
@@ -60,6 +75,8 @@ def summary_lines(plan: Plan, statuses: list[RoundStatus]) -> list[str]:
         when = (f"còn {days} ngày" if days > 0 else "hôm nay là hạn" if days == 0 else f"đã quá hạn {-days} ngày")
         lines.append(f"Kỳ {rnd.id} – hạn huyện gửi {format_date(rnd.district_deadline)} ({when}); "
                      f"hạn tỉnh báo cáo {format_date(rnd.province_deadline)}.")
+        if status.approved_on:
+            lines.append(f"  Đã chốt số liệu ngày {format_date(date.fromisoformat(status.approved_on))}.")
         lines.append(f"  Đã báo cáo: {len(status.reported)}/{len(plan.units)} đơn vị.")
         if status.late:
             lines.append("  Gửi trễ: " + ", ".join(f"{name} ({days} ngày)" for name, days in status.late) + ".")

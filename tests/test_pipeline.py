@@ -100,14 +100,21 @@ def test_report_says_who_reported(demo):
 
 
 def test_second_run_on_the_same_inbox_changes_nothing(demo):
+    """Only a new log of the run appears; every output keeps its bytes and its modification time."""
     workdir, _ = demo
-    outputs = sorted((workdir / "outbox").rglob("*.*"))
-    before = {p: (p.stat().st_mtime_ns, sha256(p)) for p in outputs}
+
+    def outputs():
+        return {p: (p.stat().st_mtime_ns, sha256(p)) for p in sorted((workdir / "outbox").rglob("*.*"))
+                if "logs" not in p.parts}
+
+    before = outputs()
+    logs = len(list((workdir / "outbox" / "logs").glob("*.log")))
     result = run_cli("run", "--inbox", str(workdir / "inbox"), "--outbox", str(workdir / "outbox"),
-                     "--today", "2024-09-10")
+                     "--today", "2024-09-09")  # the demo's last day
     assert result.returncode == 0, result.stderr
     assert "Không có tệp mới" in result.stdout
-    assert {p: (p.stat().st_mtime_ns, sha256(p)) for p in sorted((workdir / "outbox").rglob("*.*"))} == before
+    assert outputs() == before
+    assert len(list((workdir / "outbox" / "logs").glob("*.log"))) == logs + 1
 
 
 def test_filled_template_reads_back_exactly(tmp_path, plan, rules):

@@ -1,0 +1,72 @@
+"""outbox/index.html: every round at a glance, with links to every output and answer.
+
+A static page (jinja2), opened straight from disk: every link is relative to the outbox folder.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import jinja2
+
+from . import provincial, reports
+from .atomic import write_text
+from .feedback import note_path
+from .ledger import Ledger
+from .plan import Plan
+from .status import open_rounds, round_status
+from .vietnamese import format_date
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "report_templates"
+STATES = {
+    "reported": ("Đã báo cáo", "ok"),
+    "late": ("Trễ {days} ngày", "late"),
+    "rejected": ("Bị trả lại – chờ gửi lại", "rejected"),
+    "missing": ("Chưa gửi", "missing"),
+}
+
+
+def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date) -> Path:
+    outbox = Path(outbox)
+    with_data = set(ledger.rounds_with_submissions())
+    showing = {r.id for r in open_rounds(plan, today)}
+    rounds = []
+    for rnd in plan.rounds:
+        if rnd.id not in with_data and rnd.id not in showing:
+            continue
+        status = round_status(plan, ledger, rnd, today)
+        names = reports.report_names(rnd.id)
+        files = [("Bảng tổng hợp", provincial.workbook_name(rnd.id)), ("Báo cáo (Word)", names["docx"]),
+                 ("Báo cáo (HTML)", names["html"]), ("Phụ lục", names["annex"])]
+        units = []
+        for entry in status.units:
+            label, css = STATES[entry.state]
+            record = entry.record
+            feedback = note_path(outbox, record).relative_to(outbox).as_posix() if record else None
+            units.append({"name": entry.unit.name, "code": entry.unit.code, "state": label.format(days=entry.days_late),
+                          "css": css, "file": record.original_name if record else "",
+                          "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",
+                          "feedback": feedback})
+        rounds.append({
+            "id": rnd.id, "open": rnd.id in showing, "approved": status.approved_on and
+            format_date(date.fromisoformat(status.approved_on)),
+            "district_deadline": format_date(rnd.district_deadline),
+            "province_deadline": format_date(rnd.province_deadline), "days_left": status.days_left,
+            "counts": {"reported": len(status.reported), "late": len(status.late),
+                       "rejected": len(status.rejected), "missing": len(status.missing), "units": len(plan.units)},
+            "files": [{"label": label, "href": f"{rnd.id}/{name}"} for label, name in files
+                      if (outbox / rnd.id / name).is_file()],
+            "units": units,
+        })
+    unidentified = [{"file": r.original_name, "received": format_date(date.fromisoformat(r.received_at[:10])),
+                     "feedback": note_path(outbox, r).relative_to(outbox).as_posix()}
+                    for r in ledger.records() if r.round is None and r.status != "unpacked"]
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
+                                     undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    html = environment.get_template("status_page.html.j2").render(
+        title=f"Dự án 8 – {plan.province}: tình hình báo cáo", today=format_date(today), rounds=rounds,
+        unidentified=unidentified, reporting_body=plan.reporting_body)
+    path = outbox / "index.html"
+    write_text(path, html)
+    return path
