@@ -123,24 +123,21 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
 
 @contextmanager
 def _captured_log() -> Iterator[list[str]]:
-    """The run's warnings and errors, for its log file."""
+    """The run's warnings and errors, for its log file (each file's verdict is listed there anyway)."""
     messages: list[str] = []
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             messages.append(self.format(record))
 
-    handler = Collect(logging.INFO)
+    handler = Collect(logging.WARNING)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("pipeline")
-    previous = logger.level
     logger.addHandler(handler)
-    logger.setLevel(min(previous or logging.INFO, logging.INFO))
     try:
         yield messages
     finally:
         logger.removeHandler(handler)
-        logger.setLevel(previous)
 
 
 def _write_run_log(paths: Paths, plan: Plan, report: RunReport, day: date, messages: list[str]) -> Path:
@@ -157,7 +154,7 @@ def _write_run_log(paths: Paths, plan: Plan, report: RunReport, day: date, messa
         lines.append(f"  {digest} {path}")
     lines += ["", "log:", *[f"  {m}" for m in messages], "", "summary:",
               *summary_lines(plan, report.status), ""]
-    target = paths.outbox / "logs" / f"run-{started:%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    target = paths.outbox / "logs" / f"run-{started:%Y%m%d-%H%M%S-%f}-{os.getpid()}.log"
     write_text(target, "\n".join(lines))
     return target
 

@@ -82,3 +82,22 @@ def uno_python(soffice):
     if probe.returncode != 0:
         pytest.fail("the system python3 cannot import uno; .ci/run installs python3-uno")
     return python
+
+
+@pytest.fixture
+def chromium():
+    """Headless Chromium as installed from Debian (flags as this workplace's machines need them)."""
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is required in CI; .ci/run installs it")
+        pytest.skip("chromium is not installed")
+
+    def dump(page: Path, profile: Path) -> str:
+        result = subprocess.run(
+            [path, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--dump-dom",
+             page.resolve().as_uri()],
+            capture_output=True, text=True, timeout=120, check=True)
+        return result.stdout
+    return dump
