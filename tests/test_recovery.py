@@ -177,3 +177,71 @@ def test_an_unexpected_error_on_one_file_leaves_it_for_the_next_run(tmp_path, so
         return sorted((sha, name, status, unit) for sha, name, _, _, _, _, unit, _, status in rows)
     assert essentials(_state(tmp_path)["rows"]) == essentials(reference["rows"])
     assert not (tmp_path / "inbox").exists() or not any((tmp_path / "inbox").rglob("*.xlsx"))
+
+
+KILLABLE = """
+import sys, time
+from datetime import date
+from pathlib import Path
+from pipeline import feedback, ledger, provincial, runner
+from pipeline.runner import Paths
+
+root, point, call = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+target, name = {
+    "recorded": (ledger.Ledger, "record"), "answered": (feedback, "write_feedback"),
+    "cleared": (runner.Ledger, "mark_cleared"), "workbook": (provincial, "write_workbook"),
+    "reports": (runner.reports, "write_reports"),
+}[point]
+original, calls = getattr(target, name), []
+
+def paused(*args, **kwargs):
+    result = original(*args, **kwargs)
+    calls.append(1)
+    if len(calls) == call:
+        print("PAUSED", flush=True)
+        time.sleep(120)
+    return result
+
+setattr(target, name, paused)
+runner.run(Paths.beside_outbox(root / "inbox", root / "outbox"), today=date(2024, 9, 9))
+print("FINISHED", flush=True)
+"""
+
+
+@pytest.mark.parametrize(("point", "call"), [("recorded", 1), ("recorded", 3), ("answered", 2), ("cleared", 1),
+                                             ("workbook", 1), ("reports", 1)])
+def test_a_run_killed_with_sigkill_is_finished_by_the_next(tmp_path, source, reference, point, call):
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    _inbox(source, tmp_path)
+    child = subprocess.Popen([sys.executable, "-c", KILLABLE, str(tmp_path), point, str(call)], cwd=ROOT,
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "PAUSED"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    run(Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox"), today=TODAY)
+    assert _state(tmp_path) == reference
+
+
+def test_two_runs_started_together_end_as_one(tmp_path, source, reference):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    _inbox(source, tmp_path)
+    command = [sys.executable, str(ROOT / "run_pipeline.py"), "run", "--inbox", str(tmp_path / "inbox"),
+               "--outbox", str(tmp_path / "outbox"), "--today", TODAY.isoformat()]
+    runs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outputs = [r.communicate(timeout=300) for r in runs]
+    assert sorted(r.returncode for r in runs) == [0, 1], outputs  # one rejected the note, one found nothing new
+    assert _state(tmp_path) == reference
+    import sqlite3
+
+    assert sqlite3.connect(tmp_path / "ledger.sqlite").execute("PRAGMA integrity_check").fetchone() == ("ok",)
