@@ -72,3 +72,16 @@ def test_a_second_run_waits_then_stops_with_a_clear_message(month):
     paths, _ = month
     with exclusive(paths), pytest.raises(BusyError, match=r"another run is using .*ledger\.sqlite"):
         run(paths, today=date(2024, 9, 14), wait=0.2)
+
+
+@pytest.mark.parametrize("command", ["plan", "templates", "run", "status", "report", "approve", "reopen", "demo"])
+def test_every_command_has_help_with_an_example(command):
+    result = run_cli(command, "--help")
+    assert result.returncode == 0
+    assert "example: python run_pipeline.py " + command in result.stdout
+
+
+def test_an_unknown_round_is_a_usage_error(tmp_path):
+    result = run_cli("report", "--round", "2030-annual", "--outbox", str(tmp_path / "outbox"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: unknown round '2030-annual'; known: 2022-update,")
