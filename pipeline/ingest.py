@@ -50,7 +50,6 @@ class Submission:
     """One file, as far as ingest could read it."""
 
     incoming: Incoming
-    kind: str = "other"
     unit: str | None = None
     round: str | None = None
     template_version: str | None = None
@@ -104,7 +103,6 @@ def read_submission(incoming: Incoming, plan: Plan, rules: RuleBook, received: d
         sub.findings.append(_file_finding(rules, "file-too-large", incoming.size))
         return sub
     verdict = guard.inspect(incoming.name, incoming.data)
-    sub.kind = verdict.kind
     if verdict.problem:
         sub.findings.append(_file_finding(rules, verdict.problem, incoming.size, **verdict.details))
         return sub
