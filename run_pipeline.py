@@ -165,7 +165,7 @@ def cmd_templates(plan: Plan, config: Config, args) -> int:
 def cmd_run(plan: Plan, config: Config, args) -> int:
     from pipeline.runner import run
 
-    report = run(_paths(config, args), args.plan_dir, args.today, args.wait)
+    report = run(_paths(config, args), args.plan_dir, args.today, args.wait, config.contact.email)
     for outcome in report.outcomes:
         record = outcome.record
         print(f"{record.status:<23} {record.inbox_path}  ({len(outcome.findings)} phát hiện)")

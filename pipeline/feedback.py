@@ -63,7 +63,7 @@ def message(plan: Plan, record: Record, findings: list[Finding]) -> str:
 
 def write_feedback(
     plan: Plan, outbox: Path, record: Record, findings: list[Finding], original: Path,
-    mail: Mail | None = None,
+    mail: Mail | None = None, office_email: str = "",
 ) -> list[Path]:
     """The message, the marked copy (when a finding points at a cell) and, for a file that came by
     e-mail, a reply draft to the sender with both."""
@@ -80,7 +80,7 @@ def write_feedback(
         written.append(copy)
     if mail is not None and record.status != UNPACKED:
         attachment = (copy.name, copy.read_bytes()) if copy in written else None
-        draft = reply_draft(to=mail.sender, sender="", subject=_reply_subject(mail, record),
+        draft = reply_draft(to=mail.sender, sender=office_email, subject=_reply_subject(mail, record),
                             body=body, in_reply_to=mail.message_id, attachment=attachment)
         reply = folder / f"{stem}_thu-tra-loi.eml"
         write_bytes(reply, draft)

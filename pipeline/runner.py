@@ -72,6 +72,7 @@ class _Run:
     rules: RuleBook
     ledger: Ledger
     today: date | None
+    office_email: str = ""  # the From of reply drafts
 
     def received_at(self, incoming: Incoming) -> str:
         if incoming.sent_at:
@@ -94,13 +95,13 @@ def exclusive(paths: Paths, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
 
 
 def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
-        wait: float = LOCK_WAIT_SECONDS) -> RunReport:
+        wait: float = LOCK_WAIT_SECONDS, office_email: str = "") -> RunReport:
     plan = load_plan(plan_dir)
     rules = RuleBook.load(plan_dir)
     report = RunReport()
     day = today or date.today()
     with exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger, _captured_log() as messages:
-        context = _Run(paths, plan, rules, ledger, today)
+        context = _Run(paths, plan, rules, ledger, today, office_email)
         files = discover(paths.inbox)
         for path in tqdm(files, desc="Đọc tệp", unit="tệp", disable=None if len(files) > 1 else True):
             try:
@@ -248,7 +249,8 @@ def _answer(incoming: Incoming, run: _Run, extra: list[Finding] | None = None, *
         findings = ledger.findings(unfinished.id)
         stored = run.paths.home / unfinished.stored_path
         return Outcome(unfinished, findings,
-                       feedback.write_feedback(plan, run.paths.outbox, unfinished, findings, stored, mail))
+                       feedback.write_feedback(plan, run.paths.outbox, unfinished, findings, stored, mail,
+                                               run.office_email))
     received = run.received_at(incoming)
     values: dict[str, tuple[str, str, int | float | str | None]] = {}
     if extra is not None:  # an e-mail itself: answered on what it carried, never parsed as a workbook
@@ -284,7 +286,7 @@ def _answer(incoming: Incoming, run: _Run, extra: list[Finding] | None = None, *
     )
     log.info("%s: %s (%d findings)", incoming.inbox_path, status, len(findings))
     stored = run.paths.home / record.stored_path
-    answers = feedback.write_feedback(plan, run.paths.outbox, record, findings, stored, mail)
+    answers = feedback.write_feedback(plan, run.paths.outbox, record, findings, stored, mail, run.office_email)
     return Outcome(record, findings, answers)
 
 

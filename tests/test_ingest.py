@@ -318,7 +318,8 @@ def _email_case(tmp_path, plan, with_spreadsheet: bool):
     attachment = bank.filled("2024-annual_128_van-ho.xlsx", "128", in_comm_groups_estimate=-1) \
         if with_spreadsheet else None
     _email(bank, "thu-van-ho.eml", attachment, note=b"\xff\xd8\xff\xe0 photo")
-    return run(Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox"), today=date(2024, 9, 20))
+    return run(Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox"), today=date(2024, 9, 20),
+               office_email="duan8@example.vn")
 
 
 def test_saved_email_each_attachment_answered_with_sender_and_date(tmp_path, plan):
@@ -336,6 +337,7 @@ def test_saved_email_each_attachment_answered_with_sender_and_date(tmp_path, pla
 
     draft = message_from_bytes(reply.read_bytes(), policy=policy.default)
     assert draft["To"] == "hoiphunu.vanho@example.vn"
+    assert draft["From"] == "duan8@example.vn"
     assert draft["In-Reply-To"] == "<bao-cao-128@example.vn>"
     assert "CHƯA TIẾP NHẬN" in draft.get_body(("plain",)).get_content()
     assert [a.get_filename() for a in draft.iter_attachments()] == [
