@@ -81,23 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     locations(status)
     day(status, "the date to count days from")
 
-    report = command("report", "regenerate the workbook and reports of one round from the ledger",
-                     "python run_pipeline.py report --round 2024-annual")
-    report.add_argument("--round", required=True, dest="round_id", help="round id, e.g. 2024-annual")
-    locations(report)
-    day(report, "the date that decides draft or final")
+    def round_command(name: str, text: str, day_text: str) -> None:
+        sub = command(name, text, f"python run_pipeline.py {name} --round 2024-annual")
+        sub.add_argument("--round", required=True, dest="round_id", help="round id, e.g. 2024-annual")
+        locations(sub)
+        day(sub, day_text)
 
-    approve = command("approve", "freeze a round's figures once the province's report is sent",
-                      "python run_pipeline.py approve --round 2024-annual")
-    approve.add_argument("--round", required=True, dest="round_id", help="round id, e.g. 2024-annual")
-    locations(approve)
-    day(approve, "the day of approval")
-
-    reopen = command("reopen", "undo `approve`: later files count again",
-                     "python run_pipeline.py reopen --round 2024-annual")
-    reopen.add_argument("--round", required=True, dest="round_id", help="round id, e.g. 2024-annual")
-    locations(reopen)
-    day(reopen, "the date that decides draft or final")
+    round_command("report", "regenerate the workbook and reports of one round from the ledger",
+                  "the date that decides draft or final")
+    round_command("approve", "freeze a round's figures once the province's report is sent", "the day of approval")
+    round_command("reopen", "undo `approve`: later files count again", "the date that decides draft or final")
 
     demo = command("demo", "run every stage on generated sample submissions in a work folder",
                    "python run_pipeline.py demo --workdir /tmp/d")

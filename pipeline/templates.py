@@ -129,6 +129,17 @@ class _Template:
         ws.data_validation(row, col, row, col, _validation(fld, self.rnd))
         self.names[name] = (ws.name, xl_rowcol_to_cell(row, col))
 
+    def head(self, ws, title: str, subtitle: str, headers: list[str], widths: list[int], height: int) -> int:
+        """Title, subtitle and the header row of a table sheet; returns the header row."""
+        self.merged(ws, 0, 0, len(headers) - 1, title, self.styles["title"])
+        self.merged(ws, 1, 0, len(headers) - 1, subtitle, self.styles["subtitle"])
+        header_row = 3
+        for col, text in enumerate(headers):
+            self.fixed(ws, header_row, col, text, self.styles["header"])
+            ws.set_column(col, col, widths[col])
+        ws.set_row(header_row, height)
+        return header_row
+
     # -- workbook -------------------------------------------------------------------------------
 
     def write(self, path: Path) -> None:
@@ -236,14 +247,7 @@ class _Template:
         first_input = 5
         col_cumulative = first_input + len(measures)
         last_col = len(headers) - 1
-        title, subtitle = indicator_sheet_titles(rnd, unit)
-        self.merged(ws, 0, 0, last_col, title, s["title"])
-        self.merged(ws, 1, 0, last_col, subtitle, s["subtitle"])
-        header_row = 3
-        for col, text in enumerate(headers):
-            self.fixed(ws, header_row, col, text, s["header"])
-            ws.set_column(col, col, widths[col])
-        ws.set_row(header_row, 48)
+        header_row = self.head(ws, *indicator_sheet_titles(rnd, unit), headers, widths, 48)
 
         row = header_row + 1
         for group, title in plan.groups.items():
@@ -292,13 +296,7 @@ class _Template:
         headers = ["TT", "Chỉ tiêu", "Mục tiêu", "Tử số", "Số lượng (tử số)", "Mẫu số",
                    "Số lượng (mẫu số)", "Tỷ lệ đạt"]
         widths = [6, 40, 10, 30, 12, 30, 12, 10]
-        self.merged(ws, 0, 0, len(headers) - 1, "CÁC CHỈ TIÊU TỶ LỆ", s["title"])
-        self.merged(ws, 1, 0, len(headers) - 1, f"Đơn vị báo cáo: {self.unit.name}", s["subtitle"])
-        header_row = 3
-        for col, text in enumerate(headers):
-            self.fixed(ws, header_row, col, text, s["header"])
-            ws.set_column(col, col, widths[col])
-        ws.set_row(header_row, 32)
+        header_row = self.head(ws, "CÁC CHỈ TIÊU TỶ LỆ", f"Đơn vị báo cáo: {self.unit.name}", headers, widths, 32)
         for index, ratio in enumerate(plan.ratios):
             row = header_row + 1 + index
             self.fixed(ws, row, 0, index + 1, s["center"])
@@ -321,14 +319,9 @@ class _Template:
         headers = ["TT", "Nguồn vốn", f"{form.ALLOCATED_LABEL} {rnd.year}",
                    form.DISBURSED_LABELS[rnd.kind], "Tỷ lệ giải ngân"]
         widths = [6, 50, 18, 18, 12]
-        self.merged(ws, 0, 0, len(headers) - 1, f"KINH PHÍ THỰC HIỆN DỰ ÁN 8 NĂM {rnd.year}", s["title"])
-        self.merged(ws, 1, 0, len(headers) - 1,
-                    f"Đơn vị báo cáo: {self.unit.name} – đơn vị tính: {plan.budget_unit}", s["subtitle"])
-        header_row = 3
-        for col, text in enumerate(headers):
-            self.fixed(ws, header_row, col, text, s["header"])
-            ws.set_column(col, col, widths[col])
-        ws.set_row(header_row, 32)
+        header_row = self.head(ws, f"KINH PHÍ THỰC HIỆN DỰ ÁN 8 NĂM {rnd.year}",
+                               f"Đơn vị báo cáo: {self.unit.name} – đơn vị tính: {plan.budget_unit}",
+                               headers, widths, 32)
         first = header_row + 1
         for index, source in enumerate(plan.budget_sources):
             row = first + index
