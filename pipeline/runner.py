@@ -306,9 +306,12 @@ def _status(findings: list[Finding]) -> str:
     return ACCEPTED_WITH_WARNINGS if findings else ACCEPTED
 
 
-def history(plan: Plan, ledger: Ledger, rounds: tuple[Round, ...]) -> consolidate.History:
+def history(plan: Plan, ledger: Ledger, rounds: tuple[Round, ...], unit: str | None = None) -> consolidate.History:
+    """The accepted values of each round, per unit; with `unit`, that unit's only (what checking one
+    file needs: its cost must not grow with the number of units)."""
     return {
-        rnd.id: {unit: (record, ledger.values(record.id)) for unit, record in ledger.current(rnd.id).items()}
+        rnd.id: {code: (record, ledger.values(record.id)) for code, record in ledger.current(rnd.id).items()
+                 if unit is None or code == unit}
         for rnd in rounds
     }
 
@@ -332,7 +335,7 @@ def previous_cumulative(plan: Plan, ledger: Ledger, rnd: Round, unit: str) -> di
     earlier = plan.rounds_through(rnd.id)[:-1]
     if not earlier:
         return {}
-    past = history(plan, ledger, earlier)
+    past = history(plan, ledger, earlier, unit)
     result = {}
     for indicator in plan.indicators:
         progress = consolidate.unit_progress(plan, earlier[-1], unit, indicator, past)
