@@ -37,14 +37,19 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
+def require(found, what: str):
+    """A program the test drives: skipped on a developer's machine without it, a failure in CI
+    (where .ci/run installs it), so CI never passes by skipping."""
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail(f"{what} is required in CI; .ci/run installs it")
+        pytest.skip(f"{what} is not installed")
+    return found
+
+
 @pytest.fixture
 def soffice():
-    path = shutil.which("soffice")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice (soffice) is required in CI; .ci/run installs it")
-        pytest.skip("LibreOffice is not installed")
-    return path
+    return require(shutil.which("soffice"), "LibreOffice (soffice)")
 
 
 # LibreOffice keeps the cached results of an .xlsx unless told to recalculate every formula on load.
@@ -79,19 +84,13 @@ def read_file(path: Path, plan, rules, received: date = date(2025, 1, 1)):
 def uno_python(soffice):
     python = shutil.which("python3", path="/usr/bin")
     probe = subprocess.run([python or "python3", "-c", "import uno"], capture_output=True)
-    if probe.returncode != 0:
-        pytest.fail("the system python3 cannot import uno; .ci/run installs python3-uno")
-    return python
+    return require(python if probe.returncode == 0 else None, "python3-uno (the system python3's uno)")
 
 
 @pytest.fixture
 def chromium():
     """Headless Chromium as installed from Debian (flags as this workplace's machines need them)."""
-    path = shutil.which("chromium")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is required in CI; .ci/run installs it")
-        pytest.skip("chromium is not installed")
+    path = require(shutil.which("chromium"), "chromium")
 
     def dump(page: Path, profile: Path) -> str:
         result = subprocess.run(
