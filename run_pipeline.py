@@ -17,11 +17,14 @@ from pathlib import Path
 
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError, UsageError
+from pipeline.names import printable
 from pipeline.plan import Plan, load_plan, plan_as_dict
 from pipeline.status import summary_lines
 
 ROOT = Path(__file__).resolve().parent
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+# Findings the officer must see on the screen too, not only in the sender's answer.
+OFFICER_CODES = {"sender-unknown", "sender-changed", "template-locked-altered", "template-fingerprint-mismatch"}
 
 
 def _iso_day(text: str) -> date:
@@ -36,8 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run_pipeline.py",
         description="Dự án 8 – Sơn La reporting pipeline: templates, ingest, validation, "
         "consolidation and reports. Paths and contacts come from config.toml; options override them.",
-        epilog="Exit codes: 0 all good; 1 the run finished but some files were rejected (or could not be "
-        "processed); 2 usage or configuration error (including: another run holds the ledger).",
+        epilog="Exit codes: 0 all good; 1 the run finished but a file was rejected or could not be processed, "
+        "or a unit of an open round still has only a rejected file; 2 usage or configuration error (including: "
+        "another run holds the ledger, the ledger is damaged, a folder cannot be written).",
     )
     parser.add_argument("--config", type=Path, default=ROOT / "config.toml",
                         help="settings of this installation (default %(default)s)")
@@ -161,16 +165,27 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
     report = run(_paths(config, args), args.plan_dir, args.today, args.wait, config.contact.email)
     for outcome in report.outcomes:
         record = outcome.record
-        print(f"{record.status:<23} {record.inbox_path}  ({len(outcome.findings)} phát hiện)")
+        print(f"{record.status:<23} {printable(record.inbox_path)}  ({len(outcome.findings)} phát hiện)")
+        for finding in outcome.findings:
+            if finding.code in OFFICER_CODES:
+                print(f"    ! {printable(finding.message)}")
+    for outcome in report.not_processed:
+        print(f"LỖI: chưa xử lý được {printable(outcome.record.inbox_path)} (lỗi của chương trình, không phải của "
+              f"đơn vị); tệp được giữ nguyên trong {outcome.record.stored_path} – xem nhật ký và báo bộ phận kỹ "
+              "thuật; sau khi sửa, chép tệp vào lại hộp thư đến.")
     for path in report.failed:
-        print(f"LỖI: chưa xử lý được {path}; tệp vẫn nằm trong inbox (xem log).")
-    if not report.outcomes and not report.failed:
+        print(f"LỖI: chưa đọc được {printable(str(path))} (tệp đang được ghi hoặc bị khóa); tệp vẫn nằm trong "
+              "hộp thư đến và sẽ được đọc ở lần chạy sau.")
+    for entry in report.passed:
+        print(f"CHÚ Ý: {printable(entry.path)} là liên kết (symlink) hoặc không phải tệp thông thường: không đọc, "
+              "không di chuyển. Hãy chép tệp thật vào hộp thư đến, rồi xóa liên kết.")
+    if not report.outcomes and not report.failed and not report.passed:
         print("Không có tệp mới trong hộp thư đến.")
     print(f"Trang tình hình báo cáo: {_paths(config, args).outbox / 'index.html'}")
     print(f"Nhật ký lần chạy: {report.log}")
     print()
     print("\n".join(summary_lines(plan, report.status)))
-    return EXIT_REJECTED if report.rejected or report.failed else EXIT_OK
+    return EXIT_REJECTED if report.outstanding else EXIT_OK
 
 
 def cmd_status(plan: Plan, config: Config, args) -> int:

@@ -3,6 +3,7 @@ problem cells marked and commented."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 from .atomic import atomic_path, write_bytes, write_text
+from .errors import is_storage_error
 from .ledger import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, UNPACKED, Record
 from .mail import Mail, reply_draft
+from .names import printable, safe_filename
 from .plan import Plan
 from .reproducible import normalize_package
 from .rules import Finding
@@ -38,8 +41,13 @@ def feedback_folder(outbox: Path, record: Record) -> Path:
     return Path(outbox) / "unidentified"
 
 
+def feedback_stem(record: Record) -> str:
+    """The start of every answer's file name: ledger id and the sender's name, made safe."""
+    return f"{record.id:06d}_{Path(safe_filename(record.original_name)).stem}"
+
+
 def note_path(outbox: Path, record: Record) -> Path:
-    return feedback_folder(outbox, record) / f"{record.id:06d}_{Path(record.original_name).stem}_phan-hoi.txt"
+    return feedback_folder(outbox, record) / f"{feedback_stem(record)}_phan-hoi.txt"
 
 
 def message(plan: Plan, record: Record, findings: list[Finding]) -> str:
@@ -48,7 +56,7 @@ def message(plan: Plan, record: Record, findings: list[Finding]) -> str:
     lines = [
         f"Kính gửi: {addressee}",
         "",
-        f"{plan.reporting_body} đã nhận tệp «{record.original_name}» ngày {received}"
+        f"{plan.reporting_body} đã nhận tệp «{printable(record.original_name)}» ngày {received}"
         + (f" (kỳ báo cáo {record.round})." if record.round else "."),
         "",
         f"Kết quả: {VERDICTS[record.status]}",
@@ -61,22 +69,32 @@ def message(plan: Plan, record: Record, findings: list[Finding]) -> str:
     return "\n".join(lines)
 
 
-def write_feedback(
-    plan: Plan, outbox: Path, record: Record, findings: list[Finding], original: Path,
-    mail: Mail | None = None, office_email: str = "",
-) -> list[Path]:
-    """The message, the marked copy (when a finding points at a cell) and, for a file that came by
-    e-mail, a reply draft to the sender with both."""
-    folder = feedback_folder(outbox, record)
-    stem = f"{record.id:06d}_{Path(record.original_name).stem}"
+def write_note(plan: Plan, outbox: Path, record: Record, findings: list[Finding]) -> tuple[Path, str]:
+    """The short message for the sender, as a text file; returns its path and text."""
     note = note_path(outbox, record)
     body = message(plan, record, findings)
     write_text(note, body)
+    return note, body
+
+
+MarkCopy = Callable[[Path, Path, list[Finding], datetime], bool]
+
+
+def write_feedback(
+    plan: Plan, outbox: Path, record: Record, findings: list[Finding], original: Path,
+    mail: Mail | None = None, office_email: str = "", mark_copy: MarkCopy | None = None,
+) -> list[Path]:
+    """The message, the marked copy (when a finding points at a cell) and, for a file that came by
+    e-mail, a reply draft to the sender with both. `mark_copy` makes the marked copy (the run hands
+    it to an isolated worker: it opens the sender's workbook)."""
+    folder = feedback_folder(outbox, record)
+    stem = feedback_stem(record)
+    note, body = write_note(plan, outbox, record, findings)
     written = [note]
     marked = [f for f in findings if f.sheet and f.cell]
     copy = folder / f"{stem}_phan-hoi.xlsx"
     workbook = original.suffix.lower() in (".xlsx", ".xlsm")
-    if marked and workbook and _write_marked_copy(original, copy, marked, _moment(record)):
+    if marked and workbook and (mark_copy or write_marked_copy)(original, copy, marked, _moment(record)):
         written.append(copy)
     if mail is not None and record.status != UNPACKED:
         attachment = (copy.name, copy.read_bytes()) if copy in written else None
@@ -93,15 +111,25 @@ def _reply_subject(mail: Mail, record: Record) -> str:
     return f"Re: {mail.subject} – {record.original_name}: {verdict}".replace("Re: Re: ", "Re: ")
 
 
+
 def _moment(record: Record) -> datetime:
     return datetime.fromisoformat(record.received_at)
 
 
-def _write_marked_copy(original: Path, target: Path, findings: list[Finding], moment: datetime) -> bool:
+def write_marked_copy(original: Path, target: Path, findings: list[Finding], moment: datetime) -> bool:
+    """The sender's workbook with each finding's cell coloured and commented; False when it cannot be
+    made (the marked copy is a courtesy: the message alone still answers the sender)."""
     try:
-        book = openpyxl.load_workbook(original)
-    except Exception:  # the marked copy is a courtesy; the message alone still answers the sender
+        _mark(original, target, findings, moment)
+    except Exception as exc:
+        if is_storage_error(exc):
+            raise
         return False
+    return True
+
+
+def _mark(original: Path, target: Path, findings: list[Finding], moment: datetime) -> None:
+    book = openpyxl.load_workbook(original)
     for finding in findings:
         if finding.sheet not in book.sheetnames:
             continue
@@ -114,7 +142,6 @@ def _write_marked_copy(original: Path, target: Path, findings: list[Finding], mo
     with atomic_path(target) as tmp:
         book.save(tmp)
         normalize_package(tmp, moment)
-    return True
 
 
 def _day(received_at: str) -> date:

@@ -1,9 +1,12 @@
 """Checks on a file's bytes before any spreadsheet parser sees them, in bounded time and memory.
 
 A workbook is a zip of XML parts. A parser trusts what the parts declare (sizes, entity
-definitions, the extent of a sheet); a crafted or mangled file can make it exhaust memory or abort
-the whole process. So every part is inflated here first, in small blocks, counting the bytes that
-actually come out, and scanned for entity declarations and for cells far outside any template.
+definitions, the extent of a sheet, the count of shared strings); a crafted or mangled file can make
+it exhaust memory or abort the whole process. So every part is inflated here first, in small blocks,
+counting the bytes that actually come out; XML parts go through a streaming parser that refuses
+entity declarations and works out where each cell really is (with or without an `r` attribute,
+however it is quoted). This is the fast first line; the worker process that parses the file has hard
+limits of its own (isolation.py).
 """
 
 from __future__ import annotations
@@ -11,24 +14,25 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from xml.parsers import expat
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2_000
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
-# The densest sheet a parser may be asked to build: rows x columns of the used area.
+# The densest sheet a parser may be asked to build: rows x columns of the area holding values.
 MAX_SHEET_CELLS = 2_000_000
+# Shared strings a parser may be asked to make room for (it trusts the declared counts).
+MAX_SHARED_STRINGS = 1_000_000
+MAX_ROW, MAX_COL = 1_048_576, 16_384
 BLOCK = 1 << 20
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-_ENTITY = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
-# A cell that holds a value (formatting-only cells and rows, which LibreOffice writes down to the
-# last row of a sheet, do not make a parser build anything).
-_CELL_REF = re.compile(
-    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*(?:<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?(?:v|is)\b')
-_OVERLAP = 96  # bytes kept between blocks so a tag split across two blocks is still seen
+_REFERENCE = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+_VALUE_TAGS = ("v", "is", "f")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,12 @@ class Verdict:
     kind: str  # xlsx, xlsm, xls, ods, encrypted, other
     problem: str | None = None
     details: dict = field(default_factory=dict)
+
+
+class _Refused(Exception):
+    def __init__(self, problem: str, **details):
+        super().__init__(problem)
+        self.problem, self.details = problem, details
 
 
 def _utf16(text: str) -> bytes:
@@ -55,7 +65,9 @@ def inspect(name: str, data: bytes) -> Verdict:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return _inspect_zip(name, archive)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError,
+            zlib.error, RuntimeError, KeyError):
+        # RuntimeError: an encrypted zip member; KeyError: a member listed twice or missing
         return Verdict("other", "file-unreadable")
 
 
@@ -76,59 +88,108 @@ def _inspect_zip(name: str, archive: zipfile.ZipFile) -> Verdict:
             or declared / compressed > MAX_COMPRESSION_RATIO:
         return Verdict("other", "file-zip-suspicious")
     names = {m.filename for m in members}
-    if "mimetype" in names and archive.read("mimetype").strip().startswith(ODS_MIMETYPE):
+    if "mimetype" in names and archive.read("mimetype")[:200].strip().startswith(ODS_MIMETYPE):
         return Verdict("ods", "file-ods")
     if "xl/workbook.xml" not in names:
         return Verdict("other", "file-not-xlsx")
     kind = "xlsm" if name.lower().endswith(".xlsm") or "xl/vbaProject.bin" in names else "xlsx"
     inflated = 0
     for member in members:
-        scan = _scan_member(archive, member, MAX_UNCOMPRESSED_BYTES - inflated)
-        if scan.problem:
-            return Verdict(kind, scan.problem, scan.details)
-        inflated += scan.size
+        try:
+            inflated += _scan_member(archive, member, MAX_UNCOMPRESSED_BYTES - inflated)
+        except _Refused as refused:
+            return Verdict(kind, refused.problem, refused.details)
+        except expat.ExpatError:
+            return Verdict(kind, "file-unreadable")
     return Verdict(kind)
 
 
-@dataclass
-class _Scan:
-    size: int = 0
-    problem: str | None = None
-    details: dict = field(default_factory=dict)
-    max_row: int = 0
-    max_col: int = 0
-    far_cell: str = ""
-
-
-def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) -> _Scan:
-    scan = _Scan()
-    is_xml = member.filename.endswith((".xml", ".rels", ".vml"))
-    is_sheet = member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")
-    tail = b""
+def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) -> int:
+    """Inflate one member in blocks; XML goes through _XmlScan. Returns the inflated size."""
+    size = 0
+    scan = _XmlScan(member.filename) if member.filename.endswith((".xml", ".rels", ".vml")) else None
     with archive.open(member) as stream:
         while block := stream.read(BLOCK):
-            scan.size += len(block)
-            if scan.size > budget:
-                return _Scan(scan.size, "file-zip-suspicious")
-            if not is_xml:
-                continue
-            window = tail + block
-            if _ENTITY.search(window):
-                return _Scan(scan.size, "file-xml-entities", {"part": member.filename})
-            if is_sheet:
-                _note_extent(scan, window)
-                if (scan.max_row or 1) * (scan.max_col or 1) > MAX_SHEET_CELLS:
-                    return _Scan(scan.size, "file-sheet-too-large", {"cell": scan.far_cell})
-            tail = window[-_OVERLAP:]
-    return scan
+            size += len(block)
+            if size > budget:
+                raise _Refused("file-zip-suspicious")
+            if scan is not None:
+                scan.feed(block)
+    if scan is not None:
+        scan.feed(b"", final=True)
+    return size
 
 
-def _note_extent(scan: _Scan, window: bytes) -> None:
-    for letters, digits in _CELL_REF.findall(window):
-        col = 0
-        for ch in letters:
-            col = col * 26 + ch - 64
-        row = int(digits)
-        if row > scan.max_row or col > scan.max_col:
-            scan.far_cell = f"{letters.decode()}{row}"
-        scan.max_row, scan.max_col = max(scan.max_row, row), max(scan.max_col, col)
+class _XmlScan:
+    """A streaming read of one XML part: no DTD or entity, and for a sheet the extent of the cells
+    that hold something, positioned as a reader positions them (a cell or row without `r` follows
+    the one before it)."""
+
+    def __init__(self, part: str):
+        self.part = part
+        self.is_sheet = part.startswith("xl/worksheets/") and part.endswith(".xml")
+        self.is_shared_strings = part == "xl/sharedStrings.xml"
+        self.parser = expat.ParserCreate(namespace_separator=" ")
+        self.parser.StartDoctypeDeclHandler = self._doctype
+        self.parser.EntityDeclHandler = self._doctype
+        self.parser.StartElementHandler = self._start
+        self.row = 0
+        self.col = 0
+        self.cell: tuple[int, int] | None = None  # the open <c>, until it is known to hold something
+        self.max_row = self.max_col = 0
+
+    def feed(self, block: bytes, final: bool = False) -> None:
+        self.parser.Parse(block, final)
+
+    def _doctype(self, *_args) -> None:
+        raise _Refused("file-xml-entities", part=self.part)
+
+    def _start(self, tag: str, attrs: dict[str, str]) -> None:
+        local = tag.rpartition(" ")[2]
+        if self.is_shared_strings and local == "sst":
+            for key in ("count", "uniqueCount"):
+                if _number(attrs.get(key)) > MAX_SHARED_STRINGS:
+                    raise _Refused("file-zip-suspicious")
+        if not self.is_sheet:
+            return
+        if local == "row":
+            self.row = _number(attrs.get("r")) or self.row + 1
+            self.col = 0
+        elif local == "c":
+            self._cell(attrs.get("r"))
+        elif local in _VALUE_TAGS and self.cell is not None:
+            row, col = self.cell
+            self.cell = None
+            self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
+            if row > MAX_ROW or col > MAX_COL or self.max_row * self.max_col > MAX_SHEET_CELLS:
+                raise _Refused("file-sheet-too-large", cell=_cell_name(row, col))
+
+    def _cell(self, reference: str | None) -> None:
+        match = _REFERENCE.match(reference.strip()) if reference else None
+        if match:
+            self.col = _column(match.group(1))
+            self.row = int(match.group(2))
+        else:
+            self.col += 1
+            self.row = self.row or 1
+        self.cell = (self.row, self.col)
+
+
+def _number(text: str | None) -> int:
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and len(text) < 19 else (10**19 if text.isdigit() else 0)
+
+
+def _column(letters: str) -> int:
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return col
+
+
+def _cell_name(row: int, col: int) -> str:
+    letters = ""
+    while col > 0:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"

@@ -16,18 +16,17 @@ import python_calamine
 from defusedxml import ElementTree
 from xlsxwriter.utility import xl_cell_to_rowcol
 
-from . import form, guard
+from . import form, guard, templates
+from . import inbox as inbox_files
 from .plan import Plan, Round
 from .rules import CellValue, Finding, RuleBook
-from .vietnamese import format_date, format_number
+from .vietnamese import format_date, format_number, round_title
 
 log = logging.getLogger(__name__)
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-# Files the project keeps in inbox/ to explain the folder; they are not submissions.
-IGNORED_NAMES = {"README.md", ".gitkeep"}
 
 
 @dataclass(frozen=True)
@@ -55,38 +54,18 @@ class Submission:
     template_version: str | None = None
     cells: dict[str, CellValue] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    fingerprint: str = ""  # as the file's metadata states it
+    carried: dict[str, CellValue] = field(default_factory=dict)  # locked "previous" figures, as printed
 
     @property
     def identified(self) -> bool:
         return self.unit is not None and self.round is not None
 
 
-def discover(inbox: Path) -> list[Path]:
-    """Every file under the inbox, in any sub-folder, in a stable order."""
-    inbox = Path(inbox)
-    if not inbox.is_dir():
-        return []
-    return sorted(
-        path
-        for path in inbox.rglob("*")
-        if path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(inbox).parts)
-        and path.name not in IGNORED_NAMES
-    )
-
-
 def from_path(path: Path, inbox: Path) -> Incoming:
-    size = path.stat().st_size
-    digest = hashlib.sha256()
-    data = None
-    if size <= guard.MAX_FILE_BYTES:
-        data = path.read_bytes()
-        digest.update(data)
-    else:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(guard.BLOCK), b""):
-                digest.update(block)
-    return Incoming(path.name, path.relative_to(inbox).as_posix(), digest.hexdigest(), size, data, path)
+    """An inbox file, read once without following a link: its hash, and its bytes unless too large."""
+    read = inbox_files.read(path, guard.MAX_FILE_BYTES, guard.BLOCK)
+    return Incoming(path.name, path.relative_to(inbox).as_posix(), read.sha256, read.size, read.data, path)
 
 
 def from_bytes(name: str, inbox_path: str, data: bytes, **context) -> Incoming:
@@ -110,10 +89,14 @@ def read_submission(incoming: Incoming, plan: Plan, rules: RuleBook, received: d
         sub.findings.append(rules.finding("file-macros"))
     try:
         book = _Workbook(incoming.data)
-        _identify(sub, book, plan, rules, received)
+        by_metadata = _identify(sub, book, plan, rules, received)
         if sub.identified and not _has_errors(sub.findings):
             _extract(sub, book, plan, rules)
-    except Exception as exc:  # a parser's failure on one file must not stop the run
+            if by_metadata and not _has_errors(sub.findings):
+                _check_locked(sub, book, plan, rules)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
         log.warning("%s: unreadable (%s: %s)", incoming.inbox_path, type(exc).__name__, exc)
         sub.cells.clear()
         sub.findings.append(rules.finding("file-unreadable", error=type(exc).__name__))
@@ -220,7 +203,7 @@ def _special_cells(archive: zipfile.ZipFile, part: str | None) -> dict[str, tupl
     return found
 
 
-_CELL = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})$")
+_CELL = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})$")
 
 
 def parse_reference(text: str) -> tuple[str, str] | None:
@@ -228,6 +211,9 @@ def parse_reference(text: str) -> tuple[str, str] | None:
     sheet, bang, cell = text.strip().lstrip("=").rpartition("!")
     match = _CELL.match(cell)
     if not bang or not match or not sheet or "#REF" in sheet:
+        return None
+    row, col = xl_cell_to_rowcol(match.group(1) + match.group(2))
+    if row >= guard.MAX_ROW or col >= guard.MAX_COL:
         return None
     if sheet.startswith("'") and sheet.endswith("'"):
         sheet = sheet[1:-1].replace("''", "'")
@@ -237,29 +223,32 @@ def parse_reference(text: str) -> tuple[str, str] | None:
 # -- identification ----------------------------------------------------------------------------
 
 
-def _identify(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook, received: date) -> None:
+def _identify(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook, received: date) -> bool:
+    """Find the unit and round; True when they come from the template's metadata (not its titles)."""
     meta = {}
     for key, name in form.META_NAMES.items():
         location = book.location(name)
         meta[key] = str(book.value(*location)).strip() if location else ""
     if not (meta["plan"] and meta["round"] and meta["unit"]):
         _recognise_from_titles(sub, book, plan, rules)
-        return
+        return False
     if meta["plan"] != plan.id:
         sub.findings.append(rules.finding("template-other-plan", found=meta["plan"]))
-        return
+        return False
     if meta["unit"] not in {u.code for u in plan.units}:
         sub.findings.append(rules.finding("unit-unknown", found=meta["unit"]))
-        return
+        return False
     if meta["round"] not in {r.id for r in plan.rounds}:
         sub.findings.append(rules.finding("round-unknown", unit=meta["unit"], found=meta["round"]))
-        return
+        return False
     sub.unit, sub.round = meta["unit"], meta["round"]
     sub.template_version = meta["version"] or None
+    sub.fingerprint = meta["fingerprint"]
     if meta["version"] != form.TEMPLATE_VERSION:
         sub.findings.append(rules.finding("template-version-old", unit=sub.unit, round=sub.round,
                                           found=meta["version"] or "?", expected=form.TEMPLATE_VERSION))
     _check_round_open(sub, plan.round(sub.round), rules, received)
+    return True
 
 
 def _check_round_open(sub: Submission, rnd: Round, rules: RuleBook, received: date) -> None:
@@ -331,3 +320,83 @@ def _check_targets(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook
             sub.findings.append(rules.finding(
                 "template-target-altered", unit=sub.unit, round=sub.round, sheet=location[0],
                 cell=location[1], label=indicator.short_name, found=found, expected=expected))
+
+
+# -- identity ------------------------------------------------------------------------------------
+
+MAX_LOCKED_FINDINGS = 10
+
+
+def _check_locked(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook) -> None:
+    """The file's locked content must be the template generated for its unit and round: its titles,
+    labels, formulas and fingerprint. (Targets have their own check, carried figures are compared
+    with the ledger by the run.)"""
+    rnd, unit = plan.round(sub.round or ""), plan.unit(sub.unit or "")
+    expected = templates.locked_content(plan, rnd, unit)
+    sheets = _sheet_map(book, expected)
+    targets = {expected.names[form.target_name(i.code)] for i in plan.indicators
+               if form.target_name(i.code) in expected.names}
+    context = {"unit_name": unit.name, "round_name": round_title(rnd)}
+    altered = 0
+    for (sheet, cell), value in expected.cells.items():
+        if (sheet, cell) in targets:
+            continue
+        actual_sheet = sheets.get(sheet, sheet)
+        found = _locked_value(book, actual_sheet, cell, formula=isinstance(value, str) and value.startswith("="))
+        if _same_locked(value, found):
+            continue
+        altered += 1
+        if altered <= MAX_LOCKED_FINDINGS:
+            sub.findings.append(rules.finding(
+                "template-locked-altered", unit=sub.unit, round=sub.round, sheet=actual_sheet, cell=cell,
+                found=_shown(found), expected=_shown(value), **context))
+    if not altered and sub.fingerprint != expected.fingerprint:
+        sub.findings.append(rules.finding("template-fingerprint-mismatch", unit=sub.unit, round=sub.round,
+                                          **context))
+    for indicator in plan.indicators:
+        name = form.field_name(indicator.code, form.PREVIOUS)
+        if book.location(name) is None and name in expected.names:
+            sheet, cell = expected.names[name]
+            actual = sheets.get(sheet, sheet)
+            printed = book.value(actual, cell)
+            if isinstance(printed, int | float) and not isinstance(printed, bool):
+                sub.carried[indicator.code] = CellValue(actual, cell, printed)
+
+
+def _sheet_map(book: _Workbook, expected: templates.LockedContent) -> dict[str, str]:
+    """Template sheet name -> the file's sheet, followed through defined names (a renamed sheet)."""
+    mapping = {}
+    for name, (sheet, _cell) in expected.names.items():
+        location = book.location(name)
+        if location is not None and sheet not in mapping:
+            mapping[sheet] = location[0]
+    return mapping
+
+
+def _locked_value(book: _Workbook, sheet: str, cell: str, *, formula: bool) -> object:
+    special = book.special(sheet, cell)
+    if special is not None:
+        return special[1]
+    return "" if formula else book.value(sheet, cell)
+
+
+def _same_locked(expected: object, found: object) -> bool:
+    if isinstance(expected, str) and expected.startswith("="):
+        return isinstance(found, str) and _formula_key(found) == _formula_key(expected)
+    if isinstance(expected, int | float) and not isinstance(expected, bool):
+        return isinstance(found, int | float) and not isinstance(found, bool) and abs(found - expected) < 1e-9
+    return isinstance(found, str) and found.strip() == str(expected).strip()
+
+
+def _formula_key(text: str) -> str:
+    """A formula as any program writes it: no '=', '$', spaces, '_xlfn.' prefixes or case."""
+    return re.sub(r"[\s$]", "", text.lstrip("=")).upper().replace("_XLFN.", "")
+
+
+def _shown(value: object) -> str:
+    if value in (None, ""):
+        return "(trống)"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = format_number(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+    return text if len(text) <= 80 else text[:77] + "…"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import atomic_path
+from .names import safe_filename
 from .rules import Finding
 
 SCHEMA = """
@@ -100,14 +101,21 @@ class Ledger:
     """One ledger file; `home` is the folder that holds archive/ and rejected/."""
 
     def __init__(self, path: Path, home: Path):
+        """Open the ledger, checked first (safekeeping.py): a damaged one raises LedgerError."""
+        from .safekeeping import open_database
+
         self.path = Path(path)
         self.home = Path(home)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
+        self.db = open_database(self.path, self.home)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+
+    def stored_paths(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT stored_path FROM submission")}
+
+    def last_id(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM submission").fetchone()[0])
 
     def close(self) -> None:
         self.db.close()
@@ -123,6 +131,12 @@ class Ledger:
     def by_sha(self, sha256: str) -> list[Record]:
         rows = self.db.execute("SELECT * FROM submission WHERE sha256 = ? ORDER BY id", (sha256,))
         return [Record(**dict(r)) for r in rows]
+
+    def answered_copies(self, sha256: str) -> list[Record]:
+        """Earlier records of the same bytes that were processed (a "not processed" one does not make
+        a file sent again a duplicate: the officer may put it back once the defect is fixed)."""
+        return [r for r in self.by_sha(sha256) if not self.db.execute(
+            "SELECT 1 FROM finding WHERE submission_id = ? AND code = 'file-not-processed'", (r.id,)).fetchone()]
 
     def records(self, round_id: str | None = None) -> list[Record]:
         if round_id is None:
@@ -185,6 +199,16 @@ class Ledger:
         )
         return [Finding(**dict(r)) for r in rows]
 
+    def records_with_finding(self, code: str) -> set[int]:
+        return {r[0] for r in self.db.execute("SELECT DISTINCT submission_id FROM finding WHERE code = ?", (code,))}
+
+    def last_sender(self, unit: str, before: int | None = None) -> Record | None:
+        """The unit's latest submission that came with a sender's address."""
+        row = self.db.execute(
+            "SELECT * FROM submission WHERE unit = ? AND sender IS NOT NULL AND sender != '' AND id < ?"
+            " ORDER BY id DESC LIMIT 1", (unit, before if before is not None else 2**62)).fetchone()
+        return Record(**dict(row)) if row else None
+
     def rounds_with_submissions(self) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT round FROM submission WHERE round IS NOT NULL")
         return sorted(r[0] for r in rows)
@@ -215,7 +239,7 @@ class Ledger:
         redo: it records the file again under the same name with the same bytes.
         """
         folder = "rejected" if self._counts_as_rejected(status, sha256) else "archive"
-        original = Path(name).name
+        original = name.replace("\\", "/").rsplit("/", 1)[-1]
         self.db.execute("BEGIN IMMEDIATE")
         try:
             cursor = self.db.execute(
@@ -226,7 +250,7 @@ class Ledger:
                  template_version, status, size),
             )
             row_id = int(cursor.lastrowid or 0)
-            stored = Path(folder) / (round_id or "unidentified") / f"{row_id:06d}_{sha256[:12]}_{original}"
+            stored = Path(folder) / (round_id or "unidentified") / stored_name(row_id, sha256, original)
             with atomic_path(self.home / stored) as tmp:
                 if isinstance(source, bytes):
                     tmp.write_bytes(source)
@@ -257,14 +281,15 @@ class Ledger:
                 self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite may have rolled back itself (a full disk)
+                self.db.execute("ROLLBACK")
             raise
         return self.get(row_id)
 
     def _counts_as_rejected(self, status: str, sha256: str) -> bool:
         """A duplicate goes where its first copy went."""
         if status == DUPLICATE:
-            earlier = self.by_sha(sha256)
+            earlier = self.answered_copies(sha256)
             return bool(earlier) and earlier[0].status == REJECTED
         return status == REJECTED
 
@@ -301,6 +326,11 @@ class Ledger:
                 f"UPDATE submission SET status = ? WHERE id = ? AND status IN ({_marks(CURRENT)})",
                 (SUPERSEDED, row["id"], *CURRENT),
             )
+
+
+def stored_name(row_id: int, sha256: str, original: str) -> str:
+    """The archived copy's name: ledger id and hash first (unique), then the sender's name made safe."""
+    return f"{row_id:06d}_{sha256[:12]}_{safe_filename(original)}"
 
 
 def _marks(items: tuple) -> str:

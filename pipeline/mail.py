@@ -10,6 +10,8 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import PurePath
 
+from .names import header_text, safe_filename
+
 MAX_ATTACHMENTS = 50
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -70,19 +72,21 @@ def reply_draft(
 ) -> bytes:
     """An unsent reply the officer can open, check and send from their mail program."""
     draft = EmailMessage(policy=policy.SMTP)
-    draft["To"] = to or ""
+    draft["To"] = header_text(to or "")
     if sender:
-        draft["From"] = sender
+        draft["From"] = header_text(sender)
+    subject = header_text(subject)
     draft["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}".strip()
     if in_reply_to:
-        draft["In-Reply-To"] = in_reply_to
-        draft["References"] = in_reply_to
+        draft["In-Reply-To"] = header_text(in_reply_to, 998)
+        draft["References"] = header_text(in_reply_to, 998)
     draft["X-Unsent"] = "1"  # opens as a draft in Outlook and Thunderbird
     draft.set_content(body)
     if attachment:
         name, data = attachment
         draft.add_attachment(data, maintype="application",
-                             subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=name)
+                             subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                             filename=safe_filename(name))
         # A boundary drawn from the content instead of at random: the same answer, the same bytes.
         draft.set_boundary("p8-" + hashlib.sha256(body.encode() + data).hexdigest()[:32])
     return draft.as_bytes()

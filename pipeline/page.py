@@ -27,7 +27,16 @@ STATES = {
 }
 
 
-def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date) -> Path:
+PASSED_REASONS = {
+    "symlink": "Liên kết (symlink/shortcut) – không đọc và không di chuyển; hãy chép tệp thật vào hộp thư đến.",
+    "special": "Không phải tệp thông thường – không đọc.",
+    "unreadable": "Chưa đọc được (tệp đang được ghi hoặc bị khóa) – để lại cho lần chạy sau.",
+}
+
+
+def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
+                      passed: list[tuple[str, str]] | None = None) -> Path:
+    """`passed`: inbox entries this run named but did not take, as (path, reason key)."""
     outbox = Path(outbox)
     with_data = set(ledger.rounds_with_submissions())
     showing = {r.id for r in open_rounds(plan, today)}
@@ -59,14 +68,18 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date) -> 
                       if (outbox / rnd.id / name).is_file()],
             "units": units,
         })
+    not_processed = ledger.records_with_finding("file-not-processed")
     unidentified = [{"file": r.original_name, "received": format_date(date.fromisoformat(r.received_at[:10])),
+                     "state": "Chưa xử lý được – chờ cán bộ kiểm tra" if r.id in not_processed
+                     else "Không nhận dạng được – đã trả lời",
                      "feedback": note_path(outbox, r).relative_to(outbox).as_posix()}
                     for r in ledger.records() if r.round is None and r.status != "unpacked"]
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     html = environment.get_template("status_page.html.j2").render(
         title=f"Dự án 8 – {plan.province}: tình hình báo cáo", today=format_date(today), rounds=rounds,
-        unidentified=unidentified, reporting_body=plan.reporting_body)
+        unidentified=unidentified, reporting_body=plan.reporting_body,
+        passed=[{"path": path, "reason": PASSED_REASONS[reason]} for path, reason in passed or []])
     path = outbox / "index.html"
     write_text(path, html)
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ class Unit:
     slug: str
     villages: int | None
     appendix_no: str
+    senders: tuple[str, ...] = ()  # known e-mail addresses, lower case (units.csv column `senders`)
 
 
 @dataclass(frozen=True)
@@ -207,8 +209,11 @@ def _load_units(folder: Path) -> tuple[Unit, ...]:
             raise PlanError(f"{row.where()}: code and slug must be ASCII without spaces.")
         level = row.choice("level", UNIT_LEVELS)
         villages = row.integer("villages", optional=level == "province")
+        senders = tuple(a.lower() for a in re.split(r"[;,\s]+", row.cells.get("senders") or "") if a)
+        if any("@" not in a for a in senders):
+            raise PlanError(f"{row.where()}: column 'senders' holds e-mail addresses separated by ';'.")
         units.append(
-            Unit(code, level, row.text("name"), slug, villages, row.cells.get("appendix_no", ""))
+            Unit(code, level, row.text("name"), slug, villages, row.cells.get("appendix_no", ""), senders)
         )
     provinces = [u for u in units if u.level == "province"]
     if len(provinces) != 1:

@@ -88,6 +88,9 @@ _DAY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 Number = int | float
+# Beyond any count or amount (in millions of đồng) this plan can hold; far below what the ledger's
+# integers overflow at (2**63).
+MAX_VALUE = 1e12
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,8 @@ def _parse_number(raw: object, *, whole: bool) -> Parsed:
         return Parsed(None, "value-not-number", shown)
     if number < 0:
         return Parsed(None, "value-negative", shown)
+    if number > MAX_VALUE:
+        return Parsed(None, "value-too-large", shown)
     if whole and not number.is_integer():
         return Parsed(None, "value-not-whole", shown)
     value: Number = int(number) if number.is_integer() else number

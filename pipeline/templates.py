@@ -8,8 +8,10 @@ sheet, so that ingest can tell when locked content was altered.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -59,6 +61,29 @@ def write_templates(
     return paths
 
 
+@dataclass(frozen=True)
+class LockedContent:
+    """What ingest checks a received file against: the template as generated for its unit and round."""
+
+    fingerprint: str
+    cells: dict[tuple[str, str], object]  # (sheet, cell) -> text, number or "=formula"
+    names: dict[str, tuple[str, str]]  # defined name -> (sheet, cell)
+
+
+_LOCKED_CACHE: dict[tuple[str, str, str], LockedContent] = {}
+
+
+def locked_content(plan: Plan, rnd: Round, unit: Unit) -> LockedContent:
+    """The identity cells and fingerprint of the template of (round, unit), written in memory once."""
+    key = (plan.id, rnd.id, unit.code)
+    if key not in _LOCKED_CACHE:
+        template = _Template(plan, rnd, unit, {}, Contact())
+        template.write(io.BytesIO())
+        cells = {(sheet, cell): value for sheet, cell, value in template.identity_cells()}
+        _LOCKED_CACHE[key] = LockedContent(template.fingerprint(), cells, dict(template.names))
+    return _LOCKED_CACHE[key]
+
+
 def _row_height(text: str, width: float) -> float:
     """Height in points for wrapped text in a column of `width` characters (12 pt Times)."""
     lines = sum(max(1, -(-len(part) // max(1, int(width * 1.05)))) for part in text.split("\n"))
@@ -97,9 +122,12 @@ class _Template:
 
     # -- cells ----------------------------------------------------------------------------------
 
-    def fixed(self, ws, row: int, col: int, value, fmt=None) -> None:
+    def fixed(self, ws, row: int, col: int, value, fmt=None, *, carried: bool = False) -> None:
+        """A locked cell; `carried` marks a figure taken from the ledger (it may change between two
+        generations of the same template, so it stays out of the fingerprint)."""
         ws.write(row, col, value, fmt)
-        self._log(ws, row, col, value)
+        if not carried:
+            self._log(ws, row, col, value)
 
     def formula(self, ws, row: int, col: int, formula: str, fmt, cached: float | str = 0,
                 name: str = "") -> None:
@@ -142,10 +170,11 @@ class _Template:
 
     # -- workbook -------------------------------------------------------------------------------
 
-    def write(self, path: Path) -> None:
+    def write(self, path: Path | io.BytesIO) -> None:
         wb = xlsxwriter.Workbook(
-            str(path),
-            {"default_format_properties": {"font_name": "Times New Roman", "font_size": 12},
+            path if isinstance(path, io.BytesIO) else str(path),
+            {"in_memory": isinstance(path, io.BytesIO),
+             "default_format_properties": {"font_name": "Times New Roman", "font_size": 12},
              "strings_to_formulas": False, "strings_to_urls": False},
         )
         wb.set_properties({
@@ -170,8 +199,14 @@ class _Template:
         sheets[1].activate()
         wb.close()
 
+    def identity_cells(self) -> list:
+        """The locked content that makes this template this unit's and this round's: every locked
+        cell except the instructions sheet (its contact and wording may be edited between two
+        generations) and carried figures."""
+        return [entry for entry in self.locked_log if entry[0] != SHEET_GUIDE]
+
     def fingerprint(self) -> str:
-        text = json.dumps(self.locked_log, ensure_ascii=False, sort_keys=True, default=str)
+        text = json.dumps(self.identity_cells(), ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def _meta(self, wb, ws) -> None:
@@ -270,7 +305,7 @@ class _Template:
                 if previous is None:
                     self.input(ws, row, 4, form.field_name(indicator.code, form.PREVIOUS))
                 else:
-                    self.fixed(ws, row, 4, previous, s["number"])
+                    self.fixed(ws, row, 4, previous, s["number"], carried=True)
                 for offset, (measure, _) in enumerate(measures):
                     self.input(ws, row, first_input + offset, form.field_name(indicator.code, measure))
                 year_cell = xl_rowcol_to_cell(row, first_input + [m for m, _ in measures].index(year_measure))

@@ -1,0 +1,96 @@
+"""What is in the inbox: regular files to answer, and entries that are named but never opened.
+
+Nothing here follows a symbolic link: a link (to a file, a folder, nowhere, or itself) is reported by
+name and left where it is, so nothing outside the inbox is ever read, copied or moved. Every other
+name, dot-files included, is a file to answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+# Files the project keeps at the top of inbox/ to explain the folder; they are not submissions.
+IGNORED_NAMES = {"README.md", ".gitkeep"}
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+
+
+@dataclass(frozen=True)
+class Passed:
+    """An inbox entry that is not read: a symbolic link, or something that is not a file."""
+
+    path: str  # relative to the inbox, with /
+    kind: str  # "symlink" or "special"
+
+
+@dataclass(frozen=True)
+class Read:
+    sha256: str
+    size: int
+    data: bytes | None  # None when larger than `limit`
+
+
+def scan(inbox: Path) -> tuple[list[Path], list[Passed]]:
+    """Every regular file under the inbox, in a stable order, and the entries passed over."""
+    files: list[Path] = []
+    passed: list[Passed] = []
+    inbox = Path(inbox)
+    if not inbox.is_dir() or inbox.is_symlink():
+        return files, passed
+
+    def walk(folder: Path) -> None:
+        with os.scandir(folder) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                path = Path(entry.path)
+                relative = path.relative_to(inbox).as_posix()
+                if entry.is_symlink():
+                    passed.append(Passed(relative, "symlink"))
+                elif entry.is_dir(follow_symlinks=False):
+                    walk(path)
+                elif entry.is_file(follow_symlinks=False):
+                    if not (folder == inbox and entry.name in IGNORED_NAMES):
+                        files.append(path)
+                else:
+                    passed.append(Passed(relative, "special"))
+
+    walk(inbox)
+    return files, passed
+
+
+def read(path: Path, limit: int, block: int = 1 << 20) -> Read:
+    """The file's hash and size, and its bytes when at most `limit`; never through a link."""
+    fd = os.open(path, os.O_RDONLY | _NO_FOLLOW | _BINARY)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path}: not a regular file")
+        digest = hashlib.sha256()
+        chunks: list[bytes] | None = [] if info.st_size <= limit else None
+        size = 0
+        while chunk := handle.read(block):
+            digest.update(chunk)
+            size += len(chunk)
+            if chunks is not None:
+                chunks.append(chunk)
+                if size > limit:
+                    chunks = None
+    return Read(digest.hexdigest(), size, b"".join(chunks) if chunks is not None else None)
+
+
+def prune_empty_folders(inbox: Path) -> None:
+    """Remove the sub-folders a run has emptied (never through a link, never the inbox itself)."""
+    inbox = Path(inbox)
+    if not inbox.is_dir() or inbox.is_symlink():
+        return
+    for root, folders, _files in os.walk(inbox, topdown=False, followlinks=False):
+        for name in folders:
+            folder = Path(root) / name
+            if folder.is_symlink():
+                continue
+            with contextlib.suppress(OSError):  # not empty
+                folder.rmdir()

@@ -1,0 +1,252 @@
+"""Untrusted files are parsed in worker processes with hard limits on memory, CPU and wall time.
+
+A parser that aborts (a Rust allocation failure in python-calamine is SIGABRT, not an exception),
+runs out of memory or hangs takes down its worker only: the task comes back as a `Failure`, the
+worker is replaced, and the run goes on with the next file. Workers live for a whole run and
+read in parallel, one per core; the same pool serves every stage that opens a sender's file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+try:
+    import resource
+except ImportError:  # Windows: no address-space or CPU limits; the wall-clock limit still holds
+    resource = None  # type: ignore[assignment]
+
+MEMORY_BYTES = 1 << 30  # address space of one worker
+CPU_SECONDS = 60  # CPU time of one task
+WALL_SECONDS = 120.0  # wall time of one task, counted by the parent
+PRELOAD = "pipeline.worker"
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_bytes: int = MEMORY_BYTES
+    cpu_seconds: int = CPU_SECONDS
+    wall_seconds: float = WALL_SECONDS
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A task that did not return: `kind` is crashed, memory, timeout or error."""
+
+    kind: str
+    detail: str
+
+
+def _start_method() -> str:
+    # forkserver: a clean, small process to fork workers from (no inherited threads or locks);
+    # spawn where there is no fork (Windows, and macOS by default).
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _limit(limits: Limits) -> None:
+    if resource is None:
+        return
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _cpu_budget(limits: Limits) -> None:
+    """CPU time is counted per process, so each task's budget starts from what the worker used so far."""
+    if resource is None:
+        return
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    spent = int(used.ru_utime + used.ru_stime) + 1
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    soft = spent + limits.cpu_seconds
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _serve(connection: Connection, limits: Limits, setup: Callable[..., None] | None, setup_args: tuple) -> None:
+    _limit(limits)
+    if setup is not None:
+        setup(*setup_args)
+    while True:
+        try:
+            job = connection.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        function, args = job
+        _cpu_budget(limits)
+        try:
+            reply: tuple[str, Any] = ("ok", function(*args))
+        except MemoryError:
+            reply = ("memory", "MemoryError")
+        except BaseException as exc:
+            reply = ("error", f"{type(exc).__name__}: {str(exc)[:300]}")
+        try:
+            connection.send(reply)
+        except Exception as exc:  # the result could not be sent back (too large, or not picklable)
+            connection.send(("error", f"{type(exc).__name__}: {str(exc)[:300]}"))
+
+
+class _Worker:
+    def __init__(self, context, limits: Limits, setup, setup_args):
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, limits, setup, setup_args), daemon=True)
+        self.process.start()
+        child.close()
+        self.job: int | None = None
+        self.started = 0.0
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.connection.close()
+
+
+class WorkerPool:
+    """Worker processes with limits; `map` keeps the order of its tasks and never raises for one."""
+
+    def __init__(self, size: int | None = None, limits: Limits | None = None,
+                 setup: Callable[..., None] | None = None, setup_args: tuple = ()):
+        self.size = max(1, size or os.cpu_count() or 1)
+        self.limits = limits or Limits()
+        self.setup, self.setup_args = setup, setup_args
+        self.context = multiprocessing.get_context(_start_method())
+        if self.context.get_start_method() == "forkserver":
+            # Workers fork from a server that has imported what they need, and nothing of the
+            # caller's __main__ (a test runner, a script).
+            self.context.set_forkserver_preload([PRELOAD])
+        self.workers: list[_Worker] = []
+        self._next_job = 0
+        self._results: dict[int, Any] = {}
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in self.workers:
+            with contextlib.suppress(OSError, ValueError):
+                worker.connection.send(None)
+        for worker in self.workers:
+            worker.process.join(2)
+            worker.stop()
+        self.workers = []
+
+    def call(self, function: Callable, *args) -> Any:
+        return next(self.map(function, [args]))
+
+    def map(self, function: Callable, arguments: Iterable[tuple], window: int | None = None) -> Iterator[Any]:
+        """function(*args) for each args, in a worker; yields results (or Failures) in order. At most
+        `window` tasks (default: twice the pool) are read ahead of the one the caller waits for. Maps
+        may nest (a caller may `call` while it consumes a `map`): results are kept per task."""
+        pending = iter(arguments)
+        window = window or 2 * self.size
+        queue: deque[tuple[int, Callable, tuple]] = deque()
+        order: deque[int] = deque()
+        exhausted = False
+        while True:
+            while not exhausted and len(order) < window:
+                try:
+                    args = next(pending)
+                except StopIteration:
+                    exhausted = True
+                    break
+                self._next_job += 1
+                queue.append((self._next_job, function, args))
+                order.append(self._next_job)
+            self._dispatch(queue)
+            if order and order[0] in self._results:
+                yield self._results.pop(order.popleft())
+                continue
+            if exhausted and not order:
+                return
+            self._collect()
+
+    def _dispatch(self, queue: deque) -> None:
+        while queue:
+            worker = next((w for w in self.workers if w.job is None), None)
+            if worker is None and len(self.workers) < self.size:
+                worker = _Worker(self.context, self.limits, self.setup, self.setup_args)
+                self.workers.append(worker)
+            if worker is None:
+                return
+            job, function, args = queue.popleft()
+            try:
+                worker.connection.send((function, args))
+            except (OSError, ValueError):  # the worker is gone: replace it and try again
+                self._replace(worker)
+                queue.appendleft((job, function, args))
+                continue
+            worker.job, worker.started = job, time.monotonic()
+
+    def _collect(self) -> None:
+        results = self._results
+        busy = [w for w in self.workers if w.job is not None]
+        if not busy:
+            return
+        deadline = min(w.started for w in busy) + self.limits.wall_seconds
+        ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy],
+                     timeout=max(0.0, deadline - time.monotonic()))
+        for worker in busy:
+            job = worker.job
+            assert job is not None
+            if worker.connection in ready:
+                try:
+                    status, value = worker.connection.recv()
+                except (EOFError, OSError):
+                    results[job] = Failure("crashed", _exit_detail(worker))
+                    self._replace(worker)
+                    continue
+                results[job] = value if status == "ok" else Failure(status, value)
+                worker.job = None
+                if status == "memory":  # its heap may be left fragmented near the limit
+                    self._replace(worker)
+            elif worker.process.sentinel in ready:
+                results[job] = Failure(_crash_kind(worker), _exit_detail(worker))
+                self._replace(worker)
+            elif time.monotonic() - worker.started >= self.limits.wall_seconds:
+                results[job] = Failure("timeout", f"over {self.limits.wall_seconds:.0f} s")
+                self._replace(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.stop()
+        self.workers.remove(worker)
+
+
+def _exit_detail(worker: _Worker) -> str:
+    worker.process.join(1)
+    code = worker.process.exitcode
+    if code is not None and code < 0:
+        import signal
+
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+def _crash_kind(worker: _Worker) -> str:
+    worker.process.join(1)
+    code = worker.process.exitcode
+    # SIGXCPU: over its CPU time; SIGKILL from the kernel's OOM killer or SIGABRT from a failed
+    # allocation: out of memory, as far as anyone can tell from outside.
+    if code is not None and code < 0 and sys.platform != "win32":
+        import signal
+
+        if -code == signal.SIGXCPU:
+            return "timeout"
+    return "crashed"

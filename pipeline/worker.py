@@ -1,0 +1,66 @@
+"""What a worker process does with a sender's file (isolation.py runs these under hard limits).
+
+Only this module opens untrusted bytes with a parser: the e-mail, its spreadsheet attachments, and
+the workbook a marked copy is made from. Results come back as plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+from .ingest import Incoming, Submission, from_bytes, read_submission
+from .mail import Mail, read_mail
+from .plan import Plan
+from .rules import Finding, RuleBook
+
+_STATE: dict[str, object] = {}
+
+
+def setup(plan: Plan, rules: RuleBook) -> None:
+    """Once per worker: the plan and rules every task is checked against."""
+    _STATE["plan"], _STATE["rules"] = plan, rules
+
+
+@dataclass
+class Examined:
+    """One inbox file as read in a worker: a workbook's submission, or an e-mail and one submission
+    per spreadsheet it carried (in the order of mail.spreadsheets)."""
+
+    submissions: list[Submission] = field(default_factory=list)
+    mail: Mail | None = None
+    mail_error: str | None = None  # set when the file was meant as an e-mail and could not be read
+
+
+def examine(incoming: Incoming, today: date) -> Examined:
+    plan, rules = _STATE["plan"], _STATE["rules"]
+    assert isinstance(plan, Plan) and isinstance(rules, RuleBook)
+    if incoming.name.lower().endswith(".eml") and incoming.data is not None:
+        return _examine_mail(incoming, today, plan, rules)
+    return Examined([_light(read_submission(incoming, plan, rules, today))])
+
+
+def _examine_mail(incoming: Incoming, today: date, plan: Plan, rules: RuleBook) -> Examined:
+    assert incoming.data is not None
+    try:
+        mail = read_mail(incoming.data)
+    except Exception as exc:  # a mangled e-mail is answered like any unreadable file
+        return Examined(mail_error=f"{type(exc).__name__}: {exc}"[:300])
+    received = date.fromisoformat(mail.sent_at[:10]) if mail.sent_at else today
+    submissions = []
+    for attachment in mail.spreadsheets:
+        attached = from_bytes(attachment.filename, f"{incoming.inbox_path}#{attachment.index}", attachment.data)
+        submissions.append(_light(read_submission(attached, plan, rules, received)))
+    return Examined(submissions, mail)
+
+
+def _light(sub: Submission) -> Submission:
+    """The submission without the file's bytes: the parent has them already."""
+    return replace(sub, incoming=replace(sub.incoming, data=None))
+
+
+def mark_copy(original: Path, target: Path, findings: list[Finding], moment) -> bool:
+    from .feedback import write_marked_copy
+
+    return write_marked_copy(original, target, findings, moment)
