@@ -96,6 +96,9 @@ def read_submission(incoming: Incoming, plan: Plan, rules: RuleBook, received: d
                 _check_locked(sub, book, plan, rules)
     except (KeyboardInterrupt, SystemExit):
         raise
+    except MemoryError:  # the worker's memory limit: a file that asks for more than any report needs
+        sub.cells.clear()
+        sub.findings.append(rules.finding("file-too-demanding"))
     except BaseException as exc:
         log.warning("%s: unreadable (%s: %s)", incoming.inbox_path, type(exc).__name__, exc)
         sub.cells.clear()

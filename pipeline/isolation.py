@@ -24,7 +24,7 @@ try:
 except ImportError:  # Windows: no address-space or CPU limits; the wall-clock limit still holds
     resource = None  # type: ignore[assignment]
 
-MEMORY_BYTES = 1 << 30  # address space of one worker
+MEMORY_BYTES = 512 << 20  # address space of one worker: a template needs under 200 MB
 CPU_SECONDS = 60  # CPU time of one task
 WALL_SECONDS = 120.0  # wall time of one task, counted by the parent
 PRELOAD = "pipeline.worker"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import feedback, ledger, provincial, runner
+from pipeline import feedback, intake, ledger, provincial, runner
 from pipeline.demo import fill_template, sample_values
 from pipeline.runner import Paths, run
 from pipeline.templates import write_templates
@@ -156,10 +156,11 @@ def test_a_lost_workbook_is_rebuilt(tmp_path, source, reference):
         reference["files"]["outbox/2024-annual/tong-hop_2024-annual.xlsx"]
 
 
-def test_an_unexpected_error_on_one_file_leaves_it_for_the_next_run(tmp_path, source, reference, monkeypatch):
+def test_an_unexpected_error_on_one_file_is_answered_and_kept_for_the_officer(tmp_path, source, reference, monkeypatch):
     _inbox(source, tmp_path)
     paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
-    original = runner.evaluate
+    original = intake.evaluate
+    sent = (tmp_path / "inbox" / "2024-annual_125_mai-son.xlsx").read_bytes()
 
     def broken(plan, rnd, unit, *args, **kwargs):
         if unit == "125":
@@ -167,23 +168,45 @@ def test_an_unexpected_error_on_one_file_leaves_it_for_the_next_run(tmp_path, so
         return original(plan, rnd, unit, *args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(runner, "evaluate", broken)
+        patch.setattr(intake, "evaluate", broken)
         first = run(paths, today=TODAY)
-    assert [p.name for p in first.failed] == ["2024-annual_125_mai-son.xlsx"]
-    assert (tmp_path / "inbox" / "2024-annual_125_mai-son.xlsx").is_file()
-    assert len(first.outcomes) == 4  # the other workbook, the e-mail and its attachment, the note
-    run(paths, today=TODAY)
-    def essentials(rows):  # ids, and so archive names, follow the order files were finished in
-        return sorted((sha, name, status, unit) for sha, name, _, _, _, _, unit, _, status in rows)
-    assert essentials(_state(tmp_path)["rows"]) == essentials(reference["rows"])
-    assert not (tmp_path / "inbox").exists() or not any((tmp_path / "inbox").rglob("*.xlsx"))
+    assert [o.record.original_name for o in first.not_processed] == ["2024-annual_125_mai-son.xlsx"]
+    kept = tmp_path / first.not_processed[0].record.stored_path
+    assert kept.parts[-3] == "rejected" and kept.read_bytes() == sent
+    assert not (tmp_path / "inbox" / "2024-annual_125_mai-son.xlsx").exists()
+    assert len(first.outcomes) == 5  # every file answered: two workbooks, the e-mail and its attachment, the note
+    note = feedback.note_path(tmp_path / "outbox", first.not_processed[0].record).read_text(encoding="utf-8")
+    assert "lỗi của hệ thống, không phải của đơn vị" in note
+    page = (tmp_path / "outbox" / "index.html").read_text(encoding="utf-8")
+    assert "Chưa xử lý được – chờ cán bộ kiểm tra" in page
+
+    # Once the defect is fixed, the officer puts the file back: it is taken as new, not as a duplicate.
+    shutil.copyfile(kept, tmp_path / "inbox" / "2024-annual_125_mai-son.xlsx")
+    second = run(paths, today=TODAY)
+    assert [o.record.status for o in second.outcomes] == ["accepted"]
+    assert not any((tmp_path / "inbox").rglob("*.xlsx")) if (tmp_path / "inbox").exists() else True
+
+
+def test_a_defect_on_every_file_still_leaves_no_file_unanswered(tmp_path, source, monkeypatch):
+    inbox = _inbox(source, tmp_path)
+    sent = {p.relative_to(inbox).as_posix(): p.read_bytes() for p in inbox.rglob("*") if p.is_file()}
+    with monkeypatch.context() as patch:
+        patch.setattr(intake, "evaluate", lambda *a, **k: (_ for _ in ()).throw(ValueError("defect")))
+        report = run(Paths.beside_outbox(inbox, tmp_path / "outbox"), today=TODAY)
+    assert not inbox.exists() or not any(p.is_file() for p in inbox.rglob("*"))
+    rows = sqlite3.connect(tmp_path / "ledger.sqlite").execute(
+        "SELECT inbox_path, stored_path FROM submission WHERE inbox_path NOT LIKE '%#%'").fetchall()
+    assert sorted(path for path, _ in rows) == sorted(sent)
+    for path, stored in rows:
+        assert (tmp_path / stored).read_bytes() == sent[path]
+    assert len(report.not_processed) == 3  # the two workbooks, and the e-mail that carried the third
 
 
 KILLABLE = """
 import sys, time
 from datetime import date
 from pathlib import Path
-from pipeline import feedback, ledger, provincial, runner
+from pipeline import feedback, intake, ledger, provincial, runner
 from pipeline.runner import Paths
 
 root, point, call = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -240,7 +263,8 @@ def test_two_runs_started_together_end_as_one(tmp_path, source, reference):
     runs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)]
     outputs = [r.communicate(timeout=300) for r in runs]
-    assert sorted(r.returncode for r in runs) == [0, 1], outputs  # one rejected the note, one found nothing new
+    # One answered the files, one found nothing new; both report Mộc Châu's rejected file as outstanding.
+    assert sorted(r.returncode for r in runs) == [1, 1], outputs
     assert _state(tmp_path) == reference
     import sqlite3
 
