@@ -206,8 +206,8 @@ class WorkerPool:
             if worker.connection in ready:
                 try:
                     status, value = worker.connection.recv()
-                except (EOFError, OSError):
-                    results[job] = Failure("crashed", _exit_detail(worker))
+                except (EOFError, OSError):  # it died while the parent listened
+                    results[job] = Failure(_crash_kind(worker), _exit_detail(worker))
                     self._replace(worker)
                     continue
                 results[job] = value if status == "ok" else Failure(status, value)

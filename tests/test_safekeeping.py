@@ -9,12 +9,13 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from pipeline import form, safekeeping
+from pipeline import form, runner, safekeeping
 from pipeline.demo import SAMPLE_TIME
 from pipeline.errors import StorageError
 from pipeline.reproducible import normalize_package
@@ -353,3 +354,19 @@ def test_the_exit_code_follows_the_round_not_only_this_run(sender, tmp_path):
     assert cli(tmp_path).returncode == 1  # nothing new, but Mai Sơn's rejected file is still outstanding
     (inbox / "mai-son-da-sua.xlsx").write_bytes(sender.valid("125"))
     assert cli(tmp_path).returncode == 0
+
+
+def test_after_a_killed_run_the_exit_code_still_says_a_file_is_outstanding(sender, tmp_path, monkeypatch):
+    class Killed(BaseException):
+        """Stands for the process being killed while it rebuilt the outputs."""
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "mai-son.xlsx").write_bytes(hostile.cell_replaced("G6", b'<c r="G6"><v>-4</v></c>')(sender.valid("125")))
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "rebuild", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+        with pytest.raises(Killed):
+            run(Paths.beside_outbox(inbox, tmp_path / "outbox"), today=date(2024, 9, 9))
+    assert not (inbox / "mai-son.xlsx").exists()  # answered and cleared before the kill
+    result = cli(tmp_path)
+    assert result.returncode == 1 and "Bị trả lại, chờ gửi lại: Mai Sơn." in result.stdout
