@@ -106,6 +106,15 @@ def cell_replaced(cell: str, replacement: bytes):
     return build
 
 
+def styles_openpyxl_cannot_load(data: bytes) -> bytes:
+    """A number format id no 32-bit integer holds: calamine reads the values, openpyxl (the marked copy)
+    gives up."""
+    parts = parts_of(data)
+    parts["xl/styles.xml"] = (b"<styleSheet xmlns='http://schemas.openxmlformats.org/spreadsheetml/2006/main'>"
+                              b"<cellXfs count='1'><xf numFmtId='9999999999999'/></cellXfs></styleSheet>")
+    return zipped(parts)
+
+
 def damaged_deflate(data: bytes) -> bytes:
     """Bytes in the middle of the indicator sheet's compressed stream overwritten (CRCs untouched)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -42,6 +42,8 @@ def _cases(sender: hostile.Submissions) -> dict[str, bytes]:
         "twenty-digits.xlsx": hostile.cell_replaced(
             cell_of_estimate, b'<c r="G6" t="inlineStr"><is><t>12345678901234567890</t></is></c>')(base),
         "damaged-deflate.xlsx": hostile.damaged_deflate(base),
+        "no-marked-copy.xlsx": hostile.styles_openpyxl_cannot_load(
+            hostile.cell_replaced(cell_of_estimate, b'<c r="G6"><v>-4</v></c>')(base)),
         "styled-million-rows.xlsx": hostile.styled_empty_rows()(base),
         "truncated.xlsx": hostile.truncated(base),
         "._bao-cao.xlsx": hostile.APPLE_DOUBLE,
@@ -134,6 +136,10 @@ def test_hostile_files_get_the_answers_that_explain_them(bank):
     assert by_case["twenty-digits.xlsx"] == ["value-too-large"]
     assert by_case["date-cell-no-value.xlsx"] == ["value-missing"]
     assert by_case["damaged-deflate.xlsx"] == ["file-unreadable"]
+    assert by_case["no-marked-copy.xlsx"] == ["value-negative"]
+    feedback = root / "outbox" / hostile.ROUND / "feedback"
+    assert list(feedback.glob("*_no-marked-copy_phan-hoi.txt"))  # answered all the same,
+    assert not list(feedback.glob("*_no-marked-copy_phan-hoi.xlsx"))  # without the marked copy
     assert by_case["truncated.xlsx"] == ["file-unreadable"]
     assert by_case["._bao-cao.xlsx"] == ["file-system-companion"]
     assert by_case["__MACOSX/._bao-cao.xlsx"] == ["file-system-companion"]
