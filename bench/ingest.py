@@ -15,25 +15,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.demo import fill_template, sample_values  # noqa: E402
+from bench.samples import filled_submissions  # noqa: E402
 from pipeline.ingest import from_path, read_submission  # noqa: E402
 from pipeline.plan import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
 from pipeline.rules import RuleBook  # noqa: E402
 from pipeline.runner import Paths, run  # noqa: E402
-from pipeline.templates import write_templates  # noqa: E402
 
 
 def main(copies: int = 200) -> None:
     plan, rules = load_plan(), RuleBook.load(DEFAULT_PLAN_DIR)
-    rnd = plan.round("2024-annual")
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        files = []
-        for unit in plan.units:
-            template = write_templates(plan, rnd, root / "t", [unit])[0]
-            path = root / "inbox" / template.name
-            fill_template(template, path, sample_values(plan, rnd, unit, with_previous=True))
-            files.append(path)
+        files = filled_submissions(plan, "2024-annual", root)
         seconds = []
         for index in range(copies):
             path = files[index % len(files)]

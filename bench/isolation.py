@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.samples import filled_submissions  # noqa: E402
 from pipeline import worker  # noqa: E402
-from pipeline.demo import fill_template, sample_values  # noqa: E402
 from pipeline.ingest import from_path, read_submission  # noqa: E402
 from pipeline.isolation import WorkerPool  # noqa: E402
 from pipeline.plan import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
@@ -28,17 +28,8 @@ DAY = date(2024, 9, 9)
 
 def main(count: int = 240) -> None:
     plan, rules = load_plan(), RuleBook.load(DEFAULT_PLAN_DIR)
-    rnd = plan.round("2024-annual")
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        from pipeline.templates import write_templates
-
-        files = []
-        for unit in plan.units:
-            template = write_templates(plan, rnd, root / "t", [unit])[0]
-            path = root / "inbox" / template.name
-            fill_template(template, path, sample_values(plan, rnd, unit, with_previous=True))
-            files.append(from_path(path, path.parent))
+        files = [from_path(path, path.parent) for path in filled_submissions(plan, "2024-annual", Path(folder))]
         jobs = [(files[n % len(files)], DAY) for n in range(count)]
         read_submission(files[0], plan, rules, DAY)  # warm: the first locked-content generation
 

@@ -62,6 +62,11 @@ def far_cell_spaced(data: bytes) -> bytes:
     return _rows_before_end(b'<row r = "1048576" ><c r = "XFD1048576" ><v>1</v></c></row>')(data)
 
 
+def far_cell_unquoted(data: bytes) -> bytes:
+    """Not well-formed XML, which a lenient parser might still read."""
+    return _rows_before_end(b"<row r=1048576><c r=XFD1048576><v>1</v></c></row>")(data)
+
+
 def cells_without_r(width: int):
     def build(data: bytes) -> bytes:
         return _rows_before_end(b'<row r="1048576">' + b"<c><v>1</v></c>" * width + b"</row>")(data)

@@ -33,6 +33,7 @@ def _cases(sender: hostile.Submissions) -> dict[str, bytes]:
     return {
         "far-cell-single-quoted.xlsx": hostile.far_cell_single_quoted(base),
         "far-cell-spaced.xlsx": hostile.far_cell_spaced(base),
+        "far-cell-unquoted.xlsx": hostile.far_cell_unquoted(base),
         "no-r-full-row.xlsx": hostile.cells_without_r(16_384)(base),
         "no-r-width-100.xlsx": hostile.cells_without_r(100)(base),
         "shared-strings-2e9.xlsx": hostile.huge_shared_string_count(base),
@@ -130,6 +131,7 @@ def test_hostile_files_get_the_answers_that_explain_them(bank):
     by_case = {name.split("/", 1)[1]: found for name, found in codes.items()}
     for case in ("far-cell-single-quoted.xlsx", "far-cell-spaced.xlsx", "no-r-full-row.xlsx", "no-r-width-100.xlsx"):
         assert by_case[case] == ["file-sheet-too-large"], case
+    assert by_case["far-cell-unquoted.xlsx"] == ["file-unreadable"]  # not XML: refused before any parser
     assert by_case["shared-strings-2e9.xlsx"] == ["file-zip-suspicious"]
     assert by_case["name-row-0.xlsx"] == ["input-name-missing"]
     assert by_case["number-1e308.xlsx"] == ["value-too-large"]
