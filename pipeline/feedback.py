@@ -111,7 +111,6 @@ def _reply_subject(mail: Mail, record: Record) -> str:
     return f"Re: {mail.subject} – {record.original_name}: {verdict}".replace("Re: Re: ", "Re: ")
 
 
-
 def _moment(record: Record) -> datetime:
     return datetime.fromisoformat(record.received_at)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from .atomic import atomic_path
 from .names import safe_filename
 from .rules import Finding
+from .safekeeping import open_database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submission (
@@ -102,8 +103,6 @@ class Ledger:
 
     def __init__(self, path: Path, home: Path):
         """Open the ledger, checked first (safekeeping.py): a damaged one raises LedgerError."""
-        from .safekeeping import open_database
-
         self.path = Path(path)
         self.home = Path(home)
         self.db = open_database(self.path, self.home)

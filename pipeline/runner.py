@@ -107,17 +107,7 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
             safekeeping.backup(ledger)
         with WorkerPool(setup=worker.setup, setup_args=(plan, rules), limits=limits or Limits()) as pool:
             intake = Intake(paths.inbox, paths.outbox, paths.home, plan, rules, ledger, pool, today, office_email)
-            progress = tqdm(total=len(files), desc="Đọc tệp", unit="tệp", disable=None if len(files) > 1 else True)
-            for path, incoming, examined in read_all(files, intake):
-                progress.update()
-                if isinstance(incoming, OSError):
-                    if is_storage_error(incoming) and not isinstance(incoming, PermissionError):
-                        raise incoming
-                    log.warning("%s: cannot be read (%s); left in the inbox", printable(str(path)), incoming)
-                    report.failed.append(path)
-                    continue
-                report.outcomes += take(path, incoming, examined, intake)
-            progress.close()
+            _answer_inbox(files, intake, report)
         inbox.prune_empty_folders(paths.inbox)
         stale = ledger.stale_rounds()
         # Open rounds are rebuilt too: their reports turn from draft to final as the deadline nears.
@@ -133,6 +123,22 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
         if files:
             safekeeping.backup(ledger)
     return report
+
+
+def _answer_inbox(files: list[Path], intake: Intake, report: RunReport) -> None:
+    """Every inbox file answered once, in order, read ahead in parallel; one the system cannot read
+    now (still being copied, locked) stays for the next run and is named."""
+    progress = tqdm(total=len(files), desc="Đọc tệp", unit="tệp", disable=None if len(files) > 1 else True)
+    for path, incoming, examined in read_all(files, intake):
+        progress.update()
+        if isinstance(incoming, OSError):
+            if is_storage_error(incoming) and not isinstance(incoming, PermissionError):
+                raise incoming
+            log.warning("%s: cannot be read (%s); left in the inbox", printable(str(path)), incoming)
+            report.failed.append(path)
+            continue
+        report.outcomes += take(path, incoming, examined, intake)
+    progress.close()
 
 
 @contextmanager
