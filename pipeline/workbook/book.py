@@ -1,0 +1,172 @@
+"""The provincial workbook's shared parts: the `Book` every sheet module writes into (plan, round,
+styles, where «Tổng hợp» put each unit and indicator), the styles, and the helpers every sheet uses
+for titles, headers, values and printing. Each sheet is a module of its own in this package."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from ..consolidate import Consolidation, share
+from ..plan import Plan, Unit
+
+BASIS_LABELS = {"final": "Chính thức", "estimate": "Ước tính", None: "Chưa báo cáo"}
+STATUS_LABELS = {
+    "accepted": "Tiếp nhận",
+    "accepted_with_warnings": "Tiếp nhận, có lưu ý",
+    "rejected": "Trả lại",
+    "duplicate": "Trùng",
+    "superseded": "Đã được thay thế",
+    "unpacked": "Thư (đã tách tệp)",
+}
+SEVERITY_LABELS = {"error": "Lỗi", "warning": "Lưu ý"}
+# Progress against the phase target: below 50%, 50-99%, at least 100%.
+PROGRESS_BANDS: tuple[dict, ...] = (
+    {"type": "cell", "criteria": "<", "value": 0.5, "style": "band_low"},
+    {"type": "cell", "criteria": "between", "minimum": 0.5, "maximum": 0.99999, "style": "band_mid"},
+    {"type": "cell", "criteria": ">=", "value": 1, "style": "band_high"},
+)
+SUMMARY = "Tổng hợp"
+SUBMISSION_COLUMNS = ["Mã", "Đơn vị", "Tệp", "Mã sổ ghi"]
+
+
+def inputs_digest(plan: Plan, result: Consolidation) -> str:
+    """One hash of everything the workbook rests on: the plan, and every file with its status."""
+    text = "\n".join([plan.id, result.round.id, *(f"{r.id}:{r.sha256}:{r.status}" for r in result.records)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def generated_at(result: Consolidation) -> datetime:
+    """Taken from the inputs, not the clock, so the same ledger gives the same bytes."""
+    stamps = [datetime.fromisoformat(r.received_at).replace(tzinfo=None) for r in result.records]
+    return max(stamps) if stamps else datetime(result.round.year, 1, 1)
+
+
+def cell(row: int, col: int) -> str:
+    return xl_rowcol_to_cell(row, col)
+
+
+class Book:
+    """What every sheet of one provincial workbook shares."""
+
+    def __init__(self, plan: Plan, result: Consolidation, wb: xlsxwriter.Workbook):
+        self.plan, self.result = plan, result
+        self.styles = make_styles(wb)
+        self.units = list(plan.units)
+        self.districts = list(plan.districts)
+        self.summary_rows: dict[str, int] = {}  # unit code or "total" -> row on Tổng hợp
+        self.summary_cols: dict[str, int] = {}  # indicator -> its target column on Tổng hợp
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def title(self, ws, text: str, note: str = "") -> None:
+        ws.write_string(0, 0, text, self.styles["title"])
+        if note:
+            ws.write_string(1, 0, note, self.styles["italic"])
+
+    def headers(self, ws, row: int, headers: list[str], widths: list[int] | None = None) -> None:
+        for col, label in enumerate(headers):
+            ws.write_string(row, col, label, self.styles["header"])
+            ws.set_column(col, col, (widths or [])[col] if widths and col < len(widths) else 14)
+        ws.set_row(row, 32)
+
+    def grouped_header(self, ws, fixed: list[str], groups: list[tuple[str, list[str]]], heights=(45, 45)) -> int:
+        """Rows 4-5: fixed columns merged over both rows, then each group's title over its columns.
+        Returns the first column after the fixed ones."""
+        top, sub = 3, 4
+        for col, label in enumerate(fixed):
+            ws.merge_range(top, col, sub, col, label, self.styles["header"])
+        col = len(fixed)
+        for title, labels in groups:
+            if len(labels) > 1:
+                ws.merge_range(top, col, top, col + len(labels) - 1, title, self.styles["header"])
+            else:
+                ws.write_string(top, col, title, self.styles["header"])
+            for offset, label in enumerate(labels):
+                ws.write_string(sub, col + offset, label, self.styles["header"])
+            col += len(labels)
+        ws.set_row(top, heights[0])
+        ws.set_row(sub, heights[1])
+        return len(fixed)
+
+    def put(self, ws, row: int, col: int, value, style: str = "text") -> None:
+        """Numbers as numbers; everything else as text (never as a formula)."""
+        fmt = self.styles[style]
+        if value is None or value == "":
+            ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, bool):
+            ws.write_string(row, col, "Có" if value else "Không", fmt)
+        elif isinstance(value, int | float):
+            ws.write_number(row, col, value, fmt)
+        else:
+            ws.write_string(row, col, str(value), fmt)
+
+    def table_end(self, ws, header_row: int, last_row: int, columns: int) -> None:
+        ws.autofilter(header_row, 0, max(header_row + 1, last_row), columns - 1)
+        ws.freeze_panes(header_row + 1, 2)
+        self.page(ws, header_row)
+
+    def page(self, ws, header_row: int, *, fit_width: bool = True) -> None:
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        if fit_width:
+            ws.fit_to_pages(1, 0)
+        ws.repeat_rows(header_row)
+        ws.set_footer(f"&L{self.result.round.id}&CTrang &P/&N")
+
+    def basis(self, unit: str) -> str:
+        bases = {p.basis for p in self.result.progress[unit].values() if p.basis}
+        if not bases:
+            return BASIS_LABELS[None]
+        return BASIS_LABELS["estimate" if "estimate" in bases else "final"]
+
+    def submission_columns(self, ws, row: int, unit: Unit) -> None:
+        record = self.result.reported.get(unit.code)
+        ws.write_string(row, 0, unit.code, self.styles["text"])
+        ws.write_string(row, 1, unit.name, self.styles["text"])
+        self.put(ws, row, 2, record.original_name if record else "Chưa báo cáo")
+        self.put(ws, row, 3, record.id if record else None, "number")
+
+    def ratio_cells(self, ws, row: int, col: int, numerator, denominator, *, bold: bool) -> None:
+        self.put(ws, row, col, numerator, "number")
+        self.put(ws, row, col + 1, denominator, "number")
+        self.rate(ws, row, col + 2, col, col + 1, share(numerator, denominator))
+
+    def rate(self, ws, row: int, col: int, part_col: int, whole_col: int, cached: float | None) -> None:
+        part, whole = cell(row, part_col), cell(row, whole_col)
+        ws.write_formula(
+            row,
+            col,
+            f'=IF(N({whole})>0,N({part})/{whole},"")',
+            self.styles["percent"],
+            cached if cached is not None else "",
+        )
+
+
+def make_styles(wb) -> dict:
+    border = {"border": 1, "valign": "vcenter"}
+    styles = {
+        "title": wb.add_format({"bold": True, "font_size": 14}),
+        "italic": wb.add_format({"italic": True}),
+        "bold": wb.add_format({"bold": True}),
+        "header": wb.add_format(
+            {**border, "bold": True, "text_wrap": True, "align": "center", "bg_color": "#D9E1F2"}
+        ),
+        "group": wb.add_format({**border, "bold": True, "bg_color": "#EDEDED"}),
+        "text": wb.add_format({**border}),
+        "wrap": wb.add_format({**border, "text_wrap": True, "valign": "top"}),
+        "bold_text": wb.add_format({**border, "bold": True}),
+        "number": wb.add_format({**border, "num_format": "#,##0"}),
+        "bold_number": wb.add_format({**border, "bold": True, "num_format": "#,##0"}),
+        "money": wb.add_format({**border, "num_format": "#,##0.00"}),
+        "money_total": wb.add_format({**border, "bold": True, "num_format": "#,##0.00"}),
+        "percent": wb.add_format({**border, "num_format": "0.0%"}),
+    }
+    for band, colour in (("band_low", "#F8CBAD"), ("band_mid", "#FFE699"), ("band_high", "#C6EFCE")):
+        styles[band] = wb.add_format({"bg_color": colour})
+        styles[f"{band}_cell"] = wb.add_format({**border, "bg_color": colour, "align": "center"})
+    return styles

@@ -1,0 +1,64 @@
+"""«Kinh phí»: allocated and disbursed per source, with rates."""
+
+from __future__ import annotations
+
+from .. import form
+from ..consolidate import share
+from .book import SUBMISSION_COLUMNS, Book, cell
+
+
+def write(book: Book, ws) -> None:
+    plan, result, s = book.plan, book.result, book.styles
+    sources = plan.budget_sources
+    disbursed_label = form.DISBURSED_LABELS[result.round.kind]
+    book.title(ws, f"KINH PHÍ THỰC HIỆN DỰ ÁN 8 NĂM {result.round.year} (đơn vị: {plan.budget_unit})")
+    sub = 4
+    groups = [(source.name, f"budget_{source.code}") for source in sources] + [("Tổng các nguồn", "")]
+    book.grouped_header(
+        ws, SUBMISSION_COLUMNS,
+        [(name, [form.ALLOCATED_LABEL, disbursed_label, "Tỷ lệ giải ngân"]) for name, _ in groups],
+    )
+    ws.set_column(0, 0, 6)
+    ws.set_column(1, 1, 18)
+    ws.set_column(2, 2, 30)
+    ws.set_column(3, 4 + 3 * len(groups), 13)
+    first = sub + 1
+    total_col = 4 + 3 * len(sources)
+    for index, unit in enumerate(book.units):
+        row = first + index
+        book.submission_columns(ws, row, unit)
+        sums = [0.0, 0.0]
+        for k, (_, subject) in enumerate(groups[:-1]):
+            col = 4 + 3 * k
+            allocated = result.number(unit.code, form.field_name(subject, "allocated"))
+            disbursed = result.number(unit.code, form.field_name(subject, "disbursed"))
+            sums = [sums[0] + (allocated or 0), sums[1] + (disbursed or 0)]
+            book.put(ws, row, col, allocated, "money")
+            book.put(ws, row, col + 1, disbursed, "money")
+            book.rate(ws, row, col + 2, col + 1, col, share(disbursed, allocated))
+        for offset in (0, 1):
+            cells = ",".join(cell(row, 4 + 3 * k + offset) for k in range(len(sources)))
+            ws.write_formula(row, total_col + offset, f"=SUM({cells})", s["money"], sums[offset])
+        book.rate(ws, row, total_col + 2, total_col + 1, total_col, share(sums[1], sums[0]))
+    total = first + len(book.units)
+    ws.write_string(total, 1, "Toàn tỉnh", s["bold_text"])
+    for k in range(len(groups)):
+        col = 4 + 3 * k
+        cached = [0.0, 0.0]
+        for offset in (0, 1):
+            measure = ("allocated", "disbursed")[offset]
+            subjects = [f"budget_{src.code}" for src in sources] if k == len(sources) else [groups[k][1]]
+            cached[offset] = sum(
+                result.number(u.code, form.field_name(subj, measure)) or 0
+                for u in book.units
+                for subj in subjects
+            )
+            ws.write_formula(
+                total,
+                col + offset,
+                f"=SUM({cell(first, col + offset)}:{cell(total - 1, col + offset)})",
+                s["money_total"],
+                cached[offset],
+            )
+        book.rate(ws, total, col + 2, col + 1, col, share(cached[1], cached[0]))
+    book.table_end(ws, sub, total, 4 + 3 * len(groups))

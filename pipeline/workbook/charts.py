@@ -1,0 +1,75 @@
+"""«Biểu đồ»: progress against the phase targets, read from «Tổng hợp»."""
+
+from __future__ import annotations
+
+from xlsxwriter.utility import xl_col_to_name
+
+from ..consolidate import share, total_progress
+from .book import SUMMARY, Book
+
+
+def write(book: Book, wb, ws) -> None:
+    plan, s = book.plan, book.styles
+    book.title(ws, "BIỂU ĐỒ TIẾN ĐỘ SO VỚI CHỈ TIÊU GIAI ĐOẠN", f"Số liệu lấy từ trang «{SUMMARY}».")
+    ws.write_string(3, 0, "Chỉ tiêu", s["header"])
+    ws.write_string(3, 1, "Toàn tỉnh", s["header"])
+    for k, unit in enumerate(book.districts):
+        ws.write_string(3, 2 + k, unit.name, s["header"])
+    quoted = f"'{SUMMARY}'"
+    for index, indicator in enumerate(plan.indicators):
+        row = 4 + index
+        ws.write_string(row, 0, f"{indicator.no}. {indicator.short_name}", s["text"])
+        share_col = book.summary_cols[indicator.code] + 2
+        for col, unit_key in enumerate(["total", *[u.code for u in book.districts]], start=1):
+            source_row = book.summary_rows[unit_key]
+            target = (
+                plan.totals["total"][indicator.code]
+                if unit_key == "total"
+                else plan.targets[unit_key][indicator.code]
+            )
+            cumulative = (
+                total_progress(book.result, book.units, indicator.code)
+                if unit_key == "total"
+                else book.result.progress[unit_key][indicator.code].cumulative
+            )
+            cached = share(cumulative or 0, target)
+            ws.write_formula(
+                row,
+                col,
+                f"=N({quoted}!{xl_col_to_name(share_col)}{source_row + 1})",
+                s["percent"],
+                cached or 0,
+            )
+    last = 3 + len(plan.indicators)
+    ws.set_column(0, 0, 42)
+    ws.set_column(1, 1 + len(book.districts), 10)
+    province = wb.add_chart({"type": "bar"})
+    province.add_series(
+        {
+            "name": "Toàn tỉnh",
+            "categories": ["Biểu đồ", 4, 0, last, 0],
+            "values": ["Biểu đồ", 4, 1, last, 1],
+            "data_labels": {"value": True, "num_format": "0%"},
+            "fill": {"color": "#2F5597"},
+        }
+    )
+    province.set_title({"name": "Toàn tỉnh: % chỉ tiêu giai đoạn đã đạt"})
+    province.set_x_axis({"num_format": "0%", "min": 0})
+    province.set_y_axis({"reverse": True})
+    province.set_legend({"none": True})
+    province.set_size({"width": 900, "height": 480})
+    ws.insert_chart(last + 2, 0, province)
+    districts = wb.add_chart({"type": "column"})
+    for index in range(len(plan.indicators)):
+        districts.add_series(
+            {
+                "name": ["Biểu đồ", 4 + index, 0],
+                "categories": ["Biểu đồ", 3, 2, 3, 1 + len(book.districts)],
+                "values": ["Biểu đồ", 4 + index, 2, 4 + index, 1 + len(book.districts)],
+            }
+        )
+    districts.set_title({"name": "Các huyện: % chỉ tiêu giai đoạn đã đạt, theo chỉ tiêu"})
+    districts.set_y_axis({"num_format": "0%", "min": 0})
+    districts.set_legend({"position": "right"})
+    districts.set_size({"width": 1200, "height": 520})
+    ws.insert_chart(last + 27, 0, districts)

@@ -1,0 +1,30 @@
+"""«Lỗi và cảnh báo»: every finding of the round's files."""
+
+from __future__ import annotations
+
+from .book import SEVERITY_LABELS, STATUS_LABELS, Book
+
+
+def write(book: Book, ws) -> None:
+    result = book.result
+    book.title(ws, f"LỖI VÀ LƯU Ý CỦA CÁC TỆP – KỲ {result.round.id}")
+    headers = ["Mã sổ ghi", "Tệp", "Đơn vị", "Trạng thái tệp", "Mức độ", "Mã", "Trang", "Ô", "Nội dung"]
+    book.headers(ws, 3, headers, [9, 30, 8, 16, 8, 26, 12, 8, 90])
+    row = 4
+    for record in result.round_records:
+        for finding in result.findings.get(record.id, []):
+            values = [
+                record.id,
+                record.original_name,
+                record.unit,
+                STATUS_LABELS.get(record.status, record.status),
+                SEVERITY_LABELS[finding.severity],
+                finding.code,
+                finding.sheet,
+                finding.cell,
+                finding.message,
+            ]
+            for col, value in enumerate(values):
+                book.put(ws, row, col, value, "number" if isinstance(value, int) else "wrap")
+            row += 1
+    book.table_end(ws, 3, row - 1, len(headers))

@@ -1,0 +1,41 @@
+"""«Chỉ tiêu – số liệu»: every indicator input of the accepted file of each unit."""
+
+from __future__ import annotations
+
+from .. import form
+from .book import SUBMISSION_COLUMNS, Book
+
+
+def write(book: Book, ws) -> None:
+    plan, result = book.plan, book.result
+    measures = [(form.PREVIOUS, form.PREVIOUS_LABEL), *form.MEASURES[result.round.kind]]
+    book.title(
+        ws,
+        f"SỐ LIỆU CÁC ĐƠN VỊ BÁO CÁO – KỲ {result.round.id}",
+        "Giá trị của tệp được tiếp nhận của mỗi đơn vị; trang và ô nguồn của từng giá trị ở trang "
+        "«Truy nguồn».",
+    )
+    sub = 4
+    col = book.grouped_header(
+        ws, SUBMISSION_COLUMNS,
+        [(f"{i.no}. {i.short_name}", [label for _, label in measures]) for i in plan.indicators],
+    ) + len(plan.indicators) * len(measures)
+    ws.set_column(0, 0, 6)
+    ws.set_column(1, 1, 18)
+    ws.set_column(2, 2, 30)
+    ws.set_column(3, col, 11)
+    for index, unit in enumerate(book.units):
+        row = sub + 1 + index
+        book.submission_columns(ws, row, unit)
+        col = 4
+        for indicator in plan.indicators:
+            for measure, _ in measures:
+                book.put(
+                    ws,
+                    row,
+                    col,
+                    result.number(unit.code, form.field_name(indicator.code, measure)),
+                    "number",
+                )
+                col += 1
+    book.table_end(ws, sub, sub + len(book.units), col)

@@ -1,0 +1,44 @@
+"""«Tỷ lệ»: numerators and denominators; the province's ratio from the summed parts."""
+
+from __future__ import annotations
+
+from ..consolidate import ratio_total, share
+from .book import SUBMISSION_COLUMNS, Book, cell
+
+
+def write(book: Book, ws) -> None:
+    plan, result, s = book.plan, book.result, book.styles
+    book.title(
+        ws,
+        "CÁC CHỈ TIÊU TỶ LỆ",
+        "Tỷ lệ của tỉnh được tính lại từ tổng tử số và tổng mẫu số, không lấy trung bình các tỷ lệ.",
+    )
+    sub = 4
+    book.grouped_header(
+        ws, SUBMISSION_COLUMNS,
+        [(f"{r.name} (mục tiêu {r.target_percent}%)", ["Tử số", "Mẫu số", "Tỷ lệ"]) for r in plan.ratios],
+        heights=(75, 15),
+    )
+    ws.set_column(0, 0, 6)
+    ws.set_column(1, 1, 18)
+    ws.set_column(2, 2, 30)
+    ws.set_column(3, 4 + 3 * len(plan.ratios), 11)
+    first = sub + 1
+    for index, unit in enumerate(book.units):
+        row = first + index
+        book.submission_columns(ws, row, unit)
+        for k, ratio in enumerate(plan.ratios):
+            parts = result.ratios[unit.code][ratio.code]
+            book.ratio_cells(ws, row, 4 + 3 * k, parts.numerator, parts.denominator, bold=False)
+    total = first + len(book.units)
+    ws.write_string(total, 1, "Toàn tỉnh", s["bold_text"])
+    for k, ratio in enumerate(plan.ratios):
+        col = 4 + 3 * k
+        numerator, denominator = ratio_total(result, book.units, ratio.code)
+        for offset, cached in ((0, numerator), (1, denominator)):
+            c = col + offset
+            ws.write_formula(
+                total, c, f"=SUM({cell(first, c)}:{cell(total - 1, c)})", s["bold_number"], cached or 0
+            )
+        book.rate(ws, total, col + 2, col, col + 1, share(numerator, denominator))
+    book.table_end(ws, sub, total, 4 + 3 * len(plan.ratios))

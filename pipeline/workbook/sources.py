@@ -1,0 +1,43 @@
+"""«Nguồn dữ liệu»: every file the round rests on, with its SHA-256, superseded ones too."""
+
+from __future__ import annotations
+
+from .book import STATUS_LABELS, Book
+
+
+def write(book: Book, ws) -> None:
+    result = book.result
+    book.title(
+        ws,
+        "NGUỒN DỮ LIỆU: MỌI TỆP ĐÃ NHẬN",
+        "Bản gốc nguyên vẹn của mỗi tệp nằm ở «Lưu tại», kiểm chứng bằng SHA-256.",
+    )
+    headers = [
+        "Mã sổ ghi",
+        "Tệp gốc",
+        "Người gửi",
+        "Ngày nhận",
+        "Đơn vị",
+        "Kỳ báo cáo",
+        "Phiên bản mẫu",
+        "Trạng thái",
+        "SHA-256",
+        "Lưu tại",
+    ]
+    book.headers(ws, 3, headers, [9, 32, 24, 20, 8, 12, 9, 18, 66, 60])
+    for index, record in enumerate(sorted(result.records, key=lambda r: r.id)):
+        values = [
+            record.id,
+            record.original_name,
+            record.sender,
+            record.received_at,
+            record.unit,
+            record.round,
+            record.template_version,
+            STATUS_LABELS.get(record.status, record.status),
+            record.sha256,
+            record.stored_path,
+        ]
+        for col, value in enumerate(values):
+            book.put(ws, 4 + index, col, value, "number" if isinstance(value, int) else "text")
+    book.table_end(ws, 3, 3 + len(result.records), len(headers))

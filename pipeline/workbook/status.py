@@ -1,0 +1,87 @@
+"""«Tình hình nộp báo cáo»: who reported, when, how late, with how many findings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..vietnamese import format_date
+from .book import STATUS_LABELS, Book
+
+
+def write(book: Book, ws) -> None:
+    result, s = book.result, book.styles
+    rnd = result.round
+    book.title(
+        ws,
+        f"TÌNH HÌNH NỘP BÁO CÁO – KỲ {rnd.id}",
+        f"Hạn nộp của các huyện: {format_date(rnd.district_deadline)}. Ngày nhận là ngày gửi thư "
+        "(nếu tệp đến qua thư điện tử) hoặc ngày tệp được đưa vào hộp thư đến.",
+    )
+    headers = [
+        "Mã",
+        "Đơn vị",
+        "Đã báo cáo",
+        "Tệp",
+        "Ngày nhận",
+        "Hạn nộp",
+        "Đúng hạn",
+        "Số ngày trễ",
+        "Trạng thái",
+        "Số lỗi",
+        "Số lưu ý",
+        "Số tệp đã gửi",
+    ]
+    book.headers(ws, 3, headers, [6, 18, 11, 34, 12, 12, 10, 10, 20, 8, 8, 10])
+    files = [r for r in result.round_records if r.unit]
+    for index, unit in enumerate(book.units):
+        row = 4 + index
+        sent = [r for r in files if r.unit == unit.code]
+        record = result.reported.get(unit.code) or (sent[-1] if sent else None)
+        accepted = unit.code in result.reported
+        received = date.fromisoformat(record.received_at[:10]) if record else None
+        late = (received - rnd.district_deadline).days if received else None
+        findings = result.findings.get(record.id, []) if record else []
+        values = [
+            unit.code,
+            unit.name,
+            "Có" if accepted else ("Bị trả lại" if sent else "Chưa"),
+            record.original_name if record else None,
+            format_date(received) if received else None,
+            format_date(rnd.district_deadline),
+            ("Có" if late <= 0 else "Trễ") if accepted and late is not None else None,
+            max(late, 0) if accepted and late is not None else None,
+            STATUS_LABELS.get(record.status, record.status) if record else "Chưa nhận",
+            sum(f.severity == "error" for f in findings) if record else None,
+            sum(f.severity == "warning" for f in findings) if record else None,
+            len(sent),
+        ]
+        for col, value in enumerate(values):
+            book.put(ws, row, col, value, "number" if isinstance(value, int) else "text")
+    last = 3 + len(book.units)
+    summary = last + 2
+    reported = sum(u.code in result.reported for u in book.units)
+    on_time = sum(
+        1
+        for u in book.units
+        if (r := result.reported.get(u.code))
+        and date.fromisoformat(r.received_at[:10]) <= rnd.district_deadline
+    )
+    for offset, (label, formula, cached) in enumerate(
+        (
+            (
+                "Tỷ lệ đơn vị đã báo cáo",
+                f'=COUNTIF(C5:C{last + 1},"Có")/{len(book.units)}',
+                reported / len(book.units),
+            ),
+            (
+                "Tỷ lệ đơn vị báo cáo đúng hạn",
+                f'=COUNTIF(G5:G{last + 1},"Có")/{len(book.units)}',
+                on_time / len(book.units),
+            ),
+        )
+    ):
+        ws.write_string(summary + offset, 1, label, s["bold_text"])
+        ws.write_formula(summary + offset, 2, formula, s["percent"], cached)
+    ws.autofilter(3, 0, last, len(headers) - 1)
+    ws.freeze_panes(4, 2)
+    book.page(ws, 3)

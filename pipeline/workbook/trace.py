@@ -1,0 +1,94 @@
+"""«Truy nguồn»: behind every figure, the file, sheet and cell it came from."""
+
+from __future__ import annotations
+
+from ..consolidate import Source
+from ..plan import Unit
+from .book import Book
+
+
+def write(book: Book, ws) -> None:
+    plan, result = book.plan, book.result
+    book.title(
+        ws,
+        "TRUY NGUỒN TỪNG SỐ LIỆU",
+        "Mỗi dòng là một giá trị đã dùng: tệp gốc (mã sổ ghi, xem «Nguồn dữ liệu»), trang và ô của nó.",
+    )
+    headers = [
+        "Mã đơn vị",
+        "Đơn vị",
+        "Chỉ tiêu",
+        "Phần",
+        "Năm",
+        "Kỳ báo cáo",
+        "Giá trị",
+        "Tệp",
+        "Mã sổ ghi",
+        "Trang",
+        "Ô",
+    ]
+    book.headers(ws, 3, headers, [8, 16, 34, 16, 7, 12, 10, 34, 9, 12, 7])
+    row = 4
+
+    def line(
+        unit: Unit,
+        subject: str,
+        part: str,
+        year,
+        source: Source | None,
+        value=None,
+        sheet=None,
+        cell=None,
+        record_id=None,
+        file=None,
+        round_id=None,
+    ) -> None:
+        nonlocal row
+        if source is not None:
+            value, sheet, cell, record_id, file, round_id = (
+                source.value,
+                source.sheet,
+                source.cell,
+                source.record_id,
+                source.file,
+                source.round,
+            )
+        for col, item in enumerate(
+            [unit.code, unit.name, subject, part, year, round_id, value, file, record_id, sheet, cell]
+        ):
+            book.put(ws, row, col, item, "number" if isinstance(item, int | float) else "text")
+        row += 1
+
+    rounds = {r.id: r for r in plan.rounds}
+    for unit in book.units:
+        for indicator in plan.indicators:
+            progress = result.progress[unit.code][indicator.code]
+            if progress.baseline:
+                line(unit, indicator.short_name, "lũy kế trước kỳ", None, progress.baseline)
+            for year, source in sorted(progress.years.items()):
+                used = (
+                    "năm"
+                    if indicator.kind == "flow" or source in progress.sources
+                    else "năm (không dùng)"
+                )
+                line(unit, indicator.short_name, used, year, source)
+        record = result.reported.get(unit.code)
+        if record is None:
+            continue
+        for name, stored in sorted(result.values[unit.code].items()):
+            if stored.number is None or name.startswith(tuple(f"in_{i.code}_" for i in plan.indicators)):
+                continue
+            line(
+                unit,
+                name.removeprefix("in_"),
+                "kỳ này",
+                rounds[result.round.id].year,
+                None,
+                stored.number,
+                stored.sheet,
+                stored.cell,
+                record.id,
+                record.original_name,
+                result.round.id,
+            )
+    book.table_end(ws, 3, row - 1, len(headers))
