@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import form
+from . import form, schedule
 from .ledger import Record, StoredValue
 from .plan import Indicator, Plan, Round, Unit
 from .rules import Finding
@@ -183,3 +183,33 @@ def ratio_total(result: Consolidation, units: list[Unit], ratio: str) -> tuple[i
 
 def share(part: float | None, whole: float | None) -> float | None:
     return part / whole if part is not None and whole else None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one unit (or the province, "total") stands on one indicator against the schedule."""
+
+    status: str  # schedule.DONE, ON_TRACK, BEHIND, OVERDUE, NO_DATA or NO_TARGET
+    cumulative: int | None
+    target: int
+    expected: float  # share of the target the schedule expects by the end of the round's year
+
+
+def standings(plan: Plan, result: Consolidation) -> dict[str, dict[str, Standing]]:
+    """unit code, and "total" for the province as a whole -> indicator -> its standing at the end of
+    the round's year (the September estimate in an annual round, the actual in an update)."""
+    rnd = result.round
+    units = list(plan.units)
+    closed = rnd.kind == "update"
+    table: dict[str, dict[str, Standing]] = {}
+    for key in ["total", *(u.code for u in units)]:
+        table[key] = {}
+        for indicator in plan.indicators:
+            if key == "total":
+                cumulative, target = total_progress(result, units, indicator.code), plan.totals["total"][indicator.code]
+            else:
+                cumulative, target = result.progress[key][indicator.code].cumulative, plan.targets[key][indicator.code]
+            state = schedule.status(cumulative, target, indicator.milestones, rnd.year, year_closed=closed)
+            table[key][indicator.code] = Standing(state, cumulative, target,
+                                                  schedule.expected_share(indicator.milestones, rnd.year))
+    return table

@@ -6,10 +6,11 @@ import csv
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from . import schedule
 from .errors import PlanError
 
 DEFAULT_PLAN_DIR = Path(__file__).resolve().parent.parent / "plan"
@@ -40,6 +41,7 @@ class Indicator:
     window: str
     name: str
     short_name: str
+    milestones: tuple[tuple[int, float], ...] = ()  # schedule.py: share of the target expected by each year
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,7 @@ def _load_indicators(folder: Path, groups: tuple[str, ...]) -> tuple[Indicator, 
             window=row.text("window"),
             name=row.text("name"),
             short_name=row.text("short_name"),
+            milestones=schedule.from_window(row.text("window"), row.where()),
         )
         for row in rows
     )
@@ -386,6 +389,8 @@ def load_plan(folder: Path | str = DEFAULT_PLAN_DIR) -> Plan:
     groups = _load_groups(folder)
     units = _load_units(folder)
     indicators = _load_indicators(folder, tuple(groups))
+    overrides = schedule.load_overrides(folder, {i.code for i in indicators})
+    indicators = tuple(replace(i, milestones=overrides.get(i.code, i.milestones)) for i in indicators)
     ratios = _load_ratios(folder, tuple(groups))
     clash = {i.code for i in indicators} & {r.code for r in ratios}
     if clash:

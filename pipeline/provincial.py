@@ -13,7 +13,20 @@ from .atomic import atomic_path
 from .consolidate import Consolidation
 from .plan import Plan
 from .vietnamese import round_title
-from .workbook import budget, by_year, charts, findings, inputs, narrative, ratios, sources, status, summary, trace
+from .workbook import (
+    budget,
+    by_year,
+    charts,
+    findings,
+    inputs,
+    narrative,
+    progress,
+    ratios,
+    sources,
+    status,
+    summary,
+    trace,
+)
 from .workbook.book import SUMMARY, Book, generated_at, inputs_digest
 
 __all__ = ["generated_at", "inputs_digest", "workbook_name", "write_annex", "write_workbook"]
@@ -65,6 +78,7 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, only_summary: bool 
     book = Book(plan, result, wb)
     summary.write(book, wb.add_worksheet(SUMMARY))
     if not only_summary:
+        progress.write(book, wb.add_worksheet("Tiến độ"))
         by_year.write(book, wb.add_worksheet("Theo năm"))
         inputs.write(book, wb.add_worksheet("Chỉ tiêu – số liệu"))
         ratios.write(book, wb.add_worksheet("Tỷ lệ"))

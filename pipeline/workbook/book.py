@@ -168,5 +168,6 @@ def make_styles(wb) -> dict:
     }
     for band, colour in (("band_low", "#F8CBAD"), ("band_mid", "#FFE699"), ("band_high", "#C6EFCE")):
         styles[band] = wb.add_format({"bg_color": colour})
-        styles[f"{band}_cell"] = wb.add_format({**border, "bg_color": colour, "align": "center"})
+        styles[f"{band}_cell"] = wb.add_format({**border, "bg_color": colour, "align": "center", "text_wrap": True})
+    styles["on_track"] = wb.add_format({**border, "bg_color": "#DDEBF7", "align": "center", "text_wrap": True})
     return styles

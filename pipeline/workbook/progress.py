@@ -1,0 +1,49 @@
+"""«Tiến độ»: each unit and indicator against the share of the target the schedule expects by the end
+of the round's year (pipeline/schedule.py), coloured by status."""
+
+from __future__ import annotations
+
+from .. import schedule
+from ..consolidate import standings
+from ..vietnamese import format_percent
+from .book import Book
+
+STATUS_STYLES = {schedule.DONE: "band_high_cell", schedule.ON_TRACK: "on_track", schedule.BEHIND: "band_mid_cell",
+                 schedule.OVERDUE: "band_low_cell", schedule.NO_DATA: "text", schedule.NO_TARGET: "text"}
+
+
+def write(book: Book, ws) -> None:
+    plan, result, s = book.plan, book.result, book.styles
+    rnd = result.round
+    basis = "số thực hiện cả năm" if rnd.kind == "update" else "có số ước thực hiện cả năm"
+    book.title(
+        ws,
+        f"TIẾN ĐỘ SO VỚI THỜI GIAN HOÀN THÀNH – KỲ {rnd.id}",
+        f"Lũy kế đến hết năm {rnd.year} ({basis}) "
+        "so với phần chỉ tiêu cần đạt theo thời gian hoàn thành ghi ở phụ lục: khoảng năm chia đều mỗi năm, "
+        "danh sách năm chia đều cho các năm đó (có thể đổi trong schedule.csv của kế hoạch).",
+    )
+    headers = ["Mã", "Đơn vị"] + [
+        f"{i.no}. {i.short_name}\nHoàn thành: {i.window}\nCần đạt đến hết {rnd.year}: "
+        f"{format_percent(schedule.expected_share(i.milestones, rnd.year))}"
+        for i in plan.indicators]
+    book.headers(ws, 3, headers, [6, 20, *[17] * len(plan.indicators)])
+    ws.set_row(3, 95)
+    table = standings(plan, result)
+    rows = [("", "Toàn tỉnh", "total"), *((u.code, u.name, u.code) for u in book.units)]
+    for index, (code, name, key) in enumerate(rows):
+        row = 4 + index
+        ws.write_string(row, 0, code, s["bold_text" if key == "total" else "text"])
+        ws.write_string(row, 1, name, s["bold_text" if key == "total" else "text"])
+        for col, indicator in enumerate(plan.indicators, start=2):
+            standing = table[key][indicator.code]
+            text = schedule.LABELS[standing.status]
+            if standing.cumulative is not None and standing.target:
+                text += f" ({format_percent(standing.cumulative / standing.target)})"
+            ws.write_string(row, col, text, s[STATUS_STYLES[standing.status]])
+    legend = 5 + len(rows)
+    ws.write_string(legend, 1, "Chú thích:", s["italic"])
+    for offset, state in enumerate((schedule.DONE, schedule.ON_TRACK, schedule.BEHIND, schedule.OVERDUE)):
+        ws.write_string(legend + offset, 2, schedule.LABELS[state], s[STATUS_STYLES[state]])
+    ws.freeze_panes(4, 2)
+    book.page(ws, 3)
