@@ -81,7 +81,7 @@ def test_the_progress_sheet_shows_each_units_standing(plan, tmp_path):
                for i in plan.indicators}
     for code, label in LABELS.items():
         cumulative, target, expected = BY_HAND[code]
-        assert rows["Bắc Yên"][columns[code]] == f"{label} ({_percent(cumulative / target)})"
+        assert rows["Bắc Yên"][columns[code]] == f"{label}\n({_percent(cumulative / target)})"
         assert f"Cần đạt đến hết 2024: {_percent(expected)}" in header[columns[code]]
     assert rows["Sông Mã"][columns["comm_groups"]] == "Chưa có số liệu"  # not reported: named, not counted
     assert rows["Toàn tỉnh"][columns["comm_groups"]].startswith(("Chậm tiến độ", "Đúng tiến độ", "Đã hoàn thành"))

@@ -27,23 +27,25 @@ def write(book: Book, ws) -> None:
         f"{i.no}. {i.short_name}\nHoàn thành: {i.window}\nCần đạt đến hết {rnd.year}: "
         f"{format_percent(schedule.expected_share(i.milestones, rnd.year))}"
         for i in plan.indicators]
-    book.headers(ws, 3, headers, [6, 20, *[17] * len(plan.indicators)])
-    ws.set_row(3, 95)
+    book.headers(ws, 3, headers, [6, 20, *[19] * len(plan.indicators)])
+    ws.set_row(3, 120)
     table = standings(plan, result)
     rows = [("", "Toàn tỉnh", "total"), *((u.code, u.name, u.code) for u in book.units)]
     for index, (code, name, key) in enumerate(rows):
         row = 4 + index
+        ws.set_row(row, 44)  # a status (up to two lines) and its percentage
         ws.write_string(row, 0, code, s["bold_text" if key == "total" else "text"])
         ws.write_string(row, 1, name, s["bold_text" if key == "total" else "text"])
         for col, indicator in enumerate(plan.indicators, start=2):
             standing = table[key][indicator.code]
             text = schedule.LABELS[standing.status]
             if standing.cumulative is not None and standing.target:
-                text += f" ({format_percent(standing.cumulative / standing.target)})"
+                text += f"\n({format_percent(standing.cumulative / standing.target)})"
             ws.write_string(row, col, text, s[STATUS_STYLES[standing.status]])
     legend = 5 + len(rows)
     ws.write_string(legend, 1, "Chú thích:", s["italic"])
     for offset, state in enumerate((schedule.DONE, schedule.ON_TRACK, schedule.BEHIND, schedule.OVERDUE)):
         ws.write_string(legend + offset, 2, schedule.LABELS[state], s[STATUS_STYLES[state]])
+        ws.set_row(legend + offset, 30)
     ws.freeze_panes(4, 2)
     book.page(ws, 3)
