@@ -20,6 +20,7 @@ from .atomic import atomic_path, write_text
 from .consolidate import Consolidation, ratio_total, share, total_progress
 from .plan import Plan, Round, Unit
 from .reproducible import normalize_package
+from .schedule_report import schedule_context, unit_schedule
 from .vietnamese import format_date, format_number, format_percent, round_title
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "report_templates"
@@ -149,6 +150,8 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
         "annex_headers": [f"{i.no}. {i.short_name} ({i.unit})" for i in plan.indicators],
         "annex_rows": _annex_rows(plan, result),
         "signer": "",
+        "update": update,
+        **schedule_context(plan, result),
     }
 
 
@@ -310,6 +313,7 @@ def district_context(plan: Plan, result: Consolidation, unit: Unit) -> dict:
     typed_day = result.text(unit.code, "in_report_date")
     day = date.fromisoformat(typed_day) if typed_day else rnd.district_deadline
     rows = []
+    standing = unit_schedule(plan, result, unit.code)
     for indicator in plan.indicators:
         target = plan.targets[unit.code][indicator.code]
         cumulative = result.progress[unit.code][indicator.code].cumulative
@@ -321,6 +325,7 @@ def district_context(plan: Plan, result: Consolidation, unit: Unit) -> dict:
                 "year": _number(result.number(unit.code, form.field_name(indicator.code, year_measure))),
                 "cumulative": _number(cumulative),
                 "percent": _percent(cumulative, target),
+                **standing[indicator.code],
             }
         )
     allocated, disbursed = _budget_totals(plan, result, [unit])

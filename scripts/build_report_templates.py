@@ -209,6 +209,21 @@ def _annex(doc) -> None:
     _table(doc, headers, cells, "annex_rows", [9, 26, 14, *[20] * 11], size=8)
 
 
+def _schedule(doc, heading: str) -> None:
+    """Progress against the completion times: the province per indicator, then the lagging units."""
+    _heading(doc, heading)
+    _text(doc, "{{ schedule_sentence }}")
+    _table(doc, ["TT", "Chỉ tiêu", "Thời gian hoàn thành", "Cần đạt đến hết năm", "Đã đạt", "Tiến độ"],
+           ["{{ row.no }}", "{{ row.name }}", "{{ row.window }}", "{{ row.expected }}", "{{ row.achieved }}",
+            "{{ row.status }}"], "schedule_rows", [10, 62, 25, 22, 18, 33])
+    _text(doc, "{{ lagging_sentence }}")
+    _control(doc, "{%p if lagging_rows %}")
+    _table(doc, ["Đơn vị", "Chỉ tiêu", "Thời gian hoàn thành", "Cần đạt", "Đã đạt", "Tiến độ"],
+           ["{{ row.unit }}", "{{ row.indicator }}", "{{ row.window }}", "{{ row.expected }}", "{{ row.achieved }}",
+            "{{ row.status }}"], "lagging_rows", [28, 55, 25, 18, 18, 33])
+    _control(doc, "{%p endif %}")
+
+
 def build_province(path: Path, *, update: bool) -> None:
     doc = _document()
     _header(doc, "HỘI LHPN VIỆT NAM", "{{ issuer }}")
@@ -222,22 +237,24 @@ def build_province(path: Path, *, update: bool) -> None:
     if update:
         _heading(doc, "II. SỐ LIỆU THỰC HIỆN CẢ NĂM")
         _results(doc)
-        _heading(doc, "III. THAY ĐỔI SO VỚI SỐ ƯỚC THỰC HIỆN BÁO CÁO THÁNG 9")
+        _schedule(doc, "III. TIẾN ĐỘ SO VỚI THỜI GIAN HOÀN THÀNH")
+        _heading(doc, "IV. THAY ĐỔI SO VỚI SỐ ƯỚC THỰC HIỆN BÁO CÁO THÁNG 9")
         _text(doc, "{{ changes_sentence }}")
         _control(doc, "{%p if changes %}")
         _table(doc, ["Đơn vị", "Chỉ tiêu", "Ước tháng 9", "Thực hiện cả năm", "Chênh lệch"],
                ["{{ row.unit }}", "{{ row.indicator }}", "{{ row.estimate }}", "{{ row.actual }}",
                 "{{ row.difference }}"], "changes", [35, 70, 22, 25, 22])
         _control(doc, "{%p endif %}")
-        _ratios_and_budget(doc, "IV. CÁC CHỈ TIÊU TỶ LỆ", "V. KINH PHÍ")
+        _ratios_and_budget(doc, "V. CÁC CHỈ TIÊU TỶ LỆ", "VI. KINH PHÍ")
     else:
         _heading(doc, "II. KẾT QUẢ THỰC HIỆN CÁC NHÓM HOẠT ĐỘNG")
         _results(doc)
         _text(doc, "{{ chart }}")
-        _heading(doc, "III. KẾT QUẢ THEO ĐƠN VỊ")
+        _schedule(doc, "III. TIẾN ĐỘ SO VỚI THỜI GIAN HOÀN THÀNH")
+        _heading(doc, "IV. KẾT QUẢ THEO ĐƠN VỊ")
         _per_unit_tables(doc)
-        _ratios_and_budget(doc, "IV. CÁC CHỈ TIÊU TỶ LỆ", "V. KINH PHÍ THỰC HIỆN")
-        _heading(doc, "VI. KẾT QUẢ NỔI BẬT, KHÓ KHĂN VÀ ĐỀ XUẤT CỦA CÁC ĐƠN VỊ")
+        _ratios_and_budget(doc, "V. CÁC CHỈ TIÊU TỶ LỆ", "VI. KINH PHÍ THỰC HIỆN")
+        _heading(doc, "VII. KẾT QUẢ NỔI BẬT, KHÓ KHĂN VÀ ĐỀ XUẤT CỦA CÁC ĐƠN VỊ")
         _narratives(doc)
     _signature(doc, ["Trung ương Hội LHPN Việt Nam (b/c);", "Tỉnh ủy, HĐND, UBND tỉnh (b/c);",
                      "Ban Dân tộc tỉnh;", "Lưu: VT."], "TM. BAN THƯỜNG VỤ\nCHỦ TỊCH")
@@ -250,9 +267,11 @@ def build_district(path: Path) -> None:
     _header(doc, "HỘI LHPN TỈNH SƠN LA", "{{ issuer }}")
     _text(doc, "{{ intro }}")
     _heading(doc, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
-    _table(doc, ["TT", "Chỉ tiêu", "Chỉ tiêu giai đoạn", "{{ year_label }}", "Lũy kế", "% chỉ tiêu"],
+    _table(doc, ["TT", "Chỉ tiêu", "Chỉ tiêu giai đoạn", "{{ year_label }}", "Lũy kế", "% chỉ tiêu",
+                 "Thời gian hoàn thành", "Tiến độ"],
            ["{{ row.no }}", "{{ row.name }}", "{{ row.target }}", "{{ row.year }}", "{{ row.cumulative }}",
-            "{{ row.percent }}"], "indicator_rows", [10, 75, 20, 20, 20, 20])
+            "{{ row.percent }}", "{{ row.window }}", "{{ row.status }}"], "indicator_rows",
+           [9, 55, 17, 17, 15, 15, 20, 22])
     _ratios_and_budget(doc, "II. CÁC CHỈ TIÊU TỶ LỆ", "III. KINH PHÍ")
     _heading(doc, "IV. KẾT QUẢ NỔI BẬT, KHÓ KHĂN, ĐỀ XUẤT")
     _control(doc, "{%p for part in narratives %}")

@@ -1,10 +1,12 @@
 """Progress against the schedule: the default milestones of each completion time, the officer's own
 milestones, each status, and the «Tiến độ» sheet checked against a computation written out here."""
 
+import re
 from datetime import date
 
 import openpyxl
 import pytest
+from docx import Document
 
 from pipeline import schedule
 from pipeline.demo import fill_template, sample_values
@@ -88,3 +90,41 @@ def test_the_progress_sheet_shows_each_units_standing(plan, tmp_path):
     bac_yen = next(r for r in range(5, 5 + len(rows)) if sheet.cell(row=r, column=2).value == "Bắc Yên")
     assert sheet.cell(row=bac_yen, column=columns["safe_addresses"] + 1).fill.fgColor.rgb == "FFF8CBAD"  # overdue
     assert sheet.cell(row=bac_yen, column=columns["comm_groups"] + 1).fill.fgColor.rgb == "FFC6EFCE"  # done
+
+
+def _roman_headings(texts: list[str]) -> list[str]:
+    return [t.strip().upper() for t in texts if re.match(r"^[IVX]+\. ", t.strip())]
+
+
+def test_the_reports_name_what_is_behind_or_overdue(plan, tmp_path):
+    rnd = plan.round("2024-annual")
+    paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
+    unit = plan.unit("121")
+    template = write_templates(plan, rnd, tmp_path / "templates", [unit])[0]
+    fill_template(template, paths.inbox / template.name, sample_values(plan, rnd, unit, with_previous=True) | CHOSEN)
+    run(paths, today=date(2024, 9, 9))
+    outbox = tmp_path / "outbox" / rnd.id
+    word = Document(outbox / "bao-cao_2024-annual.docx")
+    paragraphs = [p.text for p in word.paragraphs]
+    assert "III. TIẾN ĐỘ SO VỚI THỜI GIAN HOÀN THÀNH" in paragraphs
+    lagging = next(t for t in word.tables if [c.text for c in t.rows[0].cells][:2] == ["Đơn vị", "Chỉ tiêu"]
+                   and t.rows[0].cells[-1].text == "Tiến độ")
+    rows = [[c.text for c in r.cells] for r in lagging.rows[1:]]
+    assert rows[0][0] == "Bắc Yên" and rows[0][-1] == "Quá hạn chưa hoàn thành"  # overdue comes first
+    safe = next(r for r in rows if r[1] == "5. Địa chỉ an toàn cộng đồng")
+    clubs = next(r for r in rows if r[1] == "7. CLB thủ lĩnh của sự thay đổi")
+    assert safe[2:] == ["2022-2023", "100%", _percent(2 / 3), "Quá hạn chưa hoàn thành"]
+    assert clubs[2:] == ["2023-2024", "100%", _percent(4 / 5), "Chậm tiến độ"]
+    assert rows.index(safe) < rows.index(clubs)
+    assert not any(r[1].startswith(("1. ", "6. ")) for r in rows)  # done, and on track: not listed
+    # Word and HTML give the same sections the same numbers.
+    html = (outbox / "bao-cao_2024-annual.html").read_text(encoding="utf-8")
+    headings = re.findall(r"<h2[^>]*>([^<]+)</h2>", html)
+    assert _roman_headings(headings) == _roman_headings(paragraphs)
+    assert "Quá hạn chưa hoàn thành" in html
+    # The district's own report: the completion time and the status of each indicator.
+    district = Document(next((outbox / "huyen").glob("*_121_*.docx")))
+    table = next(t for t in district.tables if t.rows[0].cells[-1].text == "Tiến độ")
+    by_name = {r.cells[1].text: [c.text for c in r.cells] for r in table.rows[1:]}
+    assert by_name["Thành lập CLB thủ lĩnh của sự thay đổi"][-2:] == ["2023-2024", "Chậm tiến độ"]
+    assert by_name["Thành lập và duy trì tổ truyền thông cộng đồng"][-2:] == ["2022-2024", "Đã hoàn thành"]

@@ -1,0 +1,63 @@
+"""The reports' words on progress against the schedule (tiến độ): a sentence for the province, one
+row per indicator, and the units behind schedule or overdue, worst first."""
+
+from __future__ import annotations
+
+from . import schedule
+from .consolidate import Consolidation, Standing, standings
+from .plan import Plan
+from .vietnamese import format_percent
+
+RANK = {schedule.OVERDUE: 0, schedule.BEHIND: 1}
+COUNTED = (schedule.DONE, schedule.ON_TRACK, schedule.BEHIND, schedule.OVERDUE)
+
+
+def _achieved(standing: Standing) -> str:
+    if standing.cumulative is None or not standing.target:
+        return "–"
+    return format_percent(standing.cumulative / standing.target)
+
+
+def _listed(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " và " + parts[-1]
+
+
+def schedule_context(plan: Plan, result: Consolidation) -> dict:
+    rnd = result.round
+    table = standings(plan, result)
+    basis = "số thực hiện cả năm" if rnd.kind == "update" else "số ước thực hiện cả năm"
+    indicators = []
+    for indicator in plan.indicators:
+        standing = table["total"][indicator.code]
+        indicators.append({"no": indicator.no, "name": indicator.short_name, "window": indicator.window,
+                           "expected": format_percent(standing.expected), "achieved": _achieved(standing),
+                           "status": schedule.LABELS[standing.status]})
+    counts = {state: sum(1 for s in table["total"].values() if s.status == state) for state in COUNTED}
+    parts = [f"{count} chỉ tiêu {schedule.LABELS[state].lower()}" for state, count in counts.items() if count]
+    lagging = sorted(
+        ((unit, indicator, table[unit.code][indicator.code]) for unit in plan.units for indicator in plan.indicators
+         if table[unit.code][indicator.code].status in RANK),
+        key=lambda entry: (RANK[entry[2].status],
+                           -(entry[2].expected - (entry[2].cumulative or 0) / entry[2].target)))
+    overdue = sum(1 for *_, s in lagging if s.status == schedule.OVERDUE)
+    return {
+        "schedule_sentence": (
+            f"Đến hết năm {rnd.year} (theo {basis} của các đơn vị đã báo cáo), so với thời gian hoàn thành ghi "
+            f"trong phụ lục của Kế hoạch, toàn tỉnh có " + (_listed(parts) if parts else "chưa có số liệu") + "."),
+        "schedule_rows": indicators,
+        "lagging_sentence": (
+            f"Các đơn vị chậm tiến độ hoặc quá hạn ({len(lagging)} trường hợp, trong đó {overdue} quá hạn chưa "
+            "hoàn thành), xếp từ quá hạn đến chậm nhiều nhất:" if lagging
+            else "Không có đơn vị nào chậm tiến độ hoặc quá hạn trong các đơn vị đã báo cáo."),
+        "lagging_rows": [
+            {"unit": unit.name, "indicator": f"{indicator.no}. {indicator.short_name}", "window": indicator.window,
+             "expected": format_percent(standing.expected), "achieved": _achieved(standing),
+             "status": schedule.LABELS[standing.status]}
+            for unit, indicator, standing in lagging],
+    }
+
+
+def unit_schedule(plan: Plan, result: Consolidation, unit: str) -> dict[str, dict[str, str]]:
+    """For a district report: indicator -> its completion time and the unit's status."""
+    table = standings(plan, result)[unit]
+    return {i.code: {"window": i.window, "status": schedule.LABELS[table[i.code].status]} for i in plan.indicators}
