@@ -34,6 +34,8 @@ def _document():
     section.page_height, section.page_width = Mm(297), Mm(210)
     section.top_margin = section.bottom_margin = Mm(20)
     section.left_margin, section.right_margin = Mm(30), Mm(15)
+    # Nghị định 30: pages are numbered from the second page on.
+    section.different_first_page_header_footer = True
     _page_numbers(section)
     return doc
 
@@ -76,17 +78,34 @@ def _no_borders(table) -> None:
     table._tbl.tblPr.append(borders)
 
 
+def _widths(table, widths) -> None:
+    """Column widths that Word and LibreOffice both keep (the grid and every cell)."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
+
+
+def _keep_rows_whole(table) -> None:
+    """A row never breaks across two pages (the signature block stays together)."""
+    for row in table.rows:
+        properties = row._tr.get_or_add_trPr()
+        properties.append(OxmlElement("w:cantSplit"))
+
+
 def _header(doc, parent: str, issuer: str) -> None:
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
     left, right = table.rows[0].cells
-    left.width, right.width = Mm(65), Mm(100)
+    _widths(table, [Mm(60), Mm(108)])
     left.paragraphs[0].text = ""
     _line(left, parent, size=13)
     _line(left, issuer, bold=True, size=13)
     _line(left, "———", size=10)
     _line(left, "Số: …/BC-HLHPN", size=13)
-    _line(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=13)
+    # The national motto stands on one line (12 pt, the widest column the page allows).
+    _line(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=12)
     _line(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=14)
     _line(right, "———————", size=10)
     _line(right, "{{ place_date }}", italic=True, size=14)
@@ -146,6 +165,7 @@ def _signature(doc, recipients: list[str], role: str) -> None:
     for _ in range(4):
         _line(right, "", size=14)
     _line(right, "{{ signer }}", bold=True, size=14)
+    _keep_rows_whole(table)
 
 
 def _narratives(doc) -> None:

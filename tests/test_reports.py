@@ -1,6 +1,7 @@
 """The reports: Nghị định 30 layout, the same figures as the provincial workbook, and the update's
 table of changes."""
 
+import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,7 @@ from docx import Document
 from pipeline.demo import fill_template, sample_values
 from pipeline.runner import Paths, carried_figures, run
 from pipeline.templates import write_templates
-from tests.conftest import run_cli
+from tests.conftest import require, run_cli
 
 
 def _number(text: str) -> float:
@@ -163,3 +164,40 @@ def test_missing_districts_are_named_not_counted_as_zero(update_round):
     assert "(không tính là 0)" in text
     annex = Path(folder / "phu-luc_2024-update.xlsx")
     assert annex.is_file()
+
+
+@pytest.fixture
+def pdftotext():
+    return require(shutil.which("pdftotext"), "poppler-utils (pdftotext)")
+
+
+def _pdf_pages(pdftotext: str, pdf: Path) -> list[str]:
+    text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return text.split("\f")
+
+
+def test_layout_on_the_page_follows_the_decree(demo, soffice, pdftotext, tmp_path):
+    """As LibreOffice prints it: the motto on one line, no number on page 1, the signature block whole
+    even when it falls at the foot of a page."""
+    district = next((demo / "huyen").glob("*_121_*.docx"))
+    pushed = []
+    for extra in range(12):  # filler lines move the signature block across the foot of page 2
+        document = Document(district)
+        signature = document.tables[-1]
+        assert signature._tbl.xpath(".//w:trPr/w:cantSplit")
+        for _ in range(extra):
+            signature._tbl.addprevious(document.add_paragraph("Dòng thêm để đẩy khối chữ ký xuống.")._p)
+        pushed.append(tmp_path / f"pushed-{extra:02d}.docx")
+        document.save(pushed[-1])
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(demo / "bao-cao_2024-annual.docx"),
+                    *map(str, pushed)], check=True, capture_output=True, timeout=600)
+    pages = _pdf_pages(pdftotext, tmp_path / "bao-cao_2024-annual.pdf")
+    assert any(line.strip().endswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") for line in pages[0].splitlines())
+    first_lines = [next(line.strip() for line in page.splitlines() if line.strip()) for page in pages[:2]]
+    assert first_lines[0].startswith("HỘI LHPN VIỆT NAM")  # no page number above the header on page 1
+    assert first_lines[1] == "2"
+    for docx in pushed:
+        pages = _pdf_pages(pdftotext, docx.with_suffix(".pdf"))
+        role = next(n for n, page in enumerate(pages) if "TM. BAN THƯỜNG VỤ" in page)
+        assert "CHỦ TỊCH" in pages[role] and "Nguyễn Thị Mẫu" in pages[role], docx.name
