@@ -13,6 +13,23 @@ PATH_KEYS = ("plan", "inbox", "outbox", "templates", "ledger")
 
 
 @dataclass(frozen=True)
+class Paths:
+    """Where one installation's run reads and writes."""
+
+    inbox: Path
+    outbox: Path
+    home: Path  # holds archive/ and rejected/
+    ledger: Path
+
+    @classmethod
+    def beside_outbox(cls, inbox: Path, outbox: Path, ledger: Path | None = None) -> Paths:
+        """The ledger lives in the outbox's parent unless told otherwise; archive/ and rejected/
+        always beside the ledger."""
+        ledger_path = Path(ledger).resolve() if ledger else Path(outbox).resolve().parent / "ledger.sqlite"
+        return cls(Path(inbox), Path(outbox), ledger_path.parent, ledger_path)
+
+
+@dataclass(frozen=True)
 class Contact:
     office: str = ""
     name: str = ""

@@ -198,18 +198,20 @@ class Standing:
 def standings(plan: Plan, result: Consolidation) -> dict[str, dict[str, Standing]]:
     """unit code, and "total" for the province as a whole -> indicator -> its standing at the end of
     the round's year (the September estimate in an annual round, the actual in an update)."""
+    return {key: standing(plan, result, key) for key in ["total", *(u.code for u in plan.units)]}
+
+
+def standing(plan: Plan, result: Consolidation, key: str) -> dict[str, Standing]:
+    """One unit's (or, for "total", the province's) standing on each indicator."""
     rnd = result.round
-    units = list(plan.units)
     closed = rnd.kind == "update"
-    table: dict[str, dict[str, Standing]] = {}
-    for key in ["total", *(u.code for u in units)]:
-        table[key] = {}
-        for indicator in plan.indicators:
-            if key == "total":
-                cumulative, target = total_progress(result, units, indicator.code), plan.totals["total"][indicator.code]
-            else:
-                cumulative, target = result.progress[key][indicator.code].cumulative, plan.targets[key][indicator.code]
-            state = schedule.status(cumulative, target, indicator.milestones, rnd.year, year_closed=closed)
-            table[key][indicator.code] = Standing(state, cumulative, target,
-                                                  schedule.expected_share(indicator.milestones, rnd.year))
-    return table
+    row = {}
+    for indicator in plan.indicators:
+        code, due = indicator.code, indicator.milestones
+        if key == "total":
+            cumulative, target = total_progress(result, list(plan.units), code), plan.totals["total"][code]
+        else:
+            cumulative, target = result.progress[key][code].cumulative, plan.targets[key][code]
+        state = schedule.status(cumulative, target, due, rnd.year, year_closed=closed)
+        row[code] = Standing(state, cumulative, target, schedule.expected_share(due, rnd.year))
+    return row

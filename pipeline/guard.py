@@ -177,7 +177,7 @@ class _XmlScan:
 
 def _number(text: str | None) -> int:
     text = (text or "").strip()
-    return int(text) if text.isdigit() and len(text) < 19 else (10**19 if text.isdigit() else 0)
+    return int(text) if text.isdigit() else 0
 
 
 def _column(letters: str) -> int:

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
 from . import feedback, worker
+from .config import Paths
 from .errors import is_storage_error
 from .history import last_figures, previous_cumulative
 from .ingest import Incoming, Submission, from_bytes, from_path
@@ -45,9 +46,7 @@ class Outcome:
 class Intake:
     """What answering a file needs: where things go, the plan and rules, the ledger, the workers."""
 
-    inbox: Path
-    outbox: Path
-    home: Path  # holds archive/ and rejected/
+    paths: Paths
     plan: Plan
     rules: RuleBook
     ledger: Ledger
@@ -64,7 +63,7 @@ class Intake:
         return date.fromisoformat(self.received_at(incoming)[:10])
 
     def mark_copy(self, original: Path, target: Path, findings: list[Finding], moment: datetime) -> bool:
-        result = self.pool.call(worker.mark_copy, original, target, findings, moment)
+        result = self.pool.call(feedback.write_marked_copy, original, target, findings, moment)
         return result is True
 
 
@@ -76,13 +75,13 @@ def read_all(files: list[Path], intake: Intake) -> Iterator[tuple[Path, Incoming
     def jobs() -> Iterator[tuple]:
         for path in files:
             try:
-                incoming: Incoming | OSError = from_path(path, intake.inbox)
+                incoming: Incoming | OSError = from_path(path, intake.paths.inbox)
             except OSError as exc:
                 incoming = exc
             loaded.append((path, incoming))
-            if isinstance(incoming, Incoming):
+            if isinstance(incoming, Incoming) and not is_system_companion(incoming.inbox_path):
                 yield (incoming, intake.received_day(incoming))
-            else:
+            else:  # nothing to parse: answered without a worker's reading
                 yield (None, date.min)
 
     for examined in intake.pool.map(worker.examine, jobs()):
@@ -150,7 +149,7 @@ def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = No
     again from the ledger). `extra`: the file is answered on these findings alone, never parsed."""
     ledger, plan = intake.ledger, intake.plan
     unfinished = ledger.unfinished(incoming.sha256, incoming.inbox_path)
-    if unfinished is not None and (intake.home / unfinished.stored_path).is_file():
+    if unfinished is not None and (intake.paths.home / unfinished.stored_path).is_file():
         return _answer_again(unfinished, intake, mail)
     received = intake.received_at(incoming)
     values: dict[str, tuple[str, str, int | float | str | None]] = {}
@@ -195,8 +194,8 @@ def _answer_again(record: Record, intake: Intake, mail: Mail | None) -> Outcome:
 
 
 def _answered(record: Record, findings: list[Finding], intake: Intake, mail: Mail | None) -> Outcome:
-    stored = intake.home / record.stored_path
-    answers = feedback.write_feedback(intake.plan, intake.outbox, record, findings, stored, mail,
+    stored = intake.paths.home / record.stored_path
+    answers = feedback.write_feedback(intake.plan, intake.paths.outbox, record, findings, stored, mail,
                                       intake.office_email, intake.mark_copy)
     return Outcome(record, findings, answers)
 
@@ -212,9 +211,9 @@ def _not_processed(incoming: Incoming, intake: Intake, error: Exception) -> Outc
         sha256=incoming.sha256, inbox_path=incoming.inbox_path, name=incoming.name,
         received_at=intake.received_at(incoming), status=REJECTED, size=incoming.size,
         sender=incoming.sender, findings=[finding])
-    note = feedback.note_path(intake.outbox, record)
+    note = feedback.note_path(intake.paths.outbox, record)
     try:
-        feedback.write_note(intake.plan, intake.outbox, record, [finding])
+        feedback.write_note(intake.plan, intake.paths.outbox, record, [finding])
     except Exception as exc:
         if is_storage_error(exc):
             raise

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from collections import deque
@@ -230,8 +231,6 @@ def _exit_detail(worker: _Worker) -> str:
     worker.process.join(1)
     code = worker.process.exitcode
     if code is not None and code < 0:
-        import signal
-
         try:
             return f"signal {signal.Signals(-code).name}"
         except ValueError:
@@ -244,9 +243,6 @@ def _crash_kind(worker: _Worker) -> str:
     code = worker.process.exitcode
     # SIGXCPU: over its CPU time; SIGKILL from the kernel's OOM killer or SIGABRT from a failed
     # allocation: out of memory, as far as anyone can tell from outside.
-    if code is not None and code < 0 and sys.platform != "win32":
-        import signal
-
-        if -code == signal.SIGXCPU:
-            return "timeout"
+    if code is not None and code < 0 and sys.platform != "win32" and -code == signal.SIGXCPU:
+        return "timeout"
     return "crashed"

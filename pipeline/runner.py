@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from . import __version__, consolidate, inbox, page, provincial, reports, safekeeping, worker
 from .atomic import write_text
+from .config import Paths
 from .errors import BusyError, StorageError, is_storage_error
 from .history import history, last_figures, previous_cumulative
 from .inbox import Passed
@@ -35,21 +36,6 @@ __all__ = ["Outcome", "Paths", "RunReport", "approve", "carried_figures", "histo
 log = logging.getLogger(__name__)
 
 LOCK_WAIT_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class Paths:
-    inbox: Path
-    outbox: Path
-    home: Path  # holds archive/ and rejected/
-    ledger: Path
-
-    @classmethod
-    def beside_outbox(cls, inbox: Path, outbox: Path, ledger: Path | None = None) -> Paths:
-        """The ledger lives in the outbox's parent unless told otherwise; archive/ and rejected/
-        always beside the ledger."""
-        ledger_path = Path(ledger).resolve() if ledger else Path(outbox).resolve().parent / "ledger.sqlite"
-        return cls(Path(inbox), Path(outbox), ledger_path.parent, ledger_path)
 
 
 @dataclass
@@ -106,7 +92,7 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
             _check_writable(paths)
             safekeeping.backup(ledger)
         with WorkerPool(setup=worker.setup, setup_args=(plan, rules), limits=limits or Limits()) as pool:
-            intake = Intake(paths.inbox, paths.outbox, paths.home, plan, rules, ledger, pool, today, office_email)
+            intake = Intake(paths, plan, rules, ledger, pool, today, office_email)
             _answer_inbox(files, intake, report)
         inbox.prune_empty_folders(paths.inbox)
         stale = ledger.stale_rounds()

@@ -10,6 +10,7 @@ indicator, with the officer's own milestones. The rule is stated for the officer
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -50,8 +51,6 @@ def from_window(window: str, where: str = "indicators.csv") -> Milestones:
 def load_overrides(folder: Path, codes: set[str]) -> dict[str, Milestones]:
     """schedule.csv (optional): columns indicator, year, percent — the share of the phase target
     expected by the end of that year. An indicator listed here takes these milestones only."""
-    import csv
-
     path = Path(folder) / "schedule.csv"
     if not path.is_file():
         return {}

@@ -4,7 +4,7 @@ row per indicator, and the units behind schedule or overdue, worst first."""
 from __future__ import annotations
 
 from . import schedule
-from .consolidate import Consolidation, Standing, standings
+from .consolidate import Consolidation, Standing, standing, standings
 from .plan import Plan
 from .vietnamese import format_percent
 
@@ -59,5 +59,5 @@ def schedule_context(plan: Plan, result: Consolidation) -> dict:
 
 def unit_schedule(plan: Plan, result: Consolidation, unit: str) -> dict[str, dict[str, str]]:
     """For a district report: indicator -> its completion time and the unit's status."""
-    table = standings(plan, result)[unit]
+    table = standing(plan, result, unit)
     return {i.code: {"window": i.window, "status": schedule.LABELS[table[i.code].status]} for i in plan.indicators}

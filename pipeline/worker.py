@@ -1,19 +1,18 @@
 """What a worker process does with a sender's file (isolation.py runs these under hard limits).
 
-Only this module opens untrusted bytes with a parser: the e-mail, its spreadsheet attachments, and
-the workbook a marked copy is made from. Results come back as plain data.
+A worker reads the e-mail, its spreadsheet attachments and each workbook here; the marked copy
+(feedback.write_marked_copy) is made in a worker too. Results come back as plain data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from pathlib import Path
 
 from .ingest import Incoming, Submission, from_bytes, read_submission
 from .mail import Mail, read_mail
 from .plan import Plan
-from .rules import Finding, RuleBook
+from .rules import RuleBook
 
 _STATE: dict[str, object] = {}
 
@@ -33,7 +32,10 @@ class Examined:
     mail_error: str | None = None  # set when the file was meant as an e-mail and could not be read
 
 
-def examine(incoming: Incoming, today: date) -> Examined:
+def examine(incoming: Incoming | None, today: date) -> Examined | None:
+    """None in, None out: a file the parent answers without a reading keeps its place in the order."""
+    if incoming is None:
+        return None
     plan, rules = _STATE["plan"], _STATE["rules"]
     assert isinstance(plan, Plan) and isinstance(rules, RuleBook)
     if incoming.name.lower().endswith(".eml") and incoming.data is not None:
@@ -59,8 +61,3 @@ def _light(sub: Submission) -> Submission:
     """The submission without the file's bytes: the parent has them already."""
     return replace(sub, incoming=replace(sub.incoming, data=None))
 
-
-def mark_copy(original: Path, target: Path, findings: list[Finding], moment) -> bool:
-    from .feedback import write_marked_copy
-
-    return write_marked_copy(original, target, findings, moment)
