@@ -43,14 +43,15 @@ def write_workbook(plan: Plan, result: Consolidation, out_dir: Path) -> Path:
     return path
 
 
-def write_annex(plan: Plan, result: Consolidation, path: Path) -> Path:
-    """The appendix layout alone (the report's annex, as a workbook beside it)."""
+def write_annex(plan: Plan, result: Consolidation, path: Path, annex_line: str) -> Path:
+    """The appendix layout alone (the report's annex, as a workbook beside it), with the line that
+    ties it to the report."""
     with atomic_path(path) as tmp:
-        _write(plan, result, tmp, only_summary=True)
+        _write(plan, result, tmp, annex_line=annex_line)
     return path
 
 
-def _write(plan: Plan, result: Consolidation, path: Path, *, only_summary: bool = False) -> None:
+def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "") -> None:
     wb = xlsxwriter.Workbook(
         str(path),
         {
@@ -76,8 +77,8 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, only_summary: bool 
     wb.set_custom_property("Phiên bản chương trình", __version__)
     wb.set_custom_property("SHA-256 dữ liệu vào", inputs_digest(plan, result))
     book = Book(plan, result, wb)
-    summary.write(book, wb.add_worksheet(SUMMARY))
-    if not only_summary:
+    summary.write(book, wb.add_worksheet(SUMMARY), annex_line=annex_line)
+    if not annex_line:
         progress.write(book, wb.add_worksheet("Tiến độ"))
         by_year.write(book, wb.add_worksheet("Theo năm"))
         inputs.write(book, wb.add_worksheet("Chỉ tiêu – số liệu"))

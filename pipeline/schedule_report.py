@@ -25,7 +25,8 @@ def _listed(parts: list[str]) -> str:
 def schedule_context(plan: Plan, result: Consolidation) -> dict:
     rnd = result.round
     table = standings(plan, result)
-    basis = "số thực hiện cả năm" if rnd.kind == "update" else "số ước thực hiện cả năm"
+    basis = (f"lũy kế có số thực hiện cả năm {rnd.year}" if rnd.kind == "update"
+             else f"ước lũy kế có số ước thực hiện cả năm {rnd.year}")
     indicators = []
     for indicator in plan.indicators:
         standing = table["total"][indicator.code]
@@ -42,7 +43,7 @@ def schedule_context(plan: Plan, result: Consolidation) -> dict:
     overdue = sum(1 for *_, s in lagging if s.status == schedule.OVERDUE)
     return {
         "schedule_sentence": (
-            f"Đến hết năm {rnd.year} (theo {basis} của các đơn vị đã báo cáo), so với thời gian hoàn thành ghi "
+            f"Đến hết năm {rnd.year} (theo {basis}), so với thời gian hoàn thành ghi "
             f"trong phụ lục của Kế hoạch, toàn tỉnh có " + (_listed(parts) if parts else "chưa có số liệu") + "."),
         "schedule_rows": indicators,
         "lagging_sentence": (

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_decimal
-from babel.numbers import format_percent as babel_percent
 
 from .plan import Round
 
@@ -33,7 +33,8 @@ def format_number(value: float | int | None) -> str:
 
 
 def format_percent(value: float | None) -> str:
-    """0.1499 -> '14,99%'."""
+    """0.1499 -> '15,0%': one decimal everywhere, rounded half up as a spreadsheet's "0.0%" shows it."""
     if value is None:
         return "–"
-    return babel_percent(value, format="#,##0.##%", locale=LOCALE)
+    shown = (Decimal(repr(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return format_decimal(shown, format="#,##0.0", locale=LOCALE) + "%"

@@ -168,19 +168,35 @@ def _signature(doc, recipients: list[str], role: str) -> None:
     _keep_rows_whole(table)
 
 
-def _narratives(doc) -> None:
-    _control(doc, "{%p for part in narratives %}")
-    _text(doc, "{{ part.title }}:")
-    _control(doc, "{%p for item in part.entries %}")
-    _text(doc, "- {{ item.unit }}: {{ item.text }}")
-    _control(doc, "{%p endfor %}")
-    _control(doc, "{%p if not part.entries %}")
-    _text(doc, "- Chưa có đơn vị nào nêu nội dung này.")
+def _parts(doc, name: str) -> None:
+    """Assessment, tasks or recommendations: what the data says, what the units said (grouped), and
+    the officer's placeholder."""
+    _control(doc, f"{{%p for part in {name} %}}")
+    _control(doc, "{%p if part.title %}")
+    _text(doc, "{{ part.title }}")
     _control(doc, "{%p endif %}")
+    _control(doc, "{%p for line in part.computed %}")
+    _text(doc, "- {{ line }}")
+    _control(doc, "{%p endfor %}")
+    _control(doc, "{%p if part.voices %}")
+    _text(doc, "{{ part.voices_title }}")
+    _control(doc, "{%p for line in part.voices %}")
+    _text(doc, "- {{ line }}")
+    _control(doc, "{%p endfor %}")
+    _control(doc, "{%p endif %}")
+    paragraph = _line(doc, "{{ part.placeholder }}", italic=True, size=14, align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+                      indent=True)
+    paragraph.paragraph_format.space_after = Pt(6)
     _control(doc, "{%p endfor %}")
 
 
-def _results(doc) -> None:
+def _estimate_note(doc, name: str = "estimate_note") -> None:
+    _control(doc, f"{{%p if {name} %}}")
+    _line(doc, f"{{{{ {name} }}}}", italic=True, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _control(doc, "{%p endif %}")
+
+
+def _results(doc, *, update: bool) -> None:
     _control(doc, "{%p for group in groups %}")
     _text(doc, "{{ group.code }}. {{ group.title }}")
     _control(doc, "{%p for row in group.rows %}")
@@ -188,17 +204,28 @@ def _results(doc) -> None:
     _control(doc, "{%p endfor %}")
     _control(doc, "{%p endfor %}")
     _text(doc, "Bảng 1. Kết quả thực hiện các chỉ tiêu toàn tỉnh", size=13)
-    _table(doc, ["TT", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu giai đoạn", "Lũy kế", "% chỉ tiêu"],
-           ["{{ row.no }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.target }}", "{{ row.cumulative }}",
-            "{{ row.percent }}"], "indicator_rows", [10, 70, 18, 20, 20, 20])
+    if update:
+        _table(doc, ["TT", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu giai đoạn", "{{ year_label }}",
+                     "{{ cumulative_label }}", "% chỉ tiêu"],
+               ["{{ row.no }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.target }}", "{{ row.year }}",
+                "{{ row.cumulative }}", "{{ row.percent }}"], "indicator_rows", [10, 62, 18, 20, 20, 20, 15])
+    else:
+        _table(doc, ["TT", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu giai đoạn", "{{ ytd_label }}", "{{ year_label }}",
+                     "{{ cumulative_label }}", "% chỉ tiêu"],
+               ["{{ row.no }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.target }}", "{{ row.ytd }}",
+                "{{ row.year }}", "{{ row.cumulative }}", "{{ row.percent }}"], "indicator_rows",
+               [9, 52, 16, 18, 18, 18, 18, 16])
+    _estimate_note(doc)
 
 
 def _per_unit_tables(doc) -> None:
     _control(doc, "{%p for table in unit_tables %}")
     _text(doc, "Bảng {{ table.number }}. {{ table.title }}", size=13)
-    _table(doc, ["Đơn vị", "Chỉ tiêu giai đoạn", "Lũy kế", "% chỉ tiêu"],
-           ["{{ row.unit }}", "{{ row.target }}", "{{ row.cumulative }}", "{{ row.percent }}"],
-           "table.rows", [60, 35, 35, 30])
+    _table(doc, ["Đơn vị", "Chỉ tiêu giai đoạn", "{{ table.year_label }}", "{{ table.cumulative_label }}",
+                 "% chỉ tiêu", "Ghi chú"],
+           ["{{ row.unit }}", "{{ row.target }}", "{{ row.year }}", "{{ row.cumulative }}", "{{ row.percent }}",
+            "{{ row.note }}"], "table.rows", [35, 22, 25, 22, 18, 43])
+    _estimate_note(doc, "table.estimate_note")
     _line(doc, "", size=6)
     _control(doc, "{%p endfor %}")
 
@@ -222,8 +249,8 @@ def _annex(doc) -> None:
     section.left_margin = section.right_margin = Mm(15)
     _line(doc, "PHỤ LỤC", bold=True, size=14)
     _line(doc, "{{ annex_title }}", bold=True, size=13)
-    _line(doc, "(Kèm theo báo cáo; mỗi ô: lũy kế / chỉ tiêu giai đoạn và % chỉ tiêu. Bản Excel: {{ annex_file }})",
-          italic=True, size=11)
+    _line(doc, "{{ annex_line }}", italic=True, size=12)
+    _line(doc, "{{ annex_cell_note }} Bản Excel: {{ annex_file }}.", italic=True, size=11)
     headers = ["TT", "Đơn vị", "Số bản ĐBKK", *[f"{{{{ annex_headers[{k}] }}}}" for k in range(11)]]
     cells = ["{{ row.no }}", "{{ row.name }}", "{{ row.villages }}", *[f"{{{{ row.cells[{k}] }}}}" for k in range(11)]]
     _table(doc, headers, cells, "annex_rows", [9, 26, 14, *[20] * 11], size=8)
@@ -250,13 +277,10 @@ def build_province(path: Path, *, update: bool) -> None:
     _text(doc, "{{ intro }}")
     _heading(doc, "I. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ")
     _text(doc, "{{ reporting_sentence }}")
-    _control(doc, "{%p if missing_units %}")
-    _text(doc, "Chưa có báo cáo được tiếp nhận của: {{ missing_units | join(', ') }}. Số liệu của các đơn vị "
-               "này không có trong báo cáo (không tính là 0).")
-    _control(doc, "{%p endif %}")
+    _text(doc, "{{ coverage_sentence }}")
     if update:
         _heading(doc, "II. SỐ LIỆU THỰC HIỆN CẢ NĂM")
-        _results(doc)
+        _results(doc, update=True)
         _schedule(doc, "III. TIẾN ĐỘ SO VỚI THỜI GIAN HOÀN THÀNH")
         _heading(doc, "IV. THAY ĐỔI SO VỚI SỐ ƯỚC THỰC HIỆN BÁO CÁO THÁNG 9")
         _text(doc, "{{ changes_sentence }}")
@@ -268,30 +292,42 @@ def build_province(path: Path, *, update: bool) -> None:
         _ratios_and_budget(doc, "V. CÁC CHỈ TIÊU TỶ LỆ", "VI. KINH PHÍ")
     else:
         _heading(doc, "II. KẾT QUẢ THỰC HIỆN CÁC NHÓM HOẠT ĐỘNG")
-        _results(doc)
+        _results(doc, update=False)
         _text(doc, "{{ chart }}")
         _schedule(doc, "III. TIẾN ĐỘ SO VỚI THỜI GIAN HOÀN THÀNH")
         _heading(doc, "IV. KẾT QUẢ THEO ĐƠN VỊ")
         _per_unit_tables(doc)
         _ratios_and_budget(doc, "V. CÁC CHỈ TIÊU TỶ LỆ", "VI. KINH PHÍ THỰC HIỆN")
-        _heading(doc, "VII. KẾT QUẢ NỔI BẬT, KHÓ KHĂN VÀ ĐỀ XUẤT CỦA CÁC ĐƠN VỊ")
-        _narratives(doc)
+    _heading(doc, "VII. ĐÁNH GIÁ CHUNG")
+    _parts(doc, "assessment")
+    _heading(doc, "VIII. NHIỆM VỤ, GIẢI PHÁP THỜI GIAN TỚI")
+    _parts(doc, "tasks")
+    _heading(doc, "IX. ĐỀ XUẤT, KIẾN NGHỊ")
+    _parts(doc, "recommendations")
     _signature(doc, ["Trung ương Hội LHPN Việt Nam (b/c);", "Tỉnh ủy, HĐND, UBND tỉnh (b/c);",
                      "Ban Dân tộc tỉnh;", "Lưu: VT."], "TM. BAN THƯỜNG VỤ\nCHỦ TỊCH")
     _annex(doc)
     doc.save(path)
 
 
-def build_district(path: Path) -> None:
+def build_district(path: Path, *, update: bool) -> None:
     doc = _document()
     _header(doc, "HỘI LHPN TỈNH SƠN LA", "{{ issuer }}")
     _text(doc, "{{ intro }}")
     _heading(doc, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
-    _table(doc, ["TT", "Chỉ tiêu", "Chỉ tiêu giai đoạn", "{{ year_label }}", "Lũy kế", "% chỉ tiêu",
-                 "Thời gian hoàn thành", "Tiến độ"],
-           ["{{ row.no }}", "{{ row.name }}", "{{ row.target }}", "{{ row.year }}", "{{ row.cumulative }}",
-            "{{ row.percent }}", "{{ row.window }}", "{{ row.status }}"], "indicator_rows",
-           [9, 55, 17, 17, 15, 15, 20, 22])
+    if update:
+        _table(doc, ["TT", "Chỉ tiêu", "Chỉ tiêu giai đoạn", "{{ year_label }}", "{{ cumulative_label }}",
+                     "% chỉ tiêu", "Thời gian hoàn thành", "Tiến độ"],
+               ["{{ row.no }}", "{{ row.name }}", "{{ row.target }}", "{{ row.year }}", "{{ row.cumulative }}",
+                "{{ row.percent }}", "{{ row.window }}", "{{ row.status }}"], "indicator_rows",
+               [9, 50, 17, 17, 15, 15, 20, 22], size=11)
+    else:
+        _table(doc, ["TT", "Chỉ tiêu", "Chỉ tiêu giai đoạn", "{{ ytd_label }}", "{{ year_label }}",
+                     "{{ cumulative_label }}", "% chỉ tiêu", "Thời gian hoàn thành", "Tiến độ"],
+               ["{{ row.no }}", "{{ row.name }}", "{{ row.target }}", "{{ row.ytd }}", "{{ row.year }}",
+                "{{ row.cumulative }}", "{{ row.percent }}", "{{ row.window }}", "{{ row.status }}"],
+               "indicator_rows", [8, 43, 15, 17, 17, 15, 14, 17, 19], size=11)
+    _estimate_note(doc)
     _ratios_and_budget(doc, "II. CÁC CHỈ TIÊU TỶ LỆ", "III. KINH PHÍ")
     _heading(doc, "IV. KẾT QUẢ NỔI BẬT, KHÓ KHĂN, ĐỀ XUẤT")
     _control(doc, "{%p for part in narratives %}")
@@ -306,7 +342,8 @@ def main() -> None:
     FOLDER.mkdir(parents=True, exist_ok=True)
     build_province(FOLDER / "province_report.docx", update=False)
     build_province(FOLDER / "update_report.docx", update=True)
-    build_district(FOLDER / "district_report.docx")
+    build_district(FOLDER / "district_report.docx", update=False)
+    build_district(FOLDER / "district_update_report.docx", update=True)
     print(f"written to {FOLDER}")
 
 

@@ -368,7 +368,7 @@ def test_same_bytes_twice_and_a_correction_a_week_later(tmp_path, plan):
         "SELECT status FROM submission ORDER BY id").fetchall()
     assert [r[0] for r in rows] == ["superseded", "duplicate", "accepted_with_warnings"]
     summary = openpyxl.load_workbook(tmp_path / "outbox" / ROUND / f"tong-hop_{ROUND}.xlsx", data_only=True)
-    assert summary["Tổng hợp"]["F9"].value == corrected  # Bắc Yên's communication groups
+    assert summary["Tổng hợp"]["G9"].value == corrected  # Bắc Yên's communication groups
 
 
 def test_row_deleted_in_libreoffice_is_explained(tmp_path, plan, uno_python):

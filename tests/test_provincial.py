@@ -92,17 +92,17 @@ def test_every_summary_figure_equals_an_independent_computation(province, plan):
                                    data_only=True)["Tổng hợp"]
     rows = {sheet.cell(r, 2).value: r for r in range(6, 20)}
     for k, indicator in enumerate(plan.indicators):
-        col = 5 + 3 * k  # 1-based: target, cumulative, % of target
+        col = 5 + 4 * k  # 1-based: target, the year's figure, cumulative, % of target
         total = 0
         for unit in plan.units:
             assert sheet.cell(rows[unit.name], col).value == plan.targets[unit.code][indicator.code]
-            figure = sheet.cell(rows[unit.name], col + 1).value
+            figure = sheet.cell(rows[unit.name], col + 2).value
             assert figure == expected.get((unit.code, indicator.code)), (unit.name, indicator.code)
             total += figure or 0
             target = plan.targets[unit.code][indicator.code]
-            share = sheet.cell(rows[unit.name], col + 2).value
+            share = sheet.cell(rows[unit.name], col + 3).value
             assert share == pytest.approx((figure or 0) / target), (unit.name, indicator.code)
-        assert sheet.cell(rows["Tổng cộng"], col + 1).value == total
+        assert sheet.cell(rows["Tổng cộng"], col + 2).value == total
         assert sheet.cell(rows["Tổng cộng"], col).value == plan.totals["total"][indicator.code]
     last_year = _accepted(db, "2023-update")["121"]["in_policy_dialogues_actual"]
     typed_before = _accepted(db, "2023-annual")["121"]["in_policy_dialogues_previous"]

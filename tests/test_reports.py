@@ -62,30 +62,50 @@ def test_header_date_line_and_page_follow_the_decree(demo):
 
 def test_indicator_table_figures_equal_the_provincial_workbook(demo, plan):
     document = Document(demo / "bao-cao_2024-annual.docx")
-    table = next(t for t in document.tables if t.rows[0].cells[0].text == "TT" and len(t.columns) == 6)
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "TT" and len(t.columns) == 8)
+    assert [c.text for c in table.rows[0].cells][3:] == [
+        "Chỉ tiêu giai đoạn", "Năm 2024: đến thời điểm báo cáo", "Năm 2024: ước thực hiện cả năm", "Ước lũy kế",
+        "% chỉ tiêu"]
     sheet = openpyxl.load_workbook(demo / "tong-hop_2024-annual.xlsx", data_only=True)["Tổng hợp"]
     total_row = next(r for r in range(1, 30) if sheet.cell(r, 2).value == "Tổng cộng")
+    assert [sheet.cell(5, c).value for c in range(5, 9)] == [
+        "Chỉ tiêu giai đoạn", "Ước TH năm 2024", "Ước lũy kế", "% chỉ tiêu"]
     rows = table.rows[1:]
     assert len(rows) == len(plan.indicators)
+    ytd = {i.code: sum(sample_values(plan, plan.round("2024-annual"), u)[f"in_{i.code}_ytd"] for u in plan.units)
+           for i in plan.indicators}
     for k, (row, indicator) in enumerate(zip(rows, plan.indicators, strict=True)):
         cells = [c.text for c in row.cells]
         assert cells[1] == indicator.name
-        col = 5 + 3 * k
+        col = 5 + 4 * k
         assert _number(cells[3]) == sheet.cell(total_row, col).value
-        assert _number(cells[4]) == sheet.cell(total_row, col + 1).value
-        assert _number(cells[5]) == pytest.approx(sheet.cell(total_row, col + 2).value, abs=5e-5)
+        assert _number(cells[4]) == ytd[indicator.code]
+        assert _number(cells[5]) == sheet.cell(total_row, col + 1).value
+        assert _number(cells[6]) == sheet.cell(total_row, col + 2).value
+        assert cells[7] == _percent_as_shown(sheet.cell(total_row, col + 3).value)
+
+
+def _percent_as_shown(value: float) -> str:
+    """As the sheet's "0.0%" shows a share, with a decimal comma."""
+    from decimal import ROUND_HALF_UP, Decimal
+    shown = (Decimal(repr(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{shown}".replace(".", ",") + "%"
 
 
 def test_per_unit_tables_and_ratios_match_the_workbook(demo, plan):
     document = Document(demo / "bao-cao_2024-annual.docx")
     sheet = openpyxl.load_workbook(demo / "tong-hop_2024-annual.xlsx", data_only=True)["Tổng hợp"]
     rows = {sheet.cell(r, 2).value: r for r in range(6, 20)}
-    unit_tables = [t for t in document.tables if t.rows[0].cells[0].text == "Đơn vị" and len(t.columns) == 4]
+    unit_tables = [t for t in document.tables
+                   if t.rows[0].cells[1].text == "Chỉ tiêu giai đoạn" and len(t.columns) == 6]
     assert len(unit_tables) == len(plan.indicators)
     for k, table in enumerate(unit_tables):
         for row in table.rows[1:]:
-            name, _, cumulative, _ = (c.text for c in row.cells)
-            assert _number(cumulative) == sheet.cell(rows[name], 6 + 3 * k).value
+            name, _, year, cumulative, percent, note = (c.text for c in row.cells)
+            assert _number(year) == sheet.cell(rows[name], 6 + 4 * k).value
+            assert _number(cumulative) == sheet.cell(rows[name], 7 + 4 * k).value
+            assert percent == _percent_as_shown(sheet.cell(rows[name], 8 + 4 * k).value)
+            assert note == ""
 
 
 def test_every_generated_docx_converts_to_pdf_with_libreoffice(demo, soffice, tmp_path):
@@ -112,7 +132,10 @@ def test_district_report_is_the_districts_own(demo, plan):
     assert "Bắc Yên, ngày 10 tháng 9 năm 2024" in text
     table = next(t for t in document.tables if t.rows[0].cells[0].text == "TT")
     values = sample_values(plan, plan.round("2024-annual"), plan.unit("121"))
-    assert [_number(r.cells[3].text) for r in table.rows[1:]] == [
+    assert [c.text for c in table.rows[0].cells][3:6] == [
+        "Năm 2024: đến thời điểm báo cáo", "Năm 2024: ước thực hiện cả năm", "Ước lũy kế"]
+    assert [_number(r.cells[3].text) for r in table.rows[1:]] == [values[f"in_{i.code}_ytd"] for i in plan.indicators]
+    assert [_number(r.cells[4].text) for r in table.rows[1:]] == [
         values[f"in_{i.code}_estimate"] for i in plan.indicators]
 
 
@@ -153,15 +176,16 @@ def test_update_report_lists_exactly_the_values_that_changed(update_round, plan)
     assert rows == expected
     text = _all_text(document)
     assert "Sơn La, ngày 5 tháng 2 năm 2025" in text
-    assert "So sánh được 2 đơn vị" in text and "2 số liệu thay đổi" in text
+    assert ("Có 2 đơn vị gửi cả số ước tháng 9 và số thực hiện cả năm: 2 số liệu thay đổi (bảng dưới)."
+            in text)
 
 
-def test_missing_districts_are_named_not_counted_as_zero(update_round):
+def test_units_without_figures_are_named_and_add_nothing(update_round):
     folder, _ = update_round
     text = _all_text(Document(folder / "bao-cao_2024-update.docx"))
-    assert ("Chưa có báo cáo được tiếp nhận của: Cấp tỉnh, Mộc Châu, Mường La, Phù Yên, Quỳnh Nhai, Sông Mã, "
-            "Sốp Cộp, Thuận Châu, Vân Hồ, Yên Châu.") in text
-    assert "(không tính là 0)" in text
+    assert ("Số liệu trong báo cáo gồm số liệu kỳ này của 2/12 đơn vị. Chưa có số liệu nào của: Cấp tỉnh, Mộc Châu, "
+            "Mường La, Phù Yên, Quỳnh Nhai, Sông Mã, Sốp Cộp, Thuận Châu, Vân Hồ và Yên Châu; tỷ lệ đạt vẫn tính "
+            "trên chỉ tiêu giai đoạn của toàn tỉnh.") in text
     annex = Path(folder / "phu-luc_2024-update.xlsx")
     assert annex.is_file()
 

@@ -63,8 +63,8 @@ LABELS = {"comm_groups": "Đã hoàn thành", "safe_addresses": "Quá hạn chư
 
 
 def _percent(share: float) -> str:
-    """As the sheet writes a percentage: at most two decimals, a decimal comma."""
-    return f"{100 * share:.2f}".rstrip("0").rstrip(".").replace(".", ",") + "%"
+    """As every output writes a percentage: one decimal, a decimal comma."""
+    return f"{100 * share:.1f}".replace(".", ",") + "%"
 
 
 def test_the_progress_sheet_shows_each_units_standing(plan, tmp_path):
@@ -113,8 +113,8 @@ def test_the_reports_name_what_is_behind_or_overdue(plan, tmp_path):
     assert rows[0][0] == "Bắc Yên" and rows[0][-1] == "Quá hạn chưa hoàn thành"  # overdue comes first
     safe = next(r for r in rows if r[1] == "5. Địa chỉ an toàn cộng đồng")
     clubs = next(r for r in rows if r[1] == "7. CLB thủ lĩnh của sự thay đổi")
-    assert safe[2:] == ["2022-2023", "100%", _percent(2 / 3), "Quá hạn chưa hoàn thành"]
-    assert clubs[2:] == ["2023-2024", "100%", _percent(4 / 5), "Chậm tiến độ"]
+    assert safe[2:] == ["2022-2023", "100,0%", _percent(2 / 3), "Quá hạn chưa hoàn thành"]
+    assert clubs[2:] == ["2023-2024", "100,0%", _percent(4 / 5), "Chậm tiến độ"]
     assert rows.index(safe) < rows.index(clubs)
     assert not any(r[1].startswith(("1. ", "6. ")) for r in rows)  # done, and on track: not listed
     # Word and HTML give the same sections the same numbers.

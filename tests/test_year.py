@@ -102,7 +102,7 @@ def _summary_block(stdout: str, round_id: str) -> list[str]:
 def _summary_row(sheet_path: Path, unit_name: str, indicator_index: int) -> int:
     sheet = openpyxl.load_workbook(sheet_path, data_only=True)["Tổng hợp"]
     row = next(r for r in range(6, 20) if sheet.cell(r, 2).value == unit_name)
-    return sheet.cell(row, 6 + 3 * indicator_index).value
+    return sheet.cell(row, 7 + 4 * indicator_index).value
 
 
 def test_a_year_of_reporting(tmp_path, plan, chromium):

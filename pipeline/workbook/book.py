@@ -73,10 +73,11 @@ class Book:
             ws.set_column(col, col, (widths or [])[col] if widths and col < len(widths) else 14)
         ws.set_row(row, 32)
 
-    def grouped_header(self, ws, fixed: list[str], groups: list[tuple[str, list[str]]], heights=(45, 45)) -> int:
-        """Rows 4-5: fixed columns merged over both rows, then each group's title over its columns.
-        Returns the first column after the fixed ones."""
-        top, sub = 3, 4
+    def grouped_header(self, ws, fixed: list[str], groups: list[tuple[str, list[str]]], heights=(45, 45),
+                       top: int = 3) -> int:
+        """Two header rows from `top`: fixed columns merged over both rows, then each group's title
+        over its columns. Returns the first column after the fixed ones."""
+        sub = top + 1
         for col, label in enumerate(fixed):
             ws.merge_range(top, col, sub, col, label, self.styles["header"])
         col = len(fixed)
@@ -104,19 +105,30 @@ class Book:
         else:
             ws.write_string(row, col, str(value), fmt)
 
-    def table_end(self, ws, header_row: int, last_row: int, columns: int) -> None:
+    def table_end(self, ws, header_row: int, last_row: int, columns: int, *, fit_width: bool = True) -> None:
         ws.autofilter(header_row, 0, max(header_row + 1, last_row), columns - 1)
         ws.freeze_panes(header_row + 1, 2)
-        self.page(ws, header_row)
+        self.page(ws, header_row, fit_width=fit_width)
 
-    def page(self, ws, header_row: int, *, fit_width: bool = True) -> None:
+    def page(self, ws, header_row: int | None, *, fit_width: bool = True) -> None:
         ws.set_landscape()
         ws.set_paper(9)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         if fit_width:
             ws.fit_to_pages(1, 0)
-        ws.repeat_rows(header_row)
-        ws.set_footer(f"&L{self.result.round.id}&CTrang &P/&N")
+        if header_row is not None:
+            ws.repeat_rows(header_row)
+        ws.set_footer(f"&L{self.result.round.id} – &A&CTrang &P/&N")
+
+    def print_in_blocks(self, ws, header: tuple[int, int], fixed: int, first: int, width: int, count: int,
+                        per_page: int, scale: int) -> None:
+        """A wide sheet on A4 pages: `count` blocks of `width` columns from `first`, `per_page` blocks
+        to a page at `scale`%, the `fixed` columns at the left and the header rows on every page."""
+        self.page(ws, header[1], fit_width=False)
+        ws.repeat_rows(*header)
+        ws.repeat_columns(0, fixed - 1)
+        ws.set_print_scale(scale)
+        ws.set_v_pagebreaks([first + width * per_page * page for page in range(1, -(-count // per_page))])
 
     def basis(self, unit: str) -> str:
         bases = {p.basis for p in self.result.progress[unit].values() if p.basis}
@@ -151,12 +163,14 @@ def make_styles(wb) -> dict:
     border = {"border": 1, "valign": "vcenter"}
     styles = {
         "title": wb.add_format({"bold": True, "font_size": 14}),
+        "title_block": wb.add_format({"bold": True, "font_size": 14, "text_wrap": True, "valign": "top"}),
+        "italic_block": wb.add_format({"italic": True, "text_wrap": True, "valign": "top"}),
         "italic": wb.add_format({"italic": True}),
         "bold": wb.add_format({"bold": True}),
         "header": wb.add_format(
             {**border, "bold": True, "text_wrap": True, "align": "center", "bg_color": "#D9E1F2"}
         ),
-        "group": wb.add_format({**border, "bold": True, "bg_color": "#EDEDED"}),
+        "group": wb.add_format({**border, "bold": True, "bg_color": "#EDEDED", "text_wrap": True}),
         "text": wb.add_format({**border}),
         "wrap": wb.add_format({**border, "text_wrap": True, "valign": "top"}),
         "bold_text": wb.add_format({**border, "bold": True}),

@@ -19,7 +19,7 @@ def write(book: Book, ws) -> None:
     ws.set_column(0, 0, 6)
     ws.set_column(1, 1, 20)
     ws.set_column(2, len(headers) - 2, 10)
-    ws.set_column(len(headers) - 1, len(headers) - 1, 12)
+    ws.set_column(len(headers) - 1, len(headers) - 1, 14)
     row = 3
     for indicator in plan.indicators:
         rule = "lũy kế = số mới nhất" if indicator.kind == "stock" else "lũy kế = cộng dồn các năm"
@@ -31,6 +31,7 @@ def write(book: Book, ws) -> None:
             f"{indicator.no}. {indicator.name} ({indicator.unit}) – {rule}",
             s["group"],
         )
+        ws.set_row(row, 30)  # a long indicator name wraps inside its band instead of running off the page
         row += 1
         for col, label in enumerate(headers):
             ws.write_string(row, col, label, s["header"])

@@ -19,7 +19,7 @@ def write(book: Book, wb, ws) -> None:
     for index, indicator in enumerate(plan.indicators):
         row = 4 + index
         ws.write_string(row, 0, f"{indicator.no}. {indicator.short_name}", s["text"])
-        share_col = book.summary_cols[indicator.code] + 2
+        share_col = book.summary_cols[indicator.code] + 3
         for col, unit_key in enumerate(["total", *[u.code for u in book.districts]], start=1):
             source_row = book.summary_rows[unit_key]
             target = (
@@ -58,7 +58,7 @@ def write(book: Book, wb, ws) -> None:
     province.set_y_axis({"reverse": True})
     province.set_legend({"none": True})
     province.set_size({"width": 900, "height": 480})
-    ws.insert_chart(last + 2, 0, province)
+    ws.insert_chart(last + 3, 0, province)
     districts = wb.add_chart({"type": "column"})
     for index in range(len(plan.indicators)):
         districts.add_series(
@@ -71,5 +71,8 @@ def write(book: Book, wb, ws) -> None:
     districts.set_title({"name": "Các huyện: % chỉ tiêu giai đoạn đã đạt, theo chỉ tiêu"})
     districts.set_y_axis({"num_format": "0%", "min": 0})
     districts.set_legend({"position": "right"})
-    districts.set_size({"width": 1200, "height": 520})
-    ws.insert_chart(last + 27, 0, districts)
+    districts.set_size({"width": 1000, "height": 520})
+    ws.insert_chart(last + 31, 0, districts)
+    # The figures on the first page, then one chart to a page (each a row below its page break).
+    book.page(ws, None)
+    ws.set_h_pagebreaks([last + 2, last + 30])

@@ -16,14 +16,15 @@ def write(book: Book, ws) -> None:
         "«Truy nguồn».",
     )
     sub = 4
-    col = book.grouped_header(
+    first = book.grouped_header(
         ws, SUBMISSION_COLUMNS,
         [(f"{i.no}. {i.short_name}", [label for _, label in measures]) for i in plan.indicators],
-    ) + len(plan.indicators) * len(measures)
-    ws.set_column(0, 0, 6)
-    ws.set_column(1, 1, 18)
-    ws.set_column(2, 2, 30)
-    ws.set_column(3, col, 11)
+    )
+    col = first + len(plan.indicators) * len(measures)
+    ws.set_column(0, 0, 5)
+    ws.set_column(1, 1, 13)
+    ws.set_column(2, 2, 24)
+    ws.set_column(3, col, 10)
     for index, unit in enumerate(book.units):
         row = sub + 1 + index
         book.submission_columns(ws, row, unit)
@@ -38,4 +39,6 @@ def write(book: Book, ws) -> None:
                     "number",
                 )
                 col += 1
-    book.table_end(ws, sub, sub + len(book.units), col)
+    book.table_end(ws, sub, sub + len(book.units), col, fit_width=False)
+    # Three indicators to an A4 page, the unit and its file repeated at the left of each.
+    book.print_in_blocks(ws, (3, sub), len(SUBMISSION_COLUMNS), first, len(measures), len(plan.indicators), 3, 85)

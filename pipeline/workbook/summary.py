@@ -1,119 +1,144 @@
-"""«Tổng hợp»: the appendix's layout, targets, cumulative figures and % of target, live formulas."""
+"""«Tổng hợp»: the appendix's layout, targets, the year's figure, cumulative figures and % of target,
+live formulas. Also the report's annex (the same sheet alone, with the line that ties it to the
+report)."""
 
 from __future__ import annotations
 
-from ..consolidate import share, total_progress
+from ..consolidate import share, total_progress, year_total
+from ..figures import last_round
 from ..vietnamese import round_title
-from .book import PROGRESS_BANDS, Book, cell
+from .book import BASIS_LABELS, PROGRESS_BANDS, Book, cell
+
+# Each indicator's columns, in order; Book.summary_cols holds the first (the target).
+BLOCK = ("target", "year", "cumulative", "percent")
+PER_PAGE = 3  # indicators printed side by side on one A4 page, units repeated at the left
+FIXED = ["TT", "Đơn vị", "Số bản ĐBKK", "Căn cứ số liệu"]
 
 
-def write(book: Book, ws) -> None:
+def labels(book: Book) -> list[str]:
+    rnd = book.result.round
+    if rnd.kind == "annual":
+        return ["Chỉ tiêu giai đoạn", f"Ước TH năm {rnd.year}", "Ước lũy kế", "% chỉ tiêu"]
+    return ["Chỉ tiêu giai đoạn", f"TH năm {rnd.year}", "Lũy kế", "% chỉ tiêu"]
+
+
+def note(book: Book) -> str:
+    rnd = book.result.round
+    estimate = ("Số năm và lũy kế có số ước thực hiện cả năm (báo cáo tháng 9). " if rnd.kind == "annual" else "")
+    return (f"Theo biểu chỉ tiêu kèm {book.plan.document}. {estimate}Lũy kế: tổ, nhóm, CLB, địa chỉ (tồn tại và "
+            "duy trì) lấy số mới nhất; cuộc, cán bộ (hoạt động) cộng dồn các năm. Căn cứ: «Chính thức» là số "
+            "cập nhật cả năm, «Ước tính» có năm dựa trên số ước tháng 9. Đơn vị chưa báo cáo kỳ này giữ số liệu "
+            "đã tiếp nhận gần nhất (ghi ở cột Căn cứ).")
+
+
+def basis(book: Book, unit: str) -> str:
+    text = book.basis(unit)
+    if unit in book.result.reported or text == BASIS_LABELS[None]:
+        return text
+    source = last_round(book.plan, book.result, unit)
+    return f"{text}; chưa báo cáo kỳ này, số liệu {round_title(source)}" if source else text
+
+
+def write(book: Book, ws, *, annex_line: str = "") -> None:
     plan, result, s = book.plan, book.result, book.styles
-    book.title(
-        ws,
-        f"TỔNG HỢP KẾT QUẢ THỰC HIỆN DỰ ÁN 8 – {round_title(result.round).upper()}",
-        f"Theo biểu chỉ tiêu kèm {plan.document}. Lũy kế: tổ, nhóm, CLB, địa chỉ (tồn tại và duy "
-        "trì) lấy số mới nhất; cuộc, cán bộ (hoạt động) cộng dồn các năm. Căn cứ: «Chính thức» là "
-        "số cập nhật cả năm, «Ước tính» có năm dựa trên số ước tháng 9.",
-    )
-    top, sub = 3, 4
+    last_col = len(FIXED) + len(BLOCK) * min(PER_PAGE, len(plan.indicators)) - 1
+    title = f"TỔNG HỢP KẾT QUẢ THỰC HIỆN DỰ ÁN 8 – {round_title(result.round).upper()}"
+    lines = [(f"PHỤ LỤC: {title}" if annex_line else title, s["title_block"])]
+    if annex_line:
+        lines.append((annex_line, s["italic_block"]))
+    lines.append((note(book), s["italic_block"]))
+    for row, (text, style) in enumerate(lines):
+        ws.merge_range(row, 0, row, last_col, text, style)
+    ws.set_row(len(lines) - 1, 48)
+    top = len(lines) + 1
     first = book.grouped_header(
-        ws, ["TT", "Đơn vị", "Số bản ĐBKK", "Căn cứ số liệu"],
-        [(f"{i.no}. {i.short_name} ({i.unit})", ["Chỉ tiêu", "Lũy kế", "% chỉ tiêu"]) for i in plan.indicators],
-        heights=(62, 15),
+        ws, FIXED, [(f"{i.no}. {i.short_name} ({i.unit})", labels(book)) for i in plan.indicators],
+        heights=(62, 30), top=top,
     )
     for k, indicator in enumerate(plan.indicators):
-        book.summary_cols[indicator.code] = first + 3 * k
-    ws.set_column(0, 0, 5)
-    ws.set_column(1, 1, 20)
-    ws.set_column(2, 3, 11)
-    ws.set_column(first, first + 3 * len(plan.indicators) - 1, 9)
+        book.summary_cols[indicator.code] = first + len(BLOCK) * k
+    ws.set_column(0, 0, 4)
+    ws.set_column(1, 1, 15)
+    ws.set_column(2, 2, 8)
+    ws.set_column(3, 3, 16)
+    ws.set_column(first, first + len(BLOCK) * len(plan.indicators) - 1, 8.5)
+    sub = top + 1
     ws.freeze_panes(sub + 1, 2)
+    rows = _unit_rows(book, ws, sub)
+    last_d = max(rows.values())
+    for indicator in plan.indicators:
+        _indicator_columns(book, ws, indicator, rows)
+    _legend(book, ws, last_d + 2)
+    book.print_in_blocks(ws, (top, sub), len(FIXED), first, len(BLOCK), len(plan.indicators), PER_PAGE, 88)
 
+
+def _unit_rows(book: Book, ws, sub: int) -> dict[str, int]:
+    plan, s = book.plan, book.styles
     total_row, province_row, districts_row = sub + 1, sub + 2, sub + 3
-    rows = {"total": total_row, plan.province_unit.code: province_row}
+    rows = {"total": total_row, plan.province_unit.code: province_row, "districts": districts_row}
     rows.update({u.code: districts_row + 1 + i for i, u in enumerate(book.districts)})
-    book.summary_rows = rows
+    book.summary_rows = {k: v for k, v in rows.items() if k != "districts"}
     first_d, last_d = districts_row + 1, districts_row + len(book.districts)
-    labels = [
-        (total_row, "", "Tổng cộng"),
-        (province_row, "I", plan.province_unit.name),
-        (districts_row, "II", "Cấp huyện"),
-    ]
-    for row, number, name in labels:
+    for row, number, name in ((total_row, "", "Tổng cộng"), (province_row, "I", plan.province_unit.name),
+                              (districts_row, "II", "Cấp huyện")):
         ws.write_string(row, 0, number, s["bold_text"])
         ws.write_string(row, 1, name, s["bold_text"])
     villages = sum(u.villages or 0 for u in book.districts)
     ws.write_formula(total_row, 2, f"={cell(districts_row, 2)}", s["bold_number"], villages)
     ws.write_blank(province_row, 2, None, s["number"])
-    ws.write_formula(
-        districts_row, 2, f"=SUM({cell(first_d, 2)}:{cell(last_d, 2)})", s["bold_number"], villages
-    )
+    ws.write_formula(districts_row, 2, f"=SUM({cell(first_d, 2)}:{cell(last_d, 2)})", s["bold_number"], villages)
     for row in (total_row, districts_row):
         ws.write_blank(row, 3, None, s["bold_text"])
-    ws.write_string(province_row, 3, book.basis(plan.province_unit.code), s["text"])
+    ws.write_string(province_row, 3, basis(book, plan.province_unit.code), s["wrap"])
     for unit in book.districts:
         row = rows[unit.code]
         ws.write_string(row, 0, unit.appendix_no, s["text"])
         ws.write_string(row, 1, unit.name, s["text"])
         ws.write_number(row, 2, unit.villages or 0, s["number"])
-        ws.write_string(row, 3, book.basis(unit.code), s["text"])
+        ws.write_string(row, 3, basis(book, unit.code), s["wrap"])
+    return rows
 
-    for indicator in plan.indicators:
-        col, code = book.summary_cols[indicator.code], indicator.code
-        for unit in book.units:
-            row = rows[unit.code]
-            ws.write_number(row, col, plan.targets[unit.code][code], s["number"])
-            book.put(ws, row, col + 1, result.progress[unit.code][code].cumulative, "number")
-        district_target = sum(plan.targets[u.code][code] for u in book.districts)
-        figures = {
-            districts_row: (district_target, total_progress(result, book.districts, code)),
-            total_row: (plan.totals["total"][code], total_progress(result, book.units, code)),
-        }
-        for offset in (0, 1):
-            c = col + offset
-            ws.write_formula(
-                districts_row,
-                c,
-                f"=SUM({cell(first_d, c)}:{cell(last_d, c)})",
-                s["bold_number"],
-                figures[districts_row][offset] or 0,
-            )
-            ws.write_formula(
-                total_row,
-                c,
-                f"={cell(province_row, c)}+{cell(districts_row, c)}",
-                s["bold_number"],
-                figures[total_row][offset] or 0,
-            )
-        for unit in book.units:
-            figures[rows[unit.code]] = (
-                plan.targets[unit.code][code],
-                result.progress[unit.code][code].cumulative,
-            )
-        for row, (target, cumulative) in figures.items():
-            cached = share(cumulative or 0, target)
-            ws.write_formula(
-                row,
-                col + 2,
-                f'=IF({cell(row, col)}>0,{cell(row, col + 1)}/{cell(row, col)},"")',
-                s["percent"],
-                cached if cached is not None else "",
-            )
-        for band in PROGRESS_BANDS:
-            rule = {k: v for k, v in band.items() if k != "style"}
-            ws.conditional_format(
-                total_row, col + 2, last_d, col + 2, {**rule, "format": s[band["style"]]}
-            )
-    legend = last_d + 2
-    ws.write_string(legend, 1, "Mức hoàn thành:", s["italic"])
-    for offset, (style, label) in enumerate(
-        (("band_low", "dưới 50%"), ("band_mid", "50–99%"), ("band_high", "từ 100%"))
-    ):
-        ws.write_string(legend, 2 + offset, label, s[f"{style}_cell"])
-    book.page(ws, sub, fit_width=False)
-    ws.repeat_rows(top, sub)
-    # The appendix is 37 columns wide: print four indicators to an A4 page, units repeated.
-    ws.repeat_columns(0, 3)
-    ws.set_print_scale(80)
-    ws.set_v_pagebreaks([first + 12 * page for page in range(1, -(-len(plan.indicators) // 4))])
+
+def _indicator_columns(book: Book, ws, indicator, rows: dict[str, int]) -> None:
+    plan, result, s = book.plan, book.result, book.styles
+    col, code, year = book.summary_cols[indicator.code], indicator.code, result.round.year
+    for unit in book.units:
+        row, progress = rows[unit.code], result.progress[unit.code][code]
+        ws.write_number(row, col, plan.targets[unit.code][code], s["number"])
+        this_year = progress.years.get(year)
+        book.put(ws, row, col + 1, this_year.value if this_year else None, "number")
+        book.put(ws, row, col + 2, progress.cumulative, "number")
+    districts = book.districts
+    first_d, last_d = rows["districts"] + 1, rows["districts"] + len(districts)
+    cached = {
+        "districts": (sum(plan.targets[u.code][code] for u in districts), year_total(result, districts, code, year),
+                      total_progress(result, districts, code)),
+        "total": (plan.totals["total"][code], year_total(result, book.units, code, year),
+                  total_progress(result, book.units, code)),
+    }
+    province_row = rows[plan.province_unit.code]
+    for offset in range(3):
+        c = col + offset
+        ws.write_formula(rows["districts"], c, f"=SUM({cell(first_d, c)}:{cell(last_d, c)})", s["bold_number"],
+                         cached["districts"][offset] or 0)
+        ws.write_formula(rows["total"], c, f"={cell(province_row, c)}+{cell(rows['districts'], c)}",
+                         s["bold_number"], cached["total"][offset] or 0)
+    figures = {rows[k]: (v[0], v[2]) for k, v in cached.items()}
+    figures.update({rows[u.code]: (plan.targets[u.code][code], result.progress[u.code][code].cumulative)
+                    for u in book.units})
+    for row, (target, cumulative) in figures.items():
+        share_now = share(cumulative or 0, target)
+        ws.write_formula(row, col + 3, f'=IF({cell(row, col)}>0,{cell(row, col + 2)}/{cell(row, col)},"")',
+                         s["percent"], share_now if share_now is not None else "")
+    for band in PROGRESS_BANDS:
+        rule = {k: v for k, v in band.items() if k != "style"}
+        ws.conditional_format(rows["total"], col + 3, last_d, col + 3, {**rule, "format": s[band["style"]]})
+
+
+def _legend(book: Book, ws, row: int) -> None:
+    """In the columns repeated on every printed page, so each page carries it whole."""
+    s = book.styles
+    ws.write_string(row, 1, "Mức hoàn thành:", s["italic"])
+    for offset, (style, label) in enumerate((("band_low", "dưới 50%"), ("band_mid", "50–99%"),
+                                             ("band_high", "từ 100%"))):
+        ws.write_string(row + 1 + offset, 1, label, s[f"{style}_cell"])
