@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,11 +19,11 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import form
+from . import form, schedule
 from .atomic import atomic_path
 from .config import Contact
 from .plan import Plan, Round, Unit
-from .vietnamese import format_date, round_title
+from .vietnamese import format_date, format_number, format_percent, round_title
 
 SHEET_GUIDE = "Hướng dẫn"
 SHEET_INDICATORS = "Chỉ tiêu"
@@ -258,6 +259,8 @@ class _Template:
              f"{send_to}. Không đặt mật khẩu, không chuyển sang PDF hay chụp ảnh.", s["wrap"]),
             (f"Liên hệ khi cần hỗ trợ: {who}" + (f" ({reach})." if reach else "."), s["wrap"]),
             ("", None),
+            *self._completion_times(),
+            ("", None),
             ("Ý nghĩa màu ô", s["bold"]),
         ]
         for row, (text, fmt) in enumerate(lines):
@@ -271,6 +274,23 @@ class _Template:
                                       "tự tính – đã khóa.")
         self._page(ws, 0, 2)
         ws.set_portrait()
+
+    def _completion_times(self) -> list[tuple[str, object]]:
+        """Each indicator's completion time from the plan's appendix and what it asks of this unit by
+        the end of the round's year (on the instructions sheet, which the fingerprint leaves out)."""
+        plan, rnd, unit, s = self.plan, self.rnd, self.unit, self.styles
+        lines: list[tuple[str, object]] = [
+            (f"Thời gian hoàn thành các chỉ tiêu (theo phụ lục Kế hoạch) và mức cần đạt đến hết năm {rnd.year}",
+             s["bold"])]
+        for indicator in plan.indicators:
+            target = plan.targets[unit.code][indicator.code]
+            share = schedule.expected_share(indicator.milestones, rnd.year)
+            due = (f"cần đạt {format_percent(share)} chỉ tiêu ({format_number(math.ceil(share * target - 1e-9))} "
+                   f"{indicator.unit})" if share else "chưa đến thời gian thực hiện")
+            lines.append((f"{indicator.no}. {indicator.short_name}: chỉ tiêu giai đoạn {format_number(target)} "
+                          f"{indicator.unit}; hoàn thành {indicator.window}; đến hết năm {rnd.year} {due}.",
+                          s["wrap"]))
+        return lines
 
     def _indicators(self, ws) -> None:
         plan, rnd, unit, s = self.plan, self.rnd, self.unit, self.styles

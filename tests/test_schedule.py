@@ -128,3 +128,16 @@ def test_the_reports_name_what_is_behind_or_overdue(plan, tmp_path):
     by_name = {r.cells[1].text: [c.text for c in r.cells] for r in table.rows[1:]}
     assert by_name["Thành lập CLB thủ lĩnh của sự thay đổi"][-2:] == ["2023-2024", "Chậm tiến độ"]
     assert by_name["Thành lập và duy trì tổ truyền thông cộng đồng"][-2:] == ["2022-2024", "Đã hoàn thành"]
+
+
+def test_the_template_shows_each_completion_time_and_what_is_due(plan, tmp_path):
+    rnd, unit = plan.round("2024-annual"), plan.unit("121")
+    template = write_templates(plan, rnd, tmp_path, [unit])[0]
+    guide = openpyxl.load_workbook(template).worksheets[0]
+    lines = [row[1] for row in guide.iter_rows(values_only=True) if row[1]]
+    start = lines.index("Thời gian hoàn thành các chỉ tiêu (theo phụ lục Kế hoạch) và mức cần đạt đến hết năm 2024")
+    dialogues = plan.targets["121"]["policy_dialogues"]
+    assert lines[start + 6] == (f"6. Đối thoại chính sách: chỉ tiêu giai đoạn {dialogues} cuộc; hoàn thành 2023 và "
+                                f"2025; đến hết năm 2024 cần đạt 50,0% chỉ tiêu ({-(-dialogues // 2)} cuộc).")
+    assert lines[start + 5].endswith("hoàn thành 2022-2023; đến hết năm 2024 cần đạt 100,0% chỉ tiêu (3 địa chỉ).")
+    assert len([line for line in lines[start + 1:] if " hoàn thành " in line]) == len(plan.indicators)
