@@ -91,8 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
         locations(sub)
         day(sub, day_text)
 
-    round_command("report", "regenerate the workbook and reports of one round from the ledger",
-                  "the date that decides draft or final")
+    report = command("report", "regenerate the workbook and reports of one round (or of the whole phase) from the "
+                     "ledger", "python run_pipeline.py report --round 2024-annual  |  report --phase")
+    which = report.add_mutually_exclusive_group(required=True)
+    which.add_argument("--round", dest="round_id", help="round id, e.g. 2024-annual")
+    which.add_argument("--phase", action="store_true",
+                       help="the end-of-phase report: each year, the phase total against each target")
+    locations(report)
+    day(report, "the date that decides draft or final")
     round_command("approve", "freeze a round's figures once the province's report is sent", "the day of approval")
     round_command("reopen", "undo `approve`: later files count again", "the date that decides draft or final")
 
@@ -197,9 +203,13 @@ def cmd_status(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_report(plan: Plan, config: Config, args) -> int:
-    from pipeline.runner import rebuild_round
+    from pipeline.runner import rebuild_phase, rebuild_round
 
-    for path in rebuild_round(_paths(config, args), _round(plan, args.round_id), args.plan_dir, args.today):
+    if args.phase:
+        paths = rebuild_phase(_paths(config, args), args.plan_dir, args.today)
+    else:
+        paths = rebuild_round(_paths(config, args), _round(plan, args.round_id), args.plan_dir, args.today)
+    for path in paths:
         print(path)
     return EXIT_OK
 

@@ -27,9 +27,13 @@ from .workbook import (
     summary,
     trace,
 )
+from .workbook import (
+    phase as phase_sheet,
+)
 from .workbook.book import SUMMARY, Book, generated_at, inputs_digest
 
-__all__ = ["generated_at", "inputs_digest", "workbook_name", "write_annex", "write_workbook"]
+__all__ = ["generated_at", "inputs_digest", "phase_workbook_name", "workbook_name", "write_annex",
+           "write_phase_workbook", "write_workbook"]
 
 
 def workbook_name(round_id: str) -> str:
@@ -51,7 +55,18 @@ def write_annex(plan: Plan, result: Consolidation, path: Path, annex_line: str) 
     return path
 
 
-def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "") -> None:
+def phase_workbook_name(phase: str) -> str:
+    return f"tong-hop-giai-doan_{phase}.xlsx"
+
+
+def write_phase_workbook(plan: Plan, result: Consolidation, path: Path) -> Path:
+    """The end-of-phase workbook: «Giai đoạn» first, then the latest round's sheets behind it."""
+    with atomic_path(path) as tmp:
+        _write(plan, result, tmp, phase=True)
+    return path
+
+
+def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "", phase: bool = False) -> None:
     wb = xlsxwriter.Workbook(
         str(path),
         {
@@ -77,6 +92,8 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "
     wb.set_custom_property("Phiên bản chương trình", __version__)
     wb.set_custom_property("SHA-256 dữ liệu vào", inputs_digest(plan, result))
     book = Book(plan, result, wb)
+    if phase:
+        phase_sheet.write(book, wb.add_worksheet("Giai đoạn"))
     summary.write(book, wb.add_worksheet(SUMMARY), annex_line=annex_line)
     if not annex_line:
         progress.write(book, wb.add_worksheet("Tiến độ"))

@@ -27,11 +27,11 @@ def _number(value) -> str:
     return format_number(value) if value is not None else NO_DATA
 
 
-def _place_date(place: str, day: date) -> str:
+def place_date(place: str, day: date) -> str:
     return f"{place}, ngày {day.day} tháng {day.month} năm {day.year}"
 
 
-def _issuer(name: str) -> str:
+def issuer_line(name: str) -> str:
     return name.upper().replace("HỘI LIÊN HIỆP PHỤ NỮ", "HỘI LHPN")
 
 
@@ -103,9 +103,9 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
     return {
         "draft": False,
         "title": f"Báo cáo Dự án 8 – {round_title(rnd)}",
-        "issuer": _issuer(plan.reporting_body),
+        "issuer": issuer_line(plan.reporting_body),
         "issuer_short": plan.reporting_body,
-        "place_date": _place_date(plan.province, rnd.province_deadline),
+        "place_date": place_date(plan.province, rnd.province_deadline),
         "subject": (
             f"Bổ sung số liệu thực hiện năm {rnd.year} Dự án 8 “Thực hiện bình đẳng giới và giải quyết "
             "những vấn đề cấp thiết đối với phụ nữ và trẻ em” trên địa bàn tỉnh"
@@ -277,7 +277,7 @@ def district_context(plan: Plan, result: Consolidation, unit: Unit) -> dict:
     return {
         "draft": False,
         "issuer": f"HỘI LHPN HUYỆN {unit.name.upper()}",
-        "place_date": _place_date(unit.name, day),
+        "place_date": place_date(unit.name, day),
         "subject": (
             f"{'Bổ sung số liệu thực hiện' if update else 'Kết quả thực hiện'} Dự án 8 năm "
             f"{rnd.year} trên địa bàn huyện {unit.name}"

@@ -19,6 +19,7 @@ from docxtpl import DocxTemplate, InlineImage
 from . import provincial
 from .atomic import atomic_path, write_text
 from .consolidate import Consolidation, share, total_progress
+from .phase_report import phase_context
 from .plan import Plan, Round
 from .report_context import district_context, province_context
 from .reproducible import normalize_package
@@ -117,3 +118,19 @@ def write_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
                 _render_docx(district_template, district_context(plan, result, unit), target, moment)
             )
     return written
+
+
+def phase_folder(plan: Plan) -> str:
+    return f"giai-doan_{plan.phase}"
+
+
+def write_phase_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bool = False) -> list[Path]:
+    """The end-of-phase report (Word, HTML) and workbook, from the consolidation of the latest round."""
+    folder = Path(out_dir) / phase_folder(plan)
+    context = phase_context(plan, result) | {"draft": draft}
+    html = folder / f"bao-cao-giai-doan_{plan.phase}.html"
+    write_text(html, _html_environment().get_template("phase_report.html.j2").render(context))
+    docx = _render_docx("phase_report.docx", context, folder / f"bao-cao-giai-doan_{plan.phase}.docx",
+                        provincial.generated_at(result))
+    workbook = provincial.write_phase_workbook(plan, result, folder / provincial.phase_workbook_name(plan.phase))
+    return [html, docx, workbook]

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from . import __version__, consolidate, inbox, page, provincial, reports, safekeeping, worker
 from .atomic import write_text
 from .config import Paths
-from .errors import BusyError, StorageError, is_storage_error
+from .errors import BusyError, StorageError, UsageError, is_storage_error
 from .history import history, last_figures, previous_cumulative
 from .inbox import Passed
 from .intake import NOT_PROCESSED, Intake, Outcome, read_all, take
@@ -240,6 +240,23 @@ def rebuild_round(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR
         outputs = rebuild(plan, ledger, paths.outbox, [plan.round(round_id)], today)
         outputs.append(page.write_status_page(plan, ledger, paths.outbox, today or date.today()))
         return outputs
+
+
+def rebuild_phase(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
+                  wait: float = LOCK_WAIT_SECONDS) -> list[Path]:
+    """The end-of-phase report and workbook, from the latest round with data (`report --phase`)."""
+    plan = load_plan(plan_dir)
+    with storage_guard(paths), exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger:
+        with_data = set(ledger.rounds_with_submissions())
+        rounds = [r for r in plan.rounds if r.id in with_data]
+        if not rounds:
+            raise UsageError(f"no round of phase {plan.phase} has data in the ledger yet; nothing to report")
+        latest = rounds[-1]
+        through = plan.rounds_through(latest.id)
+        records = [r for earlier in through for r in ledger.records(earlier.id)]
+        result = consolidate.consolidate(plan, latest, history(plan, ledger, through), records)
+        final = plan.rounds[-1].id == latest.id and ledger.approval(latest.id) is not None
+        return reports.write_phase_reports(plan, result, paths.outbox, draft=not final)
 
 
 def current_status(paths: Paths, today: date, plan_dir: Path = DEFAULT_PLAN_DIR) -> list[RoundStatus]:

@@ -338,12 +338,49 @@ def build_district(path: Path, *, update: bool) -> None:
     doc.save(path)
 
 
+def build_phase(path: Path) -> None:
+    doc = _document()
+    _header(doc, "HỘI LHPN VIỆT NAM", "{{ issuer }}")
+    _text(doc, "{{ intro }}")
+    _heading(doc, "I. SỐ LIỆU TỔNG KẾT")
+    _text(doc, "{{ basis_sentence }}")
+    _text(doc, "{{ coverage_sentence }}")
+    _heading(doc, "II. KẾT QUẢ TỪNG NĂM VÀ CẢ GIAI ĐOẠN")
+    _control(doc, "{%p for row in rows %}")
+    _text(doc, "- {{ row.sentence }}")
+    _control(doc, "{%p endfor %}")
+    _text(doc, "Bảng 1. Kết quả thực hiện các chỉ tiêu giai đoạn toàn tỉnh", size=13)
+    _table(doc, ["TT", "Chỉ tiêu", "Chỉ tiêu giai đoạn", "Từng năm", "Lũy kế giai đoạn", "% chỉ tiêu",
+                 "Thời gian hoàn thành", "Kết quả"],
+           ["{{ row.no }}", "{{ row.short_name }} ({{ row.unit }})", "{{ row.target }}", "{{ row.years }}",
+            "{{ row.cumulative }}", "{{ row.percent }}", "{{ row.window }}", "{{ row.outcome }}"], "rows",
+           [8, 36, 15, 38, 17, 14, 18, 19], size=11)
+    _heading(doc, "III. CÁC CHỈ TIÊU VÀ ĐƠN VỊ CHƯA ĐẠT CHỈ TIÊU GIAI ĐOẠN")
+    _text(doc, "{{ short_sentence }}")
+    _control(doc, "{%p if unit_rows %}")
+    _table(doc, ["Đơn vị", "Chỉ tiêu", "Chỉ tiêu giai đoạn", "Lũy kế", "% chỉ tiêu", "Thời gian hoàn thành",
+                 "Kết quả"],
+           ["{{ row.unit }}", "{{ row.indicator }}", "{{ row.target }}", "{{ row.cumulative }}", "{{ row.percent }}",
+            "{{ row.window }}", "{{ row.outcome }}"], "unit_rows", [26, 48, 17, 16, 15, 20, 23], size=11)
+    _control(doc, "{%p endif %}")
+    _heading(doc, "IV. ĐÁNH GIÁ CHUNG")
+    _parts(doc, "assessment")
+    _heading(doc, "V. NHIỆM VỤ, GIẢI PHÁP GIAI ĐOẠN TIẾP THEO")
+    _parts(doc, "tasks")
+    _heading(doc, "VI. ĐỀ XUẤT, KIẾN NGHỊ")
+    _parts(doc, "recommendations")
+    _signature(doc, ["Trung ương Hội LHPN Việt Nam (b/c);", "Tỉnh ủy, HĐND, UBND tỉnh (b/c);",
+                     "Ban Dân tộc tỉnh;", "Lưu: VT."], "TM. BAN THƯỜNG VỤ\nCHỦ TỊCH")
+    doc.save(path)
+
+
 def main() -> None:
     FOLDER.mkdir(parents=True, exist_ok=True)
     build_province(FOLDER / "province_report.docx", update=False)
     build_province(FOLDER / "update_report.docx", update=True)
     build_district(FOLDER / "district_report.docx", update=False)
     build_district(FOLDER / "district_update_report.docx", update=True)
+    build_phase(FOLDER / "phase_report.docx")
     print(f"written to {FOLDER}")
 
 
