@@ -116,7 +116,8 @@ def _header(doc, parent: str, issuer: str) -> None:
 
 
 def _heading(doc, text: str) -> None:
-    _line(doc, text, bold=True, size=14, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True)
+    paragraph = _line(doc, text, bold=True, size=14, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True)
+    paragraph.paragraph_format.space_before = Pt(9)  # apart from a table just above
 
 
 def _text(doc, text: str, *, size=14) -> None:
