@@ -7,6 +7,7 @@ from . import schedule
 from .consolidate import Consolidation, Standing, standing, standings
 from .plan import Plan
 from .vietnamese import format_percent
+from .wording import listed
 
 RANK = {schedule.OVERDUE: 0, schedule.BEHIND: 1}
 COUNTED = (schedule.DONE, schedule.ON_TRACK, schedule.BEHIND, schedule.OVERDUE)
@@ -16,10 +17,6 @@ def _achieved(standing: Standing) -> str:
     if standing.cumulative is None or not standing.target:
         return "–"
     return format_percent(standing.cumulative / standing.target)
-
-
-def _listed(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " và " + parts[-1]
 
 
 def schedule_context(plan: Plan, result: Consolidation) -> dict:
@@ -44,12 +41,13 @@ def schedule_context(plan: Plan, result: Consolidation) -> dict:
     return {
         "schedule_sentence": (
             f"Đến hết năm {rnd.year} (theo {basis}), so với thời gian hoàn thành ghi "
-            f"trong phụ lục của Kế hoạch, toàn tỉnh có " + (_listed(parts) if parts else "chưa có số liệu") + "."),
+            f"trong phụ lục của Kế hoạch, toàn tỉnh có " + (listed(parts) if parts else "chưa có số liệu") + "."),
         "schedule_rows": indicators,
         "lagging_sentence": (
-            f"Các đơn vị chậm tiến độ hoặc quá hạn ({len(lagging)} trường hợp, trong đó {overdue} quá hạn chưa "
-            "hoàn thành), xếp từ quá hạn đến chậm nhiều nhất:" if lagging
-            else "Không có đơn vị nào chậm tiến độ hoặc quá hạn trong các đơn vị đã báo cáo."),
+            f"Các đơn vị chậm tiến độ hoặc quá hạn ({len(lagging)} trường hợp"
+            + (f", trong đó {overdue} quá hạn chưa hoàn thành), xếp từ quá hạn đến chậm nhiều nhất:" if overdue
+               else ", chưa có trường hợp quá hạn), xếp từ chậm nhiều nhất:") if lagging
+            else "Không có đơn vị nào chậm tiến độ hoặc quá hạn."),
         "lagging_rows": [
             {"unit": unit.name, "indicator": f"{indicator.no}. {indicator.short_name}", "window": indicator.window,
              "expected": format_percent(standing.expected), "achieved": _achieved(standing),
