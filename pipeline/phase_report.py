@@ -28,7 +28,7 @@ def phase_years(plan: Plan, result: Consolidation) -> list[int]:
     return sorted({r.year for r in plan.rounds_through(result.round.id)})
 
 
-def _year_figure(plan: Plan, result: Consolidation, units: list[Unit], code: str, year: int) -> tuple[int | None, bool]:
+def year_figure(plan: Plan, result: Consolidation, units: list[Unit], code: str, year: int) -> tuple[int | None, bool]:
     """The units' figure for one year and whether any of it is a September estimate."""
     sources = [s for u in units if (s := result.progress[u.code][code].years.get(year)) is not None]
     if not sources:
@@ -39,18 +39,18 @@ def _year_figure(plan: Plan, result: Consolidation, units: list[Unit], code: str
 def _years_text(plan: Plan, result: Consolidation, units: list[Unit], indicator: Indicator) -> str:
     parts = []
     for year in phase_years(plan, result):
-        value, estimated = _year_figure(plan, result, units, indicator.code, year)
+        value, estimated = year_figure(plan, result, units, indicator.code, year)
         parts.append(f"{year}: {format_number(value) if value is not None else 'chưa có số liệu'}"
                      + (ESTIMATE if estimated else ""))
     return "; ".join(parts)
 
 
-def _baseline(result: Consolidation, units: list[Unit], code: str) -> int | None:
+def baseline_total(result: Consolidation, units: list[Unit], code: str) -> int | None:
     typed = [p.baseline.value for u in units if (p := result.progress[u.code][code]).baseline is not None]
     return sum(typed) if typed else None
 
 
-def _outcome(indicator: Indicator, cumulative: int | None, target: int, last_year: int, closed: bool) -> str:
+def phase_outcome(indicator: Indicator, cumulative: int | None, target: int, last_year: int, closed: bool) -> str:
     state = schedule.status(cumulative, target, indicator.milestones, last_year, year_closed=closed)
     if state == schedule.DONE:
         return "Đạt chỉ tiêu"
@@ -66,19 +66,19 @@ def phase_context(plan: Plan, result: Consolidation) -> dict:
     rows, short = [], []
     for indicator in plan.indicators:
         figure = province_figure(plan, result, indicator.code)
-        outcome = _outcome(indicator, figure.cumulative, figure.target, rnd.year, closed)
-        before = _baseline(result, units, indicator.code) if indicator.kind == "flow" else None
+        result_word = phase_outcome(indicator, figure.cumulative, figure.target, rnd.year, closed)
+        before = baseline_total(result, units, indicator.code) if indicator.kind == "flow" else None
         row = {"no": indicator.no, "name": indicator.name, "short_name": indicator.short_name,
                "unit": indicator.unit, "target": format_number(figure.target),
                "years": _years_text(plan, result, units, indicator),
                "before": format_number(before) if before is not None else "",
                "cumulative": _figure(figure.cumulative),
                "cumulative_word": cumulative_word(figure), "percent": percent(figure.cumulative, figure.target),
-               "window": indicator.window, "outcome": outcome}
+               "window": indicator.window, "outcome": result_word}
         before_text = f"lũy kế các đơn vị khai trước năm đầu báo cáo {row['before']}; " if row["before"] else ""
         row["sentence"] = (f"{indicator.name}: từng năm – {row['years']}; {before_text}{row['cumulative_word']} giai "
                            f"đoạn {row['cumulative']}/{row['target']} {indicator.unit}, đạt {row['percent']} chỉ tiêu "
-                           f"(thời gian hoàn thành {indicator.window}: {outcome.lower()}).")
+                           f"(thời gian hoàn thành {indicator.window}: {result_word.lower()}).")
         rows.append(row)
         if figure.cumulative is None or figure.cumulative < figure.target:
             missing = figure.target - (figure.cumulative or 0)
@@ -87,7 +87,7 @@ def phase_context(plan: Plan, result: Consolidation) -> dict:
     table = standings(plan, result)
     cover = coverage(plan, result)
     estimated_years = sorted({y for i in plan.indicators for y in years
-                              if _year_figure(plan, result, units, i.code, y)[1]})
+                              if year_figure(plan, result, units, i.code, y)[1]})
     return {
         "draft": False,
         "title": f"Báo cáo tổng kết Dự án 8 giai đoạn {plan.phase}",
@@ -135,5 +135,5 @@ def _unit_rows(plan: Plan, result: Consolidation, closed: bool) -> list[dict]:
                 "target": format_number(target),
                 "cumulative": _figure(progress.cumulative),
                 "percent": percent(progress.cumulative, target), "window": indicator.window,
-                "outcome": _outcome(indicator, progress.cumulative, target, result.round.year, closed)}))
+                "outcome": phase_outcome(indicator, progress.cumulative, target, result.round.year, closed)}))
     return [row for _, row in sorted(rows, key=lambda entry: entry[0])]

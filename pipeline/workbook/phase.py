@@ -4,7 +4,7 @@ total against each target and its completion time, and the outcome."""
 from __future__ import annotations
 
 from ..consolidate import total_progress
-from ..phase_report import _baseline, _outcome, _year_figure, phase_years
+from ..phase_report import baseline_total, phase_outcome, phase_years, year_figure
 from ..vietnamese import round_title
 from .book import Book, cell
 
@@ -35,10 +35,10 @@ def write(book: Book, ws) -> None:
         ws.write_string(row, 1, f"{indicator.short_name}", s["wrap"])
         ws.write_string(row, 2, indicator.unit, s["text"])
         ws.write_number(row, 3, target, s["number"])
-        before = _baseline(result, units, code) if indicator.kind == "flow" else None
+        before = baseline_total(result, units, code) if indicator.kind == "flow" else None
         book.put(ws, row, 4, before, "number")
         for offset, year in enumerate(years):
-            value, estimated = _year_figure(plan, result, units, code, year)
+            value, estimated = year_figure(plan, result, units, code, year)
             book.put(ws, row, 5 + offset, value, "estimate_number" if estimated else "number")
             if estimated:
                 estimated_years.add(year)
@@ -50,7 +50,7 @@ def write(book: Book, ws) -> None:
             book.put(ws, row, col, cumulative, "bold_number")
         book.rate(ws, row, col + 1, col, 3, (cumulative or 0) / target if target else None)
         ws.write_string(row, col + 2, indicator.window, s["text"])
-        ws.write_string(row, col + 3, _outcome(indicator, cumulative, target, rnd.year, rnd.kind == "update"),
+        ws.write_string(row, col + 3, phase_outcome(indicator, cumulative, target, rnd.year, rnd.kind == "update"),
                         s["wrap"])
     note = 5 + len(plan.indicators)
     if estimated_years:
