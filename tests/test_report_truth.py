@@ -222,3 +222,19 @@ def test_the_districts_words_are_summarised_once_with_who_said_them(scenario):
         assert heading in text
     assert "[Cán bộ tổng hợp bổ sung: nguyên nhân khách quan và chủ quan của tồn tại, hạn chế.]" in text
     assert "Đôn đốc các đơn vị chưa báo cáo gửi báo cáo: Cấp tỉnh, Mường La" in text
+
+
+def test_a_column_that_mixes_estimates_and_actuals_marks_each_estimate(plan):
+    from pipeline.figures import Figure
+    from pipeline.report_context import Labels
+
+    final = Figure(10, None, 4, False, 0, 9, False, 0)
+    estimated = Figure(10, None, 3, True, 3, 7, True, 7)
+    labels = Labels(plan.round("2024-update"), [final, estimated])
+    assert (labels.year, labels.cumulative) == ("Thực hiện năm 2024", "Lũy kế")
+    assert [labels.year_cell(f) for f in (final, estimated)] == ["4", "3*"]
+    assert [labels.cumulative_cell(f) for f in (final, estimated)] == ["9", "7*"]
+    assert labels.note.startswith("(*) Số có dấu * gồm số ước thực hiện báo cáo tháng 9")
+    every = Labels(plan.round("2024-update"), [estimated])
+    assert (every.year, every.cumulative, every.note) == ("Năm 2024: ước thực hiện cả năm", "Ước lũy kế", "")
+    assert every.cumulative_cell(estimated) == "7"
