@@ -62,10 +62,18 @@ class Book:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def title(self, ws, text: str, note: str = "") -> None:
-        ws.write_string(0, 0, text, self.styles["title"])
+    def title(self, ws, text: str, note: str = "", *, across: int = 0) -> None:
+        """Title and note in rows 1-2. `across`: merged and wrapped over that many columns, so a sheet
+        printed in blocks carries them whole on every page instead of cut at the repeated columns."""
+        if not across:
+            ws.write_string(0, 0, text, self.styles["title"])
+            if note:
+                ws.write_string(1, 0, note, self.styles["italic"])
+            return
+        ws.merge_range(0, 0, 0, across - 1, text, self.styles["title_block"])
         if note:
-            ws.write_string(1, 0, note, self.styles["italic"])
+            ws.merge_range(1, 0, 1, across - 1, note, self.styles["italic_block"])
+            ws.set_row(1, 30)
 
     def headers(self, ws, row: int, headers: list[str], widths: list[int] | None = None) -> None:
         for col, label in enumerate(headers):

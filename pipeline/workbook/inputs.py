@@ -5,6 +5,8 @@ from __future__ import annotations
 from .. import form
 from .book import SUBMISSION_COLUMNS, Book
 
+PER_PAGE = 3  # indicators side by side on one A4 page
+
 
 def write(book: Book, ws) -> None:
     plan, result = book.plan, book.result
@@ -14,6 +16,7 @@ def write(book: Book, ws) -> None:
         f"SỐ LIỆU CÁC ĐƠN VỊ BÁO CÁO – KỲ {result.round.id}",
         "Giá trị của tệp được tiếp nhận của mỗi đơn vị; trang và ô nguồn của từng giá trị ở trang "
         "«Truy nguồn».",
+        across=len(SUBMISSION_COLUMNS) + PER_PAGE * len(measures),
     )
     sub = 4
     first = book.grouped_header(
@@ -40,5 +43,6 @@ def write(book: Book, ws) -> None:
                 )
                 col += 1
     book.table_end(ws, sub, sub + len(book.units), col, fit_width=False)
-    # Three indicators to an A4 page, the unit and its file repeated at the left of each.
-    book.print_in_blocks(ws, (3, sub), len(SUBMISSION_COLUMNS), first, len(measures), len(plan.indicators), 3, 85)
+    # The unit and its file repeated at the left of each page.
+    book.print_in_blocks(ws, (3, sub), len(SUBMISSION_COLUMNS), first, len(measures), len(plan.indicators),
+                         PER_PAGE, 85)
