@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import jinja2
-from docx.shared import Mm
+from docx.oxml.ns import qn
+from docx.shared import Emu, Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from . import provincial
@@ -63,10 +64,35 @@ def _render_docx(
     else:
         context = {**context, "chart": ""}
     document.render(context, jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined))
+    _share_columns(document)
     with atomic_path(target) as tmp:
         document.save(tmp)
         normalize_package(tmp, moment)
     return target
+
+
+SHARED_COLUMNS = "p8-share-columns"
+FIXED_COLUMNS = 3
+
+
+def _share_columns(document: DocxTemplate) -> None:
+    """A table whose columns were repeated per indicator ({%tc for %}, marked by its caption) gets
+    its first columns as designed and the rest of its width shared equally, however many there are."""
+    for table in document.tables:
+        caption = table._tbl.tblPr.find(qn("w:tblCaption"))
+        if caption is None or caption.get(qn("w:val")) != SHARED_COLUMNS:
+            continue
+        widths = [cell.width or 0 for cell in table.rows[0].cells]
+        section = document.sections[-1]
+        usable = section.page_width - section.left_margin - section.right_margin
+        fixed = widths[:FIXED_COLUMNS]
+        share = int((usable - sum(fixed)) / max(1, len(widths) - FIXED_COLUMNS))
+        sizes = [*fixed, *[share] * (len(widths) - FIXED_COLUMNS)]
+        for grid, size in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), sizes, strict=False):
+            grid.set(qn("w:w"), str(Emu(size).twips))
+        for row in table.rows:
+            for cell, size in zip(row.cells, sizes, strict=False):
+                cell.width = size
 
 
 def _progress_chart(plan: Plan, result: Consolidation, path: Path) -> Path:

@@ -252,9 +252,16 @@ def _annex(doc) -> None:
     _line(doc, "{{ annex_title }}", bold=True, size=13)
     _line(doc, "{{ annex_line }}", italic=True, size=12)
     _line(doc, "{{ annex_cell_note }} Bản Excel: {{ annex_file }}.", italic=True, size=11)
-    headers = ["TT", "Đơn vị", "Số bản ĐBKK", *[f"{{{{ annex_headers[{k}] }}}}" for k in range(11)]]
-    cells = ["{{ row.no }}", "{{ row.name }}", "{{ row.villages }}", *[f"{{{{ row.cells[{k}] }}}}" for k in range(11)]]
-    _table(doc, headers, cells, "annex_rows", [9, 26, 14, *[20] * 11], size=8)
+    # One column per indicator, however many the plan has: docxtpl repeats the cell between the
+    # {%tc %} cells (which disappear) and shares the width among the columns it makes.
+    headers = ["TT", "Đơn vị", "Số bản ĐBKK", "{%tc for header in annex_headers %}", "{{ header }}",
+               "{%tc endfor %}"]
+    cells = ["{{ row.no }}", "{{ row.name }}", "{{ row.villages }}", "{%tc for value in row.cells %}",
+             "{{ value }}", "{%tc endfor %}"]
+    table = _table(doc, headers, cells, "annex_rows", [9, 26, 14, 1, 216, 1], size=8)
+    caption = OxmlElement("w:tblCaption")  # tells the renderer to share the page width among the columns
+    caption.set(qn("w:val"), "p8-share-columns")
+    table._tbl.tblPr.append(caption)
 
 
 def _schedule(doc, heading: str) -> None:
