@@ -1,0 +1,63 @@
+"""A made-up plan unlike Sơn La's: 7 indicators in 3 groups, 2 ratios, 2 budget sources, a province
+level and 3 districts, two rounds. Written into a folder by `write`; the rules are the bundled ones."""
+
+import shutil
+from pathlib import Path
+
+from pipeline.plan import DEFAULT_PLAN_DIR
+
+FILES = {
+    "plan.toml": '''id = "thu-nghiem-7"
+document = "Kế hoạch thử nghiệm số 1/KH-TN"
+title = "Kế hoạch thử nghiệm với bảy chỉ tiêu"
+short_title = "Kế hoạch thử nghiệm"
+phase = "2024-2026"
+province = "Tỉnh Thử"
+reporting_body = "Hội Liên hiệp Phụ nữ tỉnh Thử"
+total_villages = 60
+budget_unit = "triệu đồng"
+''',
+    "groups.csv": "code,title\nA,Nhóm A\nB,Nhóm B\nC,Nhóm C\n",
+    "indicators.csv": """code,no,group,kind,unit,window,name,short_name
+i1,1,A,stock,tổ,2024-2025,Chỉ tiêu một,Một
+i2,2,A,flow,cuộc,2024-2026,Chỉ tiêu hai,Hai
+i3,3,B,stock,CLB,2025,Chỉ tiêu ba,Ba
+i4,4,B,flow,lớp,2024 và 2026,Chỉ tiêu bốn,Bốn
+i5,5,B,flow,người,2024-2026,Chỉ tiêu năm,Năm
+i6,6,C,stock,mô hình,2024-2025,Chỉ tiêu sáu,Sáu
+i7,7,C,flow,cuộc,2024-2026,Chỉ tiêu bảy,Bảy
+""",
+    "ratios.csv": """code,group,target_percent,name,numerator,denominator
+r1,A,50,Tỷ lệ một,Tử một,Mẫu một
+r2,C,90,Tỷ lệ hai,Tử hai,Mẫu hai
+""",
+    "budget_sources.csv": "code,name\ncentral,Ngân sách trung ương\nlocal,Ngân sách địa phương\n",
+    "units.csv": """code,level,name,slug,villages,appendix_no
+P,province,Cấp tỉnh,cap-tinh,,I
+D1,district,Huyện Một,huyen-mot,10,1
+D2,district,Huyện Hai,huyen-hai,20,2
+D3,district,Huyện Ba,huyen-ba,30,3
+""",
+    "targets.csv": """unit,name,i1,i2,i3,i4,i5,i6,i7
+P,Cấp tỉnh,10,20,30,40,50,60,70
+D1,Huyện Một,1,2,3,4,5,6,7
+D2,Huyện Hai,2,4,6,8,10,12,14
+D3,Huyện Ba,3,6,9,12,15,18,21
+""",
+    "totals.csv": """row,name,i1,i2,i3,i4,i5,i6,i7
+total,Tổng,16,32,48,64,80,96,112
+districts,Các huyện,6,12,18,24,30,36,42
+""",
+    "rounds.csv": """id,year,kind,opens,district_deadline,province_deadline
+2024-annual,2024,annual,2024-01-01,2024-09-10,2024-09-20
+2024-update,2024,update,2024-11-01,2025-01-25,2025-02-05
+""",
+}
+
+
+def write(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in FILES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    shutil.copy(DEFAULT_PLAN_DIR / "rules.toml", folder / "rules.toml")
+    return folder
