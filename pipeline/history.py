@@ -43,4 +43,7 @@ def previous_cumulative(plan: Plan, ledger: Ledger, rnd: Round, unit: str) -> di
         figure = consolidate.cumulative_before(progress, indicator.kind, rnd.year)
         if figure is not None:
             result[indicator.code] = figure
+    if not result and plan.unit(unit).former:
+        # A successor starts from nothing: its former unit's figures stay with that unit's line.
+        return {i.code: 0 for i in plan.indicators}
     return result

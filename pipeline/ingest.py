@@ -251,7 +251,19 @@ def _identify(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook, rec
         sub.findings.append(rules.finding("template-version-old", unit=sub.unit, round=sub.round,
                                           found=meta["version"] or "?", expected=form.TEMPLATE_VERSION))
     _check_round_open(sub, plan.round(sub.round), rules, received)
+    _check_unit_reports_in_round(sub, plan, rules)
     return True
+
+
+def _check_unit_reports_in_round(sub: Submission, plan: Plan, rules: RuleBook) -> None:
+    """A unit reports only in the rounds it is valid for (units.csv valid_from / valid_to)."""
+    unit, rnd = plan.unit(sub.unit or ""), plan.round(sub.round or "")
+    if not unit.valid_on(rnd.district_deadline):
+        instead = [u.name for u in plan.successors(unit.code)] if unit.valid_to else []
+        sub.findings.append(rules.finding(
+            "unit-not-in-round", unit=unit.code, round=rnd.id, unit_name=unit.name,
+            round_title=round_title(rnd), since=format_date(unit.valid_to or unit.valid_from or rnd.opens),
+            instead=", ".join(instead) or "các đơn vị mới theo danh sách của kế hoạch"))
 
 
 def _check_round_open(sub: Submission, rnd: Round, rules: RuleBook, received: date) -> None:

@@ -15,7 +15,9 @@ from .errors import PlanError
 
 DEFAULT_PLAN_DIR = Path(__file__).resolve().parent.parent / "plan"
 
-UNIT_LEVELS = ("province", "district")
+UNIT_LEVELS = ("province", "district", "commune", "department")
+# Levels whose targets the plan's appendix allocates (a row in targets.csv is required for them).
+ALLOCATED_LEVELS = ("province", "district")
 INDICATOR_KINDS = ("stock", "flow")
 ROUND_KINDS = ("annual", "update")
 
@@ -29,6 +31,12 @@ class Unit:
     villages: int | None
     appendix_no: str
     senders: tuple[str, ...] = ()  # known e-mail addresses, lower case (units.csv column `senders`)
+    valid_from: date | None = None  # the unit reports in rounds whose district deadline falls in
+    valid_to: date | None = None  # [valid_from, valid_to); empty: no bound
+    former: str = ""  # the unit it succeeds (units.csv column `former`): its figures continue that unit's
+
+    def valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day < self.valid_to)
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,19 @@ class Plan:
     @property
     def districts(self) -> tuple[Unit, ...]:
         return tuple(u for u in self.units if u.level == "district")
+
+    @property
+    def roots(self) -> tuple[Unit, ...]:
+        """The units that succeed no other: summing over them counts every figure once (a former
+        unit's figures include its successors')."""
+        return tuple(u for u in self.units if not u.former)
+
+    def successors(self, code: str) -> tuple[Unit, ...]:
+        return tuple(u for u in self.units if u.former == code)
+
+    def units_for(self, rnd: Round) -> tuple[Unit, ...]:
+        """The units that report in `rnd`: valid on its district deadline."""
+        return tuple(u for u in self.units if u.valid_on(rnd.district_deadline))
 
     def unit(self, code: str) -> Unit:
         for unit in self.units:
@@ -210,17 +231,40 @@ def _load_units(folder: Path) -> tuple[Unit, ...]:
         if not code.isascii() or not slug.isascii() or " " in code + slug:
             raise PlanError(f"{row.where()}: code and slug must be ASCII without spaces.")
         level = row.choice("level", UNIT_LEVELS)
-        villages = row.integer("villages", optional=level == "province")
+        villages = row.integer("villages", optional=level != "district")
         senders = tuple(a.lower() for a in re.split(r"[;,\s]+", row.cells.get("senders") or "") if a)
         if any("@" not in a for a in senders):
             raise PlanError(f"{row.where()}: column 'senders' holds e-mail addresses separated by ';'.")
+        valid_from, valid_to = (row.iso_date(c) if (row.cells.get(c) or "").strip() else None
+                                for c in ("valid_from", "valid_to"))
+        if valid_from and valid_to and valid_to <= valid_from:
+            raise PlanError(f"{row.where()}: valid_to ({valid_to}) must come after valid_from ({valid_from}).")
         units.append(
-            Unit(code, level, row.text("name"), slug, villages, row.cells.get("appendix_no", ""), senders)
+            Unit(code, level, row.text("name"), slug, villages, row.cells.get("appendix_no", ""), senders,
+                 valid_from, valid_to, (row.cells.get("former") or "").strip())
         )
     provinces = [u for u in units if u.level == "province"]
     if len(provinces) != 1:
         raise PlanError(f"units.csv: exactly one unit must have level 'province', found {len(provinces)}.")
+    _check_successions(units)
     return tuple(units)
+
+
+def _check_successions(units: list[Unit]) -> None:
+    """A successor names a known unit that itself succeeds none, and starts when that unit ends."""
+    by_code = {u.code: u for u in units}
+    for unit in units:
+        if not unit.former:
+            continue
+        former = by_code.get(unit.former)
+        if former is None:
+            raise PlanError(f"units.csv: unit {unit.code} ({unit.name}) succeeds unknown unit '{unit.former}'.")
+        if former.former:
+            raise PlanError(f"units.csv: unit {unit.code} succeeds {former.code}, which itself succeeds "
+                            f"{former.former}; name the first unit of the line instead.")
+        if unit.valid_from is None or former.valid_to is None or unit.valid_from != former.valid_to:
+            raise PlanError(f"units.csv: unit {unit.code} ({unit.name}) succeeds {former.code} ({former.name}): "
+                            f"its valid_from must equal {former.code}'s valid_to (the day of the change).")
 
 
 def _load_groups(folder: Path) -> dict[str, str]:
@@ -314,8 +358,10 @@ def _load_rounds(folder: Path) -> tuple[Round, ...]:
 
 
 def _load_target_table(
-    folder: Path, name: str, key: str, keys: tuple[str, ...], indicators: tuple[Indicator, ...]
+    folder: Path, name: str, key: str, keys: tuple[str, ...], indicators: tuple[Indicator, ...],
+    required: tuple[str, ...] | None = None,
 ) -> dict[str, dict[str, int]]:
+    """One row per key; keys outside `required` (default: all) may be left out and get no targets."""
     codes = tuple(i.code for i in indicators)
     rows = _read_csv(folder, name, (key, *codes))
     _unique(rows, key)
@@ -335,10 +381,10 @@ def _load_target_table(
                 raise PlanError(f"{row.where()}: target for '{code}' is negative ({value}).")
             values[code] = value
         table[row_key] = values
-    missing = [k for k in keys if k not in table]
+    missing = [k for k in (keys if required is None else required) if k not in table]
     if missing:
         raise PlanError(f"{name}: no row for {key} {', '.join(missing)}.")
-    return table
+    return {k: table.get(k, dict.fromkeys(codes, 0)) for k in keys}
 
 
 # -- checking --------------------------------------------------------------------------------
@@ -410,7 +456,8 @@ def load_plan(folder: Path | str = DEFAULT_PLAN_DIR) -> Plan:
         rounds=_load_rounds(folder),
         budget_sources=_load_budget_sources(folder),
         targets=_load_target_table(
-            folder, "targets.csv", "unit", tuple(u.code for u in units), indicators
+            folder, "targets.csv", "unit", tuple(u.code for u in units), indicators,
+            required=tuple(u.code for u in units if u.level in ALLOCATED_LEVELS),
         ),
         totals=_load_target_table(folder, "totals.csv", "row", ("total", "districts"), indicators),
         total_villages=int(meta["total_villages"]),

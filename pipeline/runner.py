@@ -262,7 +262,8 @@ def rebuild_phase(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date |
 def current_status(paths: Paths, today: date, plan_dir: Path = DEFAULT_PLAN_DIR) -> list[RoundStatus]:
     plan = load_plan(plan_dir)
     if not paths.ledger.is_file() and not safekeeping.stored_files(paths.home):
-        return [RoundStatus(rnd, today, missing=[u.name for u in plan.units]) for rnd in open_rounds(plan, today)]
+        return [RoundStatus(rnd, today, missing=[u.name for u in plan.units_for(rnd)])
+                for rnd in open_rounds(plan, today)]
     with Ledger(paths.ledger, paths.home) as ledger:
         return [round_status(plan, ledger, rnd, today) for rnd in open_rounds(plan, today)]
 

@@ -46,7 +46,7 @@ def round_status(plan: Plan, ledger: Ledger, rnd: Round, today: date) -> RoundSt
     status = RoundStatus(rnd, today, approval[0] if approval else None)
     records = ledger.records(rnd.id)
     current = ledger.current(rnd.id)
-    for unit in plan.units:
+    for unit in plan.units_for(rnd):
         sent = [r for r in records if r.unit == unit.code]
         counted = current.get(unit.code)
         if counted is not None:
@@ -77,7 +77,7 @@ def summary_lines(plan: Plan, statuses: list[RoundStatus]) -> list[str]:
                      f"hạn tỉnh báo cáo {format_date(rnd.province_deadline)}.")
         if status.approved_on:
             lines.append(f"  Đã chốt số liệu ngày {format_date(date.fromisoformat(status.approved_on))}.")
-        lines.append(f"  Đã báo cáo: {len(status.reported)}/{len(plan.units)} đơn vị.")
+        lines.append(f"  Đã báo cáo: {len(status.reported)}/{len(plan.units_for(rnd))} đơn vị.")
         if status.late:
             lines.append("  Gửi trễ: " + ", ".join(f"{name} ({days} ngày)" for name, days in status.late) + ".")
         if status.rejected:

@@ -54,7 +54,7 @@ def write_templates(
     folder = Path(out_dir) / rnd.id
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for unit in units or plan.units:
+    for unit in units or plan.units_for(rnd):
         path = folder / template_filename(rnd, unit)
         with atomic_path(path) as tmp:
             _Template(plan, rnd, unit, (carried or {}).get(unit.code, {}), contact or Contact()).write(tmp)

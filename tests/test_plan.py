@@ -130,7 +130,7 @@ def test_cli_refuses_broken_plan_with_exit_2(plan_copy):
     [
         ("units.csv", "code", "121", "villages", "79", r"villages add up to 1450.*1449"),
         ("units.csv", "code", "121", "code", "118", r"code '118' appears twice"),
-        ("units.csv", "code", "121", "level", "commune", r"level.*'commune'"),
+        ("units.csv", "code", "121", "level", "ward", r"level.*'ward'"),
         ("targets.csv", "unit", "121", "unit", "999", r"unknown unit '999'"),
         ("targets.csv", "unit", "121", "savings_groups", "abc", r"targets.csv, line 3.*whole number.*'abc'"),
         ("indicators.csv", "code", "comm_groups", "kind", "sum", r"kind.*'sum'"),
