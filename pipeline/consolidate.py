@@ -53,6 +53,11 @@ class Consolidation:
     findings: dict[int, list[Finding]] = field(default_factory=dict)  # record id -> its findings
     # For an update round: each unit's September estimate of the same year, per indicator.
     estimates: dict[str, dict[str, int]] = field(default_factory=dict)
+    # A unit that has successors: its own figures (`progress` holds its line: its own, then theirs).
+    own: dict[str, dict[str, Progress]] = field(default_factory=dict)
+
+    def own_progress(self, unit: str) -> dict[str, Progress]:
+        return self.own.get(unit, self.progress[unit])
 
     @property
     def round_records(self) -> list[Record]:
@@ -126,12 +131,42 @@ def _source(rnd: Round, record: Record, stored: StoredValue) -> Source:
     return Source(rnd.id, record.id, record.original_name, stored.sheet, stored.cell, int(stored.number or 0))
 
 
+def line_progress(plan: Plan, indicator: Indicator, own: Progress, parts: list[Progress]) -> Progress:
+    """A former unit's line: its own figures, then its successors'. Flows add up; a stock takes the
+    successors' latest counts once any of them has one (they count what exists now), else its own."""
+    members = [p for p in (own, *parts) if p.cumulative is not None]
+    if not members:
+        return Progress(baseline=own.baseline)
+    order = {r.id: n for n, r in enumerate(plan.rounds)}
+    years: dict[int, Source] = {}
+    for year in sorted({y for p in members for y in p.years}):
+        sources = [p.years[year] for p in members if year in p.years]
+        latest = max(sources, key=lambda s: order[s.round])
+        years[year] = Source(latest.round, 0, "", "", "", sum(s.value for s in sources))
+    counted = [p for p in parts if p.cumulative is not None]
+    if indicator.kind == "stock":
+        cumulative = sum(p.cumulative or 0 for p in counted) if counted else own.cumulative
+    else:
+        cumulative = sum(p.cumulative or 0 for p in members)
+    basis = "estimate" if any(p.basis == "estimate" for p in members) else "final"
+    sources = [s for p in members for s in p.sources]
+    return Progress(cumulative, basis, sources, years, own.baseline)
+
+
 def consolidate(plan: Plan, rnd: Round, history: History, records: list[Record],
                 findings: Mapping[int, list[Finding]] | None = None) -> Consolidation:
     progress = {
         unit.code: {i.code: unit_progress(plan, rnd, unit.code, i, history) for i in plan.indicators}
         for unit in plan.units
     }
+    own = {}
+    for unit in plan.units:
+        successors = plan.successors(unit.code)
+        if successors:
+            own[unit.code] = progress[unit.code]
+            progress[unit.code] = {
+                i.code: line_progress(plan, i, own[unit.code][i.code], [progress[s.code][i.code] for s in successors])
+                for i in plan.indicators}
     this_round = history.get(rnd.id, {})
     ratios: dict[str, dict[str, RatioParts]] = {}
     for unit in plan.units:
@@ -157,11 +192,12 @@ def consolidate(plan: Plan, rnd: Round, history: History, records: list[Record],
                 if (v := annual.get(form.field_name(i.code, form.YEAR_MEASURE["annual"]))) is not None
                 and v.number is not None
             }
-    return Consolidation(rnd, progress, ratios, reported, inputs, records, dict(findings or {}), estimates)
+    return Consolidation(rnd, progress, ratios, reported, inputs, records, dict(findings or {}), estimates, own)
 
 
 def total_progress(result: Consolidation, units: list[Unit], indicator: str) -> int | None:
-    """Across units, stocks and flows alike add up; None when no unit has a figure."""
+    """Across units, stocks and flows alike add up; None when no unit has a figure. A former unit's
+    figure holds its successors', so `units` must not list both (the province: `plan.roots`)."""
     figures = [result.progress[u.code][indicator].cumulative for u in units]
     known = [f for f in figures if f is not None]
     return sum(known) if known else None
@@ -209,7 +245,7 @@ def standing(plan: Plan, result: Consolidation, key: str) -> dict[str, Standing]
     for indicator in plan.indicators:
         code, due = indicator.code, indicator.milestones
         if key == "total":
-            cumulative, target = total_progress(result, list(plan.units), code), plan.totals["total"][code]
+            cumulative, target = total_progress(result, list(plan.roots), code), plan.totals["total"][code]
         else:
             cumulative, target = result.progress[key][code].cumulative, plan.targets[key][code]
         state = schedule.status(cumulative, target, due, rnd.year, year_closed=closed)

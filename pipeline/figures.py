@@ -60,26 +60,28 @@ def figure(plan: Plan, result: Consolidation, units: list[Unit], indicator: str,
     year_estimated = cumulative_estimated = False
     year_kept = kept = 0
     for unit in units:
-        progress = result.progress[unit.code][indicator]
-        reported = unit.code in result.reported
-        if reported and rnd.kind == "annual":
-            typed = result.number(unit.code, form.field_name(indicator, "ytd"))
-            if typed is not None:
-                ytd = (ytd or 0) + int(typed)
+        progress = result.progress[unit.code][indicator]  # a former unit's line holds its successors'
         this_year = progress.years.get(rnd.year)
         if this_year is not None:
             year = (year or 0) + this_year.value
             year_estimated |= rounds[this_year.round].kind == "annual"
-            year_kept += 0 if reported else this_year.value
         if progress.cumulative is not None:
             cumulative = (cumulative or 0) + progress.cumulative
             cumulative_estimated |= progress.basis == "estimate"
-            kept += 0 if reported else progress.cumulative
+        for member in (unit, *plan.successors(unit.code)):
+            own = result.own_progress(member.code)[indicator]
+            if member.code in result.reported:
+                typed = result.number(member.code, form.field_name(indicator, "ytd"))
+                if typed is not None and rnd.kind == "annual":
+                    ytd = (ytd or 0) + int(typed)
+            elif member.valid_on(rnd.district_deadline):  # expected this round, not in: kept figures
+                kept += own.cumulative or 0
+                year_kept += own.years[rnd.year].value if rnd.year in own.years else 0
     return Figure(target, ytd, year, year_estimated, year_kept, cumulative, cumulative_estimated, kept)
 
 
 def province_figure(plan: Plan, result: Consolidation, indicator: str) -> Figure:
-    return figure(plan, result, list(plan.units), indicator, plan.totals["total"][indicator])
+    return figure(plan, result, list(plan.roots), indicator, plan.totals["total"][indicator])
 
 
 def unit_figure(plan: Plan, result: Consolidation, unit: Unit, indicator: str) -> Figure:
@@ -95,7 +97,7 @@ def last_round(plan: Plan, result: Consolidation, unit: str) -> Round | None:
 
 def coverage(plan: Plan, result: Consolidation) -> Coverage:
     reported, kept, without = [], [], []
-    for unit in plan.units:
+    for unit in plan.units_for(result.round):
         if unit.code in result.reported:
             reported.append(unit)
         elif (source := last_round(plan, result, unit.code)) is not None:

@@ -60,7 +60,7 @@ def phase_outcome(indicator: Indicator, cumulative: int | None, target: int, las
 
 
 def phase_context(plan: Plan, result: Consolidation) -> dict:
-    rnd, units = result.round, list(plan.units)
+    rnd, units = result.round, list(plan.roots)
     years = phase_years(plan, result)
     closed = rnd.kind == "update"
     rows, short = [], []

@@ -16,7 +16,7 @@ from .consolidate import Consolidation, ratio_total, standings, total_progress
 from .figures import Figure, coverage, last_round, province_figure, unit_figure
 from .plan import Plan, Unit
 from .schedule_report import schedule_context, unit_schedule
-from .vietnamese import format_number, format_percent, round_title
+from .vietnamese import format_date, format_number, format_percent, round_title
 from .wording import changes_sentence, coverage_sentence, indicator_sentence, percent, reporting_sentence
 
 NO_DATA = "chưa báo cáo"
@@ -124,7 +124,7 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
         "coverage_sentence": coverage_sentence(rnd, cover),
         "reported_count": len(cover.reported),
         "unit_count": cover.units,
-        "missing_units": [u.name for u in plan.units if u.code not in result.reported],
+        "missing_units": [u.name for u in plan.units_for(rnd) if u.code not in result.reported],
         "groups": groups,
         "indicator_rows": indicator_rows,
         **_labels(labels),
@@ -132,7 +132,7 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
         "ratios": _ratio_rows(plan, result),
         "budget_unit": plan.budget_unit,
         "disbursed_label": form.DISBURSED_LABELS[rnd.kind],
-        **_budget(plan, result, list(plan.units), reported_only=True),
+        **_budget(plan, result, list(plan.units_for(rnd)), reported_only=True),
         "changes": _changes(plan, result) if update else [],
         "changes_sentence": _changes_summary(plan, result) if update else "",
         "annex_title": f"KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU DỰ ÁN 8 – {round_title(rnd).upper()}",
@@ -170,6 +170,12 @@ def _unit_tables(plan: Plan, result: Consolidation) -> list[dict]:
 def _unit_note(plan: Plan, result: Consolidation, unit: Unit) -> str:
     if unit.code in result.reported:
         return ""
+    rnd = result.round
+    if not unit.valid_on(rnd.district_deadline):
+        successors = plan.successors(unit.code)
+        if successors and unit.valid_to and unit.valid_to <= rnd.district_deadline:
+            return f"Từ {format_date(unit.valid_to)} thay bằng {len(successors)} đơn vị; số liệu gồm cả các đơn vị này"
+        return "Không báo cáo kỳ này"
     source = last_round(plan, result, unit.code)
     return f"Chưa báo cáo kỳ này; số liệu {round_title(source)}" if source else "Chưa có số liệu"
 
@@ -245,7 +251,7 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
     districts = list(plan.districts)
     rows = [
         {"no": "", "name": "Tổng cộng", "villages": format_number(plan.total_villages),
-         "cells": cells(list(plan.units), plan.totals["total"])},
+         "cells": cells(list(plan.roots), plan.totals["total"])},
         {"no": "I", "name": name(plan.province_unit), "villages": "",
          "cells": cells([plan.province_unit], plan.targets[plan.province_unit.code])},
         {"no": "II", "name": "Cấp huyện", "villages": format_number(plan.total_villages),

@@ -101,7 +101,7 @@ def _progress_chart(plan: Plan, result: Consolidation, path: Path) -> Path:
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    units = list(plan.units)
+    units = list(plan.roots)
     labels = [f"{i.no}. {i.short_name}" for i in plan.indicators]
     shares = [
         100 * (share(total_progress(result, units, i.code), plan.totals["total"][i.code]) or 0)

@@ -55,7 +55,8 @@ class Book:
     def __init__(self, plan: Plan, result: Consolidation, wb: xlsxwriter.Workbook):
         self.plan, self.result = plan, result
         self.styles = make_styles(wb)
-        self.units = list(plan.units)
+        self.units = list(plan.roots)  # each figure once: a former unit's line holds its successors'
+        self.reporting = list(plan.units_for(result.round))  # the units this round collects from
         self.districts = list(plan.districts)
         self.summary_rows: dict[str, int] = {}  # unit code or "total" -> row on Tổng hợp
         self.summary_cols: dict[str, int] = {}  # indicator -> its target column on Tổng hợp

@@ -24,7 +24,7 @@ def write(book: Book, ws) -> None:
     ws.set_column(3, 4 + 3 * len(groups), 13)
     first = sub + 1
     total_col = 4 + 3 * len(sources)
-    for index, unit in enumerate(book.units):
+    for index, unit in enumerate(book.reporting):
         row = first + index
         book.submission_columns(ws, row, unit)
         sums = [0.0, 0.0]
@@ -40,7 +40,7 @@ def write(book: Book, ws) -> None:
             cells = ",".join(cell(row, 4 + 3 * k + offset) for k in range(len(sources)))
             ws.write_formula(row, total_col + offset, f"=SUM({cells})", s["money"], sums[offset])
         book.rate(ws, row, total_col + 2, total_col + 1, total_col, share(sums[1], sums[0]))
-    total = first + len(book.units)
+    total = first + len(book.reporting)
     ws.write_string(total, 1, "Toàn tỉnh", s["bold_text"])
     for k in range(len(groups)):
         col = 4 + 3 * k
@@ -50,7 +50,7 @@ def write(book: Book, ws) -> None:
             subjects = [f"budget_{src.code}" for src in sources] if k == len(sources) else [groups[k][1]]
             cached[offset] = sum(
                 result.number(u.code, form.field_name(subj, measure)) or 0
-                for u in book.units
+                for u in book.reporting
                 for subj in subjects
             )
             ws.write_formula(

@@ -28,7 +28,7 @@ def write(book: Book, ws) -> None:
     ws.set_column(1, 1, 13)
     ws.set_column(2, 2, 24)
     ws.set_column(3, col, 10)
-    for index, unit in enumerate(book.units):
+    for index, unit in enumerate(book.reporting):
         row = sub + 1 + index
         book.submission_columns(ws, row, unit)
         col = 4
@@ -42,7 +42,7 @@ def write(book: Book, ws) -> None:
                     "number",
                 )
                 col += 1
-    book.table_end(ws, sub, sub + len(book.units), col, fit_width=False)
+    book.table_end(ws, sub, sub + len(book.reporting), col, fit_width=False)
     # The unit and its file repeated at the left of each page.
     book.print_in_blocks(ws, (3, sub), len(SUBMISSION_COLUMNS), first, len(measures), len(plan.indicators),
                          PER_PAGE, 85)

@@ -19,7 +19,7 @@ def write(book: Book, ws) -> None:
     headers = ["Mã", "Đơn vị", *[label for _, label, _ in form.NARRATIVE], "Ngày lập báo cáo"]
     book.headers(ws, 3, headers, [6, 16, 50, 50, 50, 22, 16, 14])
     row = 4
-    for unit in book.units:
+    for unit in book.reporting:
         if unit.code not in result.reported:
             continue
         ws.write_string(row, 0, unit.code, s["wrap"])
@@ -41,7 +41,7 @@ def write(book: Book, ws) -> None:
     for col, label in enumerate(["Mã", "Đơn vị", "Chỉ tiêu", "Ghi chú"]):
         ws.write_string(notes_row + 1, col, label, s["header"])
     row = notes_row + 2
-    for unit in book.units:
+    for unit in book.reporting:
         for indicator in book.plan.indicators:
             note = result.text(unit.code, form.field_name(indicator.code, "note"))
             if note:

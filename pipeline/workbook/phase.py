@@ -25,7 +25,7 @@ def write(book: Book, ws) -> None:
     ws.set_row(1, 45)
     book.headers(ws, 3, headers, widths)
     ws.set_row(3, 45)
-    units = list(plan.units)
+    units = list(plan.roots)
     estimated_years: set[int] = set()
     for index, indicator in enumerate(plan.indicators):
         row, code = 4 + index, indicator.code

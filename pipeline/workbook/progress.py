@@ -30,7 +30,7 @@ def write(book: Book, ws) -> None:
     book.headers(ws, 3, headers, [6, 20, *[19] * len(plan.indicators)])
     ws.set_row(3, 120)
     table = standings(plan, result)
-    rows = [("", "Toàn tỉnh", "total"), *((u.code, u.name, u.code) for u in book.units)]
+    rows = [("", "Toàn tỉnh", "total"), *((u.code, u.name, u.code) for u in book.plan.units)]
     for index, (code, name, key) in enumerate(rows):
         row = 4 + index
         ws.set_row(row, 44)  # a status (up to two lines) and its percentage

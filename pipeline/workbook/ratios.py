@@ -24,17 +24,17 @@ def write(book: Book, ws) -> None:
     ws.set_column(2, 2, 30)
     ws.set_column(3, 4 + 3 * len(plan.ratios), 11)
     first = sub + 1
-    for index, unit in enumerate(book.units):
+    for index, unit in enumerate(book.reporting):
         row = first + index
         book.submission_columns(ws, row, unit)
         for k, ratio in enumerate(plan.ratios):
             parts = result.ratios[unit.code][ratio.code]
             book.ratio_cells(ws, row, 4 + 3 * k, parts.numerator, parts.denominator, bold=False)
-    total = first + len(book.units)
+    total = first + len(book.reporting)
     ws.write_string(total, 1, "Toàn tỉnh", s["bold_text"])
     for k, ratio in enumerate(plan.ratios):
         col = 4 + 3 * k
-        numerator, denominator = ratio_total(result, book.units, ratio.code)
+        numerator, denominator = ratio_total(result, book.reporting, ratio.code)
         for offset, cached in ((0, numerator), (1, denominator)):
             c = col + offset
             ws.write_formula(

@@ -33,7 +33,7 @@ def write(book: Book, ws) -> None:
     ]
     book.headers(ws, 3, headers, [6, 18, 11, 34, 12, 12, 10, 10, 20, 8, 8, 10])
     files = [r for r in result.round_records if r.unit]
-    for index, unit in enumerate(book.units):
+    for index, unit in enumerate(book.reporting):
         row = 4 + index
         sent = [r for r in files if r.unit == unit.code]
         record = result.reported.get(unit.code) or (sent[-1] if sent else None)
@@ -57,12 +57,12 @@ def write(book: Book, ws) -> None:
         ]
         for col, value in enumerate(values):
             book.put(ws, row, col, value, "number" if isinstance(value, int) else "text")
-    last = 3 + len(book.units)
+    last = 3 + len(book.reporting)
     summary = last + 2
-    reported = sum(u.code in result.reported for u in book.units)
+    reported = sum(u.code in result.reported for u in book.reporting)
     on_time = sum(
         1
-        for u in book.units
+        for u in book.reporting
         if (r := result.reported.get(u.code))
         and date.fromisoformat(r.received_at[:10]) <= rnd.district_deadline
     )
@@ -70,13 +70,13 @@ def write(book: Book, ws) -> None:
         (
             (
                 "Tỷ lệ đơn vị đã báo cáo",
-                f'=COUNTIF(C5:C{last + 1},"Có")/{len(book.units)}',
-                reported / len(book.units),
+                f'=COUNTIF(C5:C{last + 1},"Có")/{len(book.reporting)}',
+                reported / len(book.reporting),
             ),
             (
                 "Tỷ lệ đơn vị báo cáo đúng hạn",
-                f'=COUNTIF(G5:G{last + 1},"Có")/{len(book.units)}',
-                on_time / len(book.units),
+                f'=COUNTIF(G5:G{last + 1},"Có")/{len(book.reporting)}',
+                on_time / len(book.reporting),
             ),
         )
     ):

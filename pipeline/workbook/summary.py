@@ -102,7 +102,8 @@ def _unit_rows(book: Book, ws, sub: int) -> dict[str, int]:
 def _indicator_columns(book: Book, ws, indicator, rows: dict[str, int]) -> None:
     plan, result, s = book.plan, book.result, book.styles
     col, code, year = book.summary_cols[indicator.code], indicator.code, result.round.year
-    for unit in book.units:
+    allocated = [plan.province_unit, *book.districts]
+    for unit in allocated:
         row, progress = rows[unit.code], result.progress[unit.code][code]
         ws.write_number(row, col, plan.targets[unit.code][code], s["number"])
         this_year = progress.years.get(year)
@@ -125,7 +126,7 @@ def _indicator_columns(book: Book, ws, indicator, rows: dict[str, int]) -> None:
                          s["bold_number"], cached["total"][offset] or 0)
     figures = {rows[k]: (v[0], v[2]) for k, v in cached.items()}
     figures.update({rows[u.code]: (plan.targets[u.code][code], result.progress[u.code][code].cumulative)
-                    for u in book.units})
+                    for u in allocated})
     for row, (target, cumulative) in figures.items():
         share_now = share(cumulative or 0, target)
         ws.write_formula(row, col + 3, f'=IF({cell(row, col)}>0,{cell(row, col + 2)}/{cell(row, col)},"")',

@@ -60,9 +60,9 @@ def write(book: Book, ws) -> None:
         row += 1
 
     rounds = {r.id: r for r in plan.rounds}
-    for unit in book.units:
+    for unit in book.plan.units:
         for indicator in plan.indicators:
-            progress = result.progress[unit.code][indicator.code]
+            progress = result.own_progress(unit.code)[indicator.code]
             if progress.baseline:
                 line(unit, indicator.short_name, "lũy kế trước kỳ", None, progress.baseline)
             for year, source in sorted(progress.years.items()):
