@@ -24,6 +24,7 @@ from .workbook import (
     ratios,
     sources,
     status,
+    successors,
     summary,
     trace,
 )
@@ -97,6 +98,8 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "
     summary.write(book, wb.add_worksheet(SUMMARY), annex_line=annex_line)
     if not annex_line:
         progress.write(book, wb.add_worksheet("Tiến độ"))
+        if any(u.former for u in plan.units):
+            successors.write(book, wb.add_worksheet("Theo đơn vị mới"))
         by_year.write(book, wb.add_worksheet("Theo năm"))
         inputs.write(book, wb.add_worksheet("Chỉ tiêu – số liệu"))
         ratios.write(book, wb.add_worksheet("Tỷ lệ"))

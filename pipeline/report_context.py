@@ -17,7 +17,15 @@ from .figures import Figure, coverage, last_round, province_figure, unit_figure
 from .plan import Plan, Unit
 from .schedule_report import schedule_context, unit_schedule
 from .vietnamese import format_date, format_number, format_percent, round_title
-from .wording import changes_sentence, coverage_sentence, indicator_sentence, percent, reporting_sentence
+from .wording import (
+    change_sentence,
+    changes_sentence,
+    coverage_sentence,
+    indicator_sentence,
+    percent,
+    reporting_sentence,
+    who_reports,
+)
 
 NO_DATA = "chưa báo cáo"
 ESTIMATE_MARK = "*"
@@ -29,6 +37,11 @@ def _number(value) -> str:
 
 def place_date(place: str, day: date) -> str:
     return f"{place}, ngày {day.day} tháng {day.month} năm {day.year}"
+
+
+def place(unit: Unit) -> str:
+    """How a report names a unit's area: 'huyện Bắc Yên'; a commune's name already says xã or phường."""
+    return f"huyện {unit.name}" if unit.level == "district" else unit.name
 
 
 def issuer_line(name: str) -> str:
@@ -120,7 +133,8 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
         ),
         "document": plan.document,
         "reporting_sentence": reporting_sentence(rnd, len(cover.reported), len(on_time), cover.units,
-                                                 f"cấp tỉnh và {len(plan.districts)} huyện"),
+                                                 who_reports(plan, rnd)),
+        "change_sentence": change_sentence(plan, rnd),
         "coverage_sentence": coverage_sentence(rnd, cover),
         "reported_count": len(cover.reported),
         "unit_count": cover.units,
@@ -282,14 +296,14 @@ def district_context(plan: Plan, result: Consolidation, unit: Unit) -> dict:
     ]
     return {
         "draft": False,
-        "issuer": f"HỘI LHPN HUYỆN {unit.name.upper()}",
+        "issuer": f"HỘI LHPN {place(unit).upper()}",
         "place_date": place_date(unit.name, day),
         "subject": (
             f"{'Bổ sung số liệu thực hiện' if update else 'Kết quả thực hiện'} Dự án 8 năm "
-            f"{rnd.year} trên địa bàn huyện {unit.name}"
+            f"{rnd.year} trên địa bàn {place(unit)}"
         ),
         "intro": (
-            f"Thực hiện {plan.document}, Hội LHPN huyện {unit.name} báo cáo "
+            f"Thực hiện {plan.document}, Hội LHPN {place(unit)} báo cáo "
             f"{'số liệu thực hiện cả năm' if update else 'kết quả thực hiện năm'} {rnd.year} "
             f"(theo biểu báo cáo gửi Hội LHPN tỉnh, mã tiếp nhận {record.id:06d}) như sau:"
         ),

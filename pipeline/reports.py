@@ -71,6 +71,8 @@ def _render_docx(
     return target
 
 
+# Where each level's own reports go, under the round's folder.
+UNIT_FOLDERS = {"district": "huyen", "commune": "xa", "department": "so-nganh"}
 SHARED_COLUMNS = "p8-share-columns"
 FIXED_COLUMNS = 3
 
@@ -137,9 +139,9 @@ def write_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
         written.append(_render_docx(template, context, folder / names["docx"], moment, chart))
     written.append(provincial.write_annex(plan, result, folder / names["annex"], context["annex_line"]))
     district_template = "district_update_report.docx" if rnd.kind == "update" else "district_report.docx"
-    for unit in plan.districts:
-        if unit.code in result.reported:
-            target = folder / "huyen" / f"bao-cao_{rnd.id}_{unit.code}_{unit.slug}.docx"
+    for unit in plan.units_for(rnd):
+        if unit.level != "province" and unit.code in result.reported:
+            target = folder / UNIT_FOLDERS[unit.level] / f"bao-cao_{rnd.id}_{unit.code}_{unit.slug}.docx"
             written.append(
                 _render_docx(district_template, district_context(plan, result, unit), target, moment)
             )

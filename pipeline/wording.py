@@ -4,7 +4,7 @@ estimate worded as one, who the figures cover, counts written as a person writes
 from __future__ import annotations
 
 from .figures import Coverage, Figure
-from .plan import Indicator, Round
+from .plan import Indicator, Plan, Round
 from .vietnamese import format_date, format_number, format_percent, round_title
 
 
@@ -95,3 +95,34 @@ def changes_sentence(compared: int, changes: int, without: list[str]) -> str:
     if without:
         sentence += f" Không có số ước tháng 9 để so sánh: {listed(without)}."
     return sentence
+
+
+LEVEL_WORDS = {"province": "cấp tỉnh", "district": "huyện", "commune": "xã, phường", "department": "sở, ngành"}
+
+
+def who_reports(plan: Plan, rnd: Round) -> str:
+    """'cấp tỉnh và 11 huyện', as the units of this round are."""
+    levels: dict[str, int] = {}
+    for unit in plan.units_for(rnd):
+        levels[unit.level] = levels.get(unit.level, 0) + 1
+    parts = [LEVEL_WORDS["province"] if level == "province" else f"{count} {LEVEL_WORDS[level]}"
+             for level, count in levels.items()]
+    return listed(parts)
+
+
+def change_sentence(plan: Plan, rnd: Round) -> str:
+    """The changes of units that took effect by this round, in plain words."""
+    sentences = []
+    days = sorted({u.valid_to for u in plan.units if u.valid_to and plan.successors(u.code)
+                   and u.valid_to <= rnd.district_deadline})
+    for day in days:
+        formers = [u for u in plan.units if u.valid_to == day and plan.successors(u.code)]
+        successors = [s for f in formers for s in plan.successors(f.code)]
+        old, new = LEVEL_WORDS[formers[0].level], LEVEL_WORDS[successors[0].level]
+        sentences.append(
+            f"Từ ngày {format_date(day)}, {len(formers)} {old} ({listed([u.name for u in formers])}) được thay bằng "
+            f"{len(successors)} {new} kế tục. Số liệu theo {old} cũ (theo phân bổ chỉ tiêu của Kế hoạch) gồm số liệu "
+            f"các {old} đã báo cáo trước ngày này và số liệu các {new} kế tục từ ngày này: hoạt động được cộng dồn; "
+            f"tổ, nhóm, câu lạc bộ, địa chỉ lấy số hiện có của các {new}. Số liệu từng {new} ở bảng tổng hợp, "
+            "trang «Theo đơn vị mới».")
+    return " ".join(sentences)

@@ -285,6 +285,9 @@ def build_province(path: Path, *, update: bool) -> None:
     _text(doc, "{{ intro }}")
     _heading(doc, "I. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ")
     _text(doc, "{{ reporting_sentence }}")
+    _control(doc, "{%p if change_sentence %}")
+    _text(doc, "{{ change_sentence }}")
+    _control(doc, "{%p endif %}")
     _text(doc, "{{ coverage_sentence }}")
     if update:
         _heading(doc, "II. SỐ LIỆU THỰC HIỆN CẢ NĂM")

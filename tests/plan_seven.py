@@ -61,3 +61,30 @@ def write(folder: Path) -> Path:
         (folder / name).write_text(text, encoding="utf-8")
     shutil.copy(DEFAULT_PLAN_DIR / "rules.toml", folder / "rules.toml")
     return folder
+
+
+# The same plan after a reform: from 1 July 2025 the three districts give way to four communes (two
+# from Huyện Một), one of which has targets of its own; the 2025 rounds collect from the communes.
+SUCCESSION = {
+    "units.csv": """code,level,name,slug,villages,appendix_no,valid_from,valid_to,former
+P,province,Cấp tỉnh,cap-tinh,,I,,,
+D1,district,Huyện Một,huyen-mot,10,1,,2025-07-01,
+D2,district,Huyện Hai,huyen-hai,20,2,,2025-07-01,
+D3,district,Huyện Ba,huyen-ba,30,3,,2025-07-01,
+X1,commune,Xã Một Đông,xa-mot-dong,,,2025-07-01,,D1
+X2,commune,Xã Một Tây,xa-mot-tay,,,2025-07-01,,D1
+X3,commune,Xã Hai,xa-hai,,,2025-07-01,,D2
+X4,commune,Phường Ba,phuong-ba,,,2025-07-01,,D3
+""",
+    "targets.csv": FILES["targets.csv"] + "X1,Xã Một Đông,1,1,1,1,1,1,1\n",
+    "rounds.csv": FILES["rounds.csv"] + """2025-annual,2025,annual,2025-01-01,2025-09-10,2025-09-20
+2025-update,2025,update,2025-11-01,2026-01-25,2026-02-05
+""",
+}
+
+
+def write_succession(folder: Path) -> Path:
+    write(folder)
+    for name, text in SUCCESSION.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder

@@ -1,0 +1,46 @@
+"""«Theo đơn vị mới»: the units that succeed former ones (communes since 1 July 2025), each under its
+former unit, with its own year's and cumulative figures; «Tổng hợp» keeps the former units' view."""
+
+from __future__ import annotations
+
+from ..vietnamese import format_date
+from .book import Book
+
+
+def write(book: Book, ws) -> None:
+    plan, result, s = book.plan, book.result, book.styles
+    year = result.round.year
+    formers = [u for u in plan.units if plan.successors(u.code)]
+    headers = ["Mã", "Đơn vị", "Kế tục", "Từ ngày"]
+    groups = [(f"{i.no}. {i.short_name} ({i.unit})", [f"Năm {year}", "Lũy kế", "Chỉ tiêu riêng", "% chỉ tiêu riêng"])
+              for i in plan.indicators]
+    book.title(ws, "SỐ LIỆU THEO ĐƠN VỊ MỚI (ĐƠN VỊ KẾ TỤC)",
+               "Mỗi đơn vị mới với số liệu của chính đơn vị đó; trang «Tổng hợp» cộng các số này vào đơn vị cũ "
+               "(hoạt động: cộng dồn; tổ, nhóm, CLB: lấy số hiện có của các đơn vị mới). Chỉ tiêu riêng: khi kế "
+               "hoạch giao chỉ tiêu cho đơn vị mới.", across=len(headers) + 8)
+    first = book.grouped_header(ws, headers, groups, heights=(48, 30))
+    ws.set_column(0, 0, 7)
+    ws.set_column(1, 2, 16)
+    ws.set_column(3, 3, 10)
+    ws.set_column(first, first + 4 * len(plan.indicators) - 1, 9)
+    row = 5
+    for former in formers:
+        for unit in plan.successors(former.code):
+            progress = result.own_progress(unit.code)
+            ws.write_string(row, 0, unit.code, s["text"])
+            ws.write_string(row, 1, unit.name, s["text"])
+            ws.write_string(row, 2, former.name, s["text"])
+            ws.write_string(row, 3, format_date(unit.valid_from) if unit.valid_from else "", s["text"])
+            for k, indicator in enumerate(plan.indicators):
+                col, figure = first + 4 * k, progress[indicator.code]
+                this_year = figure.years.get(year)
+                book.put(ws, row, col, this_year.value if this_year else None, "number")
+                book.put(ws, row, col + 1, figure.cumulative, "number")
+                target = plan.targets[unit.code][indicator.code]
+                book.put(ws, row, col + 2, target or None, "number")
+                if target:
+                    book.rate(ws, row, col + 3, col + 1, col + 2, (figure.cumulative or 0) / target)
+                else:
+                    ws.write_blank(row, col + 3, None, s["text"])
+            row += 1
+    book.print_in_blocks(ws, (3, 4), len(headers), first, 4, len(plan.indicators), 3, 85)

@@ -1,0 +1,125 @@
+"""Units that change: the 2024 rounds come from three districts, the 2025 rounds from the four
+communes that succeed them (tests/plan_seven.py SUCCESSION). Templates go to the right units, the
+figures by former district and by commune equal a computation written out here, and the reports say
+what changed."""
+
+from datetime import date
+
+import openpyxl
+import pytest
+from docx import Document
+
+from pipeline.demo import fill_template, sample_values
+from pipeline.plan import load_plan
+from pipeline.runner import Paths, carried_figures, run
+from pipeline.templates import write_templates
+from tests import plan_seven
+from tests.test_reports import _all_text
+
+DAYS = {"2024-annual": date(2024, 9, 5), "2024-update": date(2025, 1, 20), "2025-annual": date(2025, 9, 5),
+        "2025-update": date(2026, 1, 20)}
+FORMER = {"X1": "D1", "X2": "D1", "X3": "D2", "X4": "D3"}
+
+
+@pytest.fixture(scope="module")
+def reform(tmp_path_factory):
+    root = tmp_path_factory.mktemp("reform")
+    plan_dir = plan_seven.write_succession(root / "plan")
+    plan = load_plan(plan_dir)
+    paths = Paths.beside_outbox(root / "inbox", root / "outbox")
+    typed, sent = {}, {}
+    for rnd in plan.rounds:
+        carried = carried_figures(plan, paths.ledger, paths.home, rnd)
+        templates = write_templates(plan, rnd, root / "templates", carried=carried)
+        sent[rnd.id] = [t.name for t in templates]
+        for unit in plan.units_for(rnd):
+            template = next(t for t in templates if f"_{unit.code}_" in t.name)
+            values = sample_values(plan, rnd, unit, with_previous=not carried.get(unit.code))
+            typed[rnd.id, unit.code] = values
+            fill_template(template, paths.inbox / template.name, values)
+        if rnd.id == "2025-annual":  # a district sends a 2025 report after it was replaced
+            stray = write_templates(plan, rnd, root / "stray", [plan.unit("D2")])[0]
+            fill_template(stray, paths.inbox / stray.name, sample_values(plan, rnd, plan.unit("D2")))
+        report = run(paths, plan_dir, today=DAYS[rnd.id])
+        typed[rnd.id, "outcomes"] = {o.record.unit: o for o in report.outcomes}
+    first_commune_round = carried_figures(plan, paths.ledger, paths.home, plan.round("2025-annual"))
+    return plan, root / "outbox", typed, sent, first_commune_round
+
+
+def _own(plan, typed, code, indicator, through):
+    """A unit's own cumulative figure through round `through`, from what it typed."""
+    years, before = {}, None
+    for round_id in ("2024-annual", "2024-update", "2025-annual", "2025-update"):
+        values = typed.get((round_id, code))
+        if values is not None:
+            measure = "estimate" if round_id.endswith("annual") else "actual"
+            years[int(round_id[:4])] = values[f"in_{indicator.code}_{measure}"]
+            before = values.get(f"in_{indicator.code}_previous", before)
+        if round_id == through:
+            break
+    if not years:
+        return None
+    return years[max(years)] if indicator.kind == "stock" else (before or 0) + sum(years.values())
+
+
+def _line(plan, typed, district, indicator, through):
+    own = _own(plan, typed, district, indicator, through)
+    parts = [f for c, d in FORMER.items() if d == district
+             if (f := _own(plan, typed, c, indicator, through)) is not None]
+    if indicator.kind == "stock":
+        return sum(parts) if parts else own
+    return (own or 0) + sum(parts)
+
+
+def test_templates_go_to_the_units_of_each_round(reform):
+    _, _, _, sent, carried = reform
+    assert sorted(n.split("_")[1] for n in sent["2024-annual"]) == ["D1", "D2", "D3", "P"]
+    assert sorted(n.split("_")[1] for n in sent["2025-annual"]) == ["P", "X1", "X2", "X3", "X4"]
+    assert set(carried["X1"].values()) == {0}  # a commune starts from nothing; its district keeps the past
+
+
+def test_a_replaced_district_is_told_who_reports_now(reform):
+    _, _, typed, _, _ = reform
+    outcome = typed["2025-annual", "outcomes"]["D2"]
+    assert outcome.record.status == "rejected"
+    assert any("Huyện Hai không phải là đơn vị báo cáo của kỳ «Báo cáo kết quả năm 2025» (thay đổi từ ngày "
+               "01/07/2025). Số liệu của kỳ này do Xã Hai báo cáo" in f.message for f in outcome.findings)
+
+
+@pytest.mark.parametrize("round_id", ["2025-annual", "2025-update"])
+def test_figures_by_former_district_and_by_commune(reform, round_id):
+    plan, outbox, typed, _, _ = reform
+    book = openpyxl.load_workbook(outbox / round_id / f"tong-hop_{round_id}.xlsx", data_only=True)
+    summary, communes = book["Tổng hợp"], book["Theo đơn vị mới"]
+    rows = {summary.cell(r, 2).value: r for r in range(6, 12)}
+    commune_rows = {communes.cell(r, 1).value: r for r in range(6, 12) if communes.cell(r, 1).value}
+    assert sorted(commune_rows) == ["X1", "X2", "X3", "X4"]
+    for k, indicator in enumerate(plan.indicators):
+        col = 5 + 4 * k
+        total = _own(plan, typed, "P", indicator, round_id)
+        for district in ("D1", "D2", "D3"):
+            expected = _line(plan, typed, district, indicator, round_id)
+            assert summary.cell(rows[plan.unit(district).name], col + 2).value == expected, (district, indicator.code)
+            total += expected
+        assert summary.cell(rows["Tổng cộng"], col + 2).value == total, indicator.code
+        for code, row in commune_rows.items():
+            assert communes.cell(row, 3).value == plan.unit(FORMER[code]).name
+            assert communes.cell(row, 6 + 4 * k).value == _own(plan, typed, code, indicator, round_id)
+        x1 = commune_rows["X1"]
+        assert communes.cell(x1, 7 + 4 * k).value == 1  # its own target
+        assert communes.cell(x1, 8 + 4 * k).value == pytest.approx(_own(plan, typed, "X1", indicator, round_id))
+
+
+def test_the_report_names_the_change(reform):
+    _, outbox, _, _, _ = reform
+    text = _all_text(Document(outbox / "2025-annual" / "bao-cao_2025-annual.docx"))
+    assert "5/5 đơn vị (cấp tỉnh và 4 xã, phường) đã gửi báo cáo được tiếp nhận" in text
+    assert ("Từ ngày 01/07/2025, 3 huyện (Huyện Một, Huyện Hai và Huyện Ba) được thay bằng 4 xã, phường kế tục. "
+            "Số liệu theo huyện cũ (theo phân bổ chỉ tiêu của Kế hoạch) gồm số liệu các huyện đã báo cáo trước ngày "
+            "này và số liệu các xã, phường kế tục từ ngày này") in text
+    assert "Số liệu trong báo cáo là số liệu kỳ này của đủ 5/5 đơn vị." in text
+    commune = _all_text(Document(outbox / "2025-annual" / "xa" / "bao-cao_2025-annual_X3_xa-hai.docx"))
+    assert "HỘI LHPN XÃ HAI" in commune and "năm 2025 trên địa bàn Xã Hai" in commune
+    assert sorted(p.name for p in (outbox / "2025-annual").iterdir() if p.is_dir()) == ["feedback", "xa"]
+    old = _all_text(Document(outbox / "2024-update" / "bao-cao_2024-update.docx"))
+    assert "được thay bằng" not in old and "cấp tỉnh và 3 huyện" in old
