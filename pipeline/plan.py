@@ -467,6 +467,13 @@ def load_plan(folder: Path | str = DEFAULT_PLAN_DIR) -> Plan:
     return plan
 
 
+def _validity(unit: Unit) -> dict:
+    """Only what a unit declares, so a plan without changes reads as it always did."""
+    found = {"valid_from": unit.valid_from and unit.valid_from.isoformat(),
+             "valid_to": unit.valid_to and unit.valid_to.isoformat(), "former": unit.former}
+    return {key: value for key, value in found.items() if value}
+
+
 def plan_as_dict(plan: Plan) -> dict:
     """The plan as plain JSON-ready data (the `plan --json` contract)."""
     return {
@@ -474,7 +481,8 @@ def plan_as_dict(plan: Plan) -> dict:
         "document": plan.document,
         "groups": [{"code": code, "title": title} for code, title in plan.groups.items()],
         "units": [
-            {"code": u.code, "name": u.name, "level": u.level, "slug": u.slug, "villages": u.villages}
+            {"code": u.code, "name": u.name, "level": u.level, "slug": u.slug, "villages": u.villages,
+             **_validity(u)}
             for u in plan.units
         ],
         "indicators": [
