@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 
-from . import form
+from . import activities, form
 from .plan import DEFAULT_PLAN_DIR, Plan, Round, Unit, load_plan
 from .reproducible import normalize_package
 from .runner import Paths, RunReport, carried_figures, run
@@ -77,6 +77,14 @@ def sample_values(
     values[form.field_name("proposals", "text")] = "Đề nghị bố trí kinh phí sớm."
     values[form.field_name("preparer", "text")] = "Nguyễn Thị Mẫu"
     values[form.field_name("phone", "text")] = "0212 3850 000"
+    for activity in plan.activities:  # drawn last, so plans without activities get the same figures
+        done = rng.random() < 0.75
+        answers: dict[str, int | str] = {
+            "done": activities.YES if done else activities.NO, "events": rng.randint(1, 6) if done else 0,
+            "participants": rng.randint(20, 300) if done else 0, "note": ""}
+        for ask in activity.asks:
+            if answers[ask] != "":
+                values[form.field_name(activities.subject(activity.code), ask)] = answers[ask]
     return values
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import activities
 from .plan import Plan, Round
 
 TEMPLATE_VERSION = "1"
@@ -47,10 +48,10 @@ NOTE_LENGTH = 500
 @dataclass(frozen=True)
 class Field:
     name: str  # workbook defined name
-    part: str  # "indicator", "note", "ratio", "budget" or "narrative"
+    part: str  # "indicator", "note", "ratio", "budget", "activity" or "narrative"
     subject: str  # indicator, ratio or budget source code; narrative key
     measure: str  # ytd / estimate / actual / previous / note / num / den / allocated / disbursed / text
-    kind: str  # "count", "money", "text" or "date"
+    kind: str  # "count", "money", "text", "date" or "yesno"
     label: str  # Vietnamese, for messages to the sender
     required: bool = True  # must hold a value when the cell is in the workbook
     optional: bool = False  # the cell may be absent (a carried figure replaces it)
@@ -95,6 +96,12 @@ def input_fields(plan: Plan, rnd: Round) -> tuple[Field, ...]:
                             "allocated", "money", f"{source.name} – {ALLOCATED_LABEL.lower()}"))
         fields.append(Field(field_name(f"budget_{source.code}", "disbursed"), "budget", source.code,
                             "disbursed", "money", f"{source.name} – {DISBURSED_LABELS[rnd.kind].lower()}"))
+    for activity in plan.activities:
+        for ask in activity.asks:
+            kind, label = activities.ASKS[ask]
+            fields.append(Field(field_name(activities.subject(activity.code), ask), "activity", activity.code, ask,
+                                kind, f"{activity.name} – {label.lower()}", required=ask == "done",
+                                max_length=NOTE_LENGTH if kind == "text" else 0))
     for key, label, length in NARRATIVE:
         fields.append(Field(field_name(key, "text"), "narrative", key, "text", "text", label,
                             required=False, max_length=length))

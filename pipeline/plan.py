@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from . import schedule
+from .activities import ASKS, Activity
 from .errors import PlanError
 
 DEFAULT_PLAN_DIR = Path(__file__).resolve().parent.parent / "plan"
@@ -100,6 +101,7 @@ class Plan:
     totals: dict[str, dict[str, int]]
     total_villages: int
     budget_unit: str
+    activities: tuple[Activity, ...] = ()
 
     @property
     def province_unit(self) -> Unit:
@@ -265,6 +267,25 @@ def _check_successions(units: list[Unit]) -> None:
         if unit.valid_from is None or former.valid_to is None or unit.valid_from != former.valid_to:
             raise PlanError(f"units.csv: unit {unit.code} ({unit.name}) succeeds {former.code} ({former.name}): "
                             f"its valid_from must equal {former.code}'s valid_to (the day of the change).")
+
+
+def _load_activities(folder: Path, groups: tuple[str, ...]) -> tuple[Activity, ...]:
+    """activities.csv (optional): code, group, name, asks — what each unit reports about the activity,
+    among done, events, participants, note, separated by ';'."""
+    if not (folder / "activities.csv").is_file():
+        return ()
+    rows = _read_csv(folder, "activities.csv", ("code", "group", "name", "asks"))
+    _unique(rows, "code")
+    activities = []
+    for row in rows:
+        asks = [a.strip() for a in row.text("asks").split(";") if a.strip()]
+        unknown = [a for a in asks if a not in ASKS]
+        if unknown or not asks:
+            raise PlanError(f"{row.where()}: column 'asks' lists {', '.join(unknown) or 'nothing'}; use "
+                            f"{', '.join(ASKS)} separated by ';'.")
+        activities.append(Activity(_ascii_code(row), row.choice("group", groups), row.text("name"),
+                                   tuple(a for a in ASKS if a in asks)))
+    return tuple(activities)
 
 
 def _load_groups(folder: Path) -> dict[str, str]:
@@ -462,6 +483,7 @@ def load_plan(folder: Path | str = DEFAULT_PLAN_DIR) -> Plan:
         totals=_load_target_table(folder, "totals.csv", "row", ("total", "districts"), indicators),
         total_villages=int(meta["total_villages"]),
         budget_unit=meta.get("budget_unit", "triệu đồng"),
+        activities=_load_activities(folder, tuple(groups)),
     )
     check_consistency(plan)
     return plan

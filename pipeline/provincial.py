@@ -14,6 +14,9 @@ from .consolidate import Consolidation
 from .plan import Plan
 from .vietnamese import round_title
 from .workbook import (
+    activities as activity_sheet,
+)
+from .workbook import (
     budget,
     by_year,
     charts,
@@ -104,6 +107,8 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "
         inputs.write(book, wb.add_worksheet("Chỉ tiêu – số liệu"))
         ratios.write(book, wb.add_worksheet("Tỷ lệ"))
         budget.write(book, wb.add_worksheet("Kinh phí"))
+        if plan.activities:
+            activity_sheet.write(book, wb.add_worksheet("Hoạt động"))
         narrative.write(book, wb.add_worksheet("Thuyết minh"))
         status.write(book, wb.add_worksheet("Tình hình nộp báo cáo"))
         findings.write(book, wb.add_worksheet("Lỗi và cảnh báo"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from . import form, provincial
+from . import activities, form, provincial
 from .assessment import assessment_context
 from .consolidate import Consolidation, ratio_total, standings, total_progress
 from .figures import Figure, coverage, last_round, province_figure, unit_figure
@@ -143,6 +143,7 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
         "indicator_rows": indicator_rows,
         **_labels(labels),
         "unit_tables": _unit_tables(plan, result),
+        "activity_rows": _activity_rows(plan, result),
         "ratios": _ratio_rows(plan, result),
         "budget_unit": plan.budget_unit,
         "disbursed_label": form.DISBURSED_LABELS[rnd.kind],
@@ -167,6 +168,23 @@ def annex_line(plan: Plan, rnd) -> str:
     """The line that ties an annex to its report (the number and day are the clerk's to fill)."""
     return (f"(Kèm theo Báo cáo số …/BC-HLHPN ngày … tháng … năm {rnd.province_deadline.year} "
             f"của {plan.reporting_body})")
+
+
+def _activity_rows(plan: Plan, result: Consolidation) -> list[dict]:
+    """Each activity without a numeric target, summed over the units that reported this round."""
+    rows = []
+    reported = [u for u in plan.units_for(result.round) if u.code in result.reported]
+    for activity in plan.activities:
+        sums = {ask: sum(n for u in reported if (n := result.number(
+            u.code, form.field_name(activities.subject(activity.code), ask))) is not None) for ask in activity.asks}
+        parts = [f"{int(sums.get('done', 0))}/{len(reported)} đơn vị đã báo cáo có thực hiện"]
+        if "events" in activity.asks:
+            parts.append(f"{format_number(sums['events'])} cuộc, sự kiện")
+        if "participants" in activity.asks:
+            parts.append(f"{format_number(sums['participants'])} người tham gia")
+        rows.append({"group": activity.group, "name": activity.name,
+                     "sentence": f"{activity.name}: " + "; ".join(parts) + "."})
+    return rows
 
 
 def _unit_tables(plan: Plan, result: Consolidation) -> list[dict]:

@@ -169,7 +169,19 @@ def parse_day(raw: object) -> Parsed:
     return Parsed(None, "value-not-date", str(raw).strip())
 
 
-PARSERS = {"count": parse_count, "money": parse_amount, "date": parse_day}
+def parse_yes_no(raw: object) -> Parsed:
+    """A yes/no cell: «Có» or «Không» (as the template's list offers), also x, yes/no, true/false."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return Parsed(None, "value-missing")
+    text = str(raw).strip().casefold()
+    if raw is True or text in ("có", "co", "x", "yes", "true", "1"):
+        return Parsed(1)
+    if raw is False or text in ("không", "khong", "no", "false", "0"):
+        return Parsed(0)
+    return Parsed(None, "value-not-yes-no", str(raw).strip())
+
+
+PARSERS = {"count": parse_count, "money": parse_amount, "date": parse_day, "yesno": parse_yes_no}
 
 
 # -- a whole submission ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import form, schedule
+from . import activities, form, schedule, template_activities
 from .atomic import atomic_path
 from .config import Contact
 from .plan import Plan, Round, Unit
@@ -101,6 +101,9 @@ def _validation(fld: form.Field, rnd: Round) -> dict:
         rule = {"validate": "decimal", "criteria": ">=", "value": 0,
                 "input_title": "Nhập số tiền ≥ 0",
                 "error_message": "Chỉ nhập số không âm (đơn vị: triệu đồng)."}
+    elif fld.kind == "yesno":
+        rule = {"validate": "list", "source": [activities.YES, activities.NO],
+                "input_title": "Chọn Có hoặc Không", "error_message": "Chỉ chọn Có hoặc Không trong danh sách."}
     elif fld.kind == "date":
         rule = {"validate": "date", "criteria": "between",
                 "minimum": date(rnd.year, 1, 1), "maximum": date(rnd.year + 1, 12, 31),
@@ -185,13 +188,14 @@ class _Template:
             "created": DOCUMENT_TIME,
         })
         self.styles = _styles(wb)
-        sheets = [wb.add_worksheet(name) for name in
-                  (SHEET_GUIDE, SHEET_INDICATORS, SHEET_RATIOS, SHEET_BUDGET, SHEET_NARRATIVE)]
-        self._guide(sheets[0])
-        self._indicators(sheets[1])
-        self._ratios(sheets[2])
-        self._budget(sheets[3])
-        self._narrative(sheets[4])
+        writers = [(SHEET_GUIDE, self._guide), (SHEET_INDICATORS, self._indicators), (SHEET_RATIOS, self._ratios),
+                   (SHEET_BUDGET, self._budget)]
+        if self.plan.activities:
+            writers.append((template_activities.SHEET_ACTIVITIES, lambda ws: template_activities.write(self, ws)))
+        writers.append((SHEET_NARRATIVE, self._narrative))
+        sheets = [wb.add_worksheet(name) for name, _ in writers]
+        for ws, (_, writer) in zip(sheets, writers, strict=True):
+            writer(ws)
         for name, (sheet, cell) in sorted(self.names.items()):
             wb.define_name(name, f"={_quote(sheet)}!{_absolute(cell)}")
         self._meta(wb, wb.add_worksheet(SHEET_META))

@@ -204,6 +204,12 @@ def _results(doc, *, update: bool) -> None:
     _text(doc, "- {{ row.sentence }}")
     _control(doc, "{%p endfor %}")
     _control(doc, "{%p endfor %}")
+    _control(doc, "{%p if activity_rows %}")
+    _text(doc, "Các hoạt động không có chỉ tiêu số:")
+    _control(doc, "{%p for row in activity_rows %}")
+    _text(doc, "- Nhóm {{ row.group }} – {{ row.sentence }}")
+    _control(doc, "{%p endfor %}")
+    _control(doc, "{%p endif %}")
     _text(doc, "Bảng 1. Kết quả thực hiện các chỉ tiêu toàn tỉnh", size=13)
     if update:
         _table(doc, ["TT", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu giai đoạn", "{{ year_label }}",

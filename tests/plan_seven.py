@@ -88,3 +88,15 @@ def write_succession(folder: Path) -> Path:
     for name, text in SUCCESSION.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+ACTIVITIES = """code,group,name,asks
+campaign,A,Chiến dịch truyền thông “Tháng hành động vì bình đẳng giới”,done;events;participants
+contest,C,Hội thi “Phụ nữ với pháp luật”,done;participants;note
+"""
+
+
+def write_with_activities(folder: Path) -> Path:
+    write(folder)
+    (folder / "activities.csv").write_text(ACTIVITIES, encoding="utf-8")
+    return folder

@@ -21,7 +21,7 @@ DAYS = {"2024-annual": date(2024, 9, 5), "2024-update": date(2025, 1, 20)}
 @pytest.fixture(scope="module")
 def seven(tmp_path_factory):
     root = tmp_path_factory.mktemp("seven")
-    plan_dir = plan_seven.write(root / "plan")
+    plan_dir = plan_seven.write_with_activities(root / "plan")
     plan = load_plan(plan_dir)
     paths = Paths.beside_outbox(root / "inbox", root / "outbox")
     typed, templates = {}, {}
@@ -104,3 +104,26 @@ def test_district_reports_status_page_and_phase_report_are_written(seven):
                                        "tong-hop-giai-doan_2024-2026.xlsx"]
     sheet = openpyxl.load_workbook(phase[2], data_only=True)["Giai đoạn"]
     assert [sheet.cell(5 + k, 2).value for k in range(7)] == [i.short_name for i in plan.indicators]
+
+
+@pytest.mark.parametrize("round_id", ["2024-annual", "2024-update"])
+def test_activities_without_targets_are_asked_consolidated_and_reported(seven, round_id):
+    plan, outbox, typed, templates, _ = seven
+    template = openpyxl.load_workbook(templates[round_id][1])
+    assert template.sheetnames[:5] == ["Hướng dẫn", "Chỉ tiêu", "Tỷ lệ", "Kinh phí", "Hoạt động"]
+    assert {n for n in template.defined_names if n.startswith("in_act_")} == {
+        "in_act_campaign_done", "in_act_campaign_events", "in_act_campaign_participants",
+        "in_act_contest_done", "in_act_contest_participants", "in_act_contest_note"}
+    sheet = openpyxl.load_workbook(outbox / round_id / f"tong-hop_{round_id}.xlsx", data_only=True)["Hoạt động"]
+    totals = [[c.value for c in row] for row in sheet.iter_rows() if row[1].value == "Cộng"]
+    text = (outbox / round_id / f"bao-cao_{round_id}.html").read_text(encoding="utf-8")
+    word = [p.text for p in Document(outbox / round_id / f"bao-cao_{round_id}.docx").paragraphs]
+    for activity, total in zip(plan.activities, totals, strict=True):
+        answers = [typed[round_id, u.code] for u in plan.units]
+        done = sum(a[f"in_act_{activity.code}_done"] == "Có" for a in answers)
+        participants = sum(a[f"in_act_{activity.code}_participants"] for a in answers)
+        assert total[2] == done and total[4] == participants
+        events = sum(a.get(f"in_act_{activity.code}_events", 0) for a in answers)
+        expected = f"Nhóm {activity.group} – {activity.name}: {done}/4 đơn vị đã báo cáo có thực hiện; " + (
+            f"{events} cuộc, sự kiện; " if "events" in activity.asks else "") + f"{participants} người tham gia."
+        assert f"- {expected}" in word and expected in text

@@ -186,3 +186,17 @@ def test_typed_previous_figure_counts_towards_a_flow(plan, rules):
     cells["in_policy_dialogues_previous"] = CellValue("Chỉ tiêu", "E12", 15)
     _, findings = evaluate(plan, rnd, "121", cells, rules, date(2025, 1, 20))
     assert [f.code for f in findings] == ["result-above-target"]
+
+
+def test_yes_no_cells_take_what_people_type(rules):
+    from pipeline.rules import parse_yes_no
+
+    assert [parse_yes_no(v).value for v in ("Có", " có ", "x", True, "Không", "khong", False, 0)] == [
+        1, 1, 1, 1, 0, 0, 0, 0]
+    wrong = parse_yes_no("chưa rõ")
+    assert (wrong.value, wrong.problem, wrong.shown) == (None, "value-not-yes-no", "chưa rõ")
+    assert parse_yes_no("").problem == "value-missing"
+    message = rules.finding("value-not-yes-no", sheet="Hoạt động", cell="C6", label="Hội thi – đã thực hiện",
+                            found="chưa rõ").message
+    assert message == ("Ô C6 (trang «Hoạt động», Hội thi – đã thực hiện) cần ghi «Có» hoặc «Không», đang ghi "
+                       "«chưa rõ». Vui lòng chọn trong danh sách của ô.")
