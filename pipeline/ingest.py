@@ -259,7 +259,9 @@ def _check_unit_reports_in_round(sub: Submission, plan: Plan, rules: RuleBook) -
     """A unit reports only in the rounds it is valid for (units.csv valid_from / valid_to)."""
     unit, rnd = plan.unit(sub.unit or ""), plan.round(sub.round or "")
     if not unit.valid_on(rnd.district_deadline):
-        instead = [u.name for u in plan.successors(unit.code)] if unit.valid_to else []
+        ended = unit.valid_to is not None and unit.valid_to <= rnd.district_deadline
+        instead = ([u.name for u in plan.successors(unit.code)] if ended
+                   else [plan.unit(unit.former).name] if unit.former else [])
         sub.findings.append(rules.finding(
             "unit-not-in-round", unit=unit.code, round=rnd.id, unit_name=unit.name,
             round_title=round_title(rnd), since=format_date(unit.valid_to or unit.valid_from or rnd.opens),

@@ -37,9 +37,11 @@ def reform(tmp_path_factory):
             values = sample_values(plan, rnd, unit, with_previous=not carried.get(unit.code))
             typed[rnd.id, unit.code] = values
             fill_template(template, paths.inbox / template.name, values)
-        if rnd.id == "2025-annual":  # a district sends a 2025 report after it was replaced
-            stray = write_templates(plan, rnd, root / "stray", [plan.unit("D2")])[0]
-            fill_template(stray, paths.inbox / stray.name, sample_values(plan, rnd, plan.unit("D2")))
+        strays = {"2025-annual": "D2", "2024-update": "X3"}  # a replaced district; a commune too early
+        if rnd.id in strays:
+            unit = plan.unit(strays[rnd.id])
+            stray = write_templates(plan, rnd, root / "stray", [unit])[0]
+            fill_template(stray, paths.inbox / stray.name, sample_values(plan, rnd, unit, with_previous=True))
         report = run(paths, plan_dir, today=DAYS[rnd.id])
         typed[rnd.id, "outcomes"] = {o.record.unit: o for o in report.outcomes}
     first_commune_round = carried_figures(plan, paths.ledger, paths.home, plan.round("2025-annual"))
@@ -84,6 +86,10 @@ def test_a_replaced_district_is_told_who_reports_now(reform):
     assert outcome.record.status == "rejected"
     assert any("Huyện Hai không phải là đơn vị báo cáo của kỳ «Báo cáo kết quả năm 2025» (thay đổi từ ngày "
                "01/07/2025). Số liệu của kỳ này do Xã Hai báo cáo" in f.message for f in outcome.findings)
+    early = typed["2024-update", "outcomes"]["X3"]
+    assert early.record.status == "rejected"
+    assert any("Xã Hai không phải là đơn vị báo cáo của kỳ «Cập nhật số liệu cả năm 2024» (thay đổi từ ngày "
+               "01/07/2025). Số liệu của kỳ này do Huyện Hai báo cáo" in f.message for f in early.findings)
 
 
 @pytest.mark.parametrize("round_id", ["2025-annual", "2025-update"])
