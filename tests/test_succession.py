@@ -129,3 +129,20 @@ def test_the_report_names_the_change(reform):
     assert sorted(p.name for p in (outbox / "2025-annual").iterdir() if p.is_dir()) == ["feedback", "xa"]
     old = _all_text(Document(outbox / "2024-update" / "bao-cao_2024-update.docx"))
     assert "được thay bằng" not in old and "cấp tỉnh và 3 huyện" in old
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("2025-07-01,,D1\n", "2025-07-01,,D9\n", "succeeds unknown unit 'D9'"),
+    ("X2,commune,Xã Một Tây,xa-mot-tay,,,2025-07-01", "X2,commune,Xã Một Tây,xa-mot-tay,,,2025-08-01",
+     "its valid_from must equal D1's valid_to"),
+])
+def test_a_succession_that_does_not_add_up_is_refused(tmp_path, old, new, expected):
+    from pipeline.errors import PlanError
+
+    folder = plan_seven.write_succession(tmp_path / "plan")
+    units = folder / "units.csv"
+    text = units.read_text(encoding="utf-8")
+    assert old in text
+    units.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(PlanError, match=expected):
+        load_plan(folder)
