@@ -16,7 +16,7 @@ from .vietnamese import format_date, format_number
 
 SEVERITIES = ("error", "warning")
 CHECKS = ("required", "numerator_le_denominator", "disbursed_le_allocated", "above_target", "deadline",
-          "stock_not_lower", "jump")
+          "stock_not_lower", "jump", "estimate_not_below_ytd")
 
 
 @dataclass(frozen=True)
@@ -260,6 +260,15 @@ def evaluate(
                 find(rule.code, fields[form.field_name(f"budget_{source.code}", "disbursed")],
                      disbursed=format_number(disbursed), allocated=format_number(allocated),
                      label=source.name)
+
+    if rnd.kind == "annual":
+        for indicator in plan.indicators:
+            so_far = values.get(form.field_name(indicator.code, "ytd"))
+            estimate = values.get(form.field_name(indicator.code, "estimate"))
+            if isinstance(so_far, int) and isinstance(estimate, int) and estimate < so_far:
+                for rule in rules.with_check("estimate_not_below_ytd"):
+                    find(rule.code, fields[form.field_name(indicator.code, "estimate")], estimate=estimate,
+                         so_far=so_far)
 
     year_measure = form.YEAR_MEASURE[rnd.kind]
     targets = plan.targets[unit]

@@ -200,3 +200,14 @@ def test_yes_no_cells_take_what_people_type(rules):
                             found="chưa rõ").message
     assert message == ("Ô C6 (trang «Hoạt động», Hội thi – đã thực hiện) cần ghi «Có» hoặc «Không», đang ghi "
                        "«chưa rõ». Vui lòng chọn trong danh sách của ô.")
+
+
+def test_a_full_year_estimate_below_the_results_so_far_is_a_warning(plan, rules):
+    rnd = plan.round("2024-annual")
+    values = _complete(plan, rnd) | {"in_comm_groups_ytd": 9, "in_comm_groups_estimate": 7,
+                                     "in_leader_clubs_ytd": 3, "in_leader_clubs_estimate": 3}
+    _, findings = evaluate(plan, rnd, "121", _cells(plan, rnd, values), rules, date(2024, 9, 5))
+    assert [(f.code, f.severity) for f in findings] == [("estimate-below-results", "warning")]
+    assert findings[0].message.startswith(
+        "Ô F6 (Tổ truyền thông cộng đồng – ước thực hiện cả năm): số ước thực hiện cả năm (7) nhỏ hơn kết quả đã "
+        "đạt đến thời điểm báo cáo (9).")
