@@ -165,9 +165,21 @@ def cmd_templates(plan: Plan, config: Config, args) -> int:
     return EXIT_OK
 
 
+def _require_inbox(config: Config, args) -> None:
+    """A missing inbox is a mistake in a path, never "nobody sent anything"."""
+    inbox = args.inbox or config.inbox
+    if inbox.is_dir():
+        return
+    origin = ("tùy chọn --inbox" if args.inbox else
+              f"dòng «inbox = …» trong {args.config}; không có dòng này thì là thư mục inbox bên cạnh tệp đó")
+    raise UsageError(f"Không tìm thấy thư mục hộp thư đến {inbox} (theo {origin}). Hãy tạo thư mục hoặc sửa "
+                     "đường dẫn, rồi chạy lại. Chưa có tệp nào được đọc.")
+
+
 def cmd_run(plan: Plan, config: Config, args) -> int:
     from pipeline.runner import run
 
+    _require_inbox(config, args)
     report = run(_paths(config, args), args.plan_dir, args.today, args.wait, config.contact.email)
     for outcome in report.outcomes:
         record = outcome.record

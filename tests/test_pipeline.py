@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.demo import CORRECTED_UNIT, fill_template, sample_values
 from pipeline.templates import SHEET_INDICATORS, write_templates
-from tests.conftest import libreoffice_convert, read_file, run_cli
+from tests.conftest import ROOT, libreoffice_convert, read_file, run_cli
 
 
 def sha256(path: Path) -> str:
@@ -205,3 +205,17 @@ def test_same_bytes_twice_is_a_duplicate_kept_beside_its_first_copy(tmp_path):
         ("a.pdf", "rejected"), ("b.pdf", "duplicate")]
     assert sorted(p.name[7:] for p in (tmp_path / "rejected").rglob("*.pdf")) == [
         f"{report.outcomes[0].record.sha256[:12]}_a.pdf", f"{report.outcomes[0].record.sha256[:12]}_b.pdf"]
+
+
+def test_a_missing_inbox_is_an_error_not_an_empty_inbox(tmp_path):
+    missing = tmp_path / "hop-thu-khong-co"
+    result = run_cli("run", "--inbox", str(missing), "--outbox", str(tmp_path / "outbox"))
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"Không tìm thấy thư mục hộp thư đến {missing} (theo tùy chọn --inbox)" in result.stderr
+    config = tmp_path / "config.toml"
+    config.write_text(f'plan = "{ROOT / "plan"}"\ninbox = "thu-den"\noutbox = "outbox"\n', encoding="utf-8")
+    result = run_cli("--config", str(config), "run")
+    assert result.returncode == 2
+    assert (f"Không tìm thấy thư mục hộp thư đến {tmp_path / 'thu-den'} (theo dòng «inbox = …» trong {config}"
+            in result.stderr)
+    assert not (tmp_path / "outbox").exists()
