@@ -227,9 +227,15 @@ def cmd_report(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_approve(plan: Plan, config: Config, args) -> int:
-    from pipeline.runner import approve
+    from pipeline.runner import approve, not_reported
 
-    approve(_paths(config, args), _round(plan, args.round_id), args.plan_dir, args.today)
+    round_id = _round(plan, args.round_id)
+    missing = not_reported(_paths(config, args), round_id, args.plan_dir)
+    if missing:
+        print(f"CHÚ Ý: chốt số liệu khi còn {len(missing)}/{len(plan.units_for(plan.round(round_id)))} đơn vị chưa "
+              f"có báo cáo được tiếp nhận: {', '.join(missing)}. Báo cáo của tỉnh sẽ nêu tên các đơn vị này; "
+              f"nếu chưa muốn chốt, chạy: run_pipeline.py reopen --round {round_id}.")
+    approve(_paths(config, args), round_id, args.plan_dir, args.today)
     print(f"Đã chốt số liệu kỳ {args.round_id}. Tệp nhận sau được ghi nhận và trả lời, nhưng không làm "
           f"thay đổi số liệu đã chốt (mở lại: run_pipeline.py reopen --round {args.round_id}).")
     return EXIT_OK

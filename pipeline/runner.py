@@ -203,6 +203,17 @@ def _write_run_log(paths: Paths, plan: Plan, report: RunReport, day: date, messa
     return target
 
 
+def not_reported(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR) -> list[str]:
+    """The units of a round with no accepted file (rejected-only ones included), by name."""
+    plan = load_plan(plan_dir)
+    rnd = plan.round(round_id)
+    if not paths.ledger.is_file():
+        return [u.name for u in plan.units_for(rnd)]
+    with Ledger(paths.ledger, paths.home) as ledger:
+        status = round_status(plan, ledger, rnd, rnd.district_deadline)
+    return status.rejected + status.missing
+
+
 def approve(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
             wait: float = LOCK_WAIT_SECONDS) -> list[Path]:
     """Freeze a round once the province's report is sent: later files are recorded and answered, but

@@ -160,6 +160,8 @@ def test_a_year_of_reporting(tmp_path, plan, chromium):
     before = _summary_row(outbox / "2024-annual" / "tong-hop_2024-annual.xlsx", "Sông Mã", 0)
     result = officer.cli("approve", "--round", "2024-annual", "--today", "2024-09-20")
     assert result.returncode == 0 and "Đã chốt số liệu kỳ 2024-annual" in result.stdout
+    warning = next(line for line in result.stdout.splitlines() if line.startswith("CHÚ Ý: chốt số liệu khi còn"))
+    assert "Sông Mã" in warning and "/12 đơn vị chưa có báo cáo được tiếp nhận" in warning
     assert "DỰ THẢO" not in [p.text for p in Document(docx).paragraphs]
     officer.send("2024-annual", "126")
     result = officer.cli("run", "--today", "2024-10-01")
