@@ -252,11 +252,13 @@ class _Template:
              + _measure_help(rnd), s["wrap"]),
             (f"2. Trang «{SHEET_RATIOS}»: điền tử số và mẫu số; tỷ lệ % được tự tính.", s["wrap"]),
             (f"3. Trang «{SHEET_BUDGET}»: kế hoạch vốn được giao và số đã giải ngân theo từng nguồn, đơn vị "
-             f"{plan.budget_unit}.", s["wrap"]),
+             f"{plan.budget_unit}; nguồn nào không có vốn hoặc chưa giải ngân thì nhập 0, không để trống.",
+             s["wrap"]),
             (f"4. Trang «{SHEET_NARRATIVE}»: kết quả nổi bật, khó khăn, đề xuất; người lập, số điện thoại, "
              "ngày lập báo cáo.", s["wrap"]),
             ("5. Chỉ nhập số nguyên không âm cho các chỉ tiêu đếm; nhập 0 nếu không có kết quả, không "
-             "để trống. Không thêm, xóa, đổi tên dòng, cột hay trang tính.", s["wrap"]),
+             "để trống (ô để trống được trả lại để bổ sung). Không thêm, xóa, đổi tên dòng, cột hay trang tính.",
+             s["wrap"]),
             ("", None),
             ("Gửi báo cáo", s["bold"]),
             (f"Lưu tệp dạng .xlsx, giữ nguyên tên tệp, và gửi lại dưới dạng tệp đính kèm thư điện tử"

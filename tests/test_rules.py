@@ -211,3 +211,17 @@ def test_a_full_year_estimate_below_the_results_so_far_is_a_warning(plan, rules)
     assert findings[0].message.startswith(
         "Ô F6 (Tổ truyền thông cộng đồng – ước thực hiện cả năm): số ước thực hiện cả năm (7) nhỏ hơn kết quả đã "
         "đạt đến thời điểm báo cáo (9).")
+
+
+def test_an_empty_budget_cell_is_sent_back_as_the_template_says(plan, rules, tmp_path):
+    import openpyxl
+
+    from pipeline.templates import write_templates
+
+    rnd = plan.round("2024-annual")
+    guide = openpyxl.load_workbook(write_templates(plan, rnd, tmp_path, [plan.unit("121")])[0]).worksheets[0]
+    lines = [row[1] for row in guide.iter_rows(values_only=True) if row[1]]
+    assert any(line.startswith("3. Trang «Kinh phí»") and "nhập 0, không để trống" in line for line in lines)
+    values = _complete(plan, rnd) | {"in_budget_local_allocated": ""}
+    _, findings = evaluate(plan, rnd, "121", _cells(plan, rnd, values), rules, date(2024, 9, 5))
+    assert [(f.code, f.severity) for f in findings] == [("value-missing", "error")]
