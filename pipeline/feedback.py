@@ -19,7 +19,7 @@ from .names import printable, safe_filename
 from .plan import Plan
 from .reproducible import normalize_package
 from .rules import Finding
-from .vietnamese import format_date
+from .vietnamese import format_date, women_union
 
 VERDICTS = {
     ACCEPTED: "ĐÃ TIẾP NHẬN. Số liệu hợp lệ.",
@@ -51,7 +51,7 @@ def note_path(outbox: Path, record: Record) -> Path:
 
 
 def message(plan: Plan, record: Record, findings: list[Finding]) -> str:
-    addressee = plan.unit(record.unit).name if record.unit else "Đơn vị gửi báo cáo"
+    addressee = women_union(plan.unit(record.unit)) if record.unit else "Đơn vị gửi báo cáo"
     received = format_date(_day(record.received_at))
     lines = [
         f"Kính gửi: {addressee}",

@@ -16,7 +16,7 @@ from .consolidate import Consolidation, ratio_total, standings, total_progress
 from .figures import Figure, coverage, last_round, province_figure, unit_figure
 from .plan import Plan, Unit
 from .schedule_report import schedule_context, unit_schedule
-from .vietnamese import format_date, format_number, format_percent, round_title
+from .vietnamese import format_date, format_number, format_percent, place, round_title
 from .wording import (
     change_sentence,
     changes_sentence,
@@ -37,11 +37,6 @@ def _number(value) -> str:
 
 def place_date(place: str, day: date) -> str:
     return f"{place}, ngày {day.day} tháng {day.month} năm {day.year}"
-
-
-def place(unit: Unit) -> str:
-    """How a report names a unit's area: 'huyện Bắc Yên'; a commune's name already says xã or phường."""
-    return f"huyện {unit.name}" if unit.level == "district" else unit.name
 
 
 def issuer_line(name: str) -> str:

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_decimal
 
-from .plan import Round
+from .plan import Round, Unit
 
 LOCALE = "vi_VN"
 
@@ -20,6 +20,16 @@ def round_title(rnd: Round) -> str:
     if rnd.kind == "annual":
         return f"Báo cáo kết quả năm {rnd.year}"
     return f"Cập nhật số liệu cả năm {rnd.year}"
+
+
+def place(unit: Unit) -> str:
+    """How a letter or report names a unit's area: 'huyện Bắc Yên'; a commune's name says xã or phường."""
+    return f"huyện {unit.name}" if unit.level == "district" else unit.name
+
+
+def women_union(unit: Unit) -> str:
+    """The Women's Union a letter to the unit is addressed to (the province level by its own name)."""
+    return unit.name if unit.level == "province" else f"Hội LHPN {place(unit)}"
 
 
 def format_number(value: float | int | None) -> str:

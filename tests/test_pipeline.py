@@ -83,7 +83,7 @@ def test_rejected_file_is_answered_at_the_cell(demo, plan):
              if "CHƯA TIẾP NHẬN" in p.read_text(encoding="utf-8")]
     assert len(notes) == 1
     text = notes[0].read_text(encoding="utf-8")
-    assert "Kính gửi: Mường La" in text
+    assert "Kính gửi: Hội LHPN huyện Mường La" in text
     assert "[Lỗi] Ô G8 (trang «Chỉ tiêu», Tổ TKVVTB – ước thực hiện cả năm) là số âm (-3)" in text
     marked = openpyxl.load_workbook(notes[0].with_suffix(".xlsx"))[SHEET_INDICATORS]["G8"]
     assert "số âm" in marked.comment.text
