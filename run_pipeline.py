@@ -254,16 +254,21 @@ def cmd_demo(plan: Plan, config: Config, args) -> int:
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="p8-demo-"))
     result = run_demo(workdir, args.plan_dir)
-    print(f"Demo in {workdir}")
-    print(f"  templates:        {workdir / 'templates_xlsx'} ({len(result.templates)} files)")
-    print(f"  archive:          {workdir / 'archive'}")
-    print(f"  rejected:         {workdir / 'rejected'}")
-    print(f"  ledger:           {workdir / 'ledger.sqlite'}")
+    print(f"Chạy thử trong thư mục {workdir}")
+    print(f"  mẫu báo cáo:      {workdir / 'templates_xlsx'} ({len(result.templates)} tệp)")
+    print(f"  lưu trữ:          {workdir / 'archive'}")
+    print(f"  trả lại:          {workdir / 'rejected'}")
+    print(f"  sổ ghi:           {workdir / 'ledger.sqlite'}")
+    for path in dict.fromkeys(result.outputs):
+        print(f"  kết quả:          {path}")
+    print("Phản hồi cho từng tệp đã nhận:")
     for report in result.runs:
         for outcome in report.outcomes:
-            print(f"  {outcome.record.status:<23} {outcome.record.inbox_path}")
-    for path in dict.fromkeys(result.outputs):
-        print(f"  output:           {path}")
+            answer = outcome.feedback[0] if outcome.feedback else "(không có)"
+            print(f"  {outcome.record.status:<23} {printable(outcome.record.inbox_path)} -> {answer}")
+    print(f"Trang tình hình báo cáo: {workdir / 'outbox' / 'index.html'}")
+    print()
+    print("\n".join(summary_lines(plan, result.runs[-1].status)))
     return EXIT_OK
 
 

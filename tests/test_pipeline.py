@@ -32,6 +32,10 @@ def test_demo_prints_where_each_output_is(demo):
     assert (workdir / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx").is_file()
     assert (workdir / "outbox" / "2024-annual" / "bao-cao_2024-annual.html").is_file()
     assert len(list((workdir / "archive").rglob("*.xlsx"))) == 24
+    answers = stdout[stdout.index("Phản hồi cho từng tệp đã nhận:"):]
+    photo = next(line for line in answers.splitlines() if "anh-chup-bao-cao.jpg" in line)
+    assert Path(photo.split(" -> ")[1]).is_file()
+    assert stdout.rstrip().endswith("Đã báo cáo: 12/12 đơn vị.")
 
 
 def _summary_rows(path: Path) -> tuple[dict, dict]:
