@@ -20,6 +20,7 @@ from pipeline.errors import PipelineError, UsageError
 from pipeline.names import printable
 from pipeline.plan import Plan, load_plan, plan_as_dict
 from pipeline.status import summary_lines
+from pipeline.vietnamese import STATUS_WORDS
 
 ROOT = Path(__file__).resolve().parent
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -183,7 +184,8 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
     report = run(_paths(config, args), args.plan_dir, args.today, args.wait, config.contact.email)
     for outcome in report.outcomes:
         record = outcome.record
-        print(f"{record.status:<23} {printable(record.inbox_path)}  ({len(outcome.findings)} phát hiện)")
+        status = STATUS_WORDS.get(record.status, record.status)
+        print(f"{status:<20} {printable(record.inbox_path)}  ({len(outcome.findings)} phát hiện)")
         for finding in outcome.findings:
             if finding.code in OFFICER_CODES:
                 print(f"    ! {printable(finding.message)}")
@@ -265,7 +267,8 @@ def cmd_demo(plan: Plan, config: Config, args) -> int:
     for report in result.runs:
         for outcome in report.outcomes:
             answer = outcome.feedback[0] if outcome.feedback else "(không có)"
-            print(f"  {outcome.record.status:<23} {printable(outcome.record.inbox_path)} -> {answer}")
+            status = STATUS_WORDS.get(outcome.record.status, outcome.record.status)
+            print(f"  {status:<20} {printable(outcome.record.inbox_path)} -> {answer}")
     print(f"Trang tình hình báo cáo: {workdir / 'outbox' / 'index.html'}")
     print()
     print("\n".join(summary_lines(plan, result.runs[-1].status)))

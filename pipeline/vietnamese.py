@@ -22,6 +22,17 @@ def round_title(rnd: Round) -> str:
     return f"Cập nhật số liệu cả năm {rnd.year}"
 
 
+# A file's status in the ledger, as the officer reads it.
+STATUS_WORDS = {
+    "accepted": "Tiếp nhận",
+    "accepted_with_warnings": "Tiếp nhận, có lưu ý",
+    "rejected": "Trả lại",
+    "duplicate": "Trùng",
+    "superseded": "Đã được thay thế",
+    "unpacked": "Thư (đã tách tệp)",
+}
+
+
 def place(unit: Unit) -> str:
     """How a letter or report names a unit's area: 'huyện Bắc Yên'; a commune's name says xã or phường."""
     return f"huyện {unit.name}" if unit.level == "district" else unit.name

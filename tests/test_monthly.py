@@ -57,7 +57,7 @@ def test_run_exit_code_says_some_files_were_rejected(tmp_path, plan):
     result = run_cli("run", "--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "outbox"),
                      "--today", "2024-09-05")
     assert result.returncode == 1
-    assert "rejected" in result.stdout and "Bị trả lại, chờ gửi lại: Sông Mã." in result.stdout
+    assert "Trả lại" in result.stdout and "Bị trả lại, chờ gửi lại: Sông Mã." in result.stdout
 
 
 def test_reports_are_drafts_until_the_province_deadline_nears(month, plan):

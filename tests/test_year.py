@@ -165,7 +165,7 @@ def test_a_year_of_reporting(tmp_path, plan, chromium):
     assert "DỰ THẢO" not in [p.text for p in Document(docx).paragraphs]
     officer.send("2024-annual", "126")
     result = officer.cli("run", "--today", "2024-10-01")
-    assert "accepted_with_warnings" in result.stdout
+    assert "Tiếp nhận, có lưu ý" in result.stdout
     note = next((outbox / "2024-annual" / "feedback").glob("*_126_*_phan-hoi.txt"))
     assert "Tỉnh đã chốt số liệu kỳ 2024-annual ngày 20/09/2024" in note.read_text(encoding="utf-8")
     assert _summary_row(outbox / "2024-annual" / "tong-hop_2024-annual.xlsx", "Sông Mã", 0) == before is None

@@ -12,16 +12,10 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..consolidate import Consolidation, share
 from ..plan import Plan, Unit
+from ..vietnamese import STATUS_WORDS
 
 BASIS_LABELS = {"final": "Chính thức", "estimate": "Ước tính", None: "Chưa báo cáo"}
-STATUS_LABELS = {
-    "accepted": "Tiếp nhận",
-    "accepted_with_warnings": "Tiếp nhận, có lưu ý",
-    "rejected": "Trả lại",
-    "duplicate": "Trùng",
-    "superseded": "Đã được thay thế",
-    "unpacked": "Thư (đã tách tệp)",
-}
+STATUS_LABELS = STATUS_WORDS
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Lưu ý"}
 # Progress against the phase target: below 50%, 50-99%, at least 100%.
 PROGRESS_BANDS: tuple[dict, ...] = (
