@@ -19,7 +19,7 @@ from .names import printable, safe_filename
 from .plan import Plan
 from .reproducible import normalize_package
 from .rules import Finding
-from .vietnamese import format_date, women_union
+from .vietnamese import format_date, round_title, women_union
 
 VERDICTS = {
     ACCEPTED: "ĐÃ TIẾP NHẬN. Số liệu hợp lệ.",
@@ -57,7 +57,7 @@ def message(plan: Plan, record: Record, findings: list[Finding]) -> str:
         f"Kính gửi: {addressee}",
         "",
         f"{plan.reporting_body} đã nhận tệp «{printable(record.original_name)}» ngày {received}"
-        + (f" (kỳ báo cáo {record.round})." if record.round else "."),
+        + (f" cho kỳ «{round_title(plan.round(record.round))}»." if record.round else "."),
         "",
         f"Kết quả: {VERDICTS[record.status]}",
     ]

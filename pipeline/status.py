@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from .ledger import REJECTED, Ledger, Record
 from .plan import Plan, Round, Unit
-from .vietnamese import format_date
+from .vietnamese import format_date, round_title
 
 # A round stays on the summary this long after the province's deadline (the update may follow).
 SHOWN_AFTER_DEADLINE = timedelta(days=60)
@@ -73,7 +73,7 @@ def summary_lines(plan: Plan, statuses: list[RoundStatus]) -> list[str]:
         rnd = status.round
         days = status.days_left
         when = (f"còn {days} ngày" if days > 0 else "hôm nay là hạn" if days == 0 else f"đã quá hạn {-days} ngày")
-        lines.append(f"Kỳ {rnd.id} – hạn huyện gửi {format_date(rnd.district_deadline)} ({when}); "
+        lines.append(f"{round_title(rnd)} (kỳ {rnd.id}) – hạn huyện gửi {format_date(rnd.district_deadline)} ({when}); "
                      f"hạn tỉnh báo cáo {format_date(rnd.province_deadline)}.")
         if status.approved_on:
             lines.append(f"  Đã chốt số liệu ngày {format_date(date.fromisoformat(status.approved_on))}.")

@@ -432,7 +432,7 @@ class _Template:
         ws.set_paper(9)  # A4
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.5, right=0.4, top=0.6, bottom=0.7)
-        ws.set_footer(f"&L{self.unit.name} – {self.rnd.id}&CTrang &P/&N")
+        ws.set_footer(f"&L{self.unit.name} – {round_title(self.rnd)}&CTrang &P/&N")
         if header_row:
             ws.repeat_rows(0, header_row)
             ws.freeze_panes(header_row + 1, 0)

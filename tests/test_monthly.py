@@ -35,7 +35,8 @@ def test_summary_names_who_is_missing_late_or_rejected(month, plan):
 
     _, report = month
     assert summary_lines(plan, report.status) == [
-        "Kỳ 2024-annual – hạn huyện gửi 10/09/2024 (đã quá hạn 3 ngày); hạn tỉnh báo cáo 20/09/2024.",
+        "Báo cáo kết quả năm 2024 (kỳ 2024-annual) – hạn huyện gửi 10/09/2024 (đã quá hạn 3 ngày); "
+        "hạn tỉnh báo cáo 20/09/2024.",
         "  Đã báo cáo: 2/12 đơn vị.",
         "  Gửi trễ: Mai Sơn (3 ngày).",
         "  Bị trả lại, chờ gửi lại: Sông Mã.",
@@ -48,7 +49,8 @@ def test_status_command_prints_the_same_summary(month):
     result = run_cli("status", "--outbox", str(paths.outbox), "--today", "2024-09-08")
     assert result.returncode == 0
     assert result.stdout.splitlines()[0] == (
-        "Kỳ 2024-annual – hạn huyện gửi 10/09/2024 (còn 2 ngày); hạn tỉnh báo cáo 20/09/2024.")
+        "Báo cáo kết quả năm 2024 (kỳ 2024-annual) – hạn huyện gửi 10/09/2024 (còn 2 ngày); "
+        "hạn tỉnh báo cáo 20/09/2024.")
     assert "Bị trả lại, chờ gửi lại: Sông Mã." in result.stdout
 
 

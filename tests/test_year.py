@@ -88,14 +88,14 @@ def plan_dir():
 
 def _summary(stdout: str) -> list[str]:
     lines = stdout.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("Kỳ ") or line.startswith("Hiện không"))
+    start = next(i for i, line in enumerate(lines) if ") – hạn huyện gửi" in line or line.startswith("Hiện không"))
     return lines[start:]
 
 
 def _summary_block(stdout: str, round_id: str) -> list[str]:
     lines = _summary(stdout)
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"Kỳ {round_id} "))
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("Kỳ ")), len(lines))
+    start = next(i for i, line in enumerate(lines) if f"(kỳ {round_id}) – hạn" in line)
+    end = next((i for i in range(start + 1, len(lines)) if "(kỳ " in lines[i] and ") – hạn" in lines[i]), len(lines))
     return lines[start:end]
 
 
@@ -117,7 +117,8 @@ def test_a_year_of_reporting(tmp_path, plan, chromium):
     result = officer.cli("run", "--today", "2024-09-06")
     assert result.returncode == 0, result.stderr
     assert _summary_block(result.stdout, "2024-annual") == [
-        "Kỳ 2024-annual – hạn huyện gửi 10/09/2024 (còn 4 ngày); hạn tỉnh báo cáo 20/09/2024.",
+        "Báo cáo kết quả năm 2024 (kỳ 2024-annual) – hạn huyện gửi 10/09/2024 (còn 4 ngày); "
+        "hạn tỉnh báo cáo 20/09/2024.",
         "  Đã báo cáo: 4/12 đơn vị.",
         "  Chưa gửi: Mai Sơn, Mường La, Quỳnh Nhai, Sông Mã, Sốp Cộp, Thuận Châu, Vân Hồ, Yên Châu.",
     ]
@@ -179,7 +180,8 @@ def test_a_year_of_reporting(tmp_path, plan, chromium):
     result = officer.cli("run", "--today", "2025-01-20")
     assert result.returncode == 0, result.stdout
     assert _summary_block(result.stdout, "2024-update")[:2] == [
-        "Kỳ 2024-update – hạn huyện gửi 25/01/2025 (còn 5 ngày); hạn tỉnh báo cáo 05/02/2025.",
+        "Cập nhật số liệu cả năm 2024 (kỳ 2024-update) – hạn huyện gửi 25/01/2025 (còn 5 ngày); "
+        "hạn tỉnh báo cáo 05/02/2025.",
         "  Đã báo cáo: 2/12 đơn vị.",
     ]
     update = Document(outbox / "2024-update" / "bao-cao_2024-update.docx")
