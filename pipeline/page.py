@@ -34,6 +34,18 @@ PASSED_REASONS = {
 }
 
 
+# Each answer to a file that exists, as the status page links it: the letter, the marked copy, the
+# reply draft (feedback.write_feedback names them after the letter).
+ANSWERS = (("_phan-hoi.txt", "thư trả lời"), ("_phan-hoi.xlsx", "bản đánh dấu"), ("_thu-tra-loi.eml", "thư nháp"))
+
+
+def answers(outbox: Path, record) -> list[dict[str, str]]:
+    note = note_path(outbox, record)
+    stem = note.name.removesuffix("_phan-hoi.txt")
+    found = [(note.with_name(stem + suffix), label) for suffix, label in ANSWERS]
+    return [{"label": label, "href": path.relative_to(outbox).as_posix()} for path, label in found if path.is_file()]
+
+
 def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
                       passed: list[tuple[str, str]] | None = None) -> Path:
     """`passed`: inbox entries this run named but did not take, as (path, reason key)."""
@@ -52,11 +64,10 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
         for entry in status.units:
             label, css = STATES[entry.state]
             record = entry.record
-            feedback = note_path(outbox, record).relative_to(outbox).as_posix() if record else None
             units.append({"name": entry.unit.name, "code": entry.unit.code, "state": label.format(days=entry.days_late),
                           "css": css, "file": record.original_name if record else "",
                           "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",
-                          "feedback": feedback})
+                          "answers": answers(outbox, record) if record else []})
         rounds.append({
             "id": rnd.id, "open": rnd.id in showing, "approved": status.approved_on and
             format_date(date.fromisoformat(status.approved_on)),
@@ -73,7 +84,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
     unidentified = [{"file": r.original_name, "received": format_date(date.fromisoformat(r.received_at[:10])),
                      "state": "Chưa xử lý được – chờ cán bộ kiểm tra" if r.id in not_processed
                      else "Không nhận dạng được – đã trả lời",
-                     "feedback": note_path(outbox, r).relative_to(outbox).as_posix()}
+                     "answers": answers(outbox, r)}
                     for r in ledger.records() if r.round is None and r.status != "unpacked"]
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True)

@@ -140,7 +140,10 @@ def test_a_year_of_reporting(tmp_path, plan, chromium):
     assert units["Yên Châu"][2] == "Trễ 2 ngày"
     assert units["Mai Sơn"][2] == "Bị trả lại – chờ gửi lại"
     feedback = units["Mai Sơn"][5]
-    assert feedback == "phản hồi"
+    assert feedback == "thư trả lời · bản đánh dấu"  # the letter and the marked copy, both linked
+    page_html = (outbox / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="2024-annual/feedback/{p.name}"' in page_html
+               for p in (outbox / "2024-annual" / "feedback").glob("*_125_*_phan-hoi.*"))
     note = next((outbox / "2024-annual" / "feedback").glob("*_125_*_phan-hoi.txt"))
     assert "số âm (-4)" in note.read_text(encoding="utf-8")
 
