@@ -285,10 +285,21 @@ def _schedule(doc, heading: str) -> None:
     _control(doc, "{%p endif %}")
 
 
-def build_province(path: Path, *, update: bool) -> None:
+PROVINCE_RECIPIENTS = ["Trung ương Hội LHPN Việt Nam (b/c);", "Tỉnh ủy, HĐND, UBND tỉnh (b/c);", "Ban Dân tộc tỉnh;",
+                       "Lưu: VT."]
+SIGNER_ROLE = "TM. BAN THƯỜNG VỤ\nCHỦ TỊCH"
+
+
+def _opening(parent: str):
+    """A new report: page setup, the Decree 30 header under `parent`, and the introduction."""
     doc = _document()
-    _header(doc, "HỘI LHPN VIỆT NAM", "{{ issuer }}")
+    _header(doc, parent, "{{ issuer }}")
     _text(doc, "{{ intro }}")
+    return doc
+
+
+def build_province(path: Path, *, update: bool) -> None:
+    doc = _opening("HỘI LHPN VIỆT NAM")
     _heading(doc, "I. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ")
     _text(doc, "{{ reporting_sentence }}")
     _control(doc, "{%p if change_sentence %}")
@@ -321,16 +332,13 @@ def build_province(path: Path, *, update: bool) -> None:
     _parts(doc, "tasks")
     _heading(doc, "IX. ĐỀ XUẤT, KIẾN NGHỊ")
     _parts(doc, "recommendations")
-    _signature(doc, ["Trung ương Hội LHPN Việt Nam (b/c);", "Tỉnh ủy, HĐND, UBND tỉnh (b/c);",
-                     "Ban Dân tộc tỉnh;", "Lưu: VT."], "TM. BAN THƯỜNG VỤ\nCHỦ TỊCH")
+    _signature(doc, PROVINCE_RECIPIENTS, SIGNER_ROLE)
     _annex(doc)
     doc.save(path)
 
 
 def build_district(path: Path, *, update: bool) -> None:
-    doc = _document()
-    _header(doc, "HỘI LHPN TỈNH SƠN LA", "{{ issuer }}")
-    _text(doc, "{{ intro }}")
+    doc = _opening("HỘI LHPN TỈNH SƠN LA")
     _heading(doc, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
     if update:
         _table(doc, ["TT", "Chỉ tiêu", "Chỉ tiêu giai đoạn", "{{ year_label }}", "{{ cumulative_label }}",
@@ -350,15 +358,12 @@ def build_district(path: Path, *, update: bool) -> None:
     _control(doc, "{%p for part in narratives %}")
     _text(doc, "{{ part.title }}: {{ part.text }}")
     _control(doc, "{%p endfor %}")
-    _signature(doc, ["Hội LHPN tỉnh Sơn La (b/c);", "UBND huyện (b/c);", "Lưu: VT."],
-               "TM. BAN THƯỜNG VỤ\nCHỦ TỊCH")
+    _signature(doc, ["Hội LHPN tỉnh Sơn La (b/c);", "UBND huyện (b/c);", "Lưu: VT."], SIGNER_ROLE)
     doc.save(path)
 
 
 def build_phase(path: Path) -> None:
-    doc = _document()
-    _header(doc, "HỘI LHPN VIỆT NAM", "{{ issuer }}")
-    _text(doc, "{{ intro }}")
+    doc = _opening("HỘI LHPN VIỆT NAM")
     _heading(doc, "I. SỐ LIỆU TỔNG KẾT")
     _text(doc, "{{ basis_sentence }}")
     _text(doc, "{{ coverage_sentence }}")
@@ -386,8 +391,7 @@ def build_phase(path: Path) -> None:
     _parts(doc, "tasks")
     _heading(doc, "VI. ĐỀ XUẤT, KIẾN NGHỊ")
     _parts(doc, "recommendations")
-    _signature(doc, ["Trung ương Hội LHPN Việt Nam (b/c);", "Tỉnh ủy, HĐND, UBND tỉnh (b/c);",
-                     "Ban Dân tộc tỉnh;", "Lưu: VT."], "TM. BAN THƯỜNG VỤ\nCHỦ TỊCH")
+    _signature(doc, PROVINCE_RECIPIENTS, SIGNER_ROLE)
     doc.save(path)
 
 
