@@ -46,16 +46,12 @@ class Coverage:
         return len(self.reported) + len(self.kept) + len(self.without)
 
 
-def _rounds(plan: Plan) -> dict[str, Round]:
-    return {r.id: r for r in plan.rounds}
-
-
 def is_estimate(plan: Plan, source: Source) -> bool:
-    return _rounds(plan)[source.round].kind == "annual"
+    return plan.round(source.round).kind == "annual"
 
 
 def figure(plan: Plan, result: Consolidation, units: list[Unit], indicator: str, target: int) -> Figure:
-    rnd, rounds = result.round, _rounds(plan)
+    rnd = result.round
     ytd = year = cumulative = None
     year_estimated = cumulative_estimated = False
     year_kept = kept = 0
@@ -64,7 +60,7 @@ def figure(plan: Plan, result: Consolidation, units: list[Unit], indicator: str,
         this_year = progress.years.get(rnd.year)
         if this_year is not None:
             year = (year or 0) + this_year.value
-            year_estimated |= rounds[this_year.round].kind == "annual"
+            year_estimated |= is_estimate(plan, this_year)
         if progress.cumulative is not None:
             cumulative = (cumulative or 0) + progress.cumulative
             cumulative_estimated |= progress.basis == "estimate"
@@ -92,7 +88,7 @@ def last_round(plan: Plan, result: Consolidation, unit: str) -> Round | None:
     """The latest round a unit's figures come from."""
     order = {r.id: n for n, r in enumerate(plan.rounds)}
     seen = {s.round for p in result.progress[unit].values() for s in p.sources}
-    return _rounds(plan)[max(seen, key=order.__getitem__)] if seen else None
+    return plan.round(max(seen, key=order.__getitem__)) if seen else None
 
 
 def coverage(plan: Plan, result: Consolidation) -> Coverage:

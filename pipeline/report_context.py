@@ -154,7 +154,7 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
         "annex_rows": _annex_rows(plan, result),
         "signer": "",
         "update": update,
-        **schedule_context(plan, result),
+        **schedule_context(plan, result, table),
         **assessment_context(plan, result, table, cover),
     }
 

@@ -263,9 +263,7 @@ def rebuild_phase(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date |
         if not rounds:
             raise UsageError(f"no round of phase {plan.phase} has data in the ledger yet; nothing to report")
         latest = rounds[-1]
-        through = plan.rounds_through(latest.id)
-        records = [r for earlier in through for r in ledger.records(earlier.id)]
-        result = consolidate.consolidate(plan, latest, history(plan, ledger, through), records)
+        result = consolidation(plan, ledger, latest)
         final = plan.rounds[-1].id == latest.id and ledger.approval(latest.id) is not None
         return reports.write_phase_reports(plan, result, paths.outbox, draft=not final)
 
@@ -294,16 +292,21 @@ def _rounds_to_rebuild(plan: Plan, ledger: Ledger, paths: Paths, touched: set[st
     ]
 
 
+def consolidation(plan: Plan, ledger: Ledger, rnd: Round) -> consolidate.Consolidation:
+    """A round consolidated from the ledger: every file of the rounds through it, and this round's findings."""
+    through = plan.rounds_through(rnd.id)
+    records = [r for earlier in through for r in ledger.records(earlier.id)]
+    findings = {r.id: ledger.findings(r.id) for r in records if r.round == rnd.id}
+    return consolidate.consolidate(plan, rnd, history(plan, ledger, through), records, findings)
+
+
 def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today: date | None = None) -> list[Path]:
     """Workbook and reports of each round; reports are marked DỰ THẢO until the province deadline is
     near (reports.FINAL_BEFORE_DEADLINE)."""
     day = today or date.today()
     outputs = []
     for rnd in rounds:
-        through = plan.rounds_through(rnd.id)
-        records = [r for earlier in through for r in ledger.records(earlier.id)]
-        findings = {r.id: ledger.findings(r.id) for r in records if r.round == rnd.id}
-        result = consolidate.consolidate(plan, rnd, history(plan, ledger, through), records, findings)
+        result = consolidation(plan, ledger, rnd)
         outputs.append(provincial.write_workbook(plan, result, outbox))
         draft = ledger.approval(rnd.id) is None and reports.is_draft(rnd, day)
         outputs += reports.write_reports(plan, result, outbox, draft=draft)

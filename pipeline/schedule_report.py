@@ -4,7 +4,7 @@ row per indicator, and the units behind schedule or overdue, worst first."""
 from __future__ import annotations
 
 from . import schedule
-from .consolidate import Consolidation, Standing, standing, standings
+from .consolidate import Consolidation, Standing, standing
 from .plan import Plan
 from .vietnamese import format_percent
 from .wording import listed
@@ -19,9 +19,9 @@ def _achieved(standing: Standing) -> str:
     return format_percent(standing.cumulative / standing.target)
 
 
-def schedule_context(plan: Plan, result: Consolidation) -> dict:
+def schedule_context(plan: Plan, result: Consolidation, table: dict[str, dict[str, Standing]]) -> dict:
+    """`table`: consolidate.standings of the round (the report computes it once for every section)."""
     rnd = result.round
-    table = standings(plan, result)
     basis = (f"lũy kế có số thực hiện cả năm {rnd.year}" if rnd.kind == "update"
              else f"ước lũy kế có số ước thực hiện cả năm {rnd.year}")
     indicators = []
