@@ -100,3 +100,19 @@ def write_with_activities(folder: Path) -> Path:
     write(folder)
     (folder / "activities.csv").write_text(ACTIVITIES, encoding="utf-8")
     return folder
+
+
+def send_round(plan, paths, folder: Path, rnd, typed: dict) -> list[Path]:
+    """The round's templates for its units, each filled with sample values and put in the inbox, as
+    the districts would send them; `typed` gets each unit's values under (round id, unit code)."""
+    from pipeline.demo import fill_template, sample_values
+    from pipeline.runner import carried_figures
+    from pipeline.templates import write_templates
+
+    carried = carried_figures(plan, paths.ledger, paths.home, rnd)
+    templates = write_templates(plan, rnd, folder, carried=carried)
+    for unit, template in zip(plan.units_for(rnd), templates, strict=True):
+        values = sample_values(plan, rnd, unit, with_previous=not carried.get(unit.code))
+        typed[rnd.id, unit.code] = values
+        fill_template(template, paths.inbox / template.name, values)
+    return templates

@@ -8,10 +8,8 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.demo import fill_template, sample_values
 from pipeline.plan import load_plan
-from pipeline.runner import Paths, carried_figures, rebuild_phase, run
-from pipeline.templates import write_templates
+from pipeline.runner import Paths, rebuild_phase, run
 from tests import plan_seven
 from tests.test_reports import _number
 
@@ -26,12 +24,7 @@ def seven(tmp_path_factory):
     paths = Paths.beside_outbox(root / "inbox", root / "outbox")
     typed, templates = {}, {}
     for rnd in plan.rounds:
-        carried = carried_figures(plan, paths.ledger, paths.home, rnd)
-        templates[rnd.id] = write_templates(plan, rnd, root / "templates", carried=carried)
-        for unit, template in zip(plan.units, templates[rnd.id], strict=True):
-            values = sample_values(plan, rnd, unit, with_previous=not carried.get(unit.code))
-            typed[rnd.id, unit.code] = values
-            fill_template(template, paths.inbox / template.name, values)
+        templates[rnd.id] = plan_seven.send_round(plan, paths, root / "templates", rnd, typed)
         report = run(paths, plan_dir, today=DAYS[rnd.id])
         assert all(o.record.status.startswith("accepted") for o in report.outcomes), rnd.id
     phase = rebuild_phase(paths, plan_dir, date(2025, 2, 1))

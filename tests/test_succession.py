@@ -29,14 +29,7 @@ def reform(tmp_path_factory):
     paths = Paths.beside_outbox(root / "inbox", root / "outbox")
     typed, sent = {}, {}
     for rnd in plan.rounds:
-        carried = carried_figures(plan, paths.ledger, paths.home, rnd)
-        templates = write_templates(plan, rnd, root / "templates", carried=carried)
-        sent[rnd.id] = [t.name for t in templates]
-        for unit in plan.units_for(rnd):
-            template = next(t for t in templates if f"_{unit.code}_" in t.name)
-            values = sample_values(plan, rnd, unit, with_previous=not carried.get(unit.code))
-            typed[rnd.id, unit.code] = values
-            fill_template(template, paths.inbox / template.name, values)
+        sent[rnd.id] = [t.name for t in plan_seven.send_round(plan, paths, root / "templates", rnd, typed)]
         strays = {"2025-annual": "D2", "2024-update": "X3"}  # a replaced district; a commune too early
         if rnd.id in strays:
             unit = plan.unit(strays[rnd.id])
