@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import re
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 from . import schedule
 from .activities import ASKS, Activity
 from .errors import PlanError
+from .plan_csv import ascii_code, read_csv, unique
 
 DEFAULT_PLAN_DIR = Path(__file__).resolve().parent.parent / "plan"
 
@@ -145,88 +144,10 @@ class Plan:
 # -- reading ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Row:
-    file: str
-    line: int
-    cells: dict[str, str]
-
-    def where(self) -> str:
-        return f"{self.file}, line {self.line}"
-
-    def text(self, column: str) -> str:
-        value = self.cells.get(column)
-        if value is None or not value.strip():
-            raise PlanError(f"{self.where()}: column '{column}' is empty; fill it in.")
-        return value.strip()
-
-    def integer(self, column: str, *, optional: bool = False) -> int | None:
-        raw = (self.cells.get(column) or "").strip()
-        if not raw and optional:
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            raise PlanError(
-                f"{self.where()}: column '{column}' must be a whole number, found '{raw}'."
-            ) from None
-
-    def choice(self, column: str, allowed: tuple[str, ...]) -> str:
-        value = self.text(column)
-        if value not in allowed:
-            raise PlanError(
-                f"{self.where()}: column '{column}' is '{value}'; "
-                f"it must be one of {', '.join(allowed)}."
-            )
-        return value
-
-    def iso_date(self, column: str) -> date:
-        raw = self.text(column)
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            raise PlanError(
-                f"{self.where()}: column '{column}' must be a date as YYYY-MM-DD, found '{raw}'."
-            ) from None
-
-
-def _read_csv(folder: Path, name: str, columns: tuple[str, ...]) -> list[_Row]:
-    path = folder / name
-    if not path.is_file():
-        raise PlanError(f"{path}: file not found; every plan folder needs {name}.")
-    # utf-8-sig: Excel adds a byte-order mark when an editor saves the file as "CSV UTF-8".
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise PlanError(f"{path}: missing column(s) {', '.join(missing)} in the header line.")
-        rows = [_Row(name, reader.line_num, dict(cells)) for cells in _non_blank(reader)]
-    if not rows:
-        raise PlanError(f"{path}: no rows.")
-    return rows
-
-
-def _non_blank(reader: csv.DictReader) -> Iterator[dict[str, str]]:
-    for cells in reader:
-        if any((v or "").strip() for v in cells.values() if isinstance(v, str)):
-            yield cells
-
-
-def _unique(rows: list[_Row], column: str) -> None:
-    seen: dict[str, _Row] = {}
-    for row in rows:
-        key = row.text(column)
-        if key in seen:
-            raise PlanError(
-                f"{row.where()}: {column} '{key}' appears twice (first at line {seen[key].line})."
-            )
-        seen[key] = row
-
-
 def _load_units(folder: Path) -> tuple[Unit, ...]:
-    rows = _read_csv(folder, "units.csv", ("code", "level", "name", "slug", "villages"))
-    _unique(rows, "code")
-    _unique(rows, "slug")
+    rows = read_csv(folder, "units.csv", ("code", "level", "name", "slug", "villages"))
+    unique(rows, "code")
+    unique(rows, "slug")
     units = []
     for row in rows:
         code, slug = row.text("code"), row.text("slug")
@@ -274,8 +195,8 @@ def _load_activities(folder: Path, groups: tuple[str, ...]) -> tuple[Activity, .
     among done, events, participants, note, separated by ';'."""
     if not (folder / "activities.csv").is_file():
         return ()
-    rows = _read_csv(folder, "activities.csv", ("code", "group", "name", "asks"))
-    _unique(rows, "code")
+    rows = read_csv(folder, "activities.csv", ("code", "group", "name", "asks"))
+    unique(rows, "code")
     activities = []
     for row in rows:
         asks = [a.strip() for a in row.text("asks").split(";") if a.strip()]
@@ -283,24 +204,24 @@ def _load_activities(folder: Path, groups: tuple[str, ...]) -> tuple[Activity, .
         if unknown or not asks:
             raise PlanError(f"{row.where()}: column 'asks' lists {', '.join(unknown) or 'nothing'}; use "
                             f"{', '.join(ASKS)} separated by ';'.")
-        activities.append(Activity(_ascii_code(row), row.choice("group", groups), row.text("name"),
+        activities.append(Activity(ascii_code(row), row.choice("group", groups), row.text("name"),
                                    tuple(a for a in ASKS if a in asks)))
     return tuple(activities)
 
 
 def _load_groups(folder: Path) -> dict[str, str]:
-    rows = _read_csv(folder, "groups.csv", ("code", "title"))
-    _unique(rows, "code")
+    rows = read_csv(folder, "groups.csv", ("code", "title"))
+    unique(rows, "code")
     return {row.text("code"): row.text("title") for row in rows}
 
 
 def _load_indicators(folder: Path, groups: tuple[str, ...]) -> tuple[Indicator, ...]:
     columns = ("code", "no", "group", "kind", "unit", "window", "name", "short_name")
-    rows = _read_csv(folder, "indicators.csv", columns)
-    _unique(rows, "code")
+    rows = read_csv(folder, "indicators.csv", columns)
+    unique(rows, "code")
     return tuple(
         Indicator(
-            code=_ascii_code(row),
+            code=ascii_code(row),
             no=row.integer("no") or 0,
             group=row.choice("group", groups),
             kind=row.choice("kind", INDICATOR_KINDS),
@@ -316,8 +237,8 @@ def _load_indicators(folder: Path, groups: tuple[str, ...]) -> tuple[Indicator, 
 
 def _load_ratios(folder: Path, groups: tuple[str, ...]) -> tuple[Ratio, ...]:
     columns = ("code", "group", "target_percent", "name", "numerator", "denominator")
-    rows = _read_csv(folder, "ratios.csv", columns)
-    _unique(rows, "code")
+    rows = read_csv(folder, "ratios.csv", columns)
+    unique(rows, "code")
     ratios = []
     for row in rows:
         percent = row.integer("target_percent") or 0
@@ -325,7 +246,7 @@ def _load_ratios(folder: Path, groups: tuple[str, ...]) -> tuple[Ratio, ...]:
             raise PlanError(f"{row.where()}: target_percent must be between 1 and 100, found {percent}.")
         ratios.append(
             Ratio(
-                code=_ascii_code(row),
+                code=ascii_code(row),
                 group=row.choice("group", groups),
                 target_percent=percent,
                 name=row.text("name"),
@@ -336,25 +257,16 @@ def _load_ratios(folder: Path, groups: tuple[str, ...]) -> tuple[Ratio, ...]:
     return tuple(ratios)
 
 
-def _ascii_code(row: _Row) -> str:
-    code = row.text("code")
-    if not (code.isascii() and code.replace("_", "").isalnum() and code[0].isalpha()):
-        raise PlanError(
-            f"{row.where()}: code '{code}' must start with a letter and hold only a-z, 0-9 and _."
-        )
-    return code
-
-
 def _load_budget_sources(folder: Path) -> tuple[BudgetSource, ...]:
-    rows = _read_csv(folder, "budget_sources.csv", ("code", "name"))
-    _unique(rows, "code")
-    return tuple(BudgetSource(_ascii_code(row), row.text("name")) for row in rows)
+    rows = read_csv(folder, "budget_sources.csv", ("code", "name"))
+    unique(rows, "code")
+    return tuple(BudgetSource(ascii_code(row), row.text("name")) for row in rows)
 
 
 def _load_rounds(folder: Path) -> tuple[Round, ...]:
     columns = ("id", "year", "kind", "opens", "district_deadline", "province_deadline")
-    rows = _read_csv(folder, "rounds.csv", columns)
-    _unique(rows, "id")
+    rows = read_csv(folder, "rounds.csv", columns)
+    unique(rows, "id")
     rounds = []
     for row in rows:
         rnd = Round(
@@ -384,8 +296,8 @@ def _load_target_table(
 ) -> dict[str, dict[str, int]]:
     """One row per key; keys outside `required` (default: all) may be left out and get no targets."""
     codes = tuple(i.code for i in indicators)
-    rows = _read_csv(folder, name, (key, *codes))
-    _unique(rows, key)
+    rows = read_csv(folder, name, (key, *codes))
+    unique(rows, key)
     extra = [c for c in rows[0].cells if c not in (key, "name", *codes)]
     if extra:
         raise PlanError(f"{name}: unknown indicator column(s) {', '.join(extra)}; see indicators.csv.")
