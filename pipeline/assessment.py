@@ -13,7 +13,7 @@ import re
 from collections import Counter
 
 from . import form, schedule
-from .consolidate import Consolidation, Standing
+from .consolidate import Consolidation, Standing, share
 from .figures import Coverage
 from .plan import Plan, Round
 from .vietnamese import format_date, format_number, format_percent
@@ -67,7 +67,7 @@ def achieved(plan: Plan, result: Consolidation, table: dict[str, dict[str, Stand
              if states[s]]
     lines = [(f"Toàn tỉnh có {listed(ahead)} trên tổng số {len(province)} chỉ tiêu." if ahead else
               f"Chưa có chỉ tiêu nào hoàn thành hoặc đúng tiến độ trên tổng số {len(province)} chỉ tiêu.")]
-    shares = {i.code: _share(province[i.code]) for i in plan.indicators}
+    shares = {i.code: share(province[i.code].cumulative, province[i.code].target) for i in plan.indicators}
     best = sorted((c for c in shares if shares[c] is not None), key=lambda c: -(shares[c] or 0))[:3]
     if best:
         lines.append(f"Các chỉ tiêu đạt tỷ lệ cao nhất so với chỉ tiêu giai đoạn (theo {word}): "
@@ -85,10 +85,6 @@ def achieved(plan: Plan, result: Consolidation, table: dict[str, dict[str, Stand
         lines.append("Hoàn thành chỉ tiêu giai đoạn trước thời hạn: " + listed(
             [f"{i.short_name} (thời gian hoàn thành {i.window})" for i in early]) + ".")
     return lines
-
-
-def _share(standing: Standing) -> float | None:
-    return standing.cumulative / standing.target if standing.cumulative is not None and standing.target else None
 
 
 def shortcomings(plan: Plan, result: Consolidation, table: dict[str, dict[str, Standing]],

@@ -7,16 +7,14 @@ from . import schedule
 from .consolidate import Consolidation, Standing, standing
 from .plan import Plan
 from .vietnamese import format_percent
-from .wording import listed
+from .wording import listed, percent
 
 RANK = {schedule.OVERDUE: 0, schedule.BEHIND: 1}
 COUNTED = (schedule.DONE, schedule.ON_TRACK, schedule.BEHIND, schedule.OVERDUE)
 
 
 def _achieved(standing: Standing) -> str:
-    if standing.cumulative is None or not standing.target:
-        return "–"
-    return format_percent(standing.cumulative / standing.target)
+    return percent(standing.cumulative, standing.target)
 
 
 def schedule_context(plan: Plan, result: Consolidation, table: dict[str, dict[str, Standing]]) -> dict:
