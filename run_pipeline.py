@@ -20,7 +20,7 @@ from pipeline.errors import PipelineError, UsageError
 from pipeline.names import printable
 from pipeline.plan import Plan, load_plan, plan_as_dict
 from pipeline.status import summary_lines
-from pipeline.vietnamese import STATUS_WORDS
+from pipeline.vietnamese import STATUS_WORDS, round_title
 
 ROOT = Path(__file__).resolve().parent
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -121,7 +121,7 @@ def _round(plan: Plan, round_id: str) -> str:
     try:
         return plan.round(round_id).id
     except KeyError:
-        raise UsageError(f"unknown round '{round_id}'; known: {', '.join(r.id for r in plan.rounds)}") from None
+        raise UsageError(f"unknown round '{round_id}'; known: {', '.join(r.id for r in plan.all_rounds)}") from None
 
 
 def cmd_plan(plan: Plan, config: Config, args) -> int:
@@ -145,8 +145,9 @@ def cmd_plan(plan: Plan, config: Config, args) -> int:
         cells = " ".join(f"{targets[c]:>5}" for c in codes)
         print(f"  {code:<5} {name:<12} {villages if villages is not None else '':>5} {cells}")
     print("\nKỳ báo cáo (rounds):")
-    for r in plan.rounds:
-        print(f"  {r.id:<12} huyện {r.district_deadline:%d/%m/%Y}   tỉnh {r.province_deadline:%d/%m/%Y}")
+    for r in plan.all_rounds:
+        print(f"  {r.id:<12} huyện {r.district_deadline:%d/%m/%Y}   tỉnh {r.province_deadline:%d/%m/%Y}"
+              + ("" if r.regular else f"   {round_title(r)}"))
     return EXIT_OK
 
 

@@ -195,6 +195,21 @@ def consolidate(plan: Plan, rnd: Round, history: History, records: list[Record],
     return Consolidation(rnd, progress, ratios, reported, inputs, records, dict(findings or {}), estimates, own)
 
 
+def snapshot(plan: Plan, rnd: Round, this_round: Mapping[str, tuple[Record, Mapping[str, StoredValue]]],
+             records: list[Record], findings: Mapping[int, list[Finding]] | None = None) -> Consolidation:
+    """An adhoc round: each unit's accepted answers as they are; no cumulative figures, since its
+    snapshot never enters the phase's progress."""
+    return Consolidation(
+        rnd,
+        {u.code: {i.code: Progress() for i in plan.indicators} for u in plan.units},
+        {u.code: {r.code: RatioParts() for r in plan.ratios} for u in plan.units},
+        {unit: entry[0] for unit, entry in this_round.items()},
+        {unit: entry[1] for unit, entry in this_round.items()},
+        records,
+        dict(findings or {}),
+    )
+
+
 def total_progress(result: Consolidation, units: list[Unit], indicator: str) -> int | None:
     """Across units, stocks and flows alike add up; None when no unit has a figure. A former unit's
     figure holds its successors', so `units` must not list both (the province: `plan.roots`)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -44,6 +45,8 @@ def sample_values(
     `with_previous`: the template asks for the cumulative figure through last year (nothing carried).
     """
     rng = random.Random(f"{plan.id}/{rnd.id}/{unit.code}")
+    if not rnd.regular:
+        return _adhoc_sample_values(plan, rnd, unit, rng)
     progress = min(1.0, (rnd.year - 2021) * 0.3)  # how far into the phase this year is
     values: dict[str, int | float | str] = {}
     for indicator in plan.indicators:
@@ -88,18 +91,44 @@ def sample_values(
     return values
 
 
+def _adhoc_sample_values(plan: Plan, rnd: Round, unit: Unit, rng: random.Random) -> dict[str, int | float | str]:
+    """An answer of the right kind for every input an adhoc round asks (notes left empty)."""
+    samples: dict[str, Callable[[], int | float | str]] = {
+        "count": lambda: rng.randint(0, 40),
+        "money": lambda: round(rng.uniform(0, 200), 1),
+        "yesno": lambda: activities.YES if rng.random() < 0.7 else activities.NO,
+        "date": lambda: date(rnd.year, rng.randint(1, 5), rng.randint(1, 28)).isoformat(),
+        "text": lambda: f"{unit.name}: nội dung mẫu.",
+    }
+    values: dict[str, int | float | str] = {}
+    for fld in form.input_fields(plan, rnd):
+        if fld.part != "note" and fld.name != "in_report_date":
+            values[fld.name] = samples[fld.kind]()
+    return values
+
+
 def fill_template(template: Path, target: Path, values: dict[str, int | float | str]) -> None:
     """Type the values into the input cells, found by their defined names, as a person would."""
     book = openpyxl.load_workbook(template)
     for name, value in values.items():
         sheet, cell = next(iter(book.defined_names[name].destinations))
         typed = book[sheet][cell.replace("$", "")]
-        typed.value = value
-        if isinstance(value, str):
+        typed.value = _typed_date(value)
+        if isinstance(typed.value, str):
             typed.data_type = "s"  # typed text stays text, even "=…" (as Excel keeps '=… typed)
     target.parent.mkdir(parents=True, exist_ok=True)
     book.save(target)
     normalize_package(target, SAMPLE_TIME)
+
+
+def _typed_date(value: int | float | str) -> int | float | str | date:
+    """An ISO date typed into a cell is a date, as a person's typing would make it."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
 
 
 def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:

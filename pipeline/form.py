@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import activities
+from . import activities, adhoc
 from .plan import Plan, Round
 
 TEMPLATE_VERSION = "1"
@@ -26,6 +26,7 @@ META_NAMES = {
 MEASURES = {
     "annual": (("ytd", "Kết quả đến thời điểm báo cáo"), ("estimate", "Ước thực hiện cả năm")),
     "update": (("actual", "Kết quả thực hiện cả năm"),),
+    adhoc.KIND: (("ytd", "Kết quả từ đầu năm đến thời điểm báo cáo"),),
 }
 # The measure that counts as the year's figure when results are accumulated.
 YEAR_MEASURE = {"annual": "estimate", "update": "actual"}
@@ -48,7 +49,7 @@ NOTE_LENGTH = 500
 @dataclass(frozen=True)
 class Field:
     name: str  # workbook defined name
-    part: str  # "indicator", "note", "ratio", "budget", "activity" or "narrative"
+    part: str  # "indicator", "note", "ratio", "budget", "activity", "question" or "narrative"
     subject: str  # indicator, ratio or budget source code; narrative key
     measure: str  # ytd / estimate / actual / previous / note / num / den / allocated / disbursed / text
     kind: str  # "count", "money", "text", "date" or "yesno"
@@ -73,19 +74,13 @@ def output_name(subject: str, measure: str) -> str:
 
 
 def input_fields(plan: Plan, rnd: Round) -> tuple[Field, ...]:
+    if not rnd.regular:
+        return _adhoc_fields(plan, rnd)
     fields: list[Field] = []
     for indicator in plan.indicators:
         fields.append(Field(field_name(indicator.code, PREVIOUS), "indicator", indicator.code, PREVIOUS,
                             "count", f"{indicator.short_name} – {PREVIOUS_LABEL.lower()}", optional=True))
-        for measure, label in MEASURES[rnd.kind]:
-            fields.append(
-                Field(field_name(indicator.code, measure), "indicator", indicator.code, measure,
-                      "count", f"{indicator.short_name} – {label.lower()}")
-            )
-        fields.append(
-            Field(field_name(indicator.code, "note"), "note", indicator.code, "note", "text",
-                  f"{indicator.short_name} – ghi chú", required=False, max_length=NOTE_LENGTH)
-        )
+        fields += _indicator_fields(indicator, rnd)
     for ratio in plan.ratios:
         fields.append(Field(field_name(ratio.code, "num"), "ratio", ratio.code, "num", "count",
                             ratio.numerator))
@@ -96,15 +91,44 @@ def input_fields(plan: Plan, rnd: Round) -> tuple[Field, ...]:
                             "allocated", "money", f"{source.name} – {ALLOCATED_LABEL.lower()}"))
         fields.append(Field(field_name(f"budget_{source.code}", "disbursed"), "budget", source.code,
                             "disbursed", "money", f"{source.name} – {DISBURSED_LABELS[rnd.kind].lower()}"))
-    for activity in plan.activities:
+    fields += _activity_fields(plan.activities)
+    return (*fields, *_narrative_fields())
+
+
+def _adhoc_fields(plan: Plan, rnd: Round) -> tuple[Field, ...]:
+    """What an adhoc round asks: its indicators (results so far this year), activities, questions."""
+    fields = [f for i in plan.indicators if i.code in rnd.indicators for f in _indicator_fields(i, rnd)]
+    fields += _activity_fields(tuple(a for a in plan.activities if a.code in rnd.activities))
+    for question in rnd.questions:
+        fields.append(Field(field_name(adhoc.subject(question.code), "answer"), "question", question.code,
+                            "answer", question.kind, f"Câu {question.no}. {question.text}",
+                            required=question.required,
+                            max_length=adhoc.ANSWER_LENGTH if question.kind == "text" else 0))
+    return (*fields, *_narrative_fields())
+
+
+def _indicator_fields(indicator, rnd: Round) -> list[Field]:
+    fields = [Field(field_name(indicator.code, measure), "indicator", indicator.code, measure, "count",
+                    f"{indicator.short_name} – {label.lower()}") for measure, label in MEASURES[rnd.kind]]
+    fields.append(Field(field_name(indicator.code, "note"), "note", indicator.code, "note", "text",
+                        f"{indicator.short_name} – ghi chú", required=False, max_length=NOTE_LENGTH))
+    return fields
+
+
+def _activity_fields(listed: tuple[activities.Activity, ...]) -> list[Field]:
+    fields = []
+    for activity in listed:
         for ask in activity.asks:
             kind, label = activities.ASKS[ask]
             fields.append(Field(field_name(activities.subject(activity.code), ask), "activity", activity.code, ask,
                                 kind, f"{activity.name} – {label.lower()}", required=ask == "done",
                                 max_length=NOTE_LENGTH if kind == "text" else 0))
-    for key, label, length in NARRATIVE:
-        fields.append(Field(field_name(key, "text"), "narrative", key, "text", "text", label,
-                            required=False, max_length=length))
+    return fields
+
+
+def _narrative_fields() -> list[Field]:
+    fields = [Field(field_name(key, "text"), "narrative", key, "text", "text", label, required=False,
+                    max_length=length) for key, label, length in NARRATIVE]
     fields.append(Field("in_report_date", "narrative", "report_date", "date", "date", "Ngày lập báo cáo",
                         required=False))
-    return tuple(fields)
+    return fields

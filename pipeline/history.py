@@ -18,7 +18,10 @@ def history(plan: Plan, ledger: Ledger, rounds: tuple[Round, ...], unit: str | N
 
 
 def last_figures(plan: Plan, ledger: Ledger, rnd: Round, unit: str) -> dict[str, int]:
-    """The unit's year figures in its latest accepted round before `rnd`, per indicator."""
+    """The unit's year figures in its latest accepted round before `rnd`, per indicator (none for an
+    adhoc round: its snapshot is not checked against the year's figures)."""
+    if not rnd.regular:
+        return {}
     for earlier in reversed(plan.rounds_through(rnd.id)[:-1]):
         record = ledger.current(earlier.id).get(unit)
         if record is None:
@@ -33,6 +36,8 @@ def last_figures(plan: Plan, ledger: Ledger, rnd: Round, unit: str) -> dict[str,
 def previous_cumulative(plan: Plan, ledger: Ledger, rnd: Round, unit: str) -> dict[str, int]:
     """The unit's cumulative figures through the year before `rnd`, per indicator: from the years
     before, or the figure it typed in an earlier round of the same year."""
+    if not rnd.regular:
+        return {}
     earlier = plan.rounds_through(rnd.id)[:-1]
     if not earlier:
         return {}

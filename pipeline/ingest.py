@@ -241,7 +241,7 @@ def _identify(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook, rec
     if meta["unit"] not in {u.code for u in plan.units}:
         sub.findings.append(rules.finding("unit-unknown", found=meta["unit"]))
         return False
-    if meta["round"] not in {r.id for r in plan.rounds}:
+    if meta["round"] not in {r.id for r in plan.all_rounds}:
         sub.findings.append(rules.finding("round-unknown", unit=meta["unit"], found=meta["round"]))
         return False
     sub.unit, sub.round = meta["unit"], meta["round"]

@@ -16,7 +16,7 @@ from .feedback import note_path
 from .ledger import Ledger
 from .plan import Plan
 from .status import open_rounds, round_status
-from .vietnamese import format_date
+from .vietnamese import format_date, round_title
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "report_templates"
 STATES = {
@@ -53,7 +53,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
     with_data = set(ledger.rounds_with_submissions())
     showing = {r.id for r in open_rounds(plan, today)}
     rounds = []
-    for rnd in plan.rounds:
+    for rnd in plan.all_rounds:
         if rnd.id not in with_data and rnd.id not in showing:
             continue
         status = round_status(plan, ledger, rnd, today)
@@ -69,7 +69,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
                           "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",
                           "answers": answers(outbox, record) if record else []})
         rounds.append({
-            "id": rnd.id, "open": rnd.id in showing, "approved": status.approved_on and
+            "id": rnd.id, "name": round_title(rnd), "open": rnd.id in showing, "approved": status.approved_on and
             format_date(date.fromisoformat(status.approved_on)),
             "district_deadline": format_date(rnd.district_deadline),
             "province_deadline": format_date(rnd.province_deadline), "days_left": status.days_left,

@@ -8,8 +8,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from . import schedule
+from . import adhoc, schedule
 from .activities import ASKS, Activity
+from .adhoc import Question
 from .errors import PlanError
 from .plan_csv import ascii_code, read_csv, unique
 
@@ -19,7 +20,7 @@ UNIT_LEVELS = ("province", "district", "commune", "department")
 # Levels whose targets the plan's appendix allocates (a row in targets.csv is required for them).
 ALLOCATED_LEVELS = ("province", "district")
 INDICATOR_KINDS = ("stock", "flow")
-ROUND_KINDS = ("annual", "update")
+ROUND_KINDS = ("annual", "update", adhoc.KIND)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,16 @@ class Round:
     district_deadline: date
     province_deadline: date
     opens: date  # submissions received before this day are refused as early
+    name: str = ""  # the display name (rounds.csv column `name`); required for an adhoc round
+    # An adhoc round (adhoc.py): what it asks of each unit.
+    indicators: tuple[str, ...] = ()
+    activities: tuple[str, ...] = ()
+    questions: tuple[Question, ...] = ()
+
+    @property
+    def regular(self) -> bool:
+        """An annual or update round: its figures build the cumulative figures of the phase."""
+        return self.kind != adhoc.KIND
 
 
 @dataclass(frozen=True)
@@ -94,13 +105,19 @@ class Plan:
     units: tuple[Unit, ...]
     indicators: tuple[Indicator, ...]
     ratios: tuple[Ratio, ...]
-    rounds: tuple[Round, ...]
+    rounds: tuple[Round, ...]  # the annual and update rounds, in reporting order
     budget_sources: tuple[BudgetSource, ...]
     targets: dict[str, dict[str, int]]
     totals: dict[str, dict[str, int]]
     total_villages: int
     budget_unit: str
     activities: tuple[Activity, ...] = ()
+    adhoc_rounds: tuple[Round, ...] = ()
+
+    @property
+    def all_rounds(self) -> tuple[Round, ...]:
+        """Regular and adhoc rounds, by district deadline (regular first on the same day)."""
+        return tuple(sorted(self.rounds + self.adhoc_rounds, key=lambda r: (r.district_deadline, not r.regular)))
 
     @property
     def province_unit(self) -> Unit:
@@ -130,13 +147,13 @@ class Plan:
         raise KeyError(code)
 
     def round(self, round_id: str) -> Round:
-        for rnd in self.rounds:
+        for rnd in self.rounds + self.adhoc_rounds:
             if rnd.id == round_id:
                 return rnd
         raise KeyError(round_id)
 
     def rounds_through(self, round_id: str) -> tuple[Round, ...]:
-        """The rounds up to and including `round_id`, in reporting order."""
+        """The regular rounds up to and including `round_id`, in reporting order."""
         index = [r.id for r in self.rounds].index(round_id)
         return self.rounds[: index + 1]
 
@@ -263,7 +280,7 @@ def _load_budget_sources(folder: Path) -> tuple[BudgetSource, ...]:
     return tuple(BudgetSource(ascii_code(row), row.text("name")) for row in rows)
 
 
-def _load_rounds(folder: Path) -> tuple[Round, ...]:
+def _load_rounds(folder: Path, indicators: tuple[str, ...], activities: tuple[str, ...]) -> tuple[Round, ...]:
     columns = ("id", "year", "kind", "opens", "district_deadline", "province_deadline")
     rows = read_csv(folder, "rounds.csv", columns)
     unique(rows, "id")
@@ -276,9 +293,12 @@ def _load_rounds(folder: Path) -> tuple[Round, ...]:
             district_deadline=row.iso_date("district_deadline"),
             province_deadline=row.iso_date("province_deadline"),
             opens=row.iso_date("opens"),
+            name=(row.cells.get("name") or "").strip(),
         )
-        if rnd.id != f"{rnd.year}-{rnd.kind}":
+        if rnd.regular and rnd.id != f"{rnd.year}-{rnd.kind}":
             raise PlanError(f"{row.where()}: id must be '{rnd.year}-{rnd.kind}', found '{rnd.id}'.")
+        if not rnd.regular:
+            rnd = _adhoc_round(row, rnd, indicators, activities)
         if rnd.opens > rnd.district_deadline:
             raise PlanError(f"{row.where()}: the round opens on {rnd.opens}, after its district deadline.")
         if rnd.province_deadline < rnd.district_deadline:
@@ -288,6 +308,26 @@ def _load_rounds(folder: Path) -> tuple[Round, ...]:
             )
         rounds.append(rnd)
     return tuple(rounds)
+
+
+def _adhoc_round(row, rnd: Round, indicators: tuple[str, ...], activities: tuple[str, ...]) -> Round:
+    """The columns only an adhoc round uses: its name, and which indicators and activities it asks."""
+    adhoc.check_id(row, rnd.id, rnd.year)
+    if not rnd.name:
+        raise PlanError(f"{row.where()}: an adhoc round needs a name (column 'name'), as units will read it.")
+    return replace(rnd, indicators=adhoc.codes(row, "indicators", indicators, "indicator(s)"),
+                   activities=adhoc.codes(row, "activities", activities, "activity(ies)"))
+
+
+def _with_questions(folder: Path, rounds: tuple[Round, ...]) -> tuple[Round, ...]:
+    """Adhoc rounds with their questions; an adhoc round must ask something."""
+    asked = adhoc.load_questions(folder, tuple(r.id for r in rounds if not r.regular))
+    rounds = tuple(replace(r, questions=asked.get(r.id, ())) for r in rounds)
+    for rnd in rounds:
+        if not rnd.regular and not (rnd.indicators or rnd.activities or rnd.questions):
+            raise PlanError(f"rounds.csv: adhoc round {rnd.id} asks nothing; list indicators or activities "
+                            "in its row, or questions in questions.csv.")
+    return rounds
 
 
 def _load_target_table(
@@ -374,6 +414,9 @@ def load_plan(folder: Path | str = DEFAULT_PLAN_DIR) -> Plan:
     clash = {i.code for i in indicators} & {r.code for r in ratios}
     if clash:
         raise PlanError(f"ratios.csv: code(s) {', '.join(sorted(clash))} already used in indicators.csv.")
+    activities = _load_activities(folder, tuple(groups))
+    rounds = _with_questions(folder, _load_rounds(folder, tuple(i.code for i in indicators),
+                                                  tuple(a.code for a in activities)))
     plan = Plan(
         id=meta["id"],
         document=meta["document"],
@@ -386,7 +429,7 @@ def load_plan(folder: Path | str = DEFAULT_PLAN_DIR) -> Plan:
         units=units,
         indicators=indicators,
         ratios=ratios,
-        rounds=_load_rounds(folder),
+        rounds=tuple(r for r in rounds if r.regular),
         budget_sources=_load_budget_sources(folder),
         targets=_load_target_table(
             folder, "targets.csv", "unit", tuple(u.code for u in units), indicators,
@@ -395,7 +438,8 @@ def load_plan(folder: Path | str = DEFAULT_PLAN_DIR) -> Plan:
         totals=_load_target_table(folder, "totals.csv", "row", ("total", "districts"), indicators),
         total_villages=int(meta["total_villages"]),
         budget_unit=meta.get("budget_unit", "triệu đồng"),
-        activities=_load_activities(folder, tuple(groups)),
+        activities=activities,
+        adhoc_rounds=tuple(r for r in rounds if not r.regular),
     )
     check_consistency(plan)
     return plan
@@ -437,7 +481,15 @@ def plan_as_dict(plan: Plan) -> dict:
         "rounds": [
             {"id": r.id, "year": r.year, "kind": r.kind, "opens": r.opens.isoformat(),
              "district_deadline": r.district_deadline.isoformat(),
-             "province_deadline": r.province_deadline.isoformat()}
-            for r in plan.rounds
+             "province_deadline": r.province_deadline.isoformat(), **_asks(r)}
+            for r in plan.all_rounds
         ],
     }
+
+
+def _asks(rnd: Round) -> dict:
+    if rnd.regular:
+        return {}
+    return {"name": rnd.name, "indicators": list(rnd.indicators), "activities": list(rnd.activities),
+            "questions": [{"code": q.code, "question": q.text, "kind": q.kind, "unit": q.unit,
+                           "required": q.required} for q in rnd.questions]}

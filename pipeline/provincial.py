@@ -17,6 +17,7 @@ from .workbook import (
     activities as activity_sheet,
 )
 from .workbook import (
+    answers,
     budget,
     by_year,
     charts,
@@ -96,6 +97,10 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "
     wb.set_custom_property("Phiên bản chương trình", __version__)
     wb.set_custom_property("SHA-256 dữ liệu vào", inputs_digest(plan, result))
     book = Book(plan, result, wb)
+    if not rnd.regular:
+        _adhoc_sheets(book, wb)
+        wb.close()
+        return
     if phase:
         phase_sheet.write(book, wb.add_worksheet("Giai đoạn"))
     summary.write(book, wb.add_worksheet(SUMMARY), annex_line=annex_line)
@@ -116,3 +121,17 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "
         sources.write(book, wb.add_worksheet("Nguồn dữ liệu"))
         charts.write(book, wb, wb.add_worksheet("Biểu đồ"))
     wb.close()
+
+
+def _adhoc_sheets(book: Book, wb: xlsxwriter.Workbook) -> None:
+    """An adhoc round: its answers, then what every round's workbook shows of the files behind them."""
+    rnd = book.result.round
+    if rnd.indicators or rnd.questions:
+        answers.write(book, wb.add_worksheet(SUMMARY))
+    if rnd.activities:
+        activity_sheet.write(book, wb.add_worksheet("Hoạt động"))
+    narrative.write(book, wb.add_worksheet("Thuyết minh"))
+    status.write(book, wb.add_worksheet("Tình hình nộp báo cáo"))
+    findings.write(book, wb.add_worksheet("Lỗi và cảnh báo"))
+    trace.write(book, wb.add_worksheet("Truy nguồn"))
+    sources.write(book, wb.add_worksheet("Nguồn dữ liệu"))

@@ -138,7 +138,7 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
         "indicator_rows": indicator_rows,
         **_labels(labels),
         "unit_tables": _unit_tables(plan, result),
-        "activity_rows": _activity_rows(plan, result),
+        "activity_rows": activity_rows(plan, result),
         "ratios": _ratio_rows(plan, result),
         "budget_unit": plan.budget_unit,
         "disbursed_label": form.DISBURSED_LABELS[rnd.kind],
@@ -165,11 +165,12 @@ def annex_line(plan: Plan, rnd) -> str:
             f"của {plan.reporting_body})")
 
 
-def _activity_rows(plan: Plan, result: Consolidation) -> list[dict]:
-    """Each activity without a numeric target, summed over the units that reported this round."""
+def activity_rows(plan: Plan, result: Consolidation, chosen: list[activities.Activity] | None = None) -> list[dict]:
+    """Each activity without a numeric target (`chosen`: those the round asks; default all), summed
+    over the units that reported this round."""
     rows = []
     reported = [u for u in plan.units_for(result.round) if u.code in result.reported]
-    for activity in plan.activities:
+    for activity in plan.activities if chosen is None else chosen:
         sums = {ask: sum(n for u in reported if (n := result.number(
             u.code, form.field_name(activities.subject(activity.code), ask))) is not None) for ask in activity.asks}
         parts = [f"{int(sums.get('done', 0))}/{len(reported)} đơn vị đã báo cáo có thực hiện"]

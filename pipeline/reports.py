@@ -18,6 +18,7 @@ from docx.shared import Emu, Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from . import provincial
+from .adhoc_report import adhoc_context
 from .atomic import atomic_path, write_text
 from .consolidate import Consolidation, share, total_progress
 from .phase_report import phase_context
@@ -146,6 +147,17 @@ def write_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
                 _render_docx(district_template, district_context(plan, result, unit), target, moment)
             )
     return written
+
+
+def write_adhoc_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bool = False) -> list[Path]:
+    """The report of an adhoc round (Word and HTML); its workbook is written beside it."""
+    rnd = result.round
+    folder = Path(out_dir) / rnd.id
+    names = report_names(rnd.id)
+    context = adhoc_context(plan, result) | {"draft": draft}
+    write_text(folder / names["html"], _html_environment().get_template("adhoc_report.html.j2").render(context))
+    docx = _render_docx("adhoc_report.docx", context, folder / names["docx"], provincial.generated_at(result))
+    return [folder / names["html"], docx]
 
 
 def phase_folder(plan: Plan) -> str:

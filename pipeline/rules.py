@@ -197,6 +197,12 @@ class CellValue:
     value: object  # as the reader gave it: str, float, int, bool, date, or "" when empty
 
 
+def _missing_code(fld: form.Field, rules: RuleBook) -> str:
+    """A required question left empty is asked again as a question (an older rules.toml without
+    `answer-missing` words it as a missing figure)."""
+    return "answer-missing" if fld.part == "question" and "answer-missing" in rules.rules else "value-missing"
+
+
 def evaluate(
     plan: Plan,
     rnd: Round,
@@ -236,7 +242,7 @@ def evaluate(
         values[name] = parsed.value.isoformat() if isinstance(parsed.value, date) else parsed.value
         if parsed.problem == "value-missing":
             if fld.required and rules.with_check("required"):
-                find("value-missing", fld)
+                find(_missing_code(fld, rules), fld)
         elif parsed.problem:
             shown_value = (format_date(parsed.value) if isinstance(parsed.value, date)
                            else format_number(parsed.value))
@@ -270,9 +276,9 @@ def evaluate(
                     find(rule.code, fields[form.field_name(indicator.code, "estimate")], estimate=estimate,
                          so_far=so_far)
 
-    year_measure = form.YEAR_MEASURE[rnd.kind]
+    year_measure = form.YEAR_MEASURE.get(rnd.kind, "")
     targets = plan.targets[unit]
-    for indicator in plan.indicators:
+    for indicator in plan.indicators if rnd.regular else ():
         name = form.field_name(indicator.code, year_measure)
         figure = values.get(name)
         target = targets[indicator.code]

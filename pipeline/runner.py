@@ -282,18 +282,22 @@ def _rounds_to_rebuild(plan: Plan, ledger: Ledger, paths: Paths, touched: set[st
     rest on them), plus any round whose workbook is missing."""
     with_data = set(ledger.rounds_with_submissions())
     order = [r.id for r in plan.rounds]
-    first = min((order.index(r) for r in touched), default=len(order))
-    return [
-        rnd for index, rnd in enumerate(plan.rounds)
-        if rnd.id in with_data and (
-            index >= first
-            or not (paths.outbox / rnd.id / provincial.workbook_name(rnd.id)).is_file()
-        )
-    ]
+    first = min((order.index(r) for r in touched if r in order), default=len(order))
+
+    def missing(rnd: Round) -> bool:
+        return not (paths.outbox / rnd.id / provincial.workbook_name(rnd.id)).is_file()
+
+    regular = [rnd for index, rnd in enumerate(plan.rounds) if rnd.id in with_data and (index >= first or missing(rnd))]
+    # An adhoc round rests on its own files only.
+    return regular + [rnd for rnd in plan.adhoc_rounds if rnd.id in with_data and (rnd.id in touched or missing(rnd))]
 
 
 def consolidation(plan: Plan, ledger: Ledger, rnd: Round) -> consolidate.Consolidation:
     """A round consolidated from the ledger: every file of the rounds through it, and this round's findings."""
+    if not rnd.regular:
+        records = ledger.records(rnd.id)
+        findings = {r.id: ledger.findings(r.id) for r in records}
+        return consolidate.snapshot(plan, rnd, history(plan, ledger, (rnd,))[rnd.id], records, findings)
     through = plan.rounds_through(rnd.id)
     records = [r for earlier in through for r in ledger.records(earlier.id)]
     findings = {r.id: ledger.findings(r.id) for r in records if r.round == rnd.id}
@@ -309,7 +313,8 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
         result = consolidation(plan, ledger, rnd)
         outputs.append(provincial.write_workbook(plan, result, outbox))
         draft = ledger.approval(rnd.id) is None and reports.is_draft(rnd, day)
-        outputs += reports.write_reports(plan, result, outbox, draft=draft)
+        write = reports.write_reports if rnd.regular else reports.write_adhoc_reports
+        outputs += write(plan, result, outbox, draft=draft)
     return outputs
 
 

@@ -38,7 +38,7 @@ class RoundStatus:
 
 
 def open_rounds(plan: Plan, today: date) -> list[Round]:
-    return [r for r in plan.rounds if r.opens <= today <= r.province_deadline + SHOWN_AFTER_DEADLINE]
+    return [r for r in plan.all_rounds if r.opens <= today <= r.province_deadline + SHOWN_AFTER_DEADLINE]
 
 
 def round_status(plan: Plan, ledger: Ledger, rnd: Round, today: date) -> RoundStatus:

@@ -10,7 +10,8 @@ SHEET_ACTIVITIES = "Hoạt động"
 
 def write(template, ws) -> None:
     """`template` is the templates._Template being written (its cell helpers and styles)."""
-    plan, s = template.plan, template.styles
+    plan, rnd, s = template.plan, template.rnd, template.styles
+    listed = [a for a in plan.activities if rnd.regular or a.code in rnd.activities]
     asks = list(activities.ASKS)
     headers = ["TT", "Hoạt động", *[activities.ASKS[a][1] for a in asks]]
     widths = [6, 50, 16, 14, 14, 40]
@@ -19,7 +20,7 @@ def write(template, ws) -> None:
                                "ô màu xám: kế hoạch không hỏi.", headers, widths, 32)
     row = header_row + 1
     for group, title in plan.groups.items():
-        members = [a for a in plan.activities if a.group == group]
+        members = [a for a in listed if a.group == group]
         if not members:
             continue
         template.merged(ws, row, 0, len(headers) - 1, f"{group}. {title}", s["group"])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,13 +18,13 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import activities, form, schedule, template_activities
+from . import activities, form, template_activities, template_adhoc, template_guide
 from .atomic import atomic_path
 from .config import Contact
 from .plan import Plan, Round, Unit
-from .vietnamese import format_date, format_number, format_percent, round_title
+from .template_guide import SHEET_GUIDE, row_height
+from .vietnamese import round_title
 
-SHEET_GUIDE = "Hướng dẫn"
 SHEET_INDICATORS = "Chỉ tiêu"
 SHEET_RATIOS = "Tỷ lệ"
 SHEET_BUDGET = "Kinh phí"
@@ -83,12 +82,6 @@ def locked_content(plan: Plan, rnd: Round, unit: Unit) -> LockedContent:
         cells = {(sheet, cell): value for sheet, cell, value in template.identity_cells()}
         _LOCKED_CACHE[key] = LockedContent(template.fingerprint(), cells, dict(template.names))
     return _LOCKED_CACHE[key]
-
-
-def _row_height(text: str, width: float) -> float:
-    """Height in points for wrapped text in a column of `width` characters (12 pt Times)."""
-    lines = sum(max(1, -(-len(part) // max(1, int(width * 1.05)))) for part in text.split("\n"))
-    return 16.0 * lines + 2
 
 
 def _validation(fld: form.Field, rnd: Round) -> dict:
@@ -188,11 +181,8 @@ class _Template:
             "created": DOCUMENT_TIME,
         })
         self.styles = _styles(wb)
-        writers = [(SHEET_GUIDE, self._guide), (SHEET_INDICATORS, self._indicators), (SHEET_RATIOS, self._ratios),
-                   (SHEET_BUDGET, self._budget)]
-        if self.plan.activities:
-            writers.append((template_activities.SHEET_ACTIVITIES, lambda ws: template_activities.write(self, ws)))
-        writers.append((SHEET_NARRATIVE, self._narrative))
+        writers = [(SHEET_GUIDE, lambda ws: template_guide.write(self, ws)), *self._data_sheets(),
+                   (SHEET_NARRATIVE, self._narrative)]
         sheets = [wb.add_worksheet(name) for name, _ in writers]
         for ws, (_, writer) in zip(sheets, writers, strict=True):
             writer(ws)
@@ -203,6 +193,14 @@ class _Template:
             ws.protect("", {"format_columns": True, "format_rows": True})
         sheets[1].activate()
         wb.close()
+
+    def _data_sheets(self) -> list:
+        """The sheets between the instructions and the narrative, as (name, writer)."""
+        activity_sheet = (template_activities.SHEET_ACTIVITIES, lambda ws: template_activities.write(self, ws))
+        if not self.rnd.regular:
+            return template_adhoc.sheets(self) + ([activity_sheet] if self.rnd.activities else [])
+        writers = [(SHEET_INDICATORS, self._indicators), (SHEET_RATIOS, self._ratios), (SHEET_BUDGET, self._budget)]
+        return writers + ([activity_sheet] if self.plan.activities else [])
 
     def identity_cells(self) -> list:
         """The locked content that makes this template this unit's and this round's: every locked
@@ -231,73 +229,6 @@ class _Template:
 
     # -- sheets ---------------------------------------------------------------------------------
 
-    def _guide(self, ws) -> None:
-        plan, rnd, unit, s = self.plan, self.rnd, self.unit, self.styles
-        ws.set_column(0, 0, 6)
-        ws.set_column(1, 1, 100)
-        contact = self.contact
-        who = ", ".join(p for p in (contact.name, contact.office) if p) or plan.reporting_body
-        reach = "; ".join(p for p in (f"điện thoại {contact.phone}" if contact.phone else "",
-                                      f"thư điện tử {contact.email}" if contact.email else "") if p)
-        send_to = f" tới địa chỉ {contact.email}" if contact.email else ""
-        lines = [
-            (f"{plan.short_title.upper()}", s["title_left"]),
-            (f"{round_title(rnd)} – Đơn vị báo cáo: {unit.name}", s["bold"]),
-            (f"Căn cứ {plan.document}; báo cáo theo chế độ tại mục V.5 của Kế hoạch.", s["wrap"]),
-            (f"Hạn gửi báo cáo về {plan.reporting_body}: ngày {format_date(rnd.district_deadline)}.",
-             s["deadline"]),
-            ("", None),
-            ("Cách điền", s["bold"]),
-            (f"1. Trang «{SHEET_INDICATORS}»: điền kết quả của từng chỉ tiêu vào các ô màu vàng. "
-             + _measure_help(rnd), s["wrap"]),
-            (f"2. Trang «{SHEET_RATIOS}»: điền tử số và mẫu số; tỷ lệ % được tự tính.", s["wrap"]),
-            (f"3. Trang «{SHEET_BUDGET}»: kế hoạch vốn được giao và số đã giải ngân theo từng nguồn, đơn vị "
-             f"{plan.budget_unit}; nguồn nào không có vốn hoặc chưa giải ngân thì nhập 0, không để trống.",
-             s["wrap"]),
-            (f"4. Trang «{SHEET_NARRATIVE}»: kết quả nổi bật, khó khăn, đề xuất; người lập, số điện thoại, "
-             "ngày lập báo cáo.", s["wrap"]),
-            ("5. Chỉ nhập số nguyên không âm cho các chỉ tiêu đếm; nhập 0 nếu không có kết quả, không "
-             "để trống (ô để trống được trả lại để bổ sung). Không thêm, xóa, đổi tên dòng, cột hay trang tính.",
-             s["wrap"]),
-            ("", None),
-            ("Gửi báo cáo", s["bold"]),
-            (f"Lưu tệp dạng .xlsx, giữ nguyên tên tệp, và gửi lại dưới dạng tệp đính kèm thư điện tử"
-             f"{send_to}. Không đặt mật khẩu, không chuyển sang PDF hay chụp ảnh.", s["wrap"]),
-            (f"Liên hệ khi cần hỗ trợ: {who}" + (f" ({reach})." if reach else "."), s["wrap"]),
-            ("", None),
-            *self._completion_times(),
-            ("", None),
-            ("Ý nghĩa màu ô", s["bold"]),
-        ]
-        for row, (text, fmt) in enumerate(lines):
-            self.fixed(ws, row, 1, text, fmt)
-            ws.set_row(row, _row_height(text, 95))
-        legend = len(lines)
-        ws.write(legend, 0, "", s["legend_input"])
-        self.fixed(ws, legend, 1, "Ô màu vàng: ô nhập số liệu (chỉ các ô này sửa được).")
-        ws.write(legend + 1, 0, "", s["legend_locked"])
-        self.fixed(ws, legend + 1, 1, "Ô màu xám: chỉ tiêu giai đoạn, số liệu đã được tiếp nhận, công thức "
-                                      "tự tính – đã khóa.")
-        self._page(ws, 0, 2)
-        ws.set_portrait()
-
-    def _completion_times(self) -> list[tuple[str, object]]:
-        """Each indicator's completion time from the plan's appendix and what it asks of this unit by
-        the end of the round's year (on the instructions sheet, which the fingerprint leaves out)."""
-        plan, rnd, unit, s = self.plan, self.rnd, self.unit, self.styles
-        lines: list[tuple[str, object]] = [
-            (f"Thời gian hoàn thành các chỉ tiêu (theo phụ lục Kế hoạch) và mức cần đạt đến hết năm {rnd.year}",
-             s["bold"])]
-        for indicator in plan.indicators:
-            target = plan.targets[unit.code][indicator.code]
-            share = schedule.expected_share(indicator.milestones, rnd.year)
-            due = (f"cần đạt {format_percent(share)} chỉ tiêu ({format_number(math.ceil(share * target - 1e-9))} "
-                   f"{indicator.unit})" if share else "chưa đến thời gian thực hiện")
-            lines.append((f"{indicator.no}. {indicator.short_name}: chỉ tiêu giai đoạn {format_number(target)} "
-                          f"{indicator.unit}; hoàn thành {indicator.window}; đến hết năm {rnd.year} {due}.",
-                          s["wrap"]))
-        return lines
-
     def _indicators(self, ws) -> None:
         plan, rnd, unit, s = self.plan, self.rnd, self.unit, self.styles
         measures = form.MEASURES[rnd.kind]
@@ -317,13 +248,13 @@ class _Template:
                 continue
             self.fixed(ws, row, 0, group, s["group"])
             self.merged(ws, row, 1, last_col, title, s["group"])
-            ws.set_row(row, _row_height(title, sum(widths[1:])))
+            ws.set_row(row, row_height(title, sum(widths[1:])))
             row += 1
             for indicator in members:
                 target = plan.targets[unit.code][indicator.code]
                 self.fixed(ws, row, 0, indicator.no, s["center"])
                 self.fixed(ws, row, 1, indicator.name, s["cell"])
-                ws.set_row(row, _row_height(indicator.name, widths[1]))
+                ws.set_row(row, row_height(indicator.name, widths[1]))
                 self.fixed(ws, row, 2, indicator.unit, s["center"])
                 self.fixed(ws, row, 3, target, s["number"])
                 self.names[form.target_name(indicator.code)] = (ws.name, xl_rowcol_to_cell(row, 3))
@@ -367,7 +298,7 @@ class _Template:
             self.fixed(ws, row, 5, ratio.denominator, s["cell"])
             longest = max((ratio.name, widths[1]), (ratio.numerator, widths[3]),
                           (ratio.denominator, widths[5]), key=lambda p: len(p[0]) / p[1])
-            ws.set_row(row, _row_height(*longest))
+            ws.set_row(row, row_height(*longest))
             self.input(ws, row, 4, form.field_name(ratio.code, "num"))
             self.input(ws, row, 6, form.field_name(ratio.code, "den"))
             num, den = xl_rowcol_to_cell(row, 4), xl_rowcol_to_cell(row, 6)
@@ -442,16 +373,6 @@ def indicator_sheet_titles(rnd: Round, unit: Unit) -> tuple[str, str]:
     """The two title lines of the indicator sheet, by which a copied-out table is still recognised."""
     return (f"BIỂU KẾT QUẢ THỰC HIỆN CHỈ TIÊU DỰ ÁN 8 – {round_title(rnd).upper()}",
             f"Đơn vị báo cáo: {unit.name}")
-
-
-def _measure_help(rnd: Round) -> str:
-    if rnd.kind == "annual":
-        return ("Cột «Kết quả đến thời điểm báo cáo»: số đã thực hiện từ đầu năm đến nay; cột «Ước thực "
-                "hiện cả năm»: số dự kiến đạt đến hết năm. Với các tổ, nhóm, CLB, địa chỉ (tồn tại và duy "
-                "trì) ghi tổng số hiện có; với các cuộc, lượt cán bộ ghi số của riêng năm nay.")
-    return ("Cột «Kết quả thực hiện cả năm»: số thực tế của cả năm, thay cho số ước tính đã báo cáo "
-            "tháng 9. Với các tổ, nhóm, CLB, địa chỉ ghi tổng số hiện có cuối năm; với các cuộc, lượt "
-            "cán bộ ghi số của riêng năm đó.")
 
 
 def _styles(wb) -> dict:

@@ -17,6 +17,8 @@ def format_date(day: date) -> str:
 
 
 def round_title(rnd: Round) -> str:
+    if rnd.name:
+        return rnd.name
     if rnd.kind == "annual":
         return f"Báo cáo kết quả năm {rnd.year}"
     return f"Cập nhật số liệu cả năm {rnd.year}"

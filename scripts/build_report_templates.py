@@ -395,6 +395,49 @@ def build_phase(path: Path) -> None:
     doc.save(path)
 
 
+def build_adhoc(path: Path) -> None:
+    """An adhoc or thematic round: its sections appear only when the round asks for them, numbered
+    by the context (headings)."""
+    doc = _opening("HỘI LHPN VIỆT NAM")
+    _heading(doc, "I. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ")
+    _text(doc, "{{ reporting_sentence }}")
+    _text(doc, "{{ missing_sentence }}")
+    _control(doc, "{%p if indicator_rows %}")
+    _heading(doc, "{{ headings.indicators }}")
+    _control(doc, "{%p for row in indicator_rows %}")
+    _text(doc, "- {{ row.sentence }}")
+    _control(doc, "{%p endfor %}")
+    _table(doc, ["TT", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu giai đoạn", "Từ đầu năm đến thời điểm báo cáo",
+                 "Số đơn vị có số liệu"],
+           ["{{ row.no }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.target }}", "{{ row.total }}",
+            "{{ row.answered }}"], "indicator_rows", [10, 70, 18, 20, 25, 22])
+    _control(doc, "{%p endif %}")
+    _control(doc, "{%p if questions %}")
+    _heading(doc, "{{ headings.questions }}")
+    _control(doc, "{%p for question in questions %}")
+    _text(doc, "{{ question.no }}. {{ question.text }}")
+    _text(doc, "{{ question.summary }}")
+    _control(doc, "{%p for line in question.lines %}")
+    _text(doc, "- {{ line }}")
+    _control(doc, "{%p endfor %}")
+    _control(doc, "{%p endfor %}")
+    _control(doc, "{%p endif %}")
+    _control(doc, "{%p if activity_rows %}")
+    _heading(doc, "{{ headings.activities }}")
+    _control(doc, "{%p for row in activity_rows %}")
+    _text(doc, "- Nhóm {{ row.group }} – {{ row.sentence }}")
+    _control(doc, "{%p endfor %}")
+    _control(doc, "{%p endif %}")
+    _control(doc, "{%p if proposals %}")
+    _heading(doc, "{{ headings.proposals }}")
+    _control(doc, "{%p for row in proposals %}")
+    _text(doc, "- {{ row.unit }}: {{ row.text }}")
+    _control(doc, "{%p endfor %}")
+    _control(doc, "{%p endif %}")
+    _signature(doc, PROVINCE_RECIPIENTS, SIGNER_ROLE)
+    doc.save(path)
+
+
 def main() -> None:
     FOLDER.mkdir(parents=True, exist_ok=True)
     build_province(FOLDER / "province_report.docx", update=False)
@@ -402,6 +445,7 @@ def main() -> None:
     build_district(FOLDER / "district_report.docx", update=False)
     build_district(FOLDER / "district_update_report.docx", update=True)
     build_phase(FOLDER / "phase_report.docx")
+    build_adhoc(FOLDER / "adhoc_report.docx")
     print(f"written to {FOLDER}")
 
 

@@ -116,3 +116,30 @@ def send_round(plan, paths, folder: Path, rnd, typed: dict) -> list[Path]:
         typed[rnd.id, unit.code] = values
         fill_template(template, paths.inbox / template.name, values)
     return templates
+
+
+# An ad-hoc thematic request in the middle of 2024: two of the plan's indicators, one activity and
+# questions of every kind.
+ADHOC_ID = "2024-chuyen-de-bao-luc"
+ADHOC = {
+    "rounds.csv": """id,year,kind,opens,district_deadline,province_deadline,name,indicators,activities
+2024-annual,2024,annual,2024-01-01,2024-09-10,2024-09-20,,,
+2024-update,2024,update,2024-11-01,2025-01-25,2025-02-05,,,
+2024-chuyen-de-bao-luc,2024,adhoc,2024-06-01,2024-06-30,2024-07-05,"Báo cáo chuyên đề phòng, chống bạo lực \
+gia đình 6 tháng đầu năm 2024",i2;i5,contest
+""",
+    "questions.csv": """round,code,question,kind,unit,required
+2024-chuyen-de-bao-luc,victims,Số nạn nhân bạo lực gia đình được hỗ trợ,count,người,có
+2024-chuyen-de-bao-luc,support,Kinh phí đã hỗ trợ nạn nhân,money,triệu đồng,có
+2024-chuyen-de-bao-luc,hotline,Đơn vị đã công bố số điện thoại đường dây nóng chưa?,yesno,,có
+2024-chuyen-de-bao-luc,hotline_day,Ngày công bố đường dây nóng,date,,không
+2024-chuyen-de-bao-luc,model,Mô hình hay trong phòng chống bạo lực gia đình,text,,không
+""",
+}
+
+
+def write_with_adhoc(folder: Path) -> Path:
+    write_with_activities(folder)
+    for name, text in ADHOC.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder

@@ -4,6 +4,7 @@ of units that carried each out and the sums of events and participants (live for
 from __future__ import annotations
 
 from .. import activities, form
+from ..vietnamese import round_title
 from .book import Book, cell
 
 
@@ -11,14 +12,15 @@ def write(book: Book, ws) -> None:
     plan, result, s = book.plan, book.result, book.styles
     asks = list(activities.ASKS)
     headers = ["Mã", "Đơn vị", *[activities.ASKS[a][1] for a in asks]]
-    book.title(ws, f"CÁC HOẠT ĐỘNG KHÔNG CÓ CHỈ TIÊU SỐ – KỲ {result.round.id}",
+    book.title(ws, f"CÁC HOẠT ĐỘNG KHÔNG CÓ CHỈ TIÊU SỐ – {round_title(result.round).upper()}",
                "Theo tệp được tiếp nhận của mỗi đơn vị; ô trống: kế hoạch không hỏi, hoặc đơn vị chưa báo cáo.",
                across=len(headers))
     widths = [7, 20, 16, 12, 12, 40]
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     row = 3
-    for activity in plan.activities:
+    rnd = result.round
+    for activity in (a for a in plan.activities if rnd.regular or a.code in rnd.activities):
         ws.merge_range(row, 0, row, len(headers) - 1, f"{activity.group}. {activity.name}", s["group"])
         ws.set_row(row, 30)
         book.headers(ws, row + 1, headers, widths)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import form
+from ..vietnamese import round_title
 from .book import SUBMISSION_COLUMNS, Book
 
 PER_PAGE = 3  # indicators side by side on one A4 page
@@ -13,7 +14,7 @@ def write(book: Book, ws) -> None:
     measures = [(form.PREVIOUS, form.PREVIOUS_LABEL), *form.MEASURES[result.round.kind]]
     book.title(
         ws,
-        f"SỐ LIỆU CÁC ĐƠN VỊ BÁO CÁO – KỲ {result.round.id}",
+        f"SỐ LIỆU CÁC ĐƠN VỊ BÁO CÁO – {round_title(result.round).upper()}",
         "Giá trị của tệp được tiếp nhận của mỗi đơn vị; trang và ô nguồn của từng giá trị ở trang "
         "«Truy nguồn».",
         across=len(SUBMISSION_COLUMNS) + PER_PAGE * len(measures),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import schedule
 from ..consolidate import standings
-from ..vietnamese import format_percent
+from ..vietnamese import format_percent, round_title
 from .book import Book
 
 STATUS_STYLES = {schedule.DONE: "band_high_cell", schedule.ON_TRACK: "on_track", schedule.BEHIND: "band_mid_cell",
@@ -18,7 +18,7 @@ def write(book: Book, ws) -> None:
     basis = "số thực hiện cả năm" if rnd.kind == "update" else "có số ước thực hiện cả năm"
     book.title(
         ws,
-        f"TIẾN ĐỘ SO VỚI THỜI GIAN HOÀN THÀNH – KỲ {rnd.id}",
+        f"TIẾN ĐỘ SO VỚI THỜI GIAN HOÀN THÀNH – {round_title(rnd).upper()}",
         f"Lũy kế đến hết năm {rnd.year} ({basis}) "
         "so với phần chỉ tiêu cần đạt theo thời gian hoàn thành ghi ở phụ lục: khoảng năm chia đều mỗi năm, "
         "danh sách năm chia đều cho các năm đó (có thể đổi trong schedule.csv của kế hoạch).",

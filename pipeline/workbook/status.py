@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..vietnamese import format_date
+from ..vietnamese import format_date, round_title
 from .book import STATUS_LABELS, Book
 
 
@@ -13,7 +13,7 @@ def write(book: Book, ws) -> None:
     rnd = result.round
     book.title(
         ws,
-        f"TÌNH HÌNH NỘP BÁO CÁO – KỲ {rnd.id}",
+        f"TÌNH HÌNH NỘP BÁO CÁO – {round_title(rnd).upper()}",
         f"Hạn nộp của các huyện: {format_date(rnd.district_deadline)}. Ngày nhận là ngày gửi thư "
         "(nếu tệp đến qua thư điện tử) hoặc ngày tệp được đưa vào hộp thư đến.",
     )

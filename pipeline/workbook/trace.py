@@ -59,7 +59,8 @@ def write(book: Book, ws) -> None:
             book.put(ws, row, col, item, "number" if isinstance(item, int | float) else "text")
         row += 1
 
-    rounds = {r.id: r for r in plan.rounds}
+    rounds = {r.id: r for r in plan.all_rounds}
+    figures = tuple(f"in_{i.code}_" for i in plan.indicators)
     for unit in book.plan.units:
         for indicator in plan.indicators:
             progress = result.own_progress(unit.code)[indicator.code]
@@ -76,7 +77,8 @@ def write(book: Book, ws) -> None:
         if record is None:
             continue
         for name, stored in sorted(result.values[unit.code].items()):
-            if stored.number is None or name.startswith(tuple(f"in_{i.code}_" for i in plan.indicators)):
+            # A regular round's indicator figures are listed above, by year.
+            if stored.number is None or (result.round.regular and name.startswith(figures)):
                 continue
             line(
                 unit,
