@@ -231,3 +231,22 @@ def test_answers_typed_in_libreoffice_are_read_back_exactly(tmp_path, uno_python
         _answer("model"): "Nhóm “Phụ nữ an toàn”", "in_i2_ytd": 4, "in_i5_ytd": 0, "in_act_contest_done": 0,
         "in_act_contest_participants": 0}
     assert {f.name for f in form.input_fields(plan, rnd)} >= set(typed)
+
+
+def test_the_plan_readme_example_loads_as_written(plan_copy):
+    """plan/README.md's examples of activities.csv, rounds.csv and questions.csv, added to the bundled
+    plan, give the adhoc round they describe."""
+    text = (ROOT / "plan" / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```csv\n")[1:]]
+    activities = next(b for b in blocks if b.startswith("code,group,name,asks"))
+    rounds = next(b for b in blocks if b.startswith("id,year,kind"))
+    questions = next(b for b in blocks if b.startswith("round,code,question"))
+    (plan_copy / "activities.csv").write_text(activities, encoding="utf-8")
+    bundled = (plan_copy / "rounds.csv").read_text(encoding="utf-8").splitlines()
+    (plan_copy / "rounds.csv").write_text("\n".join([bundled[0] + ",name,indicators,activities",
+                                                     *[line + ",,," for line in bundled[1:]],
+                                                     rounds.splitlines()[-1]]) + "\n", encoding="utf-8")
+    (plan_copy / "questions.csv").write_text(questions, encoding="utf-8")
+    rnd = load_plan(plan_copy).round("2024-chuyen-de-bao-luc")
+    assert (rnd.indicators, rnd.activities, len(rnd.questions)) == (
+        ("policy_dialogues", "women_cadres_trained"), ("contest",), 5)
