@@ -14,6 +14,7 @@ from pipeline.plan import load_plan
 from pipeline.runner import Paths, carried_figures, run
 from pipeline.templates import write_templates
 from tests import plan_seven
+from tests.conftest import ROOT
 from tests.test_reports import _all_text
 
 DAYS = {"2024-annual": date(2024, 9, 5), "2024-update": date(2025, 1, 20), "2025-annual": date(2025, 9, 5),
@@ -139,3 +140,16 @@ def test_a_succession_that_does_not_add_up_is_refused(tmp_path, old, new, expect
     units.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(PlanError, match=expected):
         load_plan(folder)
+
+
+def test_the_communes_example_switches_the_bundled_plan_to_communes_from_july_2025(plan_copy):
+    """plan/examples/units-communes-2025.csv with two communes added (codes made up for the test):
+    2024 rounds collect from the 11 districts, 2025 rounds from the communes."""
+    example = (ROOT / "plan" / "examples" / "units-communes-2025.csv").read_text(encoding="utf-8")
+    communes = ("90001,commune,Xã Thử Một,xa-thu-mot,,,2025-07-01,,121\n"
+                "90002,commune,Phường Thử Hai,phuong-thu-hai,,,2025-07-01,,\n")
+    (plan_copy / "units.csv").write_text(example + communes, encoding="utf-8")
+    plan = load_plan(plan_copy)
+    assert [u.code for u in plan.units_for(plan.round("2024-update"))] == [u.code for u in load_plan().units]
+    assert [u.code for u in plan.units_for(plan.round("2025-annual"))] == ["14", "90001", "90002"]
+    assert [u.code for u in plan.successors("121")] == ["90001"]
