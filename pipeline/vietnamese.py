@@ -35,8 +35,14 @@ STATUS_WORDS = {
 }
 
 
+AREA_WORDS = ("huyện", "thị xã", "thành phố", "quận", "xã", "phường", "thị trấn", "đặc khu")
+
+
 def place(unit: Unit) -> str:
-    """How a letter or report names a unit's area: 'huyện Bắc Yên'; a commune's name says xã or phường."""
+    """How a letter or report names a unit's area: 'huyện Bắc Yên' (a name that already says huyện, xã,
+    phường… keeps its own word, lower case); a commune's name says xã or phường."""
+    if unit.name.casefold().startswith(tuple(f"{word} " for word in AREA_WORDS)):
+        return unit.name[0].lower() + unit.name[1:]
     return f"huyện {unit.name}" if unit.level == "district" else unit.name
 
 

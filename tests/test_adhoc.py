@@ -13,6 +13,7 @@ from docx import Document
 from pipeline import form
 from pipeline.demo import fill_template, sample_values
 from pipeline.errors import PlanError
+from pipeline.feedback import note_path
 from pipeline.ledger import Ledger
 from pipeline.plan import load_plan
 from pipeline.rules import RuleBook, evaluate
@@ -127,6 +128,10 @@ def test_a_wrong_answer_is_returned_naming_the_question_and_its_cell(adhoc):
     assert message == ("Ô D7 (trang «Câu hỏi», Câu 3. Đơn vị đã công bố số điện thoại đường dây nóng chưa?) cần "
                        "ghi «Có» hoặc «Không», đang ghi «Chắc chắn». Vui lòng chọn trong danh sách của ô.")
     assert all(o.record.status.startswith("accepted") for o in adhoc[6].outcomes)
+    letter = note_path(adhoc[2].outbox, wrong.record).read_text(encoding="utf-8")
+    assert letter.startswith("Kính gửi: Hội LHPN huyện Một\n")
+    assert "cho kỳ «Báo cáo chuyên đề phòng, chống bạo lực gia đình 6 tháng đầu năm 2024»." in letter
+    assert "Kết quả: CHƯA TIẾP NHẬN." in letter and message in letter
 
 
 def _independent(plan, typed):
