@@ -123,8 +123,8 @@ def test_a_year_of_reporting(tmp_path, plan, chromium):
         "  Chưa gửi: Mai Sơn, Mường La, Quỳnh Nhai, Sông Mã, Sốp Cộp, Thuận Châu, Vân Hồ, Yên Châu.",
     ]
     page = _page(chromium, tmp_path)
-    assert page["rounds"][1][:8] == ["2024-annual", "10/09/2024", "20/09/2024", "Đang mở (còn 4 ngày)", "4/12",
-                                     "0", "0", "8"]
+    assert page["rounds"][1][:8] == ["Báo cáo kết quả năm 2024 (2024-annual)", "10/09/2024", "20/09/2024",
+                                     "Đang mở (còn 4 ngày)", "4/12", "0", "0", "8"]
     docx = outbox / "2024-annual" / "bao-cao_2024-annual.docx"
     assert "DỰ THẢO" in [p.text for p in Document(docx).paragraphs]
 
@@ -193,7 +193,9 @@ def test_a_year_of_reporting(tmp_path, plan, chromium):
         ["Bắc Yên", "Đối thoại chính sách", str(september["in_policy_dialogues_estimate"]),
          str(september["in_policy_dialogues_estimate"] + 3), "+3"]]
     page = _page(chromium, tmp_path)
-    assert [row[0] for row in page["rounds"][1:]] == ["2024-annual", "2024-update", "2025-annual"]
+    assert [row[0] for row in page["rounds"][1:]] == ["Báo cáo kết quả năm 2024 (2024-annual)",
+                                                      "Cập nhật số liệu cả năm 2024 (2024-update)",
+                                                      "Báo cáo kết quả năm 2025 (2025-annual)"]
     for href in re.findall(r'href="([^"#]+)"', (outbox / "index.html").read_text(encoding="utf-8")):
         assert (outbox / href).is_file(), href
 
