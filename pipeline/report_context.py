@@ -310,7 +310,9 @@ def district_context(plan: Plan, result: Consolidation, unit: Unit) -> dict:
     ]
     return {
         "draft": False,
+        "parent": issuer_line(plan.reporting_body),
         "issuer": f"HỘI LHPN {place(unit).upper()}",
+        "recipients": [f"{plan.reporting_body} (b/c);", f"UBND {place(unit)} (b/c);", "Lưu: VT."],
         "place_date": place_date(unit.name, day),
         "subject": (
             f"{'Bổ sung số liệu thực hiện' if update else 'Kết quả thực hiện'} Dự án 8 năm "

@@ -153,13 +153,18 @@ def _table(doc, headers: list[str], cells: list[str], loop: str, widths: list[in
     return table
 
 
-def _signature(doc, recipients: list[str], role: str) -> None:
+def _signature(doc, recipients: list[str] | str, role: str) -> None:
     _line(doc, "", size=8)
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
     left, right = table.rows[0].cells
     left.paragraphs[0].text = ""
     _line(left, "Nơi nhận:", bold=True, italic=True, size=12, align=WD_ALIGN_PARAGRAPH.LEFT)
+    if isinstance(recipients, str):  # a variable: one line per item, by the report's context
+        _line(left, f"{{%p for recipient in {recipients} %}}", size=8, align=WD_ALIGN_PARAGRAPH.LEFT)
+        _line(left, "- {{ recipient }}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+        _line(left, "{%p endfor %}", size=8, align=WD_ALIGN_PARAGRAPH.LEFT)
+        recipients = []
     for recipient in recipients:
         _line(left, f"- {recipient}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
     _line(right, role, bold=True, size=14)
@@ -338,7 +343,7 @@ def build_province(path: Path, *, update: bool) -> None:
 
 
 def build_district(path: Path, *, update: bool) -> None:
-    doc = _opening("HỘI LHPN TỈNH SƠN LA")
+    doc = _opening("{{ parent }}")
     _heading(doc, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
     if update:
         _table(doc, ["TT", "Chỉ tiêu", "Chỉ tiêu giai đoạn", "{{ year_label }}", "{{ cumulative_label }}",
@@ -358,7 +363,7 @@ def build_district(path: Path, *, update: bool) -> None:
     _control(doc, "{%p for part in narratives %}")
     _text(doc, "{{ part.title }}: {{ part.text }}")
     _control(doc, "{%p endfor %}")
-    _signature(doc, ["Hội LHPN tỉnh Sơn La (b/c);", "UBND huyện (b/c);", "Lưu: VT."], SIGNER_ROLE)
+    _signature(doc, "recipients", SIGNER_ROLE)
     doc.save(path)
 
 
