@@ -15,6 +15,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from pipeline import cli_words
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError, UsageError
 from pipeline.names import printable
@@ -32,80 +33,93 @@ def _iso_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date as YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(f"«{text}» không phải là ngày dạng NNNN-TT-NN (ví dụ 2024-09-12)") from None
+
+
+ROUND_HELP = "mã kỳ báo cáo, ví dụ 2024-annual (danh sách kỳ: lệnh plan)"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    cli_words.install()
     parser = argparse.ArgumentParser(
         prog="run_pipeline.py",
-        description="Dự án 8 – Sơn La reporting pipeline: templates, ingest, validation, "
-        "consolidation and reports. Paths and contacts come from config.toml; options override them.",
-        epilog="Exit codes: 0 all good; 1 the run finished but a file was rejected or could not be processed, "
-        "or a unit of an open round still has only a rejected file; 2 usage or configuration error (including: "
-        "another run holds the ledger, the ledger is damaged, a folder cannot be written).",
+        description="Dự án 8 – chương trình tổng hợp báo cáo: tạo mẫu báo cáo, tiếp nhận và kiểm tra tệp, tổng "
+        "hợp, lập báo cáo. Thư mục và người liên hệ lấy từ config.toml; tùy chọn trên dòng lệnh được ưu tiên.",
+        epilog="Mã thoát: 0 – mọi việc ổn; 1 – đã chạy xong nhưng có tệp bị trả lại hoặc chưa xử lý được, hoặc một "
+        "đơn vị của kỳ đang mở mới chỉ có tệp bị trả lại; 2 – lỗi cách dùng hoặc cấu hình (kể cả: một lần chạy "
+        "khác đang dùng sổ ghi, sổ ghi bị hỏng, không ghi được vào thư mục).",
     )
-    parser.add_argument("--config", type=Path, default=ROOT / "config.toml",
-                        help="settings of this installation (default %(default)s)")
-    parser.add_argument("--plan-dir", type=Path, default=None,
-                        help="plan folder (default: the one in config.toml, the bundled Sơn La plan)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every file processed")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--config", type=Path, metavar="TỆP", default=ROOT / "config.toml",
+                        help="tệp cấu hình của máy này (mặc định %(default)s)")
+    parser.add_argument("--plan-dir", type=Path, metavar="THƯ_MỤC", default=None,
+                        help="thư mục kế hoạch (mặc định: theo config.toml, là kế hoạch Sơn La kèm theo)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="ghi nhật ký từng tệp được xử lý")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="LỆNH", title="các lệnh")
 
     def command(name: str, text: str, example: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, help=text, description=text, epilog=f"example: {example}")
+        return commands.add_parser(name, help=text, description=text, epilog=f"ví dụ: {example}")
 
     def locations(sub: argparse.ArgumentParser, *, inbox: bool = False) -> None:
         if inbox:
-            sub.add_argument("--inbox", type=Path, default=None, help="inbox folder (default: config.toml)")
-        sub.add_argument("--outbox", type=Path, default=None, help="outbox folder (default: config.toml)")
-        sub.add_argument("--ledger", type=Path, default=None,
-                         help="ledger database (default: config.toml, else ledger.sqlite beside the outbox)")
+            sub.add_argument("--inbox", type=Path, metavar="THƯ_MỤC", default=None,
+                             help="thư mục hộp thư đến (mặc định: config.toml)")
+        sub.add_argument("--outbox", type=Path, metavar="THƯ_MỤC", default=None,
+                         help="thư mục kết quả (mặc định: config.toml)")
+        sub.add_argument("--ledger", type=Path, metavar="TỆP", default=None,
+                         help="sổ ghi (mặc định: config.toml, nếu không có thì ledger.sqlite cạnh thư mục kết quả)")
 
     def day(sub: argparse.ArgumentParser, text: str) -> None:
-        sub.add_argument("--today", type=_iso_day, default=None, help=f"{text} (YYYY-MM-DD; default: today)")
+        sub.add_argument("--today", type=_iso_day, metavar="NGÀY", default=None,
+                         help=f"{text} (NNNN-TT-NN; mặc định: hôm nay)")
 
-    show = command("plan", "print the plan (units, indicators, targets, rounds)", "python run_pipeline.py plan --json")
-    show.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    show = command("plan", "in kế hoạch (đơn vị, chỉ tiêu, chỉ tiêu giai đoạn, kỳ báo cáo)",
+                   "python run_pipeline.py plan --json")
+    show.add_argument("--json", action="store_true", help="in một đối tượng JSON thay cho bảng")
 
-    templates = command("templates", "write one reporting workbook per unit for a round",
+    templates = command("templates", "tạo mẫu báo cáo của một kỳ, mỗi đơn vị một tệp",
                         "python run_pipeline.py templates --round 2024-annual --unit 121")
-    templates.add_argument("--round", required=True, dest="round_id", help="round id, e.g. 2024-annual")
-    templates.add_argument("--unit", action="append", default=[], help="unit code (repeatable); default all")
-    templates.add_argument("--out", type=Path, default=None, help="output folder (default: config.toml)")
-    templates.add_argument("--ledger", type=Path, default=None,
-                           help="ledger to carry last accepted figures from (default: config.toml)")
+    templates.add_argument("--round", required=True, dest="round_id", metavar="MÃ_KỲ", help=ROUND_HELP)
+    templates.add_argument("--unit", action="append", default=[], metavar="MÃ_ĐƠN_VỊ",
+                           help="mã đơn vị (dùng nhiều lần được); mặc định: mọi đơn vị của kỳ")
+    templates.add_argument("--out", type=Path, metavar="THƯ_MỤC", default=None,
+                           help="thư mục ghi mẫu (mặc định: config.toml)")
+    templates.add_argument("--ledger", type=Path, metavar="TỆP", default=None,
+                           help="sổ ghi để điền sẵn số lũy kế đã tiếp nhận (mặc định: config.toml)")
 
-    run = command("run", "ingest and validate everything new in the inbox, then refresh every output",
+    run = command("run", "đọc và kiểm tra mọi tệp mới trong hộp thư đến, rồi làm mới các bảng tổng hợp và báo cáo",
                   "python run_pipeline.py run --today 2024-09-12")
     locations(run, inbox=True)
-    day(run, "the day files are received and deadlines are counted from")
-    run.add_argument("--wait", type=float, default=60.0, help="seconds to wait for another run (default 60)")
+    day(run, "ngày nhận tệp, dùng để tính hạn nộp")
+    run.add_argument("--wait", type=float, metavar="GIÂY", default=60.0,
+                     help="số giây chờ khi một lần chạy khác đang dùng sổ ghi (mặc định 60)")
 
-    status = command("status", "print, for each open round, who reported and who is missing, late or rejected",
+    status = command("status", "in tình hình từng kỳ đang mở: đơn vị đã báo cáo, chưa báo cáo, trễ hạn, bị trả lại",
                      "python run_pipeline.py status --today 2024-09-12")
     locations(status)
-    day(status, "the date to count days from")
+    day(status, "ngày dùng để tính số ngày còn lại")
 
     def round_command(name: str, text: str, day_text: str) -> None:
         sub = command(name, text, f"python run_pipeline.py {name} --round 2024-annual")
-        sub.add_argument("--round", required=True, dest="round_id", help="round id, e.g. 2024-annual")
+        sub.add_argument("--round", required=True, dest="round_id", metavar="MÃ_KỲ", help=ROUND_HELP)
         locations(sub)
         day(sub, day_text)
 
-    report = command("report", "regenerate the workbook and reports of one round (or of the whole phase) from the "
-                     "ledger", "python run_pipeline.py report --round 2024-annual  |  report --phase")
+    report = command("report", "lập lại bảng tổng hợp và báo cáo của một kỳ (hoặc của cả giai đoạn) từ sổ ghi",
+                     "python run_pipeline.py report --round 2024-annual  |  report --phase")
     which = report.add_mutually_exclusive_group(required=True)
-    which.add_argument("--round", dest="round_id", help="round id, e.g. 2024-annual")
+    which.add_argument("--round", dest="round_id", metavar="MÃ_KỲ", help=ROUND_HELP)
     which.add_argument("--phase", action="store_true",
-                       help="the end-of-phase report: each year, the phase total against each target")
+                       help="báo cáo tổng kết giai đoạn: từng năm, tổng giai đoạn so với chỉ tiêu")
     locations(report)
-    day(report, "the date that decides draft or final")
-    round_command("approve", "freeze a round's figures once the province's report is sent", "the day of approval")
-    round_command("reopen", "undo `approve`: later files count again", "the date that decides draft or final")
+    day(report, "ngày dùng để quyết định bản dự thảo hay bản chính thức")
+    round_command("approve", "chốt số liệu của một kỳ sau khi tỉnh đã gửi báo cáo", "ngày chốt")
+    round_command("reopen", "mở lại kỳ đã chốt: tệp nhận sau lại được tính",
+                  "ngày dùng để quyết định bản dự thảo hay bản chính thức")
 
-    demo = command("demo", "run every stage on generated sample submissions in a work folder",
+    demo = command("demo", "chạy thử mọi bước với số liệu mẫu trong một thư mục làm việc",
                    "python run_pipeline.py demo --workdir /tmp/d")
-    demo.add_argument("--workdir", type=Path, default=None, help="folder to work in (default: a new temporary folder)")
+    demo.add_argument("--workdir", type=Path, metavar="THƯ_MỤC", default=None,
+                      help="thư mục làm việc (mặc định: một thư mục tạm mới)")
     return parser
 
 
@@ -121,7 +135,8 @@ def _round(plan: Plan, round_id: str) -> str:
     try:
         return plan.round(round_id).id
     except KeyError:
-        raise UsageError(f"unknown round '{round_id}'; known: {', '.join(r.id for r in plan.all_rounds)}") from None
+        raise UsageError(f"không có kỳ báo cáo «{round_id}»; các kỳ của kế hoạch: "
+                         f"{', '.join(r.id for r in plan.all_rounds)}") from None
 
 
 def cmd_plan(plan: Plan, config: Config, args) -> int:
@@ -159,7 +174,7 @@ def cmd_templates(plan: Plan, config: Config, args) -> int:
     try:
         units = [plan.unit(code) for code in args.unit] or None
     except KeyError as exc:
-        raise UsageError(f"unknown unit {exc}; known: {', '.join(u.code for u in plan.units)}") from None
+        raise UsageError(f"không có đơn vị mã {exc}; các mã đơn vị: {', '.join(u.code for u in plan.units)}") from None
     paths = _paths(config, args)
     carried = carried_figures(plan, paths.ledger, paths.home, rnd)
     for path in write_templates(plan, rnd, args.out or config.templates, units, carried, config.contact):
@@ -167,22 +182,27 @@ def cmd_templates(plan: Plan, config: Config, args) -> int:
     return EXIT_OK
 
 
-def _require_inbox(config: Config, args) -> None:
-    """A missing inbox is a mistake in a path, never "nobody sent anything"."""
-    inbox = args.inbox or config.inbox
-    if inbox.is_dir():
+FOLDER_WORDS = {"inbox": "hộp thư đến", "outbox": "kết quả"}
+
+
+def _require_folder(config: Config, args, key: str) -> None:
+    """A missing inbox or outbox is a mistake in a path, never "nobody sent anything" or "nothing yet"."""
+    given = getattr(args, key, None)
+    folder = given or getattr(config, key)
+    if folder.is_dir():
         return
-    origin = ("tùy chọn --inbox" if args.inbox else
-              f"dòng «inbox = …» trong {args.config}; không có dòng này thì là thư mục inbox bên cạnh tệp đó")
-    raise UsageError(f"Không tìm thấy thư mục hộp thư đến {inbox} (theo {origin}). Hãy tạo thư mục hoặc sửa "
-                     "đường dẫn, rồi chạy lại. Chưa có tệp nào được đọc.")
+    origin = (f"tùy chọn --{key}" if given else
+              f"dòng «{key} = …» trong {args.config}; không có dòng này thì là thư mục {key} bên cạnh tệp đó")
+    raise UsageError(f"Không tìm thấy thư mục {FOLDER_WORDS[key]} {folder} (theo {origin}). Hãy tạo thư mục hoặc "
+                     "sửa đường dẫn, rồi chạy lại. Chưa có tệp nào được đọc hay ghi.")
 
 
 def cmd_run(plan: Plan, config: Config, args) -> int:
     from pipeline.runner import run
 
-    _require_inbox(config, args)
-    report = run(_paths(config, args), args.plan_dir, args.today, args.wait, config.contact.email)
+    _require_folder(config, args, "inbox")
+    _require_folder(config, args, "outbox")
+    report = run(_paths(config, args), args.plan_dir, args.today, args.wait, config.contact)
     for outcome in report.outcomes:
         record = outcome.record
         status = STATUS_WORDS.get(record.status, record.status)
@@ -212,6 +232,7 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
 def cmd_status(plan: Plan, config: Config, args) -> int:
     from pipeline.runner import current_status
 
+    _require_folder(config, args, "outbox")
     statuses = current_status(_paths(config, args), args.today or date.today(), args.plan_dir)
     print("\n".join(summary_lines(plan, statuses)))
     return EXIT_OK
@@ -220,10 +241,12 @@ def cmd_status(plan: Plan, config: Config, args) -> int:
 def cmd_report(plan: Plan, config: Config, args) -> int:
     from pipeline.runner import rebuild_phase, rebuild_round
 
-    if args.phase:
+    round_id = None if args.phase else _round(plan, args.round_id)
+    _require_folder(config, args, "outbox")
+    if round_id is None:
         paths = rebuild_phase(_paths(config, args), args.plan_dir, args.today)
     else:
-        paths = rebuild_round(_paths(config, args), _round(plan, args.round_id), args.plan_dir, args.today)
+        paths = rebuild_round(_paths(config, args), round_id, args.plan_dir, args.today)
     for path in paths:
         print(path)
     return EXIT_OK
@@ -233,22 +256,27 @@ def cmd_approve(plan: Plan, config: Config, args) -> int:
     from pipeline.runner import approve, not_reported
 
     round_id = _round(plan, args.round_id)
+    _require_folder(config, args, "outbox")
     missing = not_reported(_paths(config, args), round_id, args.plan_dir)
     if missing:
         print(f"CHÚ Ý: chốt số liệu khi còn {len(missing)}/{len(plan.units_for(plan.round(round_id)))} đơn vị chưa "
               f"có báo cáo được tiếp nhận: {', '.join(missing)}. Báo cáo của tỉnh sẽ nêu tên các đơn vị này; "
               f"nếu chưa muốn chốt, chạy: run_pipeline.py reopen --round {round_id}.")
     approve(_paths(config, args), round_id, args.plan_dir, args.today)
-    print(f"Đã chốt số liệu kỳ {args.round_id}. Tệp nhận sau được ghi nhận và trả lời, nhưng không làm "
-          f"thay đổi số liệu đã chốt (mở lại: run_pipeline.py reopen --round {args.round_id}).")
+    print(f"Đã chốt số liệu «{round_title(plan.round(round_id))}» (kỳ {round_id}). Tệp nhận sau được ghi nhận "
+          "và trả lời, nhưng không làm thay đổi số liệu đã chốt (mở lại: run_pipeline.py reopen --round "
+          f"{round_id}).")
     return EXIT_OK
 
 
 def cmd_reopen(plan: Plan, config: Config, args) -> int:
     from pipeline.runner import reopen
 
-    reopen(_paths(config, args), _round(plan, args.round_id), args.plan_dir, args.today)
-    print(f"Đã mở lại kỳ {args.round_id}: mọi tệp được tiếp nhận đều được tính.")
+    round_id = _round(plan, args.round_id)
+    _require_folder(config, args, "outbox")
+    reopen(_paths(config, args), round_id, args.plan_dir, args.today)
+    print(f"Đã mở lại «{round_title(plan.round(round_id))}» (kỳ {round_id}): mọi tệp được tiếp nhận đều được "
+          "tính.")
     return EXIT_OK
 
 
@@ -282,15 +310,19 @@ COMMANDS = {"plan": cmd_plan, "templates": cmd_templates, "run": cmd_run, "statu
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Developer logs (English) reach the screen only with -v; a run keeps its warnings in its log file.
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+                        format="%(levelname)s %(name)s: %(message)s",
+                        handlers=None if args.verbose else [logging.NullHandler()])
     try:
+        if args.config != ROOT / "config.toml" and not args.config.is_file():
+            raise UsageError(f"không tìm thấy tệp cấu hình {args.config} (tùy chọn --config).")
         config = load_config(args.config)
         args.plan_dir = args.plan_dir or config.plan
         plan = load_plan(args.plan_dir)
         return COMMANDS[args.command](plan, config, args)
     except PipelineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -55,15 +55,16 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise PipelineError(f"{path}: {exc}") from None
+            raise PipelineError(f"{path}: tệp cấu hình viết sai cú pháp TOML ({exc}); hãy sửa dòng được nêu.") from None
     unknown = set(raw) - set(PATH_KEYS) - {"contact"}
     if unknown:
-        raise PipelineError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; "
-                            f"known: {', '.join(PATH_KEYS)} and [contact].")
+        raise PipelineError(f"{path}: không có mục cấu hình {', '.join(sorted(unknown))}; các mục dùng được: "
+                            f"{', '.join(PATH_KEYS)} và [contact].")
     contact = raw.get("contact", {})
     unknown = set(contact) - set(Contact.__dataclass_fields__)
     if unknown:
-        raise PipelineError(f"{path}: unknown key(s) in [contact]: {', '.join(sorted(unknown))}.")
+        raise PipelineError(f"{path}: mục [contact] không có {', '.join(sorted(unknown))}; các mục dùng được: "
+                            f"{', '.join(Contact.__dataclass_fields__)}.")
     base = path.resolve().parent
 
     def where(key: str, default: str) -> Path:

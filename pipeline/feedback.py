@@ -12,6 +12,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 from .atomic import atomic_path, write_bytes, write_text
+from .config import Contact
 from .errors import is_storage_error
 from .ledger import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, UNPACKED, Record
 from .mail import Mail, reply_draft
@@ -50,7 +51,7 @@ def note_path(outbox: Path, record: Record) -> Path:
     return feedback_folder(outbox, record) / f"{feedback_stem(record)}_phan-hoi.txt"
 
 
-def message(plan: Plan, record: Record, findings: list[Finding]) -> str:
+def message(plan: Plan, record: Record, findings: list[Finding], contact: Contact | None = None) -> str:
     addressee = women_union(plan.unit(record.unit)) if record.unit else "Đơn vị gửi báo cáo"
     received = format_date(_day(record.received_at))
     lines = [
@@ -65,14 +66,26 @@ def message(plan: Plan, record: Record, findings: list[Finding]) -> str:
         lines += ["", "Chi tiết:"]
         for number, finding in enumerate(findings, start=1):
             lines.append(f"{number}. [{SEVERITY_LABELS[finding.severity]}] {finding.message}")
-    lines += ["", f"Mã tiếp nhận: {record.id:06d} (SHA-256 {record.sha256[:12]}…)", ""]
+    lines += ["", f"Mã tiếp nhận: {record.id:06d} (SHA-256 {record.sha256[:12]}…)"]
+    lines += [*_signature(contact or Contact()), ""]
     return "\n".join(lines)
 
 
-def write_note(plan: Plan, outbox: Path, record: Record, findings: list[Finding]) -> tuple[Path, str]:
+def _signature(contact: Contact) -> list[str]:
+    """Who to ask, from config.toml's [contact]: the office, the person, phone and e-mail given."""
+    who = ", ".join(p for p in (contact.name, contact.office) if p)
+    reach = "; ".join(p for p in (f"điện thoại {contact.phone}" if contact.phone else "",
+                                  f"thư điện tử {contact.email}" if contact.email else "") if p)
+    if not (who or reach):
+        return []
+    return ["", "Liên hệ: " + (f"{who} ({reach})" if who and reach else who or reach) + "."]
+
+
+def write_note(plan: Plan, outbox: Path, record: Record, findings: list[Finding],
+               contact: Contact | None = None) -> tuple[Path, str]:
     """The short message for the sender, as a text file; returns its path and text."""
     note = note_path(outbox, record)
-    body = message(plan, record, findings)
+    body = message(plan, record, findings, contact)
     write_text(note, body)
     return note, body
 
@@ -82,14 +95,14 @@ MarkCopy = Callable[[Path, Path, list[Finding], datetime], bool]
 
 def write_feedback(
     plan: Plan, outbox: Path, record: Record, findings: list[Finding], original: Path,
-    mail: Mail | None = None, office_email: str = "", mark_copy: MarkCopy | None = None,
+    mail: Mail | None = None, contact: Contact | None = None, mark_copy: MarkCopy | None = None,
 ) -> list[Path]:
     """The message, the marked copy (when a finding points at a cell) and, for a file that came by
     e-mail, a reply draft to the sender with both. `mark_copy` makes the marked copy (the run hands
     it to an isolated worker: it opens the sender's workbook)."""
     folder = feedback_folder(outbox, record)
     stem = feedback_stem(record)
-    note, body = write_note(plan, outbox, record, findings)
+    note, body = write_note(plan, outbox, record, findings, contact)
     written = [note]
     marked = [f for f in findings if f.sheet and f.cell]
     copy = folder / f"{stem}_phan-hoi.xlsx"
@@ -98,7 +111,7 @@ def write_feedback(
         written.append(copy)
     if mail is not None and record.status != UNPACKED:
         attachment = (copy.name, copy.read_bytes()) if copy in written else None
-        draft = reply_draft(to=mail.sender, sender=office_email, subject=_reply_subject(mail, record),
+        draft = reply_draft(to=mail.sender, sender=(contact or Contact()).email, subject=_reply_subject(mail, record),
                             body=body, in_reply_to=mail.message_id, attachment=attachment)
         reply = folder / f"{stem}_thu-tra-loi.eml"
         write_bytes(reply, draft)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
 from . import feedback, worker
-from .config import Paths
+from .config import Contact, Paths
 from .errors import is_storage_error
 from .history import last_figures, previous_cumulative
 from .ingest import Incoming, Submission, from_bytes, from_path
@@ -52,7 +52,7 @@ class Intake:
     ledger: Ledger
     pool: WorkerPool
     today: date | None
-    office_email: str = ""  # the From of reply drafts
+    contact: Contact = field(default_factory=Contact)  # signs the letters; its e-mail is the From of drafts
 
     def received_at(self, incoming: Incoming) -> str:
         if incoming.sent_at:
@@ -196,7 +196,7 @@ def _answer_again(record: Record, intake: Intake, mail: Mail | None) -> Outcome:
 def _answered(record: Record, findings: list[Finding], intake: Intake, mail: Mail | None) -> Outcome:
     stored = intake.paths.home / record.stored_path
     answers = feedback.write_feedback(intake.plan, intake.paths.outbox, record, findings, stored, mail,
-                                      intake.office_email, intake.mark_copy)
+                                      intake.contact, intake.mark_copy)
     return Outcome(record, findings, answers)
 
 

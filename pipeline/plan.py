@@ -396,7 +396,8 @@ def load_plan(folder: Path | str = DEFAULT_PLAN_DIR) -> Plan:
     folder = Path(folder)
     meta_path = folder / "plan.toml"
     if not meta_path.is_file():
-        raise PlanError(f"{meta_path}: file not found; is '{folder}' a plan folder?")
+        raise PlanError(f"Không tìm thấy {meta_path}: «{folder}» không phải là thư mục kế hoạch (xem tùy chọn "
+                        "--plan-dir hoặc dòng «plan = …» trong config.toml).")
     try:
         meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from . import __version__, consolidate, inbox, page, provincial, reports, safekeeping, worker
 from .atomic import write_text
-from .config import Paths
+from .config import Contact, Paths
 from .errors import BusyError, StorageError, UsageError, is_storage_error
 from .history import history, last_figures, previous_cumulative
 from .inbox import Passed
@@ -72,12 +72,12 @@ def exclusive(paths: Paths, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
             yield
     except Timeout:
         raise BusyError(
-            f"another run is using {paths.ledger} (waited {wait:.0f} s); try again when it has finished"
-        ) from None
+            f"một lần chạy khác đang dùng sổ ghi {paths.ledger} (đã chờ {wait:.0f} giây); hãy chạy lại khi lần "
+            "chạy đó xong") from None
 
 
 def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
-        wait: float = LOCK_WAIT_SECONDS, office_email: str = "", limits: Limits | None = None) -> RunReport:
+        wait: float = LOCK_WAIT_SECONDS, contact: Contact | None = None, limits: Limits | None = None) -> RunReport:
     plan = load_plan(plan_dir)
     rules = RuleBook.load(plan_dir)
     report = RunReport()
@@ -92,7 +92,7 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
             _check_writable(paths)
             safekeeping.backup(ledger)
         with WorkerPool(setup=worker.setup, setup_args=(plan, rules), limits=limits or Limits()) as pool:
-            intake = Intake(paths, plan, rules, ledger, pool, today, office_email)
+            intake = Intake(paths, plan, rules, ledger, pool, today, contact or Contact())
             _answer_inbox(files, intake, report)
         inbox.prune_empty_folders(paths.inbox)
         stale = ledger.stale_rounds()
@@ -261,7 +261,7 @@ def rebuild_phase(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date |
         with_data = set(ledger.rounds_with_submissions())
         rounds = [r for r in plan.rounds if r.id in with_data]
         if not rounds:
-            raise UsageError(f"no round of phase {plan.phase} has data in the ledger yet; nothing to report")
+            raise UsageError(f"chưa kỳ nào của giai đoạn {plan.phase} có số liệu trong sổ ghi; chưa có gì để báo cáo")
         latest = rounds[-1]
         result = consolidation(plan, ledger, latest)
         final = plan.rounds[-1].id == latest.id and ledger.approval(latest.id) is not None

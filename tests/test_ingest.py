@@ -19,6 +19,7 @@ import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from pipeline import form
+from pipeline.config import Contact
 from pipeline.demo import fill_template, sample_values
 from pipeline.runner import Paths, run
 from pipeline.templates import SHEET_INDICATORS, write_templates
@@ -319,7 +320,7 @@ def _email_case(tmp_path, plan, with_spreadsheet: bool):
         if with_spreadsheet else None
     _email(bank, "thu-van-ho.eml", attachment, note=b"\xff\xd8\xff\xe0 photo")
     return run(Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox"), today=date(2024, 9, 20),
-               office_email="duan8@example.vn")
+               contact=Contact(office="Hội LHPN tỉnh Sơn La", email="duan8@example.vn"))
 
 
 def test_saved_email_each_attachment_answered_with_sender_and_date(tmp_path, plan):

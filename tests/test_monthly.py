@@ -56,6 +56,7 @@ def test_status_command_prints_the_same_summary(month):
 
 def test_run_exit_code_says_some_files_were_rejected(tmp_path, plan):
     _send(plan, tmp_path, "126", in_comm_groups_estimate=-1)
+    (tmp_path / "outbox").mkdir()
     result = run_cli("run", "--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "outbox"),
                      "--today", "2024-09-05")
     assert result.returncode == 1
@@ -72,7 +73,7 @@ def test_reports_are_drafts_until_the_province_deadline_nears(month, plan):
 
 def test_a_second_run_waits_then_stops_with_a_clear_message(month):
     paths, _ = month
-    with exclusive(paths), pytest.raises(BusyError, match=r"another run is using .*ledger\.sqlite"):
+    with exclusive(paths), pytest.raises(BusyError, match=r"một lần chạy khác đang dùng sổ ghi .*ledger\.sqlite"):
         run(paths, today=date(2024, 9, 14), wait=0.2)
 
 
@@ -80,10 +81,10 @@ def test_a_second_run_waits_then_stops_with_a_clear_message(month):
 def test_every_command_has_help_with_an_example(command):
     result = run_cli(command, "--help")
     assert result.returncode == 0
-    assert "example: python run_pipeline.py " + command in result.stdout
+    assert "ví dụ: python run_pipeline.py " + command in result.stdout
 
 
 def test_an_unknown_round_is_a_usage_error(tmp_path):
     result = run_cli("report", "--round", "2030-annual", "--outbox", str(tmp_path / "outbox"))
     assert result.returncode == 2
-    assert result.stderr.startswith("error: unknown round '2030-annual'; known: 2022-update,")
+    assert result.stderr.startswith("Lỗi: không có kỳ báo cáo «2030-annual»; các kỳ của kế hoạch: 2022-update,")

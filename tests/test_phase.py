@@ -118,5 +118,6 @@ def test_indicators_and_units_short_of_their_targets_are_named(phase, plan):
 
 
 def test_without_data_the_command_says_so(tmp_path):
+    (tmp_path / "outbox").mkdir()
     done = run_cli("report", "--phase", "--outbox", str(tmp_path / "outbox"), "--ledger", str(tmp_path / "l.sqlite"))
-    assert done.returncode == 2 and "nothing to report" in done.stderr
+    assert done.returncode == 2 and "chưa có gì để báo cáo" in done.stderr

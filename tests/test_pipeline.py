@@ -223,3 +223,17 @@ def test_a_missing_inbox_is_an_error_not_an_empty_inbox(tmp_path):
     assert (f"Không tìm thấy thư mục hộp thư đến {tmp_path / 'thu-den'} (theo dòng «inbox = …» trong {config}"
             in result.stderr)
     assert not (tmp_path / "outbox").exists()
+
+
+@pytest.mark.parametrize("command", [["run"], ["status"], ["report", "--round", "2024-annual"],
+                                     ["approve", "--round", "2024-annual"], ["reopen", "--round", "2024-annual"]])
+def test_a_missing_outbox_is_an_error_naming_the_folder_and_the_config_line(tmp_path, command):
+    (tmp_path / "inbox").mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text(f'plan = "{ROOT / "plan"}"\ninbox = "inbox"\noutbox = "ket-qua"\n', encoding="utf-8")
+    result = run_cli("--config", str(config), *command)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (f"Lỗi: Không tìm thấy thư mục kết quả {tmp_path / 'ket-qua'} (theo dòng «outbox = …» "
+                             f"trong {config}; không có dòng này thì là thư mục outbox bên cạnh tệp đó). Hãy tạo "
+                             "thư mục hoặc sửa đường dẫn, rồi chạy lại. Chưa có tệp nào được đọc hay ghi.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "inbox"]

@@ -61,7 +61,8 @@ class Officer:
         settings = [f'plan = "{Path(plan_dir()).as_posix()}"', 'inbox = "inbox"', 'outbox = "outbox"',
                     'templates = "templates"']
         self.config.write_text("\n".join(settings) + "\n", encoding="utf-8")
-        (root / "inbox").mkdir(exist_ok=True)
+        for folder in ("inbox", "outbox"):  # as the repository ships them
+            (root / folder).mkdir(exist_ok=True)
 
     def cli(self, *args: str):
         return run_cli("--config", str(self.config), *args)
@@ -163,7 +164,7 @@ def test_a_year_of_reporting(tmp_path, plan, chromium):
     # The report is sent: the round is approved; a late file is answered but changes nothing.
     before = _summary_row(outbox / "2024-annual" / "tong-hop_2024-annual.xlsx", "Sông Mã", 0)
     result = officer.cli("approve", "--round", "2024-annual", "--today", "2024-09-20")
-    assert result.returncode == 0 and "Đã chốt số liệu kỳ 2024-annual" in result.stdout
+    assert result.returncode == 0 and "Đã chốt số liệu «Báo cáo kết quả năm 2024» (kỳ 2024-annual)" in result.stdout
     warning = next(line for line in result.stdout.splitlines() if line.startswith("CHÚ Ý: chốt số liệu khi còn"))
     assert "Sông Mã" in warning and "/12 đơn vị chưa có báo cáo được tiếp nhận" in warning
     assert "DỰ THẢO" not in [p.text for p in Document(docx).paragraphs]
