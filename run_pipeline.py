@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 import tempfile
+import webbrowser
 from datetime import date
 from pathlib import Path
 
@@ -90,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
                   "python run_pipeline.py run --today 2024-09-12")
     locations(run, inbox=True)
     day(run, "ngày nhận tệp, dùng để tính hạn nộp")
+    run.add_argument("--open", action="store_true",
+                     help="mở trang tình hình báo cáo (index.html) trong trình duyệt sau khi chạy xong")
     run.add_argument("--wait", type=float, metavar="GIÂY", default=60.0,
                      help="số giây chờ khi một lần chạy khác đang dùng sổ ghi (mặc định 60)")
 
@@ -222,8 +225,11 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
               "không di chuyển. Hãy chép tệp thật vào hộp thư đến, rồi xóa liên kết.")
     if not report.outcomes and not report.failed and not report.passed:
         print("Không có tệp mới trong hộp thư đến.")
-    print(f"Trang tình hình báo cáo: {_paths(config, args).outbox / 'index.html'}")
+    page = _paths(config, args).outbox / "index.html"
+    print(f"Trang tình hình báo cáo: {page}")
     print(f"Nhật ký lần chạy: {report.log}")
+    if args.open:
+        webbrowser.open(page.resolve().as_uri())
     print()
     print("\n".join(summary_lines(plan, report.status)))
     return EXIT_REJECTED if report.outstanding else EXIT_OK

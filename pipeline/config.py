@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from .errors import PipelineError
 
@@ -55,7 +56,9 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise PipelineError(f"{path}: tệp cấu hình viết sai cú pháp TOML ({exc}); hãy sửa dòng được nêu.") from None
+            raise PipelineError(f"{path}: tệp cấu hình viết sai cú pháp TOML ({exc}); hãy sửa dòng được nêu. Đường "
+                                "dẫn kiểu Windows đặt trong dấu nháy đơn ('D:\\Du an 8\\hop thu') hoặc viết bằng "
+                                "dấu / (\"D:/Du an 8/hop thu\").") from None
     unknown = set(raw) - set(PATH_KEYS) - {"contact"}
     if unknown:
         raise PipelineError(f"{path}: không có mục cấu hình {', '.join(sorted(unknown))}; các mục dùng được: "
@@ -68,13 +71,21 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
     base = path.resolve().parent
 
     def where(key: str, default: str) -> Path:
-        return base / str(raw.get(key) or default)
+        return base / _native(str(raw.get(key) or default))
 
     return Config(
         plan=where("plan", "plan"),
         inbox=where("inbox", "inbox"),
         outbox=where("outbox", "outbox"),
         templates=where("templates", "templates_xlsx"),
-        ledger=base / str(raw["ledger"]) if raw.get("ledger") else None,
+        ledger=base / _native(str(raw["ledger"])) if raw.get("ledger") else None,
         contact=Contact(**{k: str(v).strip() for k, v in contact.items()}),
     )
+
+
+def _native(value: str) -> Path:
+    """A path as the officer wrote it, with '\\' or '/' (a config.toml written on Windows reads the same
+    everywhere); a drive letter (D:\\…) stays as it is on Windows."""
+    if "\\" in value and os.sep == "/":
+        return Path(PureWindowsPath(value).as_posix())
+    return Path(value)
