@@ -1,4 +1,5 @@
-"""Saved e-mails (.eml): who sent them, when, and the spreadsheets attached; and reply drafts."""
+"""Saved e-mails (.eml, and Outlook's .msg): who sent them, when, and the spreadsheets attached; and
+reply drafts."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import PurePath
+from typing import Any
 
 from .names import header_text, safe_filename
 
 MAX_ATTACHMENTS = 50
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+MAIL_SUFFIXES = (".eml", ".msg")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,45 @@ class Mail:
     message_id: str | None
     spreadsheets: list[Attachment] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # other attachments, by name
+
+
+def is_mail(name: str) -> bool:
+    return name.lower().endswith(MAIL_SUFFIXES)
+
+
+def read_saved_mail(name: str, data: bytes) -> Mail:
+    """A saved e-mail by its kind: Outlook's .msg (an OLE compound file), else MIME (.eml)."""
+    return read_outlook(data) if name.lower().endswith(".msg") else read_mail(data)
+
+
+def read_outlook(data: bytes) -> Mail:
+    """An e-mail saved by classic Outlook (.msg), read with extract-msg; embedded messages and other
+    attachments are named as ignored, as for an .eml."""
+    import extract_msg
+
+    message: Any = extract_msg.openMsg(data, delayAttachments=False)  # a Message; the library is untyped
+    try:
+        senders = getaddresses([str(message.sender or "")])
+        sent = message.date
+        mail = Mail(
+            sender=next((address for _, address in senders if address), None),
+            sent_at=sent.isoformat(timespec="seconds") if sent else None,
+            subject=str(message.subject or ""),
+            message_id=str(message.messageId) if message.messageId else None,
+        )
+        attachment: Any
+        for index, attachment in enumerate(message.attachments, start=1):
+            filename = PurePath(attachment.longFilename or attachment.shortFilename
+                                or f"tep-dinh-kem-{index}").name
+            data_ = attachment.data
+            if (isinstance(data_, bytes) and filename.lower().endswith(SPREADSHEET_SUFFIXES)
+                    and len(mail.spreadsheets) < MAX_ATTACHMENTS):
+                mail.spreadsheets.append(Attachment(index, filename, data_))
+            else:
+                mail.ignored.append(filename)
+        return mail
+    finally:
+        message.close()
 
 
 def read_mail(data: bytes) -> Mail:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from .ingest import Incoming, Submission, from_bytes, read_submission
-from .mail import Mail, read_mail
+from .mail import Mail, is_mail, read_saved_mail
 from .plan import Plan
 from .rules import RuleBook
 
@@ -38,7 +38,7 @@ def examine(incoming: Incoming | None, today: date) -> Examined | None:
         return None
     plan, rules = _STATE["plan"], _STATE["rules"]
     assert isinstance(plan, Plan) and isinstance(rules, RuleBook)
-    if incoming.name.lower().endswith(".eml") and incoming.data is not None:
+    if is_mail(incoming.name) and incoming.data is not None:
         return _examine_mail(incoming, today, plan, rules)
     return Examined([_light(read_submission(incoming, plan, rules, today))])
 
@@ -46,7 +46,7 @@ def examine(incoming: Incoming | None, today: date) -> Examined | None:
 def _examine_mail(incoming: Incoming, today: date, plan: Plan, rules: RuleBook) -> Examined:
     assert incoming.data is not None
     try:
-        mail = read_mail(incoming.data)
+        mail = read_saved_mail(incoming.name, incoming.data)
     except Exception as exc:  # a mangled e-mail is answered like any unreadable file
         return Examined(mail_error=f"{type(exc).__name__}: {exc}"[:300])
     received = date.fromisoformat(mail.sent_at[:10]) if mail.sent_at else today

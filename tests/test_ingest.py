@@ -23,7 +23,7 @@ from pipeline.config import Contact
 from pipeline.demo import fill_template, sample_values
 from pipeline.runner import Paths, run
 from pipeline.templates import SHEET_INDICATORS, write_templates
-from tests.conftest import libreoffice_convert
+from tests.conftest import ROOT, libreoffice_convert
 
 RUN_DAY = date(2024, 9, 12)  # two days after the 2024-annual district deadline
 ROUND = "2024-annual"
@@ -375,7 +375,6 @@ def test_same_bytes_twice_and_a_correction_a_week_later(tmp_path, plan):
 def test_row_deleted_in_libreoffice_is_explained(tmp_path, plan, uno_python):
     import json
 
-    from tests.conftest import ROOT
 
     template = write_templates(plan, plan.round(ROUND), tmp_path / "t", [plan.unit("121")])[0]
     values = tmp_path / "typed.json"
@@ -400,7 +399,6 @@ def test_zip_bomb_of_4_gib_is_refused_in_bounded_memory(tmp_path, declared, code
     import sys
 
     from tests.bombs import INGEST_ONE, workbook_bomb
-    from tests.conftest import ROOT
 
     path = tmp_path / "bao-cao.xlsx"
     path.write_bytes(workbook_bomb(4095, declared=declared))
@@ -420,3 +418,24 @@ def test_a_bomb_among_good_files_does_not_stop_the_run(tmp_path, plan):
     report = run(Paths.beside_outbox(bank.inbox, tmp_path / "outbox"), today=date(2024, 9, 1))
     assert {o.record.original_name: o.record.status for o in report.outcomes} == {
         "a-bomb.xlsx": "rejected", "b-good.xlsx": "accepted"}
+
+
+def test_an_outlook_msg_is_read_as_an_email_not_rejected_as_a_workbook(tmp_path):
+    """A real .msg saved by Outlook (tests/data/outlook, BSD licence): sender and date are taken from
+    it, its attachments are named, and the answer says no report was attached."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    original = ROOT / "tests" / "data" / "outlook" / "other.msg"
+    shutil.copy(original, inbox / "Thư từ Outlook.msg")
+    report = run(Paths.beside_outbox(inbox, tmp_path / "outbox"), today=date(2024, 9, 5),
+                 contact=Contact(email="duan8@example.vn"))
+    [envelope] = report.outcomes
+    assert (envelope.record.sender, envelope.record.received_at) == ("mailer-daemon@tjdpf.org.cn",
+                                                                     "2017-11-27T09:44:30+00:00")
+    assert envelope.record.status == "rejected"
+    assert [f.code for f in envelope.findings] == ["email-no-spreadsheet", "email-attachment-ignored"]
+    assert "default_attachment.eml" in envelope.findings[1].message
+    assert (tmp_path / envelope.record.stored_path).read_bytes() == original.read_bytes()
+    draft = next(p for p in envelope.feedback if p.suffix == ".eml").read_bytes()
+    assert b"To: mailer-daemon@tjdpf.org.cn" in draft
+    assert b"In-Reply-To: <99d78a$k8gjl@esa2.mentor.iphmx.com>" in draft
