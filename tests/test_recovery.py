@@ -258,7 +258,11 @@ def test_two_runs_started_together_end_as_one(tmp_path, source, reference):
     from tests.conftest import ROOT
 
     _inbox(source, tmp_path)
-    command = [sys.executable, str(ROOT / "run_pipeline.py"), "run", "--inbox", str(tmp_path / "inbox"),
+    (tmp_path / "outbox").mkdir()
+    config = tmp_path / "config.toml"  # no [contact]: letters unsigned, as the in-process reference run's
+    config.write_text(f"plan = '{ROOT / 'plan'}'\n", encoding="utf-8")
+    command = [sys.executable, str(ROOT / "run_pipeline.py"), "--config", str(config), "run",
+               "--inbox", str(tmp_path / "inbox"),
                "--outbox", str(tmp_path / "outbox"), "--today", TODAY.isoformat()]
     runs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)]

@@ -29,6 +29,7 @@ TODAY = "2024-09-09"
 def cli(root: Path, *extra: str, plan_dir: Path | None = None, inbox: Path | None = None,
         outbox: Path | None = None, ledger: Path | None = None) -> subprocess.CompletedProcess:
     command = [sys.executable, str(ROOT / "run_pipeline.py")]
+    (outbox or root / "outbox").mkdir(parents=True, exist_ok=True)  # as the repository ships it
     if plan_dir:
         command += ["--plan-dir", str(plan_dir)]
     command += ["run", "--inbox", str(inbox or root / "inbox"), "--outbox", str(outbox or root / "outbox"),

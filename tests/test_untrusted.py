@@ -74,6 +74,7 @@ def _inbox(sender: hostile.Submissions, cases: dict[str, bytes], inbox: Path) ->
 
 
 def _run(root: Path) -> tuple:
+    (root / "outbox").mkdir(exist_ok=True)
     command = [sys.executable, str(ROOT / "run_pipeline.py"), "run", "--inbox", str(root / "inbox"),
                "--outbox", str(root / "outbox"), "--today", RUN_DAY]
     return hostile.run_measured(command, cwd=root)
@@ -204,6 +205,7 @@ def test_a_parser_that_aborts_takes_down_its_worker_only(plan, tmp_path):
     lax.mkdir()
     (lax / "sitecustomize.py").write_text(
         "import pipeline.guard as guard\nguard.MAX_SHEET_CELLS = 10**15\nguard.MAX_ROW = guard.MAX_COL = 10**9\n")
+    (tmp_path / "outbox").mkdir()
     command = [sys.executable, str(ROOT / "run_pipeline.py"), "run",
                "--inbox", str(inbox), "--outbox", str(tmp_path / "outbox"), "--today", RUN_DAY]
     env = {**os.environ, "PYTHONPATH": f"{lax}{os.pathsep}{ROOT}"}

@@ -1,0 +1,101 @@
+"""Sending the reply drafts (outbox/…/feedback/*_thu-tra-loi.eml) through SMTP: only when config.toml
+allows it (`[mail] send_replies = true`) and the officer has confirmed. Each draft is sent once:
+`mail-sent.json` beside the ledger records every draft sent (its path in the outbox and SHA-256),
+written after each one, so an interrupted sending resumes without sending anything twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import smtplib
+from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from .atomic import write_text
+from .config import Contact, MailSettings
+from .errors import UsageError
+from .fetch import LOCAL_HOSTS, TIMEOUT_SECONDS
+
+SENT_FILE = "mail-sent.json"
+DRAFT_SUFFIX = "_thu-tra-loi.eml"
+
+
+@dataclass
+class SendReport:
+    sent: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def unsent(outbox: Path, state_path: Path) -> list[Path]:
+    """Reply drafts not sent yet, in the order the files were answered."""
+    done = _load(state_path)
+    drafts = sorted(outbox.rglob(f"*{DRAFT_SUFFIX}"), key=lambda p: (p.name, str(p)))
+    return [d for d in drafts if done.get(d.relative_to(outbox).as_posix()) != _digest(d)]
+
+
+def send(settings: MailSettings, secret: str, contact: Contact, outbox: Path, drafts: list[Path],
+         state_path: Path) -> SendReport:
+    if not contact.email:
+        raise UsageError("chưa có địa chỉ thư của văn phòng: điền email trong mục [contact] của config.toml, "
+                         "thư trả lời được gửi từ địa chỉ đó.")
+    report = SendReport()
+    done = _load(state_path)
+    with _connected(settings, secret) as smtp:
+        for draft in drafts:
+            message = BytesParser(policy=policy.SMTP).parsebytes(draft.read_bytes())
+            del message["X-Unsent"]
+            if not message["From"]:
+                message["From"] = contact.email
+            message["Date"] = formatdate(localtime=True)
+            message["Message-ID"] = make_msgid(domain=contact.email.rsplit("@", 1)[-1])
+            try:
+                smtp.send_message(message)
+            except smtplib.SMTPRecipientsRefused as exc:
+                report.failed.append((draft, f"máy chủ từ chối người nhận {', '.join(exc.recipients)}"))
+                continue
+            done[draft.relative_to(outbox).as_posix()] = _digest(draft)
+            write_text(state_path, json.dumps(done, ensure_ascii=False, indent=1, sort_keys=True))
+            report.sent.append(draft)
+    return report
+
+
+class _connected:
+    """An SMTP session as configured; logged in when the settings name a user."""
+
+    def __init__(self, settings: MailSettings, secret: str):
+        self.settings, self.secret = settings, secret
+
+    def __enter__(self) -> smtplib.SMTP:
+        s = self.settings
+        if s.smtp_security == "none" and s.smtp_host not in LOCAL_HOSTS:
+            raise UsageError(f"[mail] smtp_security = \"none\" chỉ dùng được với máy chủ trên chính máy này, không "
+                             f"với {s.smtp_host}. Hãy dùng \"ssl\" hoặc \"starttls\".")
+        smtp: smtplib.SMTP
+        if s.smtp_security == "ssl":
+            smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=TIMEOUT_SECONDS)
+        else:
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=TIMEOUT_SECONDS)
+            if s.smtp_security == "starttls":
+                smtp.starttls()
+        user = s.smtp_user or s.imap_user
+        if user:
+            smtp.login(user, self.secret)
+        self.smtp = smtp
+        return smtp
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            self.smtp.close()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _load(path: Path) -> dict[str, str]:
+    return dict(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else {}
