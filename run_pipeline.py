@@ -16,7 +16,7 @@ import webbrowser
 from datetime import date
 from pathlib import Path
 
-from pipeline import cli_words
+from pipeline import cli_mail, cli_words
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError, UsageError
 from pipeline.names import printable
@@ -119,6 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
     round_command("reopen", "mở lại kỳ đã chốt: tệp nhận sau lại được tính",
                   "ngày dùng để quyết định bản dự thảo hay bản chính thức")
 
+    fetch = command("fetch", "tải thư mới có bảng tính đính kèm từ hộp thư ([mail] trong config.toml) vào hộp thư "
+                    "đến; không xóa hay thay đổi gì trên máy chủ", "python run_pipeline.py fetch")
+    locations(fetch, inbox=True)
+    send = command("send", "gửi các thư trả lời nháp chưa gửi, sau khi hỏi lại ([mail] send_replies = true)",
+                   "python run_pipeline.py send")
+    locations(send)
+    send.add_argument("--yes", action="store_true", help="gửi không hỏi lại")
+    for sub in (fetch, send):
+        sub.add_argument("--wait", type=float, metavar="GIÂY", default=60.0,
+                         help="số giây chờ khi một lần chạy khác đang dùng sổ ghi (mặc định 60)")
+
     demo = command("demo", "chạy thử mọi bước với số liệu mẫu trong một thư mục làm việc",
                    "python run_pipeline.py demo --workdir /tmp/d")
     demo.add_argument("--workdir", type=Path, metavar="THƯ_MỤC", default=None,
@@ -205,6 +216,7 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
 
     _require_folder(config, args, "inbox")
     _require_folder(config, args, "outbox")
+    fetched = not config.mail.fetch_on_run or cli_mail.fetch_and_tell(config, _paths(config, args), args.wait)
     report = run(_paths(config, args), args.plan_dir, args.today, args.wait, config.contact)
     for outcome in report.outcomes:
         record = outcome.record
@@ -232,7 +244,18 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
         webbrowser.open(page.resolve().as_uri())
     print()
     print("\n".join(summary_lines(plan, report.status)))
-    return EXIT_REJECTED if report.outstanding else EXIT_OK
+    return EXIT_REJECTED if report.outstanding or not fetched else EXIT_OK
+
+
+def cmd_fetch(plan: Plan, config: Config, args) -> int:
+    _require_folder(config, args, "inbox")
+    return EXIT_OK if cli_mail.fetch_and_tell(config, _paths(config, args), args.wait) else EXIT_USAGE
+
+
+def cmd_send(plan: Plan, config: Config, args) -> int:
+    _require_folder(config, args, "outbox")
+    ask = (lambda _question: True) if args.yes else cli_mail.confirm_in_vietnamese
+    return EXIT_OK if cli_mail.send_and_tell(config, _paths(config, args), ask, args.wait) else EXIT_REJECTED
 
 
 def cmd_status(plan: Plan, config: Config, args) -> int:
@@ -311,7 +334,8 @@ def cmd_demo(plan: Plan, config: Config, args) -> int:
 
 
 COMMANDS = {"plan": cmd_plan, "templates": cmd_templates, "run": cmd_run, "status": cmd_status,
-            "report": cmd_report, "approve": cmd_approve, "reopen": cmd_reopen, "demo": cmd_demo}
+            "report": cmd_report, "approve": cmd_approve, "reopen": cmd_reopen, "fetch": cmd_fetch, "send": cmd_send,
+            "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

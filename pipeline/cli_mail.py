@@ -9,7 +9,6 @@ from . import fetch, send
 from .config import Config, Paths
 from .errors import UsageError
 from .names import printable
-from .runner import exclusive
 
 
 def require_mailbox(config: Config) -> None:
@@ -20,6 +19,8 @@ def require_mailbox(config: Config) -> None:
 
 def fetch_and_tell(config: Config, paths: Paths, wait: float) -> bool:
     """Fetch into the inbox and say what came; False when the connection failed midway."""
+    from .runner import exclusive
+
     require_mailbox(config)
     secret = fetch.password(config.mail)
     with exclusive(paths, wait):
@@ -46,6 +47,8 @@ def fetch_and_tell(config: Config, paths: Paths, wait: float) -> bool:
 
 def send_and_tell(config: Config, paths: Paths, ask: Ask, wait: float) -> bool:
     """List the unsent reply drafts, ask, send; False when some could not be sent."""
+    from .runner import exclusive
+
     if not config.mail.send_replies:
         print("Gửi thư trả lời đang tắt ([mail] send_replies = false trong config.toml): các thư nháp nằm trong "
               f"{paths.outbox} (…_thu-tra-loi.eml); mở bằng chương trình thư để kiểm tra và gửi.")

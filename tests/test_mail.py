@@ -1,0 +1,203 @@
+"""Mail without manual saving, against real servers started here: Dovecot for IMAP (the districts'
+reports arrive in a mailbox; `fetch` saves each one with a spreadsheet into the inbox, once, changing
+nothing on the server, even when the connection drops midway) and aiosmtpd for SMTP (the reply drafts
+go out only when allowed and confirmed, each once)."""
+
+import json
+import os
+import shutil
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from pipeline import fetch
+from pipeline.config import MailSettings
+from tests import mail_servers
+from tests.conftest import ROOT, require, run_cli
+
+ATTACHMENT = ROOT / "tests" / "golden" / "2024-annual_121_bac-yen.xlsx"
+
+
+def _message(number: int, *, spreadsheet: bool = True, padding: int = 0) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"Hội LHPN huyện số {number} <huyen{number}@example.vn>"
+    message["To"] = mail_servers.USER
+    message["Subject"] = f"Báo cáo Dự án 8 – thư {number}"
+    message["Date"] = f"Mon, 0{number} Sep 2024 08:15:00 +0700"
+    message["Message-ID"] = f"<bao-cao-{number}@example.vn>"
+    message.set_content("Kính gửi Hội LHPN tỉnh, đơn vị gửi báo cáo." + " " * padding)
+    if spreadsheet:
+        message.add_attachment(ATTACHMENT.read_bytes(), maintype="application",
+                               subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               filename=f"bao-cao-{number}.xlsx")
+    else:
+        message.add_attachment(b"\xff\xd8\xff\xe0 photo", maintype="image", subtype="jpeg", filename="anh.jpg")
+    message.set_boundary(f"ranh-gioi-{number}")  # the same message, the same bytes
+    return bytes(message)
+
+
+@pytest.fixture
+def dovecot():
+    binary = require(shutil.which("dovecot") or (Path("/usr/sbin/dovecot").is_file() and "/usr/sbin/dovecot"),
+                     "Dovecot (dovecot-imapd)")
+    server = mail_servers.Dovecot(binary)
+    yield server
+    server.stop()
+
+
+def _settings(port: int) -> MailSettings:
+    return MailSettings(imap_host="127.0.0.1", imap_port=port, imap_security="none", imap_user=mail_servers.USER)
+
+
+def test_fetch_saves_each_report_once_and_changes_nothing_on_the_server(tmp_path, dovecot):
+    dovecot.deliver(_message(1), _message(2, spreadsheet=False), _message(3))
+    before = dovecot.snapshot()
+    inbox, state = tmp_path / "inbox", tmp_path / fetch.STATE_FILE
+    inbox.mkdir()
+    first = fetch.fetch(_settings(dovecot.port), mail_servers.PASSWORD, inbox, state)
+    assert first.error is None and first.without_spreadsheet == 1
+    assert [p.name for p in first.saved] == ["thu_2024-09-01_huyen1_1.eml", "thu_2024-09-03_huyen3_3.eml"]
+    assert first.saved[0].read_bytes().replace(b"\r\n", b"\n") == _message(1).replace(b"\r\n", b"\n")
+    again = fetch.fetch(_settings(dovecot.port), mail_servers.PASSWORD, inbox, state)
+    assert (again.saved, again.without_spreadsheet, again.error) == ([], 0, None)
+    assert dovecot.snapshot() == before  # same messages, and not even marked as read
+    assert all(b"\\Seen" not in flags for _, flags in before)
+    remembered = json.loads(state.read_text(encoding="utf-8"))
+    assert remembered["message_ids"] == ["<bao-cao-1@example.vn>", "<bao-cao-3@example.vn>"]
+    assert mail_servers.PASSWORD not in state.read_text(encoding="utf-8")
+
+
+def test_a_connection_dropped_midway_loses_nothing_and_fetches_nothing_twice(tmp_path, dovecot):
+    dovecot.deliver(*(_message(n, padding=20_000) for n in range(1, 5)))
+    inbox, state = tmp_path / "inbox", tmp_path / fetch.STATE_FILE
+    inbox.mkdir()
+    size = len(_message(1, padding=20_000))
+    proxy = mail_servers.CuttingProxy(dovecot.port, limit=int(size * 2.5))  # cut inside the third message
+    cut = fetch.fetch(_settings(proxy.port), mail_servers.PASSWORD, inbox, state)
+    proxy.close()
+    assert proxy.cut.is_set()
+    assert cut.error is not None and cut.error.startswith("mất kết nối với máy chủ thư 127.0.0.1")
+    assert [p.name for p in cut.saved] == ["thu_2024-09-01_huyen1_1.eml", "thu_2024-09-02_huyen2_2.eml"]
+    rest = fetch.fetch(_settings(dovecot.port), mail_servers.PASSWORD, inbox, state)
+    assert rest.error is None
+    assert [p.name for p in rest.saved] == ["thu_2024-09-03_huyen3_3.eml", "thu_2024-09-04_huyen4_4.eml"]
+    assert sorted(p.name for p in inbox.iterdir()) == [f"thu_2024-09-0{n}_huyen{n}_{n}.eml" for n in range(1, 5)]
+    for n in range(1, 5):
+        saved = (inbox / f"thu_2024-09-0{n}_huyen{n}_{n}.eml").read_bytes()
+        assert saved.replace(b"\r\n", b"\n") == _message(n, padding=20_000).replace(b"\r\n", b"\n")
+
+
+def _config(tmp_path: Path, port: int, extra: str = "") -> Path:
+    for folder in ("inbox", "outbox"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    config = tmp_path / "config.toml"
+    config.write_text(f"plan = '{ROOT / 'plan'}'\n[contact]\noffice = 'Hội LHPN tỉnh Sơn La'\n"
+                      f"email = 'duan8@example.vn'\n[mail]\nimap_host = '127.0.0.1'\nimap_port = {port}\n"
+                      f"imap_security = 'none'\nimap_user = '{mail_servers.USER}'\n{extra}", encoding="utf-8")
+    return config
+
+
+def _cli(config: Path, *args: str, password: str | None = mail_servers.PASSWORD, **env: str):
+    saved = dict(os.environ)
+    os.environ.pop("P8_IMAP_PASSWORD", None)
+    if password:
+        os.environ["P8_IMAP_PASSWORD"] = password
+    os.environ.update(env)
+    try:
+        return run_cli("--config", str(config), *args)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_run_fetches_first_when_configured_and_answers_the_reports(tmp_path, dovecot):
+    dovecot.deliver(_message(1))
+    config = _config(tmp_path, dovecot.port, "fetch_on_run = true\n")
+    done = _cli(config, "run", "--today", "2024-09-12")
+    assert done.returncode in (0, 1), done.stderr
+    assert done.stdout.startswith(f"Thư mới từ hộp thư {mail_servers.USER} (INBOX): đã lưu 1 thư có bảng tính "
+                                  "đính kèm vào hộp thư đến:\n  thu_2024-09-01_huyen1_1.eml\n")
+    assert "thu_2024-09-01_huyen1_1.eml#1:bao-cao-1.xlsx" in done.stdout
+    assert list((tmp_path / "inbox").iterdir()) == []
+    again = _cli(config, "fetch")
+    assert again.returncode == 0
+    assert again.stdout == f"Không có thư mới có bảng tính đính kèm trong hộp thư {mail_servers.USER} (INBOX).\n"
+
+
+def test_fetch_without_a_password_says_where_to_put_it(tmp_path, dovecot):
+    config = _config(tmp_path, dovecot.port)
+    done = _cli(config, "fetch", password=None)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"Lỗi: chưa có mật khẩu của hộp thư {mail_servers.USER} trên 127.0.0.1: đặt biến "
+                                  "môi trường P8_IMAP_PASSWORD")
+    wrong = _cli(config, "fetch", password="sai-mat-khau")
+    assert wrong.returncode == 2
+    assert "máy chủ thư 127.0.0.1:" in wrong.stdout and "không nhận tên đăng nhập hoặc mật khẩu" in wrong.stdout
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    class Keep:
+        def __init__(self):
+            self.received: list[tuple[str, list[str], bytes]] = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            return "250 OK"
+
+    keep = Keep()
+    controller = Controller(keep, hostname="127.0.0.1", port=mail_servers.free_port(), auth_require_tls=False,
+                            authenticator=lambda *args: AuthResult(success=True))
+    controller.start()
+    yield controller.port, keep.received
+    controller.stop()
+
+
+def _answered_by_mail(tmp_path: Path, dovecot, config: Path) -> None:
+    dovecot.deliver(_message(1))
+    done = _cli(config, "run", "--today", "2024-09-12")
+    assert done.returncode in (0, 1), done.stderr
+
+
+def test_reply_drafts_stay_drafts_unless_sending_is_on(tmp_path, dovecot, smtp_server):
+    port, received = smtp_server
+    config = _config(tmp_path, dovecot.port, f"fetch_on_run = true\nsmtp_host = '127.0.0.1'\nsmtp_port = {port}\n"
+                                             "smtp_security = 'none'\n")
+    _answered_by_mail(tmp_path, dovecot, config)
+    done = _cli(config, "send", "--yes")
+    assert done.returncode == 0 and done.stdout.startswith("Gửi thư trả lời đang tắt ([mail] send_replies = false")
+    assert received == []
+
+
+def test_reply_drafts_are_sent_once_after_the_officer_confirms(tmp_path, dovecot, smtp_server):
+    port, received = smtp_server
+    config = _config(tmp_path, dovecot.port, f"fetch_on_run = true\nsmtp_host = '127.0.0.1'\nsmtp_port = {port}\n"
+                                             "smtp_security = 'none'\nsend_replies = true\n")
+    _answered_by_mail(tmp_path, dovecot, config)
+    declined = run_cli_with_input(config, "send", answer="khong\n")
+    assert "Chưa gửi thư nào." in declined.stdout and received == []
+    sent = run_cli_with_input(config, "send", answer="co\n")
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout.endswith("Đã gửi 1 thư trả lời.\n")
+    [(sender, recipients, content)] = received
+    assert (sender, recipients) == ("duan8@example.vn", ["huyen1@example.vn"])
+    letter = message_from_bytes(content, policy=policy.default)
+    assert (letter["From"], letter["X-Unsent"], letter["In-Reply-To"]) == ("duan8@example.vn", None,
+                                                                          "<bao-cao-1@example.vn>")
+    assert "Liên hệ: Hội LHPN tỉnh Sơn La (thư điện tử duan8@example.vn)." in letter.get_body(("plain",)).get_content()
+    again = run_cli_with_input(config, "send", answer="co\n")
+    assert again.stdout == "Không có thư trả lời nào chưa gửi.\n" and len(received) == 1
+
+
+def run_cli_with_input(config: Path, *args: str, answer: str):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "P8_IMAP_PASSWORD": mail_servers.PASSWORD}
+    return subprocess.run([sys.executable, str(ROOT / "run_pipeline.py"), "--config", str(config), *args],
+                          input=answer, capture_output=True, text=True, timeout=300, env=env)
