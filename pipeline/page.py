@@ -16,7 +16,7 @@ from .feedback import note_path
 from .ledger import Ledger
 from .plan import Plan
 from .status import open_rounds, round_status
-from .vietnamese import format_date, round_title
+from .vietnamese import STATUS_WORDS, format_date, round_title
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "report_templates"
 STATES = {
@@ -44,6 +44,23 @@ def answers(outbox: Path, record) -> list[dict[str, str]]:
     stem = note.name.removesuffix("_phan-hoi.txt")
     found = [(note.with_name(stem + suffix), label) for suffix, label in ANSWERS]
     return [{"label": label, "href": path.relative_to(outbox).as_posix()} for path, label in found if path.is_file()]
+
+
+def _every_file(plan: Plan, ledger: Ledger, outbox: Path, round_id: str) -> list[dict]:
+    """Every file of the round, superseded and rejected ones too, newest first, each with its answers."""
+    names = {u.code: u.name for u in plan.units}
+    return [{"file": r.original_name, "unit": names.get(r.unit or "", r.unit or ""),
+             "received": format_date(date.fromisoformat(r.received_at[:10])),
+             "status": STATUS_WORDS.get(r.status, r.status), "answers": answers(outbox, r)}
+            for r in reversed(ledger.records(round_id))]
+
+
+def _phase_links(plan: Plan, outbox: Path) -> list[dict[str, str]]:
+    folder = reports.phase_folder(plan)
+    found = [(f"bao-cao-giai-doan_{plan.phase}.docx", "Báo cáo tổng kết giai đoạn (Word)"),
+             (f"bao-cao-giai-doan_{plan.phase}.html", "Báo cáo tổng kết giai đoạn (HTML)"),
+             (provincial.phase_workbook_name(plan.phase), "Bảng tổng hợp giai đoạn")]
+    return [{"label": label, "href": f"{folder}/{name}"} for name, label in found if (outbox / folder / name).is_file()]
 
 
 def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
@@ -79,6 +96,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
             "files": [{"label": label, "href": f"{rnd.id}/{name}"} for label, name in files
                       if (outbox / rnd.id / name).is_file()],
             "units": units,
+            "received": _every_file(plan, ledger, outbox, rnd.id),
         })
     not_processed = ledger.records_with_finding("file-not-processed")
     unidentified = [{"file": r.original_name, "received": format_date(date.fromisoformat(r.received_at[:10])),
@@ -90,6 +108,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     html = environment.get_template("status_page.html.j2").render(
         title=f"Dự án 8 – {plan.province}: tình hình báo cáo", today=format_date(today), rounds=rounds,
+        phase=_phase_links(plan, outbox),
         unidentified=unidentified, reporting_body=plan.reporting_body,
         passed=[{"path": path, "reason": PASSED_REASONS[reason]} for path, reason in passed or []])
     path = outbox / "index.html"

@@ -265,7 +265,8 @@ def rebuild_phase(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date |
         latest = rounds[-1]
         result = consolidation(plan, ledger, latest)
         final = plan.rounds[-1].id == latest.id and ledger.approval(latest.id) is not None
-        return reports.write_phase_reports(plan, result, paths.outbox, draft=not final)
+        outputs = reports.write_phase_reports(plan, result, paths.outbox, draft=not final)
+        return [*outputs, page.write_status_page(plan, ledger, paths.outbox, today or date.today())]
 
 
 def current_status(paths: Paths, today: date, plan_dir: Path = DEFAULT_PLAN_DIR) -> list[RoundStatus]:
@@ -309,7 +310,8 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
     near (reports.FINAL_BEFORE_DEADLINE)."""
     day = today or date.today()
     outputs = []
-    for rnd in rounds:
+    # Shown on a terminal only (disable=None), as the reading's bar is: a rebuild of several rounds takes time.
+    for rnd in tqdm(rounds, desc="Lập bảng tổng hợp, báo cáo", unit="kỳ", disable=None if len(rounds) > 1 else True):
         result = consolidation(plan, ledger, rnd)
         outputs.append(provincial.write_workbook(plan, result, outbox))
         draft = ledger.approval(rnd.id) is None and reports.is_draft(rnd, day)
