@@ -44,16 +44,16 @@ def codes(row: Row, column: str, known: tuple[str, ...], what: str) -> tuple[str
     listed = [c.strip() for c in raw.split(";") if c.strip()]
     unknown = [c for c in listed if c not in known]
     if unknown:
-        raise PlanError(f"{row.where()}: column '{column}' names unknown {what} {', '.join(unknown)}; "
-                        f"known: {', '.join(known) or 'none'}.")
+        raise PlanError(f"{row.where()}: cột «{column}» ghi {what} không có: {', '.join(unknown)}; "
+                        f"các mã có: {', '.join(known) or 'không có'}.")
     return tuple(c for c in known if c in listed)
 
 
 def check_id(row: Row, round_id: str, year: int) -> None:
     found = ID_PATTERN.match(round_id)
     if not found or int(found.group(1)) != year or round_id.endswith(("-annual", "-update")):
-        raise PlanError(f"{row.where()}: an adhoc round's id starts with its year and holds only a-z, 0-9 "
-                        f"and '-', e.g. '{year}-chuyen-de-1'; found '{round_id}'.")
+        raise PlanError(f"{row.where()}: id của kỳ adhoc bắt đầu bằng năm của kỳ và chỉ gồm a-z, 0-9 và «-», "
+                        f"ví dụ «{year}-chuyen-de-1»; đang ghi «{round_id}».")
 
 
 def load_questions(folder: Path, rounds: tuple[str, ...]) -> dict[str, tuple[Question, ...]]:
@@ -65,12 +65,12 @@ def load_questions(folder: Path, rounds: tuple[str, ...]) -> dict[str, tuple[Que
     for row in rows:
         round_id = row.text("round")
         if round_id not in rounds:
-            raise PlanError(f"{row.where()}: round '{round_id}' is not an adhoc round of rounds.csv; "
-                            f"adhoc rounds: {', '.join(rounds) or 'none'}.")
+            raise PlanError(f"{row.where()}: «{round_id}» không phải là kỳ adhoc nào trong rounds.csv; "
+                            f"các kỳ adhoc: {', '.join(rounds) or 'không có'}.")
         code = ascii_code(row)
         asked = found.setdefault(round_id, [])
         if any(q.code == code for q in asked):
-            raise PlanError(f"{row.where()}: question '{code}' appears twice in round {round_id}.")
+            raise PlanError(f"{row.where()}: câu hỏi «{code}» bị lặp trong kỳ {round_id}.")
         asked.append(Question(code, len(asked) + 1, row.text("question"), row.choice("kind", QUESTION_KINDS),
                               (row.cells.get("unit") or "").strip(), _required(row)))
     return {key: tuple(value) for key, value in found.items()}
@@ -82,4 +82,4 @@ def _required(row: Row) -> bool:
         return True
     if raw in NO_WORDS:
         return False
-    raise PlanError(f"{row.where()}: column 'required' is '{raw}'; write yes or no (có/không), or leave it empty.")
+    raise PlanError(f"{row.where()}: cột «required» đang ghi «{raw}»; ghi có hoặc không (yes/no), hoặc để trống.")

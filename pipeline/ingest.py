@@ -270,7 +270,7 @@ def _check_unit_reports_in_round(sub: Submission, plan: Plan, rules: RuleBook) -
 
 def _check_round_open(sub: Submission, rnd: Round, rules: RuleBook, received: date) -> None:
     if received < rnd.opens:
-        sub.findings.append(rules.finding("round-not-open", unit=sub.unit, round=rnd.id,
+        sub.findings.append(rules.finding("round-not-open", unit=sub.unit, round=rnd.id, round_title=round_title(rnd),
                                           opens=format_date(rnd.opens)))
 
 
@@ -297,7 +297,8 @@ def _recognise_from_titles(sub: Submission, book: _Workbook, plan: Plan, rules: 
                     book.names[name] = f"'{sheet_map[location[0]]}'!{location[1]}"
             sub.unit, sub.round = unit.code, rnd.id
             sub.findings.append(rules.finding("template-recognised-from-titles", unit=unit.code,
-                                              round=rnd.id, unit_name=unit.name, round_id=rnd.id))
+                                              round=rnd.id, unit_name=unit.name, round_id=rnd.id,
+                                              round_title=round_title(rnd)))
             return
     sub.findings.append(rules.finding("template-unknown"))
 

@@ -26,7 +26,7 @@ from .mail import Mail
 from .names import printable
 from .plan import Plan
 from .rules import Finding, RuleBook, evaluate
-from .vietnamese import format_date, format_number
+from .vietnamese import format_date, format_number, round_title
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +171,7 @@ def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = No
             approval = ledger.approval(rnd.id)
             if approval is not None:
                 findings.append(intake.rules.finding("round-approved", unit=sub.unit, round=rnd.id,
+                                                     round_title=round_title(rnd),
                                                      approved=format_date(date.fromisoformat(approval[0]))))
             values = {name: (sub.cells[name].sheet, sub.cells[name].cell, value)
                       for name, value in parsed.items()}

@@ -169,23 +169,23 @@ def _load_units(folder: Path) -> tuple[Unit, ...]:
     for row in rows:
         code, slug = row.text("code"), row.text("slug")
         if not code.isascii() or not slug.isascii() or " " in code + slug:
-            raise PlanError(f"{row.where()}: code and slug must be ASCII without spaces.")
+            raise PlanError(f"{row.where()}: cột code và slug chỉ gồm chữ không dấu, số, không có khoảng trắng.")
         level = row.choice("level", UNIT_LEVELS)
         villages = row.integer("villages", optional=level != "district")
         senders = tuple(a.lower() for a in re.split(r"[;,\s]+", row.cells.get("senders") or "") if a)
         if any("@" not in a for a in senders):
-            raise PlanError(f"{row.where()}: column 'senders' holds e-mail addresses separated by ';'.")
+            raise PlanError(f"{row.where()}: cột «senders» ghi các địa chỉ thư điện tử, cách nhau bằng dấu «;».")
         valid_from, valid_to = (row.iso_date(c) if (row.cells.get(c) or "").strip() else None
                                 for c in ("valid_from", "valid_to"))
         if valid_from and valid_to and valid_to <= valid_from:
-            raise PlanError(f"{row.where()}: valid_to ({valid_to}) must come after valid_from ({valid_from}).")
+            raise PlanError(f"{row.where()}: valid_to ({valid_to}) phải sau valid_from ({valid_from}).")
         units.append(
             Unit(code, level, row.text("name"), slug, villages, row.cells.get("appendix_no", ""), senders,
                  valid_from, valid_to, (row.cells.get("former") or "").strip())
         )
     provinces = [u for u in units if u.level == "province"]
     if len(provinces) != 1:
-        raise PlanError(f"units.csv: exactly one unit must have level 'province', found {len(provinces)}.")
+        raise PlanError(f"units.csv: phải có đúng một đơn vị cấp «province», đang có {len(provinces)}.")
     _check_successions(units)
     return tuple(units)
 
@@ -198,13 +198,14 @@ def _check_successions(units: list[Unit]) -> None:
             continue
         former = by_code.get(unit.former)
         if former is None:
-            raise PlanError(f"units.csv: unit {unit.code} ({unit.name}) succeeds unknown unit '{unit.former}'.")
+            raise PlanError(f"units.csv: đơn vị {unit.code} ({unit.name}) kế tục đơn vị «{unit.former}», nhưng "
+                            "không có đơn vị mã đó.")
         if former.former:
-            raise PlanError(f"units.csv: unit {unit.code} succeeds {former.code}, which itself succeeds "
-                            f"{former.former}; name the first unit of the line instead.")
+            raise PlanError(f"units.csv: đơn vị {unit.code} kế tục {former.code}, mà {former.code} lại kế tục "
+                            f"{former.former}; cột former hãy ghi đơn vị đầu tiên của dòng kế tục.")
         if unit.valid_from is None or former.valid_to is None or unit.valid_from != former.valid_to:
-            raise PlanError(f"units.csv: unit {unit.code} ({unit.name}) succeeds {former.code} ({former.name}): "
-                            f"its valid_from must equal {former.code}'s valid_to (the day of the change).")
+            raise PlanError(f"units.csv: đơn vị {unit.code} ({unit.name}) kế tục {former.code} ({former.name}): "
+                            f"valid_from của nó phải bằng valid_to của {former.code} (ngày thay đổi).")
 
 
 def _load_activities(folder: Path, groups: tuple[str, ...]) -> tuple[Activity, ...]:
@@ -219,8 +220,8 @@ def _load_activities(folder: Path, groups: tuple[str, ...]) -> tuple[Activity, .
         asks = [a.strip() for a in row.text("asks").split(";") if a.strip()]
         unknown = [a for a in asks if a not in ASKS]
         if unknown or not asks:
-            raise PlanError(f"{row.where()}: column 'asks' lists {', '.join(unknown) or 'nothing'}; use "
-                            f"{', '.join(ASKS)} separated by ';'.")
+            raise PlanError(f"{row.where()}: cột «asks» ghi «{', '.join(unknown) or 'trống'}»; chỉ dùng "
+                            f"{', '.join(ASKS)}, cách nhau bằng dấu «;».")
         activities.append(Activity(ascii_code(row), row.choice("group", groups), row.text("name"),
                                    tuple(a for a in ASKS if a in asks)))
     return tuple(activities)
@@ -260,7 +261,7 @@ def _load_ratios(folder: Path, groups: tuple[str, ...]) -> tuple[Ratio, ...]:
     for row in rows:
         percent = row.integer("target_percent") or 0
         if not 0 < percent <= 100:
-            raise PlanError(f"{row.where()}: target_percent must be between 1 and 100, found {percent}.")
+            raise PlanError(f"{row.where()}: target_percent phải từ 1 đến 100, đang ghi {percent}.")
         ratios.append(
             Ratio(
                 code=ascii_code(row),
@@ -296,15 +297,15 @@ def _load_rounds(folder: Path, indicators: tuple[str, ...], activities: tuple[st
             name=(row.cells.get("name") or "").strip(),
         )
         if rnd.regular and rnd.id != f"{rnd.year}-{rnd.kind}":
-            raise PlanError(f"{row.where()}: id must be '{rnd.year}-{rnd.kind}', found '{rnd.id}'.")
+            raise PlanError(f"{row.where()}: id phải là «{rnd.year}-{rnd.kind}», đang ghi «{rnd.id}».")
         if not rnd.regular:
             rnd = _adhoc_round(row, rnd, indicators, activities)
         if rnd.opens > rnd.district_deadline:
-            raise PlanError(f"{row.where()}: the round opens on {rnd.opens}, after its district deadline.")
+            raise PlanError(f"{row.where()}: kỳ mở ngày {rnd.opens}, sau hạn gửi của đơn vị.")
         if rnd.province_deadline < rnd.district_deadline:
             raise PlanError(
-                f"{row.where()}: the province deadline {rnd.province_deadline} comes before "
-                f"the district deadline {rnd.district_deadline}."
+                f"{row.where()}: hạn báo cáo của tỉnh {rnd.province_deadline} trước "
+                f"hạn gửi của đơn vị {rnd.district_deadline}."
             )
         rounds.append(rnd)
     return tuple(rounds)
@@ -314,9 +315,9 @@ def _adhoc_round(row, rnd: Round, indicators: tuple[str, ...], activities: tuple
     """The columns only an adhoc round uses: its name, and which indicators and activities it asks."""
     adhoc.check_id(row, rnd.id, rnd.year)
     if not rnd.name:
-        raise PlanError(f"{row.where()}: an adhoc round needs a name (column 'name'), as units will read it.")
-    return replace(rnd, indicators=adhoc.codes(row, "indicators", indicators, "indicator(s)"),
-                   activities=adhoc.codes(row, "activities", activities, "activity(ies)"))
+        raise PlanError(f"{row.where()}: kỳ adhoc cần có tên (cột «name») để các đơn vị đọc.")
+    return replace(rnd, indicators=adhoc.codes(row, "indicators", indicators, "chỉ tiêu"),
+                   activities=adhoc.codes(row, "activities", activities, "hoạt động"))
 
 
 def _with_questions(folder: Path, rounds: tuple[Round, ...]) -> tuple[Round, ...]:
@@ -325,8 +326,8 @@ def _with_questions(folder: Path, rounds: tuple[Round, ...]) -> tuple[Round, ...
     rounds = tuple(replace(r, questions=asked.get(r.id, ())) for r in rounds)
     for rnd in rounds:
         if not rnd.regular and not (rnd.indicators or rnd.activities or rnd.questions):
-            raise PlanError(f"rounds.csv: adhoc round {rnd.id} asks nothing; list indicators or activities "
-                            "in its row, or questions in questions.csv.")
+            raise PlanError(f"rounds.csv: kỳ adhoc {rnd.id} chưa hỏi gì; ghi chỉ tiêu (indicators) hoặc hoạt động "
+                            "(activities) ở dòng của kỳ, hoặc câu hỏi trong questions.csv.")
     return rounds
 
 
@@ -340,23 +341,23 @@ def _load_target_table(
     unique(rows, key)
     extra = [c for c in rows[0].cells if c not in (key, "name", *codes)]
     if extra:
-        raise PlanError(f"{name}: unknown indicator column(s) {', '.join(extra)}; see indicators.csv.")
+        raise PlanError(f"{name}: cột {', '.join(extra)} không phải là mã chỉ tiêu nào trong indicators.csv.")
     table: dict[str, dict[str, int]] = {}
     for row in rows:
         row_key = row.text(key)
         if row_key not in keys:
-            raise PlanError(f"{row.where()}: unknown {key} '{row_key}'; expected one of {', '.join(keys)}.")
+            raise PlanError(f"{row.where()}: không có {key} «{row_key}»; chỉ được ghi một trong: {', '.join(keys)}.")
         values = {}
         for code in codes:
             value = row.integer(code)
             assert value is not None
             if value < 0:
-                raise PlanError(f"{row.where()}: target for '{code}' is negative ({value}).")
+                raise PlanError(f"{row.where()}: chỉ tiêu «{code}» là số âm ({value}).")
             values[code] = value
         table[row_key] = values
     missing = [k for k in (keys if required is None else required) if k not in table]
     if missing:
-        raise PlanError(f"{name}: no row for {key} {', '.join(missing)}.")
+        raise PlanError(f"{name}: thiếu dòng của {key} {', '.join(missing)}.")
     return {k: table.get(k, dict.fromkeys(codes, 0)) for k in keys}
 
 
@@ -373,22 +374,22 @@ def check_consistency(plan: Plan) -> None:
         stated_districts = plan.totals["districts"][code]
         if district_sum != stated_districts:
             raise PlanError(
-                f"targets.csv: indicator '{code}' ({indicator.short_name}): the districts add up to "
-                f"{district_sum}, but totals.csv row 'districts' says {stated_districts}."
+                f"targets.csv: chỉ tiêu «{code}» ({indicator.short_name}): cộng các huyện được "
+                f"{district_sum}, nhưng dòng «districts» của totals.csv ghi {stated_districts}."
             )
         province_value = plan.targets[province][code]
         total = plan.totals["total"][code]
         if province_value + district_sum != total:
             raise PlanError(
-                f"targets.csv: indicator '{code}' ({indicator.short_name}): province {province_value} "
-                f"+ districts {district_sum} = {province_value + district_sum}, "
-                f"but totals.csv row 'total' says {total}."
+                f"targets.csv: chỉ tiêu «{code}» ({indicator.short_name}): cấp tỉnh {province_value} "
+                f"+ các huyện {district_sum} = {province_value + district_sum}, "
+                f"nhưng dòng «total» của totals.csv ghi {total}."
             )
     villages = sum(u.villages or 0 for u in plan.districts)
     if villages != plan.total_villages:
         raise PlanError(
-            f"units.csv: the districts' villages add up to {villages}, "
-            f"but plan.toml says total_villages = {plan.total_villages}."
+            f"units.csv: số bản của các huyện cộng lại là {villages}, "
+            f"nhưng plan.toml ghi total_villages = {plan.total_villages}."
         )
 
 
@@ -401,10 +402,10 @@ def load_plan(folder: Path | str = DEFAULT_PLAN_DIR) -> Plan:
     try:
         meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise PlanError(f"{meta_path}: {exc}") from None
+        raise PlanError(f"{meta_path}: viết sai cú pháp TOML ({exc}).") from None
     missing = [k for k in ("id", "document", "title", "phase", "total_villages") if k not in meta]
     if missing:
-        raise PlanError(f"{meta_path}: missing key(s) {', '.join(missing)}.")
+        raise PlanError(f"{meta_path}: thiếu mục {', '.join(missing)}.")
 
     groups = _load_groups(folder)
     units = _load_units(folder)
@@ -414,7 +415,7 @@ def load_plan(folder: Path | str = DEFAULT_PLAN_DIR) -> Plan:
     ratios = _load_ratios(folder, tuple(groups))
     clash = {i.code for i in indicators} & {r.code for r in ratios}
     if clash:
-        raise PlanError(f"ratios.csv: code(s) {', '.join(sorted(clash))} already used in indicators.csv.")
+        raise PlanError(f"ratios.csv: mã {', '.join(sorted(clash))} đã dùng trong indicators.csv.")
     activities = _load_activities(folder, tuple(groups))
     rounds = _with_questions(folder, _load_rounds(folder, tuple(i.code for i in indicators),
                                                   tuple(a.code for a in activities)))

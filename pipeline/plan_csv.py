@@ -19,12 +19,12 @@ class Row:
     cells: dict[str, str]
 
     def where(self) -> str:
-        return f"{self.file}, line {self.line}"
+        return f"{self.file}, dòng {self.line}"
 
     def text(self, column: str) -> str:
         value = self.cells.get(column)
         if value is None or not value.strip():
-            raise PlanError(f"{self.where()}: column '{column}' is empty; fill it in.")
+            raise PlanError(f"{self.where()}: cột «{column}» còn trống; hãy điền vào.")
         return value.strip()
 
     def integer(self, column: str, *, optional: bool = False) -> int | None:
@@ -35,15 +35,15 @@ class Row:
             return int(raw)
         except ValueError:
             raise PlanError(
-                f"{self.where()}: column '{column}' must be a whole number, found '{raw}'."
+                f"{self.where()}: cột «{column}» phải là số nguyên, đang ghi «{raw}»."
             ) from None
 
     def choice(self, column: str, allowed: tuple[str, ...]) -> str:
         value = self.text(column)
         if value not in allowed:
             raise PlanError(
-                f"{self.where()}: column '{column}' is '{value}'; "
-                f"it must be one of {', '.join(allowed)}."
+                f"{self.where()}: cột «{column}» đang ghi «{value}»; "
+                f"chỉ được ghi một trong: {', '.join(allowed)}."
             )
         return value
 
@@ -53,23 +53,23 @@ class Row:
             return date.fromisoformat(raw)
         except ValueError:
             raise PlanError(
-                f"{self.where()}: column '{column}' must be a date as YYYY-MM-DD, found '{raw}'."
+                f"{self.where()}: cột «{column}» phải là ngày dạng NNNN-TT-NN (ví dụ 2025-07-01), đang ghi «{raw}»."
             ) from None
 
 
 def read_csv(folder: Path, name: str, columns: tuple[str, ...]) -> list[Row]:
     path = folder / name
     if not path.is_file():
-        raise PlanError(f"{path}: file not found; every plan folder needs {name}.")
+        raise PlanError(f"Không tìm thấy {path}: thư mục kế hoạch nào cũng cần tệp {name}.")
     # utf-8-sig: Excel adds a byte-order mark when an editor saves the file as "CSV UTF-8".
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
-            raise PlanError(f"{path}: missing column(s) {', '.join(missing)} in the header line.")
+            raise PlanError(f"{path}: dòng tiêu đề thiếu cột {', '.join(missing)}.")
         rows = [Row(name, reader.line_num, dict(cells)) for cells in non_blank(reader)]
     if not rows:
-        raise PlanError(f"{path}: no rows.")
+        raise PlanError(f"{path}: chưa có dòng số liệu nào.")
     return rows
 
 
@@ -85,7 +85,7 @@ def unique(rows: list[Row], column: str) -> None:
         key = row.text(column)
         if key in seen:
             raise PlanError(
-                f"{row.where()}: {column} '{key}' appears twice (first at line {seen[key].line})."
+                f"{row.where()}: {column} «{key}» bị lặp (đã có ở dòng {seen[key].line})."
             )
         seen[key] = row
 
@@ -94,6 +94,6 @@ def ascii_code(row: Row) -> str:
     code = row.text("code")
     if not (code.isascii() and code.replace("_", "").isalnum() and code[0].isalpha()):
         raise PlanError(
-            f"{row.where()}: code '{code}' must start with a letter and hold only a-z, 0-9 and _."
+            f"{row.where()}: mã «{code}» phải bắt đầu bằng chữ cái và chỉ gồm a-z, 0-9 và _ (không dấu, không cách)."
         )
     return code

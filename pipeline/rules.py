@@ -54,16 +54,16 @@ class RuleBook:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise PlanError(f"{path}: file not found; every plan folder needs rules.toml.") from None
+            raise PlanError(f"Không tìm thấy {path}: thư mục kế hoạch nào cũng cần tệp rules.toml.") from None
         except tomllib.TOMLDecodeError as exc:
-            raise PlanError(f"{path}: {exc}") from None
+            raise PlanError(f"{path}: viết sai cú pháp TOML ({exc}).") from None
         rules = {}
         for code, entry in raw.items():
             severity, message, check = entry.get("severity"), entry.get("message"), entry.get("check")
             if severity not in SEVERITIES or not message:
-                raise PlanError(f"{path}: [{code}] needs severity (error or warning) and a message.")
+                raise PlanError(f"{path}: [{code}] cần severity (error hoặc warning) và message.")
             if check is not None and check not in CHECKS:
-                raise PlanError(f"{path}: [{code}] has unknown check '{check}'; known: {', '.join(CHECKS)}.")
+                raise PlanError(f"{path}: [{code}] có check «{check}» không tồn tại; các check: {', '.join(CHECKS)}.")
             params = {k: v for k, v in entry.items() if k not in ("severity", "message", "check")}
             rules[code] = Rule(code, severity, message, check, params)
         return cls(rules)

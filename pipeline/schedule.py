@@ -38,13 +38,13 @@ def from_window(window: str, where: str = "indicators.csv") -> Milestones:
     if match:
         first, last = int(match.group(1)), int(match.group(2))
         if last < first:
-            raise PlanError(f"{where}: completion time '{window}' ends before it starts.")
+            raise PlanError(f"{where}: thời gian hoàn thành «{window}» kết thúc trước khi bắt đầu.")
         count = last - first + 1
         return tuple((year, (year - first + 1) / count) for year in range(first, last + 1))
     years = sorted({int(y) for y in _YEAR.findall(window)})
     if not years or _LIST_GLUE.sub("", window):
-        raise PlanError(f"{where}: completion time '{window}' is not a year, a range (2022-2024) or a list of "
-                        "years (2023 và 2025).")
+        raise PlanError(f"{where}: thời gian hoàn thành «{window}» không phải là một năm, một khoảng năm "
+                        "(2022-2024) hay danh sách năm (2023 và 2025).")
     return tuple((year, (index + 1) / len(years)) for index, year in enumerate(years))
 
 
@@ -58,28 +58,28 @@ def load_overrides(folder: Path, codes: set[str]) -> dict[str, Milestones]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         if not {"indicator", "year", "percent"} <= set(reader.fieldnames or []):
-            raise PlanError(f"{path}: the header line needs the columns indicator, year, percent.")
+            raise PlanError(f"{path}: dòng tiêu đề cần các cột indicator, year, percent.")
         for cells in reader:
-            where = f"schedule.csv, line {reader.line_num}"
+            where = f"schedule.csv, dòng {reader.line_num}"
             code = (cells.get("indicator") or "").strip()
             if not code:
                 continue
             if code not in codes:
-                raise PlanError(f"{where}: unknown indicator '{code}'.")
+                raise PlanError(f"{where}: không có chỉ tiêu mã «{code}» trong indicators.csv.")
             try:
                 year, percent = int(cells["year"]), float(cells["percent"].replace(",", "."))
             except (TypeError, ValueError):
-                raise PlanError(f"{where}: year must be a year and percent a number.") from None
+                raise PlanError(f"{where}: cột year phải là một năm, cột percent phải là một số.") from None
             if not 0 <= percent <= 100:
-                raise PlanError(f"{where}: percent must be between 0 and 100, found {percent:g}.")
+                raise PlanError(f"{where}: percent phải từ 0 đến 100, đang ghi {percent:g}.")
             found.setdefault(code, []).append((year, percent / 100))
     result = {}
     for code, steps in found.items():
         steps.sort()
         shares = [share for _, share in steps]
         if len({year for year, _ in steps}) != len(steps) or shares != sorted(shares) or shares[-1] != 1:
-            raise PlanError(f"{path}: the milestones of '{code}' must have one row per year, never go down, "
-                            "and end at 100.")
+            raise PlanError(f"{path}: các mốc của «{code}» phải mỗi năm một dòng, không giảm dần, và kết thúc "
+                            "ở 100.")
         result[code] = tuple(steps)
     return result
 

@@ -70,14 +70,14 @@ def test_the_plan_lists_the_adhoc_round_with_what_it_asks(adhoc):
 
 @pytest.mark.parametrize(("row", "questions", "message"), [
     ("cd-2024,2024,adhoc,2024-06-01,2024-06-30,2024-07-05,Tên,i2,", "",
-     "an adhoc round's id starts with its year"),
-    ("2024-cd,2024,adhoc,2024-06-01,2024-06-30,2024-07-05,Tên,i9,", "", "unknown indicator(s) i9"),
-    ("2024-cd,2024,adhoc,2024-06-01,2024-06-30,2024-07-05,,i2,", "", "needs a name"),
-    ("2024-cd,2024,adhoc,2024-06-01,2024-06-30,2024-07-05,Tên,,", "", "adhoc round 2024-cd asks nothing"),
+     "id của kỳ adhoc bắt đầu bằng năm của kỳ"),
+    ("2024-cd,2024,adhoc,2024-06-01,2024-06-30,2024-07-05,Tên,i9,", "", "ghi chỉ tiêu không có: i9"),
+    ("2024-cd,2024,adhoc,2024-06-01,2024-06-30,2024-07-05,,i2,", "", "kỳ adhoc cần có tên"),
+    ("2024-cd,2024,adhoc,2024-06-01,2024-06-30,2024-07-05,Tên,,", "", "kỳ adhoc 2024-cd chưa hỏi gì"),
     ("2024-cd,2024,adhoc,2024-06-01,2024-06-30,2024-07-05,Tên,i2,",
-     "2024-khac,q1,Câu?,count,,", "round '2024-khac' is not an adhoc round"),
+     "2024-khac,q1,Câu?,count,,", "«2024-khac» không phải là kỳ adhoc nào"),
     ("2024-cd,2024,adhoc,2024-06-01,2024-06-30,2024-07-05,Tên,i2,",
-     "2024-cd,q1,Câu?,number,,", "column 'kind' is 'number'"),
+     "2024-cd,q1,Câu?,number,,", "cột «kind» đang ghi «number»"),
 ])
 def test_a_wrong_adhoc_round_is_refused_with_the_line_to_fix(tmp_path, row, questions, message):
     folder = plan_seven.write_with_adhoc(tmp_path / "plan")

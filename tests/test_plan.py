@@ -113,7 +113,7 @@ def test_district_target_changed_is_refused_naming_indicator_and_sums(plan_copy)
 
 def test_province_target_changed_is_refused(plan_copy):
     _edit_csv(plan_copy / "targets.csv", "unit", "14", "comm_groups", "380")
-    with pytest.raises(PlanError, match=r"comm_groups.*province 380 \+ districts 416 = 796.*800"):
+    with pytest.raises(PlanError, match=r"comm_groups.*cấp tỉnh 380 \+ các huyện 416 = 796.*800"):
         load_plan(plan_copy)
 
 
@@ -128,17 +128,17 @@ def test_cli_refuses_broken_plan_with_exit_2(plan_copy):
 @pytest.mark.parametrize(
     ("file", "key_column", "key", "column", "value", "expected"),
     [
-        ("units.csv", "code", "121", "villages", "79", r"villages add up to 1450.*1449"),
-        ("units.csv", "code", "121", "code", "118", r"code '118' appears twice"),
-        ("units.csv", "code", "121", "level", "ward", r"level.*'ward'"),
-        ("targets.csv", "unit", "121", "unit", "999", r"unknown unit '999'"),
-        ("targets.csv", "unit", "121", "savings_groups", "abc", r"targets.csv, line 3.*whole number.*'abc'"),
-        ("indicators.csv", "code", "comm_groups", "kind", "sum", r"kind.*'sum'"),
-        ("indicators.csv", "code", "comm_groups", "group", "2.9", r"group.*'2.9'"),
-        ("indicators.csv", "code", "savings_groups", "code", "comm_groups", r"'comm_groups' appears twice"),
-        ("rounds.csv", "id", "2024-annual", "district_deadline", "2024-09-31", r"YYYY-MM-DD.*2024-09-31"),
-        ("rounds.csv", "id", "2024-annual", "id", "2024-annual-x", r"id must be '2024-annual'"),
-        ("ratios.csv", "code", "savings_members_finance", "target_percent", "150", r"between 1 and 100"),
+        ("units.csv", "code", "121", "villages", "79", r"số bản của các huyện cộng lại là 1450.*1449"),
+        ("units.csv", "code", "121", "code", "118", r"code «118» bị lặp"),
+        ("units.csv", "code", "121", "level", "ward", r"level.*«ward»"),
+        ("targets.csv", "unit", "121", "unit", "999", r"không có unit «999»"),
+        ("targets.csv", "unit", "121", "savings_groups", "abc", r"targets.csv, dòng 3.*số nguyên.*«abc»"),
+        ("indicators.csv", "code", "comm_groups", "kind", "sum", r"kind.*«sum»"),
+        ("indicators.csv", "code", "comm_groups", "group", "2.9", r"group.*«2.9»"),
+        ("indicators.csv", "code", "savings_groups", "code", "comm_groups", r"«comm_groups» bị lặp"),
+        ("rounds.csv", "id", "2024-annual", "district_deadline", "2024-09-31", r"NNNN-TT-NN.*2024-09-31"),
+        ("rounds.csv", "id", "2024-annual", "id", "2024-annual-x", r"id phải là «2024-annual»"),
+        ("ratios.csv", "code", "savings_members_finance", "target_percent", "150", r"phải từ 1 đến 100"),
     ],
 )
 def test_broken_plan_copies_are_refused(plan_copy, file, key_column, key, column, value, expected):
@@ -151,7 +151,7 @@ def test_missing_unit_row_in_targets_is_refused(plan_copy):
     path = plan_copy / "targets.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(line for line in lines if not line.startswith("128,")), encoding="utf-8")
-    with pytest.raises(PlanError, match=r"no row for unit 128"):
+    with pytest.raises(PlanError, match=r"thiếu dòng của unit 128"):
         load_plan(plan_copy)
 
 

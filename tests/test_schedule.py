@@ -46,7 +46,7 @@ def test_the_officer_can_set_milestones_of_their_own(plan_copy):
     assert next(i for i in plan.indicators if i.code == "leader_clubs").milestones == ((2023, 0.5), (2024, 1.0))
     (plan_copy / "schedule.csv").write_text("indicator,year,percent\ncomm_groups,2022,60\ncomm_groups,2023,40\n",
                                             encoding="utf-8")
-    with pytest.raises(PlanError, match="never go down"):
+    with pytest.raises(PlanError, match="không giảm dần"):
         load_plan(plan_copy)
 
 

@@ -127,9 +127,9 @@ def test_the_report_names_the_change(reform):
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
-    ("2025-07-01,,D1\n", "2025-07-01,,D9\n", "succeeds unknown unit 'D9'"),
+    ("2025-07-01,,D1\n", "2025-07-01,,D9\n", "kế tục đơn vị «D9», nhưng không có đơn vị mã đó"),
     ("X2,commune,Xã Một Tây,xa-mot-tay,,,2025-07-01", "X2,commune,Xã Một Tây,xa-mot-tay,,,2025-08-01",
-     "its valid_from must equal D1's valid_to"),
+     "valid_from của nó phải bằng valid_to của D1"),
 ])
 def test_a_succession_that_does_not_add_up_is_refused(tmp_path, old, new, expected):
     from pipeline.errors import PlanError

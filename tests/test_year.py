@@ -172,7 +172,7 @@ def test_a_year_of_reporting(tmp_path, plan, chromium):
     result = officer.cli("run", "--today", "2024-10-01")
     assert "Tiếp nhận, có lưu ý" in result.stdout
     note = next((outbox / "2024-annual" / "feedback").glob("*_126_*_phan-hoi.txt"))
-    assert "Tỉnh đã chốt số liệu kỳ 2024-annual ngày 20/09/2024" in note.read_text(encoding="utf-8")
+    assert "Tỉnh đã chốt số liệu kỳ «Báo cáo kết quả năm 2024» ngày 20/09/2024" in note.read_text(encoding="utf-8")
     assert _summary_row(outbox / "2024-annual" / "tong-hop_2024-annual.xlsx", "Sông Mã", 0) == before is None
     assert _page(chromium, tmp_path)["rounds"][1][3] == "Đã chốt ngày 20/09/2024"
 
