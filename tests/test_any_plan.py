@@ -94,7 +94,8 @@ def test_district_reports_status_page_and_phase_report_are_written(seven):
     page = (outbox / "index.html").read_text(encoding="utf-8")
     assert "2024-annual" in page and "2024-update" in page
     assert [p.name for p in phase] == ["bao-cao-giai-doan_2024-2026.html", "bao-cao-giai-doan_2024-2026.docx",
-                                       "tong-hop-giai-doan_2024-2026.xlsx"]
+                                       "tong-hop-giai-doan_2024-2026.xlsx", "index.html"]
+    assert 'href="giai-doan_2024-2026/bao-cao-giai-doan_2024-2026.docx"' in page
     sheet = openpyxl.load_workbook(phase[2], data_only=True)["Giai đoạn"]
     assert [sheet.cell(5 + k, 2).value for k in range(7)] == [i.short_name for i in plan.indicators]
 
