@@ -20,7 +20,8 @@ from pipeline import cli_mail, cli_words
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError, UsageError
 from pipeline.names import printable
-from pipeline.plan import Plan, load_plan, plan_as_dict
+from pipeline.plan import Plan, load_plan
+from pipeline.plan_json import plan_as_dict
 from pipeline.status import summary_lines
 from pipeline.vietnamese import STATUS_WORDS, round_title
 
