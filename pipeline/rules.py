@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from . import form
+from . import form, relations
 from .errors import PlanError
 from .plan import Plan, Round
 from .vietnamese import format_date, format_number
@@ -197,6 +197,20 @@ class CellValue:
     value: object  # as the reader gave it: str, float, int, bool, date, or "" when empty
 
 
+# The checks that compare two cells of one file, evaluated from their definitions in relations.py.
+PAIR_CHECKS = ("numerator_le_denominator", "disbursed_le_allocated", "estimate_not_below_ytd")
+
+
+def scale_of(rule: Rule) -> float:
+    """above_target: the share of the target (rule parameter `percent`) a cumulative figure may reach."""
+    return float(rule.params.get("percent", 150)) / 100  # type: ignore[arg-type]
+
+
+def _shown(value: object) -> object:
+    """A number as a message shows it: 1.500; 12,5."""
+    return format_number(value) if isinstance(value, int | float) else value  # type: ignore[arg-type]
+
+
 def _missing_code(fld: form.Field, rules: RuleBook) -> str:
     """A required question left empty is asked again as a question (an older rules.toml without
     `answer-missing` words it as a missing figure)."""
@@ -248,33 +262,13 @@ def evaluate(
                            else format_number(parsed.value))
             find(parsed.problem, fld, found=parsed.shown, value=shown_value)
 
-    for ratio in plan.ratios:
-        num = values.get(form.field_name(ratio.code, "num"))
-        den = values.get(form.field_name(ratio.code, "den"))
-        if isinstance(num, int) and isinstance(den, int) and num > den:
-            for rule in rules.with_check("numerator_le_denominator"):
-                find(rule.code, fields[form.field_name(ratio.code, "num")], numerator=num,
-                     denominator=den, label=ratio.name)
-
-    for source in plan.budget_sources:
-        allocated = values.get(form.field_name(f"budget_{source.code}", "allocated"))
-        disbursed = values.get(form.field_name(f"budget_{source.code}", "disbursed"))
-        if not (isinstance(allocated, int | float) and isinstance(disbursed, int | float)):
-            continue
-        if disbursed > allocated:
-            for rule in rules.with_check("disbursed_le_allocated"):
-                find(rule.code, fields[form.field_name(f"budget_{source.code}", "disbursed")],
-                     disbursed=format_number(disbursed), allocated=format_number(allocated),
-                     label=source.name)
-
-    if rnd.kind == "annual":
-        for indicator in plan.indicators:
-            so_far = values.get(form.field_name(indicator.code, "ytd"))
-            estimate = values.get(form.field_name(indicator.code, "estimate"))
-            if isinstance(so_far, int) and isinstance(estimate, int) and estimate < so_far:
-                for rule in rules.with_check("estimate_not_below_ytd"):
-                    find(rule.code, fields[form.field_name(indicator.code, "estimate")], estimate=estimate,
-                         so_far=so_far)
+    for check in PAIR_CHECKS:
+        for rule in rules.with_check(check):
+            for pair in relations.comparisons(check, plan, rnd):
+                left, right = values.get(pair.left), values.get(pair.right)
+                if relations.broken(pair, left, right):
+                    shown = dict(zip(pair.names, (_shown(left), _shown(right)), strict=True))
+                    find(rule.code, fields[pair.flagged], label=pair.label, **shown)
 
     year_measure = form.YEAR_MEASURE.get(rnd.kind, "")
     targets = plan.targets[unit]
@@ -297,8 +291,8 @@ def evaluate(
                 if before_round > 0 and figure > factor * before_round:
                     find(rule.code, fields[name], figure=figure, last=before_round)
         for rule in rules.with_check("above_target"):
-            percent = float(rule.params.get("percent", 150))  # type: ignore[arg-type]
-            if cumulative * 100 > target * percent:
+            pair = next(c for c in relations.comparisons("above_target", plan, rnd) if c.flagged == name)
+            if relations.broken(pair, cumulative, target, scale_of(rule)):
                 find(rule.code, fields[name], cumulative=cumulative, target=target)
 
     late_days = (received - rnd.district_deadline).days
