@@ -182,6 +182,7 @@ def cmd_plan(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_templates(plan: Plan, config: Config, args) -> int:
+    from pipeline.rules import RuleBook
     from pipeline.runner import carried_figures
     from pipeline.templates import write_templates
 
@@ -192,7 +193,8 @@ def cmd_templates(plan: Plan, config: Config, args) -> int:
         raise UsageError(f"không có đơn vị mã {exc}; các mã đơn vị: {', '.join(u.code for u in plan.units)}") from None
     paths = _paths(config, args)
     carried = carried_figures(plan, paths.ledger, paths.home, rnd)
-    for path in write_templates(plan, rnd, args.out or config.templates, units, carried, config.contact):
+    rules = RuleBook.load(args.plan_dir)
+    for path in write_templates(plan, rnd, args.out or config.templates, units, carried, config.contact, rules):
         print(path)
     return EXIT_OK
 

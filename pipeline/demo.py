@@ -14,6 +14,7 @@ import openpyxl
 from . import activities, form
 from .plan import DEFAULT_PLAN_DIR, Plan, Round, Unit, load_plan
 from .reproducible import normalize_package
+from .rules import RuleBook
 from .runner import Paths, RunReport, carried_figures, run
 from .templates import write_templates
 
@@ -142,7 +143,8 @@ def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:
     for round_id, today in DEMO_ROUNDS:
         rnd = plan.round(round_id)
         carried = carried_figures(plan, paths.ledger, paths.home, rnd)
-        templates = write_templates(plan, rnd, workdir / "templates_xlsx", carried=carried)
+        templates = write_templates(plan, rnd, workdir / "templates_xlsx", carried=carried,
+                                    rules=RuleBook.load(plan_dir))
         result.templates += templates
         result.samples[round_id] = {}
         for unit, template in zip(plan.units, templates, strict=True):

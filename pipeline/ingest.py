@@ -16,7 +16,7 @@ import python_calamine
 from defusedxml import ElementTree
 from xlsxwriter.utility import xl_cell_to_rowcol
 
-from . import form, guard, templates
+from . import form, guard, template_checks, templates
 from . import inbox as inbox_files
 from .plan import Plan, Round
 from .rules import CellValue, Finding, RuleBook
@@ -56,6 +56,7 @@ class Submission:
     findings: list[Finding] = field(default_factory=list)
     fingerprint: str = ""  # as the file's metadata states it
     carried: dict[str, CellValue] = field(default_factory=dict)  # locked "previous" figures, as printed
+    check_status: str = ""  # what the template's own check sheet said when the file was saved (a hint)
 
     @property
     def identified(self) -> bool:
@@ -287,7 +288,7 @@ def _recognise_from_titles(sub: Submission, book: _Workbook, plan: Plan, rules: 
             if sheet is None:
                 continue
             with tempfile.TemporaryDirectory(prefix="p8-recognise-") as folder:
-                template = _Workbook(write_templates(plan, rnd, Path(folder), [unit])[0].read_bytes())
+                template = _Workbook(write_templates(plan, rnd, Path(folder), [unit], rules=rules)[0].read_bytes())
             sheet_map = {name: s for name, t in template.sheet_titles().items() if t[0]
                          for s, found in titles.items() if found == t}
             sheet_map[SHEET_INDICATORS] = sheet
@@ -323,6 +324,8 @@ def _extract(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook) -> N
             continue
         value = special[1] if special is not None else book.value(sheet, cell)
         sub.cells[fld.name] = CellValue(sheet, cell, value)
+    status = book.location(template_checks.STATUS_NAME)
+    sub.check_status = str(book.value(*status) or "") if status else ""
     _check_targets(sub, book, plan, rules)
 
 
@@ -350,7 +353,7 @@ def _check_locked(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook)
     labels, formulas and fingerprint. (Targets have their own check, carried figures are compared
     with the ledger by the run.)"""
     rnd, unit = plan.round(sub.round or ""), plan.unit(sub.unit or "")
-    expected = templates.locked_content(plan, rnd, unit)
+    expected = templates.locked_content(plan, rnd, unit, rules)
     sheets = _sheet_map(book, expected)
     targets = {expected.names[form.target_name(i.code)] for i in plan.indicators
                if form.target_name(i.code) in expected.names}

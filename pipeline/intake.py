@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
-from . import feedback, worker
+from . import feedback, template_checks, worker
 from .config import Contact, Paths
 from .errors import is_storage_error
 from .history import last_figures, previous_cumulative
@@ -168,6 +168,10 @@ def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = No
                 previous=previous_cumulative(plan, ledger, rnd, sub.unit or ""),
                 last=last_figures(plan, ledger, rnd, sub.unit or ""))
             findings += value_findings
+            if _has_errors(value_findings) and sub.check_status.startswith(template_checks.VALID) \
+                    and "check-sheet-bypassed" in intake.rules.rules:
+                findings.append(intake.rules.finding("check-sheet-bypassed", unit=sub.unit, round=rnd.id,
+                                                     sheet=template_checks.SHEET_CHECKS))
             approval = ledger.approval(rnd.id)
             if approval is not None:
                 findings.append(intake.rules.finding("round-approved", unit=sub.unit, round=rnd.id,

@@ -40,8 +40,8 @@ def comparisons(check: str, plan: Plan, rnd: Round) -> list[Comparison]:
     """Every instance of a check in the template of `rnd` (empty for a check the template cannot make)."""
     fields = {f.name: f for f in form.input_fields(plan, rnd)}
     if check == "required":
-        return [Comparison(f.name, f.name, "empty", label=f.label) for f in fields.values()
-                if f.required and not f.optional]
+        # An optional input (a figure the ledger may carry instead) is required wherever the template has it.
+        return [Comparison(f.name, f.name, "empty", label=f.label) for f in fields.values() if f.required]
     if check == "numerator_le_denominator":
         found = [(form.field_name(r.code, "num"), form.field_name(r.code, "den"), r.name) for r in plan.ratios]
         names = ("numerator", "denominator")

@@ -18,10 +18,11 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import activities, form, template_activities, template_adhoc, template_guide
+from . import activities, form, template_activities, template_adhoc, template_checks, template_guide
 from .atomic import atomic_path
 from .config import Contact
-from .plan import Plan, Round, Unit
+from .plan import DEFAULT_PLAN_DIR, Plan, Round, Unit
+from .rules import RuleBook
 from .template_guide import SHEET_GUIDE, row_height
 from .vietnamese import round_title
 
@@ -48,15 +49,18 @@ def write_templates(
     units: Iterable[Unit] | None = None,
     carried: Mapping[str, Mapping[str, int]] | None = None,
     contact: Contact | None = None,
+    rules: RuleBook | None = None,
 ) -> list[Path]:
-    """Write the templates of `rnd` into out_dir/<round>/; `carried` is {unit: {indicator: figure}}."""
+    """Write the templates of `rnd` into out_dir/<round>/; `carried` is {unit: {indicator: figure}};
+    `rules`: the plan's rules.toml, for the check sheet (default: the bundled plan's)."""
+    rules = rules or RuleBook.load(DEFAULT_PLAN_DIR)
     folder = Path(out_dir) / rnd.id
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for unit in units or plan.units_for(rnd):
         path = folder / template_filename(rnd, unit)
         with atomic_path(path) as tmp:
-            _Template(plan, rnd, unit, (carried or {}).get(unit.code, {}), contact or Contact()).write(tmp)
+            _Template(plan, rnd, unit, (carried or {}).get(unit.code, {}), contact or Contact(), rules).write(tmp)
         paths.append(path)
     return paths
 
@@ -73,11 +77,11 @@ class LockedContent:
 _LOCKED_CACHE: dict[tuple[str, str, str], LockedContent] = {}
 
 
-def locked_content(plan: Plan, rnd: Round, unit: Unit) -> LockedContent:
+def locked_content(plan: Plan, rnd: Round, unit: Unit, rules: RuleBook | None = None) -> LockedContent:
     """The identity cells and fingerprint of the template of (round, unit), written in memory once."""
     key = (plan.id, rnd.id, unit.code)
     if key not in _LOCKED_CACHE:
-        template = _Template(plan, rnd, unit, {}, Contact())
+        template = _Template(plan, rnd, unit, {}, Contact(), rules or RuleBook.load(DEFAULT_PLAN_DIR))
         template.write(io.BytesIO())
         cells = {(sheet, cell): value for sheet, cell, value in template.identity_cells()}
         _LOCKED_CACHE[key] = LockedContent(template.fingerprint(), cells, dict(template.names))
@@ -111,11 +115,15 @@ def _validation(fld: form.Field, rnd: Round) -> dict:
 
 
 class _Template:
-    def __init__(self, plan: Plan, rnd: Round, unit: Unit, carried: Mapping[str, int], contact: Contact):
+    def __init__(self, plan: Plan, rnd: Round, unit: Unit, carried: Mapping[str, int], contact: Contact,
+                 rules: RuleBook):
         self.plan, self.rnd, self.unit, self.carried, self.contact = plan, rnd, unit, carried, contact
+        self.rules = rules
         self.fields = {f.name: f for f in form.input_fields(plan, rnd)}
         self.locked_log: list = []
         self.names: dict[str, tuple[str, str]] = {}
+        self.cached: dict[str, object] = {}  # a named locked cell's value as written (for the check sheet)
+        self.check_formats: dict[str, object] = {}
 
     # -- cells ----------------------------------------------------------------------------------
 
@@ -133,6 +141,7 @@ class _Template:
         self._log(ws, row, col, formula)
         if name:
             self.names[name] = (ws.name, xl_rowcol_to_cell(row, col))
+            self.cached[name] = cached
 
     def merged(self, ws, row: int, first_col: int, last_col: int, value, fmt, last_row: int | None = None):
         ws.merge_range(row, first_col, last_row if last_row is not None else row, last_col, value, fmt)
@@ -186,6 +195,8 @@ class _Template:
         sheets = [wb.add_worksheet(name) for name, _ in writers]
         for ws, (_, writer) in zip(sheets, writers, strict=True):
             writer(ws)
+        sheets.append(wb.add_worksheet(template_checks.SHEET_CHECKS))
+        template_checks.write(self, sheets[-1], wb, self.rules)
         for name, (sheet, cell) in sorted(self.names.items()):
             wb.define_name(name, f"={_quote(sheet)}!{_absolute(cell)}")
         self._meta(wb, wb.add_worksheet(SHEET_META))
@@ -205,8 +216,9 @@ class _Template:
     def identity_cells(self) -> list:
         """The locked content that makes this template this unit's and this round's: every locked
         cell except the instructions sheet (its contact and wording may be edited between two
-        generations) and carried figures."""
-        return [entry for entry in self.locked_log if entry[0] != SHEET_GUIDE]
+        generations), the check sheet (derived from the rules and the carried figures, and only a
+        hint: ingest checks every rule itself) and carried figures."""
+        return [entry for entry in self.locked_log if entry[0] not in (SHEET_GUIDE, template_checks.SHEET_CHECKS)]
 
     def fingerprint(self) -> str:
         text = json.dumps(self.identity_cells(), ensure_ascii=False, sort_keys=True, default=str)
@@ -258,6 +270,7 @@ class _Template:
                 self.fixed(ws, row, 2, indicator.unit, s["center"])
                 self.fixed(ws, row, 3, target, s["number"])
                 self.names[form.target_name(indicator.code)] = (ws.name, xl_rowcol_to_cell(row, 3))
+                self.cached[form.target_name(indicator.code)] = target
                 previous = self.carried.get(indicator.code)
                 if previous is None:
                     self.input(ws, row, 4, form.field_name(indicator.code, form.PREVIOUS))
@@ -399,6 +412,7 @@ def _styles(wb) -> dict:
         "input_date": wb.add_format({**unlocked, "num_format": "dd/mm/yyyy", "align": "left"}),
         "input_text": wb.add_format({**unlocked, "valign": "top"}),
         "legend_input": wb.add_format({"border": 1, "bg_color": INPUT_FILL}),
+        "status": wb.add_format({"bold": True, "font_size": 13, "font_color": "#1F3864"}),
         "legend_locked": wb.add_format({"border": 1, "bg_color": LOCKED_FILL}),
     }
 

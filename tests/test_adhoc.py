@@ -97,7 +97,7 @@ def test_templates_ask_exactly_what_the_round_asks(adhoc):
                                            (("P", "cap-tinh"), ("D1", "huyen-mot"), ("D2", "huyen-hai"),
                                             ("D3", "huyen-ba"))]
     book = openpyxl.load_workbook(templates[1])
-    assert book.sheetnames == ["Hướng dẫn", "Chỉ tiêu", "Câu hỏi", "Hoạt động", "Thuyết minh", "p8_meta"]
+    assert book.sheetnames == ["Hướng dẫn", "Chỉ tiêu", "Câu hỏi", "Hoạt động", "Thuyết minh", "Kiểm tra", "p8_meta"]
     inputs = {n for n in book.defined_names if n.startswith("in_")}
     assert inputs == {"in_i2_ytd", "in_i2_note", "in_i5_ytd", "in_i5_note",
                       *(_answer(q.code) for q in plan.round(ADHOC).questions),

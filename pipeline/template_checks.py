@@ -1,0 +1,134 @@
+"""The template's sheet «Kiểm tra»: the rules of plan/rules.toml that relate cells, as formulas that
+recalculate while the unit types, with the number of cells that break each one and where; an overall
+status («Biểu đã đủ và hợp lệ – có thể gửi» or «Chưa gửi được: còn N lỗi»); and the same rules as
+conditional formats that colour the offending cells as the feedback copies do.
+
+Every formula comes from the rule's definition in relations.py, the one ingest evaluates. Only
+functions that Excel 2010, LibreOffice and WPS compute alike are used (FUNCTIONS); no array formulas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from . import relations
+from .rules import RuleBook, scale_of
+
+SHEET_CHECKS = "Kiểm tra"
+STATUS_NAME = "out_check_status"
+VALID = "Biểu đã đủ và hợp lệ – có thể gửi"
+NOT_YET = "Chưa gửi được: còn "
+FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}  # as the marked copies of feedback.py
+SEVERITY_WORDS = {"error": "Lỗi", "warning": "Lưu ý"}
+# The functions the template's formulas may use: in Excel 2010, LibreOffice and WPS alike.
+FUNCTIONS = frozenset({"IF", "AND", "OR", "NOT", "ISNUMBER", "N", "SUM", "COUNTIF", "SUMIF", "INT", "ABS"})
+HELPER_COL = 7  # hidden columns H (1 while an instance is broken) and I (where it is)
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str  # the rule's code in rules.toml
+    severity: str
+    label: str
+    pairs: list[relations.Comparison]
+    scale: float
+
+
+def checks(template, rules: RuleBook) -> list[Check]:
+    """The rules this template can check itself, in rules.toml's order."""
+    found = []
+    for rule in rules.rules.values():
+        if rule.check is None or rule.check in relations.RECEIPT_ONLY:
+            continue
+        pairs = [p for p in relations.comparisons(rule.check, template.plan, template.rnd)
+                 if all(n in template.names for n in (p.flagged, p.left, p.right or p.left))]
+        if pairs:
+            label = str(rule.params.get("check_label", rule.code)).replace("{percent}", f"{scale_of(rule) * 100:g}")
+            found.append(Check(rule.code, rule.severity, label, pairs, scale_of(rule) if rule.check == "above_target"
+                               else 1.0))
+    return found
+
+
+def receipt_only(rules: RuleBook) -> list[str]:
+    """The labels of the rules checked only when the province receives the file."""
+    return [str(r.params.get("check_label", r.code)) for r in rules.rules.values() if r.check in relations.RECEIPT_ONLY]
+
+
+def write(template, ws, wb, rules: RuleBook) -> None:
+    """`template` is the templates._Template being written, every data sheet already in `wb`."""
+    s = template.styles
+    cells = {name: f"'{sheet}'!{_absolute(cell)}" for name, (sheet, cell) in template.names.items()}
+    ws.set_column(0, 0, 5)
+    ws.set_column(1, 1, 46)
+    ws.set_column(2, 3, 9)
+    ws.set_column(4, 4, 60)
+    ws.set_column(HELPER_COL, HELPER_COL + 1, 12, None, {"hidden": True})
+    template.merged(ws, 0, 0, 4, "KIỂM TRA BIỂU TRƯỚC KHI GỬI", s["title"])
+    template.merged(ws, 2, 0, 4, "Trang này tự tính lại khi nhập số liệu. Ô vi phạm được tô màu ở trang của nó "
+                    "(đỏ: lỗi, vàng: lưu ý).", s["subtitle"])
+    for col, text in enumerate(["TT", "Kiểm tra", "Mức", "Số ô", "Ở đâu"]):
+        template.fixed(ws, 4, col, text, s["header"])
+    helper = 5
+    error_counts: list[str] = []
+    warning_counts: list[str] = []
+    found = checks(template, rules)
+    for number, check in enumerate(found, start=1):
+        row = 4 + number
+        first = helper
+        broken_now = 0
+        where = []
+        for pair in check.pairs:
+            formula = relations.formula(pair, cells, check.scale)
+            left, right = template.cached.get(pair.left), template.cached.get(pair.right)
+            broken = relations.broken(pair, left, right, check.scale)
+            broken_now += broken
+            sheet, cell = template.names[pair.flagged]
+            template.formula(ws, helper, HELPER_COL, f"=IF({formula},1,0)", None, int(broken))
+            template.fixed(ws, helper, HELPER_COL + 1, f"«{sheet}» ô {cell}")
+            flag, place = xl_rowcol_to_cell(helper, HELPER_COL), xl_rowcol_to_cell(helper, HELPER_COL + 1)
+            where.append(f'IF({flag}=1,{place}&"; ","")')
+            _highlight(template, wb, pair, check)
+            helper += 1
+        count_cell = xl_rowcol_to_cell(row, 3)
+        (error_counts if check.severity == "error" else warning_counts).append(count_cell)
+        template.fixed(ws, row, 0, number, s["center"])
+        template.fixed(ws, row, 1, check.label, s["cell"])
+        template.fixed(ws, row, 2, SEVERITY_WORDS[check.severity], s["center"])
+        span = f"{xl_rowcol_to_cell(first, HELPER_COL)}:{xl_rowcol_to_cell(helper - 1, HELPER_COL)}"
+        template.formula(ws, row, 3, f"=SUM({span})", s["number"], broken_now)
+        template.formula(ws, row, 4, "=" + "&".join(where), s["cell"], "")
+    later = receipt_only(rules)
+    if later:
+        template.merged(ws, 5 + len(found), 0, 4, "Kiểm tra khi tỉnh nhận tệp (không thực hiện được trên biểu): "
+                        + "; ".join(later) + ".", s["wrap"])
+    _status(template, ws, error_counts, warning_counts)
+    template._page(ws, 4, 5)
+    ws.set_portrait()
+
+
+def _status(template, ws, errors: list[str], warnings: list[str]) -> None:
+    error_sum = f"SUM({','.join(errors)})" if errors else "0"
+    warning_sum = f"SUM({','.join(warnings)})" if warnings else "0"
+    formula = (f'=IF({error_sum}=0,"{VALID}"&IF({warning_sum}>0," (có "&{warning_sum}&" lưu ý, xem bên dưới)",""),'
+               f'"{NOT_YET}"&{error_sum}&" lỗi")')
+    template.formula(ws, 1, 0, formula, template.styles["status"], "", STATUS_NAME)
+    ws.set_row(1, 28)
+
+
+def _highlight(template, wb, pair: relations.Comparison, check: Check) -> None:
+    """Colour the flagged cell while the rule is broken (a formula on its own sheet)."""
+    sheet, cell = template.names[pair.flagged]
+    local = {n: _absolute(c) for n, (s, c) in template.names.items() if s == sheet}
+    if not all(n in local for n in (pair.left, pair.right or pair.left)):
+        return
+    formula = relations.formula(pair, local, check.scale)
+    fmt = template.check_formats.setdefault(check.severity, wb.add_format({"bg_color": FILLS[check.severity]}))
+    wb.get_worksheet_by_name(sheet).conditional_format(cell, {"type": "formula", "criteria": f"={formula}",
+                                                              "format": fmt})
+
+
+def _absolute(cell: str) -> str:
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    return f"${letters}${cell[len(letters):]}"
