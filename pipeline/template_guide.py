@@ -11,6 +11,9 @@ from .plan import Round
 from .vietnamese import format_date, format_number, format_percent, round_title
 
 SHEET_GUIDE = "Hướng dẫn"
+CHECK_STEP = ("{number}. Trước khi gửi, xem trang «Kiểm tra»: trang tự tính lại khi nhập và ghi «Biểu đã đủ và hợp "
+              "lệ – có thể gửi» khi không còn lỗi; nếu ghi «Chưa gửi được», trang nêu lỗi ở ô nào (ô lỗi cũng được "
+              "tô đỏ, ô cần lưu ý tô vàng).")
 
 
 def write(template, ws) -> None:
@@ -75,6 +78,7 @@ def _how_regular(template) -> list[str]:
         "ngày lập báo cáo.",
         "5. Chỉ nhập số nguyên không âm cho các chỉ tiêu đếm; nhập 0 nếu không có kết quả, không "
         "để trống (ô để trống được trả lại để bổ sung). Không thêm, xóa, đổi tên dòng, cột hay trang tính.",
+        CHECK_STEP.format(number=6),
     ]
 
 
@@ -96,7 +100,8 @@ def _how_adhoc(template) -> list[str]:
                      "tham gia (nhập 0 nếu không có).")
     steps.append(f"Trang «{SHEET_NARRATIVE}»: ý kiến, đề xuất nếu có; người lập, số điện thoại, ngày lập báo cáo.")
     steps.append("Không thêm, xóa, đổi tên dòng, cột hay trang tính.")
-    return [f"{number}. {text}" for number, text in enumerate(steps, start=1)]
+    numbered = [f"{number}. {text}" for number, text in enumerate(steps, start=1)]
+    return [*numbered, CHECK_STEP.format(number=len(numbered) + 1)]
 
 
 def _completion_times(template) -> list[tuple[str, object]]:

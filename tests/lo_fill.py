@@ -80,7 +80,9 @@ def delete_row(doc, spec: str) -> None:
 
 
 def main(source: str, target: str, values_file: str, profile: str, *options: str) -> None:
-    """Options: password=SECRET (save encrypted), delete-row=SHEET:ROW (before typing)."""
+    """Options: password=SECRET (save encrypted), delete-row=SHEET:ROW (before typing),
+    stale=NAME:VALUE (typed last with automatic calculation turned off, as in a spreadsheet set to
+    calculate by hand: the formulas keep the results they had before it)."""
     settings = dict(option.split("=", 1) for option in options)
     values = json.loads(Path(values_file).read_text(encoding="utf-8"))
     office, context = connect(f"p8fill{uuid.uuid4().hex}", Path(profile))
@@ -94,6 +96,10 @@ def main(source: str, target: str, values_file: str, profile: str, *options: str
             delete_row(doc, settings["delete-row"])
         shown = {key: type_into(helper, doc, key, str(value)) for key, value in values.items()}
         doc.calculateAll()
+        if "stale" in settings:
+            name, text = settings["stale"].split(":", 1)
+            doc.enableAutomaticCalculation(False)
+            shown[name] = type_into(helper, doc, name, text)
         store = [prop("FilterName", "Calc MS Excel 2007 XML")]
         if "password" in settings:
             store.append(prop("Password", settings["password"]))
