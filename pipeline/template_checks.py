@@ -15,15 +15,17 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import relations
 from .rules import RuleBook, scale_of
+from .template_guide import row_height
 
 SHEET_CHECKS = "Kiểm tra"
 STATUS_NAME = "out_check_status"
 VALID = "Biểu đã đủ và hợp lệ – có thể gửi"
 NOT_YET = "Chưa gửi được: còn "
-FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}  # as the marked copies of feedback.py
+FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "valid": "#C6EFCE"}  # as the marked copies of feedback.py
 SEVERITY_WORDS = {"error": "Lỗi", "warning": "Lưu ý"}
 # The functions the template's formulas may use: in Excel 2010, LibreOffice and WPS alike.
-FUNCTIONS = frozenset({"IF", "AND", "OR", "NOT", "ISNUMBER", "N", "SUM", "COUNTIF", "SUMIF", "INT", "ABS"})
+FUNCTIONS = frozenset({"IF", "AND", "OR", "NOT", "ISNUMBER", "N", "SUM", "COUNTIF", "SUMIF", "INT", "ABS", "LEFT",
+                       "LEN"})
 HELPER_COL = 7  # hidden columns H (1 while an instance is broken) and I (where it is)
 
 
@@ -95,26 +97,34 @@ def write(template, ws, wb, rules: RuleBook) -> None:
         (error_counts if check.severity == "error" else warning_counts).append(count_cell)
         template.fixed(ws, row, 0, number, s["center"])
         template.fixed(ws, row, 1, check.label, s["cell"])
+        ws.set_row(row, row_height(check.label, 44))
+        ws.conditional_format(row, 3, row, 3, {"type": "cell", "criteria": ">", "value": 0,
+                                               "format": _fill(template, wb, check.severity)})
         template.fixed(ws, row, 2, SEVERITY_WORDS[check.severity], s["center"])
         span = f"{xl_rowcol_to_cell(first, HELPER_COL)}:{xl_rowcol_to_cell(helper - 1, HELPER_COL)}"
         template.formula(ws, row, 3, f"=SUM({span})", s["number"], broken_now)
         template.formula(ws, row, 4, "=" + "&".join(where), s["cell"], "")
     later = receipt_only(rules)
     if later:
-        template.merged(ws, 5 + len(found), 0, 4, "Kiểm tra khi tỉnh nhận tệp (không thực hiện được trên biểu): "
-                        + "; ".join(later) + ".", s["wrap"])
-    _status(template, ws, error_counts, warning_counts)
+        text = "Kiểm tra khi tỉnh nhận tệp (không thực hiện được trên biểu): " + "; ".join(later) + "."
+        template.merged(ws, 5 + len(found), 0, 4, text, s["wrap"])
+        ws.set_row(5 + len(found), row_height(text, 125))
+    _status(template, ws, wb, error_counts, warning_counts)
     template._page(ws, 4, 5)
     ws.set_portrait()
 
 
-def _status(template, ws, errors: list[str], warnings: list[str]) -> None:
+def _status(template, ws, wb, errors: list[str], warnings: list[str]) -> None:
     error_sum = f"SUM({','.join(errors)})" if errors else "0"
     warning_sum = f"SUM({','.join(warnings)})" if warnings else "0"
     formula = (f'=IF({error_sum}=0,"{VALID}"&IF({warning_sum}>0," (có "&{warning_sum}&" lưu ý, xem bên dưới)",""),'
                f'"{NOT_YET}"&{error_sum}&" lỗi")')
+    ws.merge_range(1, 0, 1, 4, "", template.styles["status"])
     template.formula(ws, 1, 0, formula, template.styles["status"], "", STATUS_NAME)
     ws.set_row(1, 28)
+    for begins, severity in ((NOT_YET, "error"), (VALID, "valid")):
+        ws.conditional_format(1, 0, 1, 4, {"type": "text", "criteria": "begins with", "value": begins,
+                                           "format": _fill(template, wb, severity)})
 
 
 def _highlight(template, wb, pair: relations.Comparison, check: Check) -> None:
@@ -124,9 +134,14 @@ def _highlight(template, wb, pair: relations.Comparison, check: Check) -> None:
     if not all(n in local for n in (pair.left, pair.right or pair.left)):
         return
     formula = relations.formula(pair, local, check.scale)
-    fmt = template.check_formats.setdefault(check.severity, wb.add_format({"bg_color": FILLS[check.severity]}))
     wb.get_worksheet_by_name(sheet).conditional_format(cell, {"type": "formula", "criteria": f"={formula}",
-                                                              "format": fmt})
+                                                              "format": _fill(template, wb, check.severity)})
+
+
+def _fill(template, wb, kind: str):
+    if kind not in template.check_formats:
+        template.check_formats[kind] = wb.add_format({"bg_color": FILLS[kind]})
+    return template.check_formats[kind]
 
 
 def _absolute(cell: str) -> str:
