@@ -131,6 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--wait", type=float, metavar="GIÂY", default=60.0,
                          help="số giây chờ khi một lần chạy khác đang dùng sổ ghi (mặc định 60)")
 
+    export = command("export", "xuất mọi số liệu đã tiếp nhận thành một bảng (CSV, .xlsx và datapackage.json)",
+                     "python run_pipeline.py export --out xuat-so-lieu")
+    locations(export)
+    export.add_argument("--out", type=Path, metavar="THƯ_MỤC", default=None,
+                        help="thư mục ghi (mặc định: xuat-so-lieu trong thư mục kết quả)")
+    roll = command("rollup", "tổng hợp toàn quốc từ các gói số liệu đã xuất của nhiều tỉnh",
+                   "python run_pipeline.py rollup son-la/datapackage.json dien-bien/ --out toan-quoc")
+    roll.add_argument("packages", nargs="+", type=Path, metavar="GÓI",
+                      help="tệp datapackage.json, hoặc thư mục chứa tệp đó, của từng tỉnh")
+    roll.add_argument("--out", type=Path, metavar="THƯ_MỤC", required=True, help="thư mục ghi kết quả tổng hợp")
+
     demo = command("demo", "chạy thử mọi bước với số liệu mẫu trong một thư mục làm việc",
                    "python run_pipeline.py demo --workdir /tmp/d")
     demo.add_argument("--workdir", type=Path, metavar="THƯ_MỤC", default=None,
@@ -336,8 +347,37 @@ def cmd_demo(plan: Plan, config: Config, args) -> int:
     return EXIT_OK
 
 
+def cmd_export(plan: Plan, config: Config, args) -> int:
+    from pipeline.export import write_export
+    from pipeline.ledger import Ledger
+    from pipeline.runner import exclusive
+
+    _require_folder(config, args, "outbox")
+    paths = _paths(config, args)
+    if not paths.ledger.is_file():
+        raise UsageError(f"chưa có sổ ghi {paths.ledger}: chưa có số liệu nào để xuất.")
+    with exclusive(paths), Ledger(paths.ledger, paths.home) as ledger:
+        written = write_export(plan, ledger, args.out or paths.outbox / "xuat-so-lieu")
+    for path in written:
+        print(path)
+    return EXIT_OK
+
+
+def cmd_rollup(plan: Plan, config: Config, args) -> int:
+    from pipeline.rollup import rollup, summary_lines, write_rollup
+
+    packages = [p / "datapackage.json" if p.is_dir() else p for p in args.packages]
+    result, rows = rollup(packages)
+    written = write_rollup(result, rows, args.out)
+    print("\n".join(summary_lines(result)))
+    for path in written:
+        print(path)
+    return EXIT_REJECTED if result.refused else EXIT_OK
+
+
 COMMANDS = {"plan": cmd_plan, "templates": cmd_templates, "run": cmd_run, "status": cmd_status,
             "report": cmd_report, "approve": cmd_approve, "reopen": cmd_reopen, "fetch": cmd_fetch, "send": cmd_send,
+            "export": cmd_export, "rollup": cmd_rollup,
             "demo": cmd_demo}
 
 

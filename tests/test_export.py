@@ -1,0 +1,102 @@
+"""The tidy export and the national rollup: two provinces (the made-up plan of tests/plan_seven.py under
+two names) report a round, each exports its ledger, and the rollup's national totals equal a sum
+worked out here; an altered or repeated package is named and left out."""
+
+import hashlib
+import json
+import shutil
+from datetime import date
+
+import openpyxl
+import pytest
+
+from pipeline.export import write_export
+from pipeline.ledger import Ledger
+from pipeline.plan import load_plan
+from pipeline.rollup import rollup, write_rollup
+from pipeline.runner import Paths, run
+from tests import plan_seven
+from tests.conftest import run_cli
+
+PROVINCES = {"tinh-mot": "Tỉnh Thử", "tinh-hai": "Tỉnh Thử Hai"}
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    root = tmp_path_factory.mktemp("export")
+    typed: dict = {}
+    folders = {}
+    for name, province in PROVINCES.items():
+        plan_dir = plan_seven.write(root / name / "plan")
+        meta = (plan_dir / "plan.toml").read_text(encoding="utf-8")
+        meta = meta.replace('id = "thu-nghiem-7"', f'id = "thu-nghiem-7-{name}"')
+        (plan_dir / "plan.toml").write_text(meta.replace('province = "Tỉnh Thử"', f'province = "{province}"'),
+                                            encoding="utf-8")
+        plan = load_plan(plan_dir)
+        paths = Paths.beside_outbox(root / name / "inbox", root / name / "outbox")
+        sent: dict = {}
+        plan_seven.send_round(plan, paths, root / name / "templates", plan.round("2024-annual"), sent)
+        report = run(paths, plan_dir, today=date(2024, 9, 5))
+        assert all(o.record.status.startswith("accepted") for o in report.outcomes)
+        typed[province] = sent
+        with Ledger(paths.ledger, paths.home) as ledger:
+            folders[province] = write_export(plan, ledger, root / name / "xuat")[0].parent
+    return root, folders, typed
+
+
+def test_the_export_is_one_tidy_table_described_by_its_datapackage(exports):
+    root, folders, typed = exports
+    folder = folders["Tỉnh Thử"]
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    resource = package["resources"][0]
+    data = (folder / resource["path"]).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel opens UTF-8 with its byte-order mark
+    assert resource["hash"] == f"sha256:{hashlib.sha256(data).hexdigest()}" and resource["bytes"] == len(data)
+    assert resource["schema"]["primaryKey"] == ["unit_code", "round", "part", "subject", "measure"]
+    lines = data.decode("utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    assert header == [f["name"] for f in resource["schema"]["fields"]]
+    rows = [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
+    d1 = next(r for r in rows if (r["unit_code"], r["subject"], r["measure"]) == ("D1", "i2", "estimate"))
+    assert float(d1["value"]) == typed["Tỉnh Thử"]["2024-annual", "D1"]["in_i2_estimate"]
+    template = root / "tinh-mot" / "templates" / "2024-annual" / "2024-annual_D1_huyen-mot.xlsx"
+    sheet, cell = next(iter(openpyxl.load_workbook(template).defined_names["in_i2_estimate"].destinations))
+    assert (d1["sheet"], d1["cell"], d1["round_kind"]) == (sheet, cell.replace("$", ""), "annual")
+    assert package["p8"]["rows"] == len(rows)
+    sheet = openpyxl.load_workbook(folder / "so-lieu_thu-nghiem-7-tinh-mot.xlsx").active
+    assert sheet.max_row == len(rows) + 1
+
+
+def test_the_national_totals_equal_an_independent_sum(exports):
+    root, folders, typed = exports
+    result, rows = rollup([folders[p] / "datapackage.json" for p in PROVINCES.values()])
+    assert result.included == list(PROVINCES.values()) and result.refused == []
+    totals = result.totals
+    for code in ("i1", "i2", "i5", "i7"):
+        expected = sum(values[f"in_{code}_estimate"] for sent in typed.values() for values in sent.values())
+        nation = totals[(totals["province"] == "Toàn quốc") & (totals["subject"] == code)]["value"]
+        assert list(nation) == [pytest.approx(expected)], code
+    written = write_rollup(result, rows, root / "toan-quoc")
+    sheet = openpyxl.load_workbook(written[0])["Theo tinh"]
+    assert {r[0] for r in sheet.iter_rows(min_row=2, values_only=True)} == {"Tỉnh Thử", "Tỉnh Thử Hai", "Toàn quốc"}
+    assert written[1].read_text(encoding="utf-8").startswith("Tổng hợp toàn quốc từ 2 gói số liệu: Tỉnh Thử, "
+                                                              "Tỉnh Thử Hai.")
+
+
+def test_an_altered_or_repeated_package_is_named_and_left_out(exports):
+    root, folders, _ = exports
+    altered = root / "sua"
+    shutil.copytree(folders["Tỉnh Thử Hai"], altered)
+    csv = next(altered.glob("*.csv"))
+    text = csv.read_text(encoding="utf-8-sig").splitlines()
+    fields = text[1].split(",")
+    fields[12] = str(float(fields[12]) + 1000)  # a value changed after the export
+    csv.write_text("\n".join([text[0], ",".join(fields), *text[2:]]) + "\n", encoding="utf-8-sig")
+    done = run_cli("rollup", str(folders["Tỉnh Thử"]), str(folders["Tỉnh Thử"] / "datapackage.json"), str(altered),
+                   "--out", str(root / "toan-quoc-2"))
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "Tổng hợp toàn quốc từ 1 gói số liệu: Tỉnh Thử."
+    assert lines[1].startswith(f"Không tính gói {folders['Tỉnh Thử'] / 'datapackage.json'}: trùng với gói")
+    assert lines[2] == (f"Không tính gói {altered / 'datapackage.json'}: tệp {csv.name} đã bị thay đổi sau khi xuất "
+                        "(kích thước hoặc SHA-256 không khớp).")
