@@ -253,7 +253,8 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
         print("Không có tệp mới trong hộp thư đến.")
     page = _paths(config, args).outbox / "index.html"
     print(f"Trang tình hình báo cáo: {page}")
-    print(f"Nhật ký lần chạy: {report.log}")
+    if report.log:
+        print(f"Nhật ký lần chạy: {report.log}")
     if args.open:
         webbrowser.open(page.resolve().as_uri())
     print()

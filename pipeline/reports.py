@@ -143,9 +143,9 @@ def write_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
     for unit in plan.units_for(rnd):
         if unit.level != "province" and unit.code in result.reported:
             target = folder / UNIT_FOLDERS[unit.level] / f"bao-cao_{rnd.id}_{unit.code}_{unit.slug}.docx"
-            written.append(
-                _render_docx(district_template, district_context(plan, result, unit), target, moment)
-            )
+            # Stamped with the unit's own file's time: another unit's file leaves this report's bytes alone.
+            own = datetime.fromisoformat(result.reported[unit.code].received_at).replace(tzinfo=None)
+            written.append(_render_docx(district_template, district_context(plan, result, unit), target, own))
     return written
 
 

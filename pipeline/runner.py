@@ -16,7 +16,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from . import __version__, consolidate, inbox, page, provincial, reports, safekeeping, worker
+from . import __version__, consolidate, freshness, inbox, page, provincial, reports, safekeeping, worker
 from .atomic import write_text
 from .config import Contact, Paths
 from .errors import BusyError, StorageError, UsageError, is_storage_error
@@ -98,14 +98,15 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
         stale = ledger.stale_rounds()
         # Open rounds are rebuilt too: their reports turn from draft to final as the deadline nears.
         stale_or_open = stale | {r.id for r in open_rounds(plan, day)}
-        rounds = _rounds_to_rebuild(plan, ledger, paths, stale_or_open)
+        rounds = _not_current(plan, ledger, paths, _rounds_to_rebuild(plan, ledger, paths, stale_or_open), stale, day)
         report.outputs = rebuild(plan, ledger, paths.outbox, rounds, day)
         ledger.mark_rebuilt(stale)
         passed = [(e.path, e.kind) for e in report.passed] + \
             [(p.relative_to(paths.inbox).as_posix(), "unreadable") for p in report.failed]
         report.outputs.append(page.write_status_page(plan, ledger, paths.outbox, day, passed))
         report.status = [round_status(plan, ledger, rnd, day) for rnd in open_rounds(plan, day)]
-        report.log = _write_run_log(paths, plan, report, day, messages)
+        if files or report.passed or report.failed or rounds:  # a run that found and changed nothing leaves no trace
+            report.log = _write_run_log(paths, plan, report, day, messages)
         if files:
             safekeeping.backup(ledger)
     return report
@@ -310,14 +311,36 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
     near (reports.FINAL_BEFORE_DEADLINE)."""
     day = today or date.today()
     outputs = []
+    keys = freshness.load(ledger.home)
     # Shown on a terminal only (disable=None), as the reading's bar is: a rebuild of several rounds takes time.
     for rnd in tqdm(rounds, desc="Lập bảng tổng hợp, báo cáo", unit="kỳ", disable=None if len(rounds) > 1 else True):
         result = consolidation(plan, ledger, rnd)
         outputs.append(provincial.write_workbook(plan, result, outbox))
-        draft = ledger.approval(rnd.id) is None and reports.is_draft(rnd, day)
         write = reports.write_reports if rnd.regular else reports.write_adhoc_reports
-        outputs += write(plan, result, outbox, draft=draft)
+        outputs += write(plan, result, outbox, draft=_draft(ledger, rnd, day))
+        keys[rnd.id] = freshness.key(plan, ledger, rnd, _draft(ledger, rnd, day))
+    if rounds:
+        freshness.save(ledger.home, keys)
     return outputs
+
+
+def _draft(ledger: Ledger, rnd: Round, day: date) -> bool:
+    return ledger.approval(rnd.id) is None and reports.is_draft(rnd, day)
+
+
+def _not_current(plan: Plan, ledger: Ledger, paths: Paths, rounds: list[Round], stale: set[str],
+                 day: date) -> list[Round]:
+    """Of the rounds a run would rebuild, those whose outputs are missing or do not rest on exactly what
+    they rest on now."""
+    keys = freshness.load(ledger.home)
+
+    def present(rnd: Round) -> bool:
+        folder = paths.outbox / rnd.id
+        return all((folder / name).is_file() for name in (provincial.workbook_name(rnd.id),
+                                                           reports.report_names(rnd.id)["docx"]))
+
+    return [r for r in rounds if r.id in stale or not present(r)
+            or keys.get(r.id) != freshness.key(plan, ledger, r, _draft(ledger, r, day))]
 
 
 def carried_figures(plan: Plan, ledger_path: Path, home: Path, rnd: Round) -> dict[str, dict[str, int]]:

@@ -1,0 +1,39 @@
+"""Whether a round's outputs are current: a key of everything they rest on (the program's version, the
+plan, every file of the rounds through it with its status, the approvals, draft or final, the report
+templates), kept beside the ledger in `rebuilt.json`. A run with nothing new finds every key unchanged,
+rebuilds nothing and writes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from . import __version__
+from .atomic import write_text
+from .ledger import Ledger
+from .plan import Plan, Round
+
+STATE_FILE = "rebuilt.json"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "report_templates"
+
+
+def key(plan: Plan, ledger: Ledger, rnd: Round, draft: bool) -> str:
+    through = plan.rounds_through(rnd.id) if rnd.regular else (rnd,)
+    files = [(r.id, r.sha256, r.status) for earlier in through for r in ledger.records(earlier.id)]
+    approvals = [ledger.approval(r.id) for r in through]
+    templates = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in TEMPLATE_DIR.iterdir())
+    text = json.dumps([__version__, repr(plan), files, approvals, draft, templates], default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load(home: Path) -> dict[str, str]:
+    path = Path(home) / STATE_FILE
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}  # no record (or a damaged one): every round counts as not current
+
+
+def save(home: Path, keys: dict[str, str]) -> None:
+    write_text(Path(home) / STATE_FILE, json.dumps(keys, indent=1, sort_keys=True) + "\n")

@@ -1,0 +1,57 @@
+"""Work proportional to what changed: a rerun with nothing new writes no file at all, and one new file
+rewrites only what depends on it (checked by the files' modification times and contents)."""
+
+import hashlib
+import time
+from datetime import date
+from pathlib import Path
+
+from pipeline.demo import fill_template, sample_values
+from pipeline.runner import Paths, run
+from pipeline.templates import write_templates
+
+DAY = date(2024, 9, 5)
+
+
+def _send(plan, root: Path, code: str) -> None:
+    rnd, unit = plan.round("2024-annual"), plan.unit(code)
+    template = write_templates(plan, rnd, root / "mau", [unit])[0]
+    fill_template(template, root / "inbox" / template.name, sample_values(plan, rnd, unit, with_previous=True))
+
+
+def _tree(root: Path) -> dict[str, tuple[int, str]]:
+    """Every file the installation holds, with its modification time and content hash."""
+    return {p.relative_to(root).as_posix(): (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in sorted(root.rglob("*")) if p.is_file() and "mau" not in p.relative_to(root).parts}
+
+
+def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_dependents(tmp_path, plan):
+    paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
+    for code in ("121", "125"):
+        _send(plan, tmp_path, code)
+    run(paths, today=DAY)
+    before = _tree(tmp_path)
+    time.sleep(0.01)  # a rewrite would show in the modification times
+
+    again = run(paths, today=DAY)
+    assert again.log is None and again.outcomes == []
+    assert _tree(tmp_path) == before
+
+    _send(plan, tmp_path, "126")
+    run(paths, today=date(2024, 9, 7))  # two days later: its time stamps the round's outputs
+    after = _tree(tmp_path)
+    changed = {name for name in after if before.get(name) != after[name]}
+    outbox = {name for name in changed if name.startswith("outbox/") and "/logs/" not in name}
+    assert outbox == {
+        "outbox/index.html",
+        "outbox/2024-annual/tong-hop_2024-annual.xlsx",
+        "outbox/2024-annual/phu-luc_2024-annual.xlsx",
+        "outbox/2024-annual/bao-cao_2024-annual.docx",
+        "outbox/2024-annual/bao-cao_2024-annual.html",
+        "outbox/2024-annual/huyen/bao-cao_2024-annual_126_song-ma.docx",
+        "outbox/2024-annual/feedback/000003_2024-annual_126_song-ma_phan-hoi.txt",
+    }
+    # The other districts' reports and answers stand as they were, byte for byte and untouched.
+    for name in before:
+        if "_121_" in name or "_125_" in name:
+            assert after[name] == before[name], name
