@@ -104,8 +104,10 @@ def main(source: str, target: str, values_file: str, profile: str, *options: str
         if "password" in settings:
             store.append(prop("Password", settings["password"]))
         doc.storeToURL(Path(target).resolve().as_uri(), tuple(store))
-        doc.close(True)
         print(json.dumps(shown, ensure_ascii=False))
+        # The file is stored: an office that goes away while closing (seen under load) changes nothing.
+        with contextlib.suppress(Exception):
+            doc.close(True)
     finally:
         with contextlib.suppress(Exception):  # the office may already be gone
             desktop.terminate()
