@@ -104,7 +104,7 @@ def test_report_says_who_reported(demo):
 
 
 def test_second_run_on_the_same_inbox_changes_nothing(demo):
-    """Only a new log of the run appears; every output keeps its bytes and its modification time."""
+    """Nothing is written, not even a log of the run: every output keeps its bytes and its modification time."""
     workdir, _ = demo
 
     def outputs():
@@ -118,7 +118,8 @@ def test_second_run_on_the_same_inbox_changes_nothing(demo):
     assert result.returncode == 0, result.stderr
     assert "Không có tệp mới" in result.stdout
     assert outputs() == before
-    assert len(list((workdir / "outbox" / "logs").glob("*.log"))) == logs + 1
+    assert len(list((workdir / "outbox" / "logs").glob("*.log"))) == logs
+    assert "Nhật ký lần chạy" not in result.stdout
 
 
 def test_filled_template_reads_back_exactly(tmp_path, plan, rules):
