@@ -1,10 +1,11 @@
-"""Whether a round's outputs are current: a key of everything they rest on (the program's version, the
-plan, every file of the rounds through it with its status, the approvals, draft or final, the report
-templates), kept beside the ledger in `rebuilt.json`. A run with nothing new finds every key unchanged,
+"""Whether a round's outputs are current: a key of everything they rest on (the program's code and
+report templates, the plan, every file of the rounds through it with its status, the approvals, draft
+or final), kept beside the ledger in `rebuilt.json`. A run with nothing new finds every key unchanged,
 rebuilds nothing and writes nothing."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -15,15 +16,24 @@ from .ledger import Ledger
 from .plan import Plan, Round
 
 STATE_FILE = "rebuilt.json"
-TEMPLATE_DIR = Path(__file__).resolve().parent / "report_templates"
+PACKAGE = Path(__file__).resolve().parent
+TEMPLATE_DIR = PACKAGE / "report_templates"
+
+
+@functools.cache
+def _program() -> str:
+    """The program's own code and report templates: an upgraded pipeline rebuilds what it writes."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted([*PACKAGE.rglob("*.py"), *TEMPLATE_DIR.iterdir()]):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def key(plan: Plan, ledger: Ledger, rnd: Round, draft: bool) -> str:
     through = plan.rounds_through(rnd.id) if rnd.regular else (rnd,)
     files = [(r.id, r.sha256, r.status) for earlier in through for r in ledger.records(earlier.id)]
     approvals = [ledger.approval(r.id) for r in through]
-    templates = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in TEMPLATE_DIR.iterdir())
-    text = json.dumps([__version__, repr(plan), files, approvals, draft, templates], default=str)
+    text = json.dumps([_program(), repr(plan), files, approvals, draft], default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
