@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xlsxwriter.utility import quote_sheetname, xl_cell_to_rowcol, xl_rowcol_to_cell
+
 from . import activities, adhoc
 from .plan import Plan, Round
 
@@ -61,6 +63,12 @@ class Field:
 
 def field_name(subject: str, measure: str) -> str:
     return f"in_{subject}_{measure}"
+
+
+def reference(sheet: str, cell: str) -> str:
+    """Where a defined name points, as a formula writes it: ('Chỉ tiêu', 'F6') -> "'Chỉ tiêu'!$F$6"
+    (ingest.parse_reference reads it back)."""
+    return f"{quote_sheetname(sheet)}!{xl_rowcol_to_cell(*xl_cell_to_rowcol(cell), True, True)}"
 
 
 def target_name(indicator: str) -> str:

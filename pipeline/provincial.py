@@ -112,13 +112,7 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "
         inputs.write(book, wb.add_worksheet("Chỉ tiêu – số liệu"))
         ratios.write(book, wb.add_worksheet("Tỷ lệ"))
         budget.write(book, wb.add_worksheet("Kinh phí"))
-        if plan.activities:
-            activity_sheet.write(book, wb.add_worksheet("Hoạt động"))
-        narrative.write(book, wb.add_worksheet("Thuyết minh"))
-        status.write(book, wb.add_worksheet("Tình hình nộp báo cáo"))
-        findings.write(book, wb.add_worksheet("Lỗi và cảnh báo"))
-        trace.write(book, wb.add_worksheet("Truy nguồn"))
-        sources.write(book, wb.add_worksheet("Nguồn dữ liệu"))
+        _submission_sheets(book, wb, activities=bool(plan.activities))
         charts.write(book, wb, wb.add_worksheet("Biểu đồ"))
     wb.close()
 
@@ -128,7 +122,13 @@ def _adhoc_sheets(book: Book, wb: xlsxwriter.Workbook) -> None:
     rnd = book.result.round
     if rnd.indicators or rnd.questions:
         answers.write(book, wb.add_worksheet(SUMMARY))
-    if rnd.activities:
+    _submission_sheets(book, wb, activities=bool(rnd.activities))
+
+
+def _submission_sheets(book: Book, wb: xlsxwriter.Workbook, *, activities: bool) -> None:
+    """What every round's workbook shows of the units' files: activities, their words, who sent what,
+    the findings, and the provenance of every value."""
+    if activities:
         activity_sheet.write(book, wb.add_worksheet("Hoạt động"))
     narrative.write(book, wb.add_worksheet("Thuyết minh"))
     status.write(book, wb.add_worksheet("Tình hình nộp báo cáo"))

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
-from . import relations
+from . import form, relations
 from .rules import RuleBook, scale_of
 from .template_guide import row_height
 
@@ -61,7 +61,7 @@ def receipt_only(rules: RuleBook) -> list[str]:
 def write(template, ws, wb, rules: RuleBook) -> None:
     """`template` is the templates._Template being written, every data sheet already in `wb`."""
     s = template.styles
-    cells = {name: f"'{sheet}'!{_absolute(cell)}" for name, (sheet, cell) in template.names.items()}
+    cells = {name: form.reference(sheet, cell) for name, (sheet, cell) in template.names.items()}
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, 46)
     ws.set_column(2, 3, 9)
@@ -130,7 +130,8 @@ def _status(template, ws, wb, errors: list[str], warnings: list[str]) -> None:
 def _highlight(template, wb, pair: relations.Comparison, check: Check) -> None:
     """Colour the flagged cell while the rule is broken (a formula on its own sheet)."""
     sheet, cell = template.names[pair.flagged]
-    local = {n: _absolute(c) for n, (s, c) in template.names.items() if s == sheet}
+    local = {n: xl_rowcol_to_cell(*xl_cell_to_rowcol(c), True, True) for n, (s, c) in template.names.items()
+             if s == sheet}
     if not all(n in local for n in (pair.left, pair.right or pair.left)):
         return
     formula = relations.formula(pair, local, check.scale)
@@ -143,7 +144,3 @@ def _fill(template, wb, kind: str):
         template.check_formats[kind] = wb.add_format({"bg_color": FILLS[kind]})
     return template.check_formats[kind]
 
-
-def _absolute(cell: str) -> str:
-    letters = "".join(ch for ch in cell if ch.isalpha())
-    return f"${letters}${cell[len(letters):]}"

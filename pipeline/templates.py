@@ -198,7 +198,7 @@ class _Template:
         sheets.append(wb.add_worksheet(template_checks.SHEET_CHECKS))
         template_checks.write(self, sheets[-1], wb, self.rules)
         for name, (sheet, cell) in sorted(self.names.items()):
-            wb.define_name(name, f"={_quote(sheet)}!{_absolute(cell)}")
+            wb.define_name(name, "=" + form.reference(sheet, cell))
         self._meta(wb, wb.add_worksheet(SHEET_META))
         for ws in sheets:
             ws.protect("", {"format_columns": True, "format_rows": True})
@@ -417,10 +417,3 @@ def _styles(wb) -> dict:
     }
 
 
-def _quote(sheet: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'"
-
-
-def _absolute(cell: str) -> str:
-    letters = "".join(ch for ch in cell if ch.isalpha())
-    return f"${letters}${cell[len(letters):]}"
