@@ -98,14 +98,15 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
         stale = ledger.stale_rounds()
         # Open rounds are rebuilt too: their reports turn from draft to final as the deadline nears.
         stale_or_open = stale | {r.id for r in open_rounds(plan, day)}
-        rounds = _not_current(plan, ledger, paths, _rounds_to_rebuild(plan, ledger, paths, stale_or_open), stale, day)
-        report.outputs = rebuild(plan, ledger, paths.outbox, rounds, day)
+        rounds = _rounds_to_rebuild(plan, ledger, paths, stale_or_open)
+        report.outputs = rebuild(plan, ledger, paths.outbox, rounds, day, stale=stale)
+        rebuilt = bool(report.outputs)
         ledger.mark_rebuilt(stale)
         passed = [(e.path, e.kind) for e in report.passed] + \
             [(p.relative_to(paths.inbox).as_posix(), "unreadable") for p in report.failed]
         report.outputs.append(page.write_status_page(plan, ledger, paths.outbox, day, passed))
         report.status = [round_status(plan, ledger, rnd, day) for rnd in open_rounds(plan, day)]
-        if files or report.passed or report.failed or rounds:  # a run that found and changed nothing leaves no trace
+        if files or report.passed or report.failed or rebuilt:  # a run that found and changed nothing leaves no trace
             report.log = _write_run_log(paths, plan, report, day, messages)
         if files:
             safekeeping.backup(ledger)
@@ -306,41 +307,34 @@ def consolidation(plan: Plan, ledger: Ledger, rnd: Round) -> consolidate.Consoli
     return consolidate.consolidate(plan, rnd, history(plan, ledger, through), records, findings)
 
 
-def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today: date | None = None) -> list[Path]:
+def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today: date | None = None, *,
+            stale: set[str] | None = None) -> list[Path]:
     """Workbook and reports of each round; reports are marked DỰ THẢO until the province deadline is
-    near (reports.FINAL_BEFORE_DEADLINE)."""
+    near (reports.FINAL_BEFORE_DEADLINE). With `stale` (a run's rebuild), a round not in it is skipped
+    when its outputs exist and rest on exactly what they rest on now (freshness.py)."""
     day = today or date.today()
-    outputs = []
+    outputs: list[Path] = []
     keys = freshness.load(ledger.home)
     # Shown on a terminal only (disable=None), as the reading's bar is: a rebuild of several rounds takes time.
     for rnd in tqdm(rounds, desc="Lập bảng tổng hợp, báo cáo", unit="kỳ", disable=None if len(rounds) > 1 else True):
+        draft = ledger.approval(rnd.id) is None and reports.is_draft(rnd, day)
+        key = freshness.key(plan, ledger, rnd, draft)
+        if stale is not None and rnd.id not in stale and keys.get(rnd.id) == key and _present(outbox, rnd):
+            continue
         result = consolidation(plan, ledger, rnd)
         outputs.append(provincial.write_workbook(plan, result, outbox))
         write = reports.write_reports if rnd.regular else reports.write_adhoc_reports
-        outputs += write(plan, result, outbox, draft=_draft(ledger, rnd, day))
-        keys[rnd.id] = freshness.key(plan, ledger, rnd, _draft(ledger, rnd, day))
-    if rounds:
+        outputs += write(plan, result, outbox, draft=draft)
+        keys[rnd.id] = key
+    if outputs:
         freshness.save(ledger.home, keys)
     return outputs
 
 
-def _draft(ledger: Ledger, rnd: Round, day: date) -> bool:
-    return ledger.approval(rnd.id) is None and reports.is_draft(rnd, day)
-
-
-def _not_current(plan: Plan, ledger: Ledger, paths: Paths, rounds: list[Round], stale: set[str],
-                 day: date) -> list[Round]:
-    """Of the rounds a run would rebuild, those whose outputs are missing or do not rest on exactly what
-    they rest on now."""
-    keys = freshness.load(ledger.home)
-
-    def present(rnd: Round) -> bool:
-        folder = paths.outbox / rnd.id
-        return all((folder / name).is_file() for name in (provincial.workbook_name(rnd.id),
-                                                           reports.report_names(rnd.id)["docx"]))
-
-    return [r for r in rounds if r.id in stale or not present(r)
-            or keys.get(r.id) != freshness.key(plan, ledger, r, _draft(ledger, r, day))]
+def _present(outbox: Path, rnd: Round) -> bool:
+    folder = outbox / rnd.id
+    return all((folder / name).is_file() for name in (provincial.workbook_name(rnd.id),
+                                                       reports.report_names(rnd.id)["docx"]))
 
 
 def carried_figures(plan: Plan, ledger_path: Path, home: Path, rnd: Round) -> dict[str, dict[str, int]]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
@@ -62,35 +64,29 @@ def send(settings: MailSettings, secret: str, contact: Contact, outbox: Path, dr
     return report
 
 
-class _connected:
+@contextmanager
+def _connected(settings: MailSettings, secret: str) -> Iterator[smtplib.SMTP]:
     """An SMTP session as configured; logged in when the settings name a user."""
-
-    def __init__(self, settings: MailSettings, secret: str):
-        self.settings, self.secret = settings, secret
-
-    def __enter__(self) -> smtplib.SMTP:
-        s = self.settings
-        if s.smtp_security == "none" and s.smtp_host not in LOCAL_HOSTS:
-            raise UsageError(f"[mail] smtp_security = \"none\" chỉ dùng được với máy chủ trên chính máy này, không "
-                             f"với {s.smtp_host}. Hãy dùng \"ssl\" hoặc \"starttls\".")
-        smtp: smtplib.SMTP
-        if s.smtp_security == "ssl":
-            smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=TIMEOUT_SECONDS)
-        else:
-            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=TIMEOUT_SECONDS)
-            if s.smtp_security == "starttls":
-                smtp.starttls()
-        user = s.smtp_user or s.imap_user
+    if settings.smtp_security == "none" and settings.smtp_host not in LOCAL_HOSTS:
+        raise UsageError(f"[mail] smtp_security = \"none\" chỉ dùng được với máy chủ trên chính máy này, không "
+                         f"với {settings.smtp_host}. Hãy dùng \"ssl\" hoặc \"starttls\".")
+    smtp: smtplib.SMTP
+    if settings.smtp_security == "ssl":
+        smtp = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_SECONDS)
+    else:
+        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_SECONDS)
+        if settings.smtp_security == "starttls":
+            smtp.starttls()
+    try:
+        user = settings.smtp_user or settings.imap_user
         if user:
-            smtp.login(user, self.secret)
-        self.smtp = smtp
-        return smtp
-
-    def __exit__(self, *exc) -> None:
+            smtp.login(user, secret)
+        yield smtp
+    finally:
         try:
-            self.smtp.quit()
+            smtp.quit()
         except (OSError, smtplib.SMTPException):
-            self.smtp.close()
+            smtp.close()
 
 
 def _digest(path: Path) -> str:
