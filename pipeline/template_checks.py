@@ -130,13 +130,20 @@ def _status(template, ws, wb, errors: list[str], warnings: list[str]) -> None:
 def _highlight(template, wb, pair: relations.Comparison, check: Check) -> None:
     """Colour the flagged cell while the rule is broken (a formula on its own sheet)."""
     sheet, cell = template.names[pair.flagged]
-    local = {n: xl_rowcol_to_cell(*xl_cell_to_rowcol(c), True, True) for n, (s, c) in template.names.items()
-             if s == sheet}
+    local = _local_names(template, sheet)
     if not all(n in local for n in (pair.left, pair.right or pair.left)):
         return
     formula = relations.formula(pair, local, check.scale)
     wb.get_worksheet_by_name(sheet).conditional_format(cell, {"type": "formula", "criteria": f"={formula}",
                                                               "format": _fill(template, wb, check.severity)})
+
+
+def _local_names(template, sheet: str) -> dict[str, str]:
+    """Every defined name on `sheet`, as an absolute reference without the sheet (once per sheet)."""
+    if sheet not in template.local_names:
+        template.local_names[sheet] = {n: xl_rowcol_to_cell(*xl_cell_to_rowcol(c), True, True)
+                                       for n, (s, c) in template.names.items() if s == sheet}
+    return template.local_names[sheet]
 
 
 def _fill(template, wb, kind: str):

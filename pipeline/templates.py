@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import activities, form, template_activities, template_adhoc, template_checks, template_guide
+from . import activities, form, template_activities, template_adhoc, template_checks, template_guide, xlsx
 from .atomic import atomic_path
 from .config import Contact
 from .plan import DEFAULT_PLAN_DIR, Plan, Round, Unit
@@ -124,6 +123,7 @@ class _Template:
         self.names: dict[str, tuple[str, str]] = {}
         self.cached: dict[str, object] = {}  # a named locked cell's value as written (for the check sheet)
         self.check_formats: dict[str, object] = {}
+        self.local_names: dict[str, dict[str, str]] = {}  # sheet -> its names' cells (template_checks)
 
     # -- cells ----------------------------------------------------------------------------------
 
@@ -177,9 +177,11 @@ class _Template:
     # -- workbook -------------------------------------------------------------------------------
 
     def write(self, path: Path | io.BytesIO) -> None:
-        wb = xlsxwriter.Workbook(
-            path if isinstance(path, io.BytesIO) else str(path),
-            {"in_memory": isinstance(path, io.BytesIO),
+        # Assembled in memory: no temporary file per part (a province writes thousands of templates).
+        target = path if isinstance(path, io.BytesIO) else io.BytesIO()
+        wb = xlsx.Workbook(
+            target,
+            {"in_memory": True,
              "default_format_properties": {"font_name": "Times New Roman", "font_size": 12},
              "strings_to_formulas": False, "strings_to_urls": False},
         )
@@ -204,6 +206,8 @@ class _Template:
             ws.protect("", {"format_columns": True, "format_rows": True})
         sheets[1].activate()
         wb.close()
+        if not isinstance(path, io.BytesIO):
+            path.write_bytes(target.getvalue())
 
     def _data_sheets(self) -> list:
         """The sheets between the instructions and the narrative, as (name, writer)."""
