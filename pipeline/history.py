@@ -11,8 +11,7 @@ def history(plan: Plan, ledger: Ledger, rounds: tuple[Round, ...], unit: str | N
     """The accepted values of each round, per unit; with `unit`, that unit's only (what checking one
     file needs: its cost must not grow with the number of units)."""
     return {
-        rnd.id: {code: (record, ledger.values(record.id)) for code, record in ledger.current(rnd.id).items()
-                 if unit is None or code == unit}
+        rnd.id: {code: (record, ledger.values(record.id)) for code, record in ledger.current(rnd.id, unit).items()}
         for rnd in rounds
     }
 
@@ -23,7 +22,7 @@ def last_figures(plan: Plan, ledger: Ledger, rnd: Round, unit: str) -> dict[str,
     if not rnd.regular:
         return {}
     for earlier in reversed(plan.rounds_through(rnd.id)[:-1]):
-        record = ledger.current(earlier.id).get(unit)
+        record = ledger.current(earlier.id, unit).get(unit)
         if record is None:
             continue
         values = ledger.values(record.id)

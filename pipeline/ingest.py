@@ -239,7 +239,7 @@ def _identify(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook, rec
     if meta["plan"] != plan.id:
         sub.findings.append(rules.finding("template-other-plan", found=meta["plan"]))
         return False
-    if meta["unit"] not in {u.code for u in plan.units}:
+    if not plan.has_unit(meta["unit"]):
         sub.findings.append(rules.finding("unit-unknown", found=meta["unit"]))
         return False
     if meta["round"] not in {r.id for r in plan.all_rounds}:

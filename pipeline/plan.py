@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -134,17 +135,44 @@ class Plan:
         return tuple(u for u in self.units if not u.former)
 
     def successors(self, code: str) -> tuple[Unit, ...]:
-        return tuple(u for u in self.units if u.former == code)
+        return self._successors.get(code, ())
 
     def units_for(self, rnd: Round) -> tuple[Unit, ...]:
         """The units that report in `rnd`: valid on its district deadline."""
-        return tuple(u for u in self.units if u.valid_on(rnd.district_deadline))
+        found = self._units_on.get(rnd.district_deadline)
+        if found is None:
+            found = self._units_on[rnd.district_deadline] = tuple(
+                u for u in self.units if u.valid_on(rnd.district_deadline))
+        return found
+
+    def has_unit(self, code: str) -> bool:
+        return code in self._units_by_code
 
     def unit(self, code: str) -> Unit:
+        try:
+            return self._units_by_code[code]
+        except KeyError:
+            raise KeyError(code) from None
+
+    # Lookups by code, built once: a national plan has thousands of units.
+    @functools.cached_property
+    def _units_by_code(self) -> dict[str, Unit]:
+        found: dict[str, Unit] = {}
         for unit in self.units:
-            if unit.code == code:
-                return unit
-        raise KeyError(code)
+            found.setdefault(unit.code, unit)
+        return found
+
+    @functools.cached_property
+    def _successors(self) -> dict[str, tuple[Unit, ...]]:
+        found: dict[str, list[Unit]] = {}
+        for unit in self.units:
+            if unit.former:
+                found.setdefault(unit.former, []).append(unit)
+        return {code: tuple(units) for code, units in found.items()}
+
+    @functools.cached_property
+    def _units_on(self) -> dict[date, tuple[Unit, ...]]:
+        return {}
 
     def round(self, round_id: str) -> Round:
         for rnd in self.rounds + self.adhoc_rounds:

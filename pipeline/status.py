@@ -44,10 +44,12 @@ def open_rounds(plan: Plan, today: date) -> list[Round]:
 def round_status(plan: Plan, ledger: Ledger, rnd: Round, today: date) -> RoundStatus:
     approval = ledger.approval(rnd.id)
     status = RoundStatus(rnd, today, approval[0] if approval else None)
-    records = ledger.records(rnd.id)
+    sent_by: dict[str | None, list[Record]] = {}
+    for record in ledger.records(rnd.id):
+        sent_by.setdefault(record.unit, []).append(record)
     current = ledger.current(rnd.id)
     for unit in plan.units_for(rnd):
-        sent = [r for r in records if r.unit == unit.code]
+        sent = sent_by.get(unit.code, [])
         counted = current.get(unit.code)
         if counted is not None:
             status.reported.append(unit.name)
