@@ -46,7 +46,7 @@ class Failure:
     detail: str
 
 
-def _start_method() -> str:
+def start_method() -> str:
     # forkserver: a clean, small process to fork workers from (no inherited threads or locks);
     # spawn where there is no fork (Windows, and macOS by default).
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -122,7 +122,7 @@ class WorkerPool:
         self.size = max(1, size or os.cpu_count() or 1)
         self.limits = limits or Limits()
         self.setup, self.setup_args = setup, setup_args
-        self.context = multiprocessing.get_context(_start_method())
+        self.context = multiprocessing.get_context(start_method())
         if self.context.get_start_method() == "forkserver":
             # Workers fork from a server that has imported what they need, and nothing of the
             # caller's __main__ (a test runner, a script).

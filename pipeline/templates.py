@@ -17,7 +17,7 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import activities, form, template_activities, template_adhoc, template_checks, template_guide, xlsx
+from . import activities, fanout, form, template_activities, template_adhoc, template_checks, template_guide, xlsx
 from .atomic import atomic_path
 from .config import Contact
 from .plan import DEFAULT_PLAN_DIR, Plan, Round, Unit
@@ -55,13 +55,16 @@ def write_templates(
     rules = rules or RuleBook.load(DEFAULT_PLAN_DIR)
     folder = Path(out_dir) / rnd.id
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for unit in units or plan.units_for(rnd):
-        path = folder / template_filename(rnd, unit)
-        with atomic_path(path) as tmp:
-            _Template(plan, rnd, unit, (carried or {}).get(unit.code, {}), contact or Contact(), rules).write(tmp)
-        paths.append(path)
-    return paths
+    jobs = [(unit, folder / template_filename(rnd, unit), dict((carried or {}).get(unit.code, {})))
+            for unit in (units or plan.units_for(rnd))]
+    return fanout.spread(_write_one, (plan, rnd, contact or Contact(), rules), jobs)
+
+
+def _write_one(plan: Plan, rnd: Round, contact: Contact, rules: RuleBook, job: tuple[Unit, Path, dict]) -> Path:
+    unit, path, carried = job
+    with atomic_path(path) as tmp:
+        _Template(plan, rnd, unit, carried, contact, rules).write(tmp)
+    return path
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def locked_content(plan: Plan, rnd: Round, unit: Unit, rules: RuleBook | None = 
     key = (plan.id, rnd.id, unit.code)
     if key not in _LOCKED_CACHE:
         template = _Template(plan, rnd, unit, {}, Contact(), rules or RuleBook.load(DEFAULT_PLAN_DIR))
-        template.write(io.BytesIO())
+        template.write(None)
         cells = {(sheet, cell): value for sheet, cell, value in template.identity_cells()}
         _LOCKED_CACHE[key] = LockedContent(template.fingerprint(), cells, dict(template.names))
     return _LOCKED_CACHE[key]
@@ -176,9 +179,11 @@ class _Template:
 
     # -- workbook -------------------------------------------------------------------------------
 
-    def write(self, path: Path | io.BytesIO) -> None:
+    def write(self, path: Path | None) -> None:
+        """Write the workbook to `path`; None lays out its cells (names, locked content, fingerprint)
+        without assembling a file, which is all that checking a received file needs."""
         # Assembled in memory: no temporary file per part (a province writes thousands of templates).
-        target = path if isinstance(path, io.BytesIO) else io.BytesIO()
+        target = io.BytesIO()
         wb = xlsx.Workbook(
             target,
             {"in_memory": True,
@@ -205,8 +210,8 @@ class _Template:
         for ws in sheets:
             ws.protect("", {"format_columns": True, "format_rows": True})
         sheets[1].activate()
-        wb.close()
-        if not isinstance(path, io.BytesIO):
+        if path is not None:
+            wb.close()
             path.write_bytes(target.getvalue())
 
     def _data_sheets(self) -> list:

@@ -62,7 +62,7 @@ def test_backslash_paths_and_vietnamese_names_run_and_open_the_page(tmp_path, pl
 
 
 def test_a_run_with_workers_started_as_on_windows(tmp_path, plan, monkeypatch):
-    monkeypatch.setattr(isolation, "_start_method", lambda: "spawn")
+    monkeypatch.setattr(isolation, "start_method", lambda: "spawn")
     monkeypatch.setattr(isolation, "resource", None)
     inbox = tmp_path / "Hộp thư"
     for code in ("121", "125"):
