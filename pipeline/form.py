@@ -82,6 +82,13 @@ def output_name(subject: str, measure: str) -> str:
 
 
 def input_fields(plan: Plan, rnd: Round) -> tuple[Field, ...]:
+    key = ("input_fields", rnd.id)
+    if key not in plan.memo:
+        plan.memo[key] = _input_fields(plan, rnd)
+    return plan.memo[key]  # type: ignore[return-value]
+
+
+def _input_fields(plan: Plan, rnd: Round) -> tuple[Field, ...]:
     if not rnd.regular:
         return _adhoc_fields(plan, rnd)
     fields: list[Field] = []

@@ -154,6 +154,12 @@ class Plan:
         except KeyError:
             raise KeyError(code) from None
 
+    @functools.cached_property
+    def memo(self) -> dict[tuple, object]:
+        """What is derived from the plan alone (a round's inputs, its rules' comparisons), kept with
+        the plan so that each file checked does not derive it again."""
+        return {}
+
     # Lookups by code, built once: a national plan has thousands of units.
     @functools.cached_property
     def _units_by_code(self) -> dict[str, Unit]:

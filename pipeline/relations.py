@@ -36,8 +36,15 @@ class Comparison:
     scaled: bool = False  # the right side is multiplied by the rule's `percent` / 100
 
 
-def comparisons(check: str, plan: Plan, rnd: Round) -> list[Comparison]:
+def comparisons(check: str, plan: Plan, rnd: Round) -> tuple[Comparison, ...]:
     """Every instance of a check in the template of `rnd` (empty for a check the template cannot make)."""
+    key = ("comparisons", check, rnd.id)
+    if key not in plan.memo:
+        plan.memo[key] = tuple(_comparisons(check, plan, rnd))
+    return plan.memo[key]  # type: ignore[return-value]
+
+
+def _comparisons(check: str, plan: Plan, rnd: Round) -> list[Comparison]:
     fields = {f.name: f for f in form.input_fields(plan, rnd)}
     if check == "required":
         # An optional input (a figure the ledger may carry instead) is required wherever the template has it.

@@ -55,6 +55,9 @@ def format_number(value: float | int | None) -> str:
     """1234567 -> '1.234.567'; 12.5 -> '12,5'; None (no data) -> '–'."""
     if value is None:
         return "–"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 2**53):
+        # Whole numbers, the most common by far, without Babel's pattern machinery (same text).
+        return f"{int(value):,}".replace(",", ".")
     try:
         return format_decimal(value, format="#,##0.##", locale=LOCALE)
     except (ArithmeticError, ValueError):  # beyond what Decimal formatting can hold, e.g. 1e26
