@@ -12,8 +12,9 @@ from pathlib import Path
 
 from . import __version__
 from .atomic import write_text
+from .consolidate import Consolidation
 from .ledger import Ledger
-from .plan import Plan, Round
+from .plan import Plan, Round, Unit
 
 STATE_FILE = "rebuilt.json"
 PACKAGE = Path(__file__).resolve().parent
@@ -32,9 +33,40 @@ def _program() -> str:
 def key(plan: Plan, ledger: Ledger, rnd: Round, draft: bool) -> str:
     through = plan.rounds_through(rnd.id) if rnd.regular else (rnd,)
     files = [(r.id, r.sha256, r.status) for earlier in through for r in ledger.records(earlier.id)]
-    approvals = [ledger.approval(r.id) for r in through]
-    text = json.dumps([_program(), repr(plan), files, approvals, draft], default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _digest([_basis(plan, ledger, rnd), files, draft])
+
+
+def unit_keys(plan: Plan, ledger: Ledger, result: Consolidation, units: list[Unit]) -> dict[str, str]:
+    """Per unit, the key of its own report: its files of the rounds through this one, and its
+    successors' (a former unit's line goes on with theirs). Another unit's file leaves it unchanged."""
+    files: dict[str | None, list] = {}
+    for record in result.records:
+        files.setdefault(record.unit, []).append((record.id, record.sha256, record.status))
+    basis = _basis(plan, ledger, result.round)
+    return {u.code: _digest([basis, u.code, files.get(u.code, []),
+                             *[files.get(s.code, []) for s in plan.successors(u.code)]]) for u in units}
+
+
+def unit_entry(round_id: str, unit: str) -> str:
+    """A unit report's entry among the round keys of the state file."""
+    return f"{round_id}/{unit}"
+
+
+def _basis(plan: Plan, ledger: Ledger, rnd: Round) -> str:
+    """What every output of a round rests on besides its files: the program, the plan, the approvals."""
+    through = plan.rounds_through(rnd.id) if rnd.regular else (rnd,)
+    return _digest([_program(), _plan(plan), [ledger.approval(r.id) for r in through]])
+
+
+def _plan(plan: Plan) -> str:
+    key = ("freshness",)
+    if key not in plan.memo:
+        plan.memo[key] = hashlib.sha256(repr(plan).encode("utf-8")).hexdigest()
+    return str(plan.memo[key])
+
+
+def _digest(parts: list) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode("utf-8")).hexdigest()
 
 
 def load(home: Path) -> dict[str, str]:

@@ -8,23 +8,27 @@ write them (1.234; 14,9%).
 
 from __future__ import annotations
 
+import functools
+import io
 import tempfile
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import jinja2
 from docx.oxml.ns import qn
 from docx.shared import Emu, Mm
 from docxtpl import DocxTemplate, InlineImage
 
-from . import provincial
+from . import fanout, provincial
 from .adhoc_report import adhoc_context
-from .atomic import atomic_path, write_text
+from .atomic import write_bytes, write_text
 from .consolidate import Consolidation, share, total_progress
 from .phase_report import phase_context
-from .plan import Plan, Round
+from .plan import Plan, Round, Unit
 from .report_context import district_context, province_context
-from .reproducible import normalize_package
+from .reproducible import normalized_package
 from .vietnamese import format_percent
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "report_templates"
@@ -56,19 +60,64 @@ def _html_environment() -> jinja2.Environment:
     )
 
 
+class _CompiledOnce(jinja2.Environment):
+    """docxtpl compiles a template's XML on every render; the same XML is compiled once per process
+    (a province renders a report per commune from one template)."""
+
+    KEPT = 64
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.compiled: dict[str, jinja2.Template] = {}
+
+    def from_string(self, source, globals=None, template_class=None):
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        found = self.compiled.get(source)
+        if found is None:
+            if len(self.compiled) >= self.KEPT:
+                self.compiled.clear()
+            found = self.compiled[source] = super().from_string(source)
+        return found
+
+
+class _Docx(DocxTemplate):
+    """A Word template read from memory, its XML cleaned for jinja2 once per process."""
+
+    _patched: ClassVar[dict[str, str]] = {}
+
+    def patch_xml(self, src_xml: str) -> str:
+        found = self._patched.get(src_xml)
+        if found is None:
+            if len(self._patched) >= _CompiledOnce.KEPT:
+                self._patched.clear()
+            found = self._patched[src_xml] = super().patch_xml(src_xml)
+        return found
+
+
+@functools.cache
+def _template_bytes(template: str) -> bytes:
+    return (TEMPLATE_DIR / template).read_bytes()
+
+
+@functools.cache
+def _docx_environment() -> jinja2.Environment:
+    return _CompiledOnce(autoescape=True, undefined=jinja2.StrictUndefined)
+
+
 def _render_docx(
     template: str, context: dict, target: Path, moment: datetime, chart: Path | None = None
 ) -> Path:
-    document = DocxTemplate(TEMPLATE_DIR / template)
+    document = _Docx(io.BytesIO(_template_bytes(template)))
     if chart is not None:
         context = {**context, "chart": InlineImage(document, str(chart), width=Mm(160))}
     else:
         context = {**context, "chart": ""}
-    document.render(context, jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined))
+    document.render(context, _docx_environment())
     _share_columns(document)
-    with atomic_path(target) as tmp:
-        document.save(tmp)
-        normalize_package(tmp, moment)
+    saved = io.BytesIO()
+    document.save(saved)
+    write_bytes(target, normalized_package(saved.getvalue(), moment))
     return target
 
 
@@ -123,8 +172,10 @@ def _progress_chart(plan: Plan, result: Consolidation, path: Path) -> Path:
     return path
 
 
-def write_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bool = False) -> list[Path]:
-    """Every report of the round; the same consolidation always gives the same files."""
+def write_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bool = False,
+                  units: Collection[str] | None = None) -> list[Path]:
+    """Every report of the round; the same consolidation always gives the same files. `units`: the
+    units whose own report is written (default: every unit that reported)."""
     rnd = result.round
     folder = Path(out_dir) / rnd.id
     names = report_names(rnd.id)
@@ -139,14 +190,25 @@ def write_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
         template = "update_report.docx" if rnd.kind == "update" else "province_report.docx"
         written.append(_render_docx(template, context, folder / names["docx"], moment, chart))
     written.append(provincial.write_annex(plan, result, folder / names["annex"], context["annex_line"]))
-    district_template = "district_update_report.docx" if rnd.kind == "update" else "district_report.docx"
-    for unit in plan.units_for(rnd):
-        if unit.level != "province" and unit.code in result.reported:
-            target = folder / UNIT_FOLDERS[unit.level] / f"bao-cao_{rnd.id}_{unit.code}_{unit.slug}.docx"
-            # Stamped with the unit's own file's time: another unit's file leaves this report's bytes alone.
-            own = datetime.fromisoformat(result.reported[unit.code].received_at).replace(tzinfo=None)
-            written.append(_render_docx(district_template, district_context(plan, result, unit), target, own))
-    return written
+    codes = [u.code for u in unit_reports(plan, result) if units is None or u.code in units]
+    return written + fanout.spread(_write_unit_report, (plan, result, Path(out_dir)), codes)
+
+
+def unit_reports(plan: Plan, result: Consolidation) -> list[Unit]:
+    """The units of the round with a report of their own: every one that reported, but the province."""
+    return [u for u in plan.units_for(result.round) if u.level != "province" and u.code in result.reported]
+
+
+def unit_report_path(out_dir: Path, rnd: Round, unit: Unit) -> Path:
+    return Path(out_dir) / rnd.id / UNIT_FOLDERS[unit.level] / f"bao-cao_{rnd.id}_{unit.code}_{unit.slug}.docx"
+
+
+def _write_unit_report(plan: Plan, result: Consolidation, out_dir: Path, code: str) -> Path:
+    unit, rnd = plan.unit(code), result.round
+    template = "district_update_report.docx" if rnd.kind == "update" else "district_report.docx"
+    # Stamped with the unit's own file's time: another unit's file leaves this report's bytes alone.
+    own = datetime.fromisoformat(result.reported[code].received_at).replace(tzinfo=None)
+    return _render_docx(template, district_context(plan, result, unit), unit_report_path(out_dir, rnd, unit), own)
 
 
 def write_adhoc_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bool = False) -> list[Path]:

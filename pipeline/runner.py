@@ -323,12 +323,29 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
             continue
         result = consolidation(plan, ledger, rnd)
         outputs.append(provincial.write_workbook(plan, result, outbox))
-        write = reports.write_reports if rnd.regular else reports.write_adhoc_reports
-        outputs += write(plan, result, outbox, draft=draft)
+        if rnd.regular:
+            units = _unit_reports_to_write(plan, ledger, outbox, result, keys, everything=stale is None)
+            outputs += reports.write_reports(plan, result, outbox, draft=draft, units=units)
+        else:
+            outputs += reports.write_adhoc_reports(plan, result, outbox, draft=draft)
         keys[rnd.id] = key
     if outputs:
         freshness.save(ledger.home, keys)
     return outputs
+
+
+def _unit_reports_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: consolidate.Consolidation,
+                           keys: dict[str, str], *, everything: bool) -> set[str]:
+    """A run writes a unit's own report only when what it rests on changed or the file is missing;
+    `everything` (a report asked for, an approval) writes them all. `keys` learns the new keys."""
+    rnd, written = result.round, set()
+    units = reports.unit_reports(plan, result)
+    for unit, (code, key) in zip(units, freshness.unit_keys(plan, ledger, result, units).items(), strict=True):
+        entry = freshness.unit_entry(rnd.id, code)
+        if everything or keys.get(entry) != key or not reports.unit_report_path(outbox, rnd, unit).is_file():
+            written.add(code)
+        keys[entry] = key
+    return written
 
 
 def _present(outbox: Path, rnd: Round) -> bool:

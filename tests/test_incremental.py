@@ -6,6 +6,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from pipeline import reports
 from pipeline.demo import fill_template, sample_values
 from pipeline.runner import Paths, run
 from pipeline.templates import write_templates
@@ -25,11 +26,16 @@ def _tree(root: Path) -> dict[str, tuple[int, str]]:
             for p in sorted(root.rglob("*")) if p.is_file() and "mau" not in p.relative_to(root).parts}
 
 
-def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_dependents(tmp_path, plan):
+def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_dependents(tmp_path, plan,
+                                                                                            monkeypatch):
+    rendered = []
+    render = reports._write_unit_report
+    monkeypatch.setattr(reports, "_write_unit_report", lambda *args: rendered.append(args[-1]) or render(*args))
     paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
     for code in ("121", "125"):
         _send(plan, tmp_path, code)
     run(paths, today=DAY)
+    assert rendered == ["121", "125"]
     before = _tree(tmp_path)
     time.sleep(0.01)  # a rewrite would show in the modification times
 
@@ -38,7 +44,9 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
     assert _tree(tmp_path) == before
 
     _send(plan, tmp_path, "126")
+    rendered.clear()
     run(paths, today=date(2024, 9, 7))  # two days later: its time stamps the round's outputs
+    assert rendered == ["126"]  # the other districts' reports are not even rendered again
     after = _tree(tmp_path)
     changed = {name for name in after if before.get(name) != after[name]}
     outbox = {name for name in changed if name.startswith("outbox/") and "/logs/" not in name}
