@@ -189,7 +189,7 @@ class _Template:
             {"in_memory": True,
              "default_format_properties": {"font_name": "Times New Roman", "font_size": 12},
              "strings_to_formulas": False, "strings_to_urls": False},
-        )
+        ) if path is not None else xlsx.LayoutOnly()
         wb.set_properties({
             "title": f"{self.plan.short_title} – {round_title(self.rnd)} – {self.unit.name}",
             "author": self.plan.reporting_body,

@@ -3,6 +3,9 @@
 XlsxWriter rewrites every formula with some 80 regular expressions (future-function prefixes) each
 time it is written or serialised. A template writes the same few hundred formulas for every unit, so
 each distinct formula is prepared once per process and remembered.
+
+`LayoutOnly` stands for a workbook when only what the writer records beside it is wanted (a
+template's locked content, to check a received file against): every call is accepted and ignored.
 """
 
 from __future__ import annotations
@@ -31,3 +34,25 @@ class Worksheet(_Worksheet):
 
 class Workbook(xlsxwriter.Workbook):
     worksheet_class = Worksheet
+
+
+class LayoutOnly:
+    """A workbook, or one of its sheets, that ignores what is written to it."""
+
+    def __init__(self, name: str = ""):
+        self.name = name
+        self._sheets: dict[str, LayoutOnly] = {}
+
+    def add_worksheet(self, name: str) -> LayoutOnly:
+        self._sheets[name] = LayoutOnly(name)
+        return self._sheets[name]
+
+    def get_worksheet_by_name(self, name: str) -> LayoutOnly:
+        return self._sheets[name]
+
+    def __getattr__(self, attribute: str):
+        return _ignore
+
+
+def _ignore(*_args, **_kwargs) -> None:
+    return None

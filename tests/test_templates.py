@@ -122,6 +122,23 @@ def _rules():
     return RuleBook.load(DEFAULT_PLAN_DIR)
 
 
+@pytest.mark.parametrize("round_id", ["2024-annual", "2025-update"])
+def test_what_ingest_checks_a_file_against_is_what_the_template_holds(tmp_path, plan, rules, round_id):
+    """Ingest lays a template out without assembling a workbook: its fingerprint and every locked cell
+    must be those of the file a unit received."""
+    from pipeline.templates import locked_content
+
+    rnd = plan.round(round_id)
+    for path, unit in zip(write_templates(plan, rnd, tmp_path, rules=rules), plan.units_for(rnd), strict=True):
+        expected = locked_content(plan, rnd, unit, rules)
+        book = openpyxl.load_workbook(path)
+        sheet, cell = _location(book, form.META_NAMES["fingerprint"])
+        assert book[sheet][cell].value == expected.fingerprint
+        for (sheet, cell), value in expected.cells.items():
+            assert book[sheet][cell].value == value, (unit.code, sheet, cell)
+        assert {name: _location(book, name) for name in expected.names} == expected.names
+
+
 def test_carried_figures_are_locked_and_the_rest_is_asked(tmp_path, plan):
     carried = {"14": {"comm_groups": 250}}
     path = write_templates(plan, plan.round("2024-update"), tmp_path, [plan.unit("14")], carried)[0]
