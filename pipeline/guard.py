@@ -42,6 +42,10 @@ class Verdict:
     kind: str  # xlsx, xlsm, xls, ods, encrypted, other
     problem: str | None = None
     details: dict = field(default_factory=dict)
+    # Per sheet part, the cells that hold a formula or an error, seen on the way: {cell: ("formula",
+    # "=5+3") or ("error", "#N/A")}. A formula's cached result is never taken as a value, and
+    # readers differ on what an error cell holds.
+    special: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
 
 
 class _Refused(Exception):
@@ -94,18 +98,22 @@ def _inspect_zip(name: str, archive: zipfile.ZipFile) -> Verdict:
         return Verdict("other", "file-not-xlsx")
     kind = "xlsm" if name.lower().endswith(".xlsm") or "xl/vbaProject.bin" in names else "xlsx"
     inflated = 0
+    special: dict[str, dict[str, tuple[str, str]]] = {}
     for member in members:
         try:
-            inflated += _scan_member(archive, member, MAX_UNCOMPRESSED_BYTES - inflated)
+            size, scan = _scan_member(archive, member, MAX_UNCOMPRESSED_BYTES - inflated)
         except _Refused as refused:
             return Verdict(kind, refused.problem, refused.details)
         except expat.ExpatError:
             return Verdict(kind, "file-unreadable")
-    return Verdict(kind)
+        inflated += size
+        if scan is not None and scan.is_sheet:
+            special[member.filename] = scan.special
+    return Verdict(kind, special=special)
 
 
-def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) -> int:
-    """Inflate one member in blocks; XML goes through _XmlScan. Returns the inflated size."""
+def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) -> tuple[int, _XmlScan | None]:
+    """Inflate one member in blocks; XML goes through _XmlScan. Returns the inflated size and the scan."""
     size = 0
     scan = _XmlScan(member.filename) if member.filename.endswith((".xml", ".rels", ".vml")) else None
     with archive.open(member) as stream:
@@ -117,7 +125,7 @@ def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int)
                 scan.feed(block)
     if scan is not None:
         scan.feed(b"", final=True)
-    return size
+    return size, scan
 
 
 class _XmlScan:
@@ -137,6 +145,13 @@ class _XmlScan:
         self.col = 0
         self.cell: tuple[int, int] | None = None  # the open <c>, until it is known to hold something
         self.max_row = self.max_col = 0
+        self.special: dict[str, tuple[str, str]] = {}
+        if self.is_sheet:
+            self.parser.EndElementHandler = self._end
+            self.parser.CharacterDataHandler = self._text
+        self.name = ""  # the open <c>, as A1
+        self.error = False  # the open <c> is an error cell (t="e")
+        self.text: list[str] | None = None  # the text of an open <f>, or of an error cell's <v>
 
     def feed(self, block: bytes, final: bool = False) -> None:
         self.parser.Parse(block, final)
@@ -157,12 +172,32 @@ class _XmlScan:
             self.col = 0
         elif local == "c":
             self._cell(attrs.get("r"))
-        elif local in _VALUE_TAGS and self.cell is not None:
+            self.name, self.error = _cell_name(self.row, self.col), attrs.get("t") == "e"
+        if local == "f" or (local == "v" and self.error):
+            self.text = []
+        if local in _VALUE_TAGS and self.cell is not None:
             row, col = self.cell
             self.cell = None
             self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
             if row > MAX_ROW or col > MAX_COL or self.max_row * self.max_col > MAX_SHEET_CELLS:
                 raise _Refused("file-sheet-too-large", cell=_cell_name(row, col))
+
+    def _text(self, data: str) -> None:
+        if self.text is not None:
+            self.text.append(data)
+
+    def _end(self, tag: str) -> None:
+        local = tag.rpartition(" ")[2]
+        if local == "f" and self.text is not None:
+            self.special[self.name] = ("formula", "=" + "".join(self.text))
+        elif local == "v" and self.text is not None and self.name not in self.special:
+            self.special[self.name] = ("error", "".join(self.text) or "#?")
+        elif local == "c" and self.error and self.name not in self.special:
+            self.special[self.name] = ("error", "#?")
+        if local in ("f", "v"):
+            self.text = None
+        elif local == "c":
+            self.error = False
 
     def _cell(self, reference: str | None) -> None:
         match = _REFERENCE.match(reference.strip()) if reference else None

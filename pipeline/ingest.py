@@ -89,7 +89,7 @@ def read_submission(incoming: Incoming, plan: Plan, rules: RuleBook, received: d
     if verdict.kind == "xlsm":
         sub.findings.append(rules.finding("file-macros"))
     try:
-        book = _Workbook(incoming.data)
+        book = _Workbook(incoming.data, verdict.special)
         by_metadata = _identify(sub, book, plan, rules, received)
         if sub.identified and not _has_errors(sub.findings):
             _extract(sub, book, plan, rules)
@@ -119,7 +119,8 @@ def _file_finding(rules: RuleBook, code: str, size: int, **details) -> Finding:
 class _Workbook:
     """A guarded workbook: defined names and part paths from its XML, cell values via calamine."""
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, special: dict[str, dict[str, tuple[str, str]]]):
+        """`special`: each sheet part's formula and error cells, as the guard's scan found them."""
         self.archive = zipfile.ZipFile(io.BytesIO(data))
         root = _xml(self.archive, "xl/workbook.xml")
         rels = _relationships(self.archive, "xl/_rels/workbook.xml.rels")
@@ -134,7 +135,7 @@ class _Workbook:
                 self.names[(node.get("name") or "").lower()] = node.text
         self.book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         self.grids: dict[str, list[list]] = {}
-        self.specials: dict[str, dict[str, tuple[str, str]]] = {}
+        self.specials = special
 
     def location(self, name: str) -> tuple[str, str] | None:
         text = self.names.get(name.lower())
@@ -158,9 +159,7 @@ class _Workbook:
     def special(self, sheet: str, cell: str) -> tuple[str, str] | None:
         """("formula", "=5+3") or ("error", "#N/A") when a cell holds one: a formula's cached result
         is never taken as a value, and readers differ on what an error cell holds."""
-        if sheet not in self.specials:
-            self.specials[sheet] = _special_cells(self.archive, self.sheet_parts.get(sheet))
-        return self.specials[sheet].get(cell)
+        return self.specials.get(self.sheet_parts.get(sheet, ""), {}).get(cell)
 
     def sheet_titles(self) -> dict[str, tuple[str, str]]:
         """{sheet name: (A1, A2)} as text, for recognising a template without its metadata."""
@@ -191,20 +190,6 @@ def _resolve(base: str, target: str) -> str:
         elif piece != ".":
             parts.append(piece)
     return "/".join(parts)
-
-
-def _special_cells(archive: zipfile.ZipFile, part: str | None) -> dict[str, tuple[str, str]]:
-    if not part or part not in archive.namelist():
-        return {}
-    found = {}
-    for cell in _xml(archive, part).iter(f"{{{MAIN_NS}}}c"):
-        formula = cell.find(f"{{{MAIN_NS}}}f")
-        if formula is not None:
-            found[cell.get("r") or ""] = ("formula", "=" + (formula.text or ""))
-        elif cell.get("t") == "e":
-            value = cell.find(f"{{{MAIN_NS}}}v")
-            found[cell.get("r") or ""] = ("error", value.text if value is not None and value.text else "#?")
-    return found
 
 
 _CELL = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})$")
@@ -288,7 +273,8 @@ def _recognise_from_titles(sub: Submission, book: _Workbook, plan: Plan, rules: 
             if sheet is None:
                 continue
             with tempfile.TemporaryDirectory(prefix="p8-recognise-") as folder:
-                template = _Workbook(write_templates(plan, rnd, Path(folder), [unit], rules=rules)[0].read_bytes())
+                data = write_templates(plan, rnd, Path(folder), [unit], rules=rules)[0].read_bytes()
+            template = _Workbook(data, guard.inspect("template.xlsx", data).special)
             sheet_map = {name: s for name, t in template.sheet_titles().items() if t[0]
                          for s, found in titles.items() if found == t}
             sheet_map[SHEET_INDICATORS] = sheet

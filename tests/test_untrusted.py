@@ -146,7 +146,9 @@ def test_hostile_files_get_the_answers_that_explain_them(bank):
     assert by_case["truncated.xlsx"] == ["file-unreadable"]
     assert by_case["._bao-cao.xlsx"] == ["file-system-companion"]
     assert by_case["__MACOSX/._bao-cao.xlsx"] == ["file-system-companion"]
-    assert by_case["styled-million-rows.xlsx"] == ["file-too-demanding"]
+    # A million formatted empty rows (formatting applied to whole columns) hold no value: read as a
+    # stream, within the worker's limits, the file is the valid report it is.
+    assert by_case["styled-million-rows.xlsx"] == []
 
 
 def test_names_no_file_system_or_header_can_hold_are_stored_safely(bank):
