@@ -169,3 +169,27 @@ def test_rebuilding_from_the_same_ledger_gives_identical_bytes(province, plan, t
         second = rebuild(plan, ledger, tmp_path / "b", [plan.round("2024-annual")])
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     assert first[0].read_bytes() == (root / "outbox" / "2024-annual" / first[0].name).read_bytes()
+
+
+def test_with_many_units_the_chart_shows_the_furthest_ahead_and_behind(province, plan, tmp_path, monkeypatch):
+    from pipeline.workbook import charts
+
+    _root, paths = province
+    monkeypatch.setattr(charts, "CHART_UNITS", 4)
+    with Ledger(paths.ledger, paths.home) as ledger:
+        written = rebuild(plan, ledger, tmp_path, [plan.round("2024-annual")])
+    book = openpyxl.load_workbook(written[0], data_only=True)
+    summary, sheet = book["Tổng hợp"], book["Biểu đồ"]
+    rows = {summary.cell(r, 2).value: r for r in range(6, 20)}
+
+    def mean_share(unit):
+        shares = [summary.cell(rows[unit.name], 5 + 4 * k + 3).value or 0
+                  for k, i in enumerate(plan.indicators) if plan.targets[unit.code][i.code]]
+        return sum(shares) / len(shares)
+
+    ranked = sorted(plan.districts, key=lambda u: -mean_share(u))
+    assert [sheet.cell(4, c).value for c in range(3, 7)] == [u.name for u in ranked[:2] + ranked[-2:]]
+    assert sheet.cell(4, 7).value is None
+    assert "2 đơn vị có tỷ lệ bình quân các chỉ tiêu cao nhất và 2 đơn vị thấp nhất (trong 11 đơn vị" in \
+        sheet.cell(2, 1).value
+    assert mean_share(ranked[0]) > mean_share(ranked[-1])

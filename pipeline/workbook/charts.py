@@ -1,26 +1,50 @@
-"""«Biểu đồ»: progress against the phase targets, read from «Tổng hợp»."""
+"""«Biểu đồ»: progress against the phase targets, read from «Tổng hợp». With many units (a province's
+communes, a country's), the units' chart shows the CHART_UNITS // 2 furthest ahead and the as many
+furthest behind, by their mean share of target, not a bar for each."""
 
 from __future__ import annotations
 
 from xlsxwriter.utility import xl_col_to_name
 
 from ..consolidate import share, total_progress
+from ..plan import Unit
 from .book import SUMMARY, Book
+
+CHART_UNITS = 20
+
+
+def shown_units(book: Book) -> tuple[list[Unit], str]:
+    """The units the chart shows, and how they were chosen (empty when they are all shown)."""
+    if len(book.districts) <= CHART_UNITS:
+        return book.districts, ""
+    ranked = sorted(book.districts, key=lambda u: -_mean_share(book, u))
+    half = CHART_UNITS // 2
+    return ranked[:half] + ranked[-half:], (
+        f"{half} đơn vị có tỷ lệ bình quân các chỉ tiêu cao nhất và {half} đơn vị thấp nhất (trong "
+        f"{len(book.districts)} đơn vị; số liệu của mọi đơn vị ở trang «{SUMMARY}»)")
+
+
+def _mean_share(book: Book, unit: Unit) -> float:
+    shares = [share(book.result.progress[unit.code][i.code].cumulative or 0, book.plan.targets[unit.code][i.code])
+              for i in book.plan.indicators if book.plan.targets[unit.code][i.code]]
+    return sum(s or 0 for s in shares) / len(shares) if shares else 0.0
 
 
 def write(book: Book, wb, ws) -> None:
     plan, s = book.plan, book.styles
-    book.title(ws, "BIỂU ĐỒ TIẾN ĐỘ SO VỚI CHỈ TIÊU GIAI ĐOẠN", f"Số liệu lấy từ trang «{SUMMARY}».")
+    units, chosen = shown_units(book)
+    book.title(ws, "BIỂU ĐỒ TIẾN ĐỘ SO VỚI CHỈ TIÊU GIAI ĐOẠN",
+               f"Số liệu lấy từ trang «{SUMMARY}»." + (f" Biểu đồ các đơn vị: {chosen}." if chosen else ""))
     ws.write_string(3, 0, "Chỉ tiêu", s["header"])
     ws.write_string(3, 1, "Toàn tỉnh", s["header"])
-    for k, unit in enumerate(book.districts):
+    for k, unit in enumerate(units):
         ws.write_string(3, 2 + k, unit.name, s["header"])
     quoted = f"'{SUMMARY}'"
     for index, indicator in enumerate(plan.indicators):
         row = 4 + index
         ws.write_string(row, 0, f"{indicator.no}. {indicator.short_name}", s["text"])
         share_col = book.summary_cols[indicator.code] + 3
-        for col, unit_key in enumerate(["total", *[u.code for u in book.districts]], start=1):
+        for col, unit_key in enumerate(["total", *[u.code for u in units]], start=1):
             source_row = book.summary_rows[unit_key]
             target = (
                 plan.totals["total"][indicator.code]
@@ -42,7 +66,7 @@ def write(book: Book, wb, ws) -> None:
             )
     last = 3 + len(plan.indicators)
     ws.set_column(0, 0, 42)
-    ws.set_column(1, 1 + len(book.districts), 10)
+    ws.set_column(1, 1 + len(units), 10)
     province = wb.add_chart({"type": "bar"})
     province.add_series(
         {
@@ -64,11 +88,12 @@ def write(book: Book, wb, ws) -> None:
         districts.add_series(
             {
                 "name": ["Biểu đồ", 4 + index, 0],
-                "categories": ["Biểu đồ", 3, 2, 3, 1 + len(book.districts)],
-                "values": ["Biểu đồ", 4 + index, 2, 4 + index, 1 + len(book.districts)],
+                "categories": ["Biểu đồ", 3, 2, 3, 1 + len(units)],
+                "values": ["Biểu đồ", 4 + index, 2, 4 + index, 1 + len(units)],
             }
         )
-    districts.set_title({"name": "Các huyện: % chỉ tiêu giai đoạn đã đạt, theo chỉ tiêu"})
+    districts.set_title({"name": ("Các đơn vị cao nhất và thấp nhất" if chosen else "Các huyện")
+                         + ": % chỉ tiêu giai đoạn đã đạt, theo chỉ tiêu"})
     districts.set_y_axis({"num_format": "0%", "min": 0})
     districts.set_legend({"position": "right"})
     districts.set_size({"width": 1000, "height": 520})
