@@ -69,4 +69,8 @@ def format_percent(value: float | None) -> str:
     if value is None:
         return "–"
     shown = (Decimal(repr(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return format_decimal(shown, format="#,##0.0", locale=LOCALE) + "%"
+    # Vietnamese separators swapped in by hand (what Babel writes for "#,##0.0", many times faster).
+    return format(shown, ",.1f").translate(_VI_SEPARATORS) + "%"
+
+
+_VI_SEPARATORS = str.maketrans({",": ".", ".": ","})

@@ -225,3 +225,17 @@ def test_an_empty_budget_cell_is_sent_back_as_the_template_says(plan, rules, tmp
     values = _complete(plan, rnd) | {"in_budget_local_allocated": ""}
     _, findings = evaluate(plan, rnd, "121", _cells(plan, rnd, values), rules, date(2024, 9, 5))
     assert [(f.code, f.severity) for f in findings] == [("value-missing", "error")]
+
+
+@given(st.one_of(st.integers(-10**15, 10**15), st.floats(-1e6, 1e6, allow_nan=False)))
+def test_numbers_and_percentages_are_written_as_babel_writes_them_in_vietnamese(value):
+    """The fast paths of format_number and format_percent give Babel's Vietnamese text exactly."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from babel.numbers import format_decimal
+
+    from pipeline.vietnamese import format_number, format_percent
+
+    assert format_number(value) == format_decimal(value, format="#,##0.##", locale="vi")
+    shown = (Decimal(repr(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    assert format_percent(value) == format_decimal(shown, format="#,##0.0", locale="vi") + "%"
