@@ -4,15 +4,21 @@ For each N, a synthetic plan of N units (a province level and N-1 communes, the 
 ratios and budget sources, targets that add up) gets its templates, one filled submission per unit,
 and runs. It prints one table: the raw python-calamine parse of the filled files (the floor), the
 templates, the full run, a rerun with nothing new, a run with one corrected file, each also as a ratio
-to the floor, and the peak RSS of the process tree (this process and its workers).
+to the floor, and the peak RSS. Each step runs in a process of its own: its seconds are counted inside
+it (Python's start and imports aside), and its peak RSS is its own and its largest worker's.
 """
 
+from __future__ import annotations
+
 import csv
+import json
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -26,7 +32,7 @@ from pipeline.demo import fill_template, sample_values  # noqa: E402
 from pipeline.plan import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
 from pipeline.rules import RuleBook  # noqa: E402
 from pipeline.runner import Paths, run  # noqa: E402
-from pipeline.templates import write_templates  # noqa: E402
+from pipeline.templates import template_filename, write_templates  # noqa: E402
 
 DAY = date(2024, 9, 5)
 ROUND = "2024-annual"
@@ -59,59 +65,129 @@ def synthetic_plan(folder: Path, units: int) -> Path:
     return folder
 
 
-def peak_rss_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+class PeakMemory:
+    """The peak RSS (VmHWM) of this process and of the largest of its descendants (the isolated
+    workers are forked by a server, not by this process), sampled from /proc while a step runs."""
+
+    def __init__(self, every: float = 0.1):
+        self.every, self.workers = every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def own(self) -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.every):
+            for pid in _descendants(os.getpid()):
+                self.workers = max(self.workers, _peak_mb(pid))
 
 
-def timed(action) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
+def _descendants(root: int) -> list[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = [], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
 
 
-def measure(units: int) -> dict[str, float]:
+def _peak_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def stage(name: str, root: Path) -> dict[str, float]:
+    """One step in a process of its own, so that its time and peak memory are its own: the seconds
+    are counted inside it (not Python's start), the memory is its own and its workers'."""
+    done = subprocess.run([sys.executable, __file__, "--stage", name, str(root)], check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_stage(name: str, root: Path) -> None:
+    plan_dir = root / "plan"
+    paths = Paths.beside_outbox(root / "inbox", root / "outbox")
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        if name == "templates":
+            plan, rules = load_plan(plan_dir), RuleBook.load(plan_dir)
+            write_templates(plan, plan.round(ROUND), root / "t", rules=rules)
+        elif name == "parse":
+            for path in sorted(paths.inbox.iterdir()):
+                book = python_calamine.CalamineWorkbook.from_path(str(path))
+                for sheet in book.sheet_names:
+                    book.get_sheet_by_name(sheet).to_python()
+        else:
+            run(paths, plan_dir, today=DAY)
+        seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "rss": memory.own, "workers": memory.workers}))
+
+
+def measure(units: int) -> dict[str, dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix="p8-scale-") as folder:
         root = Path(folder)
         plan_dir = synthetic_plan(root / "plan", units)
-        plan, rules = load_plan(plan_dir), RuleBook.load(plan_dir)
+        plan = load_plan(plan_dir)
         rnd = plan.round(ROUND)
-        templates: list[Path] = []
-        seconds = {"templates": timed(lambda: templates.extend(write_templates(plan, rnd, root / "t", rules=rules)))}
-        paths = Paths.beside_outbox(root / "inbox", root / "outbox")
-        for unit, template in zip(plan.units_for(rnd), templates, strict=True):
-            fill_template(template, paths.inbox / template.name, sample_values(plan, rnd, unit, with_previous=True))
-        filled = sorted(paths.inbox.iterdir())
-
-        def parse() -> None:
-            for path in filled:
-                book = python_calamine.CalamineWorkbook.from_path(str(path))
-                for name in book.sheet_names:
-                    book.get_sheet_by_name(name).to_python()
-
-        seconds["parse"] = timed(parse)
-        seconds["run"] = timed(lambda: run(paths, plan_dir, today=DAY))
-        seconds["rerun"] = timed(lambda: run(paths, plan_dir, today=DAY))
-        corrected = templates[1]
-        values = sample_values(plan, rnd, plan.units_for(rnd)[1], with_previous=True)
-        fill_template(corrected, paths.inbox / f"sua_{corrected.name}",
+        result = {"templates": stage("templates", root)}
+        templates = sorted((root / "t" / rnd.id).iterdir())
+        inbox = root / "inbox"
+        inbox.mkdir()
+        by_name = {t.name: t for t in templates}
+        for unit in plan.units_for(rnd):
+            template = by_name[template_filename(rnd, unit)]
+            fill_template(template, inbox / template.name, sample_values(plan, rnd, unit, with_previous=True))
+        result["parse"] = stage("parse", root)
+        result["run"] = stage("run", root)
+        result["rerun"] = stage("rerun", root)
+        unit = plan.units_for(rnd)[1]
+        values = sample_values(plan, rnd, unit, with_previous=True)
+        fill_template(by_name[template_filename(rnd, unit)], inbox / f"sua_{template_filename(rnd, unit)}",
                       {**values, "in_comm_groups_estimate": int(values["in_comm_groups_estimate"]) + 1})
-        seconds["one file"] = timed(lambda: run(paths, plan_dir, today=DAY))
-        seconds["rss"] = peak_rss_mb()
-        return seconds
+        result["one file"] = stage("one file", root)
+        return result
 
 
 def main(sizes: list[int]) -> None:
     print(f"machine: {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}")
-    header = ["N", "parse (floor)", "templates", "full run", "rerun, nothing new", "one corrected file", "peak RSS"]
+    header = ["N", "parse (floor)", "templates", "full run", "rerun, nothing new", "one corrected file",
+              "peak RSS (process / largest worker)"]
     print(" | ".join(header))
     print(" | ".join("---" for _ in header))
     for units in sizes:
         s = measure(units)
-        cells = [f"{s[key]:.1f} s ({s[key] / s['parse']:.0f}×)" for key in ("templates", "run", "rerun", "one file")]
-        print(" | ".join([str(units), f"{s['parse']:.2f} s", *cells, f"{s['rss']:.0f} MB"]))
+        floor = s["parse"]["seconds"]
+        cells = [f"{s[key]['seconds']:.1f} s ({s[key]['seconds'] / floor:.1f}×)"
+                 for key in ("templates", "run", "rerun", "one file")]
+        own = max(s[key]["rss"] for key in ("templates", "run", "rerun", "one file"))
+        workers = max(s[key]["workers"] for key in ("templates", "run", "rerun", "one file"))
+        print(" | ".join([str(units), f"{floor:.2f} s", *cells, f"{own:.0f} MB / {workers:.0f} MB"]), flush=True)
 
 
 if __name__ == "__main__":
-    main([int(n) for n in sys.argv[1:]] or [12, 300])
+    if sys.argv[1:2] == ["--stage"]:
+        run_stage(sys.argv[2], Path(sys.argv[3]))
+    else:
+        main([int(n) for n in sys.argv[1:]] or [12, 300])
