@@ -8,7 +8,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from . import __version__
+from . import __version__, xlsx
 from .atomic import atomic_path
 from .consolidate import Consolidation
 from .plan import Plan
@@ -72,7 +72,7 @@ def write_phase_workbook(plan: Plan, result: Consolidation, path: Path) -> Path:
 
 
 def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "", phase: bool = False) -> None:
-    wb = xlsxwriter.Workbook(
+    wb = xlsx.Workbook(
         str(path),
         {
             "default_format_properties": {"font_name": "Times New Roman", "font_size": 11},
