@@ -8,11 +8,12 @@ the variables.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from . import activities, form, provincial
 from .assessment import assessment_context
-from .consolidate import Consolidation, ratio_total, standings, total_progress
+from .consolidate import Consolidation, ratio_total, share, standings, total_progress
 from .figures import Figure, coverage, last_round, province_figure, unit_figure
 from .plan import Plan, Unit
 from .schedule_report import schedule_context, unit_schedule
@@ -28,6 +29,10 @@ from .wording import (
 )
 
 NO_DATA = "chưa báo cáo"
+# A table of units in the province's report lists them all up to UNITS_IN_TABLES; beyond (a province's
+# communes, a country's), the UNITS_SHOWN furthest ahead and behind, and names the file that has all.
+UNITS_IN_TABLES = 30
+UNITS_SHOWN = 20
 ESTIMATE_MARK = "*"
 
 
@@ -185,14 +190,32 @@ def activity_rows(plan: Plan, result: Consolidation, chosen: list[activities.Act
 
 def _unit_tables(plan: Plan, result: Consolidation) -> list[dict]:
     tables = []
+    annex = provincial.workbook_name(result.round.id).replace("tong-hop", "phu-luc")
     for number, indicator in enumerate(plan.indicators, start=2):
         figures = {u.code: unit_figure(plan, result, u, indicator.code) for u in plan.units}
         labels = Labels(result.round, list(figures.values()))
+        shown, chosen = furthest(list(plan.units), _share_of(figures), annex)
         rows = [{"unit": u.name, **_figure_row(labels, figures[u.code]), "note": _unit_note(plan, result, u)}
-                for u in plan.units]
-        tables.append({"number": number, "title": f"{indicator.name} ({indicator.unit})", "rows": rows,
+                for u in shown]
+        tables.append({"number": number, "title": f"{indicator.name} ({indicator.unit}){chosen}", "rows": rows,
                        **_labels(labels)})
     return tables
+
+
+def _share_of(figures: dict[str, Figure]) -> Callable[[Unit], float | None]:
+    return lambda unit: figures[unit.code].share
+
+
+def furthest(units: list[Unit], progress: Callable[[Unit], float | None], where: str) -> tuple[list[Unit], str]:
+    """A table of more than UNITS_IN_TABLES units shows the UNITS_SHOWN // 2 furthest ahead and as many
+    furthest behind (no figure counts as behind), and says so, naming `where` every unit is."""
+    if len(units) <= UNITS_IN_TABLES:
+        return units, ""
+    half = UNITS_SHOWN // 2
+    ranked = sorted(units, key=lambda u: -(progress(u) or 0.0) if progress(u) is not None else float("inf"))
+    return ranked[:half] + ranked[-half:], (
+        f" – {half} đơn vị có tỷ lệ đạt cao nhất và {half} đơn vị thấp nhất trong {format_number(len(units))} "
+        f"đơn vị (số liệu từng đơn vị: tệp {where})")
 
 
 def _unit_note(plan: Plan, result: Consolidation, unit: Unit) -> str:
@@ -285,9 +308,20 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
         {"no": "II", "name": "Cấp huyện", "villages": format_number(plan.total_villages),
          "cells": cells(districts, plan.totals["districts"])},
     ]
+    annex = provincial.workbook_name(result.round.id).replace("tong-hop", "phu-luc")
+    shown, chosen = furthest(districts, lambda u: _mean_share(plan, result, u), annex)
     rows += [{"no": u.appendix_no, "name": name(u), "villages": format_number(u.villages),
-              "cells": cells([u], plan.targets[u.code])} for u in districts]
+              "cells": cells([u], plan.targets[u.code])} for u in shown]
+    if chosen:
+        rows.append({"no": "", "name": f"Trên đây{chosen.replace(' – ', ': ', 1)}, theo tỷ lệ bình quân các chỉ tiêu.",
+                     "villages": "", "cells": ["" for _ in plan.indicators]})
     return rows
+
+
+def _mean_share(plan: Plan, result: Consolidation, unit: Unit) -> float:
+    shares = [share(result.progress[unit.code][i.code].cumulative or 0, plan.targets[unit.code][i.code]) or 0.0
+              for i in plan.indicators if plan.targets[unit.code][i.code]]
+    return sum(shares) / len(shares) if shares else 0.0
 
 
 # -- a district's report ---------------------------------------------------------------------------

@@ -193,3 +193,41 @@ def test_with_many_units_the_chart_shows_the_furthest_ahead_and_behind(province,
     assert "2 đơn vị có tỷ lệ bình quân các chỉ tiêu cao nhất và 2 đơn vị thấp nhất (trong 11 đơn vị" in \
         sheet.cell(2, 1).value
     assert mean_share(ranked[0]) > mean_share(ranked[-1])
+
+
+def test_with_many_units_the_report_tables_show_the_furthest_ahead_and_behind(province, plan, tmp_path,
+                                                                                monkeypatch):
+    """A country's communes do not make a report of 36,000 rows: each unit table shows the units
+    furthest ahead and behind, says so, and names the annex that has them all."""
+    import docx
+    from bs4 import BeautifulSoup
+
+    from pipeline import report_context
+
+    _root, paths = province
+    monkeypatch.setattr(report_context, "UNITS_IN_TABLES", 6)
+    monkeypatch.setattr(report_context, "UNITS_SHOWN", 4)
+    with Ledger(paths.ledger, paths.home) as ledger:
+        written = rebuild(plan, ledger, tmp_path, [plan.round("2024-annual")])
+    summary = openpyxl.load_workbook(tmp_path / "2024-annual" / "tong-hop_2024-annual.xlsx", data_only=True)["Tổng hợp"]
+    rows = {summary.cell(r, 2).value: r for r in range(6, 20)}
+    indicator = plan.indicators[0]
+    shares = {u.name: summary.cell(rows[u.name], 8).value for u in plan.units}
+    ranked = sorted(plan.units, key=lambda u: -shares[u.name] if shares[u.name] is not None else float("inf"))
+    expected = [u.name for u in ranked[:2] + ranked[-2:]]
+    title = (f"Bảng 2. {indicator.name} ({indicator.unit}) – 2 đơn vị có tỷ lệ đạt cao nhất và 2 đơn vị thấp "
+             "nhất trong 12 đơn vị (số liệu từng đơn vị: tệp phu-luc_2024-annual.xlsx)")
+
+    page = BeautifulSoup(next(p for p in written if p.suffix == ".html").read_text(encoding="utf-8"), "html.parser")
+    heading = next(h for h in page.find_all("h3") if h.get_text().startswith("Bảng 2."))
+    assert heading.get_text() == title
+    assert [tr.find("td").get_text() for tr in heading.find_next("table").find_all("tr")[1:]] == expected
+
+    document = docx.Document(next(p for p in written if p.name == "bao-cao_2024-annual.docx"))
+    texts = [p.text for p in document.paragraphs]
+    assert title in texts
+    columns = [[row.cells[0].text for row in t.rows[1:]] for t in document.tables]
+    assert columns.count(expected) >= 1
+    assert not any(len(c) == 12 and set(c) == {u.name for u in plan.units} for c in columns)  # none lists all
+    assert any("Trên đây: 2 đơn vị có tỷ lệ đạt cao nhất và 2 đơn vị thấp nhất trong 11 đơn vị" in
+               row.cells[1].text for t in document.tables for row in t.rows)
