@@ -27,14 +27,18 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def spread(function: Callable[..., Any], shared: tuple, items: Sequence, *, min_items: int | None = None) -> list:
+def spread(function: Callable[..., Any], shared: tuple, items: Sequence, *, parallel: bool | None = None,
+           chunk: int | None = None) -> list:
+    """`parallel`: whether the items are worth workers (default: at least MIN_ITEMS of them); `chunk`:
+    items handed to a worker at a time (default: an eighth of each worker's share)."""
     workers = min(cores(), len(items))
-    if len(items) < (MIN_ITEMS if min_items is None else min_items) or workers < 2 or _in_worker():
+    worth = len(items) >= MIN_ITEMS if parallel is None else parallel
+    if not worth or workers < 2 or _in_worker():
         return [function(*shared, item) for item in items]
     context = multiprocessing.get_context(start_method())
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload([PRELOAD])
-    chunk = max(1, len(items) // (8 * workers))
+    chunk = chunk or max(1, len(items) // (8 * workers))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_keep, initargs=(shared,)) as pool:
         return list(pool.map(_call, [(function, item) for item in items], chunksize=chunk))
 

@@ -172,10 +172,32 @@ def _progress_chart(plan: Plan, result: Consolidation, path: Path) -> Path:
     return path
 
 
-def write_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bool = False,
+UNITS_PER_JOB = 25  # unit reports handed to a worker at a time
+
+
+def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bool = False,
                   units: Collection[str] | None = None) -> list[Path]:
-    """Every report of the round; the same consolidation always gives the same files. `units`: the
-    units whose own report is written (default: every unit that reported)."""
+    """The round's workbook and every report; the same consolidation always gives the same files.
+    `units`: the units whose own report is written (default: every unit that reported). With many
+    units, the workbook, the province's reports and batches of unit reports are written side by side,
+    one per core."""
+    codes = [u.code for u in unit_reports(plan, result) if units is None or u.code in units]
+    parts: list[tuple] = [("workbook",), ("province",)]
+    parts += [("units", tuple(codes[n:n + UNITS_PER_JOB])) for n in range(0, len(codes), UNITS_PER_JOB)]
+    done = fanout.spread(_write_part, (plan, result, Path(out_dir), draft), parts,
+                         parallel=len(codes) >= fanout.MIN_ITEMS, chunk=1)
+    return [path for written in done for path in written]
+
+
+def _write_part(plan: Plan, result: Consolidation, out_dir: Path, draft: bool, part: tuple) -> list[Path]:
+    if part[0] == "workbook":
+        return [provincial.write_workbook(plan, result, out_dir)]
+    if part[0] == "province":
+        return _province_reports(plan, result, out_dir, draft)
+    return [_write_unit_report(plan, result, out_dir, code) for code in part[1]]
+
+
+def _province_reports(plan: Plan, result: Consolidation, out_dir: Path, draft: bool) -> list[Path]:
     rnd = result.round
     folder = Path(out_dir) / rnd.id
     names = report_names(rnd.id)
@@ -190,8 +212,7 @@ def write_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
         template = "update_report.docx" if rnd.kind == "update" else "province_report.docx"
         written.append(_render_docx(template, context, folder / names["docx"], moment, chart))
     written.append(provincial.write_annex(plan, result, folder / names["annex"], context["annex_line"]))
-    codes = [u.code for u in unit_reports(plan, result) if units is None or u.code in units]
-    return written + fanout.spread(_write_unit_report, (plan, result, Path(out_dir)), codes)
+    return written
 
 
 def unit_reports(plan: Plan, result: Consolidation) -> list[Unit]:

@@ -322,11 +322,11 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
         if stale is not None and rnd.id not in stale and keys.get(rnd.id) == key and _present(outbox, rnd):
             continue
         result = consolidation(plan, ledger, rnd)
-        outputs.append(provincial.write_workbook(plan, result, outbox))
         if rnd.regular:
             units = _unit_reports_to_write(plan, ledger, outbox, result, keys, everything=stale is None)
-            outputs += reports.write_reports(plan, result, outbox, draft=draft, units=units)
+            outputs += reports.write_outputs(plan, result, outbox, draft=draft, units=units)
         else:
+            outputs.append(provincial.write_workbook(plan, result, outbox))
             outputs += reports.write_adhoc_reports(plan, result, outbox, draft=draft)
         keys[rnd.id] = key
     if outputs:

@@ -231,3 +231,28 @@ def test_with_many_units_the_report_tables_show_the_furthest_ahead_and_behind(pr
     assert not any(len(c) == 12 and set(c) == {u.name for u in plan.units} for c in columns)  # none lists all
     assert any("Trên đây: 2 đơn vị có tỷ lệ đạt cao nhất và 2 đơn vị thấp nhất trong 11 đơn vị" in
                row.cells[1].text for t in document.tables for row in t.rows)
+
+
+def test_outputs_written_on_every_core_are_the_ones_written_in_one_process(province, plan, tmp_path, monkeypatch):
+    from pipeline import fanout, reports
+
+    _root, paths = province
+    pools = []
+
+    class Counted(fanout.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(fanout, "ProcessPoolExecutor", Counted)
+    with Ledger(paths.ledger, paths.home) as ledger:
+        one = rebuild(plan, ledger, tmp_path / "one", [plan.round("2024-annual")])
+        assert pools == []
+        monkeypatch.setattr(fanout, "MIN_ITEMS", 2)
+        monkeypatch.setattr(fanout, "cores", lambda: 2)
+        monkeypatch.setattr(reports, "UNITS_PER_JOB", 2)
+        spread = rebuild(plan, ledger, tmp_path / "two", [plan.round("2024-annual")])
+    assert pools == [(2,)]
+    assert [p.relative_to(tmp_path / "two") for p in spread] == [p.relative_to(tmp_path / "one") for p in one]
+    assert len([p for p in one if "/huyen/" in p.as_posix()]) == 4  # 121, 125, 126, 128
+    assert [p.read_bytes() for p in spread] == [p.read_bytes() for p in one]

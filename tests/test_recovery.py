@@ -113,7 +113,7 @@ STOPS = {
     "answered-not-cleared": (feedback, "write_feedback", 2, True, _stop_on_call),
     "cleared-not-marked": (runner.Ledger, "mark_cleared", 2, False, _stop_on_call),
     "workbook-written-no-report": (provincial, "write_workbook", 1, True, _stop_on_call),
-    "before-the-reports": (runner.reports, "write_reports", 1, False, _stop_on_call),
+    "before-the-outputs": (runner.reports, "write_outputs", 1, False, _stop_on_call),
 }
 
 
@@ -213,7 +213,7 @@ root, point, call = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 target, name = {
     "recorded": (ledger.Ledger, "record"), "answered": (feedback, "write_feedback"),
     "cleared": (runner.Ledger, "mark_cleared"), "workbook": (provincial, "write_workbook"),
-    "reports": (runner.reports, "write_reports"),
+    "reports": (runner.reports, "write_outputs"),
 }[point]
 original, calls = getattr(target, name), []
 
