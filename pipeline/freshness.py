@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 
 from . import __version__
@@ -45,6 +46,17 @@ def unit_keys(plan: Plan, ledger: Ledger, result: Consolidation, units: list[Uni
     basis = _basis(plan, ledger, result.round)
     return {u.code: _digest([basis, u.code, files.get(u.code, []),
                              *[files.get(s.code, []) for s in plan.successors(u.code)]]) for u in units}
+
+
+STATUS_PAGE = "index.html"  # the status page's entry among the round keys of the state file
+
+
+def page_key(plan: Plan, ledger: Ledger, today: date, passed: list[tuple[str, str]]) -> str:
+    """What the status page shows: every file and its status, the approvals, the day (days left), the
+    inbox entries not taken. A run that changes none of them leaves the page as it is."""
+    files = [(r.id, r.status) for r in ledger.records()]
+    approvals = [ledger.approval(r.id) for r in plan.all_rounds]
+    return _digest([_program(), _plan(plan), files, approvals, today, passed])
 
 
 def unit_entry(round_id: str, unit: str) -> str:

@@ -104,13 +104,24 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
         ledger.mark_rebuilt(stale)
         passed = [(e.path, e.kind) for e in report.passed] + \
             [(p.relative_to(paths.inbox).as_posix(), "unreadable") for p in report.failed]
-        report.outputs.append(page.write_status_page(plan, ledger, paths.outbox, day, passed))
+        report.outputs += _status_page(plan, ledger, paths.outbox, day, passed)
         report.status = [round_status(plan, ledger, rnd, day) for rnd in open_rounds(plan, day)]
         if files or report.passed or report.failed or rebuilt:  # a run that found and changed nothing leaves no trace
             report.log = _write_run_log(paths, plan, report, day, messages)
         if files:
             safekeeping.backup(ledger)
     return report
+
+
+def _status_page(plan: Plan, ledger: Ledger, outbox: Path, day: date, passed: list[tuple[str, str]]) -> list[Path]:
+    """The status page, written again only when what it shows changed (or it is missing)."""
+    keys = freshness.load(ledger.home)
+    key = freshness.page_key(plan, ledger, day, passed)
+    if keys.get(freshness.STATUS_PAGE) == key and (outbox / "index.html").is_file():
+        return []
+    written = page.write_status_page(plan, ledger, outbox, day, passed)
+    freshness.save(ledger.home, keys | {freshness.STATUS_PAGE: key})
+    return [written]
 
 
 def _answer_inbox(files: list[Path], intake: Intake, report: RunReport) -> None:

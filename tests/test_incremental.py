@@ -6,7 +6,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from pipeline import reports
+from pipeline import page, reports
 from pipeline.demo import fill_template, sample_values
 from pipeline.runner import Paths, run
 from pipeline.templates import write_templates
@@ -39,9 +39,16 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
     before = _tree(tmp_path)
     time.sleep(0.01)  # a rewrite would show in the modification times
 
+    pages = []
+    write_page = page.write_status_page
+    monkeypatch.setattr(page, "write_status_page", lambda *args: pages.append(args[3]) or write_page(*args))
     again = run(paths, today=DAY)
     assert again.log is None and again.outcomes == []
     assert _tree(tmp_path) == before
+    assert pages == []  # not even rendered: nothing it shows has changed
+    run(paths, today=date(2024, 9, 6))  # a day later, the days left change
+    assert pages == [date(2024, 9, 6)]
+    before = _tree(tmp_path)
 
     _send(plan, tmp_path, "126")
     rendered.clear()
