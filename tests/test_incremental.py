@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline import page, reports
 from pipeline.demo import fill_template, sample_values
-from pipeline.runner import Paths, run
+from pipeline.runner import Paths, rebuild_round, run
 from pipeline.templates import write_templates
 
 DAY = date(2024, 9, 5)
@@ -70,3 +70,8 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
     for name in before:
         if "_121_" in name or "_125_" in name:
             assert after[name] == before[name], name
+
+    # Asked for (the `report` command), every unit's report is written again.
+    rendered.clear()
+    rebuild_round(paths, "2024-annual", today=date(2024, 9, 7))
+    assert rendered == ["121", "125", "126"]
