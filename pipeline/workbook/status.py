@@ -32,10 +32,13 @@ def write(book: Book, ws) -> None:
         "Số tệp đã gửi",
     ]
     book.headers(ws, 3, headers, [6, 18, 11, 34, 12, 12, 10, 10, 20, 8, 8, 10])
-    files = [r for r in result.round_records if r.unit]
+    files: dict[str, list] = {}
+    for record in result.round_records:
+        if record.unit:
+            files.setdefault(record.unit, []).append(record)
     for index, unit in enumerate(book.reporting):
         row = 4 + index
-        sent = [r for r in files if r.unit == unit.code]
+        sent = files.get(unit.code, [])
         record = result.reported.get(unit.code) or (sent[-1] if sent else None)
         accepted = unit.code in result.reported
         received = date.fromisoformat(record.received_at[:10]) if record else None
