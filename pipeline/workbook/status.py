@@ -33,9 +33,9 @@ def write(book: Book, ws) -> None:
     ]
     book.headers(ws, 3, headers, [6, 18, 11, 34, 12, 12, 10, 10, 20, 8, 8, 10])
     files: dict[str, list] = {}
-    for record in result.round_records:
-        if record.unit:
-            files.setdefault(record.unit, []).append(record)
+    for sent_file in result.round_records:
+        if sent_file.unit:
+            files.setdefault(sent_file.unit, []).append(sent_file)
     for index, unit in enumerate(book.reporting):
         row = 4 + index
         sent = files.get(unit.code, [])
