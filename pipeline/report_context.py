@@ -159,7 +159,7 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
         "annex_rows": _annex_rows(plan, result),
         "signer": "",
         "update": update,
-        **schedule_context(plan, result, table),
+        **schedule_context(plan, result, table, provincial.workbook_name(rnd.id)),
         **assessment_context(plan, result, table, cover),
     }
 

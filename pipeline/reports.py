@@ -184,8 +184,9 @@ def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
     codes = [u.code for u in unit_reports(plan, result) if units is None or u.code in units]
     parts: list[tuple] = [("workbook",), ("province",)]
     parts += [("units", tuple(codes[n:n + UNITS_PER_JOB])) for n in range(0, len(codes), UNITS_PER_JOB)]
-    done = fanout.spread(_write_part, (plan, result, Path(out_dir), draft), parts,
-                         parallel=len(codes) >= fanout.MIN_ITEMS, chunk=1)
+    # The workbook and the province's reports grow with the units, whichever unit reports changed.
+    many = len(plan.units_for(result.round)) >= fanout.MIN_ITEMS
+    done = fanout.spread(_write_part, (plan, result, Path(out_dir), draft), parts, parallel=many, chunk=1)
     return [path for written in done for path in written]
 
 

@@ -202,11 +202,13 @@ def test_with_many_units_the_report_tables_show_the_furthest_ahead_and_behind(pr
     import docx
     from bs4 import BeautifulSoup
 
-    from pipeline import report_context
+    from pipeline import report_context, schedule_report
 
     _root, paths = province
     monkeypatch.setattr(report_context, "UNITS_IN_TABLES", 6)
     monkeypatch.setattr(report_context, "UNITS_SHOWN", 4)
+    monkeypatch.setattr(schedule_report, "LAGGING_UNITS", 6)
+    monkeypatch.setattr(schedule_report, "LAGGING_SHOWN", 3)
     with Ledger(paths.ledger, paths.home) as ledger:
         written = rebuild(plan, ledger, tmp_path, [plan.round("2024-annual")])
     summary = openpyxl.load_workbook(tmp_path / "2024-annual" / "tong-hop_2024-annual.xlsx", data_only=True)["Tổng hợp"]
@@ -222,6 +224,13 @@ def test_with_many_units_the_report_tables_show_the_furthest_ahead_and_behind(pr
     heading = next(h for h in page.find_all("h3") if h.get_text().startswith("Bảng 2."))
     assert heading.get_text() == title
     assert [tr.find("td").get_text() for tr in heading.find_next("table").find_all("tr")[1:]] == expected
+
+    lagging = next(p for p in page.find_all("p") if p.get_text().startswith("Các đơn vị chậm tiến độ"))
+    cases = int(lagging.get_text().split("(", 1)[1].split(" ", 1)[0])
+    assert cases > 3
+    assert lagging.get_text().endswith(" Dưới đây là 3 trường hợp đầu; mọi trường hợp ở trang «Tiến độ» của tệp "
+                                       "tong-hop_2024-annual.xlsx.")
+    assert len(lagging.find_next("table").find_all("tr")) == 1 + 3
 
     document = docx.Document(next(p for p in written if p.name == "bao-cao_2024-annual.docx"))
     texts = [p.text for p in document.paragraphs]
