@@ -1,7 +1,9 @@
-"""Whether a round's outputs are current: a key of everything they rest on (the program's code and
-report templates, the plan, every file of the rounds through it with its status, the approvals, draft
-or final), kept beside the ledger in `rebuilt.json`. A run with nothing new finds every key unchanged,
-rebuilds nothing and writes nothing."""
+"""Whether outputs are current: a key of everything they rest on, kept beside the ledger in
+`rebuilt.json`. A round's outputs rest on the program's code and report templates, the plan, every
+file of the rounds through it with its status, the approvals, draft or final; a unit's own report on
+the same but only its own files (and its successors'); the status page on every file's status, the
+approvals and the day. A run with nothing new finds every key unchanged, rebuilds nothing and writes
+nothing; one new file rewrites its round's outputs and its unit's report, not the other units'."""
 
 from __future__ import annotations
 

@@ -5,8 +5,9 @@ definitions, the extent of a sheet, the count of shared strings); a crafted or m
 it exhaust memory or abort the whole process. So every part is inflated here first, in small blocks,
 counting the bytes that actually come out; XML parts go through a streaming parser that refuses
 entity declarations and works out where each cell really is (with or without an `r` attribute,
-however it is quoted). This is the fast first line; the worker process that parses the file has hard
-limits of its own (isolation.py).
+however it is quoted). On the way it notes each sheet's formula and error cells, so that ingest never
+parses a sheet a second time. This is the fast first line; the worker process that parses the file has
+hard limits of its own (isolation.py).
 """
 
 from __future__ import annotations
