@@ -147,15 +147,14 @@ class _XmlScan:
         self.cell: tuple[int, int] | None = None  # the open <c>, until it is known to hold something
         self.max_row = self.max_col = 0
         self.special: dict[str, tuple[str, str]] = {}
-        if self.is_sheet:
-            self.parser.EndElementHandler = self._end
-            self.parser.CharacterDataHandler = self._text
-        self.name = ""  # the open <c>, as A1
-        self.error = False  # the open <c> is an error cell (t="e")
-        self.text: list[str] | None = None  # the text of an open <f>, or of an error cell's <v>
+        self.error: tuple[int, int] | None = None  # an error cell (t="e") whose value is not read yet
+        self.text: list[str] = []  # the text of the <f> or error <v> being read
+        self.target = ("", "")  # (kind, cell) of the text being read
 
     def feed(self, block: bytes, final: bool = False) -> None:
         self.parser.Parse(block, final)
+        if final:
+            self._settle_error()
 
     def _doctype(self, *_args) -> None:
         raise _Refused("file-xml-entities", part=self.part)
@@ -173,9 +172,12 @@ class _XmlScan:
             self.col = 0
         elif local == "c":
             self._cell(attrs.get("r"))
-            self.name, self.error = _cell_name(self.row, self.col), attrs.get("t") == "e"
-        if local == "f" or (local == "v" and self.error):
-            self.text = []
+            self._settle_error()
+            self.error = (self.row, self.col) if attrs.get("t") == "e" else None
+        elif local == "f":
+            self._read_text("formula")
+        elif local == "v" and self.error is not None:
+            self._read_text("error")
         if local in _VALUE_TAGS and self.cell is not None:
             row, col = self.cell
             self.cell = None
@@ -183,22 +185,30 @@ class _XmlScan:
             if row > MAX_ROW or col > MAX_COL or self.max_row * self.max_col > MAX_SHEET_CELLS:
                 raise _Refused("file-sheet-too-large", cell=_cell_name(row, col))
 
-    def _text(self, data: str) -> None:
-        if self.text is not None:
-            self.text.append(data)
+    def _read_text(self, kind: str) -> None:
+        """Collect the text up to the next closing tag (text and end handlers only while needed: most
+        cells hold neither a formula nor an error)."""
+        self.text, self.target = [], (kind, _cell_name(self.row, self.col))
+        self.parser.CharacterDataHandler = self.text.append
+        self.parser.EndElementHandler = self._end_text
 
-    def _end(self, tag: str) -> None:
-        local = tag.rpartition(" ")[2]
-        if local == "f" and self.text is not None:
-            self.special[self.name] = ("formula", "=" + "".join(self.text))
-        elif local == "v" and self.text is not None and self.name not in self.special:
-            self.special[self.name] = ("error", "".join(self.text) or "#?")
-        elif local == "c" and self.error and self.name not in self.special:
-            self.special[self.name] = ("error", "#?")
-        if local in ("f", "v"):
-            self.text = None
-        elif local == "c":
-            self.error = False
+    def _end_text(self, _tag: str) -> None:
+        kind, cell = self.target
+        text = "".join(self.text)
+        if kind == "formula":
+            self.special[cell] = ("formula", "=" + text)
+        elif cell not in self.special:
+            self.special[cell] = ("error", text or "#?")
+        self.error = None
+        self.parser.CharacterDataHandler = None
+        self.parser.EndElementHandler = None
+
+    def _settle_error(self) -> None:
+        """An error cell with neither a formula nor a value."""
+        if self.error is not None:
+            cell = _cell_name(*self.error)
+            self.special.setdefault(cell, ("error", "#?"))
+            self.error = None
 
     def _cell(self, reference: str | None) -> None:
         match = _REFERENCE.match(reference.strip()) if reference else None

@@ -439,3 +439,17 @@ def test_an_outlook_msg_is_read_as_an_email_not_rejected_as_a_workbook(tmp_path)
     draft = next(p for p in envelope.feedback if p.suffix == ".eml").read_bytes()
     assert b"To: mailer-daemon@tjdpf.org.cn" in draft
     assert b"In-Reply-To: <99d78a$k8gjl@esa2.mentor.iphmx.com>" in draft
+
+
+def test_the_guard_notes_every_formula_and_error_cell_as_a_reader_places_it():
+    """Formulas and error cells come from the guard's one streaming read: cells with and without `r`,
+    an error with its value, one without, and a formula whose cached result is an error."""
+    from pipeline import guard
+
+    scan = guard._XmlScan("xl/worksheets/sheet1.xml")
+    scan.feed(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+              b'<row r="2"><c r="B2"><f>SUM(A1:A3)</f><v>6</v></c><c t="e"><v>#N/A</v></c><c t="e"/>'
+              b'<c t="e"><f>1/0</f><v>#DIV/0!</v></c><c t="n"><v>5</v></c></row>'
+              b'<row><c t="e"></c></row></sheetData></worksheet>', final=True)
+    assert scan.special == {"B2": ("formula", "=SUM(A1:A3)"), "C2": ("error", "#N/A"), "D2": ("error", "#?"),
+                            "E2": ("formula", "=1/0"), "A3": ("error", "#?")}
