@@ -37,7 +37,7 @@ def spread(function: Callable[..., Any], shared: tuple, items: Sequence, *, para
         return [function(*shared, item) for item in items]
     context = multiprocessing.get_context(start_method())
     if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload([PRELOAD])
+        context.set_forkserver_preload(PRELOAD)
     chunk = chunk or max(1, len(items) // (8 * workers))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_keep, initargs=(shared,)) as pool:
         return list(pool.map(_call, [(function, item) for item in items], chunksize=chunk))

@@ -28,7 +28,9 @@ except ImportError:  # Windows: no address-space or CPU limits; the wall-clock l
 MEMORY_BYTES = 512 << 20  # address space of one worker: a template needs under 200 MB
 CPU_SECONDS = 60  # CPU time of one task
 WALL_SECONDS = 120.0  # wall time of one task, counted by the parent
-PRELOAD = "pipeline.worker"
+# What the fork server imports once, so that each process forked from it starts ready: the isolated
+# workers' code, and the report and template writers that fanout.py spreads over the cores.
+PRELOAD = ["pipeline.worker", "pipeline.reports", "pipeline.templates"]
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class WorkerPool:
         if self.context.get_start_method() == "forkserver":
             # Workers fork from a server that has imported what they need, and nothing of the
             # caller's __main__ (a test runner, a script).
-            self.context.set_forkserver_preload([PRELOAD])
+            self.context.set_forkserver_preload(PRELOAD)
         self.workers: list[_Worker] = []
         self._next_job = 0
         self._results: dict[int, Any] = {}
