@@ -4,9 +4,8 @@ XlsxWriter rewrites every formula with some 80 regular expressions (future-funct
 time it is written or serialised. A template writes the same few hundred formulas for every unit, so
 each distinct formula is prepared once per process and remembered.
 
-`StreamedWorksheet` keeps a long sheet's rows out of memory. `LayoutOnly` stands for a workbook when
-only what the writer records beside it is wanted (a template's locked content, to check a received
-file against): every call is accepted and ignored.
+`LayoutOnly` stands for a workbook when only what the writer records beside it is wanted (a
+template's locked content, to check a received file against): every call is accepted and ignored.
 """
 
 from __future__ import annotations
@@ -31,16 +30,6 @@ class Worksheet(_Worksheet):
                 self._prepared.clear()
             self._prepared[key] = prepared
         return prepared
-
-
-class StreamedWorksheet(Worksheet):
-    """A sheet whose rows go to a temporary file as soon as the next row starts (XlsxWriter's
-    constant_memory mode, for this sheet alone; strings are written inline): for a long sheet written
-    strictly row after row, such as the provenance of every value. A cell written to an earlier row
-    than the last one would be lost, so only such sheets use it."""
-
-    def _initialize(self, init_data) -> None:
-        super()._initialize({**init_data, "constant_memory": True})
 
 
 class Workbook(xlsxwriter.Workbook):
