@@ -236,6 +236,14 @@ def share(part: float | None, whole: float | None) -> float | None:
     return part / whole if part is not None and whole else None
 
 
+def mean_share(plan: Plan, result: Consolidation, unit: str) -> float:
+    """A unit's share of its targets, averaged over the indicators it has a target for (no figure
+    counts as 0): how reports and charts rank units when they show only the furthest ahead and behind."""
+    shares = [share(result.progress[unit][i.code].cumulative or 0, plan.targets[unit][i.code]) or 0.0
+              for i in plan.indicators if plan.targets[unit][i.code]]
+    return sum(shares) / len(shares) if shares else 0.0
+
+
 @dataclass(frozen=True)
 class Standing:
     """Where one unit (or the province, "total") stands on one indicator against the schedule."""

@@ -13,7 +13,7 @@ from datetime import date
 
 from . import activities, form, provincial
 from .assessment import assessment_context
-from .consolidate import Consolidation, ratio_total, share, standings, total_progress
+from .consolidate import Consolidation, mean_share, ratio_total, standings, total_progress
 from .figures import Figure, coverage, last_round, province_figure, unit_figure
 from .plan import Plan, Unit
 from .schedule_report import schedule_context, unit_schedule
@@ -309,19 +309,13 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
          "cells": cells(districts, plan.totals["districts"])},
     ]
     annex = provincial.workbook_name(result.round.id).replace("tong-hop", "phu-luc")
-    shown, chosen = furthest(districts, lambda u: _mean_share(plan, result, u), annex)
+    shown, chosen = furthest(districts, lambda u: mean_share(plan, result, u.code), annex)
     rows += [{"no": u.appendix_no, "name": name(u), "villages": format_number(u.villages),
               "cells": cells([u], plan.targets[u.code])} for u in shown]
     if chosen:
         rows.append({"no": "", "name": f"Trên đây{chosen.replace(' – ', ': ', 1)}, theo tỷ lệ bình quân các chỉ tiêu.",
                      "villages": "", "cells": ["" for _ in plan.indicators]})
     return rows
-
-
-def _mean_share(plan: Plan, result: Consolidation, unit: Unit) -> float:
-    shares = [share(result.progress[unit.code][i.code].cumulative or 0, plan.targets[unit.code][i.code]) or 0.0
-              for i in plan.indicators if plan.targets[unit.code][i.code]]
-    return sum(shares) / len(shares) if shares else 0.0
 
 
 # -- a district's report ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from xlsxwriter.utility import xl_col_to_name
 
-from ..consolidate import share, total_progress
+from ..consolidate import mean_share, share, total_progress
 from ..plan import Unit
 from .book import SUMMARY, Book
 
@@ -17,17 +17,11 @@ def shown_units(book: Book) -> tuple[list[Unit], str]:
     """The units the chart shows, and how they were chosen (empty when they are all shown)."""
     if len(book.districts) <= CHART_UNITS:
         return book.districts, ""
-    ranked = sorted(book.districts, key=lambda u: -_mean_share(book, u))
+    ranked = sorted(book.districts, key=lambda u: -mean_share(book.plan, book.result, u.code))
     half = CHART_UNITS // 2
     return ranked[:half] + ranked[-half:], (
         f"{half} đơn vị có tỷ lệ bình quân các chỉ tiêu cao nhất và {half} đơn vị thấp nhất (trong "
         f"{len(book.districts)} đơn vị; số liệu của mọi đơn vị ở trang «{SUMMARY}»)")
-
-
-def _mean_share(book: Book, unit: Unit) -> float:
-    shares = [share(book.result.progress[unit.code][i.code].cumulative or 0, book.plan.targets[unit.code][i.code])
-              for i in book.plan.indicators if book.plan.targets[unit.code][i.code]]
-    return sum(s or 0 for s in shares) / len(shares) if shares else 0.0
 
 
 def write(book: Book, wb, ws) -> None:
