@@ -82,10 +82,7 @@ def output_name(subject: str, measure: str) -> str:
 
 
 def input_fields(plan: Plan, rnd: Round) -> tuple[Field, ...]:
-    key = ("input_fields", rnd.id)
-    if key not in plan.memo:
-        plan.memo[key] = _input_fields(plan, rnd)
-    return plan.memo[key]  # type: ignore[return-value]
+    return plan.derived(("input_fields", rnd.id), lambda: _input_fields(plan, rnd))
 
 
 def _input_fields(plan: Plan, rnd: Round) -> tuple[Field, ...]:

@@ -73,10 +73,7 @@ def _basis(plan: Plan, ledger: Ledger, rnd: Round) -> str:
 
 
 def _plan(plan: Plan) -> str:
-    key = ("freshness",)
-    if key not in plan.memo:
-        plan.memo[key] = hashlib.sha256(repr(plan).encode("utf-8")).hexdigest()
-    return str(plan.memo[key])
+    return plan.derived(("freshness",), lambda: hashlib.sha256(repr(plan).encode("utf-8")).hexdigest())
 
 
 def _digest(parts: list) -> str:

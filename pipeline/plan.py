@@ -5,15 +5,19 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from . import adhoc, schedule
 from .activities import ASKS, Activity
 from .adhoc import Question
 from .errors import PlanError
 from .plan_csv import ascii_code, read_csv, unique
+
+T = TypeVar("T")
 
 DEFAULT_PLAN_DIR = Path(__file__).resolve().parent.parent / "plan"
 
@@ -154,10 +158,15 @@ class Plan:
         except KeyError:
             raise KeyError(code) from None
 
+    def derived(self, key: tuple, make: Callable[[], T]) -> T:
+        """What is derived from the plan alone (a round's inputs, its rules' comparisons), made once
+        and kept with the plan so that each file checked does not derive it again."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]  # type: ignore[return-value]
+
     @functools.cached_property
-    def memo(self) -> dict[tuple, object]:
-        """What is derived from the plan alone (a round's inputs, its rules' comparisons), kept with
-        the plan so that each file checked does not derive it again."""
+    def _derived(self) -> dict[tuple, object]:
         return {}
 
     # Lookups by code, built once: a national plan has thousands of units.

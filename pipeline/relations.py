@@ -38,10 +38,7 @@ class Comparison:
 
 def comparisons(check: str, plan: Plan, rnd: Round) -> tuple[Comparison, ...]:
     """Every instance of a check in the template of `rnd` (empty for a check the template cannot make)."""
-    key = ("comparisons", check, rnd.id)
-    if key not in plan.memo:
-        plan.memo[key] = tuple(_comparisons(check, plan, rnd))
-    return plan.memo[key]  # type: ignore[return-value]
+    return plan.derived(("comparisons", check, rnd.id), lambda: tuple(_comparisons(check, plan, rnd)))
 
 
 def _comparisons(check: str, plan: Plan, rnd: Round) -> list[Comparison]:

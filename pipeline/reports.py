@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import ClassVar
 
 import jinja2
 from docx.oxml.ns import qn
@@ -60,39 +59,36 @@ def _html_environment() -> jinja2.Environment:
     )
 
 
+TEMPLATES_KEPT = 64  # cleaned and compiled Word template parts remembered per process
+
+
 class _CompiledOnce(jinja2.Environment):
     """docxtpl compiles a template's XML on every render; the same XML is compiled once per process
     (a province renders a report per commune from one template)."""
 
-    KEPT = 64
-
     def __init__(self, **options):
         super().__init__(**options)
-        self.compiled: dict[str, jinja2.Template] = {}
+        self._from_source = functools.lru_cache(maxsize=TEMPLATES_KEPT)(super().from_string)
 
     def from_string(self, source, globals=None, template_class=None):
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
-        found = self.compiled.get(source)
-        if found is None:
-            if len(self.compiled) >= self.KEPT:
-                self.compiled.clear()
-            found = self.compiled[source] = super().from_string(source)
-        return found
+        return self._from_source(source)
+
+
+_CLEANER = DocxTemplate(io.BytesIO())  # patch_xml uses nothing of its instance
+
+
+@functools.lru_cache(maxsize=TEMPLATES_KEPT)
+def _cleaned(src_xml: str) -> str:
+    return DocxTemplate.patch_xml(_CLEANER, src_xml)
 
 
 class _Docx(DocxTemplate):
     """A Word template read from memory, its XML cleaned for jinja2 once per process."""
 
-    _patched: ClassVar[dict[str, str]] = {}
-
     def patch_xml(self, src_xml: str) -> str:
-        found = self._patched.get(src_xml)
-        if found is None:
-            if len(self._patched) >= _CompiledOnce.KEPT:
-                self._patched.clear()
-            found = self._patched[src_xml] = super().patch_xml(src_xml)
-        return found
+        return _cleaned(src_xml)
 
 
 @functools.cache

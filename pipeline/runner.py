@@ -350,10 +350,9 @@ def _unit_reports_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: con
     """A run writes a unit's own report only when what it rests on changed or the file is missing;
     `everything` (a report asked for, an approval) writes them all. `keys` learns the new keys."""
     rnd, written = result.round, set()
-    units = reports.unit_reports(plan, result)
-    for unit, (code, key) in zip(units, freshness.unit_keys(plan, ledger, result, units).items(), strict=True):
+    for code, key in freshness.unit_keys(plan, ledger, result, reports.unit_reports(plan, result)).items():
         entry = freshness.unit_entry(rnd.id, code)
-        if everything or keys.get(entry) != key or not reports.unit_report_path(outbox, rnd, unit).is_file():
+        if everything or keys.get(entry) != key or not reports.unit_report_path(outbox, rnd, plan.unit(code)).is_file():
             written.add(code)
         keys[entry] = key
     return written

@@ -10,26 +10,23 @@ template's locked content, to check a received file against): every call is acce
 
 from __future__ import annotations
 
-from typing import ClassVar
+import functools
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet as _Worksheet
 
 PREPARED_KEPT = 50_000  # distinct formulas remembered; a template has a few hundred
+_PLAIN = _Worksheet()  # prepares a formula as any sheet without future functions does
+
+
+@functools.lru_cache(maxsize=PREPARED_KEPT)
+def _prepared(formula: str, expand_future_functions: bool) -> str:
+    return _Worksheet._prepare_formula(_PLAIN, formula, expand_future_functions)
 
 
 class Worksheet(_Worksheet):
-    _prepared: ClassVar[dict[tuple[str, bool], str]] = {}
-
     def _prepare_formula(self, formula, expand_future_functions=False):
-        key = (formula, bool(expand_future_functions or self.use_future_functions))
-        prepared = self._prepared.get(key)
-        if prepared is None:
-            prepared = super()._prepare_formula(formula, expand_future_functions)
-            if len(self._prepared) >= PREPARED_KEPT:
-                self._prepared.clear()
-            self._prepared[key] = prepared
-        return prepared
+        return _prepared(formula, bool(expand_future_functions or self.use_future_functions))
 
 
 class Workbook(xlsxwriter.Workbook):
