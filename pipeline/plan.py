@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from . import adhoc, schedule
+from . import adhoc, areas, schedule
 from .activities import ASKS, Activity
 from .adhoc import Question
 from .errors import PlanError
@@ -40,6 +40,7 @@ class Unit:
     valid_from: date | None = None  # the unit reports in rounds whose district deadline falls in
     valid_to: date | None = None  # [valid_from, valid_to); empty: no bound
     former: str = ""  # the unit it succeeds (units.csv column `former`): its figures continue that unit's
+    area: str = ""  # the area it belongs to (units.csv column `area`): the workbook's detail is split by area
 
     def valid_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day < self.valid_to)
@@ -224,12 +225,14 @@ def _load_units(folder: Path) -> tuple[Unit, ...]:
             raise PlanError(f"{row.where()}: valid_to ({valid_to}) phải sau valid_from ({valid_from}).")
         units.append(
             Unit(code, level, row.text("name"), slug, villages, row.cells.get("appendix_no", ""), senders,
-                 valid_from, valid_to, (row.cells.get("former") or "").strip())
+                 valid_from, valid_to, (row.cells.get("former") or "").strip(),
+                 " ".join((row.cells.get("area") or "").split()))
         )
     provinces = [u for u in units if u.level == "province"]
     if len(provinces) != 1:
         raise PlanError(f"units.csv: phải có đúng một đơn vị cấp «province», đang có {len(provinces)}.")
     _check_successions(units)
+    areas.check(units)
     return tuple(units)
 
 

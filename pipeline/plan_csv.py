@@ -4,6 +4,8 @@ file, the line and the column to fix. plan.py builds the plan from these rows.""
 from __future__ import annotations
 
 import csv
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -97,3 +99,10 @@ def ascii_code(row: Row) -> str:
             f"{row.where()}: mã «{code}» phải bắt đầu bằng chữ cái và chỉ gồm a-z, 0-9 và _ (không dấu, không cách)."
         )
     return code
+
+
+def ascii_slug(text: str) -> str:
+    """Vietnamese words without their marks, lower case, joined by hyphens: for file names."""
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "khu-vuc"
