@@ -35,18 +35,22 @@ from pipeline.runner import Paths, run  # noqa: E402
 from pipeline.templates import template_filename, write_templates  # noqa: E402
 
 DAY = date(2024, 9, 5)
+AREAS = 34  # the country's provinces: the workbook's detail is split by area
 ROUND = "2024-annual"
 
 
 def synthetic_plan(folder: Path, units: int) -> Path:
-    """The bundled plan with its units replaced by a province level and units-1 communes."""
+    """The bundled plan with its units replaced by a province level and units-1 communes, in up to
+    AREAS areas of equal size."""
     shutil.copytree(DEFAULT_PLAN_DIR, folder)
     codes = [r["code"] for r in csv.DictReader((folder / "indicators.csv").open(encoding="utf-8"))]
-    rows = [("14", "province", "Cấp tỉnh", "cap-tinh", "", "I")]
-    rows += [(f"{90000 + n}", "district", f"Xã {n}", f"xa-{n}", "1", str(n)) for n in range(1, units)]
+    per_area = -(-(units - 1) // AREAS)
+    rows = [("14", "province", "Cấp tỉnh", "cap-tinh", "", "I", "")]
+    rows += [(f"{90000 + n}", "district", f"Xã {n}", f"xa-{n}", "1", str(n), f"Tỉnh {(n - 1) // per_area + 1}")
+             for n in range(1, units)]
     with (folder / "units.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["code", "level", "name", "slug", "villages", "appendix_no"])
+        writer.writerow(["code", "level", "name", "slug", "villages", "appendix_no", "area"])
         writer.writerows(rows)
     with (folder / "targets.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)

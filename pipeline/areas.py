@@ -47,7 +47,8 @@ def check(units: list[Unit]) -> None:
     for name in dict.fromkeys(u.area for u in named):
         clash = slugs.setdefault(ascii_slug(name), name)
         if clash != name:
-            raise PlanError(f"units.csv: hai khu vực «{clash}» và «{name}» có cùng tên không dấu; hãy đặt tên khác nhau.")
+            raise PlanError(f"units.csv: hai khu vực «{clash}» và «{name}» có cùng tên không dấu; "
+                            "hãy đặt tên khác nhau.")
 
 
 def of(plan: Plan) -> tuple[Area, ...]:

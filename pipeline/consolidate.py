@@ -262,15 +262,20 @@ def standings(plan: Plan, result: Consolidation) -> dict[str, dict[str, Standing
 
 def standing(plan: Plan, result: Consolidation, key: str) -> dict[str, Standing]:
     """One unit's (or, for "total", the province's) standing on each indicator."""
+    if key == "total":
+        return group_standing(plan, result, list(plan.roots), plan.totals["total"])
+    return group_standing(plan, result, [plan.unit(key)], plan.targets[key])
+
+
+def group_standing(plan: Plan, result: Consolidation, units: list[Unit], targets: Mapping[str, int]
+                   ) -> dict[str, Standing]:
+    """The standing on each indicator of the figures of `units` together against `targets`."""
     rnd = result.round
     closed = rnd.kind == "update"
     row = {}
     for indicator in plan.indicators:
         code, due = indicator.code, indicator.milestones
-        if key == "total":
-            cumulative, target = total_progress(result, list(plan.roots), code), plan.totals["total"][code]
-        else:
-            cumulative, target = result.progress[key][code].cumulative, plan.targets[key][code]
+        cumulative, target = total_progress(result, units, code), targets[code]
         state = schedule.status(cumulative, target, due, rnd.year, year_closed=closed)
         row[code] = Standing(state, cumulative, target, schedule.expected_share(due, rnd.year))
     return row

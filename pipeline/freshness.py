@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__
+from .areas import Area
 from .atomic import write_text
 from .consolidate import Consolidation
 from .ledger import Ledger
@@ -42,12 +43,26 @@ def key(plan: Plan, ledger: Ledger, rnd: Round, draft: bool) -> str:
 def unit_keys(plan: Plan, ledger: Ledger, result: Consolidation, units: list[Unit]) -> dict[str, str]:
     """Per unit, the key of its own report: its files of the rounds through this one, and its
     successors' (a former unit's line goes on with theirs). Another unit's file leaves it unchanged."""
-    files: dict[str | None, list] = {}
-    for record in result.records:
-        files.setdefault(record.unit, []).append((record.id, record.sha256, record.status))
+    files = _files_by_unit(result)
     basis = _basis(plan, ledger, result.round)
     return {u.code: _digest([basis, u.code, files.get(u.code, []),
                              *[files.get(s.code, []) for s in plan.successors(u.code)]]) for u in units}
+
+
+def area_keys(plan: Plan, ledger: Ledger, result: Consolidation, areas: tuple[Area, ...]) -> dict[str, str]:
+    """Per area, the key of its detail workbook: the files of its units (a successor is in its former
+    unit's area). A file of another area leaves it unchanged."""
+    files = _files_by_unit(result)
+    basis = _basis(plan, ledger, result.round)
+    return {a.slug: _digest([basis, a.slug, [u.code for u in a.units], [files.get(u.code, []) for u in a.units]])
+            for a in areas}
+
+
+def _files_by_unit(result: Consolidation) -> dict[str | None, list]:
+    files: dict[str | None, list] = {}
+    for record in result.records:
+        files.setdefault(record.unit, []).append((record.id, record.sha256, record.status))
+    return files
 
 
 STATUS_PAGE = "index.html"  # the status page's entry among the round keys of the state file
@@ -64,6 +79,11 @@ def page_key(plan: Plan, ledger: Ledger, today: date, passed: list[tuple[str, st
 def unit_entry(round_id: str, unit: str) -> str:
     """A unit report's entry among the round keys of the state file."""
     return f"{round_id}/{unit}"
+
+
+def area_entry(round_id: str, area: str) -> str:
+    """An area workbook's entry among the round keys of the state file."""
+    return f"{round_id}/khu-vuc/{area}"
 
 
 def _basis(plan: Plan, ledger: Ledger, rnd: Round) -> str:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import xlsxwriter
 
-from . import __version__, xlsx
+from . import __version__, areas, xlsx
+from .areas import Area
 from .atomic import atomic_path
 from .consolidate import Consolidation
 from .plan import Plan
@@ -18,12 +19,14 @@ from .workbook import (
 )
 from .workbook import (
     answers,
+    area_status,
     budget,
     by_year,
     charts,
     findings,
     inputs,
     narrative,
+    parts,
     progress,
     ratios,
     sources,
@@ -37,18 +40,45 @@ from .workbook import (
 )
 from .workbook.book import SUMMARY, Book, generated_at, inputs_digest
 
-__all__ = ["generated_at", "inputs_digest", "phase_workbook_name", "workbook_name", "write_annex",
-           "write_phase_workbook", "write_workbook"]
+__all__ = [
+    "area_workbook_name",
+    "generated_at",
+    "inputs_digest",
+    "phase_workbook_name",
+    "workbook_name",
+    "write_annex",
+    "write_area_workbook",
+    "write_phase_workbook",
+    "write_workbook",
+]
 
 
 def workbook_name(round_id: str) -> str:
     return f"tong-hop_{round_id}.xlsx"
 
 
+AREA_FOLDER = "khu-vuc"  # beside the round's workbook: one detail workbook per area
+
+
+def area_workbook_name(round_id: str, area: Area) -> str:
+    """Relative to the round's folder."""
+    return f"{AREA_FOLDER}/tong-hop_{round_id}_{area.slug}.xlsx"
+
+
 def write_workbook(plan: Plan, result: Consolidation, out_dir: Path) -> Path:
+    """The round's workbook; in a plan split by area, the summary (write the areas' workbooks first:
+    it names each with its SHA-256)."""
     path = Path(out_dir) / result.round.id / workbook_name(result.round.id)
     with atomic_path(path) as tmp:
         _write(plan, result, tmp)
+    return path
+
+
+def write_area_workbook(plan: Plan, result: Consolidation, out_dir: Path, area: Area) -> Path:
+    """One area's detail workbook: its units' lines, figures, files, findings and provenance."""
+    path = Path(out_dir) / result.round.id / area_workbook_name(result.round.id, area)
+    with atomic_path(path) as tmp:
+        _write(plan, result, tmp, area=area)
     return path
 
 
@@ -71,7 +101,8 @@ def write_phase_workbook(plan: Plan, result: Consolidation, path: Path) -> Path:
     return path
 
 
-def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "", phase: bool = False) -> None:
+def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "", phase: bool = False,
+           area: Area | None = None) -> None:
     wb = xlsx.Workbook(
         str(path),
         {
@@ -82,21 +113,22 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "
         },
     )
     rnd = result.round
+    book = Book(plan, result, wb, area, {a.slug: area_workbook_name(rnd.id, a) for a in areas.of(plan)})
+    records = book.records(this_round=False, every_area=True)
     wb.set_properties(
         {
-            "title": f"Tổng hợp kết quả Dự án 8 – {round_title(rnd)}",
+            "title": f"Tổng hợp kết quả Dự án 8 – {round_title(rnd)}" + (f" – {area.name}" if area else ""),
             "subject": plan.document,
             "author": plan.reporting_body,
             "company": plan.reporting_body,
             "comments": f"Tạo bởi p8-pipeline {__version__} từ sổ ghi; kỳ {rnd.id}.",
-            "created": generated_at(result),
+            "created": generated_at(result, records),
         }
     )
     wb.set_custom_property("Kỳ báo cáo", rnd.id)
     wb.set_custom_property("Kế hoạch", plan.id)
     wb.set_custom_property("Phiên bản chương trình", __version__)
-    wb.set_custom_property("SHA-256 dữ liệu vào", inputs_digest(plan, result))
-    book = Book(plan, result, wb)
+    wb.set_custom_property("SHA-256 dữ liệu vào", inputs_digest(plan, result, records))
     if not rnd.regular:
         _adhoc_sheets(book, wb)
         wb.close()
@@ -106,14 +138,17 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "
     summary.write(book, wb.add_worksheet(SUMMARY), annex_line=annex_line)
     if not annex_line:
         progress.write(book, wb.add_worksheet("Tiến độ"))
-        if any(u.former for u in plan.units):
+        if any(u.former for u in book.members):
             successors.write(book, wb.add_worksheet("Theo đơn vị mới"))
         by_year.write(book, wb.add_worksheet("Theo năm"))
         inputs.write(book, wb.add_worksheet("Chỉ tiêu – số liệu"))
         ratios.write(book, wb.add_worksheet("Tỷ lệ"))
         budget.write(book, wb.add_worksheet("Kinh phí"))
         _submission_sheets(book, wb, activities=bool(plan.activities))
-        charts.write(book, wb, wb.add_worksheet("Biểu đồ"))
+        if book.split and area is None:
+            parts.write(book, wb.add_worksheet("Các phần"), Path(path).parent)
+        if area is None:
+            charts.write(book, wb, wb.add_worksheet("Biểu đồ"))
     wb.close()
 
 
@@ -131,7 +166,8 @@ def _submission_sheets(book: Book, wb: xlsxwriter.Workbook, *, activities: bool)
     if activities:
         activity_sheet.write(book, wb.add_worksheet("Hoạt động"))
     narrative.write(book, wb.add_worksheet("Thuyết minh"))
-    status.write(book, wb.add_worksheet("Tình hình nộp báo cáo"))
+    sheet = wb.add_worksheet("Tình hình nộp báo cáo")
+    (area_status if book.split and book.area is None else status).write(book, sheet)
     findings.write(book, wb.add_worksheet("Lỗi và cảnh báo"))
     trace.write(book, wb.add_worksheet("Truy nguồn"))
     sources.write(book, wb.add_worksheet("Nguồn dữ liệu"))

@@ -22,6 +22,8 @@ from docxtpl import DocxTemplate, InlineImage
 
 from . import fanout, provincial
 from .adhoc_report import adhoc_context
+from .areas import Area
+from .areas import of as areas_of
 from .atomic import write_bytes, write_text
 from .consolidate import Consolidation, share, total_progress
 from .phase_report import phase_context
@@ -172,23 +174,37 @@ UNITS_PER_JOB = 25  # unit reports handed to a worker at a time
 
 
 def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bool = False,
-                  units: Collection[str] | None = None) -> list[Path]:
+                  units: Collection[str] | None = None, areas: Collection[str] | None = None) -> list[Path]:
     """The round's workbook and every report; the same consolidation always gives the same files.
-    `units`: the units whose own report is written (default: every unit that reported). With many
-    units, the workbook, the province's reports and batches of unit reports are written side by side,
-    one per core."""
+    `units`: the units whose own report is written (default: every unit that reported); `areas`: in a
+    plan split by area, the areas whose detail workbook is written (default: all). With many units,
+    the areas' workbooks, the province's reports and batches of unit reports are written side by side,
+    one per core; the summary workbook, which names each area's workbook by its SHA-256, after them."""
     codes = [u.code for u in unit_reports(plan, result) if units is None or u.code in units]
-    parts: list[tuple] = [("workbook",), ("province",)]
+    chosen = [a.slug for a in area_list(plan, result) if areas is None or a.slug in areas]
+    parts: list[tuple] = [("area", slug) for slug in chosen] + [("province",)]
     parts += [("units", tuple(codes[n:n + UNITS_PER_JOB])) for n in range(0, len(codes), UNITS_PER_JOB)]
-    # The workbook and the province's reports grow with the units, whichever unit reports changed.
+    if not chosen:
+        parts.insert(0, ("workbook",))  # the workbook grows with the units: it starts first
     many = len(plan.units_for(result.round)) >= fanout.MIN_ITEMS
     done = fanout.spread(_write_part, (plan, result, Path(out_dir), draft), parts, parallel=many, chunk=1)
-    return [path for written in done for path in written]
+    written = [path for paths in done for path in paths]
+    if area_list(plan, result):
+        written.append(provincial.write_workbook(plan, result, out_dir))
+    return written
+
+
+def area_list(plan: Plan, result: Consolidation) -> tuple[Area, ...]:
+    """The areas with a detail workbook of their own in this round (an adhoc round has none)."""
+    return areas_of(plan) if result.round.regular else ()
 
 
 def _write_part(plan: Plan, result: Consolidation, out_dir: Path, draft: bool, part: tuple) -> list[Path]:
     if part[0] == "workbook":
         return [provincial.write_workbook(plan, result, out_dir)]
+    if part[0] == "area":
+        area = next(a for a in areas_of(plan) if a.slug == part[1])
+        return [provincial.write_area_workbook(plan, result, out_dir, area)]
     if part[0] == "province":
         return _province_reports(plan, result, out_dir, draft)
     return [_write_unit_report(plan, result, out_dir, code) for code in part[1]]

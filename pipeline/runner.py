@@ -335,7 +335,8 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
         result = consolidation(plan, ledger, rnd)
         if rnd.regular:
             units = _unit_reports_to_write(plan, ledger, outbox, result, keys, everything=stale is None)
-            outputs += reports.write_outputs(plan, result, outbox, draft=draft, units=units)
+            areas = _areas_to_write(plan, ledger, outbox, result, keys, everything=stale is None)
+            outputs += reports.write_outputs(plan, result, outbox, draft=draft, units=units, areas=areas)
         else:
             outputs.append(provincial.write_workbook(plan, result, outbox))
             outputs += reports.write_adhoc_reports(plan, result, outbox, draft=draft)
@@ -355,6 +356,20 @@ def _unit_reports_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: con
         if everything or keys.get(entry) != key or not reports.unit_report_path(outbox, rnd, plan.unit(code)).is_file():
             written.add(code)
         keys[entry] = key
+    return written
+
+
+def _areas_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: consolidate.Consolidation,
+                    keys: dict[str, str], *, everything: bool) -> set[str]:
+    """As `_unit_reports_to_write`, for the areas' detail workbooks of a plan split by area."""
+    rnd, written, found = result.round, set(), reports.area_list(plan, result)
+    now = freshness.area_keys(plan, ledger, result, found)
+    for area in found:
+        entry = freshness.area_entry(rnd.id, area.slug)
+        path = outbox / rnd.id / provincial.area_workbook_name(rnd.id, area)
+        if everything or keys.get(entry) != now[area.slug] or not path.is_file():
+            written.add(area.slug)
+        keys[entry] = now[area.slug]
     return written
 
 

@@ -5,12 +5,16 @@ for titles, headers, values and printing. Each sheet is a module of its own in t
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from .. import areas
+from ..areas import Area
 from ..consolidate import Consolidation, share
+from ..ledger import Record
 from ..plan import Plan, Unit
 from ..vietnamese import STATUS_WORDS
 
@@ -27,15 +31,18 @@ SUMMARY = "Tổng hợp"
 SUBMISSION_COLUMNS = ["Mã", "Đơn vị", "Tệp", "Mã sổ ghi"]
 
 
-def inputs_digest(plan: Plan, result: Consolidation) -> str:
-    """One hash of everything the workbook rests on: the plan, and every file with its status."""
-    text = "\n".join([plan.id, result.round.id, *(f"{r.id}:{r.sha256}:{r.status}" for r in result.records)])
+def inputs_digest(plan: Plan, result: Consolidation, records: list[Record] | None = None) -> str:
+    """One hash of everything the workbook rests on: the plan, and every file with its status (an
+    area's workbook: its units' files)."""
+    records = result.records if records is None else records
+    text = "\n".join([plan.id, result.round.id, *(f"{r.id}:{r.sha256}:{r.status}" for r in records)])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def generated_at(result: Consolidation) -> datetime:
+def generated_at(result: Consolidation, records: list[Record] | None = None) -> datetime:
     """Taken from the inputs, not the clock, so the same ledger gives the same bytes."""
-    stamps = [datetime.fromisoformat(r.received_at).replace(tzinfo=None) for r in result.records]
+    records = result.records if records is None else records
+    stamps = [datetime.fromisoformat(r.received_at).replace(tzinfo=None) for r in records]
     return max(stamps) if stamps else datetime(result.round.year, 1, 1)
 
 
@@ -43,17 +50,67 @@ def cell(row: int, col: int) -> str:
     return xl_rowcol_to_cell(row, col)
 
 
-class Book:
-    """What every sheet of one provincial workbook shares."""
+@dataclass(frozen=True)
+class Line:
+    """A row of a table of units: one unit, or in a summary split by area an area's units together."""
 
-    def __init__(self, plan: Plan, result: Consolidation, wb: xlsxwriter.Workbook):
-        self.plan, self.result = plan, result
+    key: str  # the unit's code, or the area's slug
+    number: str  # the «TT» column
+    name: str
+    units: tuple[Unit, ...]  # every unit the line covers
+    part: str = ""  # an area's line: its detail workbook
+
+
+class Book:
+    """What every sheet of one provincial workbook shares. A plan whose units name areas gets a summary
+    workbook (`area` None: a line per area, and the detail of the units in no area, the province level)
+    and a part per area (`area`: its units' lines and detail)."""
+
+    def __init__(self, plan: Plan, result: Consolidation, wb: xlsxwriter.Workbook, area: Area | None = None,
+                 parts: dict[str, str] | None = None):
+        self.plan, self.result, self.area = plan, result, area
         self.styles = make_styles(wb)
-        self.units = list(plan.roots)  # each figure once: a former unit's line holds its successors'
-        self.reporting = list(plan.units_for(result.round))  # the units this round collects from
-        self.districts = list(plan.districts)
-        self.summary_rows: dict[str, int] = {}  # unit code or "total" -> row on Tổng hợp
+        self.split = bool(areas.of(plan)) and result.round.regular  # an adhoc round's answers stay together
+        if area is not None:
+            self.members = area.units
+        elif self.split:
+            self.members = tuple(u for u in plan.units if not u.area)
+        else:
+            self.members = plan.units
+        mine = {u.code for u in self.members}
+        self.units = [u for u in plan.roots if area is None or u.code in mine]  # each figure once
+        # the units this round collects from whose detail this workbook holds
+        self.reporting = [u for u in plan.units_for(result.round) if u.code in mine]
+        self.districts = [u for u in plan.districts if area is None or u.code in mine]
+        self.lines = self._lines(parts or {})
+        self.summary_rows: dict[str, int] = {}  # line key or "total" -> row on Tổng hợp
         self.summary_cols: dict[str, int] = {}  # indicator -> its target column on Tổng hợp
+
+    def _lines(self, parts: dict[str, str]) -> list[Line]:
+        """The rows of «Tổng hợp» under the province level: the districts, or in a summary the areas."""
+        if not self.split or self.area is not None:
+            return [unit_line(u) for u in self.districts]
+        return [Line(a.slug, str(n), a.name, a.units, parts[a.slug]) for n, a in enumerate(areas.of(self.plan), 1)]
+
+    def reporting_lines(self) -> list[Line]:
+        """The rows of a table of what units sent: each unit, or in a summary the units in no area and
+        then each area."""
+        own = [unit_line(u) for u in self.reporting]
+        return own + self.lines if self.split and self.area is None else own
+
+    def reporting_in(self, line: Line) -> list[Unit]:
+        return [u for u in line.units if u.valid_on(self.result.round.district_deadline)]
+
+    def records(self, *, this_round: bool, every_area: bool = False) -> list[Record]:
+        """The files this workbook answers for: a part's, its units'; a summary's, those of no area (the
+        province level's, the files of no unit) or with `every_area` all of them."""
+        found = self.result.round_records if this_round else self.result.records
+        if self.area is not None:
+            mine = {u.code for u in self.area.units}
+            return [r for r in found if r.unit in mine]
+        if not self.split or every_area:
+            return found
+        return [r for r in found if areas.area_of(self.plan, r.unit or "") is None]
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -139,6 +196,22 @@ class Book:
             return BASIS_LABELS[None]
         return BASIS_LABELS["estimate" if "estimate" in bases else "final"]
 
+    @property
+    def total_label(self) -> str:
+        return "Toàn tỉnh" if self.area is None else f"Cộng {self.area.name}"
+
+    def line_columns(self, ws, row: int, line: Line) -> None:
+        """A unit's file, or an area's detail workbook and how many of its units reported."""
+        if not line.part:
+            self.submission_columns(ws, row, line.units[0])
+            return
+        reporting = self.reporting_in(line)
+        ws.write_string(row, 0, line.number, self.styles["text"])
+        ws.write_string(row, 1, line.name, self.styles["text"])
+        reported = sum(u.code in self.result.reported for u in reporting)
+        self.put(ws, row, 2, f"{line.part} ({reported}/{len(reporting)} đơn vị đã báo cáo)")
+        self.put(ws, row, 3, None, "number")
+
     def submission_columns(self, ws, row: int, unit: Unit) -> None:
         record = self.result.reported.get(unit.code)
         ws.write_string(row, 0, unit.code, self.styles["text"])
@@ -160,6 +233,10 @@ class Book:
             self.styles["percent"],
             cached if cached is not None else "",
         )
+
+
+def unit_line(unit: Unit) -> Line:
+    return Line(unit.code, unit.appendix_no, unit.name, (unit,))
 
 
 def make_styles(wb) -> dict:

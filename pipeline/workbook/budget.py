@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .. import form
-from ..consolidate import share
+from ..consolidate import Consolidation, share
+from ..plan import Unit
 from .book import SUBMISSION_COLUMNS, Book, cell
 
 
@@ -24,14 +25,16 @@ def write(book: Book, ws) -> None:
     ws.set_column(3, 4 + 3 * len(groups), 13)
     first = sub + 1
     total_col = 4 + 3 * len(sources)
-    for index, unit in enumerate(book.reporting):
+    lines = book.reporting_lines()
+    for index, line in enumerate(lines):
         row = first + index
-        book.submission_columns(ws, row, unit)
+        book.line_columns(ws, row, line)
+        units = book.reporting_in(line)
         sums = [0.0, 0.0]
         for k, (_, subject) in enumerate(groups[:-1]):
             col = 4 + 3 * k
-            allocated = result.number(unit.code, form.field_name(subject, "allocated"))
-            disbursed = result.number(unit.code, form.field_name(subject, "disbursed"))
+            allocated = _sum(result, units, form.field_name(subject, "allocated"))
+            disbursed = _sum(result, units, form.field_name(subject, "disbursed"))
             sums = [sums[0] + (allocated or 0), sums[1] + (disbursed or 0)]
             book.put(ws, row, col, allocated, "money")
             book.put(ws, row, col + 1, disbursed, "money")
@@ -40,8 +43,9 @@ def write(book: Book, ws) -> None:
             cells = ",".join(cell(row, 4 + 3 * k + offset) for k in range(len(sources)))
             ws.write_formula(row, total_col + offset, f"=SUM({cells})", s["money"], sums[offset])
         book.rate(ws, row, total_col + 2, total_col + 1, total_col, share(sums[1], sums[0]))
-    total = first + len(book.reporting)
-    ws.write_string(total, 1, "Toàn tỉnh", s["bold_text"])
+    total = first + len(lines)
+    every = [u for line in lines for u in book.reporting_in(line)]
+    ws.write_string(total, 1, book.total_label, s["bold_text"])
     for k in range(len(groups)):
         col = 4 + 3 * k
         cached = [0.0, 0.0]
@@ -50,7 +54,7 @@ def write(book: Book, ws) -> None:
             subjects = [f"budget_{src.code}" for src in sources] if k == len(sources) else [groups[k][1]]
             cached[offset] = sum(
                 result.number(u.code, form.field_name(subj, measure)) or 0
-                for u in book.reporting
+                for u in every
                 for subj in subjects
             )
             ws.write_formula(
@@ -62,3 +66,9 @@ def write(book: Book, ws) -> None:
             )
         book.rate(ws, total, col + 2, col + 1, col, share(cached[1], cached[0]))
     book.table_end(ws, sub, total, 4 + 3 * len(groups))
+
+
+def _sum(result: Consolidation, units: list[Unit], name: str) -> int | float | None:
+    """One unit's figure, or the sum of those the units gave (None when none gave one)."""
+    known = [n for u in units if (n := result.number(u.code, name)) is not None]
+    return sum(known) if known else None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..consolidate import total_progress, year_total
+from ..consolidate import Consolidation, total_progress, year_total
+from ..plan import Unit
 from .book import BASIS_LABELS, Book, cell
 
 
@@ -37,16 +38,15 @@ def write(book: Book, ws) -> None:
             ws.write_string(row, col, label, s["header"])
         row += 1
         first = row
-        for unit in book.units:
-            progress = result.progress[unit.code][indicator.code]
-            ws.write_string(row, 0, unit.code, s["text"])
-            ws.write_string(row, 1, unit.name, s["text"])
-            book.put(ws, row, 2, progress.baseline.value if progress.baseline else None, "number")
+        for code, name, units in _rows(book):
+            ws.write_string(row, 0, code, s["text"])
+            ws.write_string(row, 1, name, s["text"])
+            book.put(ws, row, 2, _baseline(result, units, indicator.code), "number")
             for offset, year in enumerate(years):
-                source = progress.years.get(year)
-                book.put(ws, row, 3 + offset, source.value if source else None, "number")
+                book.put(ws, row, 3 + offset, year_total(result, units, indicator.code, year), "number")
             cumulative_col = 3 + len(years)
-            if indicator.kind == "flow" and progress.cumulative is not None:
+            progress = result.progress[units[0].code][indicator.code] if len(units) == 1 else None
+            if progress is not None and indicator.kind == "flow" and progress.cumulative is not None:
                 ws.write_formula(
                     row,
                     cumulative_col,
@@ -55,17 +55,12 @@ def write(book: Book, ws) -> None:
                     progress.cumulative,
                 )
             else:
-                book.put(ws, row, cumulative_col, progress.cumulative, "number")
-            ws.write_string(row, cumulative_col + 1, BASIS_LABELS[progress.basis], s["text"])
+                book.put(ws, row, cumulative_col, total_progress(result, units, indicator.code), "number")
+            bases = {result.progress[u.code][indicator.code].basis for u in units}
+            ws.write_string(row, cumulative_col + 1, BASIS_LABELS[_basis(bases)], s["text"])
             row += 1
         ws.write_string(row, 1, "Tổng cộng", s["bold_text"])
-        totals = [
-            sum(
-                p.baseline.value
-                for u in book.units
-                if (p := result.progress[u.code][indicator.code]).baseline
-            )
-        ]
+        totals = [_baseline(result, book.units, indicator.code) or 0]
         totals += [year_total(result, book.units, indicator.code, y) or 0 for y in years]
         totals += [total_progress(result, book.units, indicator.code) or 0]
         for offset, cached in enumerate(totals):
@@ -75,3 +70,21 @@ def write(book: Book, ws) -> None:
             )
         row += 2
     book.page(ws, 0)
+
+
+def _rows(book: Book) -> list[tuple[str, str, list[Unit]]]:
+    """Each unit that succeeds none; in a summary split by area, those in no area, then each area's."""
+    if not (book.split and book.area is None):
+        return [(u.code, u.name, [u]) for u in book.units]
+    roots = {u.code for u in book.units}
+    own = [(u.code, u.name, [u]) for u in book.units if not u.area]
+    return own + [(line.number, line.name, [u for u in line.units if u.code in roots]) for line in book.lines]
+
+
+def _baseline(result: Consolidation, units: list[Unit], indicator: str) -> int | None:
+    known = [p.baseline.value for u in units if (p := result.progress[u.code][indicator]).baseline]
+    return sum(known) if known else None
+
+
+def _basis(bases: set[str | None]) -> str | None:
+    return "estimate" if "estimate" in bases else ("final" if "final" in bases else None)

@@ -6,50 +6,57 @@ from __future__ import annotations
 
 from xlsxwriter.utility import xl_col_to_name
 
-from ..consolidate import mean_share, share, total_progress
-from ..plan import Unit
-from .book import SUMMARY, Book
+from ..consolidate import share, total_progress
+from .book import SUMMARY, Book, Line
+from .summary import allocated
 
 CHART_UNITS = 20
 
 
-def shown_units(book: Book) -> tuple[list[Unit], str]:
-    """The units the chart shows, and how they were chosen (empty when they are all shown)."""
-    if len(book.districts) <= CHART_UNITS:
-        return book.districts, ""
-    ranked = sorted(book.districts, key=lambda u: -mean_share(book.plan, book.result, u.code))
+def shown_lines(book: Book) -> tuple[list[Line], str]:
+    """The lines the chart shows (districts, or areas), and how they were chosen (empty: all shown)."""
+    if len(book.lines) <= CHART_UNITS:
+        return book.lines, ""
+    ranked = sorted(book.lines, key=lambda line: -line_share(book, line))
     half = CHART_UNITS // 2
+    what = "khu vực" if book.split else "đơn vị"
     return ranked[:half] + ranked[-half:], (
-        f"{half} đơn vị có tỷ lệ bình quân các chỉ tiêu cao nhất và {half} đơn vị thấp nhất (trong "
-        f"{len(book.districts)} đơn vị; số liệu của mọi đơn vị ở trang «{SUMMARY}»)")
+        f"{half} {what} có tỷ lệ bình quân các chỉ tiêu cao nhất và {half} {what} thấp nhất (trong "
+        f"{len(book.lines)} {what}; số liệu của mọi {what} ở trang «{SUMMARY}»)")
+
+
+def line_share(book: Book, line: Line) -> float:
+    """A line's share of its targets, averaged over the indicators it has a target for (no figure
+    counts as 0; for one unit, consolidate.mean_share)."""
+    units = allocated(line)
+    shares = [share(total_progress(book.result, units, i.code) or 0, target) or 0.0
+              for i in book.plan.indicators if (target := sum(book.plan.targets[u.code][i.code] for u in units))]
+    return sum(shares) / len(shares) if shares else 0.0
 
 
 def write(book: Book, wb, ws) -> None:
     plan, s = book.plan, book.styles
-    units, chosen = shown_units(book)
+    lines, chosen = shown_lines(book)
     book.title(ws, "BIỂU ĐỒ TIẾN ĐỘ SO VỚI CHỈ TIÊU GIAI ĐOẠN",
                f"Số liệu lấy từ trang «{SUMMARY}»." + (f" Biểu đồ các đơn vị: {chosen}." if chosen else ""))
     ws.write_string(3, 0, "Chỉ tiêu", s["header"])
     ws.write_string(3, 1, "Toàn tỉnh", s["header"])
-    for k, unit in enumerate(units):
-        ws.write_string(3, 2 + k, unit.name, s["header"])
+    for k, line in enumerate(lines):
+        ws.write_string(3, 2 + k, line.name, s["header"])
     quoted = f"'{SUMMARY}'"
     for index, indicator in enumerate(plan.indicators):
         row = 4 + index
         ws.write_string(row, 0, f"{indicator.no}. {indicator.short_name}", s["text"])
         share_col = book.summary_cols[indicator.code] + 3
-        for col, unit_key in enumerate(["total", *[u.code for u in units]], start=1):
-            source_row = book.summary_rows[unit_key]
-            target = (
-                plan.totals["total"][indicator.code]
-                if unit_key == "total"
-                else plan.targets[unit_key][indicator.code]
-            )
-            cumulative = (
-                total_progress(book.result, book.units, indicator.code)
-                if unit_key == "total"
-                else book.result.progress[unit_key][indicator.code].cumulative
-            )
+        for col, shown in enumerate([None, *lines], start=1):
+            if shown is None:
+                source_row, target = book.summary_rows["total"], plan.totals["total"][indicator.code]
+                cumulative = total_progress(book.result, book.units, indicator.code)
+            else:
+                units = allocated(shown)
+                source_row = book.summary_rows[shown.key]
+                target = sum(plan.targets[u.code][indicator.code] for u in units)
+                cumulative = total_progress(book.result, units, indicator.code)
             cached = share(cumulative or 0, target)
             ws.write_formula(
                 row,
@@ -60,7 +67,7 @@ def write(book: Book, wb, ws) -> None:
             )
     last = 3 + len(plan.indicators)
     ws.set_column(0, 0, 42)
-    ws.set_column(1, 1 + len(units), 10)
+    ws.set_column(1, 1 + len(lines), 10)
     province = wb.add_chart({"type": "bar"})
     province.add_series(
         {
@@ -82,11 +89,12 @@ def write(book: Book, wb, ws) -> None:
         districts.add_series(
             {
                 "name": ["Biểu đồ", 4 + index, 0],
-                "categories": ["Biểu đồ", 3, 2, 3, 1 + len(units)],
-                "values": ["Biểu đồ", 4 + index, 2, 4 + index, 1 + len(units)],
+                "categories": ["Biểu đồ", 3, 2, 3, 1 + len(lines)],
+                "values": ["Biểu đồ", 4 + index, 2, 4 + index, 1 + len(lines)],
             }
         )
-    districts.set_title({"name": ("Các đơn vị cao nhất và thấp nhất" if chosen else "Các huyện")
+    whole = "Các khu vực" if book.split else ("Các đơn vị" if chosen else "Các huyện")
+    districts.set_title({"name": (f"{whole} cao nhất và thấp nhất" if chosen else whole)
                          + ": % chỉ tiêu giai đoạn đã đạt, theo chỉ tiêu"})
     districts.set_y_axis({"num_format": "0%", "min": 0})
     districts.set_legend({"position": "right"})

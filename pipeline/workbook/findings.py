@@ -12,7 +12,7 @@ def write(book: Book, ws) -> None:
     headers = ["Mã sổ ghi", "Tệp", "Đơn vị", "Trạng thái tệp", "Mức độ", "Mã", "Trang", "Ô", "Nội dung"]
     book.headers(ws, 3, headers, [9, 30, 8, 16, 8, 26, 12, 8, 90])
     row = 4
-    for record in result.round_records:
+    for record in book.records(this_round=True):
         for finding in result.findings.get(record.id, []):
             values = [
                 record.id,

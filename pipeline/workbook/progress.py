@@ -4,7 +4,8 @@ of the round's year (pipeline/schedule.py), coloured by status."""
 from __future__ import annotations
 
 from .. import schedule
-from ..consolidate import standings
+from ..consolidate import Standing, group_standing, standing
+from ..plan import ALLOCATED_LEVELS, Unit
 from ..vietnamese import format_percent, round_title
 from .book import Book
 
@@ -29,19 +30,22 @@ def write(book: Book, ws) -> None:
         for i in plan.indicators]
     book.headers(ws, 3, headers, [6, 20, *[19] * len(plan.indicators)])
     ws.set_row(3, 120)
-    table = standings(plan, result)
-    rows = [("", "Toàn tỉnh", "total"), *((u.code, u.name, u.code) for u in book.plan.units)]
-    for index, (code, name, key) in enumerate(rows):
+    whole = standing(plan, result, "total") if book.area is None else _area_standing(book, book.area.units)
+    rows = [("", book.total_label, whole),
+            *((u.code, u.name, standing(plan, result, u.code)) for u in book.members)]
+    if book.split and book.area is None:
+        rows += [(line.number, line.name, _area_standing(book, line.units)) for line in book.lines]
+    for index, (code, name, table) in enumerate(rows):
         row = 4 + index
         ws.set_row(row, 44)  # a status (up to two lines) and its percentage
-        ws.write_string(row, 0, code, s["bold_text" if key == "total" else "text"])
-        ws.write_string(row, 1, name, s["bold_text" if key == "total" else "text"])
+        ws.write_string(row, 0, code, s["bold_text" if index == 0 else "text"])
+        ws.write_string(row, 1, name, s["bold_text" if index == 0 else "text"])
         for col, indicator in enumerate(plan.indicators, start=2):
-            standing = table[key][indicator.code]
-            text = schedule.LABELS[standing.status]
-            if standing.cumulative is not None and standing.target:
-                text += f"\n({format_percent(standing.cumulative / standing.target)})"
-            ws.write_string(row, col, text, s[STATUS_STYLES[standing.status]])
+            mark = table[indicator.code]
+            text = schedule.LABELS[mark.status]
+            if mark.cumulative is not None and mark.target:
+                text += f"\n({format_percent(mark.cumulative / mark.target)})"
+            ws.write_string(row, col, text, s[STATUS_STYLES[mark.status]])
     legend = 5 + len(rows)
     ws.write_string(legend, 1, "Chú thích:", s["italic"])
     for offset, state in enumerate((schedule.DONE, schedule.ON_TRACK, schedule.BEHIND, schedule.OVERDUE)):
@@ -49,3 +53,9 @@ def write(book: Book, ws) -> None:
         ws.set_row(legend + offset, 30)
     ws.freeze_panes(4, 2)
     book.page(ws, 3)
+
+
+def _area_standing(book: Book, members: tuple[Unit, ...]) -> dict[str, Standing]:
+    units = [u for u in members if u.level in ALLOCATED_LEVELS]
+    targets = {i.code: sum(book.plan.targets[u.code][i.code] for u in units) for i in book.plan.indicators}
+    return group_standing(book.plan, book.result, units, targets)

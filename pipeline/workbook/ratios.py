@@ -24,17 +24,19 @@ def write(book: Book, ws) -> None:
     ws.set_column(2, 2, 30)
     ws.set_column(3, 4 + 3 * len(plan.ratios), 11)
     first = sub + 1
-    for index, unit in enumerate(book.reporting):
+    lines = book.reporting_lines()
+    for index, line in enumerate(lines):
         row = first + index
-        book.submission_columns(ws, row, unit)
+        book.line_columns(ws, row, line)
         for k, ratio in enumerate(plan.ratios):
-            parts = result.ratios[unit.code][ratio.code]
-            book.ratio_cells(ws, row, 4 + 3 * k, parts.numerator, parts.denominator, bold=False)
-    total = first + len(book.reporting)
-    ws.write_string(total, 1, "Toàn tỉnh", s["bold_text"])
+            numerator, denominator = ratio_total(result, book.reporting_in(line), ratio.code)
+            book.ratio_cells(ws, row, 4 + 3 * k, numerator, denominator, bold=False)
+    total = first + len(lines)
+    every = [u for line in lines for u in book.reporting_in(line)]
+    ws.write_string(total, 1, book.total_label, s["bold_text"])
     for k, ratio in enumerate(plan.ratios):
         col = 4 + 3 * k
-        numerator, denominator = ratio_total(result, book.reporting, ratio.code)
+        numerator, denominator = ratio_total(result, every, ratio.code)
         for offset, cached in ((0, numerator), (1, denominator)):
             c = col + offset
             ws.write_formula(

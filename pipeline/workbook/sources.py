@@ -6,7 +6,6 @@ from .book import STATUS_LABELS, Book
 
 
 def write(book: Book, ws) -> None:
-    result = book.result
     book.title(
         ws,
         "NGUỒN DỮ LIỆU: MỌI TỆP ĐÃ NHẬN",
@@ -25,7 +24,8 @@ def write(book: Book, ws) -> None:
         "Lưu tại",
     ]
     book.headers(ws, 3, headers, [9, 32, 24, 20, 8, 12, 9, 18, 66, 60])
-    for index, record in enumerate(sorted(result.records, key=lambda r: r.id)):
+    records = sorted(book.records(this_round=False, every_area=True), key=lambda r: r.id)
+    for index, record in enumerate(records):
         values = [
             record.id,
             record.original_name,
@@ -40,4 +40,4 @@ def write(book: Book, ws) -> None:
         ]
         for col, value in enumerate(values):
             book.put(ws, 4 + index, col, value, "number" if isinstance(value, int) else "text")
-    book.table_end(ws, 3, 3 + len(result.records), len(headers))
+    book.table_end(ws, 3, 3 + len(records), len(headers))

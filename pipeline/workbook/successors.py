@@ -10,7 +10,7 @@ from .book import Book
 def write(book: Book, ws) -> None:
     plan, result, s = book.plan, book.result, book.styles
     year = result.round.year
-    formers = [u for u in plan.units if plan.successors(u.code)]
+    formers = [u for u in book.members if plan.successors(u.code)]
     headers = ["Mã", "Đơn vị", "Kế tục", "Từ ngày"]
     groups = [(f"{i.no}. {i.short_name} ({i.unit})", [f"Năm {year}", "Lũy kế", "Chỉ tiêu riêng", "% chỉ tiêu riêng"])
               for i in plan.indicators]

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from ..consolidate import share, total_progress, year_total
 from ..figures import last_round
+from ..plan import ALLOCATED_LEVELS, Unit
 from ..vietnamese import round_title
-from .book import BASIS_LABELS, PROGRESS_BANDS, Book, cell
+from .book import BASIS_LABELS, PROGRESS_BANDS, Book, Line, cell, unit_line
 
 # Each indicator's columns, in order; Book.summary_cols holds the first (the target).
 BLOCK = ("target", "year", "cumulative", "percent")
@@ -43,6 +44,8 @@ def write(book: Book, ws, *, annex_line: str = "") -> None:
     plan, result, s = book.plan, book.result, book.styles
     last_col = len(FIXED) + len(BLOCK) * min(PER_PAGE, len(plan.indicators)) - 1
     title = f"TỔNG HỢP KẾT QUẢ THỰC HIỆN DỰ ÁN 8 – {round_title(result.round).upper()}"
+    if book.area is not None:
+        title += f" – {book.area.name.upper()}"
     lines = [(f"PHỤ LỤC: {title}" if annex_line else title, s["title_block"])]
     if annex_line:
         lines.append((annex_line, s["italic_block"]))
@@ -73,60 +76,88 @@ def write(book: Book, ws, *, annex_line: str = "") -> None:
 
 
 def _unit_rows(book: Book, ws, sub: int) -> dict[str, int]:
+    """Rows from `sub` + 1: the total, the province level (I) and the districts or areas (II) under
+    their subtotal; a part of a split workbook has its area's total and its units only."""
     plan, s = book.plan, book.styles
-    total_row, province_row, districts_row = sub + 1, sub + 2, sub + 3
-    rows = {"total": total_row, plan.province_unit.code: province_row, "districts": districts_row}
-    rows.update({u.code: districts_row + 1 + i for i, u in enumerate(book.districts)})
+    total_row = sub + 1
+    rows = {"total": total_row}
+    if book.area is None:
+        rows |= {plan.province_unit.code: sub + 2, "districts": sub + 3}
+        heads = [(total_row, "", "Tổng cộng"), (sub + 2, "I", plan.province_unit.name),
+                 (sub + 3, "II", "Các khu vực" if book.split else "Cấp huyện")]
+    else:
+        heads = [(total_row, "", f"Cộng {book.area.name}")]
+    first_d = max(rows.values()) + 1
+    rows.update({line.key: first_d + i for i, line in enumerate(book.lines)})
     book.summary_rows = {k: v for k, v in rows.items() if k != "districts"}
-    first_d, last_d = districts_row + 1, districts_row + len(book.districts)
-    for row, number, name in ((total_row, "", "Tổng cộng"), (province_row, "I", plan.province_unit.name),
-                              (districts_row, "II", "Cấp huyện")):
+    last_d = first_d + len(book.lines) - 1
+    for row, number, name in heads:
         ws.write_string(row, 0, number, s["bold_text"])
         ws.write_string(row, 1, name, s["bold_text"])
-    villages = sum(u.villages or 0 for u in book.districts)
-    ws.write_formula(total_row, 2, f"={cell(districts_row, 2)}", s["bold_number"], villages)
-    ws.write_blank(province_row, 2, None, s["number"])
-    ws.write_formula(districts_row, 2, f"=SUM({cell(first_d, 2)}:{cell(last_d, 2)})", s["bold_number"], villages)
-    for row in (total_row, districts_row):
         ws.write_blank(row, 3, None, s["bold_text"])
-    ws.write_string(province_row, 3, basis(book, plan.province_unit.code), s["wrap"])
-    for unit in book.districts:
-        row = rows[unit.code]
-        ws.write_string(row, 0, unit.appendix_no, s["text"])
-        ws.write_string(row, 1, unit.name, s["text"])
-        ws.write_number(row, 2, unit.villages or 0, s["number"])
-        ws.write_string(row, 3, basis(book, unit.code), s["wrap"])
+    villages = sum(u.villages or 0 for u in book.districts)
+    subtotal = rows.get("districts", total_row)
+    if subtotal != total_row:
+        ws.write_formula(total_row, 2, f"={cell(subtotal, 2)}", s["bold_number"], villages)
+        ws.write_blank(sub + 2, 2, None, s["number"])
+        ws.write_string(sub + 2, 3, basis(book, plan.province_unit.code), s["wrap"])
+    ws.write_formula(subtotal, 2, f"=SUM({cell(first_d, 2)}:{cell(last_d, 2)})", s["bold_number"], villages)
+    for line in book.lines:
+        row = rows[line.key]
+        ws.write_string(row, 0, line.number, s["text"])
+        ws.write_string(row, 1, line.name, s["text"])
+        ws.write_number(row, 2, sum(u.villages or 0 for u in allocated(line)), s["number"])
+        ws.write_string(row, 3, line_basis(book, line), s["wrap"])
     return rows
+
+
+def allocated(line: Line) -> list[Unit]:
+    """The units of a line that the plan allocates targets to (a district's line: the district)."""
+    return [u for u in line.units if u.level in ALLOCATED_LEVELS]
+
+
+def line_basis(book: Book, line: Line) -> str:
+    """A unit's basis; an area's: estimates if any, and how many of its units reported this round."""
+    if len(line.units) == 1 and not line.part:
+        return basis(book, line.key)
+    texts = {book.basis(u.code) for u in allocated(line)}
+    text = next(iter(texts)) if len(texts) == 1 else BASIS_LABELS["estimate"]
+    reporting = book.reporting_in(line)
+    reported = sum(u.code in book.result.reported for u in reporting)
+    return f"{text}; {reported}/{len(reporting)} đơn vị báo cáo kỳ này"
 
 
 def _indicator_columns(book: Book, ws, indicator, rows: dict[str, int]) -> None:
     plan, result, s = book.plan, book.result, book.styles
     col, code, year = book.summary_cols[indicator.code], indicator.code, result.round.year
-    allocated = [plan.province_unit, *book.districts]
-    for unit in allocated:
-        row, progress = rows[unit.code], result.progress[unit.code][code]
-        ws.write_number(row, col, plan.targets[unit.code][code], s["number"])
-        this_year = progress.years.get(year)
-        book.put(ws, row, col + 1, this_year.value if this_year else None, "number")
-        book.put(ws, row, col + 2, progress.cumulative, "number")
+    figures: dict[int, tuple[int, int | None]] = {}
+    lines = ([unit_line(plan.province_unit)] if book.area is None else []) + book.lines
+    for line in lines:
+        units = allocated(line)
+        row, target = rows[line.key], sum(plan.targets[u.code][code] for u in units)
+        cumulative = total_progress(result, units, code)
+        ws.write_number(row, col, target, s["number"])
+        book.put(ws, row, col + 1, year_total(result, units, code, year), "number")
+        book.put(ws, row, col + 2, cumulative, "number")
+        figures[row] = (target, cumulative)
     districts = book.districts
-    first_d, last_d = rows["districts"] + 1, rows["districts"] + len(districts)
-    cached = {
-        "districts": (sum(plan.targets[u.code][code] for u in districts), year_total(result, districts, code, year),
-                      total_progress(result, districts, code)),
-        "total": (plan.totals["total"][code], year_total(result, book.units, code, year),
-                  total_progress(result, book.units, code)),
-    }
-    province_row = rows[plan.province_unit.code]
+    first_d = rows["total"] + (3 if book.area is None else 1)
+    last_d = first_d + len(book.lines) - 1
+    sums = {"districts": (sum(plan.targets[u.code][code] for u in districts), year_total(result, districts, code, year),
+                          total_progress(result, districts, code))}
+    if book.area is None:
+        sums["total"] = (plan.totals["total"][code], year_total(result, book.units, code, year),
+                         total_progress(result, book.units, code))
     for offset in range(3):
         c = col + offset
-        ws.write_formula(rows["districts"], c, f"=SUM({cell(first_d, c)}:{cell(last_d, c)})", s["bold_number"],
-                         cached["districts"][offset] or 0)
-        ws.write_formula(rows["total"], c, f"={cell(province_row, c)}+{cell(rows['districts'], c)}",
-                         s["bold_number"], cached["total"][offset] or 0)
-    figures = {rows[k]: (v[0], v[2]) for k, v in cached.items()}
-    figures.update({rows[u.code]: (plan.targets[u.code][code], result.progress[u.code][code].cumulative)
-                    for u in allocated})
+        subtotal = rows.get("districts", rows["total"])
+        ws.write_formula(subtotal, c, f"=SUM({cell(first_d, c)}:{cell(last_d, c)})", s["bold_number"],
+                         sums["districts"][offset] or 0)
+        if book.area is None:
+            province_row = rows[plan.province_unit.code]
+            ws.write_formula(rows["total"], c, f"={cell(province_row, c)}+{cell(rows['districts'], c)}",
+                             s["bold_number"], sums["total"][offset] or 0)
+    figures.update({rows.get(k, rows["total"]): (v[0], v[2]) for k, v in sums.items()})
     for row, (target, cumulative) in figures.items():
         share_now = share(cumulative or 0, target)
         ws.write_formula(row, col + 3, f'=IF({cell(row, col)}>0,{cell(row, col + 2)}/{cell(row, col)},"")',

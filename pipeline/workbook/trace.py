@@ -61,7 +61,7 @@ def write(book: Book, ws) -> None:
 
     rounds = {r.id: r for r in plan.all_rounds}
     figures = tuple(f"in_{i.code}_" for i in plan.indicators)
-    for unit in book.plan.units:
+    for unit in book.members:
         for indicator in plan.indicators:
             progress = result.own_progress(unit.code)[indicator.code]
             if progress.baseline:
