@@ -24,5 +24,5 @@ def write(book: Book, ws, folder: Path) -> None:
         digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "Chưa lập"
         for col, value in enumerate([line.number, line.name, len(line.units), line.part, digest]):
             book.put(ws, row, col, value, "number" if isinstance(value, int) else "text")
-    ws.write_string(5 + len(book.lines), 1, "Tệp chi tiết nằm cùng thư mục với tệp này.", s["italic"])
+    ws.write_string(5 + len(book.lines), 1, "Đường dẫn tệp chi tiết tính từ thư mục chứa tệp này.", s["italic"])
     book.table_end(ws, 3, 3 + len(book.lines), len(headers))

@@ -1,0 +1,149 @@
+"""A plan whose units name their area (a country's communes by province, a province's by former
+district): the round's workbook is a summary with a line per area and one detail workbook per area.
+The summary's figures equal the same ledger consolidated without areas, every value's provenance is in
+the parts, «Các phần» names each part by its SHA-256, and one new file rewrites only its own area."""
+
+import csv
+import hashlib
+import shutil
+import time
+from datetime import date
+
+import openpyxl
+import pytest
+
+from pipeline import provincial
+from pipeline.errors import PlanError
+from pipeline.ledger import Ledger
+from pipeline.plan import DEFAULT_PLAN_DIR, load_plan
+from pipeline.runner import Paths, consolidation, run
+from tests.test_incremental import _send, _tree
+
+DAY = date(2024, 9, 5)
+ROUND = "2024-annual"
+NORTH = ("121", "125", "123", "120", "122", "118")  # «Vùng Bắc»; the other districts are «Vùng Nam»
+
+
+def _with_areas(folder, area_of) -> None:
+    path = folder / "units.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, [*rows[0], "area"])
+        writer.writeheader()
+        writer.writerows({**row, "area": area_of(row)} for row in rows)
+
+
+def _area(row) -> str:
+    if row["level"] == "province":
+        return ""
+    return "Vùng Bắc" if row["code"] in NORTH else "Vùng Nam"
+
+
+def _rows(path, sheet: str) -> list[tuple]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return [tuple(r) for r in book[sheet].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _summary_figures(path) -> dict[str, list]:
+    """«Tổng hợp» by the name in column B: the cached target, year, cumulative figures of every indicator."""
+    book = openpyxl.load_workbook(path, data_only=True)
+    ws = book["Tổng hợp"]
+    found = {}
+    for row in ws.iter_rows(min_row=6, values_only=True):
+        if row[1] and row[4] is not None:
+            found[row[1]] = [v for k, v in enumerate(row[4:]) if k % 4 != 3]
+    return found
+
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory):
+    root = tmp_path_factory.mktemp("areas")
+    shutil.copytree(DEFAULT_PLAN_DIR, root / "plan")
+    _with_areas(root / "plan", _area)
+    plan = load_plan(root / "plan")
+    paths = Paths.beside_outbox(root / "inbox", root / "outbox")
+    for code in ("14", "121", "125", "126", "119"):
+        _send(plan, root, code)
+    run(paths, root / "plan", today=DAY)
+    return root, plan, paths
+
+
+def test_a_plan_names_areas_for_every_unit_but_the_province_level(plan_copy):
+    _with_areas(plan_copy, lambda row: "Vùng Bắc" if row["code"] in NORTH else "")
+    with pytest.raises(PlanError, match=r"phải có cột «area»; còn trống ở 126 \(Sông Mã\)"):
+        load_plan(plan_copy)
+    _with_areas(plan_copy, lambda row: "Vùng Bắc")
+    with pytest.raises(PlanError, match="đơn vị cấp tỉnh 14 không thuộc khu vực nào"):
+        load_plan(plan_copy)
+    _with_areas(plan_copy, lambda row: "" if row["level"] == "province" else
+                ("Vùng Bắc" if row["code"] in NORTH else "Vung Bac"))
+    with pytest.raises(PlanError, match="cùng tên không dấu"):
+        load_plan(plan_copy)
+
+
+def test_the_summary_has_a_line_per_area_equal_to_the_sum_of_its_units(split, plan):
+    root, _split_plan, paths = split
+    outbox = root / "outbox" / ROUND
+    whole = root / "whole"
+    with Ledger(paths.ledger, paths.home) as ledger:
+        # The same ledger through the plan without areas: the one-workbook layout, a line per district.
+        provincial.write_workbook(plan, consolidation(plan, ledger, plan.round(ROUND)), whole)
+    units = _summary_figures(whole / ROUND / provincial.workbook_name(ROUND))
+    areas = _summary_figures(outbox / provincial.workbook_name(ROUND))
+    north = [plan.unit(c).name for c in NORTH]
+    south = [u.name for u in plan.districts if u.code not in NORTH]
+    for area, names in (("Vùng Bắc", north), ("Vùng Nam", south)):
+        expected = [sum(units[n][k] or 0 for n in names) for k in range(len(units[north[0]]))]
+        assert [v or 0 for v in areas[area]] == expected, area
+    for line in ("Tổng cộng", "Cấp tỉnh"):
+        assert areas[line] == units[line], line
+    assert set(areas) == {"Tổng cộng", "Cấp tỉnh", "Các khu vực", "Vùng Bắc", "Vùng Nam"}
+    # The status sheet counts the areas' units: 5 of 12 reported, 2 of them in «Vùng Bắc».
+    status = {r[1]: r[2:8] for r in _rows(outbox / provincial.workbook_name(ROUND), "Tình hình nộp báo cáo")[4:]
+              if r[1]}
+    assert status["Vùng Bắc"] == (6, 2, 2, 0, 0, 4)
+    assert status["Vùng Nam"] == (5, 2, 2, 0, 0, 3)
+    assert status["Cấp tỉnh"] == (1, 1, 1, 0, 0, 0)
+
+
+def test_each_area_has_its_own_workbook_and_together_they_trace_every_value(split, plan):
+    root, _split_plan, paths = split
+    outbox = root / "outbox" / ROUND
+    summary = outbox / provincial.workbook_name(ROUND)
+    areas = _summary_figures(summary)
+    parts = {r[1]: r for r in _rows(summary, "Các phần")[4:] if r[0]}
+    assert set(parts) == {"Vùng Bắc", "Vùng Nam"}
+    traced = [r for r in _rows(summary, "Truy nguồn")[4:] if r[0]]
+    assert {r[0] for r in traced} == {"14"}  # the province level's own detail stays in the summary
+    for name, (_, _, count, file, digest) in parts.items():
+        path = outbox / file
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+        assert count == (6 if name == "Vùng Bắc" else 5)
+        figures = _summary_figures(path)
+        assert figures[f"Cộng {name}"] == areas[name]  # the summary's line is the part's total line
+        traced += [r for r in _rows(path, "Truy nguồn")[4:] if r[0]]
+    with Ledger(paths.ledger, paths.home) as ledger:
+        provincial.write_workbook(plan, consolidation(plan, ledger, plan.round(ROUND)), root / "whole2")
+    everything = [r for r in _rows(root / "whole2" / ROUND / provincial.workbook_name(ROUND), "Truy nguồn")[4:] if r[0]]
+    assert sorted(traced, key=str) == sorted(everything, key=str)  # every value, once
+
+
+def test_one_new_file_rewrites_only_its_own_areas_workbook(split, monkeypatch):
+    root, split_plan, paths = split
+    before = _tree(root)
+    time.sleep(0.01)
+    _send(split_plan, root, "127")  # Sốp Cộp, in «Vùng Nam»
+    written = []
+    write = provincial.write_area_workbook
+    monkeypatch.setattr(provincial, "write_area_workbook", lambda *a: written.append(a[-1].name) or write(*a))
+    run(paths, root / "plan", today=date(2024, 9, 7))
+    assert written == ["Vùng Nam"]  # «Vùng Bắc» is not even laid out again
+    after = _tree(root)
+    changed = {name for name in after if before.get(name) != after[name] and name.endswith(".xlsx")
+               and name.startswith("outbox/")}
+    folder = f"outbox/{ROUND}"
+    assert changed == {f"{folder}/tong-hop_{ROUND}.xlsx", f"{folder}/phu-luc_{ROUND}.xlsx",
+                       f"{folder}/khu-vuc/tong-hop_{ROUND}_vung-nam.xlsx"}
