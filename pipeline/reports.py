@@ -146,10 +146,7 @@ def _share_columns(document: DocxTemplate) -> None:
 
 
 def _progress_chart(plan: Plan, result: Consolidation, path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    from matplotlib.figure import Figure  # without pyplot: no backend, no global state, a quicker import
 
     units = list(plan.roots)
     labels = [f"{i.no}. {i.short_name}" for i in plan.indicators]
@@ -157,7 +154,8 @@ def _progress_chart(plan: Plan, result: Consolidation, path: Path) -> Path:
         100 * (share(total_progress(result, units, i.code), plan.totals["total"][i.code]) or 0)
         for i in plan.indicators
     ]
-    figure, axes = pyplot.subplots(figsize=(8, 5.2), dpi=150)
+    figure = Figure(figsize=(8, 5.2), dpi=150)
+    axes = figure.subplots()
     bars = axes.barh(labels[::-1], shares[::-1], color="#2F5597")
     axes.axvline(100, color="#C00000", linewidth=1)
     axes.bar_label(bars, labels=[format_percent(v / 100) for v in shares[::-1]], padding=3, fontsize=8)
@@ -166,11 +164,11 @@ def _progress_chart(plan: Plan, result: Consolidation, path: Path) -> Path:
     axes.tick_params(labelsize=8)
     figure.tight_layout()
     figure.savefig(path, format="png", metadata={"Software": None})
-    pyplot.close(figure)
     return path
 
 
 UNITS_PER_JOB = 25  # unit reports handed to a worker at a time
+FEW_PARTS = 3
 
 
 def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bool = False,
@@ -186,7 +184,9 @@ def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
     parts += [("units", tuple(codes[n:n + UNITS_PER_JOB])) for n in range(0, len(codes), UNITS_PER_JOB)]
     if not chosen:
         parts.insert(0, ("workbook",))  # the workbook grows with the units: it starts first
-    many = len(plan.units_for(result.round)) >= fanout.MIN_ITEMS
+    # Workers pay off for the whole workbook of many units, or for many parts; not for the few small
+    # parts of a run with one new file in a plan split by area (its area, the province's reports, its report).
+    many = len(plan.units_for(result.round)) >= fanout.MIN_ITEMS and (not chosen or len(parts) > FEW_PARTS)
     done = fanout.spread(_write_part, (plan, result, Path(out_dir), draft), parts, parallel=many, chunk=1)
     written = [path for paths in done for path in paths]
     if area_list(plan, result):
