@@ -151,8 +151,12 @@ def run_stage(name: str, root: Path) -> None:
 
 
 def measure(units: int) -> dict[str, dict[str, float]]:
+    keep = os.environ.get("P8_BENCH_KEEP")  # a folder: each N's installation is kept there to look at
     with tempfile.TemporaryDirectory(prefix="p8-scale-") as folder:
-        root = Path(folder)
+        root = Path(keep) / f"n{units}" if keep else Path(folder)
+        if keep:
+            shutil.rmtree(root, ignore_errors=True)
+            root.mkdir(parents=True)
         plan_dir = synthetic_plan(root / "plan", units)
         plan = load_plan(plan_dir)
         rnd = plan.round(ROUND)

@@ -121,7 +121,7 @@ def line_basis(book: Book, line: Line) -> str:
     if len(line.units) == 1 and not line.part:
         return basis(book, line.key)
     texts = {book.basis(u.code) for u in allocated(line)}
-    text = next(iter(texts)) if len(texts) == 1 else BASIS_LABELS["estimate"]
+    text = next((BASIS_LABELS[k] for k in ("estimate", "final") if BASIS_LABELS[k] in texts), BASIS_LABELS[None])
     reporting = book.reporting_in(line)
     reported = sum(u.code in book.result.reported for u in reporting)
     return f"{text}; {reported}/{len(reporting)} đơn vị báo cáo kỳ này"
