@@ -179,17 +179,18 @@ def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
     the areas' workbooks, the province's reports and batches of unit reports are written side by side,
     one per core; the summary workbook, which names each area's workbook by its SHA-256, after them."""
     codes = [u.code for u in unit_reports(plan, result) if units is None or u.code in units]
-    chosen = [a.slug for a in area_list(plan, result) if areas is None or a.slug in areas]
-    parts: list[tuple] = [("area", slug) for slug in chosen] + [("province",)]
+    split = bool(area_list(plan, result))
+    parts: list[tuple] = [("area", a.slug) for a in area_list(plan, result) if areas is None or a.slug in areas]
+    parts.append(("province",))
     parts += [("units", tuple(codes[n:n + UNITS_PER_JOB])) for n in range(0, len(codes), UNITS_PER_JOB)]
-    if not chosen:
+    if not split:
         parts.insert(0, ("workbook",))  # the workbook grows with the units: it starts first
     # Workers pay off for the whole workbook of many units, or for many parts; not for the few small
     # parts of a run with one new file in a plan split by area (its area, the province's reports, its report).
-    many = len(plan.units_for(result.round)) >= fanout.MIN_ITEMS and (not chosen or len(parts) > FEW_PARTS)
+    many = len(plan.units_for(result.round)) >= fanout.MIN_ITEMS and (not split or len(parts) > FEW_PARTS)
     done = fanout.spread(_write_part, (plan, result, Path(out_dir), draft), parts, parallel=many, chunk=1)
     written = [path for paths in done for path in paths]
-    if area_list(plan, result):
+    if split:
         written.append(provincial.write_workbook(plan, result, out_dir))
     return written
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from . import __version__, consolidate, freshness, inbox, page, provincial, reports, safekeeping, worker
+from . import __version__, areas, consolidate, freshness, inbox, page, provincial, reports, safekeeping, worker
 from .atomic import write_text
 from .config import Contact, Paths
 from .errors import BusyError, StorageError, UsageError, is_storage_error
@@ -330,13 +330,13 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
     for rnd in tqdm(rounds, desc="Lập bảng tổng hợp, báo cáo", unit="kỳ", disable=None if len(rounds) > 1 else True):
         draft = ledger.approval(rnd.id) is None and reports.is_draft(rnd, day)
         key = freshness.key(plan, ledger, rnd, draft)
-        if stale is not None and rnd.id not in stale and keys.get(rnd.id) == key and _present(outbox, rnd):
+        if stale is not None and rnd.id not in stale and keys.get(rnd.id) == key and _present(plan, outbox, rnd):
             continue
         result = consolidation(plan, ledger, rnd)
         if rnd.regular:
             units = _unit_reports_to_write(plan, ledger, outbox, result, keys, everything=stale is None)
-            areas = _areas_to_write(plan, ledger, outbox, result, keys, everything=stale is None)
-            outputs += reports.write_outputs(plan, result, outbox, draft=draft, units=units, areas=areas)
+            parts = _areas_to_write(plan, ledger, outbox, result, keys, everything=stale is None)
+            outputs += reports.write_outputs(plan, result, outbox, draft=draft, units=units, areas=parts)
         else:
             outputs.append(provincial.write_workbook(plan, result, outbox))
             outputs += reports.write_adhoc_reports(plan, result, outbox, draft=draft)
@@ -373,10 +373,11 @@ def _areas_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: consolidat
     return written
 
 
-def _present(outbox: Path, rnd: Round) -> bool:
+def _present(plan: Plan, outbox: Path, rnd: Round) -> bool:
     folder = outbox / rnd.id
-    return all((folder / name).is_file() for name in (provincial.workbook_name(rnd.id),
-                                                       reports.report_names(rnd.id)["docx"]))
+    names = [provincial.workbook_name(rnd.id), reports.report_names(rnd.id)["docx"]]
+    names += [provincial.area_workbook_name(rnd.id, a) for a in areas.of(plan)] if rnd.regular else []
+    return all((folder / name).is_file() for name in names)
 
 
 def carried_figures(plan: Plan, ledger_path: Path, home: Path, rnd: Round) -> dict[str, dict[str, int]]:

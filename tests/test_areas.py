@@ -12,7 +12,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from pipeline import provincial
+from pipeline import areas, provincial
 from pipeline.errors import PlanError
 from pipeline.ledger import Ledger
 from pipeline.plan import DEFAULT_PLAN_DIR, load_plan
@@ -147,3 +147,20 @@ def test_one_new_file_rewrites_only_its_own_areas_workbook(split, monkeypatch):
     folder = f"outbox/{ROUND}"
     assert changed == {f"{folder}/tong-hop_{ROUND}.xlsx", f"{folder}/phu-luc_{ROUND}.xlsx",
                        f"{folder}/khu-vuc/tong-hop_{ROUND}_vung-nam.xlsx"}
+
+
+def test_a_deleted_area_workbook_comes_back_on_the_next_run_alone(split, monkeypatch):
+    root, split_plan, paths = split
+    part = root / "outbox" / ROUND / provincial.area_workbook_name(ROUND, _area_named(split_plan, "Vùng Bắc"))
+    kept = part.read_bytes()
+    part.unlink()
+    written = []
+    write = provincial.write_area_workbook
+    monkeypatch.setattr(provincial, "write_area_workbook", lambda *a: written.append(a[-1].name) or write(*a))
+    run(paths, root / "plan", today=date(2024, 9, 7))
+    assert written == ["Vùng Bắc"]
+    assert part.read_bytes() == kept  # the same ledger, the same bytes
+
+
+def _area_named(plan, name):
+    return next(a for a in areas.of(plan) if a.name == name)

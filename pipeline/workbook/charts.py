@@ -38,7 +38,8 @@ def write(book: Book, wb, ws) -> None:
     plan, s = book.plan, book.styles
     lines, chosen = shown_lines(book)
     book.title(ws, "BIỂU ĐỒ TIẾN ĐỘ SO VỚI CHỈ TIÊU GIAI ĐOẠN",
-               f"Số liệu lấy từ trang «{SUMMARY}»." + (f" Biểu đồ các đơn vị: {chosen}." if chosen else ""))
+               f"Số liệu lấy từ trang «{SUMMARY}»."
+               + (f" Biểu đồ các {'khu vực' if book.split else 'đơn vị'}: {chosen}." if chosen else ""))
     ws.write_string(3, 0, "Chỉ tiêu", s["header"])
     ws.write_string(3, 1, "Toàn tỉnh", s["header"])
     for k, line in enumerate(lines):
