@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .atomic import atomic_path
 from .names import safe_filename
@@ -90,8 +91,7 @@ class Record:
     cleared: int = 0
 
 
-@dataclass(frozen=True)
-class StoredValue:
+class StoredValue(NamedTuple):  # a tuple, not a dataclass: a national consolidation makes hundreds of thousands
     field: str
     sheet: str
     cell: str
@@ -185,7 +185,7 @@ class Ledger:
             "SELECT field, sheet, cell, number, text FROM value WHERE submission_id = ?",
             (submission_id,),
         )
-        return {r["field"]: StoredValue(**dict(r)) for r in rows}
+        return {r[0]: StoredValue(*r) for r in rows}
 
     def stale_rounds(self) -> set[str]:
         """Rounds recorded into since their outputs were last rebuilt (kept across a crash)."""

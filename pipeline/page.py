@@ -5,6 +5,7 @@ A static page (jinja2), opened straight from disk: every link is relative to the
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -39,19 +40,36 @@ PASSED_REASONS = {
 ANSWERS = (("_phan-hoi.txt", "thư trả lời"), ("_phan-hoi.xlsx", "bản đánh dấu"), ("_thu-tra-loi.eml", "thư nháp"))
 
 
-def answers(outbox: Path, record) -> list[dict[str, str]]:
+class Present:
+    """Which files exist, from one listing per folder: a national page names thousands of answers."""
+
+    def __init__(self) -> None:
+        self._names: dict[Path, set[str]] = {}
+
+    def __call__(self, path: Path) -> bool:
+        names = self._names.get(path.parent)
+        if names is None:
+            try:
+                names = {e.name for e in os.scandir(path.parent) if e.is_file(follow_symlinks=False)}
+            except OSError:
+                names = set()
+            self._names[path.parent] = names
+        return path.name in names
+
+
+def answers(outbox: Path, record, present: Present) -> list[dict[str, str]]:
     note = note_path(outbox, record)
     stem = note.name.removesuffix("_phan-hoi.txt")
     found = [(note.with_name(stem + suffix), label) for suffix, label in ANSWERS]
-    return [{"label": label, "href": path.relative_to(outbox).as_posix()} for path, label in found if path.is_file()]
+    return [{"label": label, "href": path.relative_to(outbox).as_posix()} for path, label in found if present(path)]
 
 
-def _every_file(plan: Plan, ledger: Ledger, outbox: Path, round_id: str) -> list[dict]:
+def _every_file(plan: Plan, ledger: Ledger, outbox: Path, round_id: str, present: Present) -> list[dict]:
     """Every file of the round, superseded and rejected ones too, newest first, each with its answers."""
     names = {u.code: u.name for u in plan.units}
     return [{"file": r.original_name, "unit": names.get(r.unit or "", r.unit or ""),
              "received": format_date(date.fromisoformat(r.received_at[:10])),
-             "status": STATUS_WORDS.get(r.status, r.status), "answers": answers(outbox, r)}
+             "status": STATUS_WORDS.get(r.status, r.status), "answers": answers(outbox, r, present)}
             for r in reversed(ledger.records(round_id))]
 
 
@@ -66,7 +84,7 @@ def _phase_links(plan: Plan, outbox: Path) -> list[dict[str, str]]:
 def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
                       passed: list[tuple[str, str]] | None = None) -> Path:
     """`passed`: inbox entries this run named but did not take, as (path, reason key)."""
-    outbox = Path(outbox)
+    outbox, present = Path(outbox), Present()
     with_data = set(ledger.rounds_with_submissions())
     showing = {r.id for r in open_rounds(plan, today)}
     rounds = []
@@ -84,7 +102,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
             units.append({"name": entry.unit.name, "code": entry.unit.code, "state": label.format(days=entry.days_late),
                           "css": css, "file": record.original_name if record else "",
                           "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",
-                          "answers": answers(outbox, record) if record else []})
+                          "answers": answers(outbox, record, present) if record else []})
         rounds.append({
             "id": rnd.id, "name": round_title(rnd), "open": rnd.id in showing, "approved": status.approved_on and
             format_date(date.fromisoformat(status.approved_on)),
@@ -96,13 +114,13 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
             "files": [{"label": label, "href": f"{rnd.id}/{name}"} for label, name in files
                       if (outbox / rnd.id / name).is_file()],
             "units": units,
-            "received": _every_file(plan, ledger, outbox, rnd.id),
+            "received": _every_file(plan, ledger, outbox, rnd.id, present),
         })
     not_processed = ledger.records_with_finding("file-not-processed")
     unidentified = [{"file": r.original_name, "received": format_date(date.fromisoformat(r.received_at[:10])),
                      "state": "Chưa xử lý được – chờ cán bộ kiểm tra" if r.id in not_processed
                      else "Không nhận dạng được – đã trả lời",
-                     "answers": answers(outbox, r)}
+                     "answers": answers(outbox, r, present)}
                     for r in ledger.records() if r.round is None and r.status != "unpacked"]
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True)

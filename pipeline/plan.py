@@ -191,10 +191,17 @@ class Plan:
         return {}
 
     def round(self, round_id: str) -> Round:
+        try:
+            return self._rounds_by_id[round_id]
+        except KeyError:
+            raise KeyError(round_id) from None
+
+    @functools.cached_property
+    def _rounds_by_id(self) -> dict[str, Round]:
+        found: dict[str, Round] = {}
         for rnd in self.rounds + self.adhoc_rounds:
-            if rnd.id == round_id:
-                return rnd
-        raise KeyError(round_id)
+            found.setdefault(rnd.id, rnd)
+        return found
 
     def rounds_through(self, round_id: str) -> tuple[Round, ...]:
         """The regular rounds up to and including `round_id`, in reporting order."""
