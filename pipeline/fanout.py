@@ -1,20 +1,20 @@
 """Work on trusted data spread over every core: a province's templates, its units' reports.
 
-Nothing here opens a sender's file (isolation.py does that, under limits). `spread` calls
-function(*shared, item) for each item and returns the results in order; `shared` (the plan, the
-rules, a consolidation) goes to each worker process once. Below MIN_ITEMS items, or on one core, it
-works in this process: starting workers costs more than a few items.
+Nothing here opens a sender's file (isolation.py does that, under limits), so the workers may be
+forked from this process. `spread` calls function(*shared, item) for each item and returns the
+results in order; `shared` (the plan, the rules, a consolidation) is inherited by forked workers
+(sent once to each where there is no fork). Below MIN_ITEMS items, or on one core, it works in this
+process: starting workers costs more than a few items.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
-
-from .isolation import PRELOAD, start_method
 
 MIN_ITEMS = 40
 _SHARED: tuple = ()
@@ -33,14 +33,30 @@ def spread(function: Callable[..., Any], shared: tuple, items: Sequence, *, para
     items handed to a worker at a time (default: an eighth of each worker's share)."""
     workers = min(cores(), len(items))
     worth = len(items) >= MIN_ITEMS if parallel is None else parallel
-    if not worth or workers < 2 or _in_worker():
+    if not worth or workers < 2 or in_worker():
         return [function(*shared, item) for item in items]
-    context = multiprocessing.get_context(start_method())
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(PRELOAD)
     chunk = chunk or max(1, len(items) // (8 * workers))
+    with executor(shared, workers) as pool:
+        return list(pool.map(call, [(function, item) for item in items], chunksize=chunk))
+
+
+@contextlib.contextmanager
+def executor(shared: tuple, workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Worker processes that call function(*shared, item) for jobs (function, item) given to `call`.
+    Forked where the system can (the workers inherit `shared`: a national consolidation is tens of
+    megabytes to pickle), else spawned, each sent `shared` once."""
+    global _SHARED
+    if "fork" in multiprocessing.get_all_start_methods():
+        _SHARED = shared
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                yield pool
+        finally:
+            _SHARED = ()
+        return
+    context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_keep, initargs=(shared,)) as pool:
-        return list(pool.map(_call, [(function, item) for item in items], chunksize=chunk))
+        yield pool
 
 
 def _keep(shared: tuple) -> None:
@@ -48,11 +64,11 @@ def _keep(shared: tuple) -> None:
     _SHARED = shared
 
 
-def _call(job: tuple) -> Any:
+def call(job: tuple) -> Any:
     function, item = job
     return function(*_SHARED, item)
 
 
-def _in_worker() -> bool:
+def in_worker() -> bool:
     """A daemonic process (an isolated worker) may not start processes of its own."""
     return bool(multiprocessing.current_process().daemon)

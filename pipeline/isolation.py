@@ -29,8 +29,8 @@ MEMORY_BYTES = 512 << 20  # address space of one worker: a template needs under 
 CPU_SECONDS = 60  # CPU time of one task
 WALL_SECONDS = 120.0  # wall time of one task, counted by the parent
 # What the fork server imports once, so that each process forked from it starts ready: the isolated
-# workers' code, and the report and template writers that fanout.py spreads over the cores.
-PRELOAD = ["pipeline.worker", "pipeline.reports", "pipeline.templates"]
+# workers' code.
+PRELOAD = ["pipeline.worker"]
 
 
 @dataclass(frozen=True)

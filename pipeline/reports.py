@@ -168,7 +168,6 @@ def _progress_chart(plan: Plan, result: Consolidation, path: Path) -> Path:
 
 
 UNITS_PER_JOB = 25  # unit reports handed to a worker at a time
-FEW_PARTS = 3
 
 
 def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bool = False,
@@ -176,23 +175,25 @@ def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
     """The round's workbook and every report; the same consolidation always gives the same files.
     `units`: the units whose own report is written (default: every unit that reported); `areas`: in a
     plan split by area, the areas whose detail workbook is written (default: all). With many units,
-    the areas' workbooks, the province's reports and batches of unit reports are written side by side,
-    one per core; the summary workbook, which names each area's workbook by its SHA-256, after them."""
+    the parts are written side by side on every core: the workbook (or the areas' workbooks), the
+    province's reports, batches of unit reports; a summary by area, which names each area's workbook by
+    its SHA-256, is written here as soon as they are, while the reports go on."""
     codes = [u.code for u in unit_reports(plan, result) if units is None or u.code in units]
     split = bool(area_list(plan, result))
     parts: list[tuple] = [("area", a.slug) for a in area_list(plan, result) if areas is None or a.slug in areas]
-    parts.append(("province",))
+    parts += [("province",)] if split else [("workbook",), ("province",)]  # the workbook, the largest, first
     parts += [("units", tuple(codes[n:n + UNITS_PER_JOB])) for n in range(0, len(codes), UNITS_PER_JOB)]
-    if not split:
-        parts.insert(0, ("workbook",))  # the workbook grows with the units: it starts first
-    # Workers pay off for the whole workbook of many units, or for many parts; not for the few small
-    # parts of a run with one new file in a plan split by area (its area, the province's reports, its report).
-    many = len(plan.units_for(result.round)) >= fanout.MIN_ITEMS and (not split or len(parts) > FEW_PARTS)
-    done = fanout.spread(_write_part, (plan, result, Path(out_dir), draft), parts, parallel=many, chunk=1)
-    written = [path for paths in done for path in paths]
-    if split:
-        written.append(provincial.write_workbook(plan, result, out_dir))
-    return written
+    shared = (plan, result, Path(out_dir), draft)
+    workers = min(fanout.cores(), len(parts))
+    if len(plan.units_for(result.round)) < fanout.MIN_ITEMS or workers < 2 or fanout.in_worker():
+        written = [path for part in parts for path in _write_part(*shared, part)]
+        return written + ([provincial.write_workbook(plan, result, out_dir)] if split else [])
+    with fanout.executor(shared, workers) as pool:
+        jobs = [(part, pool.submit(fanout.call, (_write_part, part))) for part in parts]
+        written = [path for part, job in jobs if part[0] == "area" for path in job.result()]
+        if split:
+            written.append(provincial.write_workbook(plan, result, out_dir))
+        return written + [path for part, job in jobs if part[0] != "area" for path in job.result()]
 
 
 def area_list(plan: Plan, result: Consolidation) -> tuple[Area, ...]:

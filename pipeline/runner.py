@@ -34,6 +34,7 @@ __all__ = ["Outcome", "Paths", "RunReport", "approve", "carried_figures", "histo
            "previous_cumulative", "rebuild", "rebuild_round", "reopen", "run"]
 
 log = logging.getLogger(__name__)
+tqdm.monitor_interval = 0  # no monitor thread: the outputs are written by workers forked from this process
 
 LOCK_WAIT_SECONDS = 60.0
 
