@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import form, schedule
 from .ledger import Record, StoredValue
@@ -14,8 +15,7 @@ from .plan import Indicator, Plan, Round, Unit
 from .rules import Finding
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):  # a tuple, not a dataclass: a national consolidation makes a hundred thousand
     round: str
     record_id: int
     file: str

@@ -40,36 +40,42 @@ PASSED_REASONS = {
 ANSWERS = (("_phan-hoi.txt", "thư trả lời"), ("_phan-hoi.xlsx", "bản đánh dấu"), ("_thu-tra-loi.eml", "thư nháp"))
 
 
-class Present:
-    """Which files exist, from one listing per folder: a national page names thousands of answers."""
+class Answers:
+    """Each file's answers that exist, from one listing per folder: a national page names thousands,
+    most of them twice (among the units and among the files received)."""
 
-    def __init__(self) -> None:
+    def __init__(self, outbox: Path) -> None:
+        self.outbox = outbox
         self._names: dict[Path, set[str]] = {}
+        self._found: dict[int, list[dict[str, str]]] = {}
 
-    def __call__(self, path: Path) -> bool:
-        names = self._names.get(path.parent)
+    def __call__(self, record) -> list[dict[str, str]]:
+        found = self._found.get(record.id)
+        if found is None:
+            note = note_path(self.outbox, record)
+            stem = note.name.removesuffix("_phan-hoi.txt")
+            found = self._found[record.id] = [
+                {"label": label, "href": (note.parent / (stem + suffix)).relative_to(self.outbox).as_posix()}
+                for suffix, label in ANSWERS if stem + suffix in self._listing(note.parent)]
+        return found
+
+    def _listing(self, folder: Path) -> set[str]:
+        names = self._names.get(folder)
         if names is None:
             try:
-                names = {e.name for e in os.scandir(path.parent) if e.is_file(follow_symlinks=False)}
+                names = {e.name for e in os.scandir(folder) if e.is_file(follow_symlinks=False)}
             except OSError:
                 names = set()
-            self._names[path.parent] = names
-        return path.name in names
+            self._names[folder] = names
+        return names
 
 
-def answers(outbox: Path, record, present: Present) -> list[dict[str, str]]:
-    note = note_path(outbox, record)
-    stem = note.name.removesuffix("_phan-hoi.txt")
-    found = [(note.with_name(stem + suffix), label) for suffix, label in ANSWERS]
-    return [{"label": label, "href": path.relative_to(outbox).as_posix()} for path, label in found if present(path)]
-
-
-def _every_file(plan: Plan, ledger: Ledger, outbox: Path, round_id: str, present: Present) -> list[dict]:
+def _every_file(plan: Plan, ledger: Ledger, round_id: str, answers: Answers) -> list[dict]:
     """Every file of the round, superseded and rejected ones too, newest first, each with its answers."""
     names = {u.code: u.name for u in plan.units}
     return [{"file": r.original_name, "unit": names.get(r.unit or "", r.unit or ""),
              "received": format_date(date.fromisoformat(r.received_at[:10])),
-             "status": STATUS_WORDS.get(r.status, r.status), "answers": answers(outbox, r, present)}
+             "status": STATUS_WORDS.get(r.status, r.status), "answers": answers(r)}
             for r in reversed(ledger.records(round_id))]
 
 
@@ -84,7 +90,8 @@ def _phase_links(plan: Plan, outbox: Path) -> list[dict[str, str]]:
 def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
                       passed: list[tuple[str, str]] | None = None) -> Path:
     """`passed`: inbox entries this run named but did not take, as (path, reason key)."""
-    outbox, present = Path(outbox), Present()
+    outbox = Path(outbox)
+    answers = Answers(outbox)
     with_data = set(ledger.rounds_with_submissions())
     showing = {r.id for r in open_rounds(plan, today)}
     rounds = []
@@ -102,7 +109,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
             units.append({"name": entry.unit.name, "code": entry.unit.code, "state": label.format(days=entry.days_late),
                           "css": css, "file": record.original_name if record else "",
                           "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",
-                          "answers": answers(outbox, record, present) if record else []})
+                          "answers": answers(record) if record else []})
         rounds.append({
             "id": rnd.id, "name": round_title(rnd), "open": rnd.id in showing, "approved": status.approved_on and
             format_date(date.fromisoformat(status.approved_on)),
@@ -114,13 +121,13 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
             "files": [{"label": label, "href": f"{rnd.id}/{name}"} for label, name in files
                       if (outbox / rnd.id / name).is_file()],
             "units": units,
-            "received": _every_file(plan, ledger, outbox, rnd.id, present),
+            "received": _every_file(plan, ledger, rnd.id, answers),
         })
     not_processed = ledger.records_with_finding("file-not-processed")
     unidentified = [{"file": r.original_name, "received": format_date(date.fromisoformat(r.received_at[:10])),
                      "state": "Chưa xử lý được – chờ cán bộ kiểm tra" if r.id in not_processed
                      else "Không nhận dạng được – đã trả lời",
-                     "answers": answers(outbox, r, present)}
+                     "answers": answers(r)}
                     for r in ledger.records() if r.round is None and r.status != "unpacked"]
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
