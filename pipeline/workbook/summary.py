@@ -108,6 +108,8 @@ def _unit_rows(book: Book, ws, sub: int) -> dict[str, int]:
         ws.write_string(row, 1, line.name, s["text"])
         ws.write_number(row, 2, sum(u.villages or 0 for u in allocated(line)), s["number"])
         ws.write_string(row, 3, line_basis(book, line), s["wrap"])
+        if line.part:
+            ws.set_row(row, 44)  # an area's basis takes three lines
     return rows
 
 
