@@ -13,7 +13,8 @@ def write(book: Book, ws) -> None:
     asks = list(activities.ASKS)
     headers = ["Mã", "Đơn vị", *[activities.ASKS[a][1] for a in asks]]
     book.title(ws, f"CÁC HOẠT ĐỘNG KHÔNG CÓ CHỈ TIÊU SỐ – {round_title(result.round).upper()}",
-               "Theo tệp được tiếp nhận của mỗi đơn vị; ô trống: kế hoạch không hỏi, hoặc đơn vị chưa báo cáo.",
+               book.detail("Theo tệp được tiếp nhận của mỗi đơn vị; ô trống: kế hoạch không hỏi, hoặc đơn vị chưa "
+                           "báo cáo."),
                across=len(headers))
     widths = [7, 20, 16, 12, 12, 40]
     for col, width in enumerate(widths):

@@ -196,6 +196,14 @@ class Book:
             return BASIS_LABELS[None]
         return BASIS_LABELS["estimate" if "estimate" in bases else "final"]
 
+    def detail(self, note: str) -> str:
+        """A detail sheet's note; in a summary split by area, it says where the areas' units are."""
+        if not self.split or self.area is not None:
+            return note
+        where = ("Trang này có các đơn vị không thuộc khu vực nào (cấp tỉnh); đơn vị của mỗi khu vực ở tệp chi "
+                 "tiết của khu vực đó (trang «Các phần»).")
+        return f"{note} {where}".strip()
+
     @property
     def total_label(self) -> str:
         return "Toàn tỉnh" if self.area is None else f"Cộng {self.area.name}"

@@ -8,7 +8,7 @@ from .book import SEVERITY_LABELS, STATUS_LABELS, Book
 
 def write(book: Book, ws) -> None:
     result = book.result
-    book.title(ws, f"LỖI VÀ LƯU Ý CỦA CÁC TỆP – {round_title(result.round).upper()}")
+    book.title(ws, f"LỖI VÀ LƯU Ý CỦA CÁC TỆP – {round_title(result.round).upper()}", book.detail(""))
     headers = ["Mã sổ ghi", "Tệp", "Đơn vị", "Trạng thái tệp", "Mức độ", "Mã", "Trang", "Ô", "Nội dung"]
     book.headers(ws, 3, headers, [9, 30, 8, 16, 8, 26, 12, 8, 90])
     row = 4

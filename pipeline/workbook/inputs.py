@@ -15,8 +15,8 @@ def write(book: Book, ws) -> None:
     book.title(
         ws,
         f"SỐ LIỆU CÁC ĐƠN VỊ BÁO CÁO – {round_title(result.round).upper()}",
-        "Giá trị của tệp được tiếp nhận của mỗi đơn vị; trang và ô nguồn của từng giá trị ở trang "
-        "«Truy nguồn».",
+        book.detail("Giá trị của tệp được tiếp nhận của mỗi đơn vị; trang và ô nguồn của từng giá trị ở trang "
+                    "«Truy nguồn»."),
         across=len(SUBMISSION_COLUMNS) + PER_PAGE * len(measures),
     )
     sub = 4

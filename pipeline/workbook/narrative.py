@@ -14,7 +14,7 @@ def write(book: Book, ws) -> None:
     book.title(
         ws,
         "THUYẾT MINH CỦA CÁC ĐƠN VỊ",
-        "Nguyên văn nội dung các đơn vị ghi ở trang «Thuyết minh» và cột «Ghi chú» của mẫu báo cáo.",
+        book.detail("Nguyên văn nội dung các đơn vị ghi ở trang «Thuyết minh» và cột «Ghi chú» của mẫu báo cáo."),
     )
     headers = ["Mã", "Đơn vị", *[label for _, label, _ in form.NARRATIVE], "Ngày lập báo cáo"]
     book.headers(ws, 3, headers, [6, 16, 50, 50, 50, 22, 16, 14])

@@ -12,7 +12,7 @@ def write(book: Book, ws) -> None:
     book.title(
         ws,
         "TRUY NGUỒN TỪNG SỐ LIỆU",
-        "Mỗi dòng là một giá trị đã dùng: tệp gốc (mã sổ ghi, xem «Nguồn dữ liệu»), trang và ô của nó.",
+        book.detail("Mỗi dòng là một giá trị đã dùng: tệp gốc (mã sổ ghi, xem «Nguồn dữ liệu»), trang và ô của nó."),
     )
     headers = [
         "Mã đơn vị",
