@@ -164,3 +164,32 @@ def test_a_deleted_area_workbook_comes_back_on_the_next_run_alone(split, monkeyp
 
 def _area_named(plan, name):
     return next(a for a in areas.of(plan) if a.name == name)
+
+
+def test_areas_written_on_every_core_are_the_ones_written_in_one_process(split, tmp_path, monkeypatch):
+    from pipeline import fanout, reports
+    from pipeline.runner import rebuild
+
+    _root, split_plan, paths = split
+    pools = []
+
+    class Counted(fanout.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(fanout, "ProcessPoolExecutor", Counted)
+    rnd = split_plan.round(ROUND)
+    with Ledger(paths.ledger, paths.home) as ledger:
+        one = rebuild(split_plan, ledger, tmp_path / "one", [rnd])
+        assert pools == []
+        monkeypatch.setattr(fanout, "MIN_ITEMS", 2)
+        monkeypatch.setattr(fanout, "cores", lambda: 2)
+        monkeypatch.setattr(reports, "UNITS_PER_JOB", 2)
+        spread = rebuild(split_plan, ledger, tmp_path / "two", [rnd])
+    assert pools == [(2,)]
+    names = sorted(p.relative_to(tmp_path / "one").as_posix() for p in one)
+    assert sorted(p.relative_to(tmp_path / "two").as_posix() for p in spread) == names
+    assert {f"{ROUND}/khu-vuc/tong-hop_{ROUND}_vung-bac.xlsx", f"{ROUND}/tong-hop_{ROUND}.xlsx"} <= set(names)
+    for name in names:  # the summary names each area's workbook by the hash it has once all are written
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
