@@ -113,7 +113,8 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "
         },
     )
     rnd = result.round
-    book = Book(plan, result, wb, area, {a.slug: area_workbook_name(rnd.id, a) for a in areas.of(plan)})
+    beside = f"../{rnd.id}/" if phase else ""  # the phase's folder is beside the round's
+    book = Book(plan, result, wb, area, {a.slug: beside + area_workbook_name(rnd.id, a) for a in areas.of(plan)})
     records = book.records(this_round=False, every_area=True)
     wb.set_properties(
         {

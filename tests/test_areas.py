@@ -193,3 +193,18 @@ def test_areas_written_on_every_core_are_the_ones_written_in_one_process(split, 
     assert {f"{ROUND}/khu-vuc/tong-hop_{ROUND}_vung-bac.xlsx", f"{ROUND}/tong-hop_{ROUND}.xlsx"} <= set(names)
     for name in names:  # the summary names each area's workbook by the hash it has once all are written
         assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
+
+
+def test_the_phase_workbook_names_the_areas_workbooks_of_its_round(split):
+    from pipeline.reports import phase_folder
+
+    root, split_plan, paths = split
+    outbox = root / "outbox"
+    with Ledger(paths.ledger, paths.home) as ledger:
+        result = consolidation(split_plan, ledger, split_plan.round(ROUND))
+    path = provincial.write_phase_workbook(split_plan, result, outbox / phase_folder(split_plan) / "giai-doan.xlsx")
+    parts = [r for r in _rows(path, "Các phần")[4:] if r[0]]
+    expected = [f"../{ROUND}/" + provincial.area_workbook_name(ROUND, a) for a in areas.of(split_plan)]
+    assert [r[3] for r in parts] == expected
+    for *_, file, digest in parts:
+        assert hashlib.sha256((path.parent / file).read_bytes()).hexdigest() == digest
