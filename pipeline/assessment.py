@@ -35,7 +35,7 @@ LAGGING = (schedule.OVERDUE, schedule.BEHIND)
 def voices(plan: Plan, result: Consolidation, key: str) -> list[str]:
     """Each point the units made under one narrative heading, once, with the units that made it;
     points made by more units first."""
-    points: dict[str, tuple[str, list[str]]] = {}
+    points: dict[str, tuple[str, dict[str, None]]] = {}
     for unit in plan.units:
         text = result.text(unit.code, form.field_name(key, "text")) or ""
         for piece in _SPLIT.split(text):
@@ -43,11 +43,19 @@ def voices(plan: Plan, result: Consolidation, key: str) -> list[str]:
             if not point:
                 continue
             norm = " ".join(point.casefold().split())
-            _, names = points.setdefault(norm, (point, []))
-            if unit.name not in names:
-                names.append(unit.name)
+            points.setdefault(norm, (point, {}))[1][unit.name] = None
     ranked = sorted(points.values(), key=lambda entry: -len(entry[1]))
-    return [f"{wording[0].upper()}{wording[1:]} ({', '.join(names)})." for wording, names in ranked]
+    return [f"{wording[0].upper()}{wording[1:]} ({_who(list(names))})." for wording, names in ranked]
+
+
+NAMED_UNITS = 30  # a point made by more units names the first NAMED_SHOWN and counts the others
+NAMED_SHOWN = 10
+
+
+def _who(names: list[str]) -> str:
+    if len(names) <= NAMED_UNITS:
+        return ", ".join(names)
+    return f"{', '.join(names[:NAMED_SHOWN])} và {format_number(len(names) - NAMED_SHOWN)} đơn vị khác"
 
 
 def _behind_phrase(plan: Plan, rnd: Round, code: str, standing: Standing) -> str:

@@ -238,3 +238,16 @@ def test_a_column_that_mixes_estimates_and_actuals_marks_each_estimate(plan):
     every = Labels(plan.round("2024-update"), [estimated])
     assert (every.year, every.cumulative, every.note) == ("Năm 2024: ước thực hiện cả năm", "Ước lũy kế", "")
     assert every.cumulative_cell(estimated) == "7"
+
+
+def test_a_point_made_by_many_units_names_ten_and_counts_the_others():
+    from types import SimpleNamespace
+
+    from pipeline import assessment
+
+    texts = {f"X{n}": "Địa bàn rộng. Thiếu kinh phí" if n < 40 else "Địa bàn rộng" for n in range(45)}
+    plan = SimpleNamespace(units=[SimpleNamespace(code=code, name=f"Xã {code[1:]}") for code in texts])
+    result = SimpleNamespace(text=lambda unit, name: texts[unit])
+    said = assessment.voices(plan, result, "difficulties")
+    assert said == ["Địa bàn rộng (Xã 0, Xã 1, Xã 2, Xã 3, Xã 4, Xã 5, Xã 6, Xã 7, Xã 8, Xã 9 và 35 đơn vị khác).",
+                    "Thiếu kinh phí (Xã 0, Xã 1, Xã 2, Xã 3, Xã 4, Xã 5, Xã 6, Xã 7, Xã 8, Xã 9 và 30 đơn vị khác)."]
