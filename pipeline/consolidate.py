@@ -87,13 +87,26 @@ def unit_progress(plan: Plan, rnd: Round, unit: str, indicator: Indicator, histo
     """Each year's figure comes from the latest round of that year (the update supersedes the
     annual estimate); the years are then accumulated by the indicator's kind. A flow whose first
     reported round had no carried figure starts from the cumulative figure the unit typed there."""
-    by_year: dict[int, tuple[Round, Source]] = {}
-    baselines: dict[int, Source] = {}
+    return _progress(indicator, _entries(plan, rnd, unit, history))
+
+
+Entries = list[tuple[Round, Record, Mapping[str, StoredValue]]]
+
+
+def _entries(plan: Plan, rnd: Round, unit: str, history: History) -> Entries:
+    """The unit's accepted file of each round through `rnd`, with its values, in reporting order."""
+    found = []
     for earlier in plan.rounds_through(rnd.id):
         entry = history.get(earlier.id, {}).get(unit)
-        if entry is None:
-            continue
-        record, values = entry
+        if entry is not None:
+            found.append((earlier, *entry))
+    return found
+
+
+def _progress(indicator: Indicator, entries: Entries) -> Progress:
+    by_year: dict[int, tuple[Round, Source]] = {}
+    baselines: dict[int, Source] = {}
+    for earlier, record, values in entries:
         stored = values.get(form.field_name(indicator.code, form.YEAR_MEASURE[earlier.kind]))
         if stored is None or stored.number is None:
             continue
@@ -155,10 +168,10 @@ def line_progress(plan: Plan, indicator: Indicator, own: Progress, parts: list[P
 
 def consolidate(plan: Plan, rnd: Round, history: History, records: list[Record],
                 findings: Mapping[int, list[Finding]] | None = None) -> Consolidation:
-    progress = {
-        unit.code: {i.code: unit_progress(plan, rnd, unit.code, i, history) for i in plan.indicators}
-        for unit in plan.units
-    }
+    progress = {}
+    for unit in plan.units:
+        entries = _entries(plan, rnd, unit.code, history)
+        progress[unit.code] = {i.code: _progress(i, entries) for i in plan.indicators}
     own = {}
     for unit in plan.units:
         successors = plan.successors(unit.code)
