@@ -28,7 +28,7 @@ from .atomic import write_bytes, write_text
 from .consolidate import Consolidation, share, total_progress
 from .phase_report import phase_context
 from .plan import Plan, Round, Unit
-from .report_context import district_context, province_context
+from .report_context import annex_line, district_context, province_context
 from .reproducible import normalized_package
 from .vietnamese import format_percent
 
@@ -181,7 +181,8 @@ def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
     codes = [u.code for u in unit_reports(plan, result) if units is None or u.code in units]
     split = bool(area_list(plan, result))
     parts: list[tuple] = [("area", a.slug) for a in area_list(plan, result) if areas is None or a.slug in areas]
-    parts += [("province",)] if split else [("workbook",), ("province",)]  # the workbook, the largest, first
+    # The largest first: the workbook, or the province's reports (the annex apart, on the other core).
+    parts += [("province",), ("annex",)] if split else [("workbook",), ("province",), ("annex",)]
     parts += [("units", tuple(codes[n:n + UNITS_PER_JOB])) for n in range(0, len(codes), UNITS_PER_JOB)]
     shared = (plan, result, Path(out_dir), draft)
     workers = min(fanout.cores(), len(parts))
@@ -209,6 +210,8 @@ def _write_part(plan: Plan, result: Consolidation, out_dir: Path, draft: bool, p
         return [provincial.write_area_workbook(plan, result, out_dir, area)]
     if part[0] == "province":
         return _province_reports(plan, result, out_dir, draft)
+    if part[0] == "annex":
+        return [_annex(plan, result, out_dir)]
     return [_write_unit_report(plan, result, out_dir, code) for code in part[1]]
 
 
@@ -226,8 +229,14 @@ def _province_reports(plan: Plan, result: Consolidation, out_dir: Path, draft: b
         chart = _progress_chart(plan, result, Path(scratch) / "tien-do.png") if rnd.kind == "annual" else None
         template = "update_report.docx" if rnd.kind == "update" else "province_report.docx"
         written.append(_render_docx(template, context, folder / names["docx"], moment, chart))
-    written.append(provincial.write_annex(plan, result, folder / names["annex"], context["annex_line"]))
     return written
+
+
+def _annex(plan: Plan, result: Consolidation, out_dir: Path) -> Path:
+    """The report's annex: «Tổng hợp» alone, with the line that ties it to the report."""
+    rnd = result.round
+    return provincial.write_annex(plan, result, Path(out_dir) / rnd.id / report_names(rnd.id)["annex"],
+                                  annex_line(plan, rnd))
 
 
 def unit_reports(plan: Plan, result: Consolidation) -> list[Unit]:
