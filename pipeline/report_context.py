@@ -13,7 +13,7 @@ from datetime import date
 
 from . import activities, form, provincial
 from .assessment import assessment_context
-from .consolidate import Consolidation, mean_share, ratio_total, standings, total_progress
+from .consolidate import Consolidation, mean_share, ratio_total, share, standings, total_progress
 from .figures import Figure, coverage, last_round, province_figure, unit_figure
 from .plan import Plan, Unit
 from .schedule_report import schedule_context, unit_schedule
@@ -192,9 +192,10 @@ def _unit_tables(plan: Plan, result: Consolidation) -> list[dict]:
     tables = []
     annex = provincial.workbook_name(result.round.id).replace("tong-hop", "phu-luc")
     for number, indicator in enumerate(plan.indicators, start=2):
-        figures = {u.code: unit_figure(plan, result, u, indicator.code) for u in plan.units}
+        # The full figures made only for the units shown: a country has thousands.
+        shown, chosen = furthest(list(plan.units), _share_of(plan, result, indicator.code), annex)
+        figures = {u.code: unit_figure(plan, result, u, indicator.code) for u in shown}
         labels = Labels(result.round, list(figures.values()))
-        shown, chosen = furthest(list(plan.units), _share_of(figures), annex)
         rows = [{"unit": u.name, **_figure_row(labels, figures[u.code]), "note": _unit_note(plan, result, u)}
                 for u in shown]
         tables.append({"number": number, "title": f"{indicator.name} ({indicator.unit}){chosen}", "rows": rows,
@@ -202,8 +203,9 @@ def _unit_tables(plan: Plan, result: Consolidation) -> list[dict]:
     return tables
 
 
-def _share_of(figures: dict[str, Figure]) -> Callable[[Unit], float | None]:
-    return lambda unit: figures[unit.code].share
+def _share_of(plan: Plan, result: Consolidation, indicator: str) -> Callable[[Unit], float | None]:
+    """A unit's cumulative figure as a share of its target: its Figure.share, without the Figure."""
+    return lambda unit: share(result.progress[unit.code][indicator].cumulative, plan.targets[unit.code][indicator])
 
 
 def furthest(units: list[Unit], progress: Callable[[Unit], float | None], where: str) -> tuple[list[Unit], str]:
