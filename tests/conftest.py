@@ -100,3 +100,19 @@ def chromium():
             capture_output=True, text=True, timeout=120, check=True)
         return result.stdout
     return dump
+
+
+@pytest.fixture
+def pools(monkeypatch) -> list[tuple]:
+    """The worker pools fanout.py starts, each as its arguments (the number of workers)."""
+    from pipeline import fanout
+
+    started: list[tuple] = []
+
+    class Counted(fanout.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            started.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(fanout, "ProcessPoolExecutor", Counted)
+    return started

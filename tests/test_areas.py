@@ -166,19 +166,11 @@ def _area_named(plan, name):
     return next(a for a in areas.of(plan) if a.name == name)
 
 
-def test_areas_written_on_every_core_are_the_ones_written_in_one_process(split, tmp_path, monkeypatch):
+def test_areas_written_on_every_core_are_the_ones_written_in_one_process(split, tmp_path, monkeypatch, pools):
     from pipeline import fanout, reports
     from pipeline.runner import rebuild
 
     _root, split_plan, paths = split
-    pools = []
-
-    class Counted(fanout.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            pools.append(args)
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(fanout, "ProcessPoolExecutor", Counted)
     rnd = split_plan.round(ROUND)
     with Ledger(paths.ledger, paths.home) as ledger:
         one = rebuild(split_plan, ledger, tmp_path / "one", [rnd])

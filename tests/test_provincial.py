@@ -242,18 +242,11 @@ def test_with_many_units_the_report_tables_show_the_furthest_ahead_and_behind(pr
                row.cells[1].text for t in document.tables for row in t.rows)
 
 
-def test_outputs_written_on_every_core_are_the_ones_written_in_one_process(province, plan, tmp_path, monkeypatch):
+def test_outputs_written_on_every_core_are_the_ones_written_in_one_process(province, plan, tmp_path, monkeypatch,
+                                                                            pools):
     from pipeline import fanout, reports
 
     _root, paths = province
-    pools = []
-
-    class Counted(fanout.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            pools.append(args)
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(fanout, "ProcessPoolExecutor", Counted)
     with Ledger(paths.ledger, paths.home) as ledger:
         one = rebuild(plan, ledger, tmp_path / "one", [plan.round("2024-annual")])
         assert pools == []

@@ -63,22 +63,14 @@ def test_generating_twice_gives_identical_bytes(tmp_path, plan):
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
 
 
-def test_templates_written_on_every_core_are_the_ones_written_in_one_process(tmp_path, plan, monkeypatch):
+def test_templates_written_on_every_core_are_the_ones_written_in_one_process(tmp_path, plan, monkeypatch, pools):
     from pipeline import fanout
-
-    pools = []
-
-    class Counted(fanout.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            pools.append(args)
-            super().__init__(*args, **kwargs)
 
     rnd, carried = plan.round("2024-update"), {"121": {"comm_groups": 25}, "125": {"policy_dialogues": 3}}
     one = write_templates(plan, rnd, tmp_path / "one", carried=carried)
     assert pools == []
     monkeypatch.setattr(fanout, "MIN_ITEMS", 2)
     monkeypatch.setattr(fanout, "cores", lambda: 2)
-    monkeypatch.setattr(fanout, "ProcessPoolExecutor", Counted)
     spread = write_templates(plan, rnd, tmp_path / "two", carried=carried)
     assert pools == [(2,)]
     assert [p.name for p in spread] == [p.name for p in one]
