@@ -12,7 +12,7 @@ from .errors import PlanError
 from .plan_csv import ascii_slug
 
 if TYPE_CHECKING:
-    from .plan import Plan, Unit
+    from .plan import Plan, Round, Unit
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,12 @@ def of(plan: Plan) -> tuple[Area, ...]:
                 members.setdefault(unit.area, []).append(unit)
         return tuple(Area(ascii_slug(name), name, tuple(units)) for name, units in members.items())
     return plan.derived(("areas",), make)
+
+
+def for_round(plan: Plan, rnd: Round) -> tuple[Area, ...]:
+    """The areas with a workbook of their own in a round: none in an adhoc round, whose answers stay
+    in one workbook."""
+    return of(plan) if rnd.regular else ()
 
 
 def area_of(plan: Plan, unit: str) -> Area | None:

@@ -249,11 +249,12 @@ def share(part: float | None, whole: float | None) -> float | None:
     return part / whole if part is not None and whole else None
 
 
-def mean_share(plan: Plan, result: Consolidation, unit: str) -> float:
-    """A unit's share of its targets, averaged over the indicators it has a target for (no figure
-    counts as 0): how reports and charts rank units when they show only the furthest ahead and behind."""
-    shares = [share(result.progress[unit][i.code].cumulative or 0, plan.targets[unit][i.code]) or 0.0
-              for i in plan.indicators if plan.targets[unit][i.code]]
+def mean_share(plan: Plan, result: Consolidation, units: list[Unit]) -> float:
+    """The units' figures together as a share of their targets, averaged over the indicators they have
+    a target for (no figure counts as 0): how reports and charts rank units (or areas) when they show
+    only the furthest ahead and behind."""
+    shares = [share(total_progress(result, units, i.code) or 0, target) or 0.0 for i in plan.indicators
+              if (target := sum(plan.targets[u.code][i.code] for u in units))]
     return sum(shares) / len(shares) if shares else 0.0
 
 

@@ -31,13 +31,19 @@ def spread(function: Callable[..., Any], shared: tuple, items: Sequence, *, para
            chunk: int | None = None) -> list:
     """`parallel`: whether the items are worth workers (default: at least MIN_ITEMS of them); `chunk`:
     items handed to a worker at a time (default: an eighth of each worker's share)."""
-    workers = min(cores(), len(items))
-    worth = len(items) >= MIN_ITEMS if parallel is None else parallel
-    if not worth or workers < 2 or in_worker():
+    workers = workers_for(len(items), len(items) >= MIN_ITEMS if parallel is None else parallel)
+    if not workers:
         return [function(*shared, item) for item in items]
     chunk = chunk or max(1, len(items) // (8 * workers))
     with executor(shared, workers) as pool:
         return list(pool.map(call, [(function, item) for item in items], chunksize=chunk))
+
+
+def workers_for(jobs: int, worth: bool) -> int:
+    """How many worker processes `jobs` get: none (work here) when they are not worth it, on one core,
+    or inside an isolated worker."""
+    workers = min(cores(), jobs)
+    return workers if worth and workers >= 2 and not _in_worker() else 0
 
 
 @contextlib.contextmanager
@@ -69,6 +75,6 @@ def call(job: tuple) -> Any:
     return function(*_SHARED, item)
 
 
-def in_worker() -> bool:
+def _in_worker() -> bool:
     """A daemonic process (an isolated worker) may not start processes of its own."""
     return bool(multiprocessing.current_process().daemon)

@@ -311,7 +311,7 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
          "cells": cells(districts, plan.totals["districts"])},
     ]
     annex = provincial.workbook_name(result.round.id).replace("tong-hop", "phu-luc")
-    shown, chosen = furthest(districts, lambda u: mean_share(plan, result, u.code), annex)
+    shown, chosen = furthest(districts, lambda u: mean_share(plan, result, [u]), annex)
     rows += [{"no": u.appendix_no, "name": name(u), "villages": format_number(u.villages),
               "cells": cells([u], plan.targets[u.code])} for u in shown]
     if chosen:

@@ -22,8 +22,7 @@ from docxtpl import DocxTemplate, InlineImage
 
 from . import fanout, provincial
 from .adhoc_report import adhoc_context
-from .areas import Area
-from .areas import of as areas_of
+from .areas import for_round
 from .atomic import write_bytes, write_text
 from .consolidate import Consolidation, share, total_progress
 from .phase_report import phase_context
@@ -179,14 +178,14 @@ def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
     province's reports, batches of unit reports; a summary by area, which names each area's workbook by
     its SHA-256, is written here as soon as they are, while the reports go on."""
     codes = [u.code for u in unit_reports(plan, result) if units is None or u.code in units]
-    split = bool(area_list(plan, result))
-    parts: list[tuple] = [("area", a.slug) for a in area_list(plan, result) if areas is None or a.slug in areas]
+    split = bool(for_round(plan, result.round))
+    parts: list[tuple] = [("area", a.slug) for a in for_round(plan, result.round) if areas is None or a.slug in areas]
     # The largest first: the workbook, or the province's reports (the annex apart, on the other core).
     parts += [("province",), ("annex",)] if split else [("workbook",), ("province",), ("annex",)]
     parts += [("units", tuple(codes[n:n + UNITS_PER_JOB])) for n in range(0, len(codes), UNITS_PER_JOB)]
     shared = (plan, result, Path(out_dir), draft)
-    workers = min(fanout.cores(), len(parts))
-    if len(plan.units_for(result.round)) < fanout.MIN_ITEMS or workers < 2 or fanout.in_worker():
+    workers = fanout.workers_for(len(parts), len(plan.units_for(result.round)) >= fanout.MIN_ITEMS)
+    if not workers:
         written = [path for part in parts for path in _write_part(*shared, part)]
         return written + ([provincial.write_workbook(plan, result, out_dir)] if split else [])
     with fanout.executor(shared, workers) as pool:
@@ -197,16 +196,11 @@ def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
         return written + [path for part, job in jobs if part[0] != "area" for path in job.result()]
 
 
-def area_list(plan: Plan, result: Consolidation) -> tuple[Area, ...]:
-    """The areas with a detail workbook of their own in this round (an adhoc round has none)."""
-    return areas_of(plan) if result.round.regular else ()
-
-
 def _write_part(plan: Plan, result: Consolidation, out_dir: Path, draft: bool, part: tuple) -> list[Path]:
     if part[0] == "workbook":
         return [provincial.write_workbook(plan, result, out_dir)]
     if part[0] == "area":
-        area = next(a for a in areas_of(plan) if a.slug == part[1])
+        area = next(a for a in for_round(plan, result.round) if a.slug == part[1])
         return [provincial.write_area_workbook(plan, result, out_dir, area)]
     if part[0] == "province":
         return _province_reports(plan, result, out_dir, draft)

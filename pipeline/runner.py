@@ -351,33 +351,38 @@ def _unit_reports_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: con
                            keys: dict[str, str], *, everything: bool) -> set[str]:
     """A run writes a unit's own report only when what it rests on changed or the file is missing;
     `everything` (a report asked for, an approval) writes them all. `keys` learns the new keys."""
-    rnd, written = result.round, set()
-    for code, key in freshness.unit_keys(plan, ledger, result, reports.unit_reports(plan, result)).items():
-        entry = freshness.unit_entry(rnd.id, code)
-        if everything or keys.get(entry) != key or not reports.unit_report_path(outbox, rnd, plan.unit(code)).is_file():
-            written.add(code)
-        keys[entry] = key
-    return written
+    rnd = result.round
+    now = freshness.unit_keys(plan, ledger, result, reports.unit_reports(plan, result))
+    return _changed({code: (freshness.unit_entry(rnd.id, code), key,
+                            reports.unit_report_path(outbox, rnd, plan.unit(code))) for code, key in now.items()},
+                    keys, everything)
 
 
 def _areas_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: consolidate.Consolidation,
                     keys: dict[str, str], *, everything: bool) -> set[str]:
     """As `_unit_reports_to_write`, for the areas' detail workbooks of a plan split by area."""
-    rnd, written, found = result.round, set(), reports.area_list(plan, result)
+    rnd, found = result.round, areas.for_round(plan, result.round)
     now = freshness.area_keys(plan, ledger, result, found)
-    for area in found:
-        entry = freshness.area_entry(rnd.id, area.slug)
-        path = outbox / rnd.id / provincial.area_workbook_name(rnd.id, area)
-        if everything or keys.get(entry) != now[area.slug] or not path.is_file():
-            written.add(area.slug)
-        keys[entry] = now[area.slug]
+    return _changed({a.slug: (freshness.area_entry(rnd.id, a.slug), now[a.slug],
+                              outbox / rnd.id / provincial.area_workbook_name(rnd.id, a)) for a in found},
+                    keys, everything)
+
+
+def _changed(outputs: dict[str, tuple[str, str, Path]], keys: dict[str, str], everything: bool) -> set[str]:
+    """Of `outputs` (name -> its entry in the state file, its key now, its file), those to write: all
+    with `everything`, else those whose key changed or whose file is missing. `keys` learns the new keys."""
+    written = set()
+    for name, (entry, key, path) in outputs.items():
+        if everything or keys.get(entry) != key or not path.is_file():
+            written.add(name)
+        keys[entry] = key
     return written
 
 
 def _present(plan: Plan, outbox: Path, rnd: Round) -> bool:
     folder = outbox / rnd.id
     names = [provincial.workbook_name(rnd.id), reports.report_names(rnd.id)["docx"]]
-    names += [provincial.area_workbook_name(rnd.id, a) for a in areas.of(plan)] if rnd.regular else []
+    names += [provincial.area_workbook_name(rnd.id, a) for a in areas.for_round(plan, rnd)]
     return all((folder / name).is_file() for name in names)
 
 

@@ -5,6 +5,7 @@ for titles, headers, values and printing. Each sheet is a module of its own in t
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from .. import areas
 from ..areas import Area
 from ..consolidate import Consolidation, share
 from ..ledger import Record
-from ..plan import Plan, Unit
+from ..plan import ALLOCATED_LEVELS, Plan, Unit
 from ..vietnamese import STATUS_WORDS
 
 BASIS_LABELS = {"final": "Chính thức", "estimate": "Ước tính", None: "Chưa báo cáo"}
@@ -70,7 +71,7 @@ class Book:
                  parts: dict[str, str] | None = None):
         self.plan, self.result, self.area = plan, result, area
         self.styles = make_styles(wb)
-        self.split = bool(areas.of(plan)) and result.round.regular  # an adhoc round's answers stay together
+        self.split = bool(areas.for_round(plan, result.round))
         if area is not None:
             self.members = area.units
         elif self.split:
@@ -241,6 +242,11 @@ class Book:
             self.styles["percent"],
             cached if cached is not None else "",
         )
+
+
+def allocated(units: Iterable[Unit]) -> list[Unit]:
+    """The units the plan allocates targets to (the province level and the districts)."""
+    return [u for u in units if u.level in ALLOCATED_LEVELS]
 
 
 def unit_line(unit: Unit) -> Line:

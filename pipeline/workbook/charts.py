@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from xlsxwriter.utility import xl_col_to_name
 
-from ..consolidate import share, total_progress
-from .book import SUMMARY, Book, Line
-from .summary import allocated
+from ..consolidate import mean_share, share, total_progress
+from .book import SUMMARY, Book, Line, allocated
 
 CHART_UNITS = 20
 
@@ -17,21 +16,12 @@ def shown_lines(book: Book) -> tuple[list[Line], str]:
     """The lines the chart shows (districts, or areas), and how they were chosen (empty: all shown)."""
     if len(book.lines) <= CHART_UNITS:
         return book.lines, ""
-    ranked = sorted(book.lines, key=lambda line: -line_share(book, line))
+    ranked = sorted(book.lines, key=lambda line: -mean_share(book.plan, book.result, allocated(line.units)))
     half = CHART_UNITS // 2
     what = "khu vực" if book.split else "đơn vị"
     return ranked[:half] + ranked[-half:], (
         f"{half} {what} có tỷ lệ bình quân các chỉ tiêu cao nhất và {half} {what} thấp nhất (trong "
         f"{len(book.lines)} {what}; số liệu của mọi {what} ở trang «{SUMMARY}»)")
-
-
-def line_share(book: Book, line: Line) -> float:
-    """A line's share of its targets, averaged over the indicators it has a target for (no figure
-    counts as 0; for one unit, consolidate.mean_share)."""
-    units = allocated(line)
-    shares = [share(total_progress(book.result, units, i.code) or 0, target) or 0.0
-              for i in book.plan.indicators if (target := sum(book.plan.targets[u.code][i.code] for u in units))]
-    return sum(shares) / len(shares) if shares else 0.0
 
 
 def write(book: Book, wb, ws) -> None:
@@ -54,7 +44,7 @@ def write(book: Book, wb, ws) -> None:
                 source_row, target = book.summary_rows["total"], plan.totals["total"][indicator.code]
                 cumulative = total_progress(book.result, book.units, indicator.code)
             else:
-                units = allocated(shown)
+                units = allocated(shown.units)
                 source_row = book.summary_rows[shown.key]
                 target = sum(plan.targets[u.code][indicator.code] for u in units)
                 cumulative = total_progress(book.result, units, indicator.code)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from .. import schedule
 from ..consolidate import Standing, group_standing, standing
-from ..plan import ALLOCATED_LEVELS, Unit
+from ..plan import Unit
 from ..vietnamese import format_percent, round_title
-from .book import Book
+from .book import Book, allocated
 
 STATUS_STYLES = {schedule.DONE: "band_high_cell", schedule.ON_TRACK: "on_track", schedule.BEHIND: "band_mid_cell",
                  schedule.OVERDUE: "band_low_cell", schedule.NO_DATA: "text", schedule.NO_TARGET: "text"}
@@ -56,6 +56,6 @@ def write(book: Book, ws) -> None:
 
 
 def _area_standing(book: Book, members: tuple[Unit, ...]) -> dict[str, Standing]:
-    units = [u for u in members if u.level in ALLOCATED_LEVELS]
+    units = allocated(members)
     targets = {i.code: sum(book.plan.targets[u.code][i.code] for u in units) for i in book.plan.indicators}
     return group_standing(book.plan, book.result, units, targets)

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from ..consolidate import share, total_progress, year_total
 from ..figures import last_round
-from ..plan import ALLOCATED_LEVELS, Unit
 from ..vietnamese import round_title
-from .book import BASIS_LABELS, PROGRESS_BANDS, Book, Line, cell, unit_line
+from .book import BASIS_LABELS, PROGRESS_BANDS, Book, Line, allocated, cell, unit_line
 
 # Each indicator's columns, in order; Book.summary_cols holds the first (the target).
 BLOCK = ("target", "year", "cumulative", "percent")
@@ -87,16 +86,14 @@ def _unit_rows(book: Book, ws, sub: int) -> dict[str, int]:
                  (sub + 3, "II", "Các khu vực" if book.split else "Cấp huyện")]
     else:
         heads = [(total_row, "", f"Cộng {book.area.name}")]
-    first_d = max(rows.values()) + 1
+    subtotal, first_d, last_d = _span(book, rows)
     rows.update({line.key: first_d + i for i, line in enumerate(book.lines)})
     book.summary_rows = {k: v for k, v in rows.items() if k != "districts"}
-    last_d = first_d + len(book.lines) - 1
     for row, number, name in heads:
         ws.write_string(row, 0, number, s["bold_text"])
         ws.write_string(row, 1, name, s["bold_text"])
         ws.write_blank(row, 3, None, s["bold_text"])
     villages = sum(u.villages or 0 for u in book.districts)
-    subtotal = rows.get("districts", total_row)
     if subtotal != total_row:
         ws.write_formula(total_row, 2, f"={cell(subtotal, 2)}", s["bold_number"], villages)
         ws.write_blank(sub + 2, 2, None, s["number"])
@@ -106,23 +103,24 @@ def _unit_rows(book: Book, ws, sub: int) -> dict[str, int]:
         row = rows[line.key]
         ws.write_string(row, 0, line.number, s["text"])
         ws.write_string(row, 1, line.name, s["text"])
-        ws.write_number(row, 2, sum(u.villages or 0 for u in allocated(line)), s["number"])
+        ws.write_number(row, 2, sum(u.villages or 0 for u in allocated(line.units)), s["number"])
         ws.write_string(row, 3, line_basis(book, line), s["wrap"])
         if line.part:
             ws.set_row(row, 44)  # an area's basis takes three lines
     return rows
 
 
-def allocated(line: Line) -> list[Unit]:
-    """The units of a line that the plan allocates targets to (a district's line: the district)."""
-    return [u for u in line.units if u.level in ALLOCATED_LEVELS]
+def _span(book: Book, rows: dict[str, int]) -> tuple[int, int, int]:
+    """The lines' subtotal row (in an area's workbook, its total), their first and their last row."""
+    subtotal = rows.get("districts", rows["total"])
+    return subtotal, subtotal + 1, subtotal + len(book.lines)
 
 
 def line_basis(book: Book, line: Line) -> str:
     """A unit's basis; an area's: estimates if any, and how many of its units reported this round."""
     if len(line.units) == 1 and not line.part:
         return basis(book, line.key)
-    texts = {book.basis(u.code) for u in allocated(line)}
+    texts = {book.basis(u.code) for u in allocated(line.units)}
     text = next((BASIS_LABELS[k] for k in ("estimate", "final") if BASIS_LABELS[k] in texts), BASIS_LABELS[None])
     reporting = book.reporting_in(line)
     reported = sum(u.code in book.result.reported for u in reporting)
@@ -135,7 +133,7 @@ def _indicator_columns(book: Book, ws, indicator, rows: dict[str, int]) -> None:
     figures: dict[int, tuple[int, int | None]] = {}
     lines = ([unit_line(plan.province_unit)] if book.area is None else []) + book.lines
     for line in lines:
-        units = allocated(line)
+        units = allocated(line.units)
         row, target = rows[line.key], sum(plan.targets[u.code][code] for u in units)
         cumulative = total_progress(result, units, code)
         ws.write_number(row, col, target, s["number"])
@@ -143,8 +141,7 @@ def _indicator_columns(book: Book, ws, indicator, rows: dict[str, int]) -> None:
         book.put(ws, row, col + 2, cumulative, "number")
         figures[row] = (target, cumulative)
     districts = book.districts
-    first_d = rows["total"] + (3 if book.area is None else 1)
-    last_d = first_d + len(book.lines) - 1
+    subtotal, first_d, last_d = _span(book, rows)
     sums = {"districts": (sum(plan.targets[u.code][code] for u in districts), year_total(result, districts, code, year),
                           total_progress(result, districts, code))}
     if book.area is None:
@@ -152,14 +149,13 @@ def _indicator_columns(book: Book, ws, indicator, rows: dict[str, int]) -> None:
                          total_progress(result, book.units, code))
     for offset in range(3):
         c = col + offset
-        subtotal = rows.get("districts", rows["total"])
         ws.write_formula(subtotal, c, f"=SUM({cell(first_d, c)}:{cell(last_d, c)})", s["bold_number"],
                          sums["districts"][offset] or 0)
         if book.area is None:
             province_row = rows[plan.province_unit.code]
             ws.write_formula(rows["total"], c, f"={cell(province_row, c)}+{cell(rows['districts'], c)}",
                              s["bold_number"], sums["total"][offset] or 0)
-    figures.update({rows.get(k, rows["total"]): (v[0], v[2]) for k, v in sums.items()})
+    figures.update({rows.get(k, subtotal): (v[0], v[2]) for k, v in sums.items()})
     for row, (target, cumulative) in figures.items():
         share_now = share(cumulative or 0, target)
         ws.write_formula(row, col + 3, f'=IF({cell(row, col)}>0,{cell(row, col + 2)}/{cell(row, col)},"")',
