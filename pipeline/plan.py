@@ -144,11 +144,8 @@ class Plan:
 
     def units_for(self, rnd: Round) -> tuple[Unit, ...]:
         """The units that report in `rnd`: valid on its district deadline."""
-        found = self._units_on.get(rnd.district_deadline)
-        if found is None:
-            found = self._units_on[rnd.district_deadline] = tuple(
-                u for u in self.units if u.valid_on(rnd.district_deadline))
-        return found
+        day = rnd.district_deadline
+        return self.derived(("units on", day), lambda: tuple(u for u in self.units if u.valid_on(day)))
 
     def has_unit(self, code: str) -> bool:
         return code in self._units_by_code
@@ -185,10 +182,6 @@ class Plan:
             if unit.former:
                 found.setdefault(unit.former, []).append(unit)
         return {code: tuple(units) for code, units in found.items()}
-
-    @functools.cached_property
-    def _units_on(self) -> dict[date, tuple[Unit, ...]]:
-        return {}
 
     def round(self, round_id: str) -> Round:
         try:
