@@ -126,8 +126,11 @@ def _peak_mb(pid: int) -> float:
 def stage(name: str, root: Path) -> dict[str, float]:
     """One step in a process of its own, so that its time and peak memory are its own: the seconds
     are counted inside it (not Python's start), the memory is its own and its workers'."""
-    done = subprocess.run([sys.executable, __file__, "--stage", name, str(root)], check=True,
-                          capture_output=True, text=True)
+    # Run as `python -c`, not as this script: a worker process started from a fork server imports its
+    # parent's main script again (this one imports the whole pipeline; run_pipeline.py does not).
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); import scale; "
+            f"scale.run_stage({name!r}, scale.Path({str(root)!r}))")
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -201,7 +204,4 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--stage"]:
-        run_stage(sys.argv[2], Path(sys.argv[3]))
-    else:
-        main([int(n) for n in sys.argv[1:]] or [12, 300])
+    main([int(n) for n in sys.argv[1:]] or [12, 300])
