@@ -108,7 +108,8 @@ def shortcomings(plan: Plan, result: Consolidation, table: dict[str, dict[str, S
                      if table[unit.code][i.code].status in LAGGING)
     if counts:
         names = {u.code: u.name for u in plan.units}
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], list(names).index(item[0])))[:3]
+        order = {code: n for n, code in enumerate(names)}
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], order[item[0]]))[:3]
         lines.append("Đơn vị có nhiều chỉ tiêu chậm tiến độ hoặc quá hạn nhất: "
                      + listed([f"{names[c]} ({n} chỉ tiêu)" for c, n in ranked]) + ".")
     missing = [u.name for u, _ in cover.kept] + [u.name for u in cover.without]

@@ -226,8 +226,7 @@ def snapshot(plan: Plan, rnd: Round, this_round: Mapping[str, tuple[Record, Mapp
 def total_progress(result: Consolidation, units: list[Unit], indicator: str) -> int | None:
     """Across units, stocks and flows alike add up; None when no unit has a figure. A former unit's
     figure holds its successors', so `units` must not list both (the province: `plan.roots`)."""
-    figures = [result.progress[u.code][indicator].cumulative for u in units]
-    known = [f for f in figures if f is not None]
+    known = [f for u in units if (f := result.progress[u.code][indicator].cumulative) is not None]
     return sum(known) if known else None
 
 

@@ -214,7 +214,8 @@ def furthest(units: list[Unit], progress: Callable[[Unit], float | None], where:
     if len(units) <= UNITS_IN_TABLES:
         return units, ""
     half = UNITS_SHOWN // 2
-    ranked = sorted(units, key=lambda u: -(progress(u) or 0.0) if progress(u) is not None else float("inf"))
+    shares = {u.code: progress(u) for u in units}
+    ranked = sorted(units, key=lambda u: float("inf") if (s := shares[u.code]) is None else -s)
     return ranked[:half] + ranked[-half:], (
         f" – {half} đơn vị có tỷ lệ đạt cao nhất và {half} đơn vị thấp nhất trong {format_number(len(units))} "
         f"đơn vị (số liệu từng đơn vị: tệp {where})")
