@@ -4,6 +4,7 @@ figure the file, sheet and cell it came from. The sheets are written by the modu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import xlsxwriter
@@ -65,12 +66,13 @@ def area_workbook_name(round_id: str, area: Area) -> str:
     return f"{AREA_FOLDER}/tong-hop_{round_id}_{area.slug}.xlsx"
 
 
-def write_workbook(plan: Plan, result: Consolidation, out_dir: Path) -> Path:
-    """The round's workbook; in a plan split by area, the summary (write the areas' workbooks first:
-    it names each with its SHA-256)."""
+def write_workbook(plan: Plan, result: Consolidation, out_dir: Path,
+                   parts_written: Callable[[], object] = lambda: None) -> Path:
+    """The round's workbook; in a plan split by area, the summary, which names each area's workbook
+    with its SHA-256: it is laid out while they are written, and `parts_written` returns once they are."""
     path = Path(out_dir) / result.round.id / workbook_name(result.round.id)
     with atomic_path(path) as tmp:
-        _write(plan, result, tmp)
+        _write(plan, result, tmp, parts_written=parts_written)
     return path
 
 
@@ -102,7 +104,7 @@ def write_phase_workbook(plan: Plan, result: Consolidation, path: Path) -> Path:
 
 
 def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "", phase: bool = False,
-           area: Area | None = None) -> None:
+           area: Area | None = None, parts_written: Callable[[], object] = lambda: None) -> None:
     wb = xlsx.Workbook(
         str(path),
         {
@@ -146,10 +148,12 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "
         ratios.write(book, wb.add_worksheet("Tỷ lệ"))
         budget.write(book, wb.add_worksheet("Kinh phí"))
         _submission_sheets(book, wb, activities=bool(plan.activities))
-        if book.split and area is None:
-            parts.write(book, wb.add_worksheet("Các phần"), Path(path).parent)
+        digests = parts.write(book, wb.add_worksheet("Các phần")) if book.split and area is None else None
         if area is None:
             charts.write(book, wb, wb.add_worksheet("Biểu đồ"))
+        if digests is not None:
+            parts_written()
+            digests(Path(path).parent)
     wb.close()
 
 

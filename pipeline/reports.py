@@ -176,7 +176,7 @@ def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
     plan split by area, the areas whose detail workbook is written (default: all). With many units,
     the parts are written side by side on every core: the workbook (or the areas' workbooks), the
     province's reports, batches of unit reports; a summary by area, which names each area's workbook by
-    its SHA-256, is written here as soon as they are, while the reports go on."""
+    its SHA-256, is laid out here meanwhile and finished as soon as they are written."""
     codes = [u.code for u in unit_reports(plan, result) if units is None or u.code in units]
     split = bool(for_round(plan, result.round))
     parts: list[tuple] = [("area", a.slug) for a in for_round(plan, result.round) if areas is None or a.slug in areas]
@@ -190,10 +190,12 @@ def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
         return written + ([provincial.write_workbook(plan, result, out_dir)] if split else [])
     with fanout.executor(shared, workers) as pool:
         jobs = [(part, pool.submit(fanout.call, (_write_part, part))) for part in parts]
-        written = [path for part, job in jobs if part[0] == "area" for path in job.result()]
-        if split:
-            written.append(provincial.write_workbook(plan, result, out_dir))
-        return written + [path for part, job in jobs if part[0] != "area" for path in job.result()]
+
+        def areas_written() -> list[Path]:
+            return [path for part, job in jobs if part[0] == "area" for path in job.result()]
+
+        summary = [provincial.write_workbook(plan, result, out_dir, areas_written)] if split else []
+        return areas_written() + summary + [path for part, job in jobs if part[0] != "area" for path in job.result()]
 
 
 def _write_part(plan: Plan, result: Consolidation, out_dir: Path, draft: bool, part: tuple) -> list[Path]:
