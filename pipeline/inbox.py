@@ -35,6 +35,15 @@ class Read:
     data: bytes | None  # None when larger than `limit`
 
 
+def waiting(inbox: Path) -> bool:
+    """Whether anything but the folder's own notes is in the inbox: a quick look, before the run's lock."""
+    try:
+        with os.scandir(inbox) as entries:
+            return any(entry.name not in IGNORED_NAMES for entry in entries)
+    except OSError:
+        return False
+
+
 def scan(inbox: Path) -> tuple[list[Path], list[Passed]]:
     """Every regular file under the inbox, in a stable order, and the entries passed over."""
     files: list[Path] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 import sys
@@ -52,6 +53,14 @@ def start_method() -> str:
     # forkserver: a clean, small process to fork workers from (no inherited threads or locks);
     # spawn where there is no fork (Windows, and macOS by default).
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def start_early() -> None:
+    """Starts the fork server now: it imports the workers' code while the caller goes on (a run loads
+    its plan and checks its archive meanwhile), so the first worker is ready sooner."""
+    if start_method() == "forkserver":
+        multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+        multiprocessing.forkserver.ensure_running()
 
 
 def _limit(limits: Limits) -> None:

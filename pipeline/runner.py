@@ -23,7 +23,7 @@ from .errors import BusyError, StorageError, UsageError, is_storage_error
 from .history import history, last_figures, previous_cumulative
 from .inbox import Passed
 from .intake import NOT_PROCESSED, Intake, Outcome, read_all, take
-from .isolation import Limits, WorkerPool
+from .isolation import Limits, WorkerPool, start_early
 from .ledger import REJECTED, Ledger
 from .names import printable
 from .plan import DEFAULT_PLAN_DIR, Plan, Round, load_plan
@@ -79,6 +79,8 @@ def exclusive(paths: Paths, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
 
 def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
         wait: float = LOCK_WAIT_SECONDS, contact: Contact | None = None, limits: Limits | None = None) -> RunReport:
+    if inbox.waiting(paths.inbox):
+        start_early()  # the readers' fork server imports their code while the plan is loaded
     plan = load_plan(plan_dir)
     rules = RuleBook.load(plan_dir)
     report = RunReport()
