@@ -28,7 +28,7 @@ from .consolidate import Consolidation, share, total_progress
 from .phase_report import phase_context
 from .plan import Plan, Round, Unit
 from .report_context import annex_line, district_context, province_context
-from .reproducible import normalized_package
+from .reproducible import saved_docx
 from .vietnamese import format_percent
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "report_templates"
@@ -112,9 +112,7 @@ def _render_docx(
         context = {**context, "chart": ""}
     document.render(context, _docx_environment())
     _share_columns(document)
-    saved = io.BytesIO()
-    document.save(saved)
-    write_bytes(target, normalized_package(saved.getvalue(), moment))
+    write_bytes(target, saved_docx(document.docx, moment))
     return target
 
 

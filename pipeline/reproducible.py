@@ -13,6 +13,9 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+from docx.document import Document
+from docx.opc.pkgwriter import PackageWriter
+
 from .atomic import atomic_path
 
 _STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
@@ -25,16 +28,51 @@ def normalize_package(path: Path, moment: datetime) -> None:
 
 
 def normalized_package(package: bytes, moment: datetime) -> bytes:
-    stamp = moment.replace(tzinfo=None, microsecond=0).isoformat().encode() + b"Z"
-    zip_time = (max(1980, moment.year), moment.month, moment.day, moment.hour, moment.minute, moment.second)
     result = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(io.BytesIO(package)) as source, _Stamped(result, moment) as target:
         for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = _STAMP.sub(rb"\g<1>" + stamp + rb"\g<2>", data)
-            entry = zipfile.ZipInfo(info.filename, date_time=zip_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
-            target.writestr(entry, data)
+            target.add(info.filename, source.read(info.filename), info.external_attr)
     return result.getvalue()
+
+
+def saved_docx(document: Document, moment: datetime) -> bytes:
+    """A python-docx document saved as `normalized_package` would leave it, compressed once: what
+    `document.save` writes, with each entry stamped as it is written."""
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    result = io.BytesIO()
+    with _Stamped(result, moment) as target:
+        PackageWriter._write_content_types_stream(target, package.parts)
+        PackageWriter._write_pkg_rels(target, package.rels)
+        PackageWriter._write_parts(target, package.parts)
+    return result.getvalue()
+
+
+class _Stamped:
+    """A zip package whose entries, and the times in docProps/core.xml, carry `moment`; as python-docx's
+    writer, it takes (part name, bytes) through `write`."""
+
+    SAVED_MODE = 0o600 << 16  # what zipfile gives an entry written by name, as python-docx writes them
+
+    def __init__(self, target: io.BytesIO, moment: datetime):
+        self.zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED)
+        self.stamp = moment.replace(tzinfo=None, microsecond=0).isoformat().encode() + b"Z"
+        self.time = (max(1980, moment.year), moment.month, moment.day, moment.hour, moment.minute, moment.second)
+
+    def add(self, name: str, data: bytes, mode: int = SAVED_MODE) -> None:
+        if name == "docProps/core.xml":
+            data = _STAMP.sub(rb"\g<1>" + self.stamp + rb"\g<2>", data)
+        entry = zipfile.ZipInfo(name, date_time=self.time)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = mode
+        self.zip.writestr(entry, data)
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        self.add(pack_uri.membername, blob)
+
+    def __enter__(self) -> _Stamped:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.zip.close()

@@ -1,9 +1,11 @@
 """The reports: Nghị định 30 layout, the same figures as the provincial workbook, and the update's
 table of changes."""
 
+import io
 import shutil
 import subprocess
-from datetime import date
+import zipfile
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -11,6 +13,7 @@ import pytest
 from docx import Document
 
 from pipeline.demo import fill_template, sample_values
+from pipeline.reproducible import normalized_package, saved_docx
 from pipeline.runner import Paths, carried_figures, run
 from pipeline.templates import write_templates
 from tests.conftest import require, run_cli
@@ -225,3 +228,19 @@ def test_layout_on_the_page_follows_the_decree(demo, soffice, pdftotext, tmp_pat
         pages = _pdf_pages(pdftotext, docx.with_suffix(".pdf"))
         role = next(n for n, page in enumerate(pages) if "TM. BAN THƯỜNG VỤ" in page)
         assert "CHỦ TỊCH" in pages[role] and "Nguyễn Thị Mẫu" in pages[role], docx.name
+
+
+def test_a_report_saved_in_one_pass_has_the_bytes_of_saving_then_normalising():
+    """Reports are saved with their entries stamped as they are written (one compression); the bytes
+    must be those of python-docx's own save followed by normalized_package, stamp included."""
+    document = Document()
+    document.add_paragraph("Kết quả thực hiện Dự án 8 – tỉnh Sơn La")
+    document.core_properties.title = "Báo cáo"
+    moment = datetime(2024, 9, 10, 8, 30, 6)  # a zip entry keeps even seconds
+    saved = io.BytesIO()
+    document.save(saved)
+    one_pass = saved_docx(document, moment)
+    assert one_pass == normalized_package(saved.getvalue(), moment)
+    with zipfile.ZipFile(io.BytesIO(one_pass)) as package:
+        assert {info.date_time for info in package.infolist()} == {(2024, 9, 10, 8, 30, 6)}
+        assert b">2024-09-10T08:30:06Z</dcterms:modified>" in package.read("docProps/core.xml")
