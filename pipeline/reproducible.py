@@ -12,8 +12,10 @@ import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from docx.document import Document
+from docx.opc.phys_pkg import PhysPkgWriter
 from docx.opc.pkgwriter import PackageWriter
 
 from .atomic import atomic_path
@@ -43,9 +45,10 @@ def saved_docx(document: Document, moment: datetime) -> bytes:
         part.before_marshal()
     result = io.BytesIO()
     with _Stamped(result, moment) as target:
-        PackageWriter._write_content_types_stream(target, package.parts)
-        PackageWriter._write_pkg_rels(target, package.rels)
-        PackageWriter._write_parts(target, package.parts)
+        writer = cast(PhysPkgWriter, target)  # it has the one method python-docx calls: write
+        PackageWriter._write_content_types_stream(writer, package.parts)
+        PackageWriter._write_pkg_rels(writer, package.rels)
+        PackageWriter._write_parts(writer, package.parts)
     return result.getvalue()
 
 
