@@ -126,17 +126,24 @@ def _parse_number(raw: object, *, whole: bool) -> Parsed:
             return Parsed(None, "value-not-number", shown)
         from_text = True
     else:
-        number, shown, from_text = float(raw), format_number(raw), False
-    if number != number or number in (float("inf"), float("-inf")):
-        return Parsed(None, "value-not-number", shown)
-    if number < 0:
-        return Parsed(None, "value-negative", shown)
-    if number > MAX_VALUE:
-        return Parsed(None, "value-too-large", shown)
-    if whole and not number.is_integer():
-        return Parsed(None, "value-not-whole", shown)
+        number, shown, from_text = float(raw), "", False  # written out only for a message
+    problem = _number_problem(number, whole)
+    if problem is not None:
+        return Parsed(None, problem, shown if isinstance(raw, str) else format_number(raw))
     value: Number = int(number) if number.is_integer() else number
     return Parsed(value, "value-text-number" if from_text else None, shown)
+
+
+def _number_problem(number: float, whole: bool) -> str | None:
+    if number != number or number in (float("inf"), float("-inf")):
+        return "value-not-number"
+    if number < 0:
+        return "value-negative"
+    if number > MAX_VALUE:
+        return "value-too-large"
+    if whole and not number.is_integer():
+        return "value-not-whole"
+    return None
 
 
 def parse_count(raw: object) -> Parsed:
