@@ -18,6 +18,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from slim_report_templates import slim
 
 FOLDER = Path(__file__).resolve().parent.parent / "pipeline" / "report_templates"
 
@@ -451,6 +452,8 @@ def main() -> None:
     build_district(FOLDER / "district_update_report.docx", update=True)
     build_phase(FOLDER / "phase_report.docx")
     build_adhoc(FOLDER / "adhoc_report.docx")
+    for path in sorted(FOLDER.glob("*.docx")):
+        slim(path)
     print(f"written to {FOLDER}")
 
 

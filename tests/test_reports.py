@@ -2,6 +2,7 @@
 table of changes."""
 
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -13,6 +14,7 @@ import pytest
 from docx import Document
 
 from pipeline.demo import fill_template, sample_values
+from pipeline.reports import TEMPLATE_DIR
 from pipeline.reproducible import normalized_package, saved_docx
 from pipeline.runner import Paths, carried_figures, run
 from pipeline.templates import write_templates
@@ -244,3 +246,19 @@ def test_a_report_saved_in_one_pass_has_the_bytes_of_saving_then_normalising():
     with zipfile.ZipFile(io.BytesIO(one_pass)) as package:
         assert {info.date_time for info in package.infolist()} == {(2024, 9, 10, 8, 30, 6)}
         assert b">2024-09-10T08:30:06Z</dcterms:modified>" in package.read("docProps/core.xml")
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATE_DIR.glob("*.docx")))
+def test_every_style_a_report_template_uses_is_defined_in_it(template):
+    """The templates are slimmed of the styles no report uses (scripts/slim_report_templates.py):
+    every style a part names, or a kept style rests on, must still be there."""
+    with zipfile.ZipFile(TEMPLATE_DIR / template) as package:
+        styles = package.read("word/styles.xml")
+        defined = set(re.findall(rb'w:styleId="([^"]+)"', styles))
+        named = set(re.findall(rb'<w:(?:basedOn|next|link) w:val="([^"]+)"', styles))
+        for name in package.namelist():
+            if name.endswith(".xml") and name != "word/styles.xml":
+                named |= set(re.findall(rb'<w:(?:pStyle|rStyle|tblStyle|numStyleLink|styleLink) w:val="([^"]+)"',
+                                        package.read(name)))
+    assert b"TableGrid" in named
+    assert named <= defined
