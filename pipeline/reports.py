@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import tempfile
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
@@ -85,11 +86,19 @@ def _cleaned(src_xml: str) -> str:
     return DocxTemplate.patch_xml(_CLEANER, src_xml)
 
 
+# Text with a tab, a line or page break: what docxtpl's resolve_listing turns into Word's own elements.
+_LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
+
+
 class _Docx(DocxTemplate):
     """A Word template read from memory, its XML cleaned for jinja2 once per process."""
 
     def patch_xml(self, src_xml: str) -> str:
         return _cleaned(src_xml)
+
+    def resolve_listing(self, xml: str) -> str:
+        # docxtpl rewrites every paragraph with regular expressions; most reports have nothing to change.
+        return super().resolve_listing(xml) if _LISTING.search(xml) else xml
 
 
 @functools.cache

@@ -12,9 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 
+from pipeline import reports
 from pipeline.demo import fill_template, sample_values
-from pipeline.reports import TEMPLATE_DIR
 from pipeline.reproducible import normalized_package, saved_docx
 from pipeline.runner import Paths, carried_figures, run
 from pipeline.templates import write_templates
@@ -248,11 +249,11 @@ def test_a_report_saved_in_one_pass_has_the_bytes_of_saving_then_normalising():
         assert b">2024-09-10T08:30:06Z</dcterms:modified>" in package.read("docProps/core.xml")
 
 
-@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATE_DIR.glob("*.docx")))
+@pytest.mark.parametrize("template", sorted(p.name for p in reports.TEMPLATE_DIR.glob("*.docx")))
 def test_every_style_a_report_template_uses_is_defined_in_it(template):
     """The templates are slimmed of the styles no report uses (scripts/slim_report_templates.py):
     every style a part names, or a kept style rests on, must still be there."""
-    with zipfile.ZipFile(TEMPLATE_DIR / template) as package:
+    with zipfile.ZipFile(reports.TEMPLATE_DIR / template) as package:
         styles = package.read("word/styles.xml")
         defined = set(re.findall(rb'w:styleId="([^"]+)"', styles))
         named = set(re.findall(rb'<w:(?:basedOn|next|link) w:val="([^"]+)"', styles))
@@ -262,3 +263,18 @@ def test_every_style_a_report_template_uses_is_defined_in_it(template):
                                         package.read(name)))
     assert b"TableGrid" in named
     assert named <= defined
+
+
+def test_a_line_typed_on_two_lines_stays_on_two_lines_in_a_report():
+    """Text with a line break or a tab (Alt+Enter in a cell) becomes Word's own break and tab; the
+    reports skip docxtpl's rewriting only when no text has one."""
+    template = Document()
+    template.add_paragraph("{{ words }}")
+    source = io.BytesIO()
+    template.save(source)
+    for words, breaks in (("Khó khăn một\nKhó khăn hai\tghi chú", 1), ("Khó khăn một", 0)):
+        document = reports._Docx(io.BytesIO(source.getvalue()))
+        document.render({"words": words}, reports._docx_environment())
+        xml = document.docx.element.xml
+        assert xml.count("<w:br/>") == breaks and xml.count("<w:tab/>") == breaks
+        assert "\n" not in "".join(t.text for t in document.docx.element.iter(qn("w:t")))
