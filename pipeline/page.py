@@ -13,7 +13,7 @@ import jinja2
 
 from . import provincial, reports
 from .atomic import write_text
-from .feedback import note_path
+from .feedback import feedback_folder, feedback_stem
 from .ledger import Ledger
 from .plan import Plan
 from .status import open_rounds, round_status
@@ -46,28 +46,29 @@ class Answers:
 
     def __init__(self, outbox: Path) -> None:
         self.outbox = outbox
-        self._names: dict[Path, set[str]] = {}
+        self._folders: dict[str | None, tuple[str, set[str]]] = {}
         self._found: dict[int, list[dict[str, str]]] = {}
 
     def __call__(self, record) -> list[dict[str, str]]:
         found = self._found.get(record.id)
         if found is None:
-            note = note_path(self.outbox, record)
-            stem = note.name.removesuffix("_phan-hoi.txt")
-            found = self._found[record.id] = [
-                {"label": label, "href": (note.parent / (stem + suffix)).relative_to(self.outbox).as_posix()}
-                for suffix, label in ANSWERS if stem + suffix in self._listing(note.parent)]
+            href, names = self._folder(record)
+            stem = feedback_stem(record)
+            found = self._found[record.id] = [{"label": label, "href": f"{href}/{stem}{suffix}"}
+                                              for suffix, label in ANSWERS if stem + suffix in names]
         return found
 
-    def _listing(self, folder: Path) -> set[str]:
-        names = self._names.get(folder)
-        if names is None:
+    def _folder(self, record) -> tuple[str, set[str]]:
+        """The answers' folder of a record's round, as a link from the page, and the files in it."""
+        known = self._folders.get(record.round)
+        if known is None:
+            folder = feedback_folder(self.outbox, record)
             try:
                 names = {e.name for e in os.scandir(folder) if e.is_file(follow_symlinks=False)}
             except OSError:
                 names = set()
-            self._names[folder] = names
-        return names
+            known = self._folders[record.round] = (folder.relative_to(self.outbox).as_posix(), names)
+        return known
 
 
 def _every_file(plan: Plan, ledger: Ledger, round_id: str, answers: Answers) -> list[dict]:
