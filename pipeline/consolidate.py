@@ -244,6 +244,11 @@ def ratio_total(result: Consolidation, units: list[Unit], ratio: str) -> tuple[i
     return (sum(numerators) if numerators else None, sum(denominators) if denominators else None)
 
 
+def group_target(plan: Plan, units: list[Unit], indicator: str) -> int:
+    """The phase targets of `units` together (a district's, an area's, the districts')."""
+    return sum(plan.targets[u.code][indicator] for u in units)
+
+
 def share(part: float | None, whole: float | None) -> float | None:
     return part / whole if part is not None and whole else None
 
@@ -253,7 +258,7 @@ def mean_share(plan: Plan, result: Consolidation, units: list[Unit]) -> float:
     a target for (no figure counts as 0): how reports and charts rank units (or areas) when they show
     only the furthest ahead and behind."""
     shares = [share(total_progress(result, units, i.code) or 0, target) or 0.0 for i in plan.indicators
-              if (target := sum(plan.targets[u.code][i.code] for u in units))]
+              if (target := group_target(plan, units, i.code))]
     return sum(shares) / len(shares) if shares else 0.0
 
 

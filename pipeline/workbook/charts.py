@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from xlsxwriter.utility import xl_col_to_name
 
-from ..consolidate import mean_share, share, total_progress
+from ..consolidate import group_target, mean_share, share, total_progress
 from .book import SUMMARY, Book, Line, allocated
 
 CHART_UNITS = 20
@@ -46,7 +46,7 @@ def write(book: Book, wb, ws) -> None:
             else:
                 units = allocated(shown.units)
                 source_row = book.summary_rows[shown.key]
-                target = sum(plan.targets[u.code][indicator.code] for u in units)
+                target = group_target(plan, units, indicator.code)
                 cumulative = total_progress(book.result, units, indicator.code)
             cached = share(cumulative or 0, target)
             ws.write_formula(

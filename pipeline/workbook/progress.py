@@ -4,7 +4,7 @@ of the round's year (pipeline/schedule.py), coloured by status."""
 from __future__ import annotations
 
 from .. import schedule
-from ..consolidate import Standing, group_standing, standing
+from ..consolidate import Standing, group_standing, group_target, standing
 from ..plan import Unit
 from ..vietnamese import format_percent, round_title
 from .book import Book, allocated
@@ -57,5 +57,5 @@ def write(book: Book, ws) -> None:
 
 def _area_standing(book: Book, members: tuple[Unit, ...]) -> dict[str, Standing]:
     units = allocated(members)
-    targets = {i.code: sum(book.plan.targets[u.code][i.code] for u in units) for i in book.plan.indicators}
+    targets = {i.code: group_target(book.plan, units, i.code) for i in book.plan.indicators}
     return group_standing(book.plan, book.result, units, targets)

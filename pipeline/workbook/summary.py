@@ -4,7 +4,7 @@ report)."""
 
 from __future__ import annotations
 
-from ..consolidate import share, total_progress, year_total
+from ..consolidate import group_target, share, total_progress, year_total
 from ..figures import last_round
 from ..vietnamese import round_title
 from .book import BASIS_LABELS, PROGRESS_BANDS, Book, Line, allocated, cell, unit_line
@@ -134,7 +134,7 @@ def _indicator_columns(book: Book, ws, indicator, rows: dict[str, int]) -> None:
     lines = ([unit_line(plan.province_unit)] if book.area is None else []) + book.lines
     for line in lines:
         units = allocated(line.units)
-        row, target = rows[line.key], sum(plan.targets[u.code][code] for u in units)
+        row, target = rows[line.key], group_target(plan, units, code)
         cumulative = total_progress(result, units, code)
         ws.write_number(row, col, target, s["number"])
         book.put(ws, row, col + 1, year_total(result, units, code, year), "number")
@@ -142,7 +142,7 @@ def _indicator_columns(book: Book, ws, indicator, rows: dict[str, int]) -> None:
         figures[row] = (target, cumulative)
     districts = book.districts
     subtotal, first_d, last_d = _span(book, rows)
-    sums = {"districts": (sum(plan.targets[u.code][code] for u in districts), year_total(result, districts, code, year),
+    sums = {"districts": (group_target(plan, districts, code), year_total(result, districts, code, year),
                           total_progress(result, districts, code))}
     if book.area is None:
         sums["total"] = (plan.totals["total"][code], year_total(result, book.units, code, year),
