@@ -42,6 +42,7 @@ from .workbook import (
 from .workbook.book import SUMMARY, Book, generated_at, inputs_digest
 
 __all__ = [
+    "annex_name",
     "area_workbook_name",
     "generated_at",
     "inputs_digest",
@@ -56,6 +57,11 @@ __all__ = [
 
 def workbook_name(round_id: str) -> str:
     return f"tong-hop_{round_id}.xlsx"
+
+
+def annex_name(round_id: str) -> str:
+    """The province report's annex, beside the report."""
+    return f"phu-luc_{round_id}.xlsx"
 
 
 AREA_FOLDER = "khu-vuc"  # beside the round's workbook: one detail workbook per area

@@ -154,7 +154,7 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
         "annex_line": annex_line(plan, rnd),
         "annex_cell_note": (f"Mỗi ô: {labels.cumulative.lower()} / chỉ tiêu giai đoạn (% chỉ tiêu); «–» là chưa "
                             "có số liệu."),
-        "annex_file": provincial.workbook_name(rnd.id).replace("tong-hop", "phu-luc"),
+        "annex_file": provincial.annex_name(rnd.id),
         "annex_headers": [f"{i.no}. {i.short_name} ({i.unit})" for i in plan.indicators],
         "annex_rows": _annex_rows(plan, result),
         "signer": "",
@@ -190,7 +190,7 @@ def activity_rows(plan: Plan, result: Consolidation, chosen: list[activities.Act
 
 def _unit_tables(plan: Plan, result: Consolidation) -> list[dict]:
     tables = []
-    annex = provincial.workbook_name(result.round.id).replace("tong-hop", "phu-luc")
+    annex = provincial.annex_name(result.round.id)
     for number, indicator in enumerate(plan.indicators, start=2):
         # The full figures made only for the units shown: a country has thousands.
         shown, chosen = furthest(list(plan.units), _share_of(plan, result, indicator.code), annex)
@@ -311,7 +311,7 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
         {"no": "II", "name": "Cấp huyện", "villages": format_number(plan.total_villages),
          "cells": cells(districts, plan.totals["districts"])},
     ]
-    annex = provincial.workbook_name(result.round.id).replace("tong-hop", "phu-luc")
+    annex = provincial.annex_name(result.round.id)
     shown, chosen = furthest(districts, lambda u: mean_share(plan, result, [u]), annex)
     rows += [{"no": u.appendix_no, "name": name(u), "villages": format_number(u.villages),
               "cells": cells([u], plan.targets[u.code])} for u in shown]

@@ -48,7 +48,7 @@ def report_names(round_id: str) -> dict[str, str]:
     return {
         "docx": f"bao-cao_{round_id}.docx",
         "html": f"bao-cao_{round_id}.html",
-        "annex": f"phu-luc_{round_id}.xlsx",
+        "annex": provincial.annex_name(round_id),
     }
 
 
