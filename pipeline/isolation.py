@@ -55,11 +55,19 @@ def start_method() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
+def _context():
+    """Where workers start; a fork server first imports what they need, and nothing of the caller's
+    __main__ (a test runner, a script)."""
+    context = multiprocessing.get_context(start_method())
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(PRELOAD)
+    return context
+
+
 def start_early() -> None:
     """Starts the fork server now: it imports the workers' code while the caller goes on (a run loads
     its plan and checks its archive meanwhile), so the first worker is ready sooner."""
-    if start_method() == "forkserver":
-        multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    if _context().get_start_method() == "forkserver":
         multiprocessing.forkserver.ensure_running()
 
 
@@ -133,11 +141,7 @@ class WorkerPool:
         self.size = max(1, size or os.cpu_count() or 1)
         self.limits = limits or Limits()
         self.setup, self.setup_args = setup, setup_args
-        self.context = multiprocessing.get_context(start_method())
-        if self.context.get_start_method() == "forkserver":
-            # Workers fork from a server that has imported what they need, and nothing of the
-            # caller's __main__ (a test runner, a script).
-            self.context.set_forkserver_preload(PRELOAD)
+        self.context = _context()
         self.workers: list[_Worker] = []
         self._next_job = 0
         self._results: dict[int, Any] = {}
