@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Mapping
+import threading
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -112,6 +113,7 @@ class Ledger:
         self.db.executescript(SCHEMA)
         self._tuples = self.db.cursor()  # rows as plain tuples: a national round has 300,000 values
         self._tuples.row_factory = None
+        self._ahead: _ReadAhead | None = None
 
     def stored_paths(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT stored_path FROM submission")}
@@ -120,6 +122,7 @@ class Ledger:
         return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM submission").fetchone()[0])
 
     def close(self) -> None:
+        self.settle()
         self.db.close()
 
     def __enter__(self) -> Ledger:
@@ -182,7 +185,25 @@ class Ledger:
         self.db.execute("DELETE FROM approval WHERE round = ?", (round_id,))
         self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
 
+    def read_ahead(self, round_ids: Collection[str]) -> None:
+        """Starts reading the values of the rounds' accepted submissions in a thread of its own, while
+        the caller goes on (a run answers its inbox meanwhile); `values` takes them from there. A
+        stored submission's values never change, so what was read ahead stays true."""
+        self.settle()
+        if round_ids:
+            self._ahead = _ReadAhead(self.path, tuple(round_ids))
+            self._ahead.start()
+
+    def settle(self) -> None:
+        """Waits for a read-ahead to finish (before a fork: a child must not inherit a running thread)."""
+        if self._ahead is not None:
+            self._ahead.join()
+
     def values(self, submission_id: int) -> dict[str, StoredValue]:
+        if self._ahead is not None and not self._ahead.is_alive():  # checking one file does not wait for it
+            known = self._ahead.values.get(submission_id)
+            if known is not None:
+                return known
         rows = self._tuples.execute(
             "SELECT field, sheet, cell, number, text FROM value WHERE submission_id = ?",
             (submission_id,),
@@ -340,3 +361,34 @@ def stored_name(row_id: int, sha256: str, original: str) -> str:
 
 def _marks(items: tuple) -> str:
     return ", ".join("?" for _ in items)
+
+
+class _ReadAhead(threading.Thread):
+    """The values of some rounds' accepted submissions, read on a connection of its own (the ledger
+    is in WAL mode: this reader and the run's writes do not wait for each other). Whatever it could
+    not read is read again when asked."""
+
+    def __init__(self, path: Path, round_ids: tuple[str, ...]):
+        super().__init__(name="ledger-read-ahead", daemon=True)
+        self.path, self.round_ids = path, round_ids
+        self.values: dict[int, dict[str, StoredValue]] = {}
+
+    def run(self) -> None:
+        try:
+            db = sqlite3.connect(self.path, timeout=60)
+        except sqlite3.Error:
+            return
+        try:
+            rows = db.execute(
+                "SELECT value.submission_id, field, sheet, cell, number, text FROM value"
+                " JOIN submission ON submission.id = value.submission_id"
+                f" WHERE round IN ({_marks(self.round_ids)}) AND status IN ({_marks(CURRENT)})",
+                (*self.round_ids, *CURRENT))
+            found: dict[int, dict[str, StoredValue]] = {}
+            for row in rows:
+                found.setdefault(row[0], {})[row[1]] = StoredValue._make(row[1:])
+            self.values = found
+        except sqlite3.Error:
+            pass
+        finally:
+            db.close()

@@ -93,6 +93,7 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
             log.warning("%s: %s in the inbox, not opened", printable(entry.path), entry.kind)
         if files:
             _check_writable(paths)
+            ledger.read_ahead(_rounds_read(plan, ledger.stale_rounds() | {r.id for r in open_rounds(plan, day)}))
             safekeeping.backup(ledger)
         with WorkerPool(setup=worker.setup, setup_args=(plan, rules), limits=limits or Limits()) as pool:
             intake = Intake(paths, plan, rules, ledger, pool, today, contact or Contact())
@@ -294,6 +295,12 @@ def current_status(paths: Paths, today: date, plan_dir: Path = DEFAULT_PLAN_DIR)
         return [round_status(plan, ledger, rnd, today) for rnd in open_rounds(plan, today)]
 
 
+def _rounds_read(plan: Plan, rounds: set[str]) -> set[str]:
+    """The rounds whose values consolidating `rounds` reads."""
+    return {earlier.id for rnd in plan.rounds if rnd.id in rounds for earlier in plan.rounds_through(rnd.id)} \
+        | {rnd.id for rnd in plan.adhoc_rounds if rnd.id in rounds}
+
+
 def _rounds_to_rebuild(plan: Plan, ledger: Ledger, paths: Paths, touched: set[str]) -> list[Round]:
     """Rounds recorded into since their last rebuild and every later one (their cumulative figures
     rest on them), plus any round whose workbook is missing."""
@@ -328,6 +335,7 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
     when its outputs exist and rest on exactly what they rest on now (freshness.py)."""
     day = today or date.today()
     outputs: list[Path] = []
+    ledger.settle()  # no thread may run when the outputs' workers fork
     keys = freshness.load(ledger.home)
     # Shown on a terminal only (disable=None), as the reading's bar is: a rebuild of several rounds takes time.
     for rnd in tqdm(rounds, desc="Lập bảng tổng hợp, báo cáo", unit="kỳ", disable=None if len(rounds) > 1 else True):

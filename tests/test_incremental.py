@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipeline import page, reports
 from pipeline.demo import fill_template, sample_values
+from pipeline.ledger import Ledger
 from pipeline.runner import Paths, rebuild_round, run
 from pipeline.templates import write_templates
 
@@ -75,3 +76,20 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
     rendered.clear()
     rebuild_round(paths, "2024-annual", today=date(2024, 9, 7))
     assert rendered == ["121", "125", "126"]
+
+
+def test_the_values_read_ahead_are_the_stored_ones_and_only_the_rounds_asked_for(tmp_path, plan):
+    paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
+    _send(plan, tmp_path, "121")
+    run(paths, today=DAY)
+    with Ledger(paths.ledger, paths.home) as ledger:
+        record = ledger.current("2024-annual")["121"]
+        stored = ledger.values(record.id)
+        assert len(stored) > 50
+        ledger.read_ahead({"2024-annual"})
+        ledger.settle()
+        ledger.db.execute("DELETE FROM value WHERE submission_id = ?", (record.id,))
+        assert ledger.values(record.id) == stored  # taken from what was read ahead: the rows are gone
+        ledger.read_ahead({"2023-annual"})
+        ledger.settle()
+        assert ledger.values(record.id) == {}  # not read ahead: read from the ledger
