@@ -12,6 +12,7 @@ hard limits of its own (isolation.py).
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -33,7 +34,6 @@ BLOCK = 1 << 20
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _REFERENCE = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
-_VALUE_TAGS = ("v", "is", "f")
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,12 @@ class _XmlScan:
         self.parser = expat.ParserCreate(namespace_separator=" ")
         self.parser.StartDoctypeDeclHandler = self._doctype
         self.parser.EntityDeclHandler = self._doctype
-        self.parser.StartElementHandler = self._start
+        # Elements are looked at only where something is read from them: a call per element is most
+        # of the scan's time, and the other parts (styles, theme, workbook) need none.
+        if self.is_sheet:
+            self.parser.StartElementHandler = self._start
+        elif self.is_shared_strings:
+            self.parser.StartElementHandler = self._shared_strings
         self.row = 0
         self.col = 0
         self.cell: tuple[int, int] | None = None  # the open <c>, until it is known to hold something
@@ -159,31 +164,43 @@ class _XmlScan:
     def _doctype(self, *_args) -> None:
         raise _Refused("file-xml-entities", part=self.part)
 
-    def _start(self, tag: str, attrs: dict[str, str]) -> None:
-        local = tag.rpartition(" ")[2]
-        if self.is_shared_strings and local == "sst":
+    def _shared_strings(self, tag: str, attrs: dict[str, str]) -> None:
+        """The root element only: the counts a parser makes room for."""
+        self.parser.StartElementHandler = None
+        if tag.rpartition(" ")[2] == "sst":
             for key in ("count", "uniqueCount"):
                 if _number(attrs.get(key)) > MAX_SHARED_STRINGS:
                     raise _Refused("file-zip-suspicious")
-        if not self.is_sheet:
-            return
-        if local == "row":
-            self.row = _number(attrs.get("r")) or self.row + 1
-            self.col = 0
-        elif local == "c":
+
+    def _start(self, tag: str, attrs: dict[str, str]) -> None:
+        local = _local_name(tag)
+        if local == "c":  # the commonest first: this runs for every element of every sheet
+            if self.error is not None:
+                self._settle_error()
             self._cell(attrs.get("r"))
-            self._settle_error()
-            self.error = (self.row, self.col) if attrs.get("t") == "e" else None
+            if attrs.get("t") == "e":
+                self.error = (self.row, self.col)
+            return
+        if local == "v":
+            if self.error is not None:
+                self._read_text("error")
         elif local == "f":
             self._read_text("formula")
-        elif local == "v" and self.error is not None:
-            self._read_text("error")
-        if local in _VALUE_TAGS and self.cell is not None:
-            row, col = self.cell
-            self.cell = None
-            self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
-            if row > MAX_ROW or col > MAX_COL or self.max_row * self.max_col > MAX_SHEET_CELLS:
-                raise _Refused("file-sheet-too-large", cell=_cell_name(row, col))
+        elif local == "row":
+            self.row = _number(attrs.get("r")) or self.row + 1
+            self.col = 0
+            return
+        elif local != "is":
+            return
+        if self.cell is not None:
+            self._holds(*self.cell)
+
+    def _holds(self, row: int, col: int) -> None:
+        """The open cell holds something: it counts in the sheet's extent."""
+        self.cell = None
+        self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
+        if row > MAX_ROW or col > MAX_COL or self.max_row * self.max_col > MAX_SHEET_CELLS:
+            raise _Refused("file-sheet-too-large", cell=_cell_name(row, col))
 
     def _read_text(self, kind: str) -> None:
         """Collect the text up to the next closing tag (text and end handlers only while needed: most
@@ -221,11 +238,17 @@ class _XmlScan:
         self.cell = (self.row, self.col)
 
 
+@functools.lru_cache(maxsize=256)  # bounded: a hostile part may name any number of elements
+def _local_name(tag: str) -> str:
+    return tag.rpartition(" ")[2]
+
+
 def _number(text: str | None) -> int:
     text = (text or "").strip()
     return int(text) if text.isdigit() else 0
 
 
+@functools.cache  # at most 3 letters: a bounded cache
 def _column(letters: str) -> int:
     col = 0
     for ch in letters.upper():
