@@ -92,7 +92,9 @@ class PeakMemory:
 
     @property
     def own(self) -> float:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a step would inherit this
+        # bench's own peak (the process that forked it)
+        return _peak_mb(os.getpid()) or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     def _watch(self) -> None:
         while not self._stop.wait(self.every):
