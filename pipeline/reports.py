@@ -12,11 +12,13 @@ import functools
 import io
 import re
 import tempfile
+import zipfile
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import jinja2
+from docx.opc.oxml import serialize_part_xml
 from docx.oxml.ns import qn
 from docx.shared import Emu, Mm
 from docxtpl import DocxTemplate, InlineImage
@@ -29,7 +31,7 @@ from .consolidate import Consolidation, share, total_progress
 from .phase_report import phase_context
 from .plan import Plan, Round, Unit
 from .report_context import annex_line, district_context, province_context
-from .reproducible import saved_docx
+from .reproducible import docx_entries, saved_docx, stamped_package
 from .vietnamese import format_percent
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "report_templates"
@@ -101,6 +103,54 @@ class _Docx(DocxTemplate):
         return super().resolve_listing(xml) if _LISTING.search(xml) else xml
 
 
+class _BodyOnly(_Docx):
+    """A template opened once per process, for a province's thousands of unit reports. The first
+    report is rendered and saved as any other, and its package kept; each later one only renders
+    the body into it. For a template whose jinja2 is all in its body, with no table whose columns
+    are shared and no image: nothing else in the package depends on the report."""
+
+    def __init__(self, template: bytes):
+        super().__init__(io.BytesIO(template))
+        self.init_docx()
+        self._template = template
+        self._body_source = self.patch_xml(self.xml_to_string(self.docx.element.body))
+        self._entries: list[tuple[str, bytes]] = []
+        self._around = ("", "")  # the document part's text before and after its body
+
+    def rendered(self, context: dict) -> list[tuple[str, bytes]]:
+        """The package's entries for `context`, as `docx_entries` gives them."""
+        if not self._entries:
+            first = _Docx(io.BytesIO(self._template))
+            first.render(context, _docx_environment())
+            entries = docx_entries(first.docx)
+            whole = dict(entries)[DOCUMENT_PART].decode("utf-8")
+            self._around = (whole[whole.index("?>") + 2:whole.index("<w:body")], whole[whole.rindex("</w:body>") + 9:])
+            self._entries = entries
+            return entries
+        self.docx_ids_index = 1000  # as render_init sets it
+        body = self.render_xml_part(self._body_source, self.docx._part, context, _docx_environment())
+        body = "<w:body>" + body[body.index(">") + 1:]  # its namespaces are declared by the document
+        tree = self.fix_tables(self._around[0] + body + self._around[1])
+        self.fix_docpr_ids(tree)
+        document = serialize_part_xml(tree)  # as python-docx writes a part
+        return [(name, document if name == DOCUMENT_PART else data) for name, data in self._entries]
+
+
+DOCUMENT_PART = "word/document.xml"
+
+
+@functools.cache
+def _body_only(template: str) -> _BodyOnly | None:
+    """The template opened once, when it suits _BodyOnly."""
+    with zipfile.ZipFile(io.BytesIO(_template_bytes(template))) as package:
+        body = package.read(DOCUMENT_PART)
+        others = [package.read(n) for n in package.namelist() if n != DOCUMENT_PART]
+    if any(b"{{" in part or b"{%" in part for part in others) or SHARED_COLUMNS.encode() in body \
+            or b"<w:body>" not in body:
+        return None
+    return _BodyOnly(_template_bytes(template))
+
+
 @functools.cache
 def _template_bytes(template: str) -> bytes:
     return (TEMPLATE_DIR / template).read_bytes()
@@ -114,6 +164,10 @@ def _docx_environment() -> jinja2.Environment:
 def _render_docx(
     template: str, context: dict, target: Path, moment: datetime, chart: Path | None = None
 ) -> Path:
+    reused = _body_only(template) if chart is None else None
+    if reused is not None:
+        write_bytes(target, stamped_package(reused.rendered(context | {"chart": ""}), moment))
+        return target
     document = _Docx(io.BytesIO(_template_bytes(template)))
     if chart is not None:
         context = {**context, "chart": InlineImage(document, str(chart), width=Mm(160))}

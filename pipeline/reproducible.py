@@ -40,21 +40,37 @@ def normalized_package(package: bytes, moment: datetime) -> bytes:
 def saved_docx(document: Document, moment: datetime) -> bytes:
     """A python-docx document saved as `normalized_package` would leave it, compressed once: what
     `document.save` writes, with each entry stamped as it is written."""
+    return stamped_package(docx_entries(document), moment)
+
+
+def docx_entries(document: Document) -> list[tuple[str, bytes]]:
+    """The (name, bytes) of each zip entry `document.save` writes, in its order."""
     package = document.part.package
     for part in package.parts:
         part.before_marshal()
+    entries = _Entries()
+    writer = cast(PhysPkgWriter, entries)  # it has the one method python-docx calls: write
+    PackageWriter._write_content_types_stream(writer, package.parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, package.parts)
+    return entries
+
+
+def stamped_package(entries: list[tuple[str, bytes]], moment: datetime) -> bytes:
     result = io.BytesIO()
     with _Stamped(result, moment) as target:
-        writer = cast(PhysPkgWriter, target)  # it has the one method python-docx calls: write
-        PackageWriter._write_content_types_stream(writer, package.parts)
-        PackageWriter._write_pkg_rels(writer, package.rels)
-        PackageWriter._write_parts(writer, package.parts)
+        for name, data in entries:
+            target.add(name, data)
     return result.getvalue()
 
 
+class _Entries(list):
+    def write(self, pack_uri, blob: bytes) -> None:
+        self.append((pack_uri.membername, blob))
+
+
 class _Stamped:
-    """A zip package whose entries, and the times in docProps/core.xml, carry `moment`; as python-docx's
-    writer, it takes (part name, bytes) through `write`."""
+    """A zip package whose entries, and the times in docProps/core.xml, carry `moment`."""
 
     SAVED_MODE = 0o600 << 16  # what zipfile gives an entry written by name, as python-docx writes them
 
@@ -70,9 +86,6 @@ class _Stamped:
         entry.compress_type = zipfile.ZIP_DEFLATED
         entry.external_attr = mode
         self.zip.writestr(entry, data)
-
-    def write(self, pack_uri, blob: bytes) -> None:
-        self.add(pack_uri.membername, blob)
 
     def __enter__(self) -> _Stamped:
         return self

@@ -16,8 +16,9 @@ from docx.oxml.ns import qn
 
 from pipeline import reports
 from pipeline.demo import fill_template, sample_values
+from pipeline.ledger import Ledger
 from pipeline.reproducible import normalized_package, saved_docx
-from pipeline.runner import Paths, carried_figures, run
+from pipeline.runner import Paths, carried_figures, consolidation, run
 from pipeline.templates import write_templates
 from tests.conftest import require, run_cli
 
@@ -247,6 +248,26 @@ def test_a_report_saved_in_one_pass_has_the_bytes_of_saving_then_normalising():
     with zipfile.ZipFile(io.BytesIO(one_pass)) as package:
         assert {info.date_time for info in package.infolist()} == {(2024, 9, 10, 8, 30, 6)}
         assert b">2024-09-10T08:30:06Z</dcterms:modified>" in package.read("docProps/core.xml")
+
+
+def test_unit_reports_rendered_from_the_template_opened_once_have_the_bytes_of_fresh_ones(demo, plan, tmp_path,
+                                                                                       monkeypatch):
+    """A process opens a unit report's template once and renders only the body of each later
+    report; every report must have the bytes of a template opened and saved afresh, and those the
+    demo's run wrote."""
+    outbox = demo.parent
+    with Ledger(outbox.parent / "ledger.sqlite", outbox.parent) as ledger:
+        result = consolidation(plan, ledger, plan.round("2024-annual"))
+    codes = [u.code for u in reports.unit_reports(plan, result)]
+    assert len(codes) == 11
+    reports._body_only.cache_clear()
+    reused = {c: reports._write_unit_report(plan, result, tmp_path / "reused", c).read_bytes() for c in codes}
+    assert reports._body_only("district_report.docx") is not None  # the first rendered afresh, the others not
+    monkeypatch.setattr(reports, "_body_only", lambda template: None)
+    fresh = {c: reports._write_unit_report(plan, result, tmp_path / "fresh", c).read_bytes() for c in codes}
+    assert reused == fresh
+    written = {c: reports.unit_report_path(outbox, result.round, plan.unit(c)).read_bytes() for c in codes}
+    assert reused == written
 
 
 @pytest.mark.parametrize("template", sorted(p.name for p in reports.TEMPLATE_DIR.glob("*.docx")))
