@@ -30,8 +30,9 @@ MEMORY_BYTES = 512 << 20  # address space of one worker: a template needs under 
 CPU_SECONDS = 60  # CPU time of one task
 WALL_SECONDS = 120.0  # wall time of one task, counted by the parent
 # What the fork server imports once, so that each process forked from it starts ready: the isolated
-# workers' code.
-PRELOAD = ["pipeline.worker"]
+# workers' code, which reads a file, and what marks a copy of it for its sender (openpyxl: a third
+# of a second to import, in the middle of a run otherwise).
+PRELOAD = ["pipeline.worker", "pipeline.feedback"]
 
 
 @dataclass(frozen=True)
