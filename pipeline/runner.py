@@ -79,7 +79,8 @@ def exclusive(paths: Paths, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
 
 def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
         wait: float = LOCK_WAIT_SECONDS, contact: Contact | None = None, limits: Limits | None = None) -> RunReport:
-    if inbox.waiting(paths.inbox):
+    waiting = inbox.waiting(paths.inbox)
+    if waiting:
         start_early()  # the readers' fork server imports their code while the plan is loaded
     plan = load_plan(plan_dir)
     rules = RuleBook.load(plan_dir)
@@ -87,13 +88,14 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
     day = today or date.today()
     with storage_guard(paths), exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger, \
             _captured_log() as messages:
+        if waiting:
+            ledger.read_ahead(_rounds_read(plan, ledger.stale_rounds() | {r.id for r in open_rounds(plan, day)}))
         safekeeping.check_archive(ledger)
         files, report.passed = inbox.scan(paths.inbox)
         for entry in report.passed:
             log.warning("%s: %s in the inbox, not opened", printable(entry.path), entry.kind)
         if files:
             _check_writable(paths)
-            ledger.read_ahead(_rounds_read(plan, ledger.stale_rounds() | {r.id for r in open_rounds(plan, day)}))
             safekeeping.backup(ledger)
         with WorkerPool(setup=worker.setup, setup_args=(plan, rules), limits=limits or Limits()) as pool:
             intake = Intake(paths, plan, rules, ledger, pool, today, contact or Contact())
