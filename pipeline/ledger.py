@@ -114,6 +114,7 @@ class Ledger:
         self._tuples = self.db.cursor()  # rows as plain tuples: a national round has 300,000 values
         self._tuples.row_factory = None
         self._ahead: _ReadAhead | None = None
+        self._cleared: list[str] = []  # inbox files gone, whose mark is not committed yet
 
     def stored_paths(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT stored_path FROM submission")}
@@ -123,6 +124,10 @@ class Ledger:
 
     def close(self) -> None:
         self.settle()
+        if self._cleared:
+            with self.db:  # one transaction
+                self.db.execute("BEGIN")
+                self._write_cleared()
         self.db.close()
 
     def __enter__(self) -> Ledger:
@@ -305,6 +310,7 @@ class Ledger:
                 self._settle_supersession(unit, round_id)
             if round_id:
                 self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
+            self._write_cleared()
             self.db.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:  # SQLite may have rolled back itself (a full disk)
@@ -321,13 +327,20 @@ class Ledger:
 
     def mark_cleared(self, inbox_path: str) -> None:
         """The inbox file has gone (with the attachments it carried); until then a crash leaves the
-        file for the next run, which finds its rows here and does not record them twice."""
-        prefix = inbox_path + "#"
-        self.db.execute(
-            "UPDATE submission SET cleared = 1 WHERE cleared = 0"
-            " AND (inbox_path = ? OR substr(inbox_path, 1, ?) = ?)",
-            (inbox_path, len(prefix), prefix),
-        )
+        file for the next run, which finds its rows here and does not record them twice. The mark is
+        committed with the next file's record, or when the ledger closes: a crash before that leaves
+        it unset on a file that has gone, as a crash just after the file went always could."""
+        self._cleared.append(inbox_path)
+
+    def _write_cleared(self) -> None:
+        for inbox_path in self._cleared:
+            # An e-mail's attachments are recorded as "path#n": a range the inbox_path index serves.
+            self.db.execute(
+                "UPDATE submission SET cleared = 1 WHERE cleared = 0"
+                " AND (inbox_path = ? OR (inbox_path >= ? AND inbox_path < ?))",
+                (inbox_path, inbox_path + "#", inbox_path + "$"),
+            )
+        self._cleared.clear()
 
     def unfinished(self, sha256: str, inbox_path: str) -> Record | None:
         for record in self.by_sha(sha256):

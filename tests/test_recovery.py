@@ -143,6 +143,17 @@ def test_run_on_the_same_inbox_twice_changes_nothing(tmp_path, source, reference
     assert _state(tmp_path) == reference
 
 
+def test_every_file_taken_is_marked_cleared_the_last_when_the_ledger_closes(tmp_path, source):
+    """The mark that an inbox file has gone is committed with the next file's record (one commit less
+    per file), the last one when the run closes the ledger."""
+    _inbox(source, tmp_path)
+    run(Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox"), today=TODAY)
+    rows = sqlite3.connect(tmp_path / "ledger.sqlite").execute(
+        "SELECT inbox_path, cleared FROM submission ORDER BY id").fetchall()
+    assert [cleared for _, cleared in rows] == [1] * 5
+    assert "thu/moc-chau.eml#1:moc-chau.xlsx" in [path for path, _ in rows]  # cleared with its e-mail
+
+
 def test_a_lost_workbook_is_rebuilt(tmp_path, source, reference):
     _inbox(source, tmp_path)
     paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
