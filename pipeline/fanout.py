@@ -10,6 +10,7 @@ process: starting workers costs more than a few items.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -54,11 +55,15 @@ def executor(shared: tuple, workers: int) -> Iterator[ProcessPoolExecutor]:
     global _SHARED
     if "fork" in multiprocessing.get_all_start_methods():
         _SHARED = shared
+        # What the workers inherit is left out of garbage collection: its passes would visit every
+        # object of the consolidation, in each worker, and copy the memory pages they touch.
+        gc.freeze()
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 yield pool
         finally:
             _SHARED = ()
+            gc.unfreeze()
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_keep, initargs=(shared,)) as pool:

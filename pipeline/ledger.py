@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from . import collector
 from .atomic import atomic_path
 from .names import safe_filename
 from .rules import Finding
@@ -387,6 +388,10 @@ class _ReadAhead(threading.Thread):
         self.values: dict[int, dict[str, StoredValue]] = {}
 
     def run(self) -> None:
+        with collector.paused():
+            self._read()
+
+    def _read(self) -> None:
         try:
             db = sqlite3.connect(self.path, timeout=60)
         except sqlite3.Error:

@@ -16,7 +16,19 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from . import __version__, areas, consolidate, freshness, inbox, page, provincial, reports, safekeeping, worker
+from . import (
+    __version__,
+    areas,
+    collector,
+    consolidate,
+    freshness,
+    inbox,
+    page,
+    provincial,
+    reports,
+    safekeeping,
+    worker,
+)
 from .atomic import write_text
 from .config import Contact, Paths
 from .errors import BusyError, StorageError, UsageError, is_storage_error
@@ -320,6 +332,11 @@ def _rounds_to_rebuild(plan: Plan, ledger: Ledger, paths: Paths, touched: set[st
 
 def consolidation(plan: Plan, ledger: Ledger, rnd: Round) -> consolidate.Consolidation:
     """A round consolidated from the ledger: every file of the rounds through it, and this round's findings."""
+    with collector.paused():
+        return _consolidation(plan, ledger, rnd)
+
+
+def _consolidation(plan: Plan, ledger: Ledger, rnd: Round) -> consolidate.Consolidation:
     if not rnd.regular:
         records = ledger.records(rnd.id)
         findings = {r.id: ledger.findings(r.id) for r in records}

@@ -1,12 +1,14 @@
 """Work proportional to what changed: a rerun with nothing new writes no file at all, and one new file
 rewrites only what depends on it (checked by the files' modification times and contents)."""
 
+import gc
 import hashlib
+import threading
 import time
 from datetime import date
 from pathlib import Path
 
-from pipeline import page, reports
+from pipeline import collector, page, reports
 from pipeline.demo import fill_template, sample_values
 from pipeline.ledger import Ledger
 from pipeline.runner import Paths, rebuild_round, run
@@ -82,6 +84,7 @@ def test_the_values_read_ahead_are_the_stored_ones_and_only_the_rounds_asked_for
     paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
     _send(plan, tmp_path, "121")
     run(paths, today=DAY)
+    assert gc.isenabled()  # paused only while the values were read and consolidated
     with Ledger(paths.ledger, paths.home) as ledger:
         record = ledger.current("2024-annual")["121"]
         stored = ledger.values(record.id)
@@ -93,3 +96,34 @@ def test_the_values_read_ahead_are_the_stored_ones_and_only_the_rounds_asked_for
         ledger.read_ahead({"2023-annual"})
         ledger.settle()
         assert ledger.values(record.id) == {}  # not read ahead: read from the ledger
+
+
+def test_the_collector_runs_again_when_the_last_paused_section_ends_in_any_thread():
+    assert gc.isenabled()
+    inside, leave = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with collector.paused():
+            inside.set()
+            leave.wait(5)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    inside.wait(5)
+    try:
+        with collector.paused():
+            assert not gc.isenabled()
+            leave.set()
+            thread.join(5)
+            assert not gc.isenabled()  # the other thread's section ended first: still inside this one
+            raise ValueError
+    except ValueError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector.paused():
+            pass
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()
