@@ -27,12 +27,12 @@ from . import fanout, provincial
 from .adhoc_report import adhoc_context
 from .areas import for_round
 from .atomic import write_bytes, write_text
-from .consolidate import Consolidation, share, total_progress
+from .consolidate import Consolidation
 from .phase_report import phase_context
 from .plan import Plan, Round, Unit
+from .report_chart import progress_chart
 from .report_context import annex_line, district_context, province_context
 from .reproducible import docx_entries, saved_docx, stamped_package
-from .vietnamese import format_percent
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "report_templates"
 # Reports are drafts ("DỰ THẢO") until this many days before the province's deadline.
@@ -205,28 +205,6 @@ def _share_columns(document: DocxTemplate) -> None:
                 cell.width = size
 
 
-def _progress_chart(plan: Plan, result: Consolidation, path: Path) -> Path:
-    from matplotlib.figure import Figure  # without pyplot: no backend, no global state, a quicker import
-
-    units = list(plan.roots)
-    labels = [f"{i.no}. {i.short_name}" for i in plan.indicators]
-    shares = [
-        100 * (share(total_progress(result, units, i.code), plan.totals["total"][i.code]) or 0)
-        for i in plan.indicators
-    ]
-    figure = Figure(figsize=(8, 5.2), dpi=150)
-    axes = figure.subplots()
-    bars = axes.barh(labels[::-1], shares[::-1], color="#2F5597")
-    axes.axvline(100, color="#C00000", linewidth=1)
-    axes.bar_label(bars, labels=[format_percent(v / 100) for v in shares[::-1]], padding=3, fontsize=8)
-    axes.set_xlabel("% chỉ tiêu giai đoạn đã đạt theo ước lũy kế (toàn tỉnh)")
-    axes.set_xlim(0, max(110, max(shares) * 1.15))
-    axes.tick_params(labelsize=8)
-    figure.tight_layout()
-    figure.savefig(path, format="png", metadata={"Software": None})
-    return path
-
-
 UNITS_PER_JOB = 25  # unit reports handed to a worker at a time
 
 
@@ -283,7 +261,8 @@ def _province_reports(plan: Plan, result: Consolidation, out_dir: Path, draft: b
     write_text(folder / names["html"], html)
     written.append(folder / names["html"])
     with tempfile.TemporaryDirectory(prefix="p8-report-") as scratch:
-        chart = _progress_chart(plan, result, Path(scratch) / "tien-do.png") if rnd.kind == "annual" else None
+        chart = progress_chart(plan, result, Path(scratch) / "tien-do.png", folder / names["docx"]) \
+            if rnd.kind == "annual" else None
         template = "update_report.docx" if rnd.kind == "update" else "province_report.docx"
         written.append(_render_docx(template, context, folder / names["docx"], moment, chart))
     return written

@@ -14,7 +14,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from pipeline import reports
+from pipeline import report_chart, reports
 from pipeline.demo import fill_template, sample_values
 from pipeline.ledger import Ledger
 from pipeline.reproducible import normalized_package, saved_docx
@@ -268,6 +268,28 @@ def test_unit_reports_rendered_from_the_template_opened_once_have_the_bytes_of_f
     assert reused == fresh
     written = {c: reports.unit_report_path(outbox, result.round, plan.unit(c)).read_bytes() for c in codes}
     assert reused == written
+
+
+def test_the_chart_is_taken_from_the_report_it_replaces_while_the_shares_show_the_same(demo, plan, tmp_path,
+                                                                                      monkeypatch):
+    """Drawing the chart takes matplotlib most of a second; a report rewritten with the same shares (to
+    a tenth of a percent) takes the image, byte for byte, from the report it replaces."""
+    with Ledger(demo.parent.parent / "ledger.sqlite", demo.parent.parent) as ledger:
+        result = consolidation(plan, ledger, plan.round("2024-annual"))
+    report = demo / "bao-cao_2024-annual.docx"
+    with zipfile.ZipFile(report) as package:
+        [image] = [package.read(n) for n in package.namelist() if n.startswith("word/media/")]
+    assert report_chart.progress_chart(plan, result, tmp_path / "drawn.png").read_bytes() == image
+
+    def drawn(*args):
+        raise AssertionError("drawn again")
+
+    monkeypatch.setattr(report_chart, "_draw", drawn)
+    assert report_chart.progress_chart(plan, result, tmp_path / "taken.png", report).read_bytes() == image
+    first = result.progress[plan.roots[0].code][plan.indicators[0].code]
+    first.cumulative = (first.cumulative or 0) + plan.totals["total"][plan.indicators[0].code] // 100  # +1%
+    with pytest.raises(AssertionError, match="drawn again"):
+        report_chart.progress_chart(plan, result, tmp_path / "changed.png", report)
 
 
 @pytest.mark.parametrize("template", sorted(p.name for p in reports.TEMPLATE_DIR.glob("*.docx")))
