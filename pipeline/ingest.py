@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -136,14 +137,18 @@ class _Workbook:
         self.book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         self.grids: dict[str, list[list]] = {}
         self.specials = special
+        self._locations: dict[str, tuple[str, str] | None] = {}  # the checks ask for each name several times
 
     def location(self, name: str) -> tuple[str, str] | None:
-        text = self.names.get(name.lower())
-        return parse_reference(text) if text else None
+        key = name.lower()
+        if key not in self._locations:
+            text = self.names.get(key)
+            self._locations[key] = parse_reference(text) if text else None
+        return self._locations[key]
 
     def value(self, sheet: str, cell: str) -> object:
         grid = self._grid(sheet)
-        row, col = xl_cell_to_rowcol(cell)
+        row, col = _row_col(cell)
         if row < len(grid) and col < len(grid[row]):
             return grid[row][col]
         return ""
@@ -193,6 +198,7 @@ def _resolve(base: str, target: str) -> str:
 
 
 _CELL = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})$")
+_row_col = functools.lru_cache(maxsize=4096)(xl_cell_to_rowcol)  # a template's cells, over and over
 
 
 def parse_reference(text: str) -> tuple[str, str] | None:
@@ -201,7 +207,7 @@ def parse_reference(text: str) -> tuple[str, str] | None:
     match = _CELL.match(cell)
     if not bang or not match or not sheet or "#REF" in sheet:
         return None
-    row, col = xl_cell_to_rowcol(match.group(1) + match.group(2))
+    row, col = _row_col(match.group(1) + match.group(2))
     if row >= guard.MAX_ROW or col >= guard.MAX_COL:
         return None
     if sheet.startswith("'") and sheet.endswith("'"):
