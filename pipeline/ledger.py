@@ -116,6 +116,7 @@ class Ledger:
         self._tuples.row_factory = None
         self._ahead: _ReadAhead | None = None
         self._cleared: list[str] = []  # inbox files gone, whose mark is not committed yet
+        self._approvals: dict[str, tuple[str, int]] | None = None  # round -> approval, as this ledger made them
 
     def stored_paths(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT stored_path FROM submission")}
@@ -178,16 +179,20 @@ class Ledger:
 
     def approval(self, round_id: str) -> tuple[str, int] | None:
         """(day approved, last ledger id it covers), or None while the round is open."""
-        row = self.db.execute("SELECT approved_on, last_record FROM approval WHERE round = ?", (round_id,)).fetchone()
-        return (row[0], row[1]) if row else None
+        if self._approvals is None:  # read once: checking each file asks for every earlier round's
+            self._approvals = {r[0]: (r[1], r[2]) for r in self.db.execute(
+                "SELECT round, approved_on, last_record FROM approval")}
+        return self._approvals.get(round_id)
 
     def approve(self, round_id: str, day: str) -> None:
+        self._approvals = None
         last = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM submission").fetchone()[0]
         self.db.execute("INSERT OR REPLACE INTO approval (round, approved_on, last_record) VALUES (?, ?, ?)",
                         (round_id, day, last))
         self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
 
     def reopen(self, round_id: str) -> None:
+        self._approvals = None
         self.db.execute("DELETE FROM approval WHERE round = ?", (round_id,))
         self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
 
