@@ -22,6 +22,7 @@ from docx.opc.oxml import serialize_part_xml
 from docx.oxml.ns import qn
 from docx.shared import Emu, Mm
 from docxtpl import DocxTemplate, InlineImage
+from lxml import etree
 
 from . import fanout, provincial
 from .adhoc_report import adhoc_context
@@ -130,13 +131,40 @@ class _BodyOnly(_Docx):
         self.docx_ids_index = 1000  # as render_init sets it
         body = self.render_xml_part(self._body_source, self.docx._part, context, _docx_environment())
         body = "<w:body>" + body[body.index(">") + 1:]  # its namespaces are declared by the document
-        tree = self.fix_tables(self._around[0] + body + self._around[1])
+        xml = self._around[0] + body + self._around[1]
+        tree = etree.fromstring(xml, parser=etree.XMLParser(recover=True))  # as fix_tables parses it
+        if not _grids_fit(tree):
+            tree = self.fix_tables(xml)
         self.fix_docpr_ids(tree)
         document = serialize_part_xml(tree)  # as python-docx writes a part
         return [(name, document if name == DOCUMENT_PART else data) for name, data in self._entries]
 
 
 DOCUMENT_PART = "word/document.xml"
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_SPANNED = etree.XPath("sum(w:tc/w:tcPr/w:gridSpan/@w:val) - count(w:tc/w:tcPr/w:gridSpan)", namespaces={"w": _W})
+
+
+def _grids_fit(tree) -> bool:
+    """Whether docxtpl's fix_tables would leave every table as it is (checked in C, where it walks
+    every cell in Python): no row has more cells than the table's grid has columns, and one row,
+    its cells counted by their gridSpan, is as wide as the grid."""
+    if tree.nsmap.get("w") != _W:
+        return False
+    for table in tree.iter(f"{{{_W}}}tbl"):
+        grid = table.find(f"{{{_W}}}tblGrid")
+        if grid is None:
+            return False
+        columns = len(grid.findall(f"{{{_W}}}gridCol"))
+        widest = 0
+        for row in table.iter(f"{{{_W}}}tr"):
+            cells = len(row.findall(f"{{{_W}}}tc"))
+            if cells > columns:
+                return False
+            widest = max(widest, cells + int(_SPANNED(row)))
+        if widest < columns:
+            return False
+    return True
 
 
 @functools.cache

@@ -270,6 +270,25 @@ def test_unit_reports_rendered_from_the_template_opened_once_have_the_bytes_of_f
     assert reused == written
 
 
+@pytest.mark.parametrize(("cells", "grid"), [((2, 2), 2), ((2, 3), 2), ((1, 1), 2), ((1, "span2"), 2), ((), 1)])
+def test_a_table_is_left_to_docxtpls_fix_exactly_when_the_fix_would_change_it(cells, grid):
+    """A unit report skips docxtpl's fix_tables (a Python walk over every cell) when the tables' grids
+    already fit their rows; whether they fit must be exactly whether the fix leaves them as they are."""
+    from lxml import etree
+
+    def row(count):
+        if count == "span2":
+            return '<w:tr><w:tc><w:tcPr><w:gridSpan w:val="2"/></w:tcPr></w:tc></w:tr>'
+        return "<w:tr>" + "<w:tc><w:p/></w:tc>" * count + "</w:tr>"
+
+    xml = (f'<w:document xmlns:w="{reports._W}"><w:body><w:tbl><w:tblGrid>'
+           + '<w:gridCol w:w="1000"/>' * grid + "</w:tblGrid>" + "".join(row(c) for c in cells)
+           + "</w:tbl></w:body></w:document>")
+    tree = etree.fromstring(xml)
+    fixed = reports._Docx(io.BytesIO()).fix_tables(xml)
+    assert reports._grids_fit(tree) == (etree.tostring(fixed) == etree.tostring(tree))
+
+
 def test_the_chart_is_taken_from_the_report_it_replaces_while_the_shares_show_the_same(demo, plan, tmp_path,
                                                                                       monkeypatch):
     """Drawing the chart takes matplotlib most of a second; a report rewritten with the same shares (to
