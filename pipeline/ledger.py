@@ -116,7 +116,8 @@ class Ledger:
         self._tuples.row_factory = None
         self._ahead: _ReadAhead | None = None
         self._cleared: list[str] = []  # inbox files gone, whose mark is not committed yet
-        self._approvals: dict[str, tuple[str, int]] | None = None  # round -> approval, as this ledger made them
+        # round -> approval, read once (a run holds the lock: only approve and reopen change them here)
+        self._approvals: dict[str, tuple[str, int]] | None = None
 
     def stored_paths(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT stored_path FROM submission")}

@@ -65,6 +65,8 @@ def stamped_package(entries: list[tuple[str, bytes]], moment: datetime) -> bytes
 
 
 class _Entries(list):
+    """python-docx's package writer, as far as it is called: each part's name and bytes, in order."""
+
     def write(self, pack_uri, blob: bytes) -> None:
         self.append((pack_uri.membername, blob))
 
