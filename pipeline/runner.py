@@ -16,20 +16,9 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from . import (
-    __version__,
-    areas,
-    collector,
-    consolidate,
-    freshness,
-    inbox,
-    page,
-    provincial,
-    reports,
-    safekeeping,
-    worker,
-)
+from . import __version__, areas, consolidate, freshness, inbox, page, provincial, reports, safekeeping, worker
 from .atomic import write_text
+from .collector import paused as collection_paused
 from .config import Contact, Paths
 from .errors import BusyError, StorageError, UsageError, is_storage_error
 from .history import history, last_figures, previous_cumulative
@@ -332,7 +321,7 @@ def _rounds_to_rebuild(plan: Plan, ledger: Ledger, paths: Paths, touched: set[st
 
 def consolidation(plan: Plan, ledger: Ledger, rnd: Round) -> consolidate.Consolidation:
     """A round consolidated from the ledger: every file of the rounds through it, and this round's findings."""
-    with collector.paused():
+    with collection_paused():
         return _consolidation(plan, ledger, rnd)
 
 
