@@ -14,6 +14,7 @@ import struct
 import zipfile
 import zlib
 from decimal import ROUND_HALF_UP, Decimal
+from importlib.metadata import version
 from pathlib import Path
 
 from .consolidate import Consolidation, share, total_progress
@@ -32,7 +33,8 @@ def progress_chart(plan: Plan, result: Consolidation, path: Path, previous: Path
               for i in plan.indicators]
     labels = [f"{i.no}. {i.short_name}" for i in plan.indicators]
     shown = [format_percent(s) for s in shares]
-    key = hashlib.sha256(json.dumps([DRAWING, TITLE, labels, shown]).encode("utf-8")).hexdigest()
+    drawing = [DRAWING, version("matplotlib"), TITLE, labels, shown]  # another matplotlib may draw otherwise
+    key = hashlib.sha256(json.dumps(drawing).encode("utf-8")).hexdigest()
     image = _image_in(previous, key) if previous is not None else None
     if image is not None:
         path.write_bytes(image)
