@@ -7,12 +7,14 @@ time taken from the inputs.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
+import zlib
 from datetime import datetime
 from pathlib import Path
-from typing import cast
+from typing import IO, cast
 
 from docx.document import Document
 from docx.opc.phys_pkg import PhysPkgWriter
@@ -87,10 +89,28 @@ class _Stamped:
         entry = zipfile.ZipInfo(name, date_time=self.time)
         entry.compress_type = zipfile.ZIP_DEFLATED
         entry.external_attr = mode
-        self.zip.writestr(entry, data)
+        entry.CRC, compressed = _deflated(data)
+        entry.file_size, entry.compress_size = len(data), len(compressed)
+        # What writestr writes, with the compressed bytes known: its header (with the sizes it
+        # writes back), then the data. A province's unit reports share all their parts but one.
+        archive, stream = self.zip, cast(IO[bytes], self.zip.fp)
+        archive._writecheck(entry)  # type: ignore[attr-defined]
+        entry.header_offset = archive.start_dir
+        stream.write(entry.FileHeader(False) + compressed)
+        archive.start_dir = stream.tell()
+        archive.filelist.append(entry)
+        archive.NameToInfo[name] = entry
+        archive._didModify = True  # type: ignore[attr-defined]
 
     def __enter__(self) -> _Stamped:
         return self
 
     def __exit__(self, *exc) -> None:
         self.zip.close()
+
+
+@functools.lru_cache(maxsize=64)
+def _deflated(data: bytes) -> tuple[int, bytes]:
+    """CRC-32 and raw deflate of `data`, as zipfile compresses an entry (its default level)."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return zlib.crc32(data), compressor.compress(data) + compressor.flush()
