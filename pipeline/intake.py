@@ -8,7 +8,6 @@ storage (read-only folder, full disk) stops the run, before the file leaves the 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Iterator
@@ -17,7 +16,6 @@ from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
 from . import feedback, template_checks, worker
-from .atomic import Later
 from .config import Contact, Paths
 from .errors import is_storage_error
 from .history import last_figures, previous_cumulative
@@ -55,7 +53,6 @@ class Intake:
     pool: WorkerPool
     today: date | None
     contact: Contact = field(default_factory=Contact)  # signs the letters; its e-mail is the From of drafts
-    later: Later | None = None  # puts the answers in place while the next file is read; None: at once
 
     def received_at(self, incoming: Incoming) -> str:
         if incoming.sent_at:
@@ -102,15 +99,8 @@ def take(path: Path, incoming: Incoming, examined: object, intake: Intake) -> li
             raise
         log.exception("%s: not processed; moved to rejected/ for the officer", printable(incoming.inbox_path))
         outcomes = [_not_processed(incoming, intake, exc)]
-
-    def clear() -> None:
-        path.unlink()
-        intake.ledger.mark_cleared(incoming.inbox_path)
-
-    if intake.later is None:
-        clear()
-    else:
-        intake.later.then(clear)  # once its answers are on disk
+    path.unlink()
+    intake.ledger.mark_cleared(incoming.inbox_path)
     return outcomes
 
 
@@ -210,9 +200,8 @@ def _answer_again(record: Record, intake: Intake, mail: Mail | None) -> Outcome:
 
 def _answered(record: Record, findings: list[Finding], intake: Intake, mail: Mail | None) -> Outcome:
     stored = intake.paths.home / record.stored_path
-    with intake.later.deferring() if intake.later is not None else contextlib.nullcontext():
-        answers = feedback.write_feedback(intake.plan, intake.paths.outbox, record, findings, stored, mail,
-                                          intake.contact, intake.mark_copy)
+    answers = feedback.write_feedback(intake.plan, intake.paths.outbox, record, findings, stored, mail,
+                                      intake.contact, intake.mark_copy)
     return Outcome(record, findings, answers)
 
 

@@ -17,7 +17,7 @@ from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from . import __version__, areas, consolidate, freshness, inbox, page, provincial, reports, safekeeping, worker
-from .atomic import Later, write_text
+from .atomic import write_text
 from .collector import paused as collection_paused
 from .config import Contact, Paths
 from .errors import BusyError, StorageError, UsageError, is_storage_error
@@ -98,9 +98,8 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
         if files:
             _check_writable(paths)
             safekeeping.backup(ledger)
-        with WorkerPool(setup=worker.setup, setup_args=(plan, rules), limits=limits or Limits()) as pool, \
-                Later() as later:
-            intake = Intake(paths, plan, rules, ledger, pool, today, contact or Contact(), later)
+        with WorkerPool(setup=worker.setup, setup_args=(plan, rules), limits=limits or Limits()) as pool:
+            intake = Intake(paths, plan, rules, ledger, pool, today, contact or Contact())
             _answer_inbox(files, intake, report)
         inbox.prune_empty_folders(paths.inbox)
         stale = ledger.stale_rounds()
@@ -145,10 +144,6 @@ def _answer_inbox(files: list[Path], intake: Intake, report: RunReport) -> None:
             report.failed.append(path)
             continue
         report.outcomes += take(path, incoming, examined, intake)
-        if intake.later is not None:
-            intake.later.settle(keep=1)  # the file before leaves the inbox: its answers are on disk by now
-    if intake.later is not None:
-        intake.later.settle()
     progress.close()
 
 

@@ -3,7 +3,6 @@
 import hashlib
 import shutil
 import sqlite3
-import time
 from contextlib import contextmanager
 from datetime import date
 from email.message import EmailMessage
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import atomic, feedback, intake, ledger, provincial, runner
+from pipeline import feedback, intake, ledger, provincial, runner
 from pipeline.demo import fill_template, sample_values
 from pipeline.runner import Paths, run
 from pipeline.templates import write_templates
@@ -155,43 +154,6 @@ def test_every_file_taken_is_marked_cleared_the_last_when_the_ledger_closes(tmp_
     assert "thu/moc-chau.eml#1:moc-chau.xlsx" in [path for path, _ in rows]  # cleared with its e-mail
 
 
-def test_a_file_leaves_the_inbox_only_once_its_answer_is_on_disk(tmp_path, source, monkeypatch):
-    """Answers reach the disk in a thread of their own while the next file is recorded; a file is
-    taken out of the inbox only once its letter is in place (the flush is slowed down here)."""
-    _inbox(source, tmp_path)
-    flush = atomic._settle
-    monkeypatch.setattr(atomic, "_settle", lambda tmp, target: (time.sleep(0.2), flush(tmp, target)))
-    letters_when_cleared = []
-    remove = Path.unlink
-
-    def unlink(self, missing_ok=False):
-        if tmp_path / "inbox" in self.parents:
-            letters_when_cleared.append(len(list((tmp_path / "outbox").rglob("*_phan-hoi.txt"))))
-        return remove(self, missing_ok=missing_ok)
-
-    monkeypatch.setattr(Path, "unlink", unlink)
-    run(Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox"), today=TODAY)
-    assert len(letters_when_cleared) == 4  # two workbooks, a note, an e-mail (and its attachment)
-    assert all(letters >= taken for taken, letters in enumerate(letters_when_cleared, start=1))
-    assert len(list((tmp_path / "outbox").rglob("*_phan-hoi.txt"))) == 5
-
-
-def test_an_answer_that_cannot_be_put_in_place_is_raised_and_its_file_stays(tmp_path):
-    cleared = []
-    with pytest.raises(IsADirectoryError), atomic.Later() as later:
-        with later.deferring():
-            atomic.write_text(tmp_path / "thu.txt", "Kính gửi")
-        later.then(lambda: cleared.append("thu"))
-        (tmp_path / "thu-muc").mkdir()
-        with later.deferring():
-            atomic.write_text(tmp_path / "thu-muc", "không ghi được vào một thư mục")
-        later.then(lambda: cleared.append("thu-muc"))
-        later.settle()
-    assert cleared == ["thu"]
-    assert (tmp_path / "thu.txt").read_text(encoding="utf-8") == "Kính gửi"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["thu-muc", "thu.txt"]  # no temporary file left
-
-
 def test_a_lost_workbook_is_rebuilt(tmp_path, source, reference):
     _inbox(source, tmp_path)
     paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
@@ -255,7 +217,7 @@ KILLABLE = """
 import sys, time
 from datetime import date
 from pathlib import Path
-from pipeline import atomic, feedback, intake, ledger, provincial, runner
+from pipeline import feedback, intake, ledger, provincial, runner
 from pipeline.runner import Paths
 
 root, point, call = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
