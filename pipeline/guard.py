@@ -165,12 +165,14 @@ class _XmlScan:
         raise _Refused("file-xml-entities", part=self.part)
 
     def _shared_strings(self, tag: str, attrs: dict[str, str]) -> None:
-        """The root element only: the counts a parser makes room for."""
+        """Up to the <sst> element (the root, in any file an office program writes): the counts a
+        parser makes room for."""
+        if tag.rpartition(" ")[2] != "sst":
+            return
         self.parser.StartElementHandler = None
-        if tag.rpartition(" ")[2] == "sst":
-            for key in ("count", "uniqueCount"):
-                if _number(attrs.get(key)) > MAX_SHARED_STRINGS:
-                    raise _Refused("file-zip-suspicious")
+        for key in ("count", "uniqueCount"):
+            if _number(attrs.get(key)) > MAX_SHARED_STRINGS:
+                raise _Refused("file-zip-suspicious")
 
     def _start(self, tag: str, attrs: dict[str, str]) -> None:
         local = _local_name(tag)

@@ -226,3 +226,17 @@ def test_a_parser_that_aborts_takes_down_its_worker_only(plan, tmp_path):
 
 def test_run_day_is_before_the_deadline(plan):
     assert date.fromisoformat(RUN_DAY) <= plan.round(hostile.ROUND).district_deadline
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_a_huge_shared_string_count_is_refused_wherever_its_element_sits(wrapped):
+    """The guard reads the shared strings' part only up to its <sst> element: the root in any file an
+    office program writes, but a crafted part may wrap it in another element."""
+    from pipeline import guard
+
+    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2000000000"'
+           b' uniqueCount="2000000000"><si><t>x</t></si></sst>')
+    parts = {"xl/workbook.xml": b"<workbook/>", "xl/sharedStrings.xml": b"<bao>" + sst + b"</bao>" if wrapped else sst}
+    assert guard.inspect("bao-cao.xlsx", hostile.zipped(parts)).problem == "file-zip-suspicious"
+    parts["xl/sharedStrings.xml"] = parts["xl/sharedStrings.xml"].replace(b"2000000000", b"1")
+    assert guard.inspect("bao-cao.xlsx", hostile.zipped(parts)).problem is None
