@@ -13,13 +13,12 @@ import json
 import struct
 import zipfile
 import zlib
-from decimal import ROUND_HALF_UP, Decimal
 from importlib.metadata import version
 from pathlib import Path
 
 from .consolidate import Consolidation, share, total_progress
 from .plan import Plan
-from .vietnamese import format_percent
+from .vietnamese import format_percent, percent_shown
 
 KEY = "p8-chart"  # the PNG text chunk that holds what the image shows
 DRAWING = 1  # raise when the drawing changes: an image drawn otherwise is not taken again
@@ -39,13 +38,8 @@ def progress_chart(plan: Plan, result: Consolidation, path: Path, previous: Path
     if image is not None:
         path.write_bytes(image)
         return path
-    _draw(labels, [_percent(s) for s in shares], shown, path, key)
+    _draw(labels, [float(percent_shown(s)) for s in shares], shown, path, key)
     return path
-
-
-def _percent(value: float) -> float:
-    """The share in percent, rounded as format_percent shows it."""
-    return float((Decimal(repr(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def _draw(labels: list[str], bars: list[float], shown: list[str], path: Path, key: str) -> None:

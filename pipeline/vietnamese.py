@@ -64,11 +64,17 @@ def format_number(value: float | int | None) -> str:
         return f"{value:g}".replace(".", ",")
 
 
+def percent_shown(value: float) -> Decimal:
+    """0.1499 -> 15.0: the share in percent to one decimal, rounded half up as a spreadsheet's "0.0%"
+    shows it."""
+    return (Decimal(repr(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 def format_percent(value: float | None) -> str:
-    """0.1499 -> '15,0%': one decimal everywhere, rounded half up as a spreadsheet's "0.0%" shows it."""
+    """0.1499 -> '15,0%': one decimal everywhere (percent_shown)."""
     if value is None:
         return "–"
-    shown = (Decimal(repr(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    shown = percent_shown(value)
     # Vietnamese separators swapped in by hand (what Babel writes for "#,##0.0", many times faster).
     return format(shown, ",.1f").translate(_VI_SEPARATORS) + "%"
 
