@@ -179,9 +179,13 @@ class _XmlScan:
         if local == "c":  # the commonest first: this runs for every element of every sheet
             if self.error is not None:
                 self._settle_error()
-            self._cell(attrs.get("r"))
+            reference = attrs.get("r")
+            position = _position(reference) if reference else None
+            if position is None:  # no usable reference: the cell follows the one before it
+                position = (self.row or 1, self.col + 1)
+            self.row, self.col = self.cell = position
             if attrs.get("t") == "e":
-                self.error = (self.row, self.col)
+                self.error = position
             return
         if local == "v":
             if self.error is not None:
@@ -198,8 +202,11 @@ class _XmlScan:
             self._holds(*self.cell)
 
     def _holds(self, row: int, col: int) -> None:
-        """The open cell holds something: it counts in the sheet's extent."""
+        """The open cell holds something: it counts in the sheet's extent (checked only when the
+        extent grows: it passed the check before)."""
         self.cell = None
+        if row <= self.max_row and col <= self.max_col:
+            return
         self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
         if row > MAX_ROW or col > MAX_COL or self.max_row * self.max_col > MAX_SHEET_CELLS:
             raise _Refused("file-sheet-too-large", cell=_cell_name(row, col))
@@ -229,20 +236,17 @@ class _XmlScan:
             self.special.setdefault(cell, ("error", "#?"))
             self.error = None
 
-    def _cell(self, reference: str | None) -> None:
-        match = _REFERENCE.match(reference.strip()) if reference else None
-        if match:
-            self.col = _column(match.group(1))
-            self.row = int(match.group(2))
-        else:
-            self.col += 1
-            self.row = self.row or 1
-        self.cell = (self.row, self.col)
-
 
 @functools.lru_cache(maxsize=256)  # bounded: a hostile part may name any number of elements
 def _local_name(tag: str) -> str:
     return tag.rpartition(" ")[2]
+
+
+@functools.lru_cache(maxsize=1 << 14)  # bounded; a template's references repeat file after file
+def _position(reference: str) -> tuple[int, int] | None:
+    """(row, column) of a reference such as "B7" or "$B$7"; None if it is not one."""
+    match = _REFERENCE.match(reference.strip())
+    return (int(match.group(2)), _column(match.group(1))) if match else None
 
 
 def _number(text: str | None) -> int:
