@@ -91,6 +91,7 @@ def _cleaned(src_xml: str) -> str:
 
 # Text with a tab, a line or page break: what docxtpl's resolve_listing turns into Word's own elements.
 _LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
+_LISTING_CHAR = re.compile(r"[\t\a\n\f]")  # searched first: most reports have none at all
 
 
 class _Docx(DocxTemplate):
@@ -101,20 +102,27 @@ class _Docx(DocxTemplate):
 
     def resolve_listing(self, xml: str) -> str:
         # docxtpl rewrites every paragraph with regular expressions; most reports have nothing to change.
-        return super().resolve_listing(xml) if _LISTING.search(xml) else xml
+        return super().resolve_listing(xml) if _LISTING_CHAR.search(xml) and _LISTING.search(xml) else xml
 
 
 class _BodyOnly(_Docx):
-    """A template opened once per process, for a province's thousands of unit reports. The first
-    report is rendered and saved as any other, and its package kept; each later one only renders
-    the body into it. For a template whose jinja2 is all in its body, with no table whose columns
-    are shared and no image: nothing else in the package depends on the report."""
+    """A template opened once per process, for a province's thousands of unit reports: each report
+    only renders the body into the package of the first. For a template whose jinja2 is all in its
+    body, with no table whose columns are shared and no image: nothing else in the package depends
+    on the report.
+
+    When no report can need docxtpl's table fix (see _tables_always_fit) nor have a drawing, the
+    rendered body is written as jinja2 gives it: the same document, as XML, as docxtpl's would be,
+    without parsing it and writing it out again. Every report of the template is written the same
+    way, in any process: the first too."""
 
     def __init__(self, template: bytes):
         super().__init__(io.BytesIO(template))
         self.init_docx()
         self._template = template
         self._body_source = self.patch_xml(self.xml_to_string(self.docx.element.body))
+        self._as_rendered = _tables_always_fit(self.docx.element.body)
+        self._body: jinja2.Template | None = None
         self._entries: list[tuple[str, bytes]] = []
         self._around = ("", "")  # the document part's text before and after its body
 
@@ -123,21 +131,36 @@ class _BodyOnly(_Docx):
         if not self._entries:
             first = _Docx(io.BytesIO(self._template))
             first.render(context, _docx_environment())
-            entries = docx_entries(first.docx)
-            whole = dict(entries)[DOCUMENT_PART].decode("utf-8")
-            self._around = (whole[whole.index("?>") + 2:whole.index("<w:body")], whole[whole.rindex("</w:body>") + 9:])
-            self._entries = entries
-            return entries
+            self._entries = docx_entries(first.docx)
+            whole = dict(self._entries)[DOCUMENT_PART].decode("utf-8")
+            self._around = (whole[:whole.index("<w:body")], whole[whole.rindex("</w:body>") + 9:])
         self.docx_ids_index = 1000  # as render_init sets it
-        body = self.render_xml_part(self._body_source, self.docx._part, context, _docx_environment())
+        body = self._render_body(context)
         body = "<w:body>" + body[body.index(">") + 1:]  # its namespaces are declared by the document
-        xml = self._around[0] + body + self._around[1]
+        document = self._document(body)
+        return [(name, document if name == DOCUMENT_PART else data) for name, data in self._entries]
+
+    def _document(self, body: str) -> bytes:
+        if self._as_rendered and "docPr" not in body:  # jinja2 escaped the text; _xml_safe cleared it
+            return (self._around[0] + body + self._around[1]).encode("utf-8")
+        head = self._around[0]
+        xml = head[head.index("?>") + 2:] + body + self._around[1]
         tree = etree.fromstring(xml, parser=etree.XMLParser(recover=True))  # as fix_tables parses it
         if not _grids_fit(tree):
             tree = self.fix_tables(xml)
-        self.fix_docpr_ids(tree)
-        document = serialize_part_xml(tree)  # as python-docx writes a part
-        return [(name, document if name == DOCUMENT_PART else data) for name, data in self._entries]
+        if "docPr" in body:  # fix_docpr_ids renumbers drawings; its XPath costs a report's tenth
+            self.fix_docpr_ids(tree)
+        return serialize_part_xml(tree)  # as python-docx writes a part
+
+    def _render_body(self, context: dict) -> str:
+        """docxtpl's render_xml_part for the body, with its first rewrite done once and its regular
+        expressions replaced by plain replacements: the same text."""
+        self.current_rendering_part = self.docx._part
+        if self._body is None:
+            self._body = _docx_environment().from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", self._body_source))
+        xml = self._body.render(context).replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        return self.resolve_listing(xml)
 
 
 DOCUMENT_PART = "word/document.xml"
@@ -167,6 +190,38 @@ def _grids_fit(tree) -> bool:
     return True
 
 
+# docxtpl's tags that change a table's columns, and those that open or close a block of rows.
+_COLUMN_TAG = re.compile(r"\{[%{]-?\s*tc\s|colspan")
+_ROWS_OPEN = re.compile(r"\{%-?\s*tr\s+(?:for|if)\b")
+_ROWS_CLOSE = re.compile(r"\{%-?\s*tr\s+end(?:for|if)\b")
+_ROW_TAG = re.compile(r"\{[%{#]-?\s*tr\s")
+
+
+def _tables_always_fit(body) -> bool:
+    """Whether every rendering of a template body leaves its tables as docxtpl's fix_tables would:
+    no tag changes a table's columns, no row is wider than its grid, and each table has a row as
+    wide as its grid outside every block of rows that a loop or a condition may repeat or drop."""
+    if _COLUMN_TAG.search("".join(body.itertext())):
+        return False
+    for table in body.iter(f"{{{_W}}}tbl"):
+        grid = table.find(f"{{{_W}}}tblGrid")
+        if grid is None:
+            return False
+        columns, depth, fixed = len(grid.findall(f"{{{_W}}}gridCol")), 0, False
+        for row in table.iter(f"{{{_W}}}tr"):  # as fix_tables counts them: a nested table's too
+            text = "".join(row.itertext())
+            if _ROW_TAG.search(text):  # a row that only holds a tag: docxtpl removes it
+                depth += len(_ROWS_OPEN.findall(text)) - len(_ROWS_CLOSE.findall(text))
+                continue
+            width = len(row.findall(f"{{{_W}}}tc")) + int(_SPANNED(row))
+            if width > columns:
+                return False
+            fixed = fixed or (depth == 0 and width == columns)
+        if not fixed:
+            return False
+    return True
+
+
 @functools.cache
 def _body_only(template: str) -> _BodyOnly | None:
     """The template opened once, when it suits _BodyOnly."""
@@ -189,9 +244,26 @@ def _docx_environment() -> jinja2.Environment:
     return _CompiledOnce(autoescape=True, undefined=jinja2.StrictUndefined)
 
 
+# Characters a cell's text may hold and XML may not (tested on short strings, where it is cheap).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value):
+    """`value` with every string in it cleared of the characters XML forbids. Left in, lxml's
+    recovering parser drops them and garbles what follows (a district's "<" or "&" vanishes)."""
+    if isinstance(value, str):
+        return value.__class__(_NOT_XML.sub("", value)) if _NOT_XML.search(value) else value
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_xml_safe(item) for item in value]
+    return value
+
+
 def _render_docx(
     template: str, context: dict, target: Path, moment: datetime, chart: Path | None = None
 ) -> Path:
+    context = _xml_safe(context)
     reused = _body_only(template) if chart is None else None
     if reused is not None:
         write_bytes(target, stamped_package(reused.rendered(context | {"chart": ""}), moment))

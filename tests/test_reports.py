@@ -269,11 +269,29 @@ def test_a_package_has_the_bytes_zipfile_writes_and_the_same_again_from_what_it_
         assert package.testzip() is None and [package.read(n) for n, _ in entries] == [d for _, d in entries]
 
 
-def test_unit_reports_rendered_from_the_template_opened_once_have_the_bytes_of_fresh_ones(demo, plan, tmp_path,
-                                                                                       monkeypatch):
-    """A process opens a unit report's template once and renders only the body of each later
-    report; every report must have the bytes of a template opened and saved afresh, and those the
-    demo's run wrote."""
+def _entries(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def _same_document(written: bytes, fresh: bytes) -> None:
+    """The same package: every part's bytes, but the document's XML, which need only mean the same."""
+    from lxml import etree
+
+    ours, theirs = _entries(written), _entries(fresh)
+    assert list(ours) == list(theirs)
+    for name in ours:
+        if name == reports.DOCUMENT_PART:
+            assert etree.tostring(etree.fromstring(ours[name]), method="c14n") == \
+                etree.tostring(etree.fromstring(theirs[name]), method="c14n")
+        else:
+            assert ours[name] == theirs[name], name
+
+
+def test_unit_reports_written_as_rendered_are_the_documents_docxtpl_writes(demo, plan, tmp_path, monkeypatch):
+    """A process opens a unit report's template once and writes each report's body as jinja2
+    renders it. Each report must be the document docxtpl writes from a template opened afresh, and
+    have the same bytes whichever report a process writes first, and as the demo's run wrote them."""
     outbox = demo.parent
     with Ledger(outbox.parent / "ledger.sqlite", outbox.parent) as ledger:
         result = consolidation(plan, ledger, plan.round("2024-annual"))
@@ -281,12 +299,43 @@ def test_unit_reports_rendered_from_the_template_opened_once_have_the_bytes_of_f
     assert len(codes) == 11
     reports._body_only.cache_clear()
     reused = {c: reports._write_unit_report(plan, result, tmp_path / "reused", c).read_bytes() for c in codes}
-    assert reports._body_only("district_report.docx") is not None  # the first rendered afresh, the others not
-    monkeypatch.setattr(reports, "_body_only", lambda template: None)
-    fresh = {c: reports._write_unit_report(plan, result, tmp_path / "fresh", c).read_bytes() for c in codes}
-    assert reused == fresh
+    assert reports._body_only("district_report.docx")._as_rendered  # type: ignore[union-attr]
+    reports._body_only.cache_clear()
+    backwards = {c: reports._write_unit_report(plan, result, tmp_path / "backwards", c).read_bytes()
+                 for c in reversed(codes)}
+    assert backwards == reused
     written = {c: reports.unit_report_path(outbox, result.round, plan.unit(c)).read_bytes() for c in codes}
     assert reused == written
+    monkeypatch.setattr(reports, "_body_only", lambda template: None)
+    for code in codes:
+        _same_document(reused[code], reports._write_unit_report(plan, result, tmp_path / "fresh", code).read_bytes())
+
+
+HOSTILE_TEXT = "Tab\there\nline\x0bvt\x01 'q' \"dq\" <b>&amp; ]]> {{ x }} {% if %} end\ufffe"
+HOSTILE_SHOWN = "Tab\there\nlinevt 'q' \"dq\" <b>&amp; ]]> {{ x }} {% if %} end"
+
+
+@pytest.mark.parametrize("template", ["district_report.docx", "province_report.docx"])
+def test_a_text_with_characters_xml_forbids_is_written_without_them_and_whole(demo, plan, tmp_path, template,
+                                                                            monkeypatch):
+    """A district may type any character into a cell. Those XML forbids are left out of a report;
+    the rest of the text stays whole (lxml's recovering parser dropped what followed them: "<b>"
+    became "b"). A unit report written as rendered is the document docxtpl writes."""
+    outbox = demo.parent
+    with Ledger(outbox.parent / "ledger.sqlite", outbox.parent) as ledger:
+        result = consolidation(plan, ledger, plan.round("2024-annual"))
+    unit = plan.unit(next(iter(result.reported)))
+    from pipeline.report_context import district_context, province_context
+
+    context = district_context(plan, result, unit) if template.startswith("district") else \
+        province_context(plan, result) | {"draft": False}
+    context["signer"] = HOSTILE_TEXT
+    moment = datetime(2024, 9, 10)
+    reports._body_only.cache_clear()
+    written = reports._render_docx(template, context, tmp_path / "written.docx", moment).read_bytes()
+    assert HOSTILE_SHOWN in _all_text(Document(io.BytesIO(written)))
+    monkeypatch.setattr(reports, "_body_only", lambda template: None)
+    _same_document(written, reports._render_docx(template, context, tmp_path / "fresh.docx", moment).read_bytes())
 
 
 @pytest.mark.parametrize(("cells", "grid"), [((2, 2), 2), ((2, 3), 2), ((1, 1), 2), ((1, "span2"), 2), ((), 1)])
@@ -306,6 +355,36 @@ def test_a_table_is_left_to_docxtpls_fix_exactly_when_the_fix_would_change_it(ce
     tree = etree.fromstring(xml)
     fixed = reports._Docx(io.BytesIO()).fix_tables(xml)
     assert reports._grids_fit(tree) == (etree.tostring(fixed) == etree.tostring(tree))
+
+
+def _cells(count: int, text: str = "", texts: tuple[str, ...] = ()) -> str:
+    texts = texts or (text,) * count
+    return "<w:tr>" + "".join(f"<w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc>" for t in texts) + "</w:tr>"
+
+
+LOOP = [_cells(1, "{%tr for item in items %}"), _cells(2, "{{ item }}"), _cells(1, "{%tr endfor %}")]
+
+
+@pytest.mark.parametrize(("rows", "always"), [
+    ([_cells(2, "Tiêu đề"), *LOOP], True),
+    ([*LOOP, _cells(2), *LOOP], True),
+    (LOOP, False),  # no row is left when the list is empty
+    ([_cells(1), *LOOP], False),  # only the looped rows are as wide as the grid
+    ([_cells(2), LOOP[0], _cells(3), LOOP[2]], False),  # a looped row is wider than the grid
+    ([_cells(0, texts=("{%tc for c in items %}", "{{ c }}", "{%tc endfor %}")), *LOOP], False),  # columns made
+])
+def test_a_template_is_written_as_rendered_only_when_no_rendering_needs_the_table_fix(rows, always):
+    """A unit report is written as jinja2 renders it, with docxtpl's fix_tables skipped for good, only
+    when its template cannot render a table that the fix would change, whatever the lists hold."""
+    import jinja2
+    from lxml import etree
+
+    xml = (f'<w:document xmlns:w="{reports._W}"><w:body><w:tbl><w:tblGrid>' + '<w:gridCol w:w="1000"/>' * 2
+           + "</w:tblGrid>" + "".join(rows) + "</w:tbl></w:body></w:document>")
+    assert reports._tables_always_fit(etree.fromstring(xml).find(f"{{{reports._W}}}body")) is always
+    template = jinja2.Environment().from_string(reports._cleaned(xml))
+    fits = [reports._grids_fit(etree.fromstring(template.render(items=items))) for items in ([], [1], [1, 2, 3])]
+    assert all(fits) is always
 
 
 def test_the_chart_is_taken_from_the_report_it_replaces_while_the_shares_show_the_same(demo, plan, tmp_path,
