@@ -201,6 +201,7 @@ _CELL = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})$")
 _row_col = functools.lru_cache(maxsize=4096)(xl_cell_to_rowcol)  # a template's cells, over and over
 
 
+@functools.lru_cache(maxsize=4096)  # bounded; a template's defined names, file after file
 def parse_reference(text: str) -> tuple[str, str] | None:
     """"'Chỉ tiêu'!$F$6" -> ("Chỉ tiêu", "F6"); None for ranges, #REF! and anything else."""
     sheet, bang, cell = text.strip().lstrip("=").rpartition("!")
@@ -401,6 +402,7 @@ def _same_locked(expected: object, found: object) -> bool:
     return isinstance(found, str) and found.strip() == str(expected).strip()
 
 
+@functools.lru_cache(maxsize=4096)  # bounded; a template's formulas, file after file
 def _formula_key(text: str) -> str:
     """A formula as any program writes it: no '=', '$', spaces, '_xlfn.' prefixes or case."""
     return re.sub(r"[\s$]", "", text.lstrip("=")).upper().replace("_XLFN.", "")
