@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pipeline import form
@@ -228,14 +228,16 @@ def test_an_empty_budget_cell_is_sent_back_as_the_template_says(plan, rules, tmp
 
 
 @given(st.one_of(st.integers(-10**15, 10**15), st.floats(-1e6, 1e6, allow_nan=False)))
+@example(-0.0)
 def test_numbers_and_percentages_are_written_as_babel_writes_them_in_vietnamese(value):
-    """The fast paths of format_number and format_percent give Babel's Vietnamese text exactly."""
+    """The fast paths of format_number and format_percent give Babel's Vietnamese text exactly, but
+    that a negative zero is written 0, as a person writes it (Babel writes -0)."""
     from decimal import ROUND_HALF_UP, Decimal
 
     from babel.numbers import format_decimal
 
     from pipeline.vietnamese import format_number, format_percent
 
-    assert format_number(value) == format_decimal(value, format="#,##0.##", locale="vi")
+    assert format_number(value) == format_decimal(value or 0, format="#,##0.##", locale="vi")
     shown = (Decimal(repr(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     assert format_percent(value) == format_decimal(shown, format="#,##0.0", locale="vi") + "%"
