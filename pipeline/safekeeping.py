@@ -40,16 +40,18 @@ def open_database(path: Path, home: Path) -> sqlite3.Connection:
     return db
 
 
-def stored_files(home: Path) -> list[Path]:
-    """Every copy in archive/ and rejected/ (their README and unfinished temporary files aside)."""
+def stored_files(home: Path) -> list[str]:
+    """Every copy in archive/ and rejected/ (their README and unfinished temporary files aside), as
+    paths relative to `home` in POSIX form: plain strings, as a national archive has thousands."""
     found = []
     for folder in STORED_FOLDERS:
-        root = Path(home) / folder
-        if not root.is_dir():
+        root = os.path.join(home, folder)
+        if not os.path.isdir(root):
             continue
         for parent, _dirs, files in os.walk(root, followlinks=False):
-            found += [Path(parent) / name for name in files
-                      if not name.startswith(".") and not (Path(parent) == root and name == "README.md")]
+            prefix = os.path.relpath(parent, home).replace(os.sep, "/")
+            found += [f"{prefix}/{name}" for name in files
+                      if not name.startswith(".") and not (parent == root and name == "README.md")]
     return sorted(found)
 
 
@@ -60,11 +62,10 @@ def check_archive(ledger) -> None:
     known = ledger.stored_paths()
     last = ledger.last_id()
     unknown = []
-    for path in stored_files(ledger.home):
-        relative = path.relative_to(ledger.home).as_posix()
+    for relative in stored_files(ledger.home):
         if relative in known:
             continue
-        match = _STORED_NAME.match(path.name)
+        match = _STORED_NAME.match(relative.rpartition("/")[2])
         if match and int(match.group(1)) == last + 1:
             continue
         unknown.append(relative)
