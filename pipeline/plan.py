@@ -389,9 +389,10 @@ def _load_target_table(
     if extra:
         raise PlanError(f"{name}: cột {', '.join(extra)} không phải là mã chỉ tiêu nào trong indicators.csv.")
     table: dict[str, dict[str, int]] = {}
+    known = set(keys)  # a country's thousands of units
     for row in rows:
         row_key = row.text(key)
-        if row_key not in keys:
+        if row_key not in known:
             raise PlanError(f"{row.where()}: không có {key} «{row_key}»; chỉ được ghi một trong: {', '.join(keys)}.")
         values = {}
         for code in codes:
