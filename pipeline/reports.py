@@ -244,7 +244,7 @@ def _docx_environment() -> jinja2.Environment:
     return _CompiledOnce(autoescape=True, undefined=jinja2.StrictUndefined)
 
 
-# Characters a cell's text may hold and XML may not (tested on short strings, where it is cheap).
+# Characters a cell's text may hold and XML may not (searched in each string of a context: short ones).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
