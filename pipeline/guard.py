@@ -167,7 +167,7 @@ class _XmlScan:
     def _shared_strings(self, tag: str, attrs: dict[str, str]) -> None:
         """Up to the <sst> element (the root, in any file an office program writes): the counts a
         parser makes room for."""
-        if tag.rpartition(" ")[2] != "sst":
+        if _local_name(tag) != "sst":
             return
         self.parser.StartElementHandler = None
         for key in ("count", "uniqueCount"):

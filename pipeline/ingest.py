@@ -137,14 +137,10 @@ class _Workbook:
         self.book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         self.grids: dict[str, list[list]] = {}
         self.specials = special
-        self._locations: dict[str, tuple[str, str] | None] = {}  # the checks ask for each name several times
 
     def location(self, name: str) -> tuple[str, str] | None:
-        key = name.lower()
-        if key not in self._locations:
-            text = self.names.get(key)
-            self._locations[key] = parse_reference(text) if text else None
-        return self._locations[key]
+        text = self.names.get(name.lower())
+        return parse_reference(text) if text else None  # parsed once per process (its cache)
 
     def value(self, sheet: str, cell: str) -> object:
         grid = self._grid(sheet)

@@ -175,19 +175,27 @@ def _grids_fit(tree) -> bool:
     if tree.nsmap.get("w") != _W:
         return False
     for table in tree.iter(f"{{{_W}}}tbl"):
-        grid = table.find(f"{{{_W}}}tblGrid")
-        if grid is None:
+        columns = _grid_columns(table)
+        if columns is None:
             return False
-        columns = len(grid.findall(f"{{{_W}}}gridCol"))
         widest = 0
         for row in table.iter(f"{{{_W}}}tr"):
-            cells = len(row.findall(f"{{{_W}}}tc"))
-            if cells > columns:
+            if len(row.findall(f"{{{_W}}}tc")) > columns:
                 return False
-            widest = max(widest, cells + int(_SPANNED(row)))
+            widest = max(widest, _width(row))
         if widest < columns:
             return False
     return True
+
+
+def _grid_columns(table) -> int | None:
+    grid = table.find(f"{{{_W}}}tblGrid")
+    return None if grid is None else len(grid.findall(f"{{{_W}}}gridCol"))
+
+
+def _width(row) -> int:
+    """A row's cells counted by their gridSpan, as fix_tables counts them."""
+    return len(row.findall(f"{{{_W}}}tc")) + int(_SPANNED(row))
 
 
 # docxtpl's tags that change a table's columns, and those that open or close a block of rows.
@@ -204,16 +212,15 @@ def _tables_always_fit(body) -> bool:
     if _COLUMN_TAG.search("".join(body.itertext())):
         return False
     for table in body.iter(f"{{{_W}}}tbl"):
-        grid = table.find(f"{{{_W}}}tblGrid")
-        if grid is None:
+        columns, depth, fixed = _grid_columns(table), 0, False
+        if columns is None:
             return False
-        columns, depth, fixed = len(grid.findall(f"{{{_W}}}gridCol")), 0, False
         for row in table.iter(f"{{{_W}}}tr"):  # as fix_tables counts them: a nested table's too
             text = "".join(row.itertext())
             if _ROW_TAG.search(text):  # a row that only holds a tag: docxtpl removes it
                 depth += len(_ROWS_OPEN.findall(text)) - len(_ROWS_CLOSE.findall(text))
                 continue
-            width = len(row.findall(f"{{{_W}}}tc")) + int(_SPANNED(row))
+            width = _width(row)
             if width > columns:
                 return False
             fixed = fixed or (depth == 0 and width == columns)
