@@ -14,7 +14,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from pipeline import report_chart, reports
+from pipeline import report_chart, report_docx, reports
 from pipeline.demo import fill_template, sample_values
 from pipeline.ledger import Ledger
 from pipeline.reproducible import normalized_package, saved_docx, stamped_package
@@ -281,7 +281,7 @@ def _same_document(written: bytes, fresh: bytes) -> None:
     ours, theirs = _entries(written), _entries(fresh)
     assert list(ours) == list(theirs)
     for name in ours:
-        if name == reports.DOCUMENT_PART:
+        if name == report_docx.DOCUMENT_PART:
             assert etree.tostring(etree.fromstring(ours[name]), method="c14n") == \
                 etree.tostring(etree.fromstring(theirs[name]), method="c14n")
         else:
@@ -297,16 +297,16 @@ def test_unit_reports_written_as_rendered_are_the_documents_docxtpl_writes(demo,
         result = consolidation(plan, ledger, plan.round("2024-annual"))
     codes = [u.code for u in reports.unit_reports(plan, result)]
     assert len(codes) == 11
-    reports._body_only.cache_clear()
+    report_docx._body_only.cache_clear()
     reused = {c: reports._write_unit_report(plan, result, tmp_path / "reused", c).read_bytes() for c in codes}
-    assert reports._body_only("district_report.docx")._as_rendered  # type: ignore[union-attr]
-    reports._body_only.cache_clear()
+    assert report_docx._body_only("district_report.docx")._as_rendered  # type: ignore[union-attr]
+    report_docx._body_only.cache_clear()
     backwards = {c: reports._write_unit_report(plan, result, tmp_path / "backwards", c).read_bytes()
                  for c in reversed(codes)}
     assert backwards == reused
     written = {c: reports.unit_report_path(outbox, result.round, plan.unit(c)).read_bytes() for c in codes}
     assert reused == written
-    monkeypatch.setattr(reports, "_body_only", lambda template: None)
+    monkeypatch.setattr(report_docx, "_body_only", lambda template: None)
     for code in codes:
         _same_document(reused[code], reports._write_unit_report(plan, result, tmp_path / "fresh", code).read_bytes())
 
@@ -331,11 +331,11 @@ def test_a_text_with_characters_xml_forbids_is_written_without_them_and_whole(de
         province_context(plan, result) | {"draft": False}
     context["signer"] = HOSTILE_TEXT
     moment = datetime(2024, 9, 10)
-    reports._body_only.cache_clear()
-    written = reports._render_docx(template, context, tmp_path / "written.docx", moment).read_bytes()
+    report_docx._body_only.cache_clear()
+    written = report_docx.render_docx(template, context, tmp_path / "written.docx", moment).read_bytes()
     assert HOSTILE_SHOWN in _all_text(Document(io.BytesIO(written)))
-    monkeypatch.setattr(reports, "_body_only", lambda template: None)
-    _same_document(written, reports._render_docx(template, context, tmp_path / "fresh.docx", moment).read_bytes())
+    monkeypatch.setattr(report_docx, "_body_only", lambda template: None)
+    _same_document(written, report_docx.render_docx(template, context, tmp_path / "fresh.docx", moment).read_bytes())
 
 
 @pytest.mark.parametrize(("cells", "grid"), [((2, 2), 2), ((2, 3), 2), ((1, 1), 2), ((1, "span2"), 2), ((), 1)])
@@ -349,12 +349,12 @@ def test_a_table_is_left_to_docxtpls_fix_exactly_when_the_fix_would_change_it(ce
             return '<w:tr><w:tc><w:tcPr><w:gridSpan w:val="2"/></w:tcPr></w:tc></w:tr>'
         return "<w:tr>" + "<w:tc><w:p/></w:tc>" * count + "</w:tr>"
 
-    xml = (f'<w:document xmlns:w="{reports._W}"><w:body><w:tbl><w:tblGrid>'
+    xml = (f'<w:document xmlns:w="{report_docx._W}"><w:body><w:tbl><w:tblGrid>'
            + '<w:gridCol w:w="1000"/>' * grid + "</w:tblGrid>" + "".join(row(c) for c in cells)
            + "</w:tbl></w:body></w:document>")
     tree = etree.fromstring(xml)
-    fixed = reports._Docx(io.BytesIO()).fix_tables(xml)
-    assert reports._grids_fit(tree) == (etree.tostring(fixed) == etree.tostring(tree))
+    fixed = report_docx._Docx(io.BytesIO()).fix_tables(xml)
+    assert report_docx._grids_fit(tree) == (etree.tostring(fixed) == etree.tostring(tree))
 
 
 def _cells(count: int, text: str = "", texts: tuple[str, ...] = ()) -> str:
@@ -379,11 +379,11 @@ def test_a_template_is_written_as_rendered_only_when_no_rendering_needs_the_tabl
     import jinja2
     from lxml import etree
 
-    xml = (f'<w:document xmlns:w="{reports._W}"><w:body><w:tbl><w:tblGrid>' + '<w:gridCol w:w="1000"/>' * 2
+    xml = (f'<w:document xmlns:w="{report_docx._W}"><w:body><w:tbl><w:tblGrid>' + '<w:gridCol w:w="1000"/>' * 2
            + "</w:tblGrid>" + "".join(rows) + "</w:tbl></w:body></w:document>")
-    assert reports._tables_always_fit(etree.fromstring(xml).find(f"{{{reports._W}}}body")) is always
-    template = jinja2.Environment().from_string(reports._cleaned(xml))
-    fits = [reports._grids_fit(etree.fromstring(template.render(items=items))) for items in ([], [1], [1, 2, 3])]
+    assert report_docx._tables_always_fit(etree.fromstring(xml).find(f"{{{report_docx._W}}}body")) is always
+    template = jinja2.Environment().from_string(report_docx._cleaned(xml))
+    fits = [report_docx._grids_fit(etree.fromstring(template.render(items=items))) for items in ([], [1], [1, 2, 3])]
     assert all(fits) is always
 
 
@@ -433,8 +433,8 @@ def test_a_line_typed_on_two_lines_stays_on_two_lines_in_a_report():
     source = io.BytesIO()
     template.save(source)
     for words, breaks in (("Khó khăn một\nKhó khăn hai\tghi chú", 1), ("Khó khăn một", 0)):
-        document = reports._Docx(io.BytesIO(source.getvalue()))
-        document.render({"words": words}, reports._docx_environment())
+        document = report_docx._Docx(io.BytesIO(source.getvalue()))
+        document.render({"words": words}, report_docx._docx_environment())
         xml = document.docx.element.xml
         assert xml.count("<w:br/>") == breaks and xml.count("<w:tab/>") == breaks
         assert "\n" not in "".join(t.text for t in document.docx.element.iter(qn("w:t")))
