@@ -3,7 +3,9 @@
 A parser that aborts (a Rust allocation failure in python-calamine is SIGABRT, not an exception),
 runs out of memory or hangs takes down its worker only: the task comes back as a `Failure`, the
 worker is replaced, and the run goes on with the next file. Workers live for a whole run and
-read in parallel, one per core; the same pool serves every stage that opens a sender's file.
+read in parallel, one per core; the same pool serves every stage that opens a sender's file. Each
+worker is handed its next task while it still runs one, so it never waits for the caller to finish
+with a result (the caller records and answers each file, and that waits on the disk).
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import signal
+import socket
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 try:
@@ -33,6 +37,8 @@ WALL_SECONDS = 120.0  # wall time of one task, counted by the parent
 # workers' code, which reads a file, and what marks a copy of it for its sender (openpyxl: a third
 # of a second to import, in the middle of a run otherwise).
 PRELOAD = ["pipeline.worker", "pipeline.feedback"]
+# Tasks a worker holds at once: the one it runs and the next.
+DEPTH = 2
 
 
 @dataclass(frozen=True)
@@ -124,14 +130,38 @@ class _Worker:
         self.process = context.Process(target=_serve, args=(child, limits, setup, setup_args), daemon=True)
         self.process.start()
         child.close()
-        self.job: int | None = None
-        self.started = 0.0
+        self.tasks: deque[_Task] = deque()  # sent, oldest first: it runs the first
+        self.started = 0.0  # when it started the first, as far as the parent can tell
+        # A task sent to a busy worker waits in the pipe: only one that fits in the pipe's buffer, so
+        # that the parent never blocks on a worker that is itself blocked sending a large result.
+        self.queued_bytes = _pipe_buffer(self.connection) // 2
 
     def stop(self) -> None:
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5)
         self.connection.close()
+
+
+def _pipe_buffer(connection: Connection) -> int:
+    try:
+        with socket.socket(fileno=os.dup(connection.fileno())) as end:
+            return int(end.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF))
+    except OSError:  # not a socket (Windows' named pipes): nothing is sent ahead
+        return 0
+
+
+@dataclass
+class _Task:
+    job: int
+    function: Callable
+    args: tuple
+    payload: bytes | None = None  # pickled, once it is known where it goes
+
+    def pickled(self) -> bytes:
+        if self.payload is None:
+            self.payload = bytes(ForkingPickler.dumps((self.function, self.args)))
+        return self.payload
 
 
 class WorkerPool:
@@ -146,6 +176,7 @@ class WorkerPool:
         self.workers: list[_Worker] = []
         self._next_job = 0
         self._results: dict[int, Any] = {}
+        self._retry: deque[_Task] = deque()  # tasks a stopped worker held but had not started
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -167,11 +198,12 @@ class WorkerPool:
 
     def map(self, function: Callable, arguments: Iterable[tuple], window: int | None = None) -> Iterator[Any]:
         """function(*args) for each args, in a worker; yields results (or Failures) in order. At most
-        `window` tasks (default: twice the pool) are read ahead of the one the caller waits for. Maps
-        may nest (a caller may `call` while it consumes a `map`): results are kept per task."""
+        `window` tasks (default: enough to keep every worker's next task ready) are read ahead of the
+        one the caller waits for. Maps may nest (a caller may `call` while it consumes a `map`):
+        results are kept per task."""
         pending = iter(arguments)
-        window = window or 2 * self.size
-        queue: deque[tuple[int, Callable, tuple]] = deque()
+        window = window or (DEPTH + 1) * self.size
+        queue: deque[_Task] = deque()
         order: deque[int] = deque()
         exhausted = False
         while True:
@@ -182,44 +214,61 @@ class WorkerPool:
                     exhausted = True
                     break
                 self._next_job += 1
-                queue.append((self._next_job, function, args))
+                queue.append(_Task(self._next_job, function, args))
                 order.append(self._next_job)
+            self._collect(block=False)
             self._dispatch(queue)
             if order and order[0] in self._results:
                 yield self._results.pop(order.popleft())
                 continue
             if exhausted and not order:
                 return
+            if not any(w.tasks for w in self.workers):  # nothing runs that could bring it: a defect
+                raise RuntimeError(f"task {order[0]} was lost")
             self._collect()
 
-    def _dispatch(self, queue: deque) -> None:
-        while queue:
-            worker = next((w for w in self.workers if w.job is None), None)
-            if worker is None and len(self.workers) < self.size:
-                worker = _Worker(self.context, self.limits, self.setup, self.setup_args)
-                self.workers.append(worker)
+    def _dispatch(self, queue: deque[_Task]) -> None:
+        """Tasks to workers: an idle one first, a new one while the pool has room, then one that runs
+        a single task, as its next (tasks a replaced worker held go first)."""
+        while self._retry or queue:
+            source = self._retry or queue
+            task = source[0]
+            worker = self._worker_for(task)
             if worker is None:
                 return
-            job, function, args = queue.popleft()
+            source.popleft()
             try:
-                worker.connection.send((function, args))
+                worker.connection.send_bytes(task.pickled())
             except (OSError, ValueError):  # the worker is gone: replace it and try again
-                self._replace(worker)
-                queue.appendleft((job, function, args))
+                source.appendleft(task)
+                self._lost(worker)
                 continue
-            worker.job, worker.started = job, time.monotonic()
+            if not worker.tasks:
+                worker.started = time.monotonic()
+            worker.tasks.append(task)
 
-    def _collect(self) -> None:
+    def _worker_for(self, task: _Task) -> _Worker | None:
+        idle = next((w for w in self.workers if not w.tasks), None)
+        if idle is not None:
+            return idle
+        if len(self.workers) < self.size:
+            self.workers.append(_Worker(self.context, self.limits, self.setup, self.setup_args))
+            return self.workers[-1]
+        return next((w for w in self.workers if len(w.tasks) < DEPTH and len(task.pickled()) <= w.queued_bytes),
+                    None)
+
+    def _collect(self, block: bool = True) -> None:
+        """Results that have come back; with `block`, waits for at least one (or a worker's end, or
+        the wall-clock limit of the oldest running task)."""
         results = self._results
-        busy = [w for w in self.workers if w.job is not None]
+        busy = [w for w in self.workers if w.tasks]
         if not busy:
             return
         deadline = min(w.started for w in busy) + self.limits.wall_seconds
         ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy],
-                     timeout=max(0.0, deadline - time.monotonic()))
+                     timeout=max(0.0, deadline - time.monotonic()) if block else 0)
         for worker in busy:
-            job = worker.job
-            assert job is not None
+            job = worker.tasks[0].job
             if worker.connection in ready:
                 try:
                     status, value = worker.connection.recv()
@@ -228,7 +277,8 @@ class WorkerPool:
                     self._replace(worker)
                     continue
                 results[job] = value if status == "ok" else Failure(status, value)
-                worker.job = None
+                worker.tasks.popleft()
+                worker.started = time.monotonic()  # it went on with the next task, if it holds one
                 if status == "memory":  # its heap may be left fragmented near the limit
                     self._replace(worker)
             elif worker.process.sentinel in ready:
@@ -238,7 +288,26 @@ class WorkerPool:
                 results[job] = Failure("timeout", f"over {self.limits.wall_seconds:.0f} s")
                 self._replace(worker)
 
+    def _lost(self, worker: _Worker) -> None:
+        """A worker found gone: a result it sent before it went still counts; the task it was running
+        fails as any task that takes its worker down."""
+        if worker.tasks:
+            try:
+                status, value = worker.connection.recv() if worker.connection.poll(0) else ("", None)
+            except (EOFError, OSError):
+                status, value = "", None
+            self._results[worker.tasks[0].job] = (
+                value if status == "ok" else Failure(status, value) if status
+                else Failure(_crash_kind(worker), _exit_detail(worker)))
+        self._replace(worker)
+
     def _replace(self, worker: _Worker) -> None:
+        """Stops a worker; the tasks it held, but for one answered, go to the next worker first (one
+        it had started when it was stopped runs again from the start)."""
+        if worker.tasks and worker.tasks[0].job in self._results:
+            worker.tasks.popleft()
+        self._retry.extendleft(reversed(worker.tasks))
+        worker.tasks.clear()
         worker.stop()
         self.workers.remove(worker)
 

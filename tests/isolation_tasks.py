@@ -29,3 +29,19 @@ def fail(_value):
     raise ValueError("a defect")
 
 
+
+
+def by_name(name, value):
+    """Any task above, for a map that mixes them."""
+    return globals()[name](value)
+
+
+def started_at(seconds):
+    """When it started, after which it works for `seconds`."""
+    start = time.monotonic()
+    time.sleep(seconds)
+    return start
+
+
+def reply_of(size, _payload):
+    return b"r" * size

@@ -2,6 +2,7 @@
 every other task still runs."""
 
 import resource
+import threading
 import time
 
 import pytest
@@ -32,6 +33,52 @@ def test_an_abort_a_hang_a_spin_and_a_huge_allocation_each_fail_alone(pool):
     assert results[6] == Failure("memory", "MemoryError")
     assert results[7] == Failure("error", "ValueError: a defect")
     assert time.monotonic() - started < 30
+
+
+def test_in_a_map_each_task_gets_its_own_answer_whatever_the_task_before_it_did(pool):
+    """A worker holds its next task while it runs one: when it dies, hangs or is replaced, the task it
+    held runs on another worker, once."""
+    jobs = [("echo", 1), ("abort", 2), ("echo", 3), ("hang", 4), ("echo", 5), ("spin", 6), ("echo", 7),
+            ("allocate", 4096), ("echo", 9), ("fail", 10), ("echo", 11), ("echo", 12)]
+    results = list(pool.map(tasks.by_name, jobs))
+    assert [results[i] for i in (0, 2, 4, 6, 8, 10, 11)] == [1, 3, 5, 7, 9, 11, 12]
+    assert results[1] == Failure("crashed", "signal SIGABRT")
+    assert results[3] == Failure("timeout", "over 4 s")
+    assert isinstance(results[5], Failure) and results[5].kind == "timeout"
+    assert results[7] == Failure("memory", "MemoryError")
+    assert results[9] == Failure("error", "ValueError: a defect")
+    assert pool.call(tasks.echo, "after") == "after"
+
+
+def test_a_worker_goes_on_to_the_task_after_next_while_the_caller_is_busy_with_a_result():
+    """The next task is sent before a result is handed over; the one after it too, so a worker that
+    finishes first does not wait for the caller."""
+    with WorkerPool(1, Limits(wall_seconds=30)) as one:
+        starts, done = [], []
+        for start in one.map(tasks.started_at, [(0.1,)] * 5):
+            starts.append(start)
+            time.sleep(0.5)  # the caller records and answers the file
+            done.append(time.monotonic())
+    assert all(starts[k + 2] < done[k] - 0.2 for k in range(3))
+
+
+def test_large_tasks_and_large_results_do_not_block_each_other():
+    """A task is sent to a busy worker only when it fits in the pipe: the parent never waits on a
+    worker that waits for the parent to take a large result."""
+    with WorkerPool(1, Limits(wall_seconds=60)) as one:
+        sizes = []
+
+        def consume():
+            jobs = [(4_000_000, b"p" * size) for size in (90_000, 500_000, 1_000, 3_000_000, 100_000)]
+            sizes.extend(len(result) for result in one.map(tasks.reply_of, jobs))
+
+        reader = threading.Thread(target=consume, daemon=True)
+        reader.start()
+        reader.join(60)
+        if reader.is_alive():
+            for worker in one.workers:
+                worker.process.kill()
+        assert sizes == [4_000_000] * 5
 
 
 def test_a_worker_cannot_grow_past_its_limit(pool):
