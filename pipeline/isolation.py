@@ -241,7 +241,10 @@ class WorkerPool:
                 worker.connection.send_bytes(task.pickled())
             except (OSError, ValueError):  # the worker is gone: replace it and try again
                 source.appendleft(task)
-                self._lost(worker)
+                if worker.tasks:  # its end is ready to read: what it ran is answered as any crash
+                    self._collect()
+                else:
+                    self._replace(worker)
                 continue
             if not worker.tasks:
                 worker.started = time.monotonic()
@@ -287,19 +290,6 @@ class WorkerPool:
             elif time.monotonic() - worker.started >= self.limits.wall_seconds:
                 results[job] = Failure("timeout", f"over {self.limits.wall_seconds:.0f} s")
                 self._replace(worker)
-
-    def _lost(self, worker: _Worker) -> None:
-        """A worker found gone: a result it sent before it went still counts; the task it was running
-        fails as any task that takes its worker down."""
-        if worker.tasks:
-            try:
-                status, value = worker.connection.recv() if worker.connection.poll(0) else ("", None)
-            except (EOFError, OSError):
-                status, value = "", None
-            self._results[worker.tasks[0].job] = (
-                value if status == "ok" else Failure(status, value) if status
-                else Failure(_crash_kind(worker), _exit_detail(worker)))
-        self._replace(worker)
 
     def _replace(self, worker: _Worker) -> None:
         """Stops a worker; the tasks it held, but for one answered, go to the next worker first (one

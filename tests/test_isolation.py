@@ -50,6 +50,14 @@ def test_in_a_map_each_task_gets_its_own_answer_whatever_the_task_before_it_did(
     assert pool.call(tasks.echo, "after") == "after"
 
 
+def test_a_worker_that_died_idle_is_replaced_when_it_is_given_a_task(pool):
+    assert pool.call(tasks.echo, 0) == 0
+    for worker in pool.workers:
+        worker.process.kill()
+        worker.process.join()
+    assert list(pool.map(tasks.echo, [(n,) for n in range(1, 6)])) == [1, 2, 3, 4, 5]
+
+
 def test_a_worker_goes_on_to_the_task_after_next_while_the_caller_is_busy_with_a_result():
     """The next task is sent before a result is handed over; the one after it too, so a worker that
     finishes first does not wait for the caller."""
