@@ -453,3 +453,18 @@ def test_the_guard_notes_every_formula_and_error_cell_as_a_reader_places_it():
               b'<row><c t="e"></c></row></sheetData></worksheet>', final=True)
     assert scan.special == {"B2": ("formula", "=SUM(A1:A3)"), "C2": ("error", "#N/A"), "D2": ("error", "#?"),
                             "E2": ("formula", "=1/0"), "A3": ("error", "#?")}
+
+
+def test_a_workbook_part_with_a_document_type_is_not_read_even_past_the_guard(tmp_path, plan):
+    """The guard refuses any DTD first; ingest's own XML parser expands no entity and refuses one too."""
+    from pipeline import ingest
+
+    template = write_templates(plan, plan.rounds[0], tmp_path, plan.units[:1])[0]
+    data = io.BytesIO()
+
+    def change(parts):
+        parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+            b"?>", b'?><!DOCTYPE workbook [<!ENTITY a "aaaaaaaaaa">]>', 1)
+    _rezip(template, data, change)
+    with pytest.raises(ValueError, match="document type"):
+        ingest._Workbook(data.getvalue(), {})
