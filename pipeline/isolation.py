@@ -176,7 +176,7 @@ class WorkerPool:
         self.workers: list[_Worker] = []
         self._next_job = 0
         self._results: dict[int, Any] = {}
-        self._retry: deque[_Task] = deque()  # tasks a stopped worker held but had not started
+        self._retry: deque[_Task] = deque()  # tasks a stopped worker held: they go out first
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -239,6 +239,7 @@ class WorkerPool:
             source.popleft()
             try:
                 worker.connection.send_bytes(task.pickled())
+                task.payload = None  # a file's bytes: kept once, in the task's arguments
             except (OSError, ValueError):  # the worker is gone: replace it and try again
                 source.appendleft(task)
                 if worker.tasks:  # its end is ready to read: what it ran is answered as any crash

@@ -29,8 +29,6 @@ def fail(_value):
     raise ValueError("a defect")
 
 
-
-
 def by_name(name, value):
     """Any task above, for a map that mixes them."""
     return globals()[name](value)
