@@ -156,7 +156,8 @@ class _Task:
     job: int
     function: Callable
     args: tuple
-    payload: bytes | None = None  # pickled, once it is known where it goes
+    payload: bytes | None = None  # pickled when first needed (its size decides if a busy worker may
+    # hold it), dropped once sent
 
     def pickled(self) -> bytes:
         if self.payload is None:
