@@ -237,11 +237,8 @@ def render_docx(
         write_bytes(target, stamped_package(reused.rendered(context | {"chart": ""}), moment))
         return target
     document = _Docx(io.BytesIO(_template_bytes(template)))
-    if chart is not None:
-        context = {**context, "chart": InlineImage(document, str(chart), width=Mm(160))}
-    else:
-        context = {**context, "chart": ""}
-    document.render(context, _docx_environment())
+    image = InlineImage(document, str(chart), width=Mm(160)) if chart is not None else ""
+    document.render(context | {"chart": image}, _docx_environment())
     _share_columns(document)
     write_bytes(target, saved_docx(document.docx, moment))
     return target
