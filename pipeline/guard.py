@@ -150,6 +150,7 @@ class _XmlScan:
         self.row = 0
         self.col = 0
         self.cell: tuple[int, int] | None = None  # the open <c>, until it is known to hold something
+        self.in_cell = False  # nothing but a cell's <f>, <v> and <is> since its <c>
         self.max_row = self.max_col = 0
         self.special: dict[str, tuple[str, str]] = {}
         self.error: tuple[int, int] | None = None  # an error cell (t="e") whose value is not read yet
@@ -184,6 +185,7 @@ class _XmlScan:
             if position is None:  # no usable reference: the cell follows the one before it
                 position = (self.row or 1, self.col + 1)
             self.row, self.col = self.cell = position
+            self.in_cell = True
             if attrs.get("t") == "e":
                 self.error = position
             return
@@ -191,12 +193,19 @@ class _XmlScan:
             if self.error is not None:
                 self._read_text("error")
         elif local == "f":
-            self._read_text("formula")
-        elif local == "row":
-            self.row = _number(attrs.get("r")) or self.row + 1
-            self.col = 0
-            return
-        elif local != "is":
+            if self.in_cell:
+                self._read_text("formula")
+        elif local == "is":
+            pass
+        else:
+            # Out of the cell's value: a formula or an error seen from here on is not the cell's (Excel
+            # keeps its extensions' formulas as <xm:f> after the sheet's data).
+            self.in_cell = False
+            if self.error is not None:
+                self._settle_error()
+            if local == "row":
+                self.row = _number(attrs.get("r")) or self.row + 1
+                self.col = 0
             return
         if self.cell is not None:
             self._holds(*self.cell)

@@ -188,6 +188,25 @@ def _email(bank: Bank, name: str, attachment: Path | None, note: bytes | None = 
     return target
 
 
+def _excel_extensions(bank: Bank, name: str) -> Path:
+    """As Excel 2010 and later save a sheet with a conditional format of their own: after the sheet's
+    data, an extension list whose formulas are <xm:f> elements (no cell of the sheet holds them)."""
+    source = bank.filled("staging-x14.xlsx", "121")
+
+    def change(parts):
+        sheet = "xl/worksheets/sheet2.xml"
+        parts[sheet] = parts[sheet].replace(b"</worksheet>", (
+            b'<extLst><ext xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main" '
+            b'uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}"><x14:conditionalFormattings>'
+            b'<x14:conditionalFormatting xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+            b'<x14:cfRule type="expression" priority="1" id="{00000000-0000-0000-0000-000000000001}">'
+            b"<xm:f>'Ki\xe1\xbb\x83m tra'!$D$6&gt;0</xm:f><x14:dxf/></x14:cfRule><xm:sqref>D6:D20</xm:sqref>"
+            b"</x14:conditionalFormatting></x14:conditionalFormattings></ext></extLst></worksheet>"))
+    path = _rezip(source, bank.inbox / name, change)
+    source.unlink()
+    return path
+
+
 # name -> (build, expected status, expected [(finding code, cell)]), where cell None means "none"
 # and a name in the cell position means "the cell of this defined name".
 CASES = {
@@ -247,6 +266,7 @@ CASES = {
     "22-missing-value.xlsx": (
         lambda b, n: b.filled(n, "118", in_savings_groups_estimate=""),
         "rejected", [("value-missing", "in_savings_groups_estimate"), ("received-late", None)]),
+    "23-excel-extensions.xlsx": (_excel_extensions, "accepted_with_warnings", [("received-late", None)]),
 }
 
 
@@ -443,14 +463,17 @@ def test_an_outlook_msg_is_read_as_an_email_not_rejected_as_a_workbook(tmp_path)
 
 def test_the_guard_notes_every_formula_and_error_cell_as_a_reader_places_it():
     """Formulas and error cells come from the guard's one streaming read: cells with and without `r`,
-    an error with its value, one without, and a formula whose cached result is an error."""
+    an error with its value, one without, and a formula whose cached result is an error; an Excel
+    extension's formula after the sheet's data belongs to no cell, not even the empty one before it."""
     from pipeline import guard
 
     scan = guard._XmlScan("xl/worksheets/sheet1.xml")
     scan.feed(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
               b'<row r="2"><c r="B2"><f>SUM(A1:A3)</f><v>6</v></c><c t="e"><v>#N/A</v></c><c t="e"/>'
               b'<c t="e"><f>1/0</f><v>#DIV/0!</v></c><c t="n"><v>5</v></c></row>'
-              b'<row><c t="e"></c></row></sheetData></worksheet>', final=True)
+              b'<row><c t="e"></c><c r="B3" s="1"/></row></sheetData><extLst><ext><x14:cfRule '
+              b'xmlns:x14="urn:x14" xmlns:xm="urn:xm"><xm:f>B3&gt;0</xm:f></x14:cfRule></ext></extLst>'
+              b'</worksheet>', final=True)
     assert scan.special == {"B2": ("formula", "=SUM(A1:A3)"), "C2": ("error", "#N/A"), "D2": ("error", "#?"),
                             "E2": ("formula", "=1/0"), "A3": ("error", "#?")}
 
