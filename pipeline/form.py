@@ -6,6 +6,7 @@ and never by its position on the sheet.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from xlsxwriter.utility import quote_sheetname, xl_cell_to_rowcol, xl_rowcol_to_cell
@@ -65,6 +66,7 @@ def field_name(subject: str, measure: str) -> str:
     return f"in_{subject}_{measure}"
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a layout's names, for every template written with it
 def reference(sheet: str, cell: str) -> str:
     """Where a defined name points, as a formula writes it: ('Chỉ tiêu', 'F6') -> "'Chỉ tiêu'!$F$6"
     (ingest.parse_reference reads it back)."""

@@ -3,11 +3,10 @@ locked phase target) and its own questions, one answer cell each."""
 
 from __future__ import annotations
 
-from xlsxwriter.utility import xl_rowcol_to_cell
-
 from . import adhoc, form
 from .template_guide import row_height
 from .vietnamese import format_number, round_title
+from .xlsx import cell_name
 
 SHEET_QUESTIONS = "Câu hỏi"
 HOW_TO_ANSWER = {
@@ -46,7 +45,7 @@ def _indicators(template, ws) -> None:
         ws.set_row(row, row_height(indicator.name, widths[1]))
         template.fixed(ws, row, 2, indicator.unit, s["center"])
         template.fixed(ws, row, 3, plan.targets[unit.code][indicator.code], s["number"])
-        template.names[form.target_name(indicator.code)] = (ws.name, xl_rowcol_to_cell(row, 3))
+        template.names[form.target_name(indicator.code)] = (ws.name, cell_name(row, 3))
         template.input(ws, row, 4, form.field_name(indicator.code, measure))
         template.input(ws, row, 5, form.field_name(indicator.code, "note"))
         row += 1

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 from . import form, relations
 from .rules import RuleBook, scale_of
 from .template_guide import row_height
+from .xlsx import cell_name
 
 SHEET_CHECKS = "Kiểm tra"
 STATUS_NAME = "out_check_status"
@@ -89,11 +90,11 @@ def write(template, ws, wb, rules: RuleBook) -> None:
             sheet, cell = template.names[pair.flagged]
             template.formula(ws, helper, HELPER_COL, f"=IF({formula},1,0)", None, int(broken))
             template.fixed(ws, helper, HELPER_COL + 1, f"«{sheet}» ô {cell}")
-            flag, place = xl_rowcol_to_cell(helper, HELPER_COL), xl_rowcol_to_cell(helper, HELPER_COL + 1)
+            flag, place = cell_name(helper, HELPER_COL), cell_name(helper, HELPER_COL + 1)
             where.append(f'IF({flag}=1,{place}&"; ","")')
             _highlight(template, wb, pair, check)
             helper += 1
-        count_cell = xl_rowcol_to_cell(row, 3)
+        count_cell = cell_name(row, 3)
         (error_counts if check.severity == "error" else warning_counts).append(count_cell)
         template.fixed(ws, row, 0, number, s["center"])
         template.fixed(ws, row, 1, check.label, s["cell"])
@@ -101,7 +102,7 @@ def write(template, ws, wb, rules: RuleBook) -> None:
         ws.conditional_format(row, 3, row, 3, {"type": "cell", "criteria": ">", "value": 0,
                                                "format": _fill(template, wb, check.severity)})
         template.fixed(ws, row, 2, SEVERITY_WORDS[check.severity], s["center"])
-        span = f"{xl_rowcol_to_cell(first, HELPER_COL)}:{xl_rowcol_to_cell(helper - 1, HELPER_COL)}"
+        span = f"{cell_name(first, HELPER_COL)}:{cell_name(helper - 1, HELPER_COL)}"
         template.formula(ws, row, 3, f"=SUM({span})", s["number"], broken_now)
         template.formula(ws, row, 4, "=" + "&".join(where), s["cell"], "")
     later = receipt_only(rules)
@@ -141,7 +142,7 @@ def _highlight(template, wb, pair: relations.Comparison, check: Check) -> None:
 def _local_names(template, sheet: str) -> dict[str, str]:
     """Every defined name on `sheet`, as an absolute reference without the sheet (once per sheet)."""
     if sheet not in template.local_names:
-        template.local_names[sheet] = {n: xl_rowcol_to_cell(*xl_cell_to_rowcol(c), True, True)
+        template.local_names[sheet] = {n: cell_name(*xl_cell_to_rowcol(c), absolute=True)
                                        for n, (s, c) in template.names.items() if s == sheet}
     return template.local_names[sheet]
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from xlsxwriter.utility import xl_rowcol_to_cell
-
 from . import activities, fanout, form, template_activities, template_adhoc, template_checks, template_guide, xlsx
 from .atomic import atomic_path
 from .config import Contact
@@ -24,6 +22,7 @@ from .plan import DEFAULT_PLAN_DIR, Plan, Round, Unit
 from .rules import RuleBook
 from .template_guide import SHEET_GUIDE, row_height
 from .vietnamese import round_title
+from .xlsx import cell_name
 
 SHEET_INDICATORS = "Chỉ tiêu"
 SHEET_RATIOS = "Tỷ lệ"
@@ -143,7 +142,7 @@ class _Template:
         ws.write_formula(row, col, formula, fmt, cached)
         self._log(ws, row, col, formula)
         if name:
-            self.names[name] = (ws.name, xl_rowcol_to_cell(row, col))
+            self.names[name] = (ws.name, cell_name(row, col))
             self.cached[name] = cached
 
     def merged(self, ws, row: int, first_col: int, last_col: int, value, fmt, last_row: int | None = None):
@@ -152,7 +151,7 @@ class _Template:
 
     def _log(self, ws, row: int, col: int, value) -> None:
         if value not in (None, ""):
-            self.locked_log.append([ws.name, xl_rowcol_to_cell(row, col), value])
+            self.locked_log.append([ws.name, cell_name(row, col), value])
 
     def input(self, ws, row: int, col: int, name: str, last_col: int | None = None,
               last_row: int | None = None) -> None:
@@ -164,7 +163,7 @@ class _Template:
         else:
             ws.write_blank(row, col, None, self.styles[style])
         ws.data_validation(row, col, row, col, _validation(fld, self.rnd))
-        self.names[name] = (ws.name, xl_rowcol_to_cell(row, col))
+        self.names[name] = (ws.name, cell_name(row, col))
 
     def head(self, ws, title: str, subtitle: str, headers: list[str], widths: list[int], height: int) -> int:
         """Title, subtitle and the header row of a table sheet; returns the header row."""
@@ -278,7 +277,7 @@ class _Template:
                 ws.set_row(row, row_height(indicator.name, widths[1]))
                 self.fixed(ws, row, 2, indicator.unit, s["center"])
                 self.fixed(ws, row, 3, target, s["number"])
-                self.names[form.target_name(indicator.code)] = (ws.name, xl_rowcol_to_cell(row, 3))
+                self.names[form.target_name(indicator.code)] = (ws.name, cell_name(row, 3))
                 self.cached[form.target_name(indicator.code)] = target
                 previous = self.carried.get(indicator.code)
                 if previous is None:
@@ -287,16 +286,16 @@ class _Template:
                     self.fixed(ws, row, 4, previous, s["number"], carried=True)
                 for offset, (measure, _) in enumerate(measures):
                     self.input(ws, row, first_input + offset, form.field_name(indicator.code, measure))
-                year_cell = xl_rowcol_to_cell(row, first_input + [m for m, _ in measures].index(year_measure))
-                previous_cell = xl_rowcol_to_cell(row, 4)
+                year_cell = cell_name(row, first_input + [m for m, _ in measures].index(year_measure))
+                previous_cell = cell_name(row, 4)
                 if indicator.kind == "stock":
                     formula = f'=IF({year_cell}="",{previous_cell},{year_cell})'
                 else:
                     formula = f"={previous_cell}+{year_cell}"
                 self.formula(ws, row, col_cumulative, formula, s["number"], previous or 0,
                              form.output_name(indicator.code, "cumulative"))
-                cumulative_cell = xl_rowcol_to_cell(row, col_cumulative)
-                target_cell = xl_rowcol_to_cell(row, 3)
+                cumulative_cell = cell_name(row, col_cumulative)
+                target_cell = cell_name(row, 3)
                 self.formula(ws, row, col_cumulative + 1,
                              f'=IF({target_cell}>0,{cumulative_cell}/{target_cell},"")', s["percent"],
                              (previous or 0) / target if target else "",
@@ -323,7 +322,7 @@ class _Template:
             ws.set_row(row, row_height(*longest))
             self.input(ws, row, 4, form.field_name(ratio.code, "num"))
             self.input(ws, row, 6, form.field_name(ratio.code, "den"))
-            num, den = xl_rowcol_to_cell(row, 4), xl_rowcol_to_cell(row, 6)
+            num, den = cell_name(row, 4), cell_name(row, 6)
             self.formula(ws, row, 7, f'=IF(N({den})>0,{num}/{den},"")', s["percent"], "",
                          form.output_name(ratio.code, "share"))
         self._page(ws, header_row, len(headers))
@@ -348,14 +347,14 @@ class _Template:
         self.fixed(ws, total, 0, "", s["bold_cell"])
         self.fixed(ws, total, 1, "Tổng cộng", s["bold_cell"])
         for col in (2, 3):
-            top, bottom = xl_rowcol_to_cell(first, col), xl_rowcol_to_cell(total - 1, col)
+            top, bottom = cell_name(first, col), cell_name(total - 1, col)
             self.formula(ws, total, col, f"=SUM({top}:{bottom})", s["money_total"], 0,
                          form.output_name("budget_total", "allocated" if col == 2 else "disbursed"))
         self._rate(ws, total, "budget_total")
         self._page(ws, header_row, len(headers))
 
     def _rate(self, ws, row: int, subject: str) -> None:
-        allocated, disbursed = xl_rowcol_to_cell(row, 2), xl_rowcol_to_cell(row, 3)
+        allocated, disbursed = cell_name(row, 2), cell_name(row, 3)
         self.formula(ws, row, 4, f'=IF(N({allocated})>0,N({disbursed})/{allocated},"")',
                      self.styles["percent"], "", form.output_name(subject, "rate"))
 

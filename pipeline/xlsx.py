@@ -13,15 +13,23 @@ from __future__ import annotations
 import functools
 
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet as _Worksheet
 
 PREPARED_KEPT = 50_000  # distinct formulas remembered; a template has a few hundred
+CELLS_KEPT = 1 << 16  # distinct cell names remembered; a template names about a thousand
 _PLAIN = _Worksheet()  # prepares a formula as any sheet without future functions does
 
 
 @functools.lru_cache(maxsize=PREPARED_KEPT)
 def _prepared(formula: str, expand_future_functions: bool) -> str:
     return _Worksheet._prepare_formula(_PLAIN, formula, expand_future_functions)
+
+
+@functools.lru_cache(maxsize=CELLS_KEPT)
+def cell_name(row: int, col: int, absolute: bool = False) -> str:
+    """"B7" for (6, 1), or "$B$7": the same few thousand names, written for every template."""
+    return xl_rowcol_to_cell(row, col, absolute, absolute)
 
 
 class Worksheet(_Worksheet):
