@@ -180,7 +180,8 @@ class _Template:
 
     def write(self, path: Path | None) -> None:
         """Write the workbook to `path`; None lays out its cells (names, locked content, fingerprint)
-        without assembling a file, which is all that checking a received file needs."""
+        without assembling a file, which is all that checking a received file needs: the instructions
+        and the check sheet, which identify nothing (identity_cells), are left out."""
         # Assembled in memory: no temporary file per part (a province writes thousands of templates).
         target = io.BytesIO()
         wb = xlsx.Workbook(
@@ -199,10 +200,12 @@ class _Template:
         writers = [(SHEET_GUIDE, lambda ws: template_guide.write(self, ws)), *self._data_sheets(),
                    (SHEET_NARRATIVE, self._narrative)]
         sheets = [wb.add_worksheet(name) for name, _ in writers]
-        for ws, (_, writer) in zip(sheets, writers, strict=True):
-            writer(ws)
+        for ws, (name, writer) in zip(sheets, writers, strict=True):
+            if path is not None or name != SHEET_GUIDE:
+                writer(ws)
         sheets.append(wb.add_worksheet(template_checks.SHEET_CHECKS))
-        template_checks.write(self, sheets[-1], wb, self.rules)
+        if path is not None:
+            template_checks.write(self, sheets[-1], wb, self.rules)
         for name, (sheet, cell) in sorted(self.names.items()):
             wb.define_name(name, "=" + form.reference(sheet, cell))
         self._meta(wb, wb.add_worksheet(SHEET_META))
