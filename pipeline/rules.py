@@ -47,6 +47,9 @@ class _Blank(dict):
 class RuleBook:
     def __init__(self, rules: Mapping[str, Rule]):
         self.rules = dict(rules)
+        self._by_check: dict[str | None, list[Rule]] = {}  # asked for each check of every file read
+        for rule in self.rules.values():
+            self._by_check.setdefault(rule.check, []).append(rule)
 
     @classmethod
     def load(cls, plan_dir: Path) -> RuleBook:
@@ -75,7 +78,7 @@ class RuleBook:
         return Finding(code, rule.severity, rule.message.format_map(context), unit, round, sheet, cell)
 
     def with_check(self, check: str) -> list[Rule]:
-        return [r for r in self.rules.values() if r.check == check]
+        return list(self._by_check.get(check, ()))
 
 
 # -- cell values ----------------------------------------------------------------------------------
@@ -279,6 +282,7 @@ def evaluate(
 
     year_measure = form.YEAR_MEASURE.get(rnd.kind, "")
     targets = plan.targets[unit]
+    above_target = {c.flagged: c for c in relations.comparisons("above_target", plan, rnd)}
     for indicator in plan.indicators if rnd.regular else ():
         name = form.field_name(indicator.code, year_measure)
         figure = values.get(name)
@@ -298,7 +302,7 @@ def evaluate(
                 if before_round > 0 and figure > factor * before_round:
                     find(rule.code, fields[name], figure=figure, last=before_round)
         for rule in rules.with_check("above_target"):
-            pair = next(c for c in relations.comparisons("above_target", plan, rnd) if c.flagged == name)
+            pair = above_target[name]
             if relations.broken(pair, cumulative, target, scale_of(rule)):
                 find(rule.code, fields[name], cumulative=cumulative, target=target)
 
