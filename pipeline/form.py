@@ -70,7 +70,13 @@ def field_name(subject: str, measure: str) -> str:
 def reference(sheet: str, cell: str) -> str:
     """Where a defined name points, as a formula writes it: ('Chỉ tiêu', 'F6') -> "'Chỉ tiêu'!$F$6"
     (ingest.parse_reference reads it back)."""
-    return f"{quote_sheetname(sheet)}!{xl_rowcol_to_cell(*xl_cell_to_rowcol(cell), True, True)}"
+    return f"{quote_sheetname(sheet)}!{absolute(cell)}"
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def absolute(cell: str) -> str:
+    """'F6' -> '$F$6'."""
+    return xl_rowcol_to_cell(*xl_cell_to_rowcol(cell), True, True)
 
 
 def target_name(indicator: str) -> str:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xlsxwriter.utility import xl_cell_to_rowcol
-
 from . import form, relations
 from .rules import RuleBook, scale_of
 from .template_guide import row_height
@@ -142,8 +140,7 @@ def _highlight(template, wb, pair: relations.Comparison, check: Check) -> None:
 def _local_names(template, sheet: str) -> dict[str, str]:
     """Every defined name on `sheet`, as an absolute reference without the sheet (once per sheet)."""
     if sheet not in template.local_names:
-        template.local_names[sheet] = {n: cell_name(*xl_cell_to_rowcol(c), absolute=True)
-                                       for n, (s, c) in template.names.items() if s == sheet}
+        template.local_names[sheet] = {n: form.absolute(c) for n, (s, c) in template.names.items() if s == sheet}
     return template.local_names[sheet]
 
 

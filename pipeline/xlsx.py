@@ -27,9 +27,9 @@ def _prepared(formula: str, expand_future_functions: bool) -> str:
 
 
 @functools.lru_cache(maxsize=CELLS_KEPT)
-def cell_name(row: int, col: int, absolute: bool = False) -> str:
-    """The name of a cell, as "B7" for (6, 1) or "$B$7": the same few thousand, for every template."""
-    return xl_rowcol_to_cell(row, col, absolute, absolute)
+def cell_name(row: int, col: int) -> str:
+    """The name of a cell, as "B7" for (6, 1): the same few thousand, for every template."""
+    return xl_rowcol_to_cell(row, col)
 
 
 class Worksheet(_Worksheet):
