@@ -16,14 +16,15 @@ import webbrowser
 from datetime import date
 from pathlib import Path
 
-from pipeline import cli_mail, cli_words
-from pipeline.config import Config, load_config
-from pipeline.errors import PipelineError, UsageError
-from pipeline.names import printable
-from pipeline.plan import Plan, load_plan
-from pipeline.plan_json import plan_as_dict
-from pipeline.status import summary_lines
-from pipeline.vietnamese import STATUS_WORDS, round_title
+from pipeline.cli import mail, words
+from pipeline.core.config import Config, load_config
+from pipeline.core.errors import PipelineError, UsageError
+from pipeline.core.locations import STATUS_PAGE
+from pipeline.core.sender_text import printable
+from pipeline.core.vietnamese import STATUS_WORDS, round_title
+from pipeline.outputs.round_status import summary_lines
+from pipeline.plan.as_json import plan_as_dict
+from pipeline.plan.model import Plan, load_plan
 
 ROOT = Path(__file__).resolve().parent
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -42,7 +43,7 @@ ROUND_HELP = "mã kỳ báo cáo, ví dụ 2024-annual (danh sách kỳ: lệnh 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    cli_words.install()
+    words.install()
     parser = argparse.ArgumentParser(
         prog="run_pipeline.py",
         description="Dự án 8 – chương trình tổng hợp báo cáo: tạo mẫu báo cáo, tiếp nhận và kiểm tra tệp, tổng "
@@ -150,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _paths(config: Config, args):
-    from pipeline.runner import Paths
+    from pipeline.core.locations import Paths
 
     inbox = getattr(args, "inbox", None) or config.inbox
     outbox = getattr(args, "outbox", None) or config.outbox
@@ -193,9 +194,9 @@ def cmd_plan(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_templates(plan: Plan, config: Config, args) -> int:
-    from pipeline.rules import RuleBook
-    from pipeline.runner import carried_figures
-    from pipeline.templates import write_templates
+    from pipeline.app.runner import carried_figures
+    from pipeline.templates.layout import write_templates
+    from pipeline.validation.rules import RuleBook
 
     rnd = plan.round(_round(plan, args.round_id))
     try:
@@ -226,11 +227,11 @@ def _require_folder(config: Config, args, key: str) -> None:
 
 
 def cmd_run(plan: Plan, config: Config, args) -> int:
-    from pipeline.runner import run
+    from pipeline.app.runner import run
 
     _require_folder(config, args, "inbox")
     _require_folder(config, args, "outbox")
-    fetched = not config.mail.fetch_on_run or cli_mail.fetch_and_tell(config, _paths(config, args), args.wait)
+    fetched = not config.mail.fetch_on_run or mail.fetch_and_tell(config, _paths(config, args), args.wait)
     report = run(_paths(config, args), args.plan_dir, args.today, args.wait, config.contact)
     for outcome in report.outcomes:
         record = outcome.record
@@ -251,7 +252,7 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
               "không di chuyển. Hãy chép tệp thật vào hộp thư đến, rồi xóa liên kết.")
     if not report.outcomes and not report.failed and not report.passed:
         print("Không có tệp mới trong hộp thư đến.")
-    page = _paths(config, args).outbox / "index.html"
+    page = _paths(config, args).outbox / STATUS_PAGE
     print(f"Trang tình hình báo cáo: {page}")
     if report.log:
         print(f"Nhật ký lần chạy: {report.log}")
@@ -264,17 +265,17 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
 
 def cmd_fetch(plan: Plan, config: Config, args) -> int:
     _require_folder(config, args, "inbox")
-    return EXIT_OK if cli_mail.fetch_and_tell(config, _paths(config, args), args.wait) else EXIT_USAGE
+    return EXIT_OK if mail.fetch_and_tell(config, _paths(config, args), args.wait) else EXIT_USAGE
 
 
 def cmd_send(plan: Plan, config: Config, args) -> int:
     _require_folder(config, args, "outbox")
-    ask = (lambda _question: True) if args.yes else cli_mail.confirm_in_vietnamese
-    return EXIT_OK if cli_mail.send_and_tell(config, _paths(config, args), ask, args.wait) else EXIT_REJECTED
+    ask = (lambda _question: True) if args.yes else mail.confirm_in_vietnamese
+    return EXIT_OK if mail.send_and_tell(config, _paths(config, args), ask, args.wait) else EXIT_REJECTED
 
 
 def cmd_status(plan: Plan, config: Config, args) -> int:
-    from pipeline.runner import current_status
+    from pipeline.app.runner import current_status
 
     _require_folder(config, args, "outbox")
     statuses = current_status(_paths(config, args), args.today or date.today(), args.plan_dir)
@@ -283,7 +284,7 @@ def cmd_status(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_report(plan: Plan, config: Config, args) -> int:
-    from pipeline.runner import rebuild_phase, rebuild_round
+    from pipeline.app.runner import rebuild_phase, rebuild_round
 
     round_id = None if args.phase else _round(plan, args.round_id)
     _require_folder(config, args, "outbox")
@@ -297,7 +298,7 @@ def cmd_report(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_approve(plan: Plan, config: Config, args) -> int:
-    from pipeline.runner import approve, not_reported
+    from pipeline.app.runner import approve, not_reported
 
     round_id = _round(plan, args.round_id)
     _require_folder(config, args, "outbox")
@@ -314,7 +315,7 @@ def cmd_approve(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_reopen(plan: Plan, config: Config, args) -> int:
-    from pipeline.runner import reopen
+    from pipeline.app.runner import reopen
 
     round_id = _round(plan, args.round_id)
     _require_folder(config, args, "outbox")
@@ -325,7 +326,7 @@ def cmd_reopen(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_demo(plan: Plan, config: Config, args) -> int:
-    from pipeline.demo import run_demo
+    from pipeline.app.demo import run_demo
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="p8-demo-"))
     result = run_demo(workdir, args.plan_dir)
@@ -342,16 +343,16 @@ def cmd_demo(plan: Plan, config: Config, args) -> int:
             answer = outcome.feedback[0] if outcome.feedback else "(không có)"
             status = STATUS_WORDS.get(outcome.record.status, outcome.record.status)
             print(f"  {status:<20} {printable(outcome.record.inbox_path)} -> {answer}")
-    print(f"Trang tình hình báo cáo: {workdir / 'outbox' / 'index.html'}")
+    print(f"Trang tình hình báo cáo: {workdir / 'outbox' / STATUS_PAGE}")
     print()
     print("\n".join(summary_lines(plan, result.runs[-1].status)))
     return EXIT_OK
 
 
 def cmd_export(plan: Plan, config: Config, args) -> int:
-    from pipeline.export import write_export
-    from pipeline.ledger import Ledger
-    from pipeline.runner import exclusive
+    from pipeline.app.runner import exclusive
+    from pipeline.exchange.export import write_export
+    from pipeline.ledger.store import Ledger
 
     _require_folder(config, args, "outbox")
     paths = _paths(config, args)
@@ -365,7 +366,7 @@ def cmd_export(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_rollup(plan: Plan, config: Config, args) -> int:
-    from pipeline.rollup import rollup, summary_lines, write_rollup
+    from pipeline.exchange.rollup import rollup, summary_lines, write_rollup
 
     packages = [p / "datapackage.json" if p.is_dir() else p for p in args.packages]
     result, rows = rollup(packages)

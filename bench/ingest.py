@@ -16,10 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.samples import filled_submissions  # noqa: E402
-from pipeline.ingest import from_path, read_submission  # noqa: E402
-from pipeline.plan import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
-from pipeline.rules import RuleBook  # noqa: E402
-from pipeline.runner import Paths, run  # noqa: E402
+from pipeline.app.runner import run  # noqa: E402
+from pipeline.core.locations import Paths  # noqa: E402
+from pipeline.intake.read import from_path, read_submission  # noqa: E402
+from pipeline.plan.model import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
+from pipeline.validation.rules import RuleBook  # noqa: E402
 
 
 def main(copies: int = 200) -> None:

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from pipeline.demo import fill_template, sample_values
-from pipeline.plan import Plan
-from pipeline.templates import write_templates
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.plan.model import Plan
+from pipeline.templates.layout import write_templates
 
 
 def filled_submissions(plan: Plan, round_id: str, root: Path) -> list[Path]:

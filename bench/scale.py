@@ -31,11 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 import python_calamine  # noqa: E402
 
-from pipeline.demo import fill_template, sample_values  # noqa: E402
-from pipeline.plan import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
-from pipeline.rules import RuleBook  # noqa: E402
-from pipeline.runner import Paths, run  # noqa: E402
-from pipeline.templates import template_filename, write_templates  # noqa: E402
+from pipeline.app.demo import fill_template, sample_values  # noqa: E402
+from pipeline.app.runner import run  # noqa: E402
+from pipeline.core.locations import Paths, template_filename  # noqa: E402
+from pipeline.plan.model import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
+from pipeline.templates.layout import write_templates  # noqa: E402
+from pipeline.validation.rules import RuleBook  # noqa: E402
 
 DAY = date(2024, 9, 5)
 AREAS = 34  # the country's provinces: the workbook's detail is split by area
@@ -173,7 +174,7 @@ def measure(units: int) -> dict[str, dict[str, float]]:
         inbox = root / "inbox"
         inbox.mkdir()
         by_name = {t.name: t for t in templates}
-        jobs = [(by_name[template_filename(rnd, u)], inbox, plan, u) for u in plan.units_for(rnd)]
+        jobs = [(by_name[template_filename(rnd.id, u)], inbox, plan, u) for u in plan.units_for(rnd)]
         with multiprocessing.Pool() as pool:  # openpyxl fills a file in about half a second
             pool.starmap(_fill, jobs, chunksize=16)
         result["parse"] = _median([stage("parse", root) for _ in range(REPEATS)])
@@ -183,7 +184,7 @@ def measure(units: int) -> dict[str, dict[str, float]]:
         values = sample_values(plan, rnd, unit, with_previous=True)
         corrected = []
         for n in range(1, REPEATS + 1):  # each a new correction of the same unit's file
-            fill_template(by_name[template_filename(rnd, unit)], inbox / f"sua{n}_{template_filename(rnd, unit)}",
+            fill_template(by_name[template_filename(rnd.id, unit)], inbox / f"sua{n}_{template_filename(rnd.id, unit)}",
                           {**values, "in_comm_groups_estimate": int(values["in_comm_groups_estimate"]) + n})
             corrected.append(stage("one file", root))
         result["one file"] = _median(corrected)

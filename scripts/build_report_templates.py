@@ -1,7 +1,7 @@
-"""Build the Word templates in pipeline/report_templates/ (docxtpl: jinja2 tags inside Word).
+"""Build the Word templates in pipeline/reports/templates/ (docxtpl: jinja2 tags inside Word).
 
 Run once to create them: `.venv/bin/python scripts/build_report_templates.py`. After that the .docx
-files are the source: the officer edits their wording in Word (see pipeline/report_templates/README.md);
+files are the source: the officer edits their wording in Word (see pipeline/reports/templates/README.md);
 running this script again overwrites such edits.
 
 Layout after Nghị định 30/2020/NĐ-CP: A4, margins 20 mm top and bottom, 30 mm left, 15 mm right;
@@ -20,7 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from slim_report_templates import slim
 
-FOLDER = Path(__file__).resolve().parent.parent / "pipeline" / "report_templates"
+FOLDER = Path(__file__).resolve().parent.parent / "pipeline" / "reports" / "templates"
 
 
 def _document():

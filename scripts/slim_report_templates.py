@@ -1,4 +1,4 @@
-"""Slim the Word templates in pipeline/report_templates/ (or the .docx files named) in place, keeping
+"""Slim the Word templates in pipeline/reports/templates/ (or the .docx files named) in place, keeping
 their content and look.
 
 A document made by python-docx carries its default template's 164 style definitions (350 KB, mostly
@@ -20,7 +20,7 @@ from pathlib import Path
 from docx import Document
 from docx.oxml.ns import qn
 
-FOLDER = Path(__file__).resolve().parent.parent / "pipeline" / "report_templates"
+FOLDER = Path(__file__).resolve().parent.parent / "pipeline" / "reports" / "templates"
 STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 _REFERENCE = re.compile(rb'<w:(?:pStyle|rStyle|tblStyle|numStyleLink|styleLink) w:val="([^"]+)"')
 _CHAIN = ("w:basedOn", "w:next", "w:link")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import from_path, read_submission
-from pipeline.plan import DEFAULT_PLAN_DIR, load_plan
-from pipeline.rules import RuleBook
+from pipeline.intake.read import from_path, read_submission
+from pipeline.plan.model import DEFAULT_PLAN_DIR, load_plan
+from pipeline.validation.rules import RuleBook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,15 +104,15 @@ def chromium():
 
 @pytest.fixture
 def pools(monkeypatch) -> list[tuple]:
-    """The worker pools fanout.py starts, each as its arguments (the number of workers)."""
-    from pipeline import fanout
+    """The worker pools parallel.py starts, each as its arguments (the number of workers)."""
+    from pipeline.core import parallel
 
     started: list[tuple] = []
 
-    class Counted(fanout.ProcessPoolExecutor):
+    class Counted(parallel.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
             started.append(args)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(fanout, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Counted)
     return started

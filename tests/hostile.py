@@ -19,9 +19,9 @@ import zipfile
 from email.message import EmailMessage
 from pathlib import Path
 
-from pipeline import form
-from pipeline.demo import fill_template, sample_values
-from pipeline.templates import write_templates
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.plan import form
+from pipeline.templates.layout import write_templates
 
 ROUND = "2024-annual"
 INDICATOR_SHEET = "xl/worksheets/sheet2.xml"

@@ -4,7 +4,7 @@ level and 3 districts, two rounds. Written into a folder by `write`; the rules a
 import shutil
 from pathlib import Path
 
-from pipeline.plan import DEFAULT_PLAN_DIR
+from pipeline.plan.model import DEFAULT_PLAN_DIR
 
 FILES = {
     "plan.toml": '''id = "thu-nghiem-7"
@@ -105,9 +105,9 @@ def write_with_activities(folder: Path) -> Path:
 def send_round(plan, paths, folder: Path, rnd, typed: dict) -> list[Path]:
     """The round's templates for its units, each filled with sample values and put in the inbox, as
     the districts would send them; `typed` gets each unit's values under (round id, unit code)."""
-    from pipeline.demo import fill_template, sample_values
-    from pipeline.runner import carried_figures
-    from pipeline.templates import write_templates
+    from pipeline.app.demo import fill_template, sample_values
+    from pipeline.app.runner import carried_figures
+    from pipeline.templates.layout import write_templates
 
     carried = carried_figures(plan, paths.ledger, paths.home, rnd)
     templates = write_templates(plan, rnd, folder, carried=carried)

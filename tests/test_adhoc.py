@@ -10,16 +10,17 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline import form
-from pipeline.demo import fill_template, sample_values
-from pipeline.errors import PlanError
-from pipeline.feedback import note_path
-from pipeline.ledger import Ledger
-from pipeline.plan import load_plan
-from pipeline.rules import RuleBook, evaluate
-from pipeline.runner import Paths, consolidation, run
-from pipeline.templates import write_templates
-from pipeline.vietnamese import format_number
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.runner import consolidation, run
+from pipeline.core.errors import PlanError
+from pipeline.core.locations import Paths
+from pipeline.core.vietnamese import format_number
+from pipeline.intake.feedback import note_path
+from pipeline.ledger.store import Ledger
+from pipeline.plan import form
+from pipeline.plan.model import load_plan
+from pipeline.templates.layout import write_templates
+from pipeline.validation.rules import RuleBook, evaluate
 from tests import plan_seven
 from tests.conftest import ROOT, read_file
 

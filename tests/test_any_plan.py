@@ -8,8 +8,9 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.plan import load_plan
-from pipeline.runner import Paths, rebuild_phase, run
+from pipeline.app.runner import rebuild_phase, run
+from pipeline.core.locations import Paths
+from pipeline.plan.model import load_plan
 from tests import plan_seven
 from tests.test_reports import _number
 

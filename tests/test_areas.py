@@ -12,11 +12,14 @@ from datetime import date
 import openpyxl
 import pytest
 
-from pipeline import areas, provincial
-from pipeline.errors import PlanError
-from pipeline.ledger import Ledger
-from pipeline.plan import DEFAULT_PLAN_DIR, load_plan
-from pipeline.runner import Paths, consolidation, run
+from pipeline.app.runner import consolidation, run
+from pipeline.core import locations
+from pipeline.core.errors import PlanError
+from pipeline.core.locations import Paths
+from pipeline.ledger.store import Ledger
+from pipeline.plan import areas
+from pipeline.plan.model import DEFAULT_PLAN_DIR, load_plan
+from pipeline.workbook import assemble
 from tests.test_incremental import _send, _tree
 
 DAY = date(2024, 9, 5)
@@ -90,9 +93,9 @@ def test_the_summary_has_a_line_per_area_equal_to_the_sum_of_its_units(split, pl
     whole = root / "whole"
     with Ledger(paths.ledger, paths.home) as ledger:
         # The same ledger through the plan without areas: the one-workbook layout, a line per district.
-        provincial.write_workbook(plan, consolidation(plan, ledger, plan.round(ROUND)), whole)
-    units = _summary_figures(whole / ROUND / provincial.workbook_name(ROUND))
-    areas = _summary_figures(outbox / provincial.workbook_name(ROUND))
+        assemble.write_workbook(plan, consolidation(plan, ledger, plan.round(ROUND)), whole)
+    units = _summary_figures(whole / ROUND / locations.workbook_name(ROUND))
+    areas = _summary_figures(outbox / locations.workbook_name(ROUND))
     north = [plan.unit(c).name for c in NORTH]
     south = [u.name for u in plan.districts if u.code not in NORTH]
     for area, names in (("Vùng Bắc", north), ("Vùng Nam", south)):
@@ -102,7 +105,7 @@ def test_the_summary_has_a_line_per_area_equal_to_the_sum_of_its_units(split, pl
         assert areas[line] == units[line], line
     assert set(areas) == {"Tổng cộng", "Cấp tỉnh", "Các khu vực", "Vùng Bắc", "Vùng Nam"}
     # The status sheet counts the areas' units: 5 of 12 reported, 2 of them in «Vùng Bắc».
-    status = {r[1]: r[2:8] for r in _rows(outbox / provincial.workbook_name(ROUND), "Tình hình nộp báo cáo")[4:]
+    status = {r[1]: r[2:8] for r in _rows(outbox / locations.workbook_name(ROUND), "Tình hình nộp báo cáo")[4:]
               if r[1]}
     assert status["Vùng Bắc"] == (6, 2, 2, 0, 0, 4)
     assert status["Vùng Nam"] == (5, 2, 2, 0, 0, 3)
@@ -112,7 +115,7 @@ def test_the_summary_has_a_line_per_area_equal_to_the_sum_of_its_units(split, pl
 def test_each_area_has_its_own_workbook_and_together_they_trace_every_value(split, plan):
     root, _split_plan, paths = split
     outbox = root / "outbox" / ROUND
-    summary = outbox / provincial.workbook_name(ROUND)
+    summary = outbox / locations.workbook_name(ROUND)
     areas = _summary_figures(summary)
     parts = {r[1]: r for r in _rows(summary, "Các phần")[4:] if r[0]}
     assert set(parts) == {"Vùng Bắc", "Vùng Nam"}
@@ -126,8 +129,8 @@ def test_each_area_has_its_own_workbook_and_together_they_trace_every_value(spli
         assert figures[f"Cộng {name}"] == areas[name]  # the summary's line is the part's total line
         traced += [r for r in _rows(path, "Truy nguồn")[4:] if r[0]]
     with Ledger(paths.ledger, paths.home) as ledger:
-        provincial.write_workbook(plan, consolidation(plan, ledger, plan.round(ROUND)), root / "whole2")
-    everything = [r for r in _rows(root / "whole2" / ROUND / provincial.workbook_name(ROUND), "Truy nguồn")[4:] if r[0]]
+        assemble.write_workbook(plan, consolidation(plan, ledger, plan.round(ROUND)), root / "whole2")
+    everything = [r for r in _rows(root / "whole2" / ROUND / locations.workbook_name(ROUND), "Truy nguồn")[4:] if r[0]]
     assert sorted(traced, key=str) == sorted(everything, key=str)  # every value, once
 
 
@@ -137,8 +140,8 @@ def test_one_new_file_rewrites_only_its_own_areas_workbook(split, monkeypatch):
     time.sleep(0.01)
     _send(split_plan, root, "127")  # Sốp Cộp, in «Vùng Nam»
     written = []
-    write = provincial.write_area_workbook
-    monkeypatch.setattr(provincial, "write_area_workbook", lambda *a: written.append(a[-1].name) or write(*a))
+    write = assemble.write_area_workbook
+    monkeypatch.setattr(assemble, "write_area_workbook", lambda *a: written.append(a[-1].name) or write(*a))
     run(paths, root / "plan", today=date(2024, 9, 7))
     assert written == ["Vùng Nam"]  # «Vùng Bắc» is not even laid out again
     after = _tree(root)
@@ -151,12 +154,12 @@ def test_one_new_file_rewrites_only_its_own_areas_workbook(split, monkeypatch):
 
 def test_a_deleted_area_workbook_comes_back_on_the_next_run_alone(split, monkeypatch):
     root, split_plan, paths = split
-    part = root / "outbox" / ROUND / provincial.area_workbook_name(ROUND, _area_named(split_plan, "Vùng Bắc"))
+    part = root / "outbox" / ROUND / locations.area_workbook_name(ROUND, _area_named(split_plan, "Vùng Bắc").slug)
     kept = part.read_bytes()
     part.unlink()
     written = []
-    write = provincial.write_area_workbook
-    monkeypatch.setattr(provincial, "write_area_workbook", lambda *a: written.append(a[-1].name) or write(*a))
+    write = assemble.write_area_workbook
+    monkeypatch.setattr(assemble, "write_area_workbook", lambda *a: written.append(a[-1].name) or write(*a))
     run(paths, root / "plan", today=date(2024, 9, 7))
     assert written == ["Vùng Bắc"]
     assert part.read_bytes() == kept  # the same ledger, the same bytes
@@ -167,17 +170,18 @@ def _area_named(plan, name):
 
 
 def test_areas_written_on_every_core_are_the_ones_written_in_one_process(split, tmp_path, monkeypatch, pools):
-    from pipeline import fanout, reports
-    from pipeline.runner import rebuild
+    from pipeline.app.runner import rebuild
+    from pipeline.core import parallel
+    from pipeline.reports import documents
 
     _root, split_plan, paths = split
     rnd = split_plan.round(ROUND)
     with Ledger(paths.ledger, paths.home) as ledger:
         one = rebuild(split_plan, ledger, tmp_path / "one", [rnd])
         assert pools == []
-        monkeypatch.setattr(fanout, "MIN_ITEMS", 2)
-        monkeypatch.setattr(fanout, "cores", lambda: 2)
-        monkeypatch.setattr(reports, "UNITS_PER_JOB", 2)
+        monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
+        monkeypatch.setattr(parallel, "cores", lambda: 2)
+        monkeypatch.setattr(documents, "UNITS_PER_JOB", 2)
         spread = rebuild(split_plan, ledger, tmp_path / "two", [rnd])
     assert pools == [(2,)]
     names = sorted(p.relative_to(tmp_path / "one").as_posix() for p in one)
@@ -188,15 +192,15 @@ def test_areas_written_on_every_core_are_the_ones_written_in_one_process(split, 
 
 
 def test_the_phase_workbook_names_the_areas_workbooks_of_its_round(split):
-    from pipeline.reports import phase_folder
 
     root, split_plan, paths = split
     outbox = root / "outbox"
     with Ledger(paths.ledger, paths.home) as ledger:
         result = consolidation(split_plan, ledger, split_plan.round(ROUND))
-    path = provincial.write_phase_workbook(split_plan, result, outbox / phase_folder(split_plan) / "giai-doan.xlsx")
+    folder = outbox / locations.phase_folder(split_plan.phase)
+    path = assemble.write_phase_workbook(split_plan, result, folder / "giai-doan.xlsx")
     parts = [r for r in _rows(path, "Các phần")[4:] if r[0]]
-    expected = [f"../{ROUND}/" + provincial.area_workbook_name(ROUND, a) for a in areas.of(split_plan)]
+    expected = [f"../{ROUND}/" + locations.area_workbook_name(ROUND, a.slug) for a in areas.of(split_plan)]
     assert [r[3] for r in parts] == expected
     for *_, file, digest in parts:
         assert hashlib.sha256((path.parent / file).read_bytes()).hexdigest() == digest

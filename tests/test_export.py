@@ -10,11 +10,12 @@ from datetime import date
 import openpyxl
 import pytest
 
-from pipeline.export import write_export
-from pipeline.ledger import Ledger
-from pipeline.plan import load_plan
-from pipeline.rollup import rollup, write_rollup
-from pipeline.runner import Paths, run
+from pipeline.app.runner import run
+from pipeline.core.locations import Paths
+from pipeline.exchange.export import write_export
+from pipeline.exchange.rollup import rollup, write_rollup
+from pipeline.ledger.store import Ledger
+from pipeline.plan.model import load_plan
 from tests import plan_seven
 from tests.conftest import run_cli
 

@@ -8,11 +8,14 @@ import time
 from datetime import date
 from pathlib import Path
 
-from pipeline import collector, page, reports
-from pipeline.demo import fill_template, sample_values
-from pipeline.ledger import Ledger
-from pipeline.runner import Paths, rebuild_round, run
-from pipeline.templates import write_templates
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.runner import rebuild_round, run
+from pipeline.core import gc_pause
+from pipeline.core.locations import Paths
+from pipeline.ledger.store import Ledger
+from pipeline.outputs import status_page
+from pipeline.reports import documents
+from pipeline.templates.layout import write_templates
 
 DAY = date(2024, 9, 5)
 
@@ -32,8 +35,8 @@ def _tree(root: Path) -> dict[str, tuple[int, str]]:
 def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_dependents(tmp_path, plan,
                                                                                             monkeypatch):
     rendered = []
-    render = reports._write_unit_report
-    monkeypatch.setattr(reports, "_write_unit_report", lambda *args: rendered.append(args[-1]) or render(*args))
+    render = documents._write_unit_report
+    monkeypatch.setattr(documents, "_write_unit_report", lambda *args: rendered.append(args[-1]) or render(*args))
     paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
     for code in ("121", "125"):
         _send(plan, tmp_path, code)
@@ -43,8 +46,8 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
     time.sleep(0.01)  # a rewrite would show in the modification times
 
     pages = []
-    write_page = page.write_status_page
-    monkeypatch.setattr(page, "write_status_page", lambda *args: pages.append(args[3]) or write_page(*args))
+    write_page = status_page.write_status_page
+    monkeypatch.setattr(status_page, "write_status_page", lambda *args: pages.append(args[3]) or write_page(*args))
     again = run(paths, today=DAY)
     assert again.log is None and again.outcomes == []
     assert _tree(tmp_path) == before
@@ -103,7 +106,7 @@ def test_the_collector_runs_again_when_the_last_paused_section_ends_in_any_threa
     inside, leave = threading.Event(), threading.Event()
 
     def other() -> None:
-        with collector.paused():
+        with gc_pause.paused():
             inside.set()
             leave.wait(5)
 
@@ -111,7 +114,7 @@ def test_the_collector_runs_again_when_the_last_paused_section_ends_in_any_threa
     thread.start()
     inside.wait(5)
     try:
-        with collector.paused():
+        with gc_pause.paused():
             assert not gc.isenabled()
             leave.set()
             thread.join(5)
@@ -122,7 +125,7 @@ def test_the_collector_runs_again_when_the_last_paused_section_ends_in_any_threa
     assert gc.isenabled()
     gc.disable()
     try:
-        with collector.paused():
+        with gc_pause.paused():
             pass
         assert not gc.isenabled()  # off before: left off
     finally:

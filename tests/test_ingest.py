@@ -18,11 +18,12 @@ import openpyxl
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from pipeline import form
-from pipeline.config import Contact
-from pipeline.demo import fill_template, sample_values
-from pipeline.runner import Paths, run
-from pipeline.templates import SHEET_INDICATORS, write_templates
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.runner import run
+from pipeline.core.config import Contact
+from pipeline.core.locations import Paths
+from pipeline.plan import form
+from pipeline.templates.layout import SHEET_INDICATORS, write_templates
 from tests.conftest import ROOT, libreoffice_convert
 
 RUN_DAY = date(2024, 9, 12)  # two days after the 2024-annual district deadline
@@ -465,7 +466,7 @@ def test_the_guard_notes_every_formula_and_error_cell_as_a_reader_places_it():
     """Formulas and error cells come from the guard's one streaming read: cells with and without `r`,
     an error with its value, one without, and a formula whose cached result is an error; an Excel
     extension's formula after the sheet's data belongs to no cell, not even the empty one before it."""
-    from pipeline import guard
+    from pipeline.intake import guard
 
     scan = guard._XmlScan("xl/worksheets/sheet1.xml")
     scan.feed(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
@@ -480,7 +481,7 @@ def test_the_guard_notes_every_formula_and_error_cell_as_a_reader_places_it():
 
 def test_a_workbook_part_with_a_document_type_is_not_read_even_past_the_guard(tmp_path, plan):
     """The guard refuses any DTD first; ingest's own XML parser expands no entity and refuses one too."""
-    from pipeline import ingest
+    from pipeline.intake import read
 
     template = write_templates(plan, plan.rounds[0], tmp_path, plan.units[:1])[0]
     data = io.BytesIO()
@@ -490,4 +491,4 @@ def test_a_workbook_part_with_a_document_type_is_not_read_even_past_the_guard(tm
             b"?>", b'?><!DOCTYPE workbook [<!ENTITY a "aaaaaaaaaa">]>', 1)
     _rezip(template, data, change)
     with pytest.raises(ValueError, match="document type"):
-        ingest._Workbook(data.getvalue(), {})
+        read._Workbook(data.getvalue(), {})

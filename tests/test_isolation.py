@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from pipeline.isolation import Failure, Limits, WorkerPool
+from pipeline.intake.isolation import Failure, Limits, WorkerPool
 from tests import isolation_tasks as tasks
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import fetch
-from pipeline.config import MailSettings
+from pipeline.core.config import MailSettings
+from pipeline.core.locations import MAIL_FETCHED_STATE
+from pipeline.mail import fetch
 from tests import mail_servers
 from tests.conftest import ROOT, require, run_cli
 
@@ -54,7 +55,7 @@ def _settings(port: int) -> MailSettings:
 def test_fetch_saves_each_report_once_and_changes_nothing_on_the_server(tmp_path, dovecot):
     dovecot.deliver(_message(1), _message(2, spreadsheet=False), _message(3))
     before = dovecot.snapshot()
-    inbox, state = tmp_path / "inbox", tmp_path / fetch.STATE_FILE
+    inbox, state = tmp_path / "inbox", tmp_path / MAIL_FETCHED_STATE
     inbox.mkdir()
     first = fetch.fetch(_settings(dovecot.port), mail_servers.PASSWORD, inbox, state)
     assert first.error is None and first.without_spreadsheet == 1
@@ -71,7 +72,7 @@ def test_fetch_saves_each_report_once_and_changes_nothing_on_the_server(tmp_path
 
 def test_a_connection_dropped_midway_loses_nothing_and_fetches_nothing_twice(tmp_path, dovecot):
     dovecot.deliver(*(_message(n, padding=20_000) for n in range(1, 5)))
-    inbox, state = tmp_path / "inbox", tmp_path / fetch.STATE_FILE
+    inbox, state = tmp_path / "inbox", tmp_path / MAIL_FETCHED_STATE
     inbox.mkdir()
     size = len(_message(1, padding=20_000))
     proxy = mail_servers.CuttingProxy(dovecot.port, limit=int(size * 2.5))  # cut inside the third message

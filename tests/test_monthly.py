@@ -5,10 +5,11 @@ from datetime import date
 import pytest
 from docx import Document
 
-from pipeline.demo import fill_template, sample_values
-from pipeline.errors import BusyError
-from pipeline.runner import Paths, exclusive, rebuild_round, run
-from pipeline.templates import write_templates
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.runner import exclusive, rebuild_round, run
+from pipeline.core.errors import BusyError
+from pipeline.core.locations import Paths
+from pipeline.templates.layout import write_templates
 from tests.conftest import run_cli
 
 
@@ -31,7 +32,7 @@ def month(tmp_path, plan):
 
 
 def test_summary_names_who_is_missing_late_or_rejected(month, plan):
-    from pipeline.status import summary_lines
+    from pipeline.outputs.round_status import summary_lines
 
     _, report = month
     assert summary_lines(plan, report.status) == [

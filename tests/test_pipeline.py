@@ -7,8 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.demo import CORRECTED_UNIT, fill_template, sample_values
-from pipeline.templates import SHEET_INDICATORS, write_templates
+from pipeline.app.demo import CORRECTED_UNIT, fill_template, sample_values
+from pipeline.templates.layout import SHEET_INDICATORS, write_templates
 from tests.conftest import ROOT, libreoffice_convert, read_file, run_cli
 
 
@@ -150,7 +150,8 @@ def test_submission_resaved_by_libreoffice_reads_back_exactly(tmp_path, plan, ru
 def test_one_broken_workbook_does_not_stop_the_run(tmp_path, plan):
     import zipfile
 
-    from pipeline.runner import Paths, run
+    from pipeline.app.runner import run
+    from pipeline.core.locations import Paths
 
     rnd, unit = plan.round("2024-annual"), plan.unit("127")
     template = write_templates(plan, rnd, tmp_path / "t", [unit])[0]
@@ -199,7 +200,8 @@ def test_next_rounds_templates_carry_the_last_accepted_figures(demo, plan):
 
 
 def test_same_bytes_twice_is_a_duplicate_kept_beside_its_first_copy(tmp_path):
-    from pipeline.runner import Paths, run
+    from pipeline.app.runner import run
+    from pipeline.core.locations import Paths
 
     inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
     inbox.mkdir()

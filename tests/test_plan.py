@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from pipeline.errors import PlanError
-from pipeline.plan import load_plan
+from pipeline.core.errors import PlanError
+from pipeline.plan.model import load_plan
 from tests.conftest import run_cli
 
 # The appendix, typed in again from the seed text, column by column, independently of plan/*.csv.

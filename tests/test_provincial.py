@@ -6,11 +6,12 @@ from datetime import date
 import openpyxl
 import pytest
 
-from pipeline import form
-from pipeline.demo import fill_template, sample_values
-from pipeline.ledger import Ledger
-from pipeline.runner import Paths, carried_figures, rebuild, run
-from pipeline.templates import write_templates
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.runner import carried_figures, rebuild, run
+from pipeline.core.locations import Paths
+from pipeline.ledger.store import Ledger
+from pipeline.plan import form
+from pipeline.templates.layout import write_templates
 
 # (round, day the officer runs the pipeline, units reporting)
 SCENARIO = [
@@ -202,13 +203,13 @@ def test_with_many_units_the_report_tables_show_the_furthest_ahead_and_behind(pr
     import docx
     from bs4 import BeautifulSoup
 
-    from pipeline import report_context, schedule_report
+    from pipeline.reports import province, schedule
 
     _root, paths = province
-    monkeypatch.setattr(report_context, "UNITS_IN_TABLES", 6)
-    monkeypatch.setattr(report_context, "UNITS_SHOWN", 4)
-    monkeypatch.setattr(schedule_report, "LAGGING_UNITS", 6)
-    monkeypatch.setattr(schedule_report, "LAGGING_SHOWN", 3)
+    monkeypatch.setattr(province, "UNITS_IN_TABLES", 6)
+    monkeypatch.setattr(province, "UNITS_SHOWN", 4)
+    monkeypatch.setattr(schedule, "LAGGING_UNITS", 6)
+    monkeypatch.setattr(schedule, "LAGGING_SHOWN", 3)
     with Ledger(paths.ledger, paths.home) as ledger:
         written = rebuild(plan, ledger, tmp_path, [plan.round("2024-annual")])
     summary = openpyxl.load_workbook(tmp_path / "2024-annual" / "tong-hop_2024-annual.xlsx", data_only=True)["Tổng hợp"]
@@ -244,15 +245,16 @@ def test_with_many_units_the_report_tables_show_the_furthest_ahead_and_behind(pr
 
 def test_outputs_written_on_every_core_are_the_ones_written_in_one_process(province, plan, tmp_path, monkeypatch,
                                                                             pools):
-    from pipeline import fanout, reports
+    from pipeline.core import parallel
+    from pipeline.reports import documents
 
     _root, paths = province
     with Ledger(paths.ledger, paths.home) as ledger:
         one = rebuild(plan, ledger, tmp_path / "one", [plan.round("2024-annual")])
         assert pools == []
-        monkeypatch.setattr(fanout, "MIN_ITEMS", 2)
-        monkeypatch.setattr(fanout, "cores", lambda: 2)
-        monkeypatch.setattr(reports, "UNITS_PER_JOB", 2)
+        monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
+        monkeypatch.setattr(parallel, "cores", lambda: 2)
+        monkeypatch.setattr(documents, "UNITS_PER_JOB", 2)
         spread = rebuild(plan, ledger, tmp_path / "two", [plan.round("2024-annual")])
     assert pools == [(2,)]
     assert [p.relative_to(tmp_path / "two") for p in spread] == [p.relative_to(tmp_path / "one") for p in one]

@@ -10,10 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import feedback, intake, ledger, provincial, runner
-from pipeline.demo import fill_template, sample_values
-from pipeline.runner import Paths, run
-from pipeline.templates import write_templates
+from pipeline.app import runner
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.runner import run
+from pipeline.core.locations import Paths
+from pipeline.intake import answer, feedback
+from pipeline.ledger import store
+from pipeline.templates.layout import write_templates
+from pipeline.workbook import assemble
 
 TODAY = date(2024, 9, 9)
 
@@ -108,12 +112,12 @@ def _stop_after_archive_copy(original, call: int, *, after: bool):
 
 # Where to stop: (module or class, function, which call, after it or before it, how to wrap).
 STOPS = {
-    "archive-copied-not-committed": (ledger, "atomic_path", 2, True, _stop_after_archive_copy),
-    "recorded-not-answered": (ledger.Ledger, "record", 2, True, _stop_on_call),
+    "archive-copied-not-committed": (store, "atomic_path", 2, True, _stop_after_archive_copy),
+    "recorded-not-answered": (store.Ledger, "record", 2, True, _stop_on_call),
     "answered-not-cleared": (feedback, "write_feedback", 2, True, _stop_on_call),
     "cleared-not-marked": (runner.Ledger, "mark_cleared", 2, False, _stop_on_call),
-    "workbook-written-no-report": (provincial, "write_workbook", 1, True, _stop_on_call),
-    "before-the-outputs": (runner.reports, "write_outputs", 1, False, _stop_on_call),
+    "workbook-written-no-report": (assemble, "write_workbook", 1, True, _stop_on_call),
+    "before-the-outputs": (runner.documents, "write_outputs", 1, False, _stop_on_call),
 }
 
 
@@ -170,7 +174,7 @@ def test_a_lost_workbook_is_rebuilt(tmp_path, source, reference):
 def test_an_unexpected_error_on_one_file_is_answered_and_kept_for_the_officer(tmp_path, source, reference, monkeypatch):
     _inbox(source, tmp_path)
     paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
-    original = intake.evaluate
+    original = answer.evaluate
     sent = (tmp_path / "inbox" / "2024-annual_125_mai-son.xlsx").read_bytes()
 
     def broken(plan, rnd, unit, *args, **kwargs):
@@ -179,7 +183,7 @@ def test_an_unexpected_error_on_one_file_is_answered_and_kept_for_the_officer(tm
         return original(plan, rnd, unit, *args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(intake, "evaluate", broken)
+        patch.setattr(answer, "evaluate", broken)
         first = run(paths, today=TODAY)
     assert [o.record.original_name for o in first.not_processed] == ["2024-annual_125_mai-son.xlsx"]
     kept = tmp_path / first.not_processed[0].record.stored_path
@@ -202,7 +206,7 @@ def test_a_defect_on_every_file_still_leaves_no_file_unanswered(tmp_path, source
     inbox = _inbox(source, tmp_path)
     sent = {p.relative_to(inbox).as_posix(): p.read_bytes() for p in inbox.rglob("*") if p.is_file()}
     with monkeypatch.context() as patch:
-        patch.setattr(intake, "evaluate", lambda *a, **k: (_ for _ in ()).throw(ValueError("defect")))
+        patch.setattr(answer, "evaluate", lambda *a, **k: (_ for _ in ()).throw(ValueError("defect")))
         report = run(Paths.beside_outbox(inbox, tmp_path / "outbox"), today=TODAY)
     assert not inbox.exists() or not any(p.is_file() for p in inbox.rglob("*"))
     rows = sqlite3.connect(tmp_path / "ledger.sqlite").execute(
@@ -217,14 +221,17 @@ KILLABLE = """
 import sys, time
 from datetime import date
 from pathlib import Path
-from pipeline import feedback, intake, ledger, provincial, runner
-from pipeline.runner import Paths
+from pipeline.app import runner
+from pipeline.core.locations import Paths
+from pipeline.intake import feedback
+from pipeline.ledger import store
+from pipeline.workbook import assemble
 
 root, point, call = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 target, name = {
-    "recorded": (ledger.Ledger, "record"), "answered": (feedback, "write_feedback"),
-    "cleared": (runner.Ledger, "mark_cleared"), "workbook": (provincial, "write_workbook"),
-    "reports": (runner.reports, "write_outputs"),
+    "recorded": (store.Ledger, "record"), "answered": (feedback, "write_feedback"),
+    "cleared": (runner.Ledger, "mark_cleared"), "workbook": (assemble, "write_workbook"),
+    "reports": (runner.documents, "write_outputs"),
 }[point]
 original, calls = getattr(target, name), []
 

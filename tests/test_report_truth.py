@@ -11,9 +11,10 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.demo import fill_template, sample_values
-from pipeline.runner import Paths, carried_figures, run
-from pipeline.templates import write_templates
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.runner import carried_figures, run
+from pipeline.core.locations import Paths
+from pipeline.templates.layout import write_templates
 from tests.test_reports import _all_text, _number, _percent_as_shown
 
 REPORTING = ("121", "125", "123")  # Bắc Yên, Mai Sơn, Mộc Châu
@@ -225,8 +226,8 @@ def test_the_districts_words_are_summarised_once_with_who_said_them(scenario):
 
 
 def test_a_column_that_mixes_estimates_and_actuals_marks_each_estimate(plan):
-    from pipeline.figures import Figure
-    from pipeline.report_context import Labels
+    from pipeline.figures.report_figures import Figure
+    from pipeline.reports.province import Labels
 
     final = Figure(10, None, 4, False, 0, 9, False, 0)
     estimated = Figure(10, None, 3, True, 3, 7, True, 7)
@@ -243,7 +244,7 @@ def test_a_column_that_mixes_estimates_and_actuals_marks_each_estimate(plan):
 def test_a_point_made_by_many_units_names_ten_and_counts_the_others():
     from types import SimpleNamespace
 
-    from pipeline import assessment
+    from pipeline.reports import assessment
 
     texts = {f"X{n}": "Địa bàn rộng. Thiếu kinh phí" if n < 40 else "Địa bàn rộng" for n in range(45)}
     plan = SimpleNamespace(units=[SimpleNamespace(code=code, name=f"Xã {code[1:]}") for code in texts])

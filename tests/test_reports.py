@@ -14,12 +14,14 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from pipeline import report_chart, report_docx, reports
-from pipeline.demo import fill_template, sample_values
-from pipeline.ledger import Ledger
-from pipeline.reproducible import normalized_package, saved_docx, stamped_package
-from pipeline.runner import Paths, carried_figures, consolidation, run
-from pipeline.templates import write_templates
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.runner import carried_figures, consolidation, run
+from pipeline.core import locations
+from pipeline.core.locations import REPORT_TEMPLATES, Paths
+from pipeline.core.office_package import normalized_package, saved_docx, stamped_package
+from pipeline.ledger.store import Ledger
+from pipeline.reports import chart, documents, word
+from pipeline.templates.layout import write_templates
 from tests.conftest import require, run_cli
 
 
@@ -253,7 +255,7 @@ def test_a_report_saved_in_one_pass_has_the_bytes_of_saving_then_normalising():
 def test_a_package_has_the_bytes_zipfile_writes_and_the_same_again_from_what_it_compressed_before():
     """Reports write each entry's compressed bytes themselves (a province's unit reports share all
     their parts but one, compressed once): the package must be byte for byte what zipfile writes."""
-    with zipfile.ZipFile(reports.TEMPLATE_DIR / "province_report.docx") as template:
+    with zipfile.ZipFile(REPORT_TEMPLATES / "province_report.docx") as template:
         entries = [(n, template.read(n)) for n in template.namelist() if n != "docProps/core.xml"]  # (stamped)
     entries.append(("word/empty.xml", b""))
     moment = datetime(2024, 9, 10, 8, 30, 6)
@@ -281,7 +283,7 @@ def _same_document(written: bytes, fresh: bytes) -> None:
     ours, theirs = _entries(written), _entries(fresh)
     assert list(ours) == list(theirs)
     for name in ours:
-        if name == report_docx.DOCUMENT_PART:
+        if name == word.DOCUMENT_PART:
             assert etree.tostring(etree.fromstring(ours[name]), method="c14n") == \
                 etree.tostring(etree.fromstring(theirs[name]), method="c14n")
         else:
@@ -295,20 +297,20 @@ def test_unit_reports_written_as_rendered_are_the_documents_docxtpl_writes(demo,
     outbox = demo.parent
     with Ledger(outbox.parent / "ledger.sqlite", outbox.parent) as ledger:
         result = consolidation(plan, ledger, plan.round("2024-annual"))
-    codes = [u.code for u in reports.unit_reports(plan, result)]
+    codes = [u.code for u in documents.unit_reports(plan, result)]
     assert len(codes) == 11
-    report_docx._body_only.cache_clear()
-    reused = {c: reports._write_unit_report(plan, result, tmp_path / "reused", c).read_bytes() for c in codes}
-    assert report_docx._body_only("district_report.docx")._as_rendered  # type: ignore[union-attr]
-    report_docx._body_only.cache_clear()
-    backwards = {c: reports._write_unit_report(plan, result, tmp_path / "backwards", c).read_bytes()
+    word._body_only.cache_clear()
+    reused = {c: documents._write_unit_report(plan, result, tmp_path / "reused", c).read_bytes() for c in codes}
+    assert word._body_only("district_report.docx")._as_rendered  # type: ignore[union-attr]
+    word._body_only.cache_clear()
+    backwards = {c: documents._write_unit_report(plan, result, tmp_path / "backwards", c).read_bytes()
                  for c in reversed(codes)}
     assert backwards == reused
-    written = {c: reports.unit_report_path(outbox, result.round, plan.unit(c)).read_bytes() for c in codes}
+    written = {c: locations.unit_report_path(outbox, result.round.id, plan.unit(c)).read_bytes() for c in codes}
     assert reused == written
-    monkeypatch.setattr(report_docx, "_body_only", lambda template: None)
+    monkeypatch.setattr(word, "_body_only", lambda template: None)
     for code in codes:
-        _same_document(reused[code], reports._write_unit_report(plan, result, tmp_path / "fresh", code).read_bytes())
+        _same_document(reused[code], documents._write_unit_report(plan, result, tmp_path / "fresh", code).read_bytes())
 
 
 HOSTILE_TEXT = "Tab\there\nline\x0bvt\x01 'q' \"dq\" <b>&amp; ]]> {{ x }} {% if %} end\ufffe"
@@ -325,17 +327,17 @@ def test_a_text_with_characters_xml_forbids_is_written_without_them_and_whole(de
     with Ledger(outbox.parent / "ledger.sqlite", outbox.parent) as ledger:
         result = consolidation(plan, ledger, plan.round("2024-annual"))
     unit = plan.unit(next(iter(result.reported)))
-    from pipeline.report_context import district_context, province_context
+    from pipeline.reports.province import district_context, province_context
 
     context = district_context(plan, result, unit) if template.startswith("district") else \
         province_context(plan, result) | {"draft": False}
     context["signer"] = HOSTILE_TEXT
     moment = datetime(2024, 9, 10)
-    report_docx._body_only.cache_clear()
-    written = report_docx.render_docx(template, context, tmp_path / "written.docx", moment).read_bytes()
+    word._body_only.cache_clear()
+    written = word.render_docx(template, context, tmp_path / "written.docx", moment).read_bytes()
     assert HOSTILE_SHOWN in _all_text(Document(io.BytesIO(written)))
-    monkeypatch.setattr(report_docx, "_body_only", lambda template: None)
-    _same_document(written, report_docx.render_docx(template, context, tmp_path / "fresh.docx", moment).read_bytes())
+    monkeypatch.setattr(word, "_body_only", lambda template: None)
+    _same_document(written, word.render_docx(template, context, tmp_path / "fresh.docx", moment).read_bytes())
 
 
 @pytest.mark.parametrize(("cells", "grid"), [((2, 2), 2), ((2, 3), 2), ((1, 1), 2), ((1, "span2"), 2), ((), 1)])
@@ -349,12 +351,12 @@ def test_a_table_is_left_to_docxtpls_fix_exactly_when_the_fix_would_change_it(ce
             return '<w:tr><w:tc><w:tcPr><w:gridSpan w:val="2"/></w:tcPr></w:tc></w:tr>'
         return "<w:tr>" + "<w:tc><w:p/></w:tc>" * count + "</w:tr>"
 
-    xml = (f'<w:document xmlns:w="{report_docx._W}"><w:body><w:tbl><w:tblGrid>'
+    xml = (f'<w:document xmlns:w="{word._W}"><w:body><w:tbl><w:tblGrid>'
            + '<w:gridCol w:w="1000"/>' * grid + "</w:tblGrid>" + "".join(row(c) for c in cells)
            + "</w:tbl></w:body></w:document>")
     tree = etree.fromstring(xml)
-    fixed = report_docx._Docx(io.BytesIO()).fix_tables(xml)
-    assert report_docx._grids_fit(tree) == (etree.tostring(fixed) == etree.tostring(tree))
+    fixed = word._Docx(io.BytesIO()).fix_tables(xml)
+    assert word._grids_fit(tree) == (etree.tostring(fixed) == etree.tostring(tree))
 
 
 def _cells(count: int, text: str = "", texts: tuple[str, ...] = ()) -> str:
@@ -379,11 +381,11 @@ def test_a_template_is_written_as_rendered_only_when_no_rendering_needs_the_tabl
     import jinja2
     from lxml import etree
 
-    xml = (f'<w:document xmlns:w="{report_docx._W}"><w:body><w:tbl><w:tblGrid>' + '<w:gridCol w:w="1000"/>' * 2
+    xml = (f'<w:document xmlns:w="{word._W}"><w:body><w:tbl><w:tblGrid>' + '<w:gridCol w:w="1000"/>' * 2
            + "</w:tblGrid>" + "".join(rows) + "</w:tbl></w:body></w:document>")
-    assert report_docx._tables_always_fit(etree.fromstring(xml).find(f"{{{report_docx._W}}}body")) is always
-    template = jinja2.Environment().from_string(report_docx._cleaned(xml))
-    fits = [report_docx._grids_fit(etree.fromstring(template.render(items=items))) for items in ([], [1], [1, 2, 3])]
+    assert word._tables_always_fit(etree.fromstring(xml).find(f"{{{word._W}}}body")) is always
+    template = jinja2.Environment().from_string(word._cleaned(xml))
+    fits = [word._grids_fit(etree.fromstring(template.render(items=items))) for items in ([], [1], [1, 2, 3])]
     assert all(fits) is always
 
 
@@ -396,24 +398,24 @@ def test_the_chart_is_taken_from_the_report_it_replaces_while_the_shares_show_th
     report = demo / "bao-cao_2024-annual.docx"
     with zipfile.ZipFile(report) as package:
         [image] = [package.read(n) for n in package.namelist() if n.startswith("word/media/")]
-    assert report_chart.progress_chart(plan, result, tmp_path / "drawn.png").read_bytes() == image
+    assert chart.progress_chart(plan, result, tmp_path / "drawn.png").read_bytes() == image
 
     def drawn(*args):
         raise AssertionError("drawn again")
 
-    monkeypatch.setattr(report_chart, "_draw", drawn)
-    assert report_chart.progress_chart(plan, result, tmp_path / "taken.png", report).read_bytes() == image
+    monkeypatch.setattr(chart, "_draw", drawn)
+    assert chart.progress_chart(plan, result, tmp_path / "taken.png", report).read_bytes() == image
     first = result.progress[plan.roots[0].code][plan.indicators[0].code]
     first.cumulative = (first.cumulative or 0) + plan.totals["total"][plan.indicators[0].code] // 100  # +1%
     with pytest.raises(AssertionError, match="drawn again"):
-        report_chart.progress_chart(plan, result, tmp_path / "changed.png", report)
+        chart.progress_chart(plan, result, tmp_path / "changed.png", report)
 
 
-@pytest.mark.parametrize("template", sorted(p.name for p in reports.TEMPLATE_DIR.glob("*.docx")))
+@pytest.mark.parametrize("template", sorted(p.name for p in REPORT_TEMPLATES.glob("*.docx")))
 def test_every_style_a_report_template_uses_is_defined_in_it(template):
     """The templates are slimmed of the styles no report uses (scripts/slim_report_templates.py):
     every style a part names, or a kept style rests on, must still be there."""
-    with zipfile.ZipFile(reports.TEMPLATE_DIR / template) as package:
+    with zipfile.ZipFile(REPORT_TEMPLATES / template) as package:
         styles = package.read("word/styles.xml")
         defined = set(re.findall(rb'w:styleId="([^"]+)"', styles))
         named = set(re.findall(rb'<w:(?:basedOn|next|link) w:val="([^"]+)"', styles))
@@ -433,8 +435,8 @@ def test_a_line_typed_on_two_lines_stays_on_two_lines_in_a_report():
     source = io.BytesIO()
     template.save(source)
     for words, breaks in (("Khó khăn một\nKhó khăn hai\tghi chú", 1), ("Khó khăn một", 0)):
-        document = report_docx._Docx(io.BytesIO(source.getvalue()))
-        document.render({"words": words}, report_docx._docx_environment())
+        document = word._Docx(io.BytesIO(source.getvalue()))
+        document.render({"words": words}, word._docx_environment())
         xml = document.docx.element.xml
         assert xml.count("<w:br/>") == breaks and xml.count("<w:tab/>") == breaks
         assert "\n" not in "".join(t.text for t in document.docx.element.iter(qn("w:t")))

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pipeline import form
-from pipeline.rules import CellValue, evaluate, parse_amount, parse_count, parse_day
+from pipeline.plan import form
+from pipeline.validation.rules import CellValue, evaluate, parse_amount, parse_count, parse_day
 
 
 @pytest.mark.parametrize(
@@ -189,7 +189,7 @@ def test_typed_previous_figure_counts_towards_a_flow(plan, rules):
 
 
 def test_yes_no_cells_take_what_people_type(rules):
-    from pipeline.rules import parse_yes_no
+    from pipeline.validation.rules import parse_yes_no
 
     assert [parse_yes_no(v).value for v in ("Có", " có ", "x", True, "Không", "khong", False, 0)] == [
         1, 1, 1, 1, 0, 0, 0, 0]
@@ -216,7 +216,7 @@ def test_a_full_year_estimate_below_the_results_so_far_is_a_warning(plan, rules)
 def test_an_empty_budget_cell_is_sent_back_as_the_template_says(plan, rules, tmp_path):
     import openpyxl
 
-    from pipeline.templates import write_templates
+    from pipeline.templates.layout import write_templates
 
     rnd = plan.round("2024-annual")
     guide = openpyxl.load_workbook(write_templates(plan, rnd, tmp_path, [plan.unit("121")])[0]).worksheets[0]
@@ -236,7 +236,7 @@ def test_numbers_and_percentages_are_written_as_babel_writes_them_in_vietnamese(
 
     from babel.numbers import format_decimal
 
-    from pipeline.vietnamese import format_number, format_percent
+    from pipeline.core.vietnamese import format_number, format_percent
 
     assert format_number(value) == format_decimal(value or 0, format="#,##0.##", locale="vi")
     shown = (Decimal(repr(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

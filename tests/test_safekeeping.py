@@ -15,11 +15,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline import form, runner, safekeeping
-from pipeline.demo import SAMPLE_TIME
-from pipeline.errors import StorageError
-from pipeline.reproducible import normalize_package
-from pipeline.runner import Paths, run
+from pipeline.app import runner
+from pipeline.app.demo import SAMPLE_TIME
+from pipeline.app.runner import run
+from pipeline.core.errors import StorageError
+from pipeline.core.locations import Paths
+from pipeline.core.office_package import normalize_package
+from pipeline.ledger import safekeeping
+from pipeline.plan import form
 from tests import hostile
 from tests.conftest import ROOT
 

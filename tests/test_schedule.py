@@ -8,12 +8,13 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline import schedule
-from pipeline.demo import fill_template, sample_values
-from pipeline.errors import PlanError
-from pipeline.plan import load_plan
-from pipeline.runner import Paths, run
-from pipeline.templates import write_templates
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.runner import run
+from pipeline.core.errors import PlanError
+from pipeline.core.locations import Paths
+from pipeline.plan import schedule
+from pipeline.plan.model import load_plan
+from pipeline.templates.layout import write_templates
 
 
 def test_the_appendix_completion_times_give_equal_shares():

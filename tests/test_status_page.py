@@ -7,9 +7,10 @@ from datetime import date
 from email.message import EmailMessage
 from html.parser import HTMLParser
 
-from pipeline.demo import fill_template, sample_values
-from pipeline.runner import Paths, rebuild_phase, run
-from pipeline.templates import write_templates
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.runner import rebuild_phase, run
+from pipeline.core.locations import Paths
+from pipeline.templates.layout import write_templates
 
 
 class _Files(HTMLParser):

@@ -9,10 +9,11 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.demo import fill_template, sample_values
-from pipeline.plan import load_plan
-from pipeline.runner import Paths, carried_figures, run
-from pipeline.templates import write_templates
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.runner import carried_figures, run
+from pipeline.core.locations import Paths
+from pipeline.plan.model import load_plan
+from pipeline.templates.layout import write_templates
 from tests import plan_seven
 from tests.conftest import ROOT
 from tests.test_reports import _all_text
@@ -132,7 +133,7 @@ def test_the_report_names_the_change(reform):
      "valid_from của nó phải bằng valid_to của D1"),
 ])
 def test_a_succession_that_does_not_add_up_is_refused(tmp_path, old, new, expected):
-    from pipeline.errors import PlanError
+    from pipeline.core.errors import PlanError
 
     folder = plan_seven.write_succession(tmp_path / "plan")
     units = folder / "units.csv"

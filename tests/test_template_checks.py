@@ -13,12 +13,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline import relations, template_checks
-from pipeline.demo import sample_values
-from pipeline.plan import load_plan
-from pipeline.rules import RuleBook
-from pipeline.runner import Paths, run
-from pipeline.templates import write_templates
+from pipeline.app.demo import sample_values
+from pipeline.app.runner import run
+from pipeline.core.locations import Paths
+from pipeline.plan.model import load_plan
+from pipeline.templates.layout import write_templates
+from pipeline.templates.sheets import checks
+from pipeline.validation import comparisons
+from pipeline.validation.rules import RuleBook
 from tests import plan_seven
 from tests.conftest import ROOT
 
@@ -45,7 +47,7 @@ def _fill(uno_python, tmp_path: Path, plan, changes: dict, missing: tuple[str, .
 
 def _check_sheet(path: Path) -> tuple[str, dict[str, tuple[int, str]]]:
     """The status and, per check, (count, where) as LibreOffice computed them."""
-    sheet = openpyxl.load_workbook(path, data_only=True)[template_checks.SHEET_CHECKS]
+    sheet = openpyxl.load_workbook(path, data_only=True)[checks.SHEET_CHECKS]
     rows = {r[1]: (r[3], r[4] or "") for r in sheet.iter_rows(min_row=6, max_col=5, values_only=True)
             if r[3] is not None}
     return sheet["A2"].value, rows
@@ -130,7 +132,7 @@ def test_every_formula_uses_functions_that_excel_2010_libreoffice_and_wps_share(
             unquoted = re.sub(r'"[^"]*"', '""', text.replace("&quot;", '"'))
             unquoted = re.sub(r"'[^']*'!", "", unquoted)  # sheet names
             used |= set(re.findall(r"([A-Z][A-Z0-9.]*)\(", unquoted))
-    assert used <= template_checks.FUNCTIONS, used - template_checks.FUNCTIONS
+    assert used <= checks.FUNCTIONS, used - checks.FUNCTIONS
     assert {"IF", "AND", "ISNUMBER", "SUM"} <= used
 
 
@@ -139,7 +141,7 @@ def test_every_value_rule_has_its_formula_or_is_marked_checked_on_receipt(tmp_pa
     rules = RuleBook.load(ROOT / "plan")
     rnd = plan.round("2024-annual")
     template = write_templates(plan, rnd, tmp_path, [plan.unit("121")])[0]
-    sheet = openpyxl.load_workbook(template)[template_checks.SHEET_CHECKS]
+    sheet = openpyxl.load_workbook(template)[checks.SHEET_CHECKS]
     helpers = [sheet.cell(row, 8).value for row in range(6, sheet.max_row + 1) if sheet.cell(row, 8).value]
     names = openpyxl.load_workbook(template).defined_names
     cells = {n: f"'{s}'!{c}" for n in names for s, c in names[n].destinations}
@@ -149,12 +151,12 @@ def test_every_value_rule_has_its_formula_or_is_marked_checked_on_receipt(tmp_pa
     assert len(checked) == 8
     for rule in checked:
         label = str(rule.params["check_label"]).replace("{percent}", "150")
-        if rule.check in relations.RECEIPT_ONLY:
+        if rule.check in comparisons.RECEIPT_ONLY:
             assert label in receipt_line, rule.code
             continue
-        pairs = relations.comparisons(rule.check, plan, rnd)
+        pairs = comparisons.comparisons(rule.check, plan, rnd)
         assert pairs, rule.code
         scale = float(rule.params.get("percent", 100)) / 100 if rule.check == "above_target" else 1.0
         for pair in pairs:
-            assert f"=IF({relations.formula(pair, cells, scale)},1,0)" in helpers, (rule.code, pair.flagged)
+            assert f"=IF({comparisons.formula(pair, cells, scale)},1,0)" in helpers, (rule.code, pair.flagged)
         assert any(row[1] == label for row in sheet.iter_rows(min_row=6, max_col=2, values_only=True)), rule.code

@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 from openpyxl.utils.cell import range_boundaries
 
-from pipeline import form
-from pipeline.demo import fill_template, sample_values
-from pipeline.rules import evaluate
-from pipeline.templates import SHEET_INDICATORS, write_templates
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.plan import form
+from pipeline.templates.layout import SHEET_INDICATORS, write_templates
+from pipeline.validation.rules import evaluate
 from tests.conftest import ROOT, libreoffice_convert, read_file
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -64,13 +64,13 @@ def test_generating_twice_gives_identical_bytes(tmp_path, plan):
 
 
 def test_templates_written_on_every_core_are_the_ones_written_in_one_process(tmp_path, plan, monkeypatch, pools):
-    from pipeline import fanout
+    from pipeline.core import parallel
 
     rnd, carried = plan.round("2024-update"), {"121": {"comm_groups": 25}, "125": {"policy_dialogues": 3}}
     one = write_templates(plan, rnd, tmp_path / "one", carried=carried)
     assert pools == []
-    monkeypatch.setattr(fanout, "MIN_ITEMS", 2)
-    monkeypatch.setattr(fanout, "cores", lambda: 2)
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
     spread = write_templates(plan, rnd, tmp_path / "two", carried=carried)
     assert pools == [(2,)]
     assert [p.name for p in spread] == [p.name for p in one]
@@ -108,8 +108,8 @@ def test_identity_lives_in_the_workbook(tmp_path, plan):
 
 
 def _rules():
-    from pipeline.plan import DEFAULT_PLAN_DIR
-    from pipeline.rules import RuleBook
+    from pipeline.plan.model import DEFAULT_PLAN_DIR
+    from pipeline.validation.rules import RuleBook
 
     return RuleBook.load(DEFAULT_PLAN_DIR)
 
@@ -118,7 +118,7 @@ def _rules():
 def test_what_ingest_checks_a_file_against_is_what_the_template_holds(tmp_path, plan, rules, round_id):
     """Ingest lays a template out without assembling a workbook: its fingerprint and every locked cell
     must be those of the file a unit received."""
-    from pipeline.templates import locked_content
+    from pipeline.templates.layout import locked_content
 
     rnd = plan.round(round_id)
     for path, unit in zip(write_templates(plan, rnd, tmp_path, rules=rules), plan.units_for(rnd), strict=True):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.names import printable
+from pipeline.core.sender_text import printable
 from tests import hostile
 from tests.conftest import ROOT
 
@@ -232,7 +232,7 @@ def test_run_day_is_before_the_deadline(plan):
 def test_a_huge_shared_string_count_is_refused_wherever_its_element_sits(wrapped):
     """The guard reads the shared strings' part only up to its <sst> element: the root in any file an
     office program writes, but a crafted part may wrap it in another element."""
-    from pipeline import guard
+    from pipeline.intake import guard
 
     sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2000000000"'
            b' uniqueCount="2000000000"><si><t>x</t></si></sst>')

@@ -8,10 +8,11 @@ import stat
 from datetime import date
 from pathlib import Path
 
-from pipeline import isolation
-from pipeline.demo import fill_template, sample_values
-from pipeline.runner import Paths, run
-from pipeline.templates import write_templates
+from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.runner import run
+from pipeline.core.locations import Paths
+from pipeline.intake import isolation
+from pipeline.templates.layout import write_templates
 from tests.conftest import ROOT, run_cli
 
 LAUNCHER = ROOT / "Chay-hang-thang.cmd"

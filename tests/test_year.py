@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 from docx import Document
 
-from pipeline.demo import fill_template, sample_values
+from pipeline.app.demo import fill_template, sample_values
 from tests.conftest import run_cli
 
 
@@ -82,7 +82,7 @@ class Officer:
 
 
 def plan_dir():
-    from pipeline.plan import DEFAULT_PLAN_DIR
+    from pipeline.plan.model import DEFAULT_PLAN_DIR
 
     return DEFAULT_PLAN_DIR
 

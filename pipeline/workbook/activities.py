@@ -3,9 +3,9 @@ of units that carried each out and the sums of events and participants (live for
 
 from __future__ import annotations
 
-from .. import activities, form
-from ..vietnamese import round_title
-from .book import Book, cell
+from pipeline.core.vietnamese import round_title
+from pipeline.plan import activities, form
+from pipeline.workbook.book import Book, cell
 
 
 def write(book: Book, ws) -> None:

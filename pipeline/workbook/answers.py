@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .. import adhoc, form
-from ..plan import Plan, Round
-from ..vietnamese import format_date, round_title
-from ..wording import listed
-from .book import Book, cell
+from pipeline.core.vietnamese import format_date, round_title
+from pipeline.plan import adhoc, form
+from pipeline.plan.model import Plan, Round
+from pipeline.reports.sentences import listed
+from pipeline.workbook.book import Book, cell
 
 
 @dataclass(frozen=True)

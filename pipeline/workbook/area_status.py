@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..vietnamese import format_date, round_title
-from .book import Book, Line, cell, unit_line
+from pipeline.core.vietnamese import format_date, round_title
+from pipeline.workbook.book import Book, Line, cell, unit_line
 
 HEADERS = ["TT", "Khu vực / đơn vị", "Số đơn vị", "Đã báo cáo", "Đúng hạn", "Trễ hạn", "Bị trả lại", "Chưa gửi",
            "Tỷ lệ đã báo cáo", "Chi tiết từng đơn vị"]

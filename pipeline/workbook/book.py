@@ -12,12 +12,12 @@ from datetime import datetime
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .. import areas
-from ..areas import Area
-from ..consolidate import Consolidation, share
-from ..ledger import Record
-from ..plan import ALLOCATED_LEVELS, Plan, Unit
-from ..vietnamese import STATUS_WORDS
+from pipeline.core.vietnamese import STATUS_WORDS
+from pipeline.figures.consolidate import Consolidation, share
+from pipeline.ledger.store import Record
+from pipeline.plan import areas
+from pipeline.plan.areas import Area
+from pipeline.plan.model import ALLOCATED_LEVELS, Plan, Unit
 
 BASIS_LABELS = {"final": "Chính thức", "estimate": "Ước tính", None: "Chưa báo cáo"}
 STATUS_LABELS = STATUS_WORDS

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .. import form
-from ..consolidate import Consolidation, share
-from ..plan import Unit
-from .book import SUBMISSION_COLUMNS, Book, cell
+from pipeline.figures.consolidate import Consolidation, share
+from pipeline.plan import form
+from pipeline.plan.model import Unit
+from pipeline.workbook.book import SUBMISSION_COLUMNS, Book, cell
 
 
 def write(book: Book, ws) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..consolidate import Consolidation, total_progress, year_total
-from ..plan import Unit
-from .book import BASIS_LABELS, Book, cell
+from pipeline.figures.consolidate import Consolidation, total_progress, year_total
+from pipeline.plan.model import Unit
+from pipeline.workbook.book import BASIS_LABELS, Book, cell
 
 
 def write(book: Book, ws) -> None:

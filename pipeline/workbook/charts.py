@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from xlsxwriter.utility import xl_col_to_name
 
-from ..consolidate import group_target, mean_share, share, total_progress
-from .book import SUMMARY, Book, Line, allocated
+from pipeline.figures.consolidate import group_target, mean_share, share, total_progress
+from pipeline.workbook.book import SUMMARY, Book, Line, allocated
 
 CHART_UNITS = 20
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..vietnamese import round_title
-from .book import SEVERITY_LABELS, STATUS_LABELS, Book
+from pipeline.core.vietnamese import round_title
+from pipeline.workbook.book import SEVERITY_LABELS, STATUS_LABELS, Book
 
 
 def write(book: Book, ws) -> None:

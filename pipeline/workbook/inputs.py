@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .. import form
-from ..vietnamese import round_title
-from .book import SUBMISSION_COLUMNS, Book
+from pipeline.core.vietnamese import round_title
+from pipeline.plan import form
+from pipeline.workbook.book import SUBMISSION_COLUMNS, Book
 
 PER_PAGE = 3  # indicators side by side on one A4 page
 

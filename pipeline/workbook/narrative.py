@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from .. import form
-from ..vietnamese import format_date
-from .book import Book
+from pipeline.core.vietnamese import format_date
+from pipeline.plan import form
+from pipeline.workbook.book import Book
 
 
 def write(book: Book, ws) -> None:

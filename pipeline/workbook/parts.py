@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from .book import Book
+from pipeline.workbook.book import Book
 
 
 def write(book: Book, ws) -> Callable[[Path], None]:

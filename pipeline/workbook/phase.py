@@ -3,10 +3,10 @@ total against each target and its completion time, and the outcome."""
 
 from __future__ import annotations
 
-from ..consolidate import total_progress
-from ..phase_report import baseline_total, phase_outcome, phase_years, year_figure
-from ..vietnamese import round_title
-from .book import Book, cell
+from pipeline.core.vietnamese import round_title
+from pipeline.figures.consolidate import total_progress
+from pipeline.reports.phase import baseline_total, phase_outcome, phase_years, year_figure
+from pipeline.workbook.book import Book, cell
 
 
 def write(book: Book, ws) -> None:

@@ -3,11 +3,11 @@ of the round's year (pipeline/schedule.py), coloured by status."""
 
 from __future__ import annotations
 
-from .. import schedule
-from ..consolidate import Standing, group_standing, group_target, standing
-from ..plan import Unit
-from ..vietnamese import format_percent, round_title
-from .book import Book, allocated
+from pipeline.core.vietnamese import format_percent, round_title
+from pipeline.figures.consolidate import Standing, group_standing, group_target, standing
+from pipeline.plan import schedule
+from pipeline.plan.model import Unit
+from pipeline.workbook.book import Book, allocated
 
 STATUS_STYLES = {schedule.DONE: "band_high_cell", schedule.ON_TRACK: "on_track", schedule.BEHIND: "band_mid_cell",
                  schedule.OVERDUE: "band_low_cell", schedule.NO_DATA: "text", schedule.NO_TARGET: "text"}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..consolidate import ratio_total, share
-from .book import SUBMISSION_COLUMNS, Book, cell
+from pipeline.figures.consolidate import ratio_total, share
+from pipeline.workbook.book import SUBMISSION_COLUMNS, Book, cell
 
 
 def write(book: Book, ws) -> None:

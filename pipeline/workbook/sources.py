@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .book import STATUS_LABELS, Book
+from pipeline.workbook.book import STATUS_LABELS, Book
 
 
 def write(book: Book, ws) -> None:

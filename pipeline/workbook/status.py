@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..vietnamese import format_date, round_title
-from .book import STATUS_LABELS, Book
+from pipeline.core.vietnamese import format_date, round_title
+from pipeline.workbook.book import STATUS_LABELS, Book
 
 
 def write(book: Book, ws) -> None:

@@ -3,8 +3,8 @@ former unit, with its own year's and cumulative figures; «Tổng hợp» keeps 
 
 from __future__ import annotations
 
-from ..vietnamese import format_date
-from .book import Book
+from pipeline.core.vietnamese import format_date
+from pipeline.workbook.book import Book
 
 
 def write(book: Book, ws) -> None:

@@ -4,10 +4,10 @@ report)."""
 
 from __future__ import annotations
 
-from ..consolidate import group_target, share, total_progress, year_total
-from ..figures import last_round
-from ..vietnamese import round_title
-from .book import BASIS_LABELS, PROGRESS_BANDS, Book, Line, allocated, cell, unit_line
+from pipeline.core.vietnamese import round_title
+from pipeline.figures.consolidate import group_target, share, total_progress, year_total
+from pipeline.figures.report_figures import last_round
+from pipeline.workbook.book import BASIS_LABELS, PROGRESS_BANDS, Book, Line, allocated, cell, unit_line
 
 # Each indicator's columns, in order; Book.summary_cols holds the first (the target).
 BLOCK = ("target", "year", "cumulative", "percent")

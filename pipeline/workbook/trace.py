@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..consolidate import Source
-from ..plan import Unit
-from .book import Book
+from pipeline.figures.consolidate import Source
+from pipeline.plan.model import Unit
+from pipeline.workbook.book import Book
 
 
 def write(book: Book, ws) -> None:

@@ -1,0 +1,116 @@
+"""Make an Office file (.xlsx written by openpyxl, .docx written by docxtpl) reproducible: the same
+content gives the same bytes.
+
+Both stamp the save time into docProps/core.xml and every zip entry; both are replaced here by a
+time taken from the inputs.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import zipfile
+import zlib
+from datetime import datetime
+from pathlib import Path
+from typing import IO, cast
+
+from docx.document import Document
+from docx.opc.phys_pkg import PhysPkgWriter
+from docx.opc.pkgwriter import PackageWriter
+
+from pipeline.core.atomic import atomic_path
+
+_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def normalize_package(path: Path, moment: datetime) -> None:
+    data = normalized_package(Path(path).read_bytes(), moment)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def normalized_package(package: bytes, moment: datetime) -> bytes:
+    result = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, _Stamped(result, moment) as target:
+        for info in source.infolist():
+            target.add(info.filename, source.read(info.filename), info.external_attr)
+    return result.getvalue()
+
+
+def saved_docx(document: Document, moment: datetime) -> bytes:
+    """A python-docx document saved as `normalized_package` would leave it, compressed once: what
+    `document.save` writes, with each entry stamped as it is written."""
+    return stamped_package(docx_entries(document), moment)
+
+
+def docx_entries(document: Document) -> list[tuple[str, bytes]]:
+    """The (name, bytes) of each zip entry `document.save` writes, in its order."""
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    entries = _Entries()
+    writer = cast(PhysPkgWriter, entries)  # it has the one method python-docx calls: write
+    PackageWriter._write_content_types_stream(writer, package.parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, package.parts)
+    return entries
+
+
+def stamped_package(entries: list[tuple[str, bytes]], moment: datetime) -> bytes:
+    result = io.BytesIO()
+    with _Stamped(result, moment) as target:
+        for name, data in entries:
+            target.add(name, data)
+    return result.getvalue()
+
+
+class _Entries(list):
+    """python-docx's package writer, as far as it is called: each part's name and bytes, in order."""
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        self.append((pack_uri.membername, blob))
+
+
+class _Stamped:
+    """A zip package whose entries, and the times in docProps/core.xml, carry `moment`."""
+
+    SAVED_MODE = 0o600 << 16  # what zipfile gives an entry written by name, as python-docx writes them
+
+    def __init__(self, target: io.BytesIO, moment: datetime):
+        self.zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED)
+        self.stamp = moment.replace(tzinfo=None, microsecond=0).isoformat().encode() + b"Z"
+        self.time = (max(1980, moment.year), moment.month, moment.day, moment.hour, moment.minute, moment.second)
+
+    def add(self, name: str, data: bytes, mode: int = SAVED_MODE) -> None:
+        if name == "docProps/core.xml":
+            data = _STAMP.sub(rb"\g<1>" + self.stamp + rb"\g<2>", data)
+        entry = zipfile.ZipInfo(name, date_time=self.time)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = mode
+        entry.CRC, compressed = _deflated(data)
+        entry.file_size, entry.compress_size = len(data), len(compressed)
+        # What writestr writes, with the compressed bytes known: its header (with the sizes it
+        # writes back), then the data. A province's unit reports share all their parts but one.
+        archive, stream = self.zip, cast(IO[bytes], self.zip.fp)
+        archive._writecheck(entry)  # type: ignore[attr-defined]
+        entry.header_offset = archive.start_dir
+        stream.write(entry.FileHeader(False) + compressed)
+        archive.start_dir = stream.tell()
+        archive.filelist.append(entry)
+        archive.NameToInfo[name] = entry
+        archive._didModify = True  # type: ignore[attr-defined]
+
+    def __enter__(self) -> _Stamped:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.zip.close()
+
+
+@functools.lru_cache(maxsize=64)
+def _deflated(data: bytes) -> tuple[int, bytes]:
+    """CRC-32 and raw deflate of `data`, as zipfile compresses an entry (its default level)."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return zlib.crc32(data), compressor.compress(data) + compressor.flush()

@@ -1,0 +1,82 @@
+"""How Vietnamese documents write dates, round names and numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_decimal
+
+from pipeline.plan.model import Round, Unit
+
+LOCALE = "vi_VN"
+
+
+def format_date(day: date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def round_title(rnd: Round) -> str:
+    if rnd.name:
+        return rnd.name
+    if rnd.kind == "annual":
+        return f"Báo cáo kết quả năm {rnd.year}"
+    return f"Cập nhật số liệu cả năm {rnd.year}"
+
+
+# A file's status in the ledger, as the officer reads it.
+STATUS_WORDS = {
+    "accepted": "Tiếp nhận",
+    "accepted_with_warnings": "Tiếp nhận, có lưu ý",
+    "rejected": "Trả lại",
+    "duplicate": "Trùng",
+    "superseded": "Đã được thay thế",
+    "unpacked": "Thư (đã tách tệp)",
+}
+
+
+AREA_WORDS = ("huyện", "thị xã", "thành phố", "quận", "xã", "phường", "thị trấn", "đặc khu")
+
+
+def place(unit: Unit) -> str:
+    """How a letter or report names a unit's area: 'huyện Bắc Yên' (a name that already says huyện, xã,
+    phường… keeps its own word, lower case); a commune's name says xã or phường."""
+    if unit.name.casefold().startswith(tuple(f"{word} " for word in AREA_WORDS)):
+        return unit.name[0].lower() + unit.name[1:]
+    return f"huyện {unit.name}" if unit.level == "district" else unit.name
+
+
+def women_union(unit: Unit) -> str:
+    """The Women's Union a letter to the unit is addressed to (the province level by its own name)."""
+    return unit.name if unit.level == "province" else f"Hội LHPN {place(unit)}"
+
+
+def format_number(value: float | int | None) -> str:
+    """1234567 -> '1.234.567'; 12.5 -> '12,5'; None (no data) -> '–'."""
+    if value is None:
+        return "–"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 2**53):
+        # Whole numbers, the most common by far, without Babel's pattern machinery (same text).
+        return f"{int(value):,}".replace(",", ".")
+    try:
+        return format_decimal(value, format="#,##0.##", locale=LOCALE)
+    except (ArithmeticError, ValueError):  # beyond what Decimal formatting can hold, e.g. 1e26
+        return f"{value:g}".replace(".", ",")
+
+
+def percent_shown(value: float) -> Decimal:
+    """0.1499 -> 15.0: the share in percent to one decimal, rounded half up as a spreadsheet's "0.0%"
+    shows it."""
+    return (Decimal(repr(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def format_percent(value: float | None) -> str:
+    """0.1499 -> '15,0%': one decimal everywhere (percent_shown)."""
+    if value is None:
+        return "–"
+    shown = percent_shown(value)
+    # Vietnamese separators swapped in by hand (what Babel writes for "#,##0.0", many times faster).
+    return format(shown, ",.1f").translate(_VI_SEPARATORS) + "%"
+
+
+_VI_SEPARATORS = str.maketrans({",": ".", ".": ","})

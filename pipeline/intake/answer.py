@@ -1,0 +1,266 @@
+"""Every inbox file answered exactly once: read in an isolated worker, checked, recorded, answered,
+and cleared from the inbox.
+
+A file that meets an unexpected error is still answered: it is recorded as "not processed" and moved,
+byte-identical, to rejected/, where the officer is told to look. Only a failure of this machine's
+storage (read-only folder, full disk) stops the run, before the file leaves the inbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path, PurePosixPath
+
+from pipeline.core.config import Contact
+from pipeline.core.errors import is_storage_error
+from pipeline.core.locations import Paths
+from pipeline.core.sender_text import printable
+from pipeline.core.vietnamese import format_date, format_number, round_title
+from pipeline.figures.history import last_figures, previous_cumulative
+from pipeline.intake import feedback, worker
+from pipeline.intake.isolation import Failure, WorkerPool
+from pipeline.intake.read import Incoming, Submission, from_bytes, from_path
+from pipeline.intake.saved_mail import Mail
+from pipeline.ledger.store import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, UNPACKED, Ledger, Record
+from pipeline.plan.model import Plan
+from pipeline.templates.sheets import checks
+from pipeline.validation.rules import Finding, RuleBook, evaluate
+
+log = logging.getLogger(__name__)
+
+# Finding codes for a worker that did not return, by Failure.kind.
+FAILURE_CODES = {"memory": "file-too-demanding", "timeout": "file-too-demanding"}
+NOT_PROCESSED = "file-not-processed"
+
+
+@dataclass
+class Outcome:
+    record: Record
+    findings: list[Finding]
+    feedback: list[Path]
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What answering a file needs: where things go, the plan and rules, the ledger, the workers."""
+
+    paths: Paths
+    plan: Plan
+    rules: RuleBook
+    ledger: Ledger
+    pool: WorkerPool
+    today: date | None
+    contact: Contact = field(default_factory=Contact)  # signs the letters; its e-mail is the From of drafts
+
+    def received_at(self, incoming: Incoming) -> str:
+        if incoming.sent_at:
+            return incoming.sent_at
+        return self.today.isoformat() if self.today else datetime.now().isoformat(timespec="seconds")
+
+    def received_day(self, incoming: Incoming) -> date:
+        return date.fromisoformat(self.received_at(incoming)[:10])
+
+    def mark_copy(self, original: Path, target: Path, findings: list[Finding], moment: datetime) -> bool:
+        result = self.pool.call(feedback.write_marked_copy, original, target, findings, moment)
+        return result is True
+
+
+def read_all(files: list[Path], intake: Intake) -> Iterator[tuple[Path, Incoming | OSError, object]]:
+    """(inbox file, what was read of it, what its worker made of it), in inbox order; the workers
+    read ahead in parallel. A file that cannot be read comes as its OSError."""
+    loaded: deque[tuple[Path, Incoming | OSError]] = deque()
+
+    def jobs() -> Iterator[tuple]:
+        for path in files:
+            try:
+                incoming: Incoming | OSError = from_path(path, intake.paths.inbox)
+            except OSError as exc:
+                incoming = exc
+            loaded.append((path, incoming))
+            if isinstance(incoming, Incoming) and not is_system_companion(incoming.inbox_path):
+                yield (incoming, intake.received_day(incoming))
+            else:  # nothing to parse: answered without a worker's reading
+                yield (None, date.min)
+
+    for examined in intake.pool.map(worker.examine, jobs()):
+        path, incoming = loaded.popleft()
+        yield path, incoming, examined
+
+
+def take(path: Path, incoming: Incoming, examined: object, intake: Intake) -> list[Outcome]:
+    """Answer one inbox file (every attachment, for a saved e-mail), then clear it from the inbox. An
+    unexpected error becomes a "not processed" answer; a storage failure stops the run."""
+    try:
+        outcomes = _take(incoming, examined, intake)
+    except Exception as exc:
+        if is_storage_error(exc):
+            raise
+        log.exception("%s: not processed; moved to rejected/ for the officer", printable(incoming.inbox_path))
+        outcomes = [_not_processed(incoming, intake, exc)]
+    path.unlink()
+    intake.ledger.mark_cleared(incoming.inbox_path)
+    return outcomes
+
+
+def _take(incoming: Incoming, examined: object, intake: Intake) -> list[Outcome]:
+    rules = intake.rules
+    if is_system_companion(incoming.inbox_path):
+        return [_answer(incoming, intake, [rules.finding("file-system-companion", found=incoming.name)])]
+    if isinstance(examined, Failure):
+        log.warning("%s: worker failed (%s: %s)", printable(incoming.inbox_path), examined.kind, examined.detail)
+        code = FAILURE_CODES.get(examined.kind, "file-unreadable")
+        return [_answer(incoming, intake, [rules.finding(code, error=examined.kind)])]
+    assert isinstance(examined, worker.Examined)
+    if examined.mail is None and examined.mail_error is None:
+        return [_answer(incoming, intake, sub=examined.submissions[0])]
+    return _take_mail(incoming, examined, intake)
+
+
+def is_system_companion(inbox_path: str) -> bool:
+    """macOS's AppleDouble files (._name) and the __MACOSX folder of a zip: not reports."""
+    parts = PurePosixPath(inbox_path.split("#", 1)[0]).parts
+    return "__MACOSX" in parts or parts[-1].startswith("._")
+
+
+def _take_mail(incoming: Incoming, examined: worker.Examined, intake: Intake) -> list[Outcome]:
+    mail = examined.mail
+    if mail is None:
+        log.warning("%s: unreadable e-mail (%s)", printable(incoming.inbox_path), examined.mail_error)
+        return [_answer(incoming, intake, [intake.rules.finding("file-unreadable", error="email")])]
+    envelope = replace(incoming, sender=mail.sender, sent_at=mail.sent_at)
+    outcomes = []
+    for attachment, sub in zip(mail.spreadsheets, examined.submissions, strict=True):
+        attached = from_bytes(attachment.filename, f"{incoming.inbox_path}#{attachment.index}:"
+                              f"{attachment.filename}", attachment.data, sender=mail.sender,
+                              sent_at=mail.sent_at, container=incoming.inbox_path)
+        outcomes.append(_answer(attached, intake, sub=replace(sub, incoming=attached), mail=mail))
+    findings = [intake.rules.finding("email-attachment-ignored", found=name) for name in mail.ignored]
+    if not mail.spreadsheets:
+        findings.insert(0, intake.rules.finding("email-no-spreadsheet"))
+    status = None if not mail.spreadsheets else UNPACKED
+    return [*outcomes, _answer(envelope, intake, findings, mail=mail, status=status)]
+
+
+def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = None, *,
+            sub: Submission | None = None, mail: Mail | None = None, status: str | None = None) -> Outcome:
+    """Check, record and answer one file (once: a file recorded by an interrupted run is answered
+    again from the ledger). `extra`: the file is answered on these findings alone, never parsed."""
+    ledger, plan = intake.ledger, intake.plan
+    unfinished = ledger.unfinished(incoming.sha256, incoming.inbox_path)
+    if unfinished is not None and (intake.paths.home / unfinished.stored_path).is_file():
+        return _answer_again(unfinished, intake, mail)
+    received = intake.received_at(incoming)
+    values: dict[str, tuple[str, str, int | float | str | None]] = {}
+    if extra is not None or sub is None:
+        sub, findings = Submission(incoming), list(extra or [])
+        status = status or _status(findings)
+    else:
+        findings = list(sub.findings)
+        if ledger.answered_copies(incoming.sha256):
+            status = DUPLICATE
+        elif sub.identified and not _has_errors(findings):
+            findings += identity_findings(sub, incoming, intake)
+            rnd = plan.round(sub.round or "")
+            parsed, value_findings = evaluate(
+                plan, rnd, sub.unit or "", sub.cells, intake.rules, date.fromisoformat(received[:10]),
+                previous=previous_cumulative(plan, ledger, rnd, sub.unit or ""),
+                last=last_figures(plan, ledger, rnd, sub.unit or ""))
+            findings += value_findings
+            if _has_errors(value_findings) and sub.check_status.startswith(checks.VALID) \
+                    and "check-sheet-bypassed" in intake.rules.rules:
+                findings.append(intake.rules.finding("check-sheet-bypassed", unit=sub.unit, round=rnd.id,
+                                                     sheet=checks.SHEET_CHECKS))
+            approval = ledger.approval(rnd.id)
+            if approval is not None:
+                findings.append(intake.rules.finding("round-approved", unit=sub.unit, round=rnd.id,
+                                                     round_title=round_title(rnd),
+                                                     approved=format_date(date.fromisoformat(approval[0]))))
+            values = {name: (sub.cells[name].sheet, sub.cells[name].cell, value)
+                      for name, value in parsed.items()}
+            status = _status(findings)
+        else:
+            status = REJECTED
+    record = ledger.record(
+        incoming.data if incoming.data is not None else incoming.source,
+        sha256=incoming.sha256, inbox_path=incoming.inbox_path, name=incoming.name,
+        received_at=received, status=status, size=incoming.size, sender=incoming.sender,
+        unit=sub.unit, round_id=sub.round, template_version=sub.template_version,
+        values=values, findings=findings,
+    )
+    log.info("%s: %s (%d findings)", printable(incoming.inbox_path), status, len(findings))
+    return _answered(record, findings, intake, mail)
+
+
+def _answer_again(record: Record, intake: Intake, mail: Mail | None) -> Outcome:
+    """Recorded by a run that stopped before it cleared the inbox: answer it again, record nothing."""
+    return _answered(record, intake.ledger.findings(record.id), intake, mail)
+
+
+def _answered(record: Record, findings: list[Finding], intake: Intake, mail: Mail | None) -> Outcome:
+    stored = intake.paths.home / record.stored_path
+    answers = feedback.write_feedback(intake.plan, intake.paths.outbox, record, findings, stored, mail,
+                                      intake.contact, intake.mark_copy)
+    return Outcome(record, findings, answers)
+
+
+def _not_processed(incoming: Incoming, intake: Intake, error: Exception) -> Outcome:
+    """The last resort for a file that met a defect: kept byte-identical in rejected/, recorded with
+    the error's name, answered with a message that does not blame the sender."""
+    ledger = intake.ledger
+    finding = intake.rules.finding(NOT_PROCESSED, error=type(error).__name__)
+    earlier = ledger.unfinished(incoming.sha256, incoming.inbox_path)
+    record = earlier if earlier is not None else ledger.record(
+        incoming.data if incoming.data is not None else incoming.source,
+        sha256=incoming.sha256, inbox_path=incoming.inbox_path, name=incoming.name,
+        received_at=intake.received_at(incoming), status=REJECTED, size=incoming.size,
+        sender=incoming.sender, findings=[finding])
+    note = feedback.note_path(intake.paths.outbox, record)
+    try:
+        feedback.write_note(intake.plan, intake.paths.outbox, record, [finding])
+    except Exception as exc:
+        if is_storage_error(exc):
+            raise
+        log.exception("%s: no answer written", note)
+    return Outcome(record, [finding], [note])
+
+
+def identity_findings(sub: Submission, incoming: Incoming, intake: Intake) -> list[Finding]:
+    """Who sent it, against the unit's known addresses and its last sender; carried figures printed
+    in the file against the ledger's."""
+    rules, plan, ledger = intake.rules, intake.plan, intake.ledger
+    unit = plan.unit(sub.unit or "")
+    context = {"unit": unit.code, "round": sub.round, "unit_name": unit.name}
+    findings = []
+    sender = (incoming.sender or "").lower()
+    if sender and unit.senders and sender not in unit.senders:
+        findings.append(rules.finding("sender-unknown", sender=sender, **context))
+    last = ledger.last_sender(unit.code) if sender else None
+    if last is not None and (last.sender or "").lower() != sender:
+        findings.append(rules.finding("sender-changed", sender=sender, previous=last.sender,
+                                      previous_day=format_date(date.fromisoformat(last.received_at[:10])),
+                                      **context))
+    if sub.carried:
+        rnd = plan.round(sub.round or "")
+        known = previous_cumulative(plan, ledger, rnd, unit.code)
+        for indicator in plan.indicators:
+            printed = sub.carried.get(indicator.code)
+            if printed is not None and indicator.code in known and printed.value != known[indicator.code]:
+                findings.append(rules.finding(
+                    "template-carried-differs", sheet=printed.sheet, cell=printed.cell,
+                    label=indicator.short_name, found=format_number(printed.value),  # type: ignore[arg-type]
+                    expected=format_number(known[indicator.code]), **context))
+    return findings
+
+
+def _has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
+
+
+def _status(findings: list[Finding]) -> str:
+    if _has_errors(findings):
+        return REJECTED
+    return ACCEPTED_WITH_WARNINGS if findings else ACCEPTED

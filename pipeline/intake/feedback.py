@@ -1,0 +1,154 @@
+"""What goes back to each sender: a short Vietnamese message and a copy of the workbook with the
+problem cells marked and commented."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+
+from pipeline.core import locations
+from pipeline.core.atomic import atomic_path, write_bytes, write_text
+from pipeline.core.config import Contact
+from pipeline.core.errors import is_storage_error
+from pipeline.core.office_package import normalize_package
+from pipeline.core.sender_text import printable, safe_filename
+from pipeline.core.vietnamese import format_date, round_title, women_union
+from pipeline.intake.saved_mail import Mail, reply_draft
+from pipeline.ledger.store import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, UNPACKED, Record
+from pipeline.plan.model import Plan
+from pipeline.validation.rules import Finding
+
+VERDICTS = {
+    ACCEPTED: "ĐÃ TIẾP NHẬN. Số liệu hợp lệ.",
+    ACCEPTED_WITH_WARNINGS: "ĐÃ TIẾP NHẬN. Đề nghị kiểm tra lại các điểm lưu ý dưới đây; nếu cần "
+    "sửa, gửi lại tệp đã sửa.",
+    SUPERSEDED: "ĐÃ TIẾP NHẬN, nhưng đã có bản gửi sau thay thế.",
+    REJECTED: "CHƯA TIẾP NHẬN. Vui lòng sửa các lỗi dưới đây và gửi lại tệp.",
+    DUPLICATE: "Tệp này trùng với tệp đã nhận trước đó; không tính thêm.",
+    UNPACKED: "ĐÃ NHẬN THƯ. Từng tệp báo cáo đính kèm được trả lời riêng.",
+}
+SEVERITY_LABELS = {"error": "Lỗi", "warning": "Lưu ý"}
+FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
+SIGNATURE = "Hội LHPN tỉnh"
+
+
+def note_path(outbox: Path, record: Record) -> Path:
+    return locations.feedback_folder(outbox, record.round) / f"{_stem(record)}{locations.NOTE_SUFFIX}"
+
+
+def _stem(record: Record) -> str:
+    return locations.feedback_stem(record.id, safe_filename(record.original_name))
+
+
+def message(plan: Plan, record: Record, findings: list[Finding], contact: Contact | None = None) -> str:
+    addressee = women_union(plan.unit(record.unit)) if record.unit else "Đơn vị gửi báo cáo"
+    received = format_date(_day(record.received_at))
+    lines = [
+        f"Kính gửi: {addressee}",
+        "",
+        f"{plan.reporting_body} đã nhận tệp «{printable(record.original_name)}» ngày {received}"
+        + (f" cho kỳ «{round_title(plan.round(record.round))}»." if record.round else "."),
+        "",
+        f"Kết quả: {VERDICTS[record.status]}",
+    ]
+    if findings:
+        lines += ["", "Chi tiết:"]
+        for number, finding in enumerate(findings, start=1):
+            lines.append(f"{number}. [{SEVERITY_LABELS[finding.severity]}] {finding.message}")
+    lines += ["", f"Mã tiếp nhận: {record.id:06d} (SHA-256 {record.sha256[:12]}…)"]
+    lines += [*_signature(contact or Contact()), ""]
+    return "\n".join(lines)
+
+
+def _signature(contact: Contact) -> list[str]:
+    """Who to ask, from config.toml's [contact]: the office, the person, phone and e-mail given."""
+    who = ", ".join(p for p in (contact.name, contact.office) if p)
+    reach = "; ".join(p for p in (f"điện thoại {contact.phone}" if contact.phone else "",
+                                  f"thư điện tử {contact.email}" if contact.email else "") if p)
+    if not (who or reach):
+        return []
+    return ["", "Liên hệ: " + (f"{who} ({reach})" if who and reach else who or reach) + "."]
+
+
+def write_note(plan: Plan, outbox: Path, record: Record, findings: list[Finding],
+               contact: Contact | None = None) -> tuple[Path, str]:
+    """The short message for the sender, as a text file; returns its path and text."""
+    note = note_path(outbox, record)
+    body = message(plan, record, findings, contact)
+    write_text(note, body)
+    return note, body
+
+
+MarkCopy = Callable[[Path, Path, list[Finding], datetime], bool]
+
+
+def write_feedback(
+    plan: Plan, outbox: Path, record: Record, findings: list[Finding], original: Path,
+    mail: Mail | None = None, contact: Contact | None = None, mark_copy: MarkCopy | None = None,
+) -> list[Path]:
+    """The message, the marked copy (when a finding points at a cell) and, for a file that came by
+    e-mail, a reply draft to the sender with both. `mark_copy` makes the marked copy (the run hands
+    it to an isolated worker: it opens the sender's workbook)."""
+    folder = locations.feedback_folder(outbox, record.round)
+    stem = _stem(record)
+    note, body = write_note(plan, outbox, record, findings, contact)
+    written = [note]
+    marked = [f for f in findings if f.sheet and f.cell]
+    copy = folder / f"{stem}{locations.MARKED_SUFFIX}"
+    workbook = original.suffix.lower() in (".xlsx", ".xlsm")
+    if marked and workbook and (mark_copy or write_marked_copy)(original, copy, marked, _moment(record)):
+        written.append(copy)
+    if mail is not None and record.status != UNPACKED:
+        attachment = (copy.name, copy.read_bytes()) if copy in written else None
+        draft = reply_draft(to=mail.sender, sender=(contact or Contact()).email, subject=_reply_subject(mail, record),
+                            body=body, in_reply_to=mail.message_id, attachment=attachment)
+        reply = folder / f"{stem}{locations.DRAFT_SUFFIX}"
+        write_bytes(reply, draft)
+        written.append(reply)
+    return written
+
+
+def _reply_subject(mail: Mail, record: Record) -> str:
+    verdict = "chưa tiếp nhận" if record.status == REJECTED else "đã tiếp nhận"
+    return f"Re: {mail.subject} – {record.original_name}: {verdict}".replace("Re: Re: ", "Re: ")
+
+
+def _moment(record: Record) -> datetime:
+    return datetime.fromisoformat(record.received_at)
+
+
+def write_marked_copy(original: Path, target: Path, findings: list[Finding], moment: datetime) -> bool:
+    """The sender's workbook with each finding's cell coloured and commented; False when it cannot be
+    made (the marked copy is a courtesy: the message alone still answers the sender)."""
+    try:
+        _mark(original, target, findings, moment)
+    except Exception as exc:
+        if is_storage_error(exc):
+            raise
+        return False
+    return True
+
+
+def _mark(original: Path, target: Path, findings: list[Finding], moment: datetime) -> None:
+    book = openpyxl.load_workbook(original)
+    for finding in findings:
+        if finding.sheet not in book.sheetnames:
+            continue
+        cell = book[finding.sheet][finding.cell]
+        cell.fill = PatternFill("solid", fgColor=FILLS[finding.severity])
+        text = f"{SEVERITY_LABELS[finding.severity]}: {finding.message}"
+        if cell.comment is not None:
+            text = f"{cell.comment.text}\n{text}"
+        cell.comment = Comment(text, SIGNATURE, width=320, height=120)
+    with atomic_path(target) as tmp:
+        book.save(tmp)
+        normalize_package(tmp, moment)
+
+
+def _day(received_at: str) -> date:
+    return date.fromisoformat(received_at[:10])

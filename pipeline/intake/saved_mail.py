@@ -1,0 +1,134 @@
+"""Saved e-mails (.eml, and Outlook's .msg): who sent them, when, and the spreadsheets attached; and
+reply drafts."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+from pathlib import PurePath
+from typing import Any
+
+from pipeline.core.sender_text import header_text, safe_filename
+
+MAX_ATTACHMENTS = 50
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+MAIL_SUFFIXES = (".eml", ".msg")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    index: int
+    filename: str
+    data: bytes
+
+
+@dataclass
+class Mail:
+    sender: str | None
+    sent_at: str | None  # ISO date-time from the Date header
+    subject: str
+    message_id: str | None
+    spreadsheets: list[Attachment] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # other attachments, by name
+
+
+def is_mail(name: str) -> bool:
+    return name.lower().endswith(MAIL_SUFFIXES)
+
+
+def read_saved_mail(name: str, data: bytes) -> Mail:
+    """A saved e-mail by its kind: Outlook's .msg (an OLE compound file), else MIME (.eml)."""
+    return read_outlook(data) if name.lower().endswith(".msg") else read_mail(data)
+
+
+def read_outlook(data: bytes) -> Mail:
+    """An e-mail saved by classic Outlook (.msg), read with extract-msg; embedded messages and other
+    attachments are named as ignored, as for an .eml."""
+    import extract_msg
+
+    message: Any = extract_msg.openMsg(data, delayAttachments=False)  # a Message; the library is untyped
+    try:
+        senders = getaddresses([str(message.sender or "")])
+        sent = message.date
+        mail = Mail(
+            sender=next((address for _, address in senders if address), None),
+            sent_at=sent.isoformat(timespec="seconds") if sent else None,
+            subject=str(message.subject or ""),
+            message_id=str(message.messageId) if message.messageId else None,
+        )
+        attachment: Any
+        for index, attachment in enumerate(message.attachments, start=1):
+            filename = PurePath(attachment.longFilename or attachment.shortFilename
+                                or f"tep-dinh-kem-{index}").name
+            data_ = attachment.data
+            if (isinstance(data_, bytes) and filename.lower().endswith(SPREADSHEET_SUFFIXES)
+                    and len(mail.spreadsheets) < MAX_ATTACHMENTS):
+                mail.spreadsheets.append(Attachment(index, filename, data_))
+            else:
+                mail.ignored.append(filename)
+        return mail
+    finally:
+        message.close()
+
+
+def read_mail(data: bytes) -> Mail:
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    senders = getaddresses([str(message.get("From", ""))])
+    sender = next((address for _, address in senders if address), None)
+    try:
+        sent = parsedate_to_datetime(str(message["Date"])) if message["Date"] else None
+    except (TypeError, ValueError, IndexError):
+        sent = None
+    mail = Mail(
+        sender=sender,
+        sent_at=sent.isoformat(timespec="seconds") if sent else None,
+        subject=str(message.get("Subject", "")),
+        message_id=str(message["Message-ID"]) if message["Message-ID"] else None,
+    )
+    for index, part in enumerate(_attachments(message), start=1):
+        filename = PurePath(part.get_filename() or f"tep-dinh-kem-{index}").name
+        if not filename.lower().endswith(SPREADSHEET_SUFFIXES):
+            mail.ignored.append(filename)
+            continue
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes) and len(mail.spreadsheets) < MAX_ATTACHMENTS:
+            mail.spreadsheets.append(Attachment(index, filename, payload))
+    return mail
+
+
+def _attachments(message):
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        if part.get_content_disposition() == "attachment" or part.get_filename():
+            yield part
+
+
+def reply_draft(
+    *, to: str | None, sender: str, subject: str, body: str, in_reply_to: str | None,
+    attachment: tuple[str, bytes] | None = None,
+) -> bytes:
+    """An unsent reply the officer can open, check and send from their mail program."""
+    draft = EmailMessage(policy=policy.SMTP)
+    draft["To"] = header_text(to or "")
+    if sender:
+        draft["From"] = header_text(sender)
+    subject = header_text(subject)
+    draft["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}".strip()
+    if in_reply_to:
+        draft["In-Reply-To"] = header_text(in_reply_to, 998)
+        draft["References"] = header_text(in_reply_to, 998)
+    draft["X-Unsent"] = "1"  # opens as a draft in Outlook and Thunderbird
+    draft.set_content(body)
+    if attachment:
+        name, data = attachment
+        draft.add_attachment(data, maintype="application",
+                             subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                             filename=safe_filename(name))
+        # A boundary drawn from the content instead of at random: the same answer, the same bytes.
+        draft.set_boundary("p8-" + hashlib.sha256(body.encode() + data).hexdigest()[:32])
+    return draft.as_bytes()

@@ -1,0 +1,415 @@
+"""The SQLite record of every file seen, its values and findings, and the archive of originals."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import threading
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from pipeline.core import gc_pause
+from pipeline.core.atomic import atomic_path
+from pipeline.core.locations import ARCHIVE, stored_name, stored_path
+from pipeline.core.locations import REJECTED as REJECTED_FOLDER
+from pipeline.core.sender_text import safe_filename
+from pipeline.ledger.safekeeping import open_database
+from pipeline.validation.rules import Finding
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS submission (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    inbox_path TEXT NOT NULL,
+    stored_path TEXT NOT NULL,
+    sender TEXT,
+    received_at TEXT NOT NULL,
+    unit TEXT,
+    round TEXT,
+    template_version TEXT,
+    status TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    cleared INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS submission_inbox ON submission (inbox_path);
+CREATE TABLE IF NOT EXISTS stale_round (
+    round TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS approval (
+    round TEXT PRIMARY KEY,
+    approved_on TEXT NOT NULL,
+    last_record INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submission_sha ON submission (sha256);
+CREATE INDEX IF NOT EXISTS submission_round ON submission (round, unit);
+CREATE INDEX IF NOT EXISTS submission_unit ON submission (unit, id);
+CREATE TABLE IF NOT EXISTS value (
+    submission_id INTEGER NOT NULL REFERENCES submission (id),
+    field TEXT NOT NULL,
+    sheet TEXT NOT NULL,
+    cell TEXT NOT NULL,
+    number NUMERIC,
+    text TEXT,
+    PRIMARY KEY (submission_id, field)
+);
+CREATE TABLE IF NOT EXISTS finding (
+    submission_id INTEGER NOT NULL REFERENCES submission (id),
+    seq INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    unit TEXT,
+    round TEXT,
+    sheet TEXT,
+    cell TEXT,
+    message TEXT NOT NULL,
+    PRIMARY KEY (submission_id, seq)
+);
+"""
+
+ACCEPTED = "accepted"
+ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
+REJECTED = "rejected"
+DUPLICATE = "duplicate"
+SUPERSEDED = "superseded"
+UNPACKED = "unpacked"  # a saved e-mail whose spreadsheet attachments were taken as submissions
+CURRENT = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
+
+
+@dataclass(frozen=True)
+class Record:
+    id: int
+    sha256: str
+    original_name: str
+    inbox_path: str
+    stored_path: str
+    sender: str | None
+    received_at: str
+    unit: str | None
+    round: str | None
+    template_version: str | None
+    status: str
+    size: int
+    cleared: int = 0
+
+
+class StoredValue(NamedTuple):  # a tuple, not a dataclass: a national consolidation makes hundreds of thousands
+    field: str
+    sheet: str
+    cell: str
+    number: int | float | None
+    text: str | None
+
+
+class Ledger:
+    """One ledger file; `home` is the folder that holds archive/ and rejected/."""
+
+    def __init__(self, path: Path, home: Path):
+        """Open the ledger, checked first (safekeeping.py): a damaged one raises LedgerError."""
+        self.path = Path(path)
+        self.home = Path(home)
+        self.db = open_database(self.path, self.home)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+        self._tuples = self.db.cursor()  # rows as plain tuples: a national round has 300,000 values
+        self._tuples.row_factory = None
+        self._ahead: _ReadAhead | None = None
+        self._cleared: list[str] = []  # inbox files gone, whose mark is not committed yet
+        # round -> approval, read once (a run holds the lock: only approve and reopen change them here)
+        self._approvals: dict[str, tuple[str, int]] | None = None
+
+    def stored_paths(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT stored_path FROM submission")}
+
+    def last_id(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM submission").fetchone()[0])
+
+    def close(self) -> None:
+        self.settle()
+        if self._cleared:
+            with self.db:  # one transaction
+                self.db.execute("BEGIN")
+                self._write_cleared()
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def by_sha(self, sha256: str) -> list[Record]:
+        rows = self.db.execute("SELECT * FROM submission WHERE sha256 = ? ORDER BY id", (sha256,))
+        return [Record(**dict(r)) for r in rows]
+
+    def answered_copies(self, sha256: str) -> list[Record]:
+        """Earlier records of the same bytes that were processed (a "not processed" one does not make
+        a file sent again a duplicate: the officer may put it back once the defect is fixed)."""
+        return [r for r in self.by_sha(sha256) if not self.db.execute(
+            "SELECT 1 FROM finding WHERE submission_id = ? AND code = 'file-not-processed'", (r.id,)).fetchone()]
+
+    def records(self, round_id: str | None = None) -> list[Record]:
+        if round_id is None:
+            rows = self.db.execute("SELECT * FROM submission ORDER BY id")
+        else:
+            rows = self.db.execute("SELECT * FROM submission WHERE round = ? ORDER BY id", (round_id,))
+        return [Record(**dict(r)) for r in rows]
+
+    def current(self, round_id: str, unit: str | None = None) -> dict[str, Record]:
+        """The accepted submission that counts, per unit, for one round; for an approved round, the
+        one that counted when it was approved (later files are recorded but change nothing). With
+        `unit`, that unit's only: what checking one file needs, at a cost that does not grow with the
+        number of units."""
+        only, unit_args = ("AND unit = ?", (unit,)) if unit is not None else ("", ())
+        approval = self.approval(round_id)
+        if approval is None:
+            rows = self.db.execute(
+                f"SELECT * FROM submission WHERE round = ? {only} AND status IN ({_marks(CURRENT)}) ORDER BY id",
+                (round_id, *unit_args, *CURRENT),
+            )
+            return {r["unit"]: Record(**dict(r)) for r in rows}
+        rows = self.db.execute(
+            f"SELECT * FROM submission WHERE round = ? {only} AND id <= ? AND status IN ({_marks(CURRENT)}, ?)"
+            " ORDER BY received_at, id",
+            (round_id, *unit_args, approval[1], *CURRENT, SUPERSEDED),
+        )
+        return {r["unit"]: Record(**dict(r)) for r in rows}
+
+    def approval(self, round_id: str) -> tuple[str, int] | None:
+        """(day approved, last ledger id it covers), or None while the round is open."""
+        if self._approvals is None:  # read once: checking each file asks for every earlier round's
+            self._approvals = {r[0]: (r[1], r[2]) for r in self.db.execute(
+                "SELECT round, approved_on, last_record FROM approval")}
+        return self._approvals.get(round_id)
+
+    def approve(self, round_id: str, day: str) -> None:
+        self._approvals = None
+        last = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM submission").fetchone()[0]
+        self.db.execute("INSERT OR REPLACE INTO approval (round, approved_on, last_record) VALUES (?, ?, ?)",
+                        (round_id, day, last))
+        self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
+
+    def reopen(self, round_id: str) -> None:
+        self._approvals = None
+        self.db.execute("DELETE FROM approval WHERE round = ?", (round_id,))
+        self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
+
+    def read_ahead(self, round_ids: Collection[str]) -> None:
+        """Starts reading the values of the rounds' accepted submissions in a thread of its own, while
+        the caller goes on (a run answers its inbox meanwhile); `values` takes them from there. A
+        stored submission's values never change, so what was read ahead stays true."""
+        self.settle()
+        if round_ids:
+            self._ahead = _ReadAhead(self.path, tuple(round_ids))
+            self._ahead.start()
+
+    def settle(self) -> None:
+        """Waits for a read-ahead to finish (before a fork: a child must not inherit a running thread)."""
+        if self._ahead is not None:
+            self._ahead.join()
+
+    def values(self, submission_id: int) -> dict[str, StoredValue]:
+        if self._ahead is not None and not self._ahead.is_alive():  # checking one file does not wait for it
+            known = self._ahead.values.get(submission_id)
+            if known is not None:
+                return known
+        rows = self._tuples.execute(
+            "SELECT field, sheet, cell, number, text FROM value WHERE submission_id = ?",
+            (submission_id,),
+        )
+        return {r[0]: StoredValue(*r) for r in rows}
+
+    def stale_rounds(self) -> set[str]:
+        """Rounds recorded into since their outputs were last rebuilt (kept across a crash)."""
+        return {r[0] for r in self.db.execute("SELECT round FROM stale_round")}
+
+    def mark_rebuilt(self, round_ids: set[str]) -> None:
+        self.db.executemany("DELETE FROM stale_round WHERE round = ?", [(r,) for r in round_ids])
+
+    def findings(self, submission_id: int) -> list[Finding]:
+        rows = self.db.execute(
+            "SELECT code, severity, message, unit, round, sheet, cell FROM finding "
+            "WHERE submission_id = ? ORDER BY seq",
+            (submission_id,),
+        )
+        return [Finding(**dict(r)) for r in rows]
+
+    def records_with_finding(self, code: str) -> set[int]:
+        return {r[0] for r in self.db.execute("SELECT DISTINCT submission_id FROM finding WHERE code = ?", (code,))}
+
+    def last_sender(self, unit: str, before: int | None = None) -> Record | None:
+        """The unit's latest submission that came with a sender's address."""
+        row = self.db.execute(
+            "SELECT * FROM submission WHERE unit = ? AND sender IS NOT NULL AND sender != '' AND id < ?"
+            " ORDER BY id DESC LIMIT 1", (unit, before if before is not None else 2**62)).fetchone()
+        return Record(**dict(row)) if row else None
+
+    def rounds_with_submissions(self) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT round FROM submission WHERE round IS NOT NULL")
+        return sorted(r[0] for r in rows)
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def record(
+        self,
+        source: Path | bytes | None,
+        *,
+        sha256: str,
+        inbox_path: str,
+        name: str,
+        received_at: str,
+        status: str,
+        size: int,
+        sender: str | None = None,
+        unit: str | None = None,
+        round_id: str | None = None,
+        template_version: str | None = None,
+        values: Mapping[str, tuple[str, str, int | float | str | None]] | None = None,
+        findings: list[Finding] | None = None,
+    ) -> Record:
+        """Copy `source` into the archive (or rejected/) and record it, in one transaction.
+
+        `values` maps a field to (sheet, cell, value). The copy is written before the commit and
+        named by ledger id and hash, so a crash in between leaves nothing that the next run cannot
+        redo: it records the file again under the same name with the same bytes.
+        """
+        folder = REJECTED_FOLDER if self._counts_as_rejected(status, sha256) else ARCHIVE
+        original = name.replace("\\", "/").rsplit("/", 1)[-1]
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = self.db.execute(
+                "INSERT INTO submission (sha256, original_name, inbox_path, stored_path, sender,"
+                " received_at, unit, round, template_version, status, size)"
+                " VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)",
+                (sha256, original, inbox_path, sender, received_at, unit, round_id,
+                 template_version, status, size),
+            )
+            row_id = int(cursor.lastrowid or 0)
+            stored = stored_path(folder, round_id, stored_name(row_id, sha256, safe_filename(original)))
+            with atomic_path(self.home / stored) as tmp:
+                if isinstance(source, bytes):
+                    tmp.write_bytes(source)
+                elif source is not None:
+                    shutil.copyfile(source, tmp)
+            self.db.execute("UPDATE submission SET stored_path = ? WHERE id = ?",
+                            (stored.as_posix(), row_id))
+            self.db.executemany(
+                "INSERT INTO value (submission_id, field, sheet, cell, number, text)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (row_id, name, sheet, cell, value if isinstance(value, int | float) else None,
+                     value if isinstance(value, str) else None)
+                    for name, (sheet, cell, value) in (values or {}).items()
+                ],
+            )
+            self.db.executemany(
+                "INSERT INTO finding (submission_id, seq, code, severity, unit, round, sheet, cell, message)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (row_id, seq, f.code, f.severity, f.unit, f.round, f.sheet, f.cell, f.message)
+                    for seq, f in enumerate(findings or [])
+                ],
+            )
+            if status in CURRENT and unit and round_id:
+                self._settle_supersession(unit, round_id)
+            if round_id:
+                self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
+            self._write_cleared()
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:  # SQLite may have rolled back itself (a full disk)
+                self.db.execute("ROLLBACK")
+            raise
+        return self.get(row_id)
+
+    def _counts_as_rejected(self, status: str, sha256: str) -> bool:
+        """A duplicate goes where its first copy went."""
+        if status == DUPLICATE:
+            earlier = self.answered_copies(sha256)
+            return bool(earlier) and earlier[0].status == REJECTED
+        return status == REJECTED
+
+    def mark_cleared(self, inbox_path: str) -> None:
+        """The inbox file has gone (with the attachments it carried); until then a crash leaves the
+        file for the next run, which finds its rows here and does not record them twice. The mark is
+        committed with the next file's record, or when the ledger closes: a crash before that leaves
+        it unset on a file that has gone, as a crash just after the file went always could."""
+        self._cleared.append(inbox_path)
+
+    def _write_cleared(self) -> None:
+        for inbox_path in self._cleared:
+            # An e-mail's attachments are recorded as "path#n": a range the inbox_path index serves.
+            self.db.execute(
+                "UPDATE submission SET cleared = 1 WHERE cleared = 0"
+                " AND (inbox_path = ? OR (inbox_path >= ? AND inbox_path < ?))",
+                (inbox_path, inbox_path + "#", inbox_path + "$"),
+            )
+        self._cleared.clear()
+
+    def unfinished(self, sha256: str, inbox_path: str) -> Record | None:
+        for record in self.by_sha(sha256):
+            if record.inbox_path == inbox_path and not record.cleared:
+                return record
+        return None
+
+    def get(self, row_id: int) -> Record:
+        row = self.db.execute("SELECT * FROM submission WHERE id = ?", (row_id,)).fetchone()
+        return Record(**dict(row))
+
+    def _settle_supersession(self, unit: str, round_id: str) -> None:
+        """The latest received accepted file of a unit and round counts; the earlier ones are kept
+        as superseded."""
+        rows = self.db.execute(
+            f"SELECT id FROM submission WHERE unit = ? AND round = ? AND status IN ({_marks(CURRENT)},"
+            " ?) ORDER BY received_at, id",
+            (unit, round_id, *CURRENT, SUPERSEDED),
+        ).fetchall()
+        for row in rows[:-1]:
+            self.db.execute(
+                f"UPDATE submission SET status = ? WHERE id = ? AND status IN ({_marks(CURRENT)})",
+                (SUPERSEDED, row["id"], *CURRENT),
+            )
+
+
+def _marks(items: tuple) -> str:
+    return ", ".join("?" for _ in items)
+
+
+class _ReadAhead(threading.Thread):
+    """The values of some rounds' accepted submissions, read on a connection of its own (the ledger
+    is in WAL mode: this reader and the run's writes do not wait for each other). Whatever it could
+    not read is read again when asked."""
+
+    def __init__(self, path: Path, round_ids: tuple[str, ...]):
+        super().__init__(name="ledger-read-ahead", daemon=True)
+        self.path, self.round_ids = path, round_ids
+        self.values: dict[int, dict[str, StoredValue]] = {}
+
+    def run(self) -> None:
+        with gc_pause.paused():
+            self._read()
+
+    def _read(self) -> None:
+        try:
+            db = sqlite3.connect(self.path, timeout=60)
+        except sqlite3.Error:
+            return
+        try:
+            rows = db.execute(
+                "SELECT value.submission_id, field, sheet, cell, number, text FROM value"
+                " JOIN submission ON submission.id = value.submission_id"
+                f" WHERE round IN ({_marks(self.round_ids)}) AND status IN ({_marks(CURRENT)})",
+                (*self.round_ids, *CURRENT))
+            found: dict[int, dict[str, StoredValue]] = {}
+            for row in rows:
+                found.setdefault(row[0], {})[row[1]] = StoredValue._make(row[1:])
+            self.values = found
+        except sqlite3.Error:
+            pass
+        finally:
+            db.close()

@@ -1,0 +1,89 @@
+"""Where each open round stands: who reported, who is missing, late or rejected, and the days left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from pipeline.core.vietnamese import format_date, round_title
+from pipeline.ledger.store import REJECTED, Ledger, Record
+from pipeline.plan.model import Plan, Round, Unit
+
+# A round stays on the summary this long after the province's deadline (the update may follow).
+SHOWN_AFTER_DEADLINE = timedelta(days=60)
+
+
+@dataclass(frozen=True)
+class UnitState:
+    unit: Unit
+    state: str  # reported, late, rejected, missing
+    record: Record | None  # the file that counts, or the last one sent
+    days_late: int = 0
+
+
+@dataclass
+class RoundStatus:
+    round: Round
+    today: date
+    approved_on: str | None = None
+    units: list[UnitState] = field(default_factory=list)
+    reported: list[str] = field(default_factory=list)  # unit names, accepted
+    late: list[tuple[str, int]] = field(default_factory=list)  # (unit name, days late)
+    rejected: list[str] = field(default_factory=list)  # sent, but nothing accepted yet
+    missing: list[str] = field(default_factory=list)  # nothing received
+
+    @property
+    def days_left(self) -> int:
+        return (self.round.district_deadline - self.today).days
+
+
+def open_rounds(plan: Plan, today: date) -> list[Round]:
+    return [r for r in plan.all_rounds if r.opens <= today <= r.province_deadline + SHOWN_AFTER_DEADLINE]
+
+
+def round_status(plan: Plan, ledger: Ledger, rnd: Round, today: date) -> RoundStatus:
+    approval = ledger.approval(rnd.id)
+    status = RoundStatus(rnd, today, approval[0] if approval else None)
+    sent_by: dict[str | None, list[Record]] = {}
+    for record in ledger.records(rnd.id):
+        sent_by.setdefault(record.unit, []).append(record)
+    current = ledger.current(rnd.id)
+    for unit in plan.units_for(rnd):
+        sent = sent_by.get(unit.code, [])
+        counted = current.get(unit.code)
+        if counted is not None:
+            status.reported.append(unit.name)
+            late = (date.fromisoformat(counted.received_at[:10]) - rnd.district_deadline).days
+            if late > 0:
+                status.late.append((unit.name, late))
+            status.units.append(UnitState(unit, "late" if late > 0 else "reported", counted, max(late, 0)))
+        elif any(r.status == REJECTED for r in sent):
+            status.rejected.append(unit.name)
+            status.units.append(UnitState(unit, "rejected", sent[-1]))
+        else:
+            status.missing.append(unit.name)
+            status.units.append(UnitState(unit, "missing", None))
+    return status
+
+
+def summary_lines(plan: Plan, statuses: list[RoundStatus]) -> list[str]:
+    """The officer's summary, in Vietnamese."""
+    if not statuses:
+        return ["Hiện không có kỳ báo cáo nào đang mở."]
+    lines = []
+    for status in statuses:
+        rnd = status.round
+        days = status.days_left
+        when = (f"còn {days} ngày" if days > 0 else "hôm nay là hạn" if days == 0 else f"đã quá hạn {-days} ngày")
+        lines.append(f"{round_title(rnd)} (kỳ {rnd.id}) – hạn huyện gửi {format_date(rnd.district_deadline)} ({when}); "
+                     f"hạn tỉnh báo cáo {format_date(rnd.province_deadline)}.")
+        if status.approved_on:
+            lines.append(f"  Đã chốt số liệu ngày {format_date(date.fromisoformat(status.approved_on))}.")
+        lines.append(f"  Đã báo cáo: {len(status.reported)}/{len(plan.units_for(rnd))} đơn vị.")
+        if status.late:
+            lines.append("  Gửi trễ: " + ", ".join(f"{name} ({days} ngày)" for name, days in status.late) + ".")
+        if status.rejected:
+            lines.append("  Bị trả lại, chờ gửi lại: " + ", ".join(status.rejected) + ".")
+        if status.missing:
+            lines.append("  Chưa gửi: " + ", ".join(status.missing) + ".")
+    return lines

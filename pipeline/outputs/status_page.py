@@ -1,0 +1,143 @@
+"""outbox/index.html: every round at a glance, with links to every output and answer.
+
+A static page (jinja2), opened straight from disk: every link is relative to the outbox folder.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import jinja2
+
+from pipeline.core import locations
+from pipeline.core.atomic import write_text
+from pipeline.core.sender_text import safe_filename
+from pipeline.core.vietnamese import STATUS_WORDS, format_date, round_title
+from pipeline.ledger.store import Ledger
+from pipeline.outputs.round_status import open_rounds, round_status
+from pipeline.plan.model import Plan
+
+STATES = {
+    "reported": ("Đã báo cáo", "ok"),
+    "late": ("Trễ {days} ngày", "late"),
+    "rejected": ("Bị trả lại – chờ gửi lại", "rejected"),
+    "missing": ("Chưa gửi", "missing"),
+}
+
+
+PASSED_REASONS = {
+    "symlink": "Liên kết (symlink/shortcut) – không đọc và không di chuyển; hãy chép tệp thật vào hộp thư đến.",
+    "special": "Không phải tệp thông thường – không đọc.",
+    "unreadable": "Chưa đọc được (tệp đang được ghi hoặc bị khóa) – để lại cho lần chạy sau.",
+}
+
+
+# Each answer to a file that exists, as the status page links it: the letter, the marked copy, the
+# reply draft (feedback.write_feedback names them after the letter).
+ANSWERS = ((locations.NOTE_SUFFIX, "thư trả lời"), (locations.MARKED_SUFFIX, "bản đánh dấu"),
+           (locations.DRAFT_SUFFIX, "thư nháp"))
+
+
+class Answers:
+    """Each file's answers that exist, from one listing per folder: a national page names thousands,
+    most of them twice (among the units and among the files received)."""
+
+    def __init__(self, outbox: Path) -> None:
+        self.outbox = outbox
+        self._folders: dict[str | None, tuple[str, set[str]]] = {}
+        self._found: dict[int, list[dict[str, str]]] = {}
+
+    def __call__(self, record) -> list[dict[str, str]]:
+        found = self._found.get(record.id)
+        if found is None:
+            href, names = self._folder(record)
+            stem = locations.feedback_stem(record.id, safe_filename(record.original_name))
+            found = self._found[record.id] = [{"label": label, "href": f"{href}/{stem}{suffix}"}
+                                              for suffix, label in ANSWERS if stem + suffix in names]
+        return found
+
+    def _folder(self, record) -> tuple[str, set[str]]:
+        """The answers' folder of a record's round, as a link from the page, and the files in it."""
+        known = self._folders.get(record.round)
+        if known is None:
+            folder = locations.feedback_folder(self.outbox, record.round)
+            try:
+                names = {e.name for e in os.scandir(folder) if e.is_file(follow_symlinks=False)}
+            except OSError:
+                names = set()
+            known = self._folders[record.round] = (folder.relative_to(self.outbox).as_posix(), names)
+        return known
+
+
+def _every_file(plan: Plan, ledger: Ledger, round_id: str, answers: Answers) -> list[dict]:
+    """Every file of the round, superseded and rejected ones too, newest first, each with its answers."""
+    names = {u.code: u.name for u in plan.units}
+    return [{"file": r.original_name, "unit": names.get(r.unit or "", r.unit or ""),
+             "received": format_date(date.fromisoformat(r.received_at[:10])),
+             "status": STATUS_WORDS.get(r.status, r.status), "answers": answers(r)}
+            for r in reversed(ledger.records(round_id))]
+
+
+def _phase_links(plan: Plan, outbox: Path) -> list[dict[str, str]]:
+    folder = locations.phase_folder(plan.phase)
+    phase_names = locations.phase_report_names(plan.phase)
+    found = [(phase_names["docx"], "Báo cáo tổng kết giai đoạn (Word)"),
+             (phase_names["html"], "Báo cáo tổng kết giai đoạn (HTML)"),
+             (phase_names["workbook"], "Bảng tổng hợp giai đoạn")]
+    return [{"label": label, "href": f"{folder}/{name}"} for name, label in found if (outbox / folder / name).is_file()]
+
+
+def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
+                      passed: list[tuple[str, str]] | None = None) -> Path:
+    """`passed`: inbox entries this run named but did not take, as (path, reason key)."""
+    outbox = Path(outbox)
+    answers = Answers(outbox)
+    with_data = set(ledger.rounds_with_submissions())
+    showing = {r.id for r in open_rounds(plan, today)}
+    rounds = []
+    for rnd in plan.all_rounds:
+        if rnd.id not in with_data and rnd.id not in showing:
+            continue
+        status = round_status(plan, ledger, rnd, today)
+        names = locations.report_names(rnd.id)
+        files = [("Bảng tổng hợp", locations.workbook_name(rnd.id)), ("Báo cáo (Word)", names["docx"]),
+                 ("Báo cáo (HTML)", names["html"]), ("Phụ lục", names["annex"])]
+        units = []
+        for entry in status.units:
+            label, css = STATES[entry.state]
+            record = entry.record
+            units.append({"name": entry.unit.name, "code": entry.unit.code, "state": label.format(days=entry.days_late),
+                          "css": css, "file": record.original_name if record else "",
+                          "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",
+                          "answers": answers(record) if record else []})
+        rounds.append({
+            "id": rnd.id, "name": round_title(rnd), "open": rnd.id in showing, "approved": status.approved_on and
+            format_date(date.fromisoformat(status.approved_on)),
+            "district_deadline": format_date(rnd.district_deadline),
+            "province_deadline": format_date(rnd.province_deadline), "days_left": status.days_left,
+            "counts": {"reported": len(status.reported), "late": len(status.late),
+                       "rejected": len(status.rejected), "missing": len(status.missing),
+                       "units": len(plan.units_for(rnd))},
+            "files": [{"label": label, "href": f"{rnd.id}/{name}"} for label, name in files
+                      if (outbox / rnd.id / name).is_file()],
+            "units": units,
+            "received": _every_file(plan, ledger, rnd.id, answers),
+        })
+    not_processed = ledger.records_with_finding("file-not-processed")
+    unidentified = [{"file": r.original_name, "received": format_date(date.fromisoformat(r.received_at[:10])),
+                     "state": "Chưa xử lý được – chờ cán bộ kiểm tra" if r.id in not_processed
+                     else "Không nhận dạng được – đã trả lời",
+                     "answers": answers(r)}
+                    for r in ledger.records() if r.round is None and r.status != "unpacked"]
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(locations.REPORT_TEMPLATES), autoescape=True,
+                                     undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    html = environment.get_template("status_page.html.j2").render(
+        title=f"Dự án 8 – {plan.province}: tình hình báo cáo", today=format_date(today), rounds=rounds,
+        phase=_phase_links(plan, outbox),
+        unidentified=unidentified, reporting_body=plan.reporting_body,
+        passed=[{"path": path, "reason": PASSED_REASONS[reason]} for path, reason in passed or []])
+    path = outbox / locations.STATUS_PAGE
+    write_text(path, html)
+    return path

@@ -1,0 +1,73 @@
+"""Areas: a plan with many units (a province's communes, a country's) names the area each unit belongs
+to (units.csv column `area`: a former district, a province). The provincial workbook is then written
+as a summary with one line per area and one detail workbook per area, each rewritten only when a file
+of its own units changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pipeline.core.errors import PlanError
+from pipeline.plan.csv_rows import ascii_slug
+
+if TYPE_CHECKING:
+    from pipeline.plan.model import Plan, Round, Unit
+
+
+@dataclass(frozen=True)
+class Area:
+    slug: str  # ASCII, for the detail workbook's file name
+    name: str
+    units: tuple[Unit, ...]  # in the plan's order
+
+
+def check(units: list[Unit]) -> None:
+    """Either no unit names an area, or every unit but the province level does (the province level's
+    line stands on its own); a successor is in its former unit's area, whose line it continues."""
+    named = [u for u in units if u.area]
+    if not named:
+        return
+    province = [u for u in units if u.level == "province" and u.area]
+    if province:
+        raise PlanError(f"units.csv: đơn vị cấp tỉnh {province[0].code} không thuộc khu vực nào; hãy để trống "
+                        "cột «area» của nó.")
+    missing = [u for u in units if not u.area and u.level != "province"]
+    if missing:
+        raise PlanError(f"units.csv: khi đã chia khu vực, mọi đơn vị (trừ cấp tỉnh) phải có cột «area»; "
+                        f"còn trống ở {', '.join(f'{u.code} ({u.name})' for u in missing[:5])}"
+                        f"{' …' if len(missing) > 5 else ''}.")
+    by_code = {u.code: u for u in units}
+    for unit in units:
+        former = by_code.get(unit.former)
+        if former is not None and former.area != unit.area:
+            raise PlanError(f"units.csv: đơn vị {unit.code} ({unit.name}) kế tục {former.code} ({former.name}) nên "
+                            f"phải cùng khu vực «{former.area}», đang ghi «{unit.area}».")
+    slugs: dict[str, str] = {}
+    for name in dict.fromkeys(u.area for u in named):
+        clash = slugs.setdefault(ascii_slug(name), name)
+        if clash != name:
+            raise PlanError(f"units.csv: hai khu vực «{clash}» và «{name}» có cùng tên không dấu; "
+                            "hãy đặt tên khác nhau.")
+
+
+def of(plan: Plan) -> tuple[Area, ...]:
+    """The plan's areas in the order their first unit appears; empty when the plan names none."""
+    def make() -> tuple[Area, ...]:
+        members: dict[str, list[Unit]] = {}
+        for unit in plan.units:
+            if unit.area:
+                members.setdefault(unit.area, []).append(unit)
+        return tuple(Area(ascii_slug(name), name, tuple(units)) for name, units in members.items())
+    return plan.derived(("areas",), make)
+
+
+def for_round(plan: Plan, rnd: Round) -> tuple[Area, ...]:
+    """The areas with a workbook of their own in a round: none in an adhoc round, whose answers stay
+    in one workbook."""
+    return of(plan) if rnd.regular else ()
+
+
+def area_of(plan: Plan, unit: str) -> Area | None:
+    by_unit = plan.derived(("area of unit",), lambda: {u.code: a for a in of(plan) for u in a.units})
+    return by_unit.get(unit)

@@ -1,0 +1,371 @@
+"""What the reports of a round say, as template variables: the province's report (Word and HTML, the
+annual report and the January/February update) and each district's report.
+
+Every figure comes from `figures` (the year beside the cumulative figure, estimates marked) and is
+written by `wording`; the Word and HTML templates only lay it out. report_templates/README.md lists
+the variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from pipeline.core import locations
+from pipeline.core.vietnamese import format_date, format_number, format_percent, place, round_title
+from pipeline.figures.consolidate import Consolidation, mean_share, ratio_total, share, standings, total_progress
+from pipeline.figures.report_figures import Figure, coverage, last_round, province_figure, unit_figure
+from pipeline.plan import activities, form
+from pipeline.plan.model import Plan, Unit
+from pipeline.reports.assessment import assessment_context
+from pipeline.reports.schedule import schedule_context, unit_schedule
+from pipeline.reports.sentences import (
+    change_sentence,
+    changes_sentence,
+    coverage_sentence,
+    indicator_sentence,
+    percent,
+    reporting_sentence,
+    who_reports,
+)
+
+NO_DATA = "chưa báo cáo"
+# A table of units in the province's report lists them all up to UNITS_IN_TABLES; beyond (a province's
+# communes, a country's), the UNITS_SHOWN furthest ahead and behind, and names the file that has all.
+UNITS_IN_TABLES = 30
+UNITS_SHOWN = 20
+ESTIMATE_MARK = "*"
+
+
+def _number(value) -> str:
+    return format_number(value) if value is not None else NO_DATA
+
+
+def place_date(place: str, day: date) -> str:
+    return f"{place}, ngày {day.day} tháng {day.month} năm {day.year}"
+
+
+def issuer_line(name: str) -> str:
+    return name.upper().replace("HỘI LIÊN HIỆP PHỤ NỮ", "HỘI LHPN")
+
+
+class Labels:
+    """Column headings and cell marks for the year's and the cumulative figures of one table: a
+    column whose every figure rests on an estimate is headed as one ("Ước lũy kế"); in a column that
+    mixes both, each estimated figure carries a mark that the note under the table explains."""
+
+    def __init__(self, rnd, figures: list[Figure]):
+        known = [f for f in figures if f.cumulative is not None]
+        years = [f for f in figures if f.year is not None]
+        self.annual = rnd.kind == "annual"
+        self.all_cumulative = bool(known) and all(f.cumulative_estimated for f in known)
+        self.all_year = self.annual or (bool(years) and all(f.year_estimated for f in years))
+        self.year = f"Năm {rnd.year}: ước thực hiện cả năm" if self.all_year else f"Thực hiện năm {rnd.year}"
+        self.ytd = f"Năm {rnd.year}: đến thời điểm báo cáo"
+        self.cumulative = "Ước lũy kế" if self.all_cumulative else "Lũy kế"
+        mixed = any(f.cumulative_estimated for f in known) and not self.all_cumulative
+        mixed |= any(f.year_estimated for f in years) and not self.all_year
+        self.note = (f"({ESTIMATE_MARK}) Số có dấu {ESTIMATE_MARK} gồm số ước thực hiện báo cáo tháng 9 (đơn vị chưa "
+                     "gửi số liệu thực hiện cả năm)." if mixed else "")
+
+    def year_cell(self, figure: Figure) -> str:
+        mark = ESTIMATE_MARK if figure.year_estimated and not self.all_year else ""
+        return _number(figure.year) + (mark if figure.year is not None else "")
+
+    def cumulative_cell(self, figure: Figure) -> str:
+        mark = ESTIMATE_MARK if figure.cumulative_estimated and not self.all_cumulative else ""
+        return _number(figure.cumulative) + (mark if figure.cumulative is not None else "")
+
+
+def _figure_row(labels: Labels, figure: Figure) -> dict:
+    return {
+        "target": format_number(figure.target),
+        "ytd": _number(figure.ytd),
+        "year": labels.year_cell(figure),
+        "cumulative": labels.cumulative_cell(figure),
+        "percent": percent(figure.cumulative, figure.target),
+    }
+
+
+def _labels(labels: Labels) -> dict:
+    return {"ytd_label": labels.ytd, "year_label": labels.year, "cumulative_label": labels.cumulative,
+            "estimate_note": labels.note}
+
+
+# -- the province's report -------------------------------------------------------------------------
+
+
+def province_context(plan: Plan, result: Consolidation) -> dict:
+    rnd = result.round
+    update = rnd.kind == "update"
+    cover = coverage(plan, result)
+    figures = {i.code: province_figure(plan, result, i.code) for i in plan.indicators}
+    labels = Labels(rnd, list(figures.values()))
+    on_time = [u for u in cover.reported
+               if date.fromisoformat(result.reported[u.code].received_at[:10]) <= rnd.district_deadline]
+    indicator_rows, groups = [], []
+    for code, title in plan.groups.items():
+        rows = []
+        for indicator in (i for i in plan.indicators if i.group == code):
+            figure = figures[indicator.code]
+            rows.append({"no": indicator.no, "name": indicator.name, "unit": indicator.unit,
+                         **_figure_row(labels, figure), "sentence": indicator_sentence(rnd, indicator, figure)})
+        indicator_rows += rows
+        if rows:
+            groups.append({"code": code, "title": title, "rows": rows})
+    table = standings(plan, result)
+    return {
+        "draft": False,
+        "title": f"Báo cáo Dự án 8 – {round_title(rnd)}",
+        "issuer": issuer_line(plan.reporting_body),
+        "issuer_short": plan.reporting_body,
+        "place_date": place_date(plan.province, rnd.province_deadline),
+        "subject": (
+            f"Bổ sung số liệu thực hiện năm {rnd.year} Dự án 8 “Thực hiện bình đẳng giới và giải quyết "
+            "những vấn đề cấp thiết đối với phụ nữ và trẻ em” trên địa bàn tỉnh"
+            if update
+            else f"Kết quả thực hiện Dự án 8 “Thực hiện bình đẳng giới và giải quyết những vấn đề cấp thiết "
+            f"đối với phụ nữ và trẻ em” năm {rnd.year} trên địa bàn tỉnh"
+        ),
+        "intro": (
+            f"Thực hiện {plan.document} và chế độ báo cáo tại mục V.5 của Kế hoạch, {plan.reporting_body} "
+            + ("báo cáo bổ sung số liệu thực hiện cả năm " if update else "báo cáo kết quả thực hiện năm ")
+            + f"{rnd.year} như sau:"
+        ),
+        "document": plan.document,
+        "reporting_sentence": reporting_sentence(rnd, len(cover.reported), len(on_time), cover.units,
+                                                 who_reports(plan, rnd)),
+        "change_sentence": change_sentence(plan, rnd),
+        "coverage_sentence": coverage_sentence(rnd, cover),
+        "reported_count": len(cover.reported),
+        "unit_count": cover.units,
+        "missing_units": [u.name for u in plan.units_for(rnd) if u.code not in result.reported],
+        "groups": groups,
+        "indicator_rows": indicator_rows,
+        **_labels(labels),
+        "unit_tables": _unit_tables(plan, result),
+        "activity_rows": activity_rows(plan, result),
+        "ratios": _ratio_rows(plan, result),
+        "budget_unit": plan.budget_unit,
+        "disbursed_label": form.DISBURSED_LABELS[rnd.kind],
+        **_budget(plan, result, list(plan.units_for(rnd)), reported_only=True),
+        "changes": _changes(plan, result) if update else [],
+        "changes_sentence": _changes_summary(plan, result) if update else "",
+        "annex_title": f"KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU DỰ ÁN 8 – {round_title(rnd).upper()}",
+        "annex_line": annex_line(plan, rnd),
+        "annex_cell_note": (f"Mỗi ô: {labels.cumulative.lower()} / chỉ tiêu giai đoạn (% chỉ tiêu); «–» là chưa "
+                            "có số liệu."),
+        "annex_file": locations.annex_name(rnd.id),
+        "annex_headers": [f"{i.no}. {i.short_name} ({i.unit})" for i in plan.indicators],
+        "annex_rows": _annex_rows(plan, result),
+        "signer": "",
+        "update": update,
+        **schedule_context(plan, result, table, locations.workbook_name(rnd.id)),
+        **assessment_context(plan, result, table, cover),
+    }
+
+
+def annex_line(plan: Plan, rnd) -> str:
+    """The line that ties an annex to its report (the number and day are the clerk's to fill)."""
+    return (f"(Kèm theo Báo cáo số …/BC-HLHPN ngày … tháng … năm {rnd.province_deadline.year} "
+            f"của {plan.reporting_body})")
+
+
+def activity_rows(plan: Plan, result: Consolidation, chosen: list[activities.Activity] | None = None) -> list[dict]:
+    """Each activity without a numeric target (`chosen`: those the round asks; default all), summed
+    over the units that reported this round."""
+    rows = []
+    reported = [u for u in plan.units_for(result.round) if u.code in result.reported]
+    for activity in plan.activities if chosen is None else chosen:
+        sums = {ask: sum(n for u in reported if (n := result.number(
+            u.code, form.field_name(activities.subject(activity.code), ask))) is not None) for ask in activity.asks}
+        parts = [f"{int(sums.get('done', 0))}/{len(reported)} đơn vị đã báo cáo có thực hiện"]
+        if "events" in activity.asks:
+            parts.append(f"{format_number(sums['events'])} cuộc, sự kiện")
+        if "participants" in activity.asks:
+            parts.append(f"{format_number(sums['participants'])} người tham gia")
+        rows.append({"group": activity.group, "name": activity.name,
+                     "sentence": f"{activity.name}: " + "; ".join(parts) + "."})
+    return rows
+
+
+def _unit_tables(plan: Plan, result: Consolidation) -> list[dict]:
+    tables = []
+    annex = locations.annex_name(result.round.id)
+    for number, indicator in enumerate(plan.indicators, start=2):
+        # The full figures made only for the units shown: a country has thousands.
+        shown, chosen = furthest(list(plan.units), _share_of(plan, result, indicator.code), annex)
+        figures = {u.code: unit_figure(plan, result, u, indicator.code) for u in shown}
+        labels = Labels(result.round, list(figures.values()))
+        rows = [{"unit": u.name, **_figure_row(labels, figures[u.code]), "note": _unit_note(plan, result, u)}
+                for u in shown]
+        tables.append({"number": number, "title": f"{indicator.name} ({indicator.unit}){chosen}", "rows": rows,
+                       **_labels(labels)})
+    return tables
+
+
+def _share_of(plan: Plan, result: Consolidation, indicator: str) -> Callable[[Unit], float | None]:
+    """A unit's cumulative figure as a share of its target: its Figure.share, without the Figure."""
+    return lambda unit: share(result.progress[unit.code][indicator].cumulative, plan.targets[unit.code][indicator])
+
+
+def furthest(units: list[Unit], progress: Callable[[Unit], float | None], where: str) -> tuple[list[Unit], str]:
+    """A table of more than UNITS_IN_TABLES units shows the UNITS_SHOWN // 2 furthest ahead and as many
+    furthest behind (no figure counts as behind), and says so, naming `where` every unit is."""
+    if len(units) <= UNITS_IN_TABLES:
+        return units, ""
+    half = UNITS_SHOWN // 2
+    shares = {u.code: progress(u) for u in units}
+    ranked = sorted(units, key=lambda u: float("inf") if (s := shares[u.code]) is None else -s)
+    return ranked[:half] + ranked[-half:], (
+        f" – {half} đơn vị có tỷ lệ đạt cao nhất và {half} đơn vị thấp nhất trong {format_number(len(units))} "
+        f"đơn vị (số liệu từng đơn vị: tệp {where})")
+
+
+def _unit_note(plan: Plan, result: Consolidation, unit: Unit) -> str:
+    if unit.code in result.reported:
+        return ""
+    rnd = result.round
+    if not unit.valid_on(rnd.district_deadline):
+        successors = plan.successors(unit.code)
+        if successors and unit.valid_to and unit.valid_to <= rnd.district_deadline:
+            return f"Từ {format_date(unit.valid_to)} thay bằng {len(successors)} đơn vị; số liệu gồm cả các đơn vị này"
+        return "Không báo cáo kỳ này"
+    source = last_round(plan, result, unit.code)
+    return f"Chưa báo cáo kỳ này; số liệu {round_title(source)}" if source else "Chưa có số liệu"
+
+
+def _ratio_rows(plan: Plan, result: Consolidation) -> list[dict]:
+    rows = []
+    for ratio in plan.ratios:
+        numerator, denominator = ratio_total(result, list(plan.units), ratio.code)
+        rows.append({"name": ratio.name, "numerator": _number(numerator), "denominator": _number(denominator),
+                     "percent": percent(numerator, denominator), "target": format_percent(ratio.target_percent / 100)})
+    return rows
+
+
+def _budget(plan: Plan, result: Consolidation, units: list[Unit], *, reported_only: bool) -> dict:
+    def amount(unit: Unit, subject: str, measure: str) -> float:
+        return result.number(unit.code, form.field_name(subject, measure)) or 0
+
+    rows, allocated, disbursed = [], 0.0, 0.0
+    for source in plan.budget_sources:
+        subject = f"budget_{source.code}"
+        given = sum(amount(u, subject, "allocated") for u in units)
+        spent = sum(amount(u, subject, "disbursed") for u in units)
+        allocated, disbursed = allocated + given, disbursed + spent
+        rows.append({"name": source.name, "allocated": format_number(given), "disbursed": format_number(spent),
+                     "rate": percent(spent, given)})
+    rows.append({"name": "Tổng cộng", "allocated": format_number(allocated), "disbursed": format_number(disbursed),
+                 "rate": percent(disbursed, allocated)})
+    whose = "của các đơn vị đã báo cáo kỳ này " if reported_only else ""
+    return {"budget_rows": rows, "budget_sentence": (
+        f"Tổng kế hoạch vốn được giao năm {result.round.year} {whose}là {format_number(allocated)} "
+        f"{plan.budget_unit}; đã giải ngân {format_number(disbursed)} {plan.budget_unit}, đạt "
+        f"{percent(disbursed, allocated)}.")}
+
+
+def _changes(plan: Plan, result: Consolidation) -> list[dict]:
+    """Every value whose full-year figure differs from the September estimate, unit by unit."""
+    rows = []
+    for unit in plan.units:
+        estimates = result.estimates.get(unit.code)
+        if estimates is None or unit.code not in result.reported:
+            continue
+        for indicator in plan.indicators:
+            actual = result.number(unit.code, form.field_name(indicator.code, "actual"))
+            estimate = estimates.get(indicator.code)
+            if actual is None or estimate is None or actual == estimate:
+                continue
+            difference = int(actual) - estimate
+            rows.append({"unit": unit.name, "unit_code": unit.code, "indicator": indicator.short_name,
+                         "indicator_code": indicator.code, "estimate": format_number(estimate),
+                         "actual": format_number(actual),
+                         "difference": ("+" if difference > 0 else "") + format_number(difference)})
+    return rows
+
+
+def _changes_summary(plan: Plan, result: Consolidation) -> str:
+    compared = [u for u in plan.units if u.code in result.reported and u.code in result.estimates]
+    without = [u.name for u in plan.units if u.code in result.reported and u.code not in result.estimates]
+    return changes_sentence(len(compared), len(_changes(plan, result)), without)
+
+
+def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
+    def cells(units: list[Unit], targets: dict[str, int]) -> list[str]:
+        out = []
+        for indicator in plan.indicators:
+            cumulative, target = total_progress(result, units, indicator.code), targets[indicator.code]
+            out.append(f"{_number(cumulative)}/{format_number(target)} ({percent(cumulative, target)})"
+                       if cumulative is not None else f"–/{format_number(target)}")
+        return out
+
+    def name(unit: Unit) -> str:
+        return unit.name + ("" if unit.code in result.reported else " (chưa báo cáo kỳ này)")
+
+    districts = list(plan.districts)
+    rows = [
+        {"no": "", "name": "Tổng cộng", "villages": format_number(plan.total_villages),
+         "cells": cells(list(plan.roots), plan.totals["total"])},
+        {"no": "I", "name": name(plan.province_unit), "villages": "",
+         "cells": cells([plan.province_unit], plan.targets[plan.province_unit.code])},
+        {"no": "II", "name": "Cấp huyện", "villages": format_number(plan.total_villages),
+         "cells": cells(districts, plan.totals["districts"])},
+    ]
+    annex = locations.annex_name(result.round.id)
+    shown, chosen = furthest(districts, lambda u: mean_share(plan, result, [u]), annex)
+    rows += [{"no": u.appendix_no, "name": name(u), "villages": format_number(u.villages),
+              "cells": cells([u], plan.targets[u.code])} for u in shown]
+    if chosen:
+        rows.append({"no": "", "name": f"Trên đây{chosen.replace(' – ', ': ', 1)}, theo tỷ lệ bình quân các chỉ tiêu.",
+                     "villages": "", "cells": ["" for _ in plan.indicators]})
+    return rows
+
+
+# -- a district's report ---------------------------------------------------------------------------
+
+
+def district_context(plan: Plan, result: Consolidation, unit: Unit) -> dict:
+    rnd = result.round
+    record = result.reported[unit.code]
+    update = rnd.kind == "update"
+    typed_day = result.text(unit.code, "in_report_date")
+    day = date.fromisoformat(typed_day) if typed_day else rnd.district_deadline
+    figures = {i.code: unit_figure(plan, result, unit, i.code) for i in plan.indicators}
+    labels = Labels(rnd, list(figures.values()))
+    standing = unit_schedule(plan, result, unit.code)
+    rows = [{"no": i.no, "name": i.name, **_figure_row(labels, figures[i.code]), **standing[i.code]}
+            for i in plan.indicators]
+    narratives = [
+        {"title": label, "text": result.text(unit.code, form.field_name(key, "text")) or "(không nêu)"}
+        for key, label, _ in form.NARRATIVE[:3]
+    ]
+    return {
+        "draft": False,
+        "parent": issuer_line(plan.reporting_body),
+        "issuer": f"HỘI LHPN {place(unit).upper()}",
+        "recipients": [f"{plan.reporting_body} (b/c);", f"UBND {place(unit)} (b/c);", "Lưu: VT."],
+        "place_date": place_date(unit.name, day),
+        "subject": (
+            f"{'Bổ sung số liệu thực hiện' if update else 'Kết quả thực hiện'} Dự án 8 năm "
+            f"{rnd.year} trên địa bàn {place(unit)}"
+        ),
+        "intro": (
+            f"Thực hiện {plan.document}, Hội LHPN {place(unit)} báo cáo "
+            f"{'số liệu thực hiện cả năm' if update else 'kết quả thực hiện năm'} {rnd.year} "
+            f"(theo biểu báo cáo gửi Hội LHPN tỉnh, mã tiếp nhận {record.id:06d}) như sau:"
+        ),
+        **_labels(labels),
+        "indicator_rows": rows,
+        "ratios": [
+            {"name": r.name, "numerator": _number(p.numerator), "denominator": _number(p.denominator),
+             "percent": percent(p.numerator, p.denominator), "target": format_percent(r.target_percent / 100)}
+            for r in plan.ratios
+            if (p := result.ratios[unit.code][r.code]) is not None
+        ],
+        "budget_unit": plan.budget_unit,
+        "disbursed_label": form.DISBURSED_LABELS[rnd.kind],
+        **_budget(plan, result, [unit], reported_only=False),
+        "narratives": narratives,
+        "signer": result.text(unit.code, form.field_name("preparer", "text")) or "",
+    }

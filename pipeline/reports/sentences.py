@@ -1,0 +1,128 @@
+"""The sentences the reports build from figures: the year beside the cumulative figure, every
+estimate worded as one, who the figures cover, counts written as a person writes them."""
+
+from __future__ import annotations
+
+from pipeline.core.vietnamese import format_date, format_number, format_percent, round_title
+from pipeline.figures.report_figures import Coverage, Figure
+from pipeline.plan.model import Indicator, Plan, Round
+
+
+def listed(parts: list[str]) -> str:
+    """['a', 'b', 'c'] -> 'a, b và c'."""
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " và " + parts[-1]
+
+
+def cumulative_word(figure: Figure) -> str:
+    return "ước lũy kế" if figure.cumulative_estimated else "lũy kế"
+
+
+def year_word(rnd: Round, figure: Figure) -> str:
+    """How the year's figure is named: an estimate in September; in January the actual, unless some
+    unit has only its September estimate."""
+    return "ước thực hiện cả năm" if rnd.kind == "annual" or figure.year_estimated else "thực hiện cả năm"
+
+
+def percent(part: float | None, whole: float | None) -> str:
+    return format_percent(part / whole) if part is not None and whole else "–"
+
+
+def _year_clause(rnd: Round, figure: Figure, unit: str) -> str:
+    if figure.year is None:
+        return f"năm {rnd.year} chưa có số liệu báo cáo"
+    if rnd.kind == "annual":
+        so_far = (f"đến thời điểm báo cáo thực hiện được {format_number(figure.ytd)} {unit}, "
+                  if figure.ytd is not None else "")
+        return f"năm {rnd.year}, {so_far}ước thực hiện cả năm {format_number(figure.year)} {unit}"
+    clause = f"năm {rnd.year} thực hiện được {format_number(figure.year)} {unit}"
+    if figure.year_kept:
+        clause += (f" (trong đó {format_number(figure.year_kept)} {unit} là số ước thực hiện báo cáo tháng 9 "
+                   "của đơn vị chưa gửi số liệu cả năm)")
+    return clause
+
+
+def indicator_sentence(rnd: Round, indicator: Indicator, figure: Figure) -> str:
+    if figure.cumulative is None:
+        return f"{indicator.name}: chưa có số liệu được báo cáo."
+    sentence = (f"{indicator.name}: {_year_clause(rnd, figure, indicator.unit)}; {cumulative_word(figure)} giai "
+                f"đoạn {format_number(figure.cumulative)}/{format_number(figure.target)} {indicator.unit}, đạt "
+                f"{percent(figure.cumulative, figure.target)} chỉ tiêu giai đoạn.")
+    if figure.kept:
+        sentence += (f" Trong đó {format_number(figure.kept)} {indicator.unit} là số liệu giữ từ kỳ trước của đơn "
+                     "vị chưa báo cáo kỳ này.")
+    return sentence
+
+
+def reporting_sentence(rnd: Round, reported: int, on_time: int, units: int, who: str) -> str:
+    if not reported:
+        return f"Đến ngày báo cáo, chưa có đơn vị nào ({who}) gửi báo cáo được tiếp nhận."
+    sentence = f"Đến ngày báo cáo, {reported}/{units} đơn vị ({who}) đã gửi báo cáo được tiếp nhận"
+    deadline = format_date(rnd.district_deadline)
+    if on_time == reported:
+        return sentence + (f"; đơn vị đã báo cáo gửi đúng hạn ({deadline})." if reported == 1
+                           else f"; tất cả đều gửi đúng hạn ({deadline}).")
+    if not on_time:
+        return sentence + f"; không có đơn vị nào gửi đúng hạn ({deadline})."
+    return sentence + f"; {on_time} đơn vị gửi đúng hạn ({deadline}), {reported - on_time} đơn vị gửi sau hạn."
+
+
+def coverage_sentence(rnd: Round, cover: Coverage) -> str:
+    """The missing-unit rule as the report states it."""
+    if not cover.reported:
+        sentence = f"Kỳ báo cáo này chưa có đơn vị nào trong số {cover.units} đơn vị gửi số liệu."
+    elif not cover.kept and not cover.without:
+        sentence = f"Số liệu trong báo cáo là số liệu kỳ này của đủ {cover.units}/{cover.units} đơn vị."
+    else:
+        sentence = f"Số liệu trong báo cáo gồm số liệu kỳ này của {len(cover.reported)}/{cover.units} đơn vị."
+    if cover.kept:
+        kept = [f"{unit.name} (số liệu {round_title(source)})" for unit, source in cover.kept]
+        sentence += (f" {len(cover.kept)} đơn vị chưa báo cáo kỳ này được giữ số liệu đã tiếp nhận gần nhất, "
+                     f"tính vào tổng số và nêu riêng ở từng chỉ tiêu: {listed(kept)}.")
+    if cover.without:
+        sentence += (f" Chưa có số liệu nào của: {listed([u.name for u in cover.without])}; tỷ lệ đạt vẫn tính "
+                     "trên chỉ tiêu giai đoạn của toàn tỉnh.")
+    return sentence
+
+
+def changes_sentence(compared: int, changes: int, without: list[str]) -> str:
+    if not compared:
+        sentence = "Chưa có đơn vị nào gửi cả số ước tháng 9 và số thực hiện cả năm để so sánh."
+    else:
+        sentence = (f"Có {compared} đơn vị gửi cả số ước tháng 9 và số thực hiện cả năm: "
+                    + (f"{changes} số liệu thay đổi (bảng dưới)." if changes else "không có số liệu nào thay đổi."))
+    if without:
+        sentence += f" Không có số ước tháng 9 để so sánh: {listed(without)}."
+    return sentence
+
+
+LEVEL_WORDS = {"province": "cấp tỉnh", "district": "huyện", "commune": "xã, phường", "department": "sở, ngành"}
+
+
+def who_reports(plan: Plan, rnd: Round) -> str:
+    """'cấp tỉnh và 11 huyện', as the units of this round are."""
+    levels: dict[str, int] = {}
+    for unit in plan.units_for(rnd):
+        levels[unit.level] = levels.get(unit.level, 0) + 1
+    parts = [LEVEL_WORDS["province"] if level == "province" else f"{count} {LEVEL_WORDS[level]}"
+             for level, count in levels.items()]
+    return listed(parts)
+
+
+def change_sentence(plan: Plan, rnd: Round) -> str:
+    """The changes of units that took effect by this round, in plain words."""
+    sentences = []
+    days = sorted({u.valid_to for u in plan.units if u.valid_to and plan.successors(u.code)
+                   and u.valid_to <= rnd.district_deadline})
+    for day in days:
+        formers = [u for u in plan.units if u.valid_to == day and plan.successors(u.code)]
+        successors = [s for f in formers for s in plan.successors(f.code)]
+        old, new = LEVEL_WORDS[formers[0].level], LEVEL_WORDS[successors[0].level]
+        sentences.append(
+            f"Từ ngày {format_date(day)}, {len(formers)} {old} ({listed([u.name for u in formers])}) được thay bằng "
+            f"{len(successors)} {new} kế tục. Số liệu theo {old} cũ (theo phân bổ chỉ tiêu của Kế hoạch) gồm số liệu "
+            f"các {old} đã báo cáo trước ngày này và số liệu các {new} kế tục từ ngày này: hoạt động được cộng dồn; "
+            f"tổ, nhóm, câu lạc bộ, địa chỉ lấy số hiện có của các {new}. Số liệu từng {new} ở bảng tổng hợp, "
+            "trang «Theo đơn vị mới».")
+    return " ".join(sentences)
