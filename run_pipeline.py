@@ -24,7 +24,8 @@ from pipeline.core.sender_text import printable
 from pipeline.core.vietnamese import STATUS_WORDS, round_title
 from pipeline.outputs.round_status import summary_lines
 from pipeline.plan.as_json import plan_as_dict
-from pipeline.plan.model import Plan, load_plan
+from pipeline.plan.loader import load_plan
+from pipeline.plan.model import Plan
 
 ROOT = Path(__file__).resolve().parent
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -195,7 +196,7 @@ def cmd_plan(plan: Plan, config: Config, args) -> int:
 
 def cmd_templates(plan: Plan, config: Config, args) -> int:
     from pipeline.app.runner import carried_figures
-    from pipeline.templates.layout import write_templates
+    from pipeline.templates.writer import write_templates
     from pipeline.validation.rules import RuleBook
 
     rnd = plan.round(_round(plan, args.round_id))

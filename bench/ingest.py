@@ -19,7 +19,7 @@ from bench.samples import filled_submissions  # noqa: E402
 from pipeline.app.runner import run  # noqa: E402
 from pipeline.core.locations import Paths  # noqa: E402
 from pipeline.intake.read import from_path, read_submission  # noqa: E402
-from pipeline.plan.model import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
+from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
 from pipeline.validation.rules import RuleBook  # noqa: E402
 
 

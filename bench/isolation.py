@@ -20,7 +20,7 @@ from bench.samples import filled_submissions  # noqa: E402
 from pipeline.intake import worker  # noqa: E402
 from pipeline.intake.isolation import WorkerPool  # noqa: E402
 from pipeline.intake.read import from_path, read_submission  # noqa: E402
-from pipeline.plan.model import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
+from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
 from pipeline.validation.rules import RuleBook  # noqa: E402
 
 DAY = date(2024, 9, 9)

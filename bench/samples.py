@@ -4,7 +4,7 @@ from pathlib import Path
 
 from pipeline.app.demo import fill_template, sample_values
 from pipeline.plan.model import Plan
-from pipeline.templates.layout import write_templates
+from pipeline.templates.writer import write_templates
 
 
 def filled_submissions(plan: Plan, round_id: str, root: Path) -> list[Path]:

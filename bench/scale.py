@@ -34,8 +34,8 @@ import python_calamine  # noqa: E402
 from pipeline.app.demo import fill_template, sample_values  # noqa: E402
 from pipeline.app.runner import run  # noqa: E402
 from pipeline.core.locations import Paths, template_filename  # noqa: E402
-from pipeline.plan.model import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
-from pipeline.templates.layout import write_templates  # noqa: E402
+from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
+from pipeline.templates.writer import write_templates  # noqa: E402
 from pipeline.validation.rules import RuleBook  # noqa: E402
 
 DAY = date(2024, 9, 5)

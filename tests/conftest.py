@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.intake.read import from_path, read_submission
-from pipeline.plan.model import DEFAULT_PLAN_DIR, load_plan
+from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.validation.rules import RuleBook
 
 ROOT = Path(__file__).resolve().parent.parent

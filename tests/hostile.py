@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pipeline.app.demo import fill_template, sample_values
 from pipeline.plan import form
-from pipeline.templates.layout import write_templates
+from pipeline.templates.writer import write_templates
 
 ROUND = "2024-annual"
 INDICATOR_SHEET = "xl/worksheets/sheet2.xml"

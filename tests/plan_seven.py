@@ -4,7 +4,7 @@ level and 3 districts, two rounds. Written into a folder by `write`; the rules a
 import shutil
 from pathlib import Path
 
-from pipeline.plan.model import DEFAULT_PLAN_DIR
+from pipeline.plan.loader import DEFAULT_PLAN_DIR
 
 FILES = {
     "plan.toml": '''id = "thu-nghiem-7"
@@ -107,7 +107,7 @@ def send_round(plan, paths, folder: Path, rnd, typed: dict) -> list[Path]:
     the districts would send them; `typed` gets each unit's values under (round id, unit code)."""
     from pipeline.app.demo import fill_template, sample_values
     from pipeline.app.runner import carried_figures
-    from pipeline.templates.layout import write_templates
+    from pipeline.templates.writer import write_templates
 
     carried = carried_figures(plan, paths.ledger, paths.home, rnd)
     templates = write_templates(plan, rnd, folder, carried=carried)

@@ -18,8 +18,8 @@ from pipeline.core.vietnamese import format_number
 from pipeline.intake.feedback import note_path
 from pipeline.ledger.store import Ledger
 from pipeline.plan import form
-from pipeline.plan.model import load_plan
-from pipeline.templates.layout import write_templates
+from pipeline.plan.loader import load_plan
+from pipeline.templates.writer import write_templates
 from pipeline.validation.rules import RuleBook, evaluate
 from tests import plan_seven
 from tests.conftest import ROOT, read_file

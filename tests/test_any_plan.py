@@ -10,7 +10,7 @@ from docx import Document
 
 from pipeline.app.runner import rebuild_phase, run
 from pipeline.core.locations import Paths
-from pipeline.plan.model import load_plan
+from pipeline.plan.loader import load_plan
 from tests import plan_seven
 from tests.test_reports import _number
 

@@ -18,7 +18,7 @@ from pipeline.core.errors import PlanError
 from pipeline.core.locations import Paths
 from pipeline.ledger.store import Ledger
 from pipeline.plan import areas
-from pipeline.plan.model import DEFAULT_PLAN_DIR, load_plan
+from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.workbook import assemble
 from tests.test_incremental import _send, _tree
 

@@ -15,7 +15,7 @@ from pipeline.core.locations import Paths
 from pipeline.exchange.export import write_export
 from pipeline.exchange.rollup import rollup, write_rollup
 from pipeline.ledger.store import Ledger
-from pipeline.plan.model import load_plan
+from pipeline.plan.loader import load_plan
 from tests import plan_seven
 from tests.conftest import run_cli
 

@@ -15,7 +15,7 @@ from pipeline.core.locations import Paths
 from pipeline.ledger.store import Ledger
 from pipeline.outputs import status_page
 from pipeline.reports import documents
-from pipeline.templates.layout import write_templates
+from pipeline.templates.writer import write_templates
 
 DAY = date(2024, 9, 5)
 

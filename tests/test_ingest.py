@@ -23,7 +23,8 @@ from pipeline.app.runner import run
 from pipeline.core.config import Contact
 from pipeline.core.locations import Paths
 from pipeline.plan import form
-from pipeline.templates.layout import SHEET_INDICATORS, write_templates
+from pipeline.templates.cells import SHEET_INDICATORS
+from pipeline.templates.writer import write_templates
 from tests.conftest import ROOT, libreoffice_convert
 
 RUN_DAY = date(2024, 9, 12)  # two days after the 2024-annual district deadline

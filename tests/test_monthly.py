@@ -9,7 +9,7 @@ from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.runner import exclusive, rebuild_round, run
 from pipeline.core.errors import BusyError
 from pipeline.core.locations import Paths
-from pipeline.templates.layout import write_templates
+from pipeline.templates.writer import write_templates
 from tests.conftest import run_cli
 
 

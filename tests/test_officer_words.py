@@ -5,7 +5,7 @@ other words."""
 import re
 
 from pipeline.app.demo import fill_template, sample_values
-from pipeline.plan.model import load_plan
+from pipeline.plan.loader import load_plan
 from tests.conftest import ROOT, run_cli
 
 # English words that would betray untranslated text: argparse's, the pipeline's own, and common ones.

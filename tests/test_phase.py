@@ -10,7 +10,7 @@ from docx import Document
 from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.runner import carried_figures, run
 from pipeline.core.locations import Paths
-from pipeline.templates.layout import write_templates
+from pipeline.templates.writer import write_templates
 from tests.conftest import run_cli
 from tests.test_reports import _all_text, _percent_as_shown
 

@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 
 from pipeline.app.demo import CORRECTED_UNIT, fill_template, sample_values
-from pipeline.templates.layout import SHEET_INDICATORS, write_templates
+from pipeline.templates.cells import SHEET_INDICATORS
+from pipeline.templates.writer import write_templates
 from tests.conftest import ROOT, libreoffice_convert, read_file, run_cli
 
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from pipeline.core.errors import PlanError
-from pipeline.plan.model import load_plan
+from pipeline.plan.loader import load_plan
 from tests.conftest import run_cli
 
 # The appendix, typed in again from the seed text, column by column, independently of plan/*.csv.

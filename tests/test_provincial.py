@@ -11,7 +11,7 @@ from pipeline.app.runner import carried_figures, rebuild, run
 from pipeline.core.locations import Paths
 from pipeline.ledger.store import Ledger
 from pipeline.plan import form
-from pipeline.templates.layout import write_templates
+from pipeline.templates.writer import write_templates
 
 # (round, day the officer runs the pipeline, units reporting)
 SCENARIO = [

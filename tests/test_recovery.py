@@ -16,7 +16,7 @@ from pipeline.app.runner import run
 from pipeline.core.locations import Paths
 from pipeline.intake import answer, feedback
 from pipeline.ledger import store
-from pipeline.templates.layout import write_templates
+from pipeline.templates.writer import write_templates
 from pipeline.workbook import assemble
 
 TODAY = date(2024, 9, 9)

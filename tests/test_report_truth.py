@@ -14,7 +14,7 @@ from docx import Document
 from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.runner import carried_figures, run
 from pipeline.core.locations import Paths
-from pipeline.templates.layout import write_templates
+from pipeline.templates.writer import write_templates
 from tests.test_reports import _all_text, _number, _percent_as_shown
 
 REPORTING = ("121", "125", "123")  # Bắc Yên, Mai Sơn, Mộc Châu

@@ -21,7 +21,7 @@ from pipeline.core.locations import REPORT_TEMPLATES, Paths
 from pipeline.core.office_package import normalized_package, saved_docx, stamped_package
 from pipeline.ledger.store import Ledger
 from pipeline.reports import chart, documents, word
-from pipeline.templates.layout import write_templates
+from pipeline.templates.writer import write_templates
 from tests.conftest import require, run_cli
 
 

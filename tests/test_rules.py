@@ -216,7 +216,7 @@ def test_a_full_year_estimate_below_the_results_so_far_is_a_warning(plan, rules)
 def test_an_empty_budget_cell_is_sent_back_as_the_template_says(plan, rules, tmp_path):
     import openpyxl
 
-    from pipeline.templates.layout import write_templates
+    from pipeline.templates.writer import write_templates
 
     rnd = plan.round("2024-annual")
     guide = openpyxl.load_workbook(write_templates(plan, rnd, tmp_path, [plan.unit("121")])[0]).worksheets[0]

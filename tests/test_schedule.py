@@ -13,8 +13,8 @@ from pipeline.app.runner import run
 from pipeline.core.errors import PlanError
 from pipeline.core.locations import Paths
 from pipeline.plan import schedule
-from pipeline.plan.model import load_plan
-from pipeline.templates.layout import write_templates
+from pipeline.plan.loader import load_plan
+from pipeline.templates.writer import write_templates
 
 
 def test_the_appendix_completion_times_give_equal_shares():

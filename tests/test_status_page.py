@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.runner import rebuild_phase, run
 from pipeline.core.locations import Paths
-from pipeline.templates.layout import write_templates
+from pipeline.templates.writer import write_templates
 
 
 class _Files(HTMLParser):

@@ -12,8 +12,8 @@ from docx import Document
 from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.runner import carried_figures, run
 from pipeline.core.locations import Paths
-from pipeline.plan.model import load_plan
-from pipeline.templates.layout import write_templates
+from pipeline.plan.loader import load_plan
+from pipeline.templates.writer import write_templates
 from tests import plan_seven
 from tests.conftest import ROOT
 from tests.test_reports import _all_text

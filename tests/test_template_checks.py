@@ -16,9 +16,10 @@ import pytest
 from pipeline.app.demo import sample_values
 from pipeline.app.runner import run
 from pipeline.core.locations import Paths
-from pipeline.plan.model import load_plan
-from pipeline.templates.layout import write_templates
+from pipeline.plan.loader import load_plan
+from pipeline.templates.cells import SHEET_CHECKS
 from pipeline.templates.sheets import checks
+from pipeline.templates.writer import write_templates
 from pipeline.validation import comparisons
 from pipeline.validation.rules import RuleBook
 from tests import plan_seven
@@ -47,7 +48,7 @@ def _fill(uno_python, tmp_path: Path, plan, changes: dict, missing: tuple[str, .
 
 def _check_sheet(path: Path) -> tuple[str, dict[str, tuple[int, str]]]:
     """The status and, per check, (count, where) as LibreOffice computed them."""
-    sheet = openpyxl.load_workbook(path, data_only=True)[checks.SHEET_CHECKS]
+    sheet = openpyxl.load_workbook(path, data_only=True)[SHEET_CHECKS]
     rows = {r[1]: (r[3], r[4] or "") for r in sheet.iter_rows(min_row=6, max_col=5, values_only=True)
             if r[3] is not None}
     return sheet["A2"].value, rows
@@ -141,7 +142,7 @@ def test_every_value_rule_has_its_formula_or_is_marked_checked_on_receipt(tmp_pa
     rules = RuleBook.load(ROOT / "plan")
     rnd = plan.round("2024-annual")
     template = write_templates(plan, rnd, tmp_path, [plan.unit("121")])[0]
-    sheet = openpyxl.load_workbook(template)[checks.SHEET_CHECKS]
+    sheet = openpyxl.load_workbook(template)[SHEET_CHECKS]
     helpers = [sheet.cell(row, 8).value for row in range(6, sheet.max_row + 1) if sheet.cell(row, 8).value]
     names = openpyxl.load_workbook(template).defined_names
     cells = {n: f"'{s}'!{c}" for n in names for s, c in names[n].destinations}

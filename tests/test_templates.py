@@ -13,7 +13,8 @@ from openpyxl.utils.cell import range_boundaries
 
 from pipeline.app.demo import fill_template, sample_values
 from pipeline.plan import form
-from pipeline.templates.layout import SHEET_INDICATORS, write_templates
+from pipeline.templates.cells import SHEET_INDICATORS
+from pipeline.templates.writer import write_templates
 from pipeline.validation.rules import evaluate
 from tests.conftest import ROOT, libreoffice_convert, read_file
 
@@ -108,7 +109,7 @@ def test_identity_lives_in_the_workbook(tmp_path, plan):
 
 
 def _rules():
-    from pipeline.plan.model import DEFAULT_PLAN_DIR
+    from pipeline.plan.loader import DEFAULT_PLAN_DIR
     from pipeline.validation.rules import RuleBook
 
     return RuleBook.load(DEFAULT_PLAN_DIR)
@@ -118,7 +119,7 @@ def _rules():
 def test_what_ingest_checks_a_file_against_is_what_the_template_holds(tmp_path, plan, rules, round_id):
     """Ingest lays a template out without assembling a workbook: its fingerprint and every locked cell
     must be those of the file a unit received."""
-    from pipeline.templates.layout import locked_content
+    from pipeline.templates.identity import locked_content
 
     rnd = plan.round(round_id)
     for path, unit in zip(write_templates(plan, rnd, tmp_path, rules=rules), plan.units_for(rnd), strict=True):

@@ -12,7 +12,7 @@ from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.runner import run
 from pipeline.core.locations import Paths
 from pipeline.intake import isolation
-from pipeline.templates.layout import write_templates
+from pipeline.templates.writer import write_templates
 from tests.conftest import ROOT, run_cli
 
 LAUNCHER = ROOT / "Chay-hang-thang.cmd"

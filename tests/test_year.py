@@ -82,7 +82,7 @@ class Officer:
 
 
 def plan_dir():
-    from pipeline.plan.model import DEFAULT_PLAN_DIR
+    from pipeline.plan.loader import DEFAULT_PLAN_DIR
 
     return DEFAULT_PLAN_DIR
 

@@ -1,6 +1,6 @@
 """Approve the current templates as the golden copies: python -m tests.update_golden"""
 
-from pipeline.plan.model import load_plan
+from pipeline.plan.loader import load_plan
 from tests.test_templates import GOLDEN, GOLDEN_CASES, write_golden_case
 
 

@@ -15,8 +15,9 @@ from pipeline.app.runner import RunReport, carried_figures, run
 from pipeline.core.locations import Paths
 from pipeline.core.office_package import normalize_package
 from pipeline.plan import activities, form
-from pipeline.plan.model import DEFAULT_PLAN_DIR, Plan, Round, Unit, load_plan
-from pipeline.templates.layout import write_templates
+from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
+from pipeline.plan.model import Plan, Round, Unit
+from pipeline.templates.writer import write_templates
 from pipeline.validation.rules import RuleBook
 
 # (round, the day the officer runs the pipeline) — both before the district deadline.

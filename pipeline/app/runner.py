@@ -35,7 +35,8 @@ from pipeline.ledger.store import REJECTED, Ledger
 from pipeline.outputs import rebuild_keys, status_page
 from pipeline.outputs.round_status import RoundStatus, open_rounds, round_status, summary_lines
 from pipeline.plan import areas
-from pipeline.plan.model import DEFAULT_PLAN_DIR, Plan, Round, load_plan
+from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
+from pipeline.plan.model import Plan, Round
 from pipeline.reports import documents
 from pipeline.validation.rules import RuleBook
 from pipeline.workbook import assemble

@@ -4,19 +4,41 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from babel.numbers import format_decimal
 
-from pipeline.plan.model import Round, Unit
+
+class _Round(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+
+
+class _Unit(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def level(self) -> str: ...
 
 LOCALE = "vi_VN"
+
+
+def listed(parts: list[str]) -> str:
+    """['a', 'b', 'c'] -> 'a, b và c'."""
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " và " + parts[-1]
 
 
 def format_date(day: date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
-def round_title(rnd: Round) -> str:
+def round_title(rnd: _Round) -> str:
     if rnd.name:
         return rnd.name
     if rnd.kind == "annual":
@@ -38,7 +60,7 @@ STATUS_WORDS = {
 AREA_WORDS = ("huyện", "thị xã", "thành phố", "quận", "xã", "phường", "thị trấn", "đặc khu")
 
 
-def place(unit: Unit) -> str:
+def place(unit: _Unit) -> str:
     """How a letter or report names a unit's area: 'huyện Bắc Yên' (a name that already says huyện, xã,
     phường… keeps its own word, lower case); a commune's name says xã or phường."""
     if unit.name.casefold().startswith(tuple(f"{word} " for word in AREA_WORDS)):
@@ -46,7 +68,7 @@ def place(unit: Unit) -> str:
     return f"huyện {unit.name}" if unit.level == "district" else unit.name
 
 
-def women_union(unit: Unit) -> str:
+def women_union(unit: _Unit) -> str:
     """The Women's Union a letter to the unit is addressed to (the province level by its own name)."""
     return unit.name if unit.level == "province" else f"Hội LHPN {place(unit)}"
 

@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from pipeline.core.findings import Finding
 from pipeline.ledger.store import Record, StoredValue
 from pipeline.plan import form, schedule
 from pipeline.plan.model import Indicator, Plan, Round, Unit
-from pipeline.validation.rules import Finding
 
 
 class Source(NamedTuple):  # a tuple, not a dataclass: a national consolidation makes a hundred thousand

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from pipeline.core.config import Contact
 from pipeline.core.errors import is_storage_error
+from pipeline.core.findings import Finding, has_errors
 from pipeline.core.locations import Paths
 from pipeline.core.sender_text import printable
 from pipeline.core.vietnamese import format_date, format_number, round_title
@@ -27,8 +28,9 @@ from pipeline.intake.read import Incoming, Submission, from_bytes, from_path
 from pipeline.intake.saved_mail import Mail
 from pipeline.ledger.store import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, UNPACKED, Ledger, Record
 from pipeline.plan.model import Plan
+from pipeline.templates.cells import SHEET_CHECKS
 from pipeline.templates.sheets import checks
-from pipeline.validation.rules import Finding, RuleBook, evaluate
+from pipeline.validation.rules import RuleBook, evaluate
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +164,7 @@ def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = No
         findings = list(sub.findings)
         if ledger.answered_copies(incoming.sha256):
             status = DUPLICATE
-        elif sub.identified and not _has_errors(findings):
+        elif sub.identified and not has_errors(findings):
             findings += identity_findings(sub, incoming, intake)
             rnd = plan.round(sub.round or "")
             parsed, value_findings = evaluate(
@@ -170,10 +172,10 @@ def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = No
                 previous=previous_cumulative(plan, ledger, rnd, sub.unit or ""),
                 last=last_figures(plan, ledger, rnd, sub.unit or ""))
             findings += value_findings
-            if _has_errors(value_findings) and sub.check_status.startswith(checks.VALID) \
+            if has_errors(value_findings) and sub.check_status.startswith(checks.VALID) \
                     and "check-sheet-bypassed" in intake.rules.rules:
                 findings.append(intake.rules.finding("check-sheet-bypassed", unit=sub.unit, round=rnd.id,
-                                                     sheet=checks.SHEET_CHECKS))
+                                                     sheet=SHEET_CHECKS))
             approval = ledger.approval(rnd.id)
             if approval is not None:
                 findings.append(intake.rules.finding("round-approved", unit=sub.unit, round=rnd.id,
@@ -256,11 +258,7 @@ def identity_findings(sub: Submission, incoming: Incoming, intake: Intake) -> li
     return findings
 
 
-def _has_errors(findings: list[Finding]) -> bool:
-    return any(f.severity == "error" for f in findings)
-
-
 def _status(findings: list[Finding]) -> str:
-    if _has_errors(findings):
+    if has_errors(findings):
         return REJECTED
     return ACCEPTED_WITH_WARNINGS if findings else ACCEPTED

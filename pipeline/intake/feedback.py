@@ -15,13 +15,13 @@ from pipeline.core import locations
 from pipeline.core.atomic import atomic_path, write_bytes, write_text
 from pipeline.core.config import Contact
 from pipeline.core.errors import is_storage_error
+from pipeline.core.findings import SEVERITY_LABELS, Finding
 from pipeline.core.office_package import normalize_package
 from pipeline.core.sender_text import printable, safe_filename
 from pipeline.core.vietnamese import format_date, round_title, women_union
 from pipeline.intake.saved_mail import Mail, reply_draft
 from pipeline.ledger.store import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, UNPACKED, Record
 from pipeline.plan.model import Plan
-from pipeline.validation.rules import Finding
 
 VERDICTS = {
     ACCEPTED: "ĐÃ TIẾP NHẬN. Số liệu hợp lệ.",
@@ -32,7 +32,6 @@ VERDICTS = {
     DUPLICATE: "Tệp này trùng với tệp đã nhận trước đó; không tính thêm.",
     UNPACKED: "ĐÃ NHẬN THƯ. Từng tệp báo cáo đính kèm được trả lời riêng.",
 }
-SEVERITY_LABELS = {"error": "Lỗi", "warning": "Lưu ý"}
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
 SIGNATURE = "Hội LHPN tỉnh"
 

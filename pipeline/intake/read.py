@@ -7,7 +7,6 @@ import hashlib
 import io
 import logging
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,14 +16,16 @@ import python_calamine
 from lxml import etree
 from xlsxwriter.utility import xl_cell_to_rowcol
 
+from pipeline.core.findings import Finding, has_errors
 from pipeline.core.vietnamese import format_date, format_number, round_title
 from pipeline.intake import guard
 from pipeline.intake import inbox as inbox_files
 from pipeline.plan import form
 from pipeline.plan.model import Plan, Round
-from pipeline.templates import layout
+from pipeline.templates.cells import SHEET_INDICATORS, indicator_sheet_titles
+from pipeline.templates.identity import LockedContent, locked_content, template_bytes
 from pipeline.templates.sheets import checks
-from pipeline.validation.rules import CellValue, Finding, RuleBook
+from pipeline.validation.rules import CellValue, RuleBook
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +96,9 @@ def read_submission(incoming: Incoming, plan: Plan, rules: RuleBook, received: d
     try:
         book = _Workbook(incoming.data, verdict.special)
         by_metadata = _identify(sub, book, plan, rules, received)
-        if sub.identified and not _has_errors(sub.findings):
+        if sub.identified and not has_errors(sub.findings):
             _extract(sub, book, plan, rules)
-            if by_metadata and not _has_errors(sub.findings):
+            if by_metadata and not has_errors(sub.findings):
                 _check_locked(sub, book, plan, rules)
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -109,10 +110,6 @@ def read_submission(incoming: Incoming, plan: Plan, rules: RuleBook, received: d
         sub.cells.clear()
         sub.findings.append(rules.finding("file-unreadable", error=type(exc).__name__))
     return sub
-
-
-def _has_errors(findings: list[Finding]) -> bool:
-    return any(f.severity == "error" for f in findings)
 
 
 def _file_finding(rules: RuleBook, code: str, size: int, **details) -> Finding:
@@ -277,8 +274,6 @@ def _check_round_open(sub: Submission, rnd: Round, rules: RuleBook, received: da
 def _recognise_from_titles(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook) -> None:
     """The content was copied into another workbook: find the indicator sheet by its titles, and
     map every input by the position it has in the template of that round and unit."""
-    from pipeline.templates.layout import SHEET_INDICATORS, indicator_sheet_titles, write_templates
-
     titles = book.sheet_titles()
     for rnd in plan.rounds:
         for unit in plan.units:
@@ -286,8 +281,7 @@ def _recognise_from_titles(sub: Submission, book: _Workbook, plan: Plan, rules: 
             sheet = next((s for s, found in titles.items() if found == expected), None)
             if sheet is None:
                 continue
-            with tempfile.TemporaryDirectory(prefix="p8-recognise-") as folder:
-                data = write_templates(plan, rnd, Path(folder), [unit], rules=rules)[0].read_bytes()
+            data = template_bytes(plan, rnd, unit, rules)
             template = _Workbook(data, guard.inspect("template.xlsx", data).special)
             sheet_map = {name: s for name, t in template.sheet_titles().items() if t[0]
                          for s, found in titles.items() if found == t}
@@ -353,7 +347,7 @@ def _check_locked(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook)
     labels, formulas and fingerprint. (Targets have their own check, carried figures are compared
     with the ledger by the run.)"""
     rnd, unit = plan.round(sub.round or ""), plan.unit(sub.unit or "")
-    expected = layout.locked_content(plan, rnd, unit, rules)
+    expected = locked_content(plan, rnd, unit, rules)
     sheets = _sheet_map(book, expected)
     targets = {expected.names[form.target_name(i.code)] for i in plan.indicators
                if form.target_name(i.code) in expected.names}
@@ -384,7 +378,7 @@ def _check_locked(sub: Submission, book: _Workbook, plan: Plan, rules: RuleBook)
                 sub.carried[indicator.code] = CellValue(actual, cell, printed)
 
 
-def _sheet_map(book: _Workbook, expected: layout.LockedContent) -> dict[str, str]:
+def _sheet_map(book: _Workbook, expected: LockedContent) -> dict[str, str]:
     """Template sheet name -> the file's sheet, followed through defined names (a renamed sheet)."""
     mapping = {}
     for name, (sheet, _cell) in expected.names.items():

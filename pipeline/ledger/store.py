@@ -12,11 +12,11 @@ from typing import NamedTuple
 
 from pipeline.core import gc_pause
 from pipeline.core.atomic import atomic_path
+from pipeline.core.findings import Finding
 from pipeline.core.locations import ARCHIVE, stored_name, stored_path
 from pipeline.core.locations import REJECTED as REJECTED_FOLDER
 from pipeline.core.sender_text import safe_filename
 from pipeline.ledger.safekeeping import open_database
-from pipeline.validation.rules import Finding
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submission (

@@ -6,13 +6,10 @@ of its own units changes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pipeline.core.errors import PlanError
 from pipeline.plan.csv_rows import ascii_slug
-
-if TYPE_CHECKING:
-    from pipeline.plan.model import Plan, Round, Unit
+from pipeline.plan.model import Plan, Round, Unit
 
 
 @dataclass(frozen=True)

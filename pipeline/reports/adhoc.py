@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline.core.vietnamese import format_date, format_number, round_title
+from pipeline.core.vietnamese import format_date, format_number, listed, round_title
 from pipeline.figures.consolidate import Consolidation
 from pipeline.plan import adhoc, form
 from pipeline.plan.model import Plan, Unit
 from pipeline.reports.province import activity_rows, issuer_line, place_date
-from pipeline.reports.sentences import listed, reporting_sentence, who_reports
+from pipeline.reports.sentences import reporting_sentence, who_reports
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII")
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from pipeline.core.vietnamese import format_date, format_number, format_percent
+from pipeline.core.vietnamese import format_date, format_number, format_percent, listed
 from pipeline.figures.consolidate import Consolidation, Standing, share
 from pipeline.figures.report_figures import Coverage
 from pipeline.plan import form, schedule
 from pipeline.plan.model import Plan, Round
-from pipeline.reports.sentences import listed
 
 PLACEHOLDERS = {
     "achieved": "[Cán bộ tổng hợp bổ sung: nhận định chung về kết quả, mô hình, cách làm hay nổi bật.]",

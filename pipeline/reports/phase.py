@@ -8,32 +8,16 @@ estimate. A unit's figures follow the missing-unit rule of `figures`.
 
 from __future__ import annotations
 
-from pipeline.core.vietnamese import format_number, round_title
+from pipeline.core.vietnamese import format_number, listed, round_title
 from pipeline.figures.consolidate import Consolidation, Progress, standings
-from pipeline.figures.report_figures import coverage, is_estimate, province_figure
-from pipeline.plan import schedule
+from pipeline.figures.phase import baseline_total, phase_outcome, phase_years, year_figure
+from pipeline.figures.report_figures import coverage, province_figure
 from pipeline.plan.model import Indicator, Plan, Unit
 from pipeline.reports.assessment import assessment_context
 from pipeline.reports.province import issuer_line, place_date
-from pipeline.reports.sentences import coverage_sentence, cumulative_word, listed, percent
+from pipeline.reports.sentences import coverage_sentence, cumulative_word, percent
 
 ESTIMATE = " (ước)"
-
-
-def phase_id(plan: Plan) -> str:
-    return plan.phase
-
-
-def phase_years(plan: Plan, result: Consolidation) -> list[int]:
-    return sorted({r.year for r in plan.rounds_through(result.round.id)})
-
-
-def year_figure(plan: Plan, result: Consolidation, units: list[Unit], code: str, year: int) -> tuple[int | None, bool]:
-    """The units' figure for one year and whether any of it is a September estimate."""
-    sources = [s for u in units if (s := result.progress[u.code][code].years.get(year)) is not None]
-    if not sources:
-        return None, False
-    return sum(s.value for s in sources), any(is_estimate(plan, s) for s in sources)
 
 
 def _years_text(plan: Plan, result: Consolidation, units: list[Unit], indicator: Indicator) -> str:
@@ -43,20 +27,6 @@ def _years_text(plan: Plan, result: Consolidation, units: list[Unit], indicator:
         parts.append(f"{year}: {format_number(value) if value is not None else 'chưa có số liệu'}"
                      + (ESTIMATE if estimated else ""))
     return "; ".join(parts)
-
-
-def baseline_total(result: Consolidation, units: list[Unit], code: str) -> int | None:
-    typed = [p.baseline.value for u in units if (p := result.progress[u.code][code]).baseline is not None]
-    return sum(typed) if typed else None
-
-
-def phase_outcome(indicator: Indicator, cumulative: int | None, target: int, last_year: int, closed: bool) -> str:
-    state = schedule.status(cumulative, target, indicator.milestones, last_year, year_closed=closed)
-    if state == schedule.DONE:
-        return "Đạt chỉ tiêu"
-    if state == schedule.OVERDUE:
-        return "Không đạt chỉ tiêu"
-    return schedule.LABELS[state]
 
 
 def phase_context(plan: Plan, result: Consolidation) -> dict:

@@ -3,11 +3,11 @@ row per indicator, and the units behind schedule or overdue, worst first."""
 
 from __future__ import annotations
 
-from pipeline.core.vietnamese import format_percent
+from pipeline.core.vietnamese import format_percent, listed
 from pipeline.figures.consolidate import Consolidation, Standing, standing
 from pipeline.plan import schedule
 from pipeline.plan.model import Plan
-from pipeline.reports.sentences import listed, percent
+from pipeline.reports.sentences import percent
 
 RANK = {schedule.OVERDUE: 0, schedule.BEHIND: 1}
 # With more units than LAGGING_UNITS (a province's communes, a country's), the report lists the

@@ -3,16 +3,9 @@ estimate worded as one, who the figures cover, counts written as a person writes
 
 from __future__ import annotations
 
-from pipeline.core.vietnamese import format_date, format_number, format_percent, round_title
+from pipeline.core.vietnamese import format_date, format_number, format_percent, listed, round_title
 from pipeline.figures.report_figures import Coverage, Figure
 from pipeline.plan.model import Indicator, Plan, Round
-
-
-def listed(parts: list[str]) -> str:
-    """['a', 'b', 'c'] -> 'a, b và c'."""
-    if not parts:
-        return ""
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " và " + parts[-1]
 
 
 def cumulative_word(figure: Figure) -> str:

@@ -10,25 +10,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from pipeline.core.errors import PlanError
+from pipeline.core.findings import SEVERITIES, Finding
 from pipeline.core.vietnamese import format_date, format_number
 from pipeline.plan import form
 from pipeline.plan.model import Plan, Round
 from pipeline.validation import comparisons
 
-SEVERITIES = ("error", "warning")
 CHECKS = ("required", "numerator_le_denominator", "disbursed_le_allocated", "above_target", "deadline",
           "stock_not_lower", "jump", "estimate_not_below_ytd")
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    severity: str
-    message: str
-    unit: str | None = None
-    round: str | None = None
-    sheet: str | None = None
-    cell: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.core.vietnamese import format_date, round_title
+from pipeline.core.vietnamese import format_date, listed, round_title
 from pipeline.plan import adhoc, form
 from pipeline.plan.model import Plan, Round
-from pipeline.reports.sentences import listed
 from pipeline.workbook.book import Book, cell
 
 

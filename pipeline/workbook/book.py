@@ -21,7 +21,6 @@ from pipeline.plan.model import ALLOCATED_LEVELS, Plan, Unit
 
 BASIS_LABELS = {"final": "Chính thức", "estimate": "Ước tính", None: "Chưa báo cáo"}
 STATUS_LABELS = STATUS_WORDS
-SEVERITY_LABELS = {"error": "Lỗi", "warning": "Lưu ý"}
 # Progress against the phase target: below 50%, 50-99%, at least 100%.
 PROGRESS_BANDS: tuple[dict, ...] = (
     {"type": "cell", "criteria": "<", "value": 0.5, "style": "band_low"},

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from pipeline.core.findings import SEVERITY_LABELS
 from pipeline.core.vietnamese import round_title
-from pipeline.workbook.book import SEVERITY_LABELS, STATUS_LABELS, Book
+from pipeline.workbook.book import STATUS_LABELS, Book
 
 
 def write(book: Book, ws) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pipeline.core.vietnamese import round_title
 from pipeline.figures.consolidate import total_progress
-from pipeline.reports.phase import baseline_total, phase_outcome, phase_years, year_figure
+from pipeline.figures.phase import baseline_total, phase_outcome, phase_years, year_figure
 from pipeline.workbook.book import Book, cell
 
 

@@ -4,12 +4,10 @@ input cell for each thing the plan asks about it (done, events, participants, no
 from __future__ import annotations
 
 from pipeline.plan import activities, form
+from pipeline.templates.cells import Cells
 
-SHEET_ACTIVITIES = "Hoạt động"
 
-
-def write(template, ws) -> None:
-    """`template` is the templates._Template being written (its cell helpers and styles)."""
+def write(template: Cells, ws) -> None:
     plan, rnd, s = template.plan, template.rnd, template.styles
     listed = [a for a in plan.activities if rnd.regular or a.code in rnd.activities]
     asks = list(activities.ASKS)
@@ -34,4 +32,4 @@ def write(template, ws) -> None:
                 else:
                     ws.write_blank(row, col, None, s["number"])
             row += 1
-    template._page(ws, header_row, len(headers))
+    template.page(ws, header_row, len(headers))

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pipeline.core.vietnamese import format_number, round_title
 from pipeline.core.xlsx import cell_name
 from pipeline.plan import adhoc, form
-from pipeline.templates.sheets.guide import row_height
+from pipeline.templates.cells import SHEET_INDICATORS, SHEET_QUESTIONS, Cells, row_height
 
-SHEET_QUESTIONS = "Câu hỏi"
 HOW_TO_ANSWER = {
     "count": "Số nguyên ≥ 0",
     "money": "Số ≥ 0",
@@ -18,10 +17,8 @@ HOW_TO_ANSWER = {
 }
 
 
-def sheets(template) -> list:
-    """(name, writer) of the sheets this round asks for; `template` is the templates._Template."""
-    from pipeline.templates.layout import SHEET_INDICATORS
-
+def sheets(template: Cells) -> list:
+    """(name, writer) of the sheets this round asks for; `template` is the template being laid out."""
     rnd = template.rnd
     found = []
     if rnd.indicators:
@@ -31,7 +28,7 @@ def sheets(template) -> list:
     return found
 
 
-def _indicators(template, ws) -> None:
+def _indicators(template: Cells, ws) -> None:
     plan, rnd, unit, s = template.plan, template.rnd, template.unit, template.styles
     (measure, label), = form.MEASURES[rnd.kind]
     headers = ["TT", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu giai đoạn", label, "Ghi chú"]
@@ -49,10 +46,10 @@ def _indicators(template, ws) -> None:
         template.input(ws, row, 4, form.field_name(indicator.code, measure))
         template.input(ws, row, 5, form.field_name(indicator.code, "note"))
         row += 1
-    template._page(ws, header_row, len(headers))
+    template.page(ws, header_row, len(headers))
 
 
-def _questions(template, ws) -> None:
+def _questions(template: Cells, ws) -> None:
     rnd, s = template.rnd, template.styles
     headers = ["TT", "Câu hỏi", "Cách trả lời", "Trả lời"]
     widths = [6, 60, 22, 40]
@@ -68,4 +65,4 @@ def _questions(template, ws) -> None:
         template.input(ws, row, 3, form.field_name(adhoc.subject(question.code), "answer"))
         height = max(row_height(question.text, widths[1]), row_height(how, widths[2]))
         ws.set_row(row, 90 if question.kind == "text" else height)
-    template._page(ws, header_row, len(headers))
+    template.page(ws, header_row, len(headers))

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 from pipeline.core.xlsx import cell_name
 from pipeline.plan import form
-from pipeline.templates.sheets.guide import row_height
+from pipeline.templates.cells import Cells, row_height
 from pipeline.validation import comparisons
 from pipeline.validation.rules import RuleBook, scale_of
 
-SHEET_CHECKS = "Kiểm tra"
 STATUS_NAME = "out_check_status"
 VALID = "Biểu đã đủ và hợp lệ – có thể gửi"
 NOT_YET = "Chưa gửi được: còn "
@@ -38,7 +37,7 @@ class Check:
     scale: float
 
 
-def checks(template, rules: RuleBook) -> list[Check]:
+def checks(template: Cells, rules: RuleBook) -> list[Check]:
     """The rules this template can check itself, in rules.toml's order."""
     found = []
     for rule in rules.rules.values():
@@ -59,7 +58,7 @@ def receipt_only(rules: RuleBook) -> list[str]:
             if r.check in comparisons.RECEIPT_ONLY]
 
 
-def write(template, ws, wb, rules: RuleBook) -> None:
+def write(template: Cells, ws, wb, rules: RuleBook) -> None:
     """`template` is the templates._Template being written, every data sheet already in `wb`."""
     s = template.styles
     cells = {name: form.reference(sheet, cell) for name, (sheet, cell) in template.names.items()}
@@ -111,11 +110,11 @@ def write(template, ws, wb, rules: RuleBook) -> None:
         template.merged(ws, 5 + len(found), 0, 4, text, s["wrap"])
         ws.set_row(5 + len(found), row_height(text, 125))
     _status(template, ws, wb, error_counts, warning_counts)
-    template._page(ws, 4, 5)
+    template.page(ws, 4, 5)
     ws.set_portrait()
 
 
-def _status(template, ws, wb, errors: list[str], warnings: list[str]) -> None:
+def _status(template: Cells, ws, wb, errors: list[str], warnings: list[str]) -> None:
     error_sum = f"SUM({','.join(errors)})" if errors else "0"
     warning_sum = f"SUM({','.join(warnings)})" if warnings else "0"
     formula = (f'=IF({error_sum}=0,"{VALID}"&IF({warning_sum}>0," (có "&{warning_sum}&" lưu ý, xem bên dưới)",""),'
@@ -128,7 +127,7 @@ def _status(template, ws, wb, errors: list[str], warnings: list[str]) -> None:
                                            "format": _fill(template, wb, severity)})
 
 
-def _highlight(template, wb, pair: comparisons.Comparison, check: Check) -> None:
+def _highlight(template: Cells, wb, pair: comparisons.Comparison, check: Check) -> None:
     """Colour the flagged cell while the rule is broken (a formula on its own sheet)."""
     sheet, cell = template.names[pair.flagged]
     local = _local_names(template, sheet)
@@ -139,14 +138,14 @@ def _highlight(template, wb, pair: comparisons.Comparison, check: Check) -> None
                                                               "format": _fill(template, wb, check.severity)})
 
 
-def _local_names(template, sheet: str) -> dict[str, str]:
+def _local_names(template: Cells, sheet: str) -> dict[str, str]:
     """Every defined name on `sheet`, as an absolute reference without the sheet (once per sheet)."""
     if sheet not in template.local_names:
         template.local_names[sheet] = {n: form.absolute(c) for n, (s, c) in template.names.items() if s == sheet}
     return template.local_names[sheet]
 
 
-def _fill(template, wb, kind: str):
+def _fill(template: Cells, wb, kind: str):
     if kind not in template.check_formats:
         template.check_formats[kind] = wb.add_format({"bg_color": FILLS[kind]})
     return template.check_formats[kind]

@@ -9,15 +9,23 @@ import math
 from pipeline.core.vietnamese import format_date, format_number, format_percent, round_title
 from pipeline.plan import schedule
 from pipeline.plan.model import Round
+from pipeline.templates.cells import (
+    SHEET_ACTIVITIES,
+    SHEET_BUDGET,
+    SHEET_INDICATORS,
+    SHEET_NARRATIVE,
+    SHEET_QUESTIONS,
+    SHEET_RATIOS,
+    Cells,
+    row_height,
+)
 
-SHEET_GUIDE = "Hướng dẫn"
 CHECK_STEP = ("{number}. Trước khi gửi, xem trang «Kiểm tra»: trang tự tính lại khi nhập và ghi «Biểu đã đủ và hợp "
               "lệ – có thể gửi» khi không còn lỗi; nếu ghi «Chưa gửi được», trang nêu lỗi ở ô nào (ô lỗi cũng được "
               "tô đỏ, ô cần lưu ý tô vàng).")
 
 
-def write(template, ws) -> None:
-    """`template` is the templates._Template being written (its cell helpers and styles)."""
+def write(template: Cells, ws) -> None:
     plan, rnd, unit, s = template.plan, template.rnd, template.unit, template.styles
     ws.set_column(0, 0, 6)
     ws.set_column(1, 1, 100)
@@ -55,19 +63,12 @@ def write(template, ws) -> None:
     ws.write(legend + 1, 0, "", s["legend_locked"])
     template.fixed(ws, legend + 1, 1, "Ô màu xám: chỉ tiêu giai đoạn, số liệu đã được tiếp nhận, công thức "
                                       "tự tính – đã khóa.")
-    template._page(ws, 0, 2)
+    template.page(ws, 0, 2)
     ws.set_portrait()
 
 
-def row_height(text: str, width: float) -> float:
-    """Height in points for wrapped text in a column of `width` characters (12 pt Times)."""
-    lines = sum(max(1, -(-len(part) // max(1, int(width * 1.05)))) for part in text.split("\n"))
-    return 16.0 * lines + 2
 
-
-def _how_regular(template) -> list[str]:
-    from pipeline.templates.layout import SHEET_BUDGET, SHEET_INDICATORS, SHEET_NARRATIVE, SHEET_RATIOS
-
+def _how_regular(template: Cells) -> list[str]:
     return [
         f"1. Trang «{SHEET_INDICATORS}»: điền kết quả của từng chỉ tiêu vào các ô màu vàng. "
         + _measure_help(template.rnd),
@@ -82,11 +83,7 @@ def _how_regular(template) -> list[str]:
     ]
 
 
-def _how_adhoc(template) -> list[str]:
-    from pipeline.templates.layout import SHEET_INDICATORS, SHEET_NARRATIVE
-    from pipeline.templates.sheets.activities import SHEET_ACTIVITIES
-    from pipeline.templates.sheets.adhoc import SHEET_QUESTIONS
-
+def _how_adhoc(template: Cells) -> list[str]:
     rnd = template.rnd
     steps = []
     if rnd.indicators:
@@ -104,7 +101,7 @@ def _how_adhoc(template) -> list[str]:
     return [*numbered, CHECK_STEP.format(number=len(numbered) + 1)]
 
 
-def _completion_times(template) -> list[tuple[str, object]]:
+def _completion_times(template: Cells) -> list[tuple[str, object]]:
     """Each indicator's completion time from the plan's appendix and what it asks of this unit by
     the end of the round's year."""
     plan, rnd, unit, s = template.plan, template.rnd, template.unit, template.styles
