@@ -195,7 +195,7 @@ def cmd_plan(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_templates(plan: Plan, config: Config, args) -> int:
-    from pipeline.app.runner import carried_figures
+    from pipeline.app.queries import carried_figures
     from pipeline.templates.writer import write_templates
     from pipeline.validation.rules import RuleBook
 
@@ -276,7 +276,7 @@ def cmd_send(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_status(plan: Plan, config: Config, args) -> int:
-    from pipeline.app.runner import current_status
+    from pipeline.app.queries import current_status
 
     _require_folder(config, args, "outbox")
     statuses = current_status(_paths(config, args), args.today or date.today(), args.plan_dir)
@@ -285,7 +285,7 @@ def cmd_status(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_report(plan: Plan, config: Config, args) -> int:
-    from pipeline.app.runner import rebuild_phase, rebuild_round
+    from pipeline.app.rebuild import rebuild_phase, rebuild_round
 
     round_id = None if args.phase else _round(plan, args.round_id)
     _require_folder(config, args, "outbox")
@@ -299,7 +299,7 @@ def cmd_report(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_approve(plan: Plan, config: Config, args) -> int:
-    from pipeline.app.runner import approve, not_reported
+    from pipeline.app.approval import approve, not_reported
 
     round_id = _round(plan, args.round_id)
     _require_folder(config, args, "outbox")
@@ -316,7 +316,7 @@ def cmd_approve(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_reopen(plan: Plan, config: Config, args) -> int:
-    from pipeline.app.runner import reopen
+    from pipeline.app.approval import reopen
 
     round_id = _round(plan, args.round_id)
     _require_folder(config, args, "outbox")
@@ -351,8 +351,8 @@ def cmd_demo(plan: Plan, config: Config, args) -> int:
 
 
 def cmd_export(plan: Plan, config: Config, args) -> int:
-    from pipeline.app.runner import exclusive
     from pipeline.exchange.export import write_export
+    from pipeline.ledger.lock import exclusive
     from pipeline.ledger.store import Ledger
 
     _require_folder(config, args, "outbox")

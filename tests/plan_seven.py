@@ -106,7 +106,7 @@ def send_round(plan, paths, folder: Path, rnd, typed: dict) -> list[Path]:
     """The round's templates for its units, each filled with sample values and put in the inbox, as
     the districts would send them; `typed` gets each unit's values under (round id, unit code)."""
     from pipeline.app.demo import fill_template, sample_values
-    from pipeline.app.runner import carried_figures
+    from pipeline.app.queries import carried_figures
     from pipeline.templates.writer import write_templates
 
     carried = carried_figures(plan, paths.ledger, paths.home, rnd)

@@ -11,7 +11,8 @@ import pytest
 from docx import Document
 
 from pipeline.app.demo import fill_template, sample_values
-from pipeline.app.runner import consolidation, run
+from pipeline.app.rebuild import consolidation
+from pipeline.app.runner import run
 from pipeline.core.errors import PlanError
 from pipeline.core.locations import Paths
 from pipeline.core.vietnamese import format_number

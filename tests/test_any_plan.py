@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.app.runner import rebuild_phase, run
+from pipeline.app.rebuild import rebuild_phase
+from pipeline.app.runner import run
 from pipeline.core.locations import Paths
 from pipeline.plan.loader import load_plan
 from tests import plan_seven

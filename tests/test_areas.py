@@ -12,7 +12,8 @@ from datetime import date
 import openpyxl
 import pytest
 
-from pipeline.app.runner import consolidation, run
+from pipeline.app.rebuild import consolidation
+from pipeline.app.runner import run
 from pipeline.core import locations
 from pipeline.core.errors import PlanError
 from pipeline.core.locations import Paths
@@ -170,7 +171,7 @@ def _area_named(plan, name):
 
 
 def test_areas_written_on_every_core_are_the_ones_written_in_one_process(split, tmp_path, monkeypatch, pools):
-    from pipeline.app.runner import rebuild
+    from pipeline.app.rebuild import rebuild
     from pipeline.core import parallel
     from pipeline.reports import documents
 

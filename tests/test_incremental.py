@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.app.demo import fill_template, sample_values
-from pipeline.app.runner import rebuild_round, run
+from pipeline.app.rebuild import rebuild_round
+from pipeline.app.runner import run
 from pipeline.core import gc_pause
 from pipeline.core.locations import Paths
 from pipeline.ledger.store import Ledger

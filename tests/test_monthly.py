@@ -6,9 +6,11 @@ import pytest
 from docx import Document
 
 from pipeline.app.demo import fill_template, sample_values
-from pipeline.app.runner import exclusive, rebuild_round, run
+from pipeline.app.rebuild import rebuild_round
+from pipeline.app.runner import run
 from pipeline.core.errors import BusyError
 from pipeline.core.locations import Paths
+from pipeline.ledger.lock import exclusive
 from pipeline.templates.writer import write_templates
 from tests.conftest import run_cli
 

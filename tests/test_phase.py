@@ -8,7 +8,8 @@ import pytest
 from docx import Document
 
 from pipeline.app.demo import fill_template, sample_values
-from pipeline.app.runner import carried_figures, run
+from pipeline.app.queries import carried_figures
+from pipeline.app.runner import run
 from pipeline.core.locations import Paths
 from pipeline.templates.writer import write_templates
 from tests.conftest import run_cli

@@ -7,7 +7,9 @@ import openpyxl
 import pytest
 
 from pipeline.app.demo import fill_template, sample_values
-from pipeline.app.runner import carried_figures, rebuild, run
+from pipeline.app.queries import carried_figures
+from pipeline.app.rebuild import rebuild
+from pipeline.app.runner import run
 from pipeline.core.locations import Paths
 from pipeline.ledger.store import Ledger
 from pipeline.plan import form

@@ -16,6 +16,7 @@ from pipeline.app.runner import run
 from pipeline.core.locations import Paths
 from pipeline.intake import answer, feedback
 from pipeline.ledger import store
+from pipeline.reports import documents
 from pipeline.templates.writer import write_templates
 from pipeline.workbook import assemble
 
@@ -117,7 +118,7 @@ STOPS = {
     "answered-not-cleared": (feedback, "write_feedback", 2, True, _stop_on_call),
     "cleared-not-marked": (runner.Ledger, "mark_cleared", 2, False, _stop_on_call),
     "workbook-written-no-report": (assemble, "write_workbook", 1, True, _stop_on_call),
-    "before-the-outputs": (runner.documents, "write_outputs", 1, False, _stop_on_call),
+    "before-the-outputs": (documents, "write_outputs", 1, False, _stop_on_call),
 }
 
 
@@ -223,6 +224,7 @@ from datetime import date
 from pathlib import Path
 from pipeline.app import runner
 from pipeline.core.locations import Paths
+from pipeline.reports import documents
 from pipeline.intake import feedback
 from pipeline.ledger import store
 from pipeline.workbook import assemble
@@ -231,7 +233,7 @@ root, point, call = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 target, name = {
     "recorded": (store.Ledger, "record"), "answered": (feedback, "write_feedback"),
     "cleared": (runner.Ledger, "mark_cleared"), "workbook": (assemble, "write_workbook"),
-    "reports": (runner.documents, "write_outputs"),
+    "reports": (documents, "write_outputs"),
 }[point]
 original, calls = getattr(target, name), []
 

@@ -12,7 +12,8 @@ import pytest
 from docx import Document
 
 from pipeline.app.demo import fill_template, sample_values
-from pipeline.app.runner import carried_figures, run
+from pipeline.app.queries import carried_figures
+from pipeline.app.runner import run
 from pipeline.core.locations import Paths
 from pipeline.templates.writer import write_templates
 from tests.test_reports import _all_text, _number, _percent_as_shown

@@ -15,7 +15,9 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from pipeline.app.demo import fill_template, sample_values
-from pipeline.app.runner import carried_figures, consolidation, run
+from pipeline.app.queries import carried_figures
+from pipeline.app.rebuild import consolidation
+from pipeline.app.runner import run
 from pipeline.core import locations
 from pipeline.core.locations import REPORT_TEMPLATES, Paths
 from pipeline.core.office_package import normalized_package, saved_docx, stamped_package

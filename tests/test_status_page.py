@@ -8,7 +8,8 @@ from email.message import EmailMessage
 from html.parser import HTMLParser
 
 from pipeline.app.demo import fill_template, sample_values
-from pipeline.app.runner import rebuild_phase, run
+from pipeline.app.rebuild import rebuild_phase
+from pipeline.app.runner import run
 from pipeline.core.locations import Paths
 from pipeline.templates.writer import write_templates
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import openpyxl
 
-from pipeline.app.runner import RunReport, carried_figures, run
+from pipeline.app.queries import carried_figures
+from pipeline.app.run_log import RunReport
+from pipeline.app.runner import run
 from pipeline.core.locations import Paths
 from pipeline.core.office_package import normalize_package
 from pipeline.plan import activities, form

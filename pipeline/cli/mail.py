@@ -21,7 +21,7 @@ def require_mailbox(config: Config) -> None:
 
 def fetch_and_tell(config: Config, paths: Paths, wait: float) -> bool:
     """Fetch into the inbox and say what came; False when the connection failed midway."""
-    from pipeline.app.runner import exclusive
+    from pipeline.ledger.lock import exclusive
 
     require_mailbox(config)
     secret = fetch.password(config.mail)
@@ -49,7 +49,7 @@ def fetch_and_tell(config: Config, paths: Paths, wait: float) -> bool:
 
 def send_and_tell(config: Config, paths: Paths, ask: Ask, wait: float) -> bool:
     """List the unsent reply drafts, ask, send; False when some could not be sent."""
-    from pipeline.app.runner import exclusive
+    from pipeline.ledger.lock import exclusive
 
     if not config.mail.send_replies:
         print("Gửi thư trả lời đang tắt ([mail] send_replies = false trong config.toml): các thư nháp nằm trong "

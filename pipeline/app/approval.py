@@ -1,0 +1,56 @@
+"""The officer's approval of a round (its reports become final) and its reopening."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pipeline.app.rebuild import rebuild, rounds_to_rebuild
+from pipeline.app.storage import storage_guard
+from pipeline.core.locations import Paths
+from pipeline.ledger import safekeeping
+from pipeline.ledger.lock import LOCK_WAIT_SECONDS, exclusive
+from pipeline.ledger.store import Ledger
+from pipeline.outputs import status_page
+from pipeline.outputs.round_status import round_status
+from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
+
+
+def not_reported(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR) -> list[str]:
+    """The units of a round with no accepted file (rejected-only ones included), by name."""
+    plan = load_plan(plan_dir)
+    rnd = plan.round(round_id)
+    if not paths.ledger.is_file():
+        return [u.name for u in plan.units_for(rnd)]
+    with Ledger(paths.ledger, paths.home) as ledger:
+        status = round_status(plan, ledger, rnd, rnd.district_deadline)
+    return status.rejected + status.missing
+
+
+def approve(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
+            wait: float = LOCK_WAIT_SECONDS) -> list[Path]:
+    """Freeze a round once the province's report is sent: later files are recorded and answered, but
+    its figures (and the cumulative figures of later rounds) stay as approved until `reopen`."""
+    return _set_approval(paths, round_id, plan_dir, today, wait, approved=True)
+
+
+def reopen(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
+           wait: float = LOCK_WAIT_SECONDS) -> list[Path]:
+    return _set_approval(paths, round_id, plan_dir, today, wait, approved=False)
+
+
+def _set_approval(paths: Paths, round_id: str, plan_dir: Path, today: date | None, wait: float, *,
+                  approved: bool) -> list[Path]:
+    plan = load_plan(plan_dir)
+    day = today or date.today()
+    with storage_guard(paths), exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger:
+        safekeeping.check_archive(ledger)
+        safekeeping.backup(ledger)
+        if approved:
+            ledger.approve(round_id, day.isoformat())
+        else:
+            ledger.reopen(round_id)
+        outputs = rebuild(plan, ledger, paths.outbox, rounds_to_rebuild(plan, ledger, paths, {round_id}), day)
+        ledger.mark_rebuilt({round_id})
+        outputs.append(status_page.write_status_page(plan, ledger, paths.outbox, day))
+        return outputs

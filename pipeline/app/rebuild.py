@@ -1,0 +1,169 @@
+"""What a run rebuilds: the rounds whose inputs changed, and within a round only the outputs whose
+keys changed (outputs/rebuild_keys.py); the status page likewise."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from tqdm import tqdm
+
+from pipeline.app.storage import storage_guard
+from pipeline.core import locations
+from pipeline.core.errors import UsageError
+from pipeline.core.gc_pause import paused as collection_paused
+from pipeline.core.locations import Paths
+from pipeline.figures import consolidate
+from pipeline.figures.history import history
+from pipeline.ledger.lock import LOCK_WAIT_SECONDS, exclusive
+from pipeline.ledger.store import Ledger
+from pipeline.outputs import rebuild_keys, status_page
+from pipeline.plan import areas
+from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
+from pipeline.plan.model import Plan, Round
+from pipeline.reports import documents
+from pipeline.workbook import assemble
+
+
+def refresh_status_page(plan: Plan, ledger: Ledger, outbox: Path, day: date,
+                        passed: list[tuple[str, str]]) -> list[Path]:
+    """The status page, written again only when what it shows changed (or it is missing)."""
+    keys = rebuild_keys.load(ledger.home)
+    key = rebuild_keys.page_key(plan, ledger, day, passed)
+    if keys.get(locations.STATUS_PAGE) == key and (outbox / locations.STATUS_PAGE).is_file():
+        return []
+    written = status_page.write_status_page(plan, ledger, outbox, day, passed)
+    rebuild_keys.save(ledger.home, keys | {locations.STATUS_PAGE: key})
+    return [written]
+
+
+def rebuild_round(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
+                  wait: float = LOCK_WAIT_SECONDS) -> list[Path]:
+    """The outputs of one round, regenerated from the ledger (the `report` command)."""
+    plan = load_plan(plan_dir)
+    with storage_guard(paths), exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger:
+        outputs = rebuild(plan, ledger, paths.outbox, [plan.round(round_id)], today)
+        outputs.append(status_page.write_status_page(plan, ledger, paths.outbox, today or date.today()))
+        return outputs
+
+
+def rebuild_phase(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
+                  wait: float = LOCK_WAIT_SECONDS) -> list[Path]:
+    """The end-of-phase report and workbook, from the latest round with data (`report --phase`)."""
+    plan = load_plan(plan_dir)
+    with storage_guard(paths), exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger:
+        with_data = set(ledger.rounds_with_submissions())
+        rounds = [r for r in plan.rounds if r.id in with_data]
+        if not rounds:
+            raise UsageError(f"chưa kỳ nào của giai đoạn {plan.phase} có số liệu trong sổ ghi; chưa có gì để báo cáo")
+        latest = rounds[-1]
+        result = consolidation(plan, ledger, latest)
+        final = plan.rounds[-1].id == latest.id and ledger.approval(latest.id) is not None
+        outputs = documents.write_phase_reports(plan, result, paths.outbox, draft=not final)
+        return [*outputs, status_page.write_status_page(plan, ledger, paths.outbox, today or date.today())]
+
+
+def rounds_read(plan: Plan, rounds: set[str]) -> set[str]:
+    """The rounds whose values consolidating `rounds` reads."""
+    return {earlier.id for rnd in plan.rounds if rnd.id in rounds for earlier in plan.rounds_through(rnd.id)} \
+        | {rnd.id for rnd in plan.adhoc_rounds if rnd.id in rounds}
+
+
+def rounds_to_rebuild(plan: Plan, ledger: Ledger, paths: Paths, touched: set[str]) -> list[Round]:
+    """Rounds recorded into since their last rebuild and every later one (their cumulative figures
+    rest on them), plus any round whose workbook is missing."""
+    with_data = set(ledger.rounds_with_submissions())
+    order = [r.id for r in plan.rounds]
+    first = min((order.index(r) for r in touched if r in order), default=len(order))
+
+    def missing(rnd: Round) -> bool:
+        return not (paths.outbox / rnd.id / locations.workbook_name(rnd.id)).is_file()
+
+    regular = [rnd for index, rnd in enumerate(plan.rounds) if rnd.id in with_data and (index >= first or missing(rnd))]
+    # An adhoc round rests on its own files only.
+    return regular + [rnd for rnd in plan.adhoc_rounds if rnd.id in with_data and (rnd.id in touched or missing(rnd))]
+
+
+def consolidation(plan: Plan, ledger: Ledger, rnd: Round) -> consolidate.Consolidation:
+    """A round consolidated from the ledger: every file of the rounds through it, and this round's findings."""
+    with collection_paused():
+        return _consolidation(plan, ledger, rnd)
+
+
+def _consolidation(plan: Plan, ledger: Ledger, rnd: Round) -> consolidate.Consolidation:
+    if not rnd.regular:
+        records = ledger.records(rnd.id)
+        findings = {r.id: ledger.findings(r.id) for r in records}
+        return consolidate.snapshot(plan, rnd, history(plan, ledger, (rnd,))[rnd.id], records, findings)
+    through = plan.rounds_through(rnd.id)
+    records = [r for earlier in through for r in ledger.records(earlier.id)]
+    findings = {r.id: ledger.findings(r.id) for r in records if r.round == rnd.id}
+    return consolidate.consolidate(plan, rnd, history(plan, ledger, through), records, findings)
+
+
+def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today: date | None = None, *,
+            stale: set[str] | None = None) -> list[Path]:
+    """Workbook and reports of each round; reports are marked DỰ THẢO until the province deadline is
+    near (documents.FINAL_BEFORE_DEADLINE). With `stale` (a run's rebuild), a round not in it is skipped
+    when its outputs exist and rest on exactly what they rest on now (rebuild_keys.py)."""
+    day = today or date.today()
+    outputs: list[Path] = []
+    ledger.settle()  # no thread may run when the outputs' workers fork
+    keys = rebuild_keys.load(ledger.home)
+    # Shown on a terminal only (disable=None), as the reading's bar is: a rebuild of several rounds takes time.
+    for rnd in tqdm(rounds, desc="Lập bảng tổng hợp, báo cáo", unit="kỳ", disable=None if len(rounds) > 1 else True):
+        draft = ledger.approval(rnd.id) is None and documents.is_draft(rnd, day)
+        key = rebuild_keys.key(plan, ledger, rnd, draft)
+        if stale is not None and rnd.id not in stale and keys.get(rnd.id) == key and _present(plan, outbox, rnd):
+            continue
+        result = consolidation(plan, ledger, rnd)
+        if rnd.regular:
+            units = _unit_reports_to_write(plan, ledger, outbox, result, keys, everything=stale is None)
+            parts = _areas_to_write(plan, ledger, outbox, result, keys, everything=stale is None)
+            outputs += documents.write_outputs(plan, result, outbox, draft=draft, units=units, areas=parts)
+        else:
+            outputs.append(assemble.write_workbook(plan, result, outbox))
+            outputs += documents.write_adhoc_reports(plan, result, outbox, draft=draft)
+        keys[rnd.id] = key
+    if outputs:
+        rebuild_keys.save(ledger.home, keys)
+    return outputs
+
+
+def _unit_reports_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: consolidate.Consolidation,
+                           keys: dict[str, str], *, everything: bool) -> set[str]:
+    """A run writes a unit's own report only when what it rests on changed or the file is missing;
+    `everything` (a report asked for, an approval) writes them all. `keys` learns the new keys."""
+    rnd = result.round
+    now = rebuild_keys.unit_keys(plan, ledger, result, documents.unit_reports(plan, result))
+    return _changed({code: (rebuild_keys.unit_entry(rnd.id, code), key,
+                            locations.unit_report_path(outbox, rnd.id, plan.unit(code))) for code, key in now.items()},
+                    keys, everything)
+
+
+def _areas_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: consolidate.Consolidation,
+                    keys: dict[str, str], *, everything: bool) -> set[str]:
+    """As `_unit_reports_to_write`, for the areas' detail workbooks of a plan split by area."""
+    rnd, found = result.round, areas.for_round(plan, result.round)
+    now = rebuild_keys.area_keys(plan, ledger, result, found)
+    return _changed({a.slug: (rebuild_keys.area_entry(rnd.id, a.slug), now[a.slug],
+                              outbox / rnd.id / locations.area_workbook_name(rnd.id, a.slug)) for a in found},
+                    keys, everything)
+
+
+def _changed(outputs: dict[str, tuple[str, str, Path]], keys: dict[str, str], everything: bool) -> set[str]:
+    """Of `outputs` (name -> its entry in the state file, its key now, its file), those to write: all
+    with `everything`, else those whose key changed or whose file is missing. `keys` learns the new keys."""
+    written = set()
+    for name, (entry, key, path) in outputs.items():
+        if everything or keys.get(entry) != key or not path.is_file():
+            written.add(name)
+        keys[entry] = key
+    return written
+
+
+def _present(plan: Plan, outbox: Path, rnd: Round) -> bool:
+    folder = outbox / rnd.id
+    names = [locations.workbook_name(rnd.id), locations.report_names(rnd.id)["docx"]]
+    names += [locations.area_workbook_name(rnd.id, a.slug) for a in areas.for_round(plan, rnd)]
+    return all((folder / name).is_file() for name in names)
