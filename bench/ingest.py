@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 from bench.samples import filled_submissions  # noqa: E402
 from pipeline.app.runner import run  # noqa: E402
 from pipeline.core.locations import Paths  # noqa: E402
-from pipeline.intake.read import from_path, read_submission  # noqa: E402
+from pipeline.intake.read import read_submission  # noqa: E402
+from pipeline.intake.records import from_path  # noqa: E402
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
 from pipeline.validation.rules import RuleBook  # noqa: E402
 

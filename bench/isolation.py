@@ -19,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 from bench.samples import filled_submissions  # noqa: E402
 from pipeline.intake import worker  # noqa: E402
 from pipeline.intake.isolation import WorkerPool  # noqa: E402
-from pipeline.intake.read import from_path, read_submission  # noqa: E402
+from pipeline.intake.read import read_submission  # noqa: E402
+from pipeline.intake.records import from_path  # noqa: E402
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
 from pipeline.validation.rules import RuleBook  # noqa: E402
 

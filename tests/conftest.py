@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.intake.read import from_path, read_submission
+from pipeline.intake.read import read_submission
+from pipeline.intake.records import from_path
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.validation.rules import RuleBook
 

@@ -482,7 +482,7 @@ def test_the_guard_notes_every_formula_and_error_cell_as_a_reader_places_it():
 
 def test_a_workbook_part_with_a_document_type_is_not_read_even_past_the_guard(tmp_path, plan):
     """The guard refuses any DTD first; ingest's own XML parser expands no entity and refuses one too."""
-    from pipeline.intake import read
+    from pipeline.intake.xlsx_reader import Workbook
 
     template = write_templates(plan, plan.rounds[0], tmp_path, plan.units[:1])[0]
     data = io.BytesIO()
@@ -492,4 +492,4 @@ def test_a_workbook_part_with_a_document_type_is_not_read_even_past_the_guard(tm
             b"?>", b'?><!DOCTYPE workbook [<!ENTITY a "aaaaaaaaaa">]>', 1)
     _rezip(template, data, change)
     with pytest.raises(ValueError, match="document type"):
-        read._Workbook(data.getvalue(), {})
+        Workbook(data.getvalue(), {})

@@ -19,7 +19,7 @@ from pipeline.core.locations import Paths
 from pipeline.core.sender_text import printable
 from pipeline.intake.answer import NOT_PROCESSED, Outcome
 from pipeline.intake.inbox import Passed
-from pipeline.ledger.store import REJECTED
+from pipeline.ledger.schema import REJECTED
 from pipeline.outputs.round_status import RoundStatus, summary_lines
 from pipeline.plan.model import Plan
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from pipeline.core.findings import Finding
-from pipeline.ledger.store import Record, StoredValue
+from pipeline.ledger.schema import Record, StoredValue
 from pipeline.plan import form, schedule
 from pipeline.plan.model import Indicator, Plan, Round, Unit
 

@@ -24,9 +24,10 @@ from pipeline.core.vietnamese import format_date, format_number, round_title
 from pipeline.figures.history import last_figures, previous_cumulative
 from pipeline.intake import feedback, worker
 from pipeline.intake.isolation import Failure, WorkerPool
-from pipeline.intake.read import Incoming, Submission, from_bytes, from_path
+from pipeline.intake.records import Incoming, Submission, from_bytes, from_path
 from pipeline.intake.saved_mail import Mail
-from pipeline.ledger.store import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, UNPACKED, Ledger, Record
+from pipeline.ledger.schema import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, UNPACKED, Record
+from pipeline.ledger.store import Ledger
 from pipeline.plan.model import Plan
 from pipeline.templates.cells import SHEET_CHECKS
 from pipeline.templates.sheets import checks

@@ -20,7 +20,7 @@ from pipeline.core.office_package import normalize_package
 from pipeline.core.sender_text import printable, safe_filename
 from pipeline.core.vietnamese import format_date, round_title, women_union
 from pipeline.intake.saved_mail import Mail, reply_draft
-from pipeline.ledger.store import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, UNPACKED, Record
+from pipeline.ledger.schema import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, UNPACKED, Record
 from pipeline.plan.model import Plan
 
 VERDICTS = {

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from pipeline.intake.read import Incoming, Submission, from_bytes, read_submission
+from pipeline.intake.read import read_submission
+from pipeline.intake.records import Incoming, Submission, from_bytes
 from pipeline.intake.saved_mail import Mail, is_mail, read_saved_mail
 from pipeline.plan.model import Plan
 from pipeline.validation.rules import RuleBook

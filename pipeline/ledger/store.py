@@ -4,103 +4,17 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import threading
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
-from pipeline.core import gc_pause
 from pipeline.core.atomic import atomic_path
 from pipeline.core.findings import Finding
 from pipeline.core.locations import ARCHIVE, stored_name, stored_path
 from pipeline.core.locations import REJECTED as REJECTED_FOLDER
 from pipeline.core.sender_text import safe_filename
+from pipeline.ledger.read_ahead import ReadAhead, marks
 from pipeline.ledger.safekeeping import open_database
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS submission (
-    id INTEGER PRIMARY KEY,
-    sha256 TEXT NOT NULL,
-    original_name TEXT NOT NULL,
-    inbox_path TEXT NOT NULL,
-    stored_path TEXT NOT NULL,
-    sender TEXT,
-    received_at TEXT NOT NULL,
-    unit TEXT,
-    round TEXT,
-    template_version TEXT,
-    status TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    cleared INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS submission_inbox ON submission (inbox_path);
-CREATE TABLE IF NOT EXISTS stale_round (
-    round TEXT PRIMARY KEY
-);
-CREATE TABLE IF NOT EXISTS approval (
-    round TEXT PRIMARY KEY,
-    approved_on TEXT NOT NULL,
-    last_record INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS submission_sha ON submission (sha256);
-CREATE INDEX IF NOT EXISTS submission_round ON submission (round, unit);
-CREATE INDEX IF NOT EXISTS submission_unit ON submission (unit, id);
-CREATE TABLE IF NOT EXISTS value (
-    submission_id INTEGER NOT NULL REFERENCES submission (id),
-    field TEXT NOT NULL,
-    sheet TEXT NOT NULL,
-    cell TEXT NOT NULL,
-    number NUMERIC,
-    text TEXT,
-    PRIMARY KEY (submission_id, field)
-);
-CREATE TABLE IF NOT EXISTS finding (
-    submission_id INTEGER NOT NULL REFERENCES submission (id),
-    seq INTEGER NOT NULL,
-    code TEXT NOT NULL,
-    severity TEXT NOT NULL,
-    unit TEXT,
-    round TEXT,
-    sheet TEXT,
-    cell TEXT,
-    message TEXT NOT NULL,
-    PRIMARY KEY (submission_id, seq)
-);
-"""
-
-ACCEPTED = "accepted"
-ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
-REJECTED = "rejected"
-DUPLICATE = "duplicate"
-SUPERSEDED = "superseded"
-UNPACKED = "unpacked"  # a saved e-mail whose spreadsheet attachments were taken as submissions
-CURRENT = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
-
-
-@dataclass(frozen=True)
-class Record:
-    id: int
-    sha256: str
-    original_name: str
-    inbox_path: str
-    stored_path: str
-    sender: str | None
-    received_at: str
-    unit: str | None
-    round: str | None
-    template_version: str | None
-    status: str
-    size: int
-    cleared: int = 0
-
-
-class StoredValue(NamedTuple):  # a tuple, not a dataclass: a national consolidation makes hundreds of thousands
-    field: str
-    sheet: str
-    cell: str
-    number: int | float | None
-    text: str | None
+from pipeline.ledger.schema import CURRENT, DUPLICATE, REJECTED, SCHEMA, SUPERSEDED, Record, StoredValue
 
 
 class Ledger:
@@ -116,7 +30,7 @@ class Ledger:
         self.db.executescript(SCHEMA)
         self._tuples = self.db.cursor()  # rows as plain tuples: a national round has 300,000 values
         self._tuples.row_factory = None
-        self._ahead: _ReadAhead | None = None
+        self._ahead: ReadAhead | None = None
         self._cleared: list[str] = []  # inbox files gone, whose mark is not committed yet
         # round -> approval, read once (a run holds the lock: only approve and reopen change them here)
         self._approvals: dict[str, tuple[str, int]] | None = None
@@ -169,12 +83,12 @@ class Ledger:
         approval = self.approval(round_id)
         if approval is None:
             rows = self.db.execute(
-                f"SELECT * FROM submission WHERE round = ? {only} AND status IN ({_marks(CURRENT)}) ORDER BY id",
+                f"SELECT * FROM submission WHERE round = ? {only} AND status IN ({marks(CURRENT)}) ORDER BY id",
                 (round_id, *unit_args, *CURRENT),
             )
             return {r["unit"]: Record(**dict(r)) for r in rows}
         rows = self.db.execute(
-            f"SELECT * FROM submission WHERE round = ? {only} AND id <= ? AND status IN ({_marks(CURRENT)}, ?)"
+            f"SELECT * FROM submission WHERE round = ? {only} AND id <= ? AND status IN ({marks(CURRENT)}, ?)"
             " ORDER BY received_at, id",
             (round_id, *unit_args, approval[1], *CURRENT, SUPERSEDED),
         )
@@ -205,7 +119,7 @@ class Ledger:
         stored submission's values never change, so what was read ahead stays true."""
         self.settle()
         if round_ids:
-            self._ahead = _ReadAhead(self.path, tuple(round_ids))
+            self._ahead = ReadAhead(self.path, tuple(round_ids))
             self._ahead.start()
 
     def settle(self) -> None:
@@ -365,51 +279,14 @@ class Ledger:
         """The latest received accepted file of a unit and round counts; the earlier ones are kept
         as superseded."""
         rows = self.db.execute(
-            f"SELECT id FROM submission WHERE unit = ? AND round = ? AND status IN ({_marks(CURRENT)},"
+            f"SELECT id FROM submission WHERE unit = ? AND round = ? AND status IN ({marks(CURRENT)},"
             " ?) ORDER BY received_at, id",
             (unit, round_id, *CURRENT, SUPERSEDED),
         ).fetchall()
         for row in rows[:-1]:
             self.db.execute(
-                f"UPDATE submission SET status = ? WHERE id = ? AND status IN ({_marks(CURRENT)})",
+                f"UPDATE submission SET status = ? WHERE id = ? AND status IN ({marks(CURRENT)})",
                 (SUPERSEDED, row["id"], *CURRENT),
             )
 
 
-def _marks(items: tuple) -> str:
-    return ", ".join("?" for _ in items)
-
-
-class _ReadAhead(threading.Thread):
-    """The values of some rounds' accepted submissions, read on a connection of its own (the ledger
-    is in WAL mode: this reader and the run's writes do not wait for each other). Whatever it could
-    not read is read again when asked."""
-
-    def __init__(self, path: Path, round_ids: tuple[str, ...]):
-        super().__init__(name="ledger-read-ahead", daemon=True)
-        self.path, self.round_ids = path, round_ids
-        self.values: dict[int, dict[str, StoredValue]] = {}
-
-    def run(self) -> None:
-        with gc_pause.paused():
-            self._read()
-
-    def _read(self) -> None:
-        try:
-            db = sqlite3.connect(self.path, timeout=60)
-        except sqlite3.Error:
-            return
-        try:
-            rows = db.execute(
-                "SELECT value.submission_id, field, sheet, cell, number, text FROM value"
-                " JOIN submission ON submission.id = value.submission_id"
-                f" WHERE round IN ({_marks(self.round_ids)}) AND status IN ({_marks(CURRENT)})",
-                (*self.round_ids, *CURRENT))
-            found: dict[int, dict[str, StoredValue]] = {}
-            for row in rows:
-                found.setdefault(row[0], {})[row[1]] = StoredValue._make(row[1:])
-            self.values = found
-        except sqlite3.Error:
-            pass
-        finally:
-            db.close()

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from pipeline.core.vietnamese import format_date, round_title
-from pipeline.ledger.store import REJECTED, Ledger, Record
+from pipeline.ledger.schema import REJECTED, Record
+from pipeline.ledger.store import Ledger
 from pipeline.plan.model import Plan, Round, Unit
 
 # A round stays on the summary this long after the province's deadline (the update may follow).

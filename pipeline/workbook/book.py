@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline.core.vietnamese import STATUS_WORDS
 from pipeline.figures.consolidate import Consolidation, share
-from pipeline.ledger.store import Record
+from pipeline.ledger.schema import Record
 from pipeline.plan import areas
 from pipeline.plan.areas import Area
 from pipeline.plan.model import ALLOCATED_LEVELS, Plan, Unit

@@ -1,0 +1,56 @@
+"""A file taken from the inbox (Incoming), and what reading it found (Submission)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.core.findings import Finding
+from pipeline.intake import guard
+from pipeline.intake import inbox as inbox_files
+from pipeline.validation.rules import CellValue
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One file to answer: an inbox file, or a spreadsheet attached to a saved e-mail."""
+
+    name: str
+    inbox_path: str  # where it was found, relative to the inbox ("mail.eml#2:file.xlsx" for attachments)
+    sha256: str
+    size: int
+    data: bytes | None  # None when the file is too large to load
+    source: Path | None = None  # the inbox file itself
+    sender: str | None = None
+    sent_at: str | None = None  # the e-mail's Date, for attachments
+    container: str | None = None  # inbox path of the e-mail that carried it
+
+
+@dataclass
+class Submission:
+    """One file, as far as ingest could read it."""
+
+    incoming: Incoming
+    unit: str | None = None
+    round: str | None = None
+    template_version: str | None = None
+    cells: dict[str, CellValue] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    fingerprint: str = ""  # as the file's metadata states it
+    carried: dict[str, CellValue] = field(default_factory=dict)  # locked "previous" figures, as printed
+    check_status: str = ""  # what the template's own check sheet said when the file was saved (a hint)
+
+    @property
+    def identified(self) -> bool:
+        return self.unit is not None and self.round is not None
+
+
+def from_path(path: Path, inbox: Path) -> Incoming:
+    """An inbox file, read once without following a link: its hash, and its bytes unless too large."""
+    read = inbox_files.read(path, guard.MAX_FILE_BYTES, guard.BLOCK)
+    return Incoming(path.name, path.relative_to(inbox).as_posix(), read.sha256, read.size, read.data, path)
+
+
+def from_bytes(name: str, inbox_path: str, data: bytes, **context) -> Incoming:
+    return Incoming(name, inbox_path, hashlib.sha256(data).hexdigest(), len(data), data, **context)

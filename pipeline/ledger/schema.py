@@ -1,0 +1,104 @@
+"""The ledger's tables, and the records read from them: a received file (Record), a stored value;
+the statuses a file can have."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS submission (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    inbox_path TEXT NOT NULL,
+    stored_path TEXT NOT NULL,
+    sender TEXT,
+    received_at TEXT NOT NULL,
+    unit TEXT,
+    round TEXT,
+    template_version TEXT,
+    status TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    cleared INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS submission_inbox ON submission (inbox_path);
+CREATE TABLE IF NOT EXISTS stale_round (
+    round TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS approval (
+    round TEXT PRIMARY KEY,
+    approved_on TEXT NOT NULL,
+    last_record INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submission_sha ON submission (sha256);
+CREATE INDEX IF NOT EXISTS submission_round ON submission (round, unit);
+CREATE INDEX IF NOT EXISTS submission_unit ON submission (unit, id);
+CREATE TABLE IF NOT EXISTS value (
+    submission_id INTEGER NOT NULL REFERENCES submission (id),
+    field TEXT NOT NULL,
+    sheet TEXT NOT NULL,
+    cell TEXT NOT NULL,
+    number NUMERIC,
+    text TEXT,
+    PRIMARY KEY (submission_id, field)
+);
+CREATE TABLE IF NOT EXISTS finding (
+    submission_id INTEGER NOT NULL REFERENCES submission (id),
+    seq INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    unit TEXT,
+    round TEXT,
+    sheet TEXT,
+    cell TEXT,
+    message TEXT NOT NULL,
+    PRIMARY KEY (submission_id, seq)
+);
+"""
+
+
+ACCEPTED = "accepted"
+
+
+ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
+
+
+REJECTED = "rejected"
+
+
+DUPLICATE = "duplicate"
+
+
+SUPERSEDED = "superseded"
+
+
+UNPACKED = "unpacked"  # a saved e-mail whose spreadsheet attachments were taken as submissions
+
+
+CURRENT = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
+
+
+@dataclass(frozen=True)
+class Record:
+    id: int
+    sha256: str
+    original_name: str
+    inbox_path: str
+    stored_path: str
+    sender: str | None
+    received_at: str
+    unit: str | None
+    round: str | None
+    template_version: str | None
+    status: str
+    size: int
+    cleared: int = 0
+
+
+class StoredValue(NamedTuple):  # a tuple, not a dataclass: a national consolidation makes hundreds of thousands
+    field: str
+    sheet: str
+    cell: str
+    number: int | float | None
+    text: str | None
