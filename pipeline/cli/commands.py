@@ -1,0 +1,260 @@
+"""The commands the officer types: each turns its arguments into a call of the stage that does the work
+and prints what happened, in Vietnamese. A command imports its stage when it runs, so that `plan` or
+`status` do not load the report writers (start-up time on the officer's machine)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import webbrowser
+from datetime import date
+from pathlib import Path
+
+from pipeline.cli import mail
+from pipeline.core.config import Config
+from pipeline.core.errors import UsageError
+from pipeline.core.locations import STATUS_PAGE
+from pipeline.core.sender_text import printable
+from pipeline.core.vietnamese import STATUS_WORDS, round_title
+from pipeline.outputs.round_status import summary_lines
+from pipeline.plan.as_json import plan_as_dict
+from pipeline.plan.model import Plan
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+# Findings the officer must see on the screen too, not only in the sender's answer.
+OFFICER_CODES = {"sender-unknown", "sender-changed", "template-locked-altered", "template-fingerprint-mismatch"}
+
+
+def _paths(config: Config, args):
+    from pipeline.core.locations import Paths
+
+    inbox = getattr(args, "inbox", None) or config.inbox
+    outbox = getattr(args, "outbox", None) or config.outbox
+    return Paths.beside_outbox(inbox, outbox, args.ledger or config.ledger)
+
+
+def _round(plan: Plan, round_id: str) -> str:
+    try:
+        return plan.round(round_id).id
+    except KeyError:
+        raise UsageError(f"không có kỳ báo cáo «{round_id}»; các kỳ của kế hoạch: "
+                         f"{', '.join(r.id for r in plan.all_rounds)}") from None
+
+
+def cmd_plan(plan: Plan, config: Config, args) -> int:
+    if args.json:
+        print(json.dumps(plan_as_dict(plan), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{plan.document}\n{plan.title}\n")
+    codes = [i.code for i in plan.indicators]
+    print("Chỉ tiêu (indicators):")
+    for i in plan.indicators:
+        print(f"  {i.no:>2}. {i.code:<26} {i.group}  {i.kind:<5}  {i.unit:<8} {i.window:<13} {i.name}")
+    print("\nChỉ tiêu tỷ lệ (ratio indicators):")
+    for ratio in plan.ratios:
+        print(f"      {ratio.code:<26} {ratio.group}  ≥{ratio.target_percent}%  {ratio.name}")
+    print("\nChỉ tiêu giai đoạn theo đơn vị (phase targets by unit):")
+    header = f"  {'unit':<5} {'name':<12} {'bản':>5} " + " ".join(f"{n + 1:>5}" for n in range(len(codes)))
+    print(header)
+    rows = [(u.code, u.name, u.villages, plan.targets[u.code]) for u in plan.units]
+    rows.append(("", "Tổng", plan.total_villages, plan.totals["total"]))
+    for code, name, villages, targets in rows:
+        cells = " ".join(f"{targets[c]:>5}" for c in codes)
+        print(f"  {code:<5} {name:<12} {villages if villages is not None else '':>5} {cells}")
+    print("\nKỳ báo cáo (rounds):")
+    for r in plan.all_rounds:
+        print(f"  {r.id:<12} huyện {r.district_deadline:%d/%m/%Y}   tỉnh {r.province_deadline:%d/%m/%Y}"
+              + ("" if r.regular else f"   {round_title(r)}"))
+    return EXIT_OK
+
+
+def cmd_templates(plan: Plan, config: Config, args) -> int:
+    from pipeline.app.queries import carried_figures
+    from pipeline.templates.writer import write_templates
+    from pipeline.validation.rules import RuleBook
+
+    rnd = plan.round(_round(plan, args.round_id))
+    try:
+        units = [plan.unit(code) for code in args.unit] or None
+    except KeyError as exc:
+        raise UsageError(f"không có đơn vị mã {exc}; các mã đơn vị: {', '.join(u.code for u in plan.units)}") from None
+    paths = _paths(config, args)
+    carried = carried_figures(plan, paths.ledger, paths.home, rnd)
+    rules = RuleBook.load(args.plan_dir)
+    for path in write_templates(plan, rnd, args.out or config.templates, units, carried, config.contact, rules):
+        print(path)
+    return EXIT_OK
+
+
+FOLDER_WORDS = {"inbox": "hộp thư đến", "outbox": "kết quả"}
+
+
+def _require_folder(config: Config, args, key: str) -> None:
+    """A missing inbox or outbox is a mistake in a path, never "nobody sent anything" or "nothing yet"."""
+    given = getattr(args, key, None)
+    folder = given or getattr(config, key)
+    if folder.is_dir():
+        return
+    origin = (f"tùy chọn --{key}" if given else
+              f"dòng «{key} = …» trong {args.config}; không có dòng này thì là thư mục {key} bên cạnh tệp đó")
+    raise UsageError(f"Không tìm thấy thư mục {FOLDER_WORDS[key]} {folder} (theo {origin}). Hãy tạo thư mục hoặc "
+                     "sửa đường dẫn, rồi chạy lại. Chưa có tệp nào được đọc hay ghi.")
+
+
+def cmd_run(plan: Plan, config: Config, args) -> int:
+    from pipeline.app.runner import run
+
+    _require_folder(config, args, "inbox")
+    _require_folder(config, args, "outbox")
+    fetched = not config.mail.fetch_on_run or mail.fetch_and_tell(config, _paths(config, args), args.wait)
+    report = run(_paths(config, args), args.plan_dir, args.today, args.wait, config.contact)
+    for outcome in report.outcomes:
+        record = outcome.record
+        status = STATUS_WORDS.get(record.status, record.status)
+        print(f"{status:<20} {printable(record.inbox_path)}  ({len(outcome.findings)} phát hiện)")
+        for finding in outcome.findings:
+            if finding.code in OFFICER_CODES:
+                print(f"    ! {printable(finding.message)}")
+    for outcome in report.not_processed:
+        print(f"LỖI: chưa xử lý được {printable(outcome.record.inbox_path)} (lỗi của chương trình, không phải của "
+              f"đơn vị); tệp được giữ nguyên trong {outcome.record.stored_path} – xem nhật ký và báo bộ phận kỹ "
+              "thuật; sau khi sửa, chép tệp vào lại hộp thư đến.")
+    for path in report.failed:
+        print(f"LỖI: chưa đọc được {printable(str(path))} (tệp đang được ghi hoặc bị khóa); tệp vẫn nằm trong "
+              "hộp thư đến và sẽ được đọc ở lần chạy sau.")
+    for entry in report.passed:
+        print(f"CHÚ Ý: {printable(entry.path)} là liên kết (symlink) hoặc không phải tệp thông thường: không đọc, "
+              "không di chuyển. Hãy chép tệp thật vào hộp thư đến, rồi xóa liên kết.")
+    if not report.outcomes and not report.failed and not report.passed:
+        print("Không có tệp mới trong hộp thư đến.")
+    page = _paths(config, args).outbox / STATUS_PAGE
+    print(f"Trang tình hình báo cáo: {page}")
+    if report.log:
+        print(f"Nhật ký lần chạy: {report.log}")
+    if args.open:
+        webbrowser.open(page.resolve().as_uri())
+    print()
+    print("\n".join(summary_lines(plan, report.status)))
+    return EXIT_REJECTED if report.outstanding or not fetched else EXIT_OK
+
+
+def cmd_fetch(plan: Plan, config: Config, args) -> int:
+    _require_folder(config, args, "inbox")
+    return EXIT_OK if mail.fetch_and_tell(config, _paths(config, args), args.wait) else EXIT_USAGE
+
+
+def cmd_send(plan: Plan, config: Config, args) -> int:
+    _require_folder(config, args, "outbox")
+    ask = (lambda _question: True) if args.yes else mail.confirm_in_vietnamese
+    return EXIT_OK if mail.send_and_tell(config, _paths(config, args), ask, args.wait) else EXIT_REJECTED
+
+
+def cmd_status(plan: Plan, config: Config, args) -> int:
+    from pipeline.app.queries import current_status
+
+    _require_folder(config, args, "outbox")
+    statuses = current_status(_paths(config, args), args.today or date.today(), args.plan_dir)
+    print("\n".join(summary_lines(plan, statuses)))
+    return EXIT_OK
+
+
+def cmd_report(plan: Plan, config: Config, args) -> int:
+    from pipeline.app.rebuild import rebuild_phase, rebuild_round
+
+    round_id = None if args.phase else _round(plan, args.round_id)
+    _require_folder(config, args, "outbox")
+    if round_id is None:
+        paths = rebuild_phase(_paths(config, args), args.plan_dir, args.today)
+    else:
+        paths = rebuild_round(_paths(config, args), round_id, args.plan_dir, args.today)
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
+def cmd_approve(plan: Plan, config: Config, args) -> int:
+    from pipeline.app.approval import approve, not_reported
+
+    round_id = _round(plan, args.round_id)
+    _require_folder(config, args, "outbox")
+    missing = not_reported(_paths(config, args), round_id, args.plan_dir)
+    if missing:
+        print(f"CHÚ Ý: chốt số liệu khi còn {len(missing)}/{len(plan.units_for(plan.round(round_id)))} đơn vị chưa "
+              f"có báo cáo được tiếp nhận: {', '.join(missing)}. Báo cáo của tỉnh sẽ nêu tên các đơn vị này; "
+              f"nếu chưa muốn chốt, chạy: run_pipeline.py reopen --round {round_id}.")
+    approve(_paths(config, args), round_id, args.plan_dir, args.today)
+    print(f"Đã chốt số liệu «{round_title(plan.round(round_id))}» (kỳ {round_id}). Tệp nhận sau được ghi nhận "
+          "và trả lời, nhưng không làm thay đổi số liệu đã chốt (mở lại: run_pipeline.py reopen --round "
+          f"{round_id}).")
+    return EXIT_OK
+
+
+def cmd_reopen(plan: Plan, config: Config, args) -> int:
+    from pipeline.app.approval import reopen
+
+    round_id = _round(plan, args.round_id)
+    _require_folder(config, args, "outbox")
+    reopen(_paths(config, args), round_id, args.plan_dir, args.today)
+    print(f"Đã mở lại «{round_title(plan.round(round_id))}» (kỳ {round_id}): mọi tệp được tiếp nhận đều được "
+          "tính.")
+    return EXIT_OK
+
+
+def cmd_demo(plan: Plan, config: Config, args) -> int:
+    from pipeline.app.demo import run_demo
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="p8-demo-"))
+    result = run_demo(workdir, args.plan_dir)
+    print(f"Chạy thử trong thư mục {workdir}")
+    print(f"  mẫu báo cáo:      {workdir / 'templates_xlsx'} ({len(result.templates)} tệp)")
+    print(f"  lưu trữ:          {workdir / 'archive'}")
+    print(f"  trả lại:          {workdir / 'rejected'}")
+    print(f"  sổ ghi:           {workdir / 'ledger.sqlite'}")
+    for path in dict.fromkeys(result.outputs):
+        print(f"  kết quả:          {path}")
+    print("Phản hồi cho từng tệp đã nhận:")
+    for report in result.runs:
+        for outcome in report.outcomes:
+            answer = outcome.feedback[0] if outcome.feedback else "(không có)"
+            status = STATUS_WORDS.get(outcome.record.status, outcome.record.status)
+            print(f"  {status:<20} {printable(outcome.record.inbox_path)} -> {answer}")
+    print(f"Trang tình hình báo cáo: {workdir / 'outbox' / STATUS_PAGE}")
+    print()
+    print("\n".join(summary_lines(plan, result.runs[-1].status)))
+    return EXIT_OK
+
+
+def cmd_export(plan: Plan, config: Config, args) -> int:
+    from pipeline.exchange.export import write_export
+    from pipeline.ledger.lock import exclusive
+    from pipeline.ledger.store import Ledger
+
+    _require_folder(config, args, "outbox")
+    paths = _paths(config, args)
+    if not paths.ledger.is_file():
+        raise UsageError(f"chưa có sổ ghi {paths.ledger}: chưa có số liệu nào để xuất.")
+    with exclusive(paths), Ledger(paths.ledger, paths.home) as ledger:
+        written = write_export(plan, ledger, args.out or paths.outbox / "xuat-so-lieu")
+    for path in written:
+        print(path)
+    return EXIT_OK
+
+
+def cmd_rollup(plan: Plan, config: Config, args) -> int:
+    from pipeline.exchange.rollup import rollup, summary_lines, write_rollup
+
+    packages = [p / "datapackage.json" if p.is_dir() else p for p in args.packages]
+    result, rows = rollup(packages)
+    written = write_rollup(result, rows, args.out)
+    print("\n".join(summary_lines(result)))
+    for path in written:
+        print(path)
+    return EXIT_REJECTED if result.refused else EXIT_OK
+
+
+COMMANDS = {"plan": cmd_plan, "templates": cmd_templates, "run": cmd_run, "status": cmd_status,
+            "report": cmd_report, "approve": cmd_approve, "reopen": cmd_reopen, "fetch": cmd_fetch, "send": cmd_send,
+            "export": cmd_export, "rollup": cmd_rollup,
+            "demo": cmd_demo}
+
+

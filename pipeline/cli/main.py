@@ -1,0 +1,33 @@
+"""The command line's entry point: arguments parsed, the configuration and plan loaded, the command
+run; an error that stops it is one Vietnamese line and exit code 2."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pipeline.cli.commands import COMMANDS, EXIT_USAGE
+from pipeline.cli.parser import build_parser
+from pipeline.core.config import DEFAULT_CONFIG, load_config
+from pipeline.core.errors import PipelineError, UsageError
+from pipeline.plan.loader import load_plan
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Developer logs (English) reach the screen only with -v; a run keeps its warnings in its log file.
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s",
+                        handlers=None if args.verbose else [logging.NullHandler()])
+    try:
+        if args.config != DEFAULT_CONFIG and not args.config.is_file():
+            raise UsageError(f"không tìm thấy tệp cấu hình {args.config} (tùy chọn --config).")
+        config = load_config(args.config)
+        args.plan_dir = args.plan_dir or config.plan
+        plan = load_plan(args.plan_dir)
+        return COMMANDS[args.command](plan, config, args)
+    except PipelineError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
