@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.plan.model import Plan
 from pipeline.templates.writer import write_templates
 

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 import python_calamine  # noqa: E402
 
-from pipeline.app.demo import fill_template, sample_values  # noqa: E402
 from pipeline.app.runner import run  # noqa: E402
+from pipeline.app.samples import fill_template, sample_values  # noqa: E402
 from pipeline.core.locations import Paths, template_filename  # noqa: E402
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
 from pipeline.templates.writer import write_templates  # noqa: E402

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.bombs import INGEST_ONE, MIB, workbook_bomb  # noqa: E402
+from tests.support.bombs import INGEST_ONE, MIB, workbook_bomb  # noqa: E402
 
 CASES = {
     "4 GiB, sizes declared honestly": dict(mebibytes=4095),

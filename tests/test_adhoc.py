@@ -1,4 +1,4 @@
-"""An ad-hoc, thematic round defined as data (tests/plan_seven.py, ADHOC): two of the plan's
+"""An ad-hoc, thematic round defined as data (tests/support/plan_seven.py, ADHOC): two of the plan's
 indicators, one activity and five questions of every kind. It flows through templates, ingest and
 feedback, its own workbook and report, and leaves the annual figures alone."""
 
@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.rebuild import consolidation
 from pipeline.app.runner import run
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.errors import PlanError
 from pipeline.core.locations import Paths
 from pipeline.core.vietnamese import format_number
@@ -22,8 +22,8 @@ from pipeline.plan import form
 from pipeline.plan.loader import load_plan
 from pipeline.templates.writer import write_templates
 from pipeline.validation.rules import RuleBook, evaluate
-from tests import plan_seven
-from tests.conftest import ROOT, read_file
+from tests.support import plan_seven
+from tests.support.helpers import LO_FILL, ROOT, read_file
 
 ADHOC = plan_seven.ADHOC_ID
 RUN_DAY = date(2024, 6, 25)
@@ -225,7 +225,7 @@ def test_answers_typed_in_libreoffice_are_read_back_exactly(tmp_path, uno_python
     values_file.write_text(json.dumps(typed, ensure_ascii=False), encoding="utf-8")
     target = tmp_path / "inbox" / template.name
     target.parent.mkdir()
-    done = subprocess.run([uno_python, str(ROOT / "tests" / "lo_fill.py"), str(template), str(target),
+    done = subprocess.run([uno_python, str(LO_FILL), str(template), str(target),
                            str(values_file), str(tmp_path / "uno-profile")], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr

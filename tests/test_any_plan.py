@@ -1,4 +1,4 @@
-"""Every output for a plan that is not Sơn La's (tests/plan_seven.py: 7 indicators, 2 ratios, 2
+"""Every output for a plan that is not Sơn La's (tests/support/plan_seven.py: 7 indicators, 2 ratios, 2
 budget sources, 4 units): templates, workbook, annex, Word and HTML reports, district reports, the
 status page and the end-of-phase report, with figures worked out here from the typed values."""
 
@@ -12,8 +12,8 @@ from pipeline.app.rebuild import rebuild_phase
 from pipeline.app.runner import run
 from pipeline.core.locations import Paths
 from pipeline.plan.loader import load_plan
-from tests import plan_seven
-from tests.test_reports import _number
+from tests.support import plan_seven
+from tests.support.report_text import number
 
 DAYS = {"2024-annual": date(2024, 9, 5), "2024-update": date(2025, 1, 20)}
 
@@ -75,14 +75,14 @@ def test_workbook_annex_word_and_html_give_the_independent_figures(seven, round_
             total += expected
         assert sheet.cell(rows["Tổng cộng"], col + 2).value == total == annex.cell(annex_total, col + 2).value
         assert sheet.cell(rows["Tổng cộng"], col).value == plan.totals["total"][indicator.code]
-        assert _number(table_one.rows[k + 1].cells[-2].text) == total
+        assert number(table_one.rows[k + 1].cells[-2].text) == total
         assert word_annex.rows[1].cells[3 + k].text.startswith(f"{total}/{plan.totals['total'][indicator.code]} (")
         assert f"{indicator.name}:" in html
     budget = next(t for t in document.tables if t.rows[0].cells[0].text == "Nguồn vốn")
     assert [r.cells[0].text for r in budget.rows[1:]] == ["Ngân sách trung ương", "Ngân sách địa phương", "Tổng cộng"]
     ratios = next(t for t in document.tables if [c.text for c in t.rows[0].cells][:2] == ["Chỉ tiêu", "Tử số"])
     numerators = [sum(typed[round_id, u.code][f"in_{r}_num"] for u in plan.units) for r in ("r1", "r2")]
-    assert [_number(r.cells[1].text) for r in ratios.rows[1:]] == numerators
+    assert [number(r.cells[1].text) for r in ratios.rows[1:]] == numerators
 
 
 def test_district_reports_status_page_and_phase_report_are_written(seven):

@@ -21,7 +21,7 @@ from pipeline.ledger.store import Ledger
 from pipeline.plan import areas
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.workbook import assemble
-from tests.test_incremental import _send, _tree
+from tests.support.installation import send, tree
 
 DAY = date(2024, 9, 5)
 ROUND = "2024-annual"
@@ -70,7 +70,7 @@ def split(tmp_path_factory):
     plan = load_plan(root / "plan")
     paths = Paths.beside_outbox(root / "inbox", root / "outbox")
     for code in ("14", "121", "125", "126", "119"):
-        _send(plan, root, code)
+        send(plan, root, code)
     run(paths, root / "plan", today=DAY)
     return root, plan, paths
 
@@ -137,15 +137,15 @@ def test_each_area_has_its_own_workbook_and_together_they_trace_every_value(spli
 
 def test_one_new_file_rewrites_only_its_own_areas_workbook(split, monkeypatch):
     root, split_plan, paths = split
-    before = _tree(root)
+    before = tree(root)
     time.sleep(0.01)
-    _send(split_plan, root, "127")  # Sốp Cộp, in «Vùng Nam»
+    send(split_plan, root, "127")  # Sốp Cộp, in «Vùng Nam»
     written = []
     write = assemble.write_area_workbook
     monkeypatch.setattr(assemble, "write_area_workbook", lambda *a: written.append(a[-1].name) or write(*a))
     run(paths, root / "plan", today=date(2024, 9, 7))
     assert written == ["Vùng Nam"]  # «Vùng Bắc» is not even laid out again
-    after = _tree(root)
+    after = tree(root)
     changed = {name for name in after if before.get(name) != after[name] and name.endswith(".xlsx")
                and name.startswith("outbox/")}
     folder = f"outbox/{ROUND}"

@@ -1,4 +1,4 @@
-"""The tidy export and the national rollup: two provinces (the made-up plan of tests/plan_seven.py under
+"""The tidy export and the national rollup: two provinces (the made-up plan of tests/support/plan_seven.py under
 two names) report a round, each exports its ledger, and the rollup's national totals equal a sum
 worked out here; an altered or repeated package is named and left out."""
 
@@ -16,8 +16,8 @@ from pipeline.exchange.export import write_export
 from pipeline.exchange.rollup import rollup, write_rollup
 from pipeline.ledger.store import Ledger
 from pipeline.plan.loader import load_plan
-from tests import plan_seven
-from tests.conftest import run_cli
+from tests.support import plan_seven
+from tests.support.helpers import run_cli
 
 PROVINCES = {"tinh-mot": "Tỉnh Thử", "tinh-hai": "Tỉnh Thử Hai"}
 

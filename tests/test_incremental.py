@@ -2,13 +2,10 @@
 rewrites only what depends on it (checked by the files' modification times and contents)."""
 
 import gc
-import hashlib
 import threading
 import time
 from datetime import date
-from pathlib import Path
 
-from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.rebuild import rebuild_round
 from pipeline.app.runner import run
 from pipeline.core import gc_pause
@@ -16,21 +13,9 @@ from pipeline.core.locations import Paths
 from pipeline.ledger.store import Ledger
 from pipeline.outputs import status_page
 from pipeline.reports import documents
-from pipeline.templates.writer import write_templates
+from tests.support.installation import send, tree
 
 DAY = date(2024, 9, 5)
-
-
-def _send(plan, root: Path, code: str) -> None:
-    rnd, unit = plan.round("2024-annual"), plan.unit(code)
-    template = write_templates(plan, rnd, root / "mau", [unit])[0]
-    fill_template(template, root / "inbox" / template.name, sample_values(plan, rnd, unit, with_previous=True))
-
-
-def _tree(root: Path) -> dict[str, tuple[int, str]]:
-    """Every file the installation holds, with its modification time and content hash."""
-    return {p.relative_to(root).as_posix(): (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
-            for p in sorted(root.rglob("*")) if p.is_file() and "mau" not in p.relative_to(root).parts}
 
 
 def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_dependents(tmp_path, plan,
@@ -40,10 +25,10 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
     monkeypatch.setattr(documents, "_write_unit_report", lambda *args: rendered.append(args[-1]) or render(*args))
     paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
     for code in ("121", "125"):
-        _send(plan, tmp_path, code)
+        send(plan, tmp_path, code)
     run(paths, today=DAY)
     assert rendered == ["121", "125"]
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
     time.sleep(0.01)  # a rewrite would show in the modification times
 
     pages = []
@@ -51,17 +36,17 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
     monkeypatch.setattr(status_page, "write_status_page", lambda *args: pages.append(args[3]) or write_page(*args))
     again = run(paths, today=DAY)
     assert again.log is None and again.outcomes == []
-    assert _tree(tmp_path) == before
+    assert tree(tmp_path) == before
     assert pages == []  # not even rendered: nothing it shows has changed
     run(paths, today=date(2024, 9, 6))  # a day later, the days left change
     assert pages == [date(2024, 9, 6)]
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
 
-    _send(plan, tmp_path, "126")
+    send(plan, tmp_path, "126")
     rendered.clear()
     run(paths, today=date(2024, 9, 7))  # two days later: its time stamps the round's outputs
     assert rendered == ["126"]  # the other districts' reports are not even rendered again
-    after = _tree(tmp_path)
+    after = tree(tmp_path)
     changed = {name for name in after if before.get(name) != after[name]}
     outbox = {name for name in changed if name.startswith("outbox/") and "/logs/" not in name}
     assert outbox == {
@@ -86,7 +71,7 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
 
 def test_the_values_read_ahead_are_the_stored_ones_and_only_the_rounds_asked_for(tmp_path, plan):
     paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
-    _send(plan, tmp_path, "121")
+    send(plan, tmp_path, "121")
     run(paths, today=DAY)
     assert gc.isenabled()  # paused only while the values were read and consolidated
     with Ledger(paths.ledger, paths.home) as ledger:

@@ -18,14 +18,14 @@ import openpyxl
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.runner import run
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.config import Contact
 from pipeline.core.locations import Paths
 from pipeline.plan import form
 from pipeline.templates.cells import SHEET_INDICATORS
 from pipeline.templates.writer import write_templates
-from tests.conftest import ROOT, libreoffice_convert
+from tests.support.helpers import LO_FILL, ROOT, libreoffice_convert
 
 RUN_DAY = date(2024, 9, 12)  # two days after the 2024-annual district deadline
 ROUND = "2024-annual"
@@ -403,7 +403,7 @@ def test_row_deleted_in_libreoffice_is_explained(tmp_path, plan, uno_python):
     values.write_text(json.dumps({"in_comm_groups_ytd": "3"}), encoding="utf-8")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    subprocess.run([uno_python, str(ROOT / "tests" / "lo_fill.py"), str(template), str(inbox / template.name),
+    subprocess.run([uno_python, str(LO_FILL), str(template), str(inbox / template.name),
                     str(values), str(tmp_path / "profile"), f"delete-row={SHEET_INDICATORS}:8"],
                    check=True, capture_output=True, timeout=300)
     report = run(Paths.beside_outbox(inbox, tmp_path / "outbox"), today=date(2024, 9, 1))
@@ -420,7 +420,7 @@ def test_zip_bomb_of_4_gib_is_refused_in_bounded_memory(tmp_path, declared, code
     """Time is measured by bench/zip_bomb.py; here, the verdict and the memory it took."""
     import sys
 
-    from tests.bombs import INGEST_ONE, workbook_bomb
+    from tests.support.bombs import INGEST_ONE, workbook_bomb
 
     path = tmp_path / "bao-cao.xlsx"
     path.write_bytes(workbook_bomb(4095, declared=declared))
@@ -432,7 +432,7 @@ def test_zip_bomb_of_4_gib_is_refused_in_bounded_memory(tmp_path, declared, code
 
 
 def test_a_bomb_among_good_files_does_not_stop_the_run(tmp_path, plan):
-    from tests.bombs import workbook_bomb
+    from tests.support.bombs import workbook_bomb
 
     bank = Bank(plan, tmp_path, "soffice")
     (bank.inbox / "a-bomb.xlsx").write_bytes(workbook_bomb(4095, declared=1 << 20))

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from pipeline.intake.isolation import Failure, Limits, WorkerPool
-from tests import isolation_tasks as tasks
+from tests.support import isolation_tasks as tasks
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ import pytest
 from pipeline.core.config import MailSettings
 from pipeline.core.locations import MAIL_FETCHED_STATE
 from pipeline.mail import fetch
-from tests import mail_servers
-from tests.conftest import ROOT, require, run_cli
+from tests.support import mail_servers
+from tests.support.helpers import ROOT, require, run_cli
 
 ATTACHMENT = ROOT / "tests" / "golden" / "2024-annual_121_bac-yen.xlsx"
 

@@ -5,14 +5,14 @@ from datetime import date
 import pytest
 from docx import Document
 
-from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.rebuild import rebuild_round
 from pipeline.app.runner import run
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.errors import BusyError
 from pipeline.core.locations import Paths
 from pipeline.ledger.lock import exclusive
 from pipeline.templates.writer import write_templates
-from tests.conftest import run_cli
+from tests.support.helpers import run_cli
 
 
 def _send(plan, root, code, **changes):

@@ -4,9 +4,9 @@ other words."""
 
 import re
 
-from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.plan.loader import load_plan
-from tests.conftest import ROOT, run_cli
+from tests.support.helpers import ROOT, run_cli
 
 # English words that would betray untranslated text: argparse's, the pipeline's own, and common ones.
 # (Short words that are Vietnamese too, such as "in", "to", "no", are left out.)

@@ -7,13 +7,13 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.queries import carried_figures
 from pipeline.app.runner import run
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.locations import Paths
 from pipeline.templates.writer import write_templates
-from tests.conftest import run_cli
-from tests.test_reports import _all_text, _percent_as_shown
+from tests.support.helpers import run_cli
+from tests.support.report_text import all_text, percent_as_shown
 
 UNITS = ("121", "125")
 ROUNDS = (("2022-update", date(2023, 1, 20)), ("2023-update", date(2024, 1, 20)),
@@ -83,7 +83,7 @@ def test_each_year_and_the_phase_total_in_word_html_and_workbook(phase, plan):
         by_year = "; ".join(f"{y}: {v}" + (" (ước)" if y == 2025 else "") for y, v in sorted(years.items()))
         row = [c.text for c in table.rows[k + 1].cells]
         assert row[3] == by_year
-        assert int(row[4]) == cumulative and row[5] == _percent_as_shown(cumulative / target)
+        assert int(row[4]) == cumulative and row[5] == percent_as_shown(cumulative / target)
         assert f"từng năm – {by_year};" in html
         sentence = next(p.text for p in document.paragraphs if p.text.startswith(f"- {indicator.name}:"))
         assert f"ước lũy kế giai đoạn {cumulative}/{target} {indicator.unit}" in sentence
@@ -96,7 +96,7 @@ def test_each_year_and_the_phase_total_in_word_html_and_workbook(phase, plan):
 def test_indicators_and_units_short_of_their_targets_are_named(phase, plan):
     folder, _ = phase
     document = Document(folder / f"bao-cao-giai-doan_{PHASE}.docx")
-    text = _all_text(document)
+    text = all_text(document)
     assert "Số liệu năm 2025 có phần là số ước thực hiện" in text
     expected = _expected(plan)
     short = [i for i in plan.indicators if expected[i.code][1] < plan.totals["total"][i.code]]

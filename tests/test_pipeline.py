@@ -7,10 +7,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.app.demo import CORRECTED_UNIT, fill_template, sample_values
+from pipeline.app.demo import CORRECTED_UNIT
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.templates.cells import SHEET_INDICATORS
 from pipeline.templates.writer import write_templates
-from tests.conftest import ROOT, libreoffice_convert, read_file, run_cli
+from tests.support.helpers import ROOT, libreoffice_convert, read_file, run_cli
 
 
 def sha256(path: Path) -> str:

@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.core.errors import PlanError
 from pipeline.plan.loader import load_plan
-from tests.conftest import run_cli
+from tests.support.helpers import run_cli
 
 # The appendix, typed in again from the seed text, column by column, independently of plan/*.csv.
 # Columns: villages, then the 11 indicators in the appendix's order.

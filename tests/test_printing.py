@@ -8,7 +8,7 @@ import subprocess
 import openpyxl
 import pytest
 
-from tests.conftest import require, run_cli
+from tests.support.helpers import require, run_cli
 
 ROUND = "2024-annual"
 

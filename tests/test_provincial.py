@@ -6,10 +6,10 @@ from datetime import date
 import openpyxl
 import pytest
 
-from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.queries import carried_figures
 from pipeline.app.rebuild import rebuild
 from pipeline.app.runner import run
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.locations import Paths
 from pipeline.ledger.store import Ledger
 from pipeline.plan import form
@@ -205,13 +205,14 @@ def test_with_many_units_the_report_tables_show_the_furthest_ahead_and_behind(pr
     import docx
     from bs4 import BeautifulSoup
 
-    from pipeline.reports import province, schedule
+    from pipeline.reports import province as province_report
+    from pipeline.reports import schedule as schedule_report
 
     _root, paths = province
-    monkeypatch.setattr(province, "UNITS_IN_TABLES", 6)
-    monkeypatch.setattr(province, "UNITS_SHOWN", 4)
-    monkeypatch.setattr(schedule, "LAGGING_UNITS", 6)
-    monkeypatch.setattr(schedule, "LAGGING_SHOWN", 3)
+    monkeypatch.setattr(province_report, "UNITS_IN_TABLES", 6)
+    monkeypatch.setattr(province_report, "UNITS_SHOWN", 4)
+    monkeypatch.setattr(schedule_report, "LAGGING_UNITS", 6)
+    monkeypatch.setattr(schedule_report, "LAGGING_SHOWN", 3)
     with Ledger(paths.ledger, paths.home) as ledger:
         written = rebuild(plan, ledger, tmp_path, [plan.round("2024-annual")])
     summary = openpyxl.load_workbook(tmp_path / "2024-annual" / "tong-hop_2024-annual.xlsx", data_only=True)["Tổng hợp"]

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.app import runner
-from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.runner import run
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.locations import Paths
 from pipeline.intake import answer, feedback
 from pipeline.ledger import store
@@ -258,7 +258,7 @@ def test_a_run_killed_with_sigkill_is_finished_by_the_next(tmp_path, source, ref
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.support.helpers import ROOT
 
     _inbox(source, tmp_path)
     child = subprocess.Popen([sys.executable, "-c", KILLABLE, str(tmp_path), point, str(call)], cwd=ROOT,
@@ -275,7 +275,7 @@ def test_two_runs_started_together_end_as_one(tmp_path, source, reference):
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.support.helpers import ROOT
 
     _inbox(source, tmp_path)
     (tmp_path / "outbox").mkdir()

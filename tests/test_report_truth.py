@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.queries import carried_figures
 from pipeline.app.runner import run
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.locations import Paths
 from pipeline.templates.writer import write_templates
-from tests.test_reports import _all_text, _number, _percent_as_shown
+from tests.support.report_text import all_text, number, percent_as_shown
 
 REPORTING = ("121", "125", "123")  # Bắc Yên, Mai Sơn, Mộc Châu
 LATE = "123"  # sends its full-year figures only after the first January run
@@ -110,14 +110,14 @@ def test_september_gives_the_year_so_far_the_estimate_and_the_estimated_cumulati
     assert _sentence(sept["docx"], comm) == (
         f"- {comm.name}: năm 2024, đến thời điểm báo cáo thực hiện được {ytd['comm_groups']} tổ, ước thực hiện cả "
         f"năm {year} tổ; ước lũy kế giai đoạn {cumulative}/{target} tổ, đạt "
-        f"{_percent_as_shown(cumulative / target)} chỉ tiêu giai đoạn.")
+        f"{percent_as_shown(cumulative / target)} chỉ tiêu giai đoạn.")
     rows = _table_one(sept["docx"]).rows
     assert [c.text for c in rows[0].cells][4:7] == [
         "Năm 2024: đến thời điểm báo cáo", "Năm 2024: ước thực hiện cả năm", "Ước lũy kế"]
     html_rows = _html_table_one(sept["html"])
     for k, indicator in enumerate(plan.indicators, start=1):
         cells = [c.text for c in rows[k].cells]
-        assert [_number(cells[4]), _number(cells[5]), _number(cells[6])] == [ytd[indicator.code],
+        assert [number(cells[4]), number(cells[5]), number(cells[6])] == [ytd[indicator.code],
                                                                             *expected[indicator.code]]
         assert [c.strip() for c in html_rows[k]] == cells
 
@@ -126,11 +126,11 @@ def test_coverage_names_the_units_that_did_not_report(scenario, plan):
     sept, jan_partial, _ = scenario
     never = [u.name for u in plan.units if u.code not in REPORTING]
     listed = ", ".join(never[:-1]) + " và " + never[-1]
-    text = _all_text(sept["docx"])
+    text = all_text(sept["docx"])
     assert "Số liệu trong báo cáo gồm số liệu kỳ này của 3/12 đơn vị." in text
     assert (f"Chưa có số liệu nào của: {listed}; tỷ lệ đạt vẫn tính trên chỉ tiêu giai đoạn của toàn tỉnh."
             in text)
-    text = _all_text(jan_partial["docx"])
+    text = all_text(jan_partial["docx"])
     assert ("Số liệu trong báo cáo gồm số liệu kỳ này của 2/12 đơn vị. 1 đơn vị chưa báo cáo kỳ này được giữ số "
             "liệu đã tiếp nhận gần nhất, tính vào tổng số và nêu riêng ở từng chỉ tiêu: Mộc Châu (số liệu Báo cáo "
             "kết quả năm 2024).") in text
@@ -157,7 +157,7 @@ def test_january_with_a_late_unit_keeps_its_estimate_and_says_so(scenario, plan)
     assert _sentence(jan["docx"], comm) == (
         f"- {comm.name}: năm 2024 thực hiện được {year} tổ (trong đó {kept} tổ là số ước thực hiện báo cáo tháng 9 "
         f"của đơn vị chưa gửi số liệu cả năm); ước lũy kế giai đoạn {cumulative}/{target} tổ, đạt "
-        f"{_percent_as_shown(cumulative / target)} chỉ tiêu giai đoạn. Trong đó {kept} tổ là số liệu giữ từ kỳ "
+        f"{percent_as_shown(cumulative / target)} chỉ tiêu giai đoạn. Trong đó {kept} tổ là số liệu giữ từ kỳ "
         "trước của đơn vị chưa báo cáo kỳ này.")
     assert [c.text for c in _table_one(jan["docx"]).rows[0].cells][4:6] == [
         "Năm 2024: ước thực hiện cả năm", "Ước lũy kế"]
@@ -173,7 +173,7 @@ def test_january_complete_has_no_estimate_left(scenario, plan):
         year, cumulative = expected[indicator.code]
         assert f"năm 2024 thực hiện được {year} {indicator.unit}; lũy kế giai đoạn {cumulative}/" in sentence
         assert "ước" not in sentence
-        assert [_number(rows[k].cells[4].text), _number(rows[k].cells[5].text)] == [year, cumulative]
+        assert [number(rows[k].cells[4].text), number(rows[k].cells[5].text)] == [year, cumulative]
     results = jan["html"][jan["html"].index("<h2>II."):jan["html"].index('<h2 id="tien-do">')]
     assert "ước" not in results.lower()
 
@@ -189,18 +189,18 @@ def test_text_tables_annex_and_workbook_agree_on_every_indicator(scenario, plan,
     for k, indicator in enumerate(plan.indicators):
         target = plan.totals["total"][indicator.code]
         figure = re.search(r"lũy kế giai đoạn ([\d.]+)/([\d.]+) .*?, đạt ([\d,]+%)", _sentence(read["docx"], indicator))
-        cumulative, percent = _number(figure.group(1)), figure.group(3)
+        cumulative, percent = number(figure.group(1)), figure.group(3)
         col = 5 + 4 * k
         assert sheet.cell(total, col + 2).value == cumulative == annex.cell(annex_total, col + 2).value
-        assert _number(rows[k + 1].cells[-2].text) == cumulative and rows[k + 1].cells[-1].text == percent
-        assert _percent_as_shown(sheet.cell(total, col + 3).value) == percent
+        assert number(rows[k + 1].cells[-2].text) == cumulative and rows[k + 1].cells[-1].text == percent
+        assert percent_as_shown(sheet.cell(total, col + 3).value) == percent
         shown = f"{cumulative:,.0f}/{target:,}".replace(",", ".")
         assert word_annex.rows[1].cells[3 + k].text == f"{shown} ({percent})"
 
 
 def test_schedule_flags_the_overdue_and_the_early(scenario, plan):
     for read in scenario:
-        text = _all_text(read["docx"])
+        text = all_text(read["docx"])
         overdue = next(i for i in plan.indicators if i.code == OVERDUE)
         early = next(i for i in plan.indicators if i.code == EARLY)
         line = next(p.text for p in read["docx"].paragraphs if p.text.startswith("- Quá hạn chưa hoàn thành: "))
@@ -216,7 +216,7 @@ def test_schedule_flags_the_overdue_and_the_early(scenario, plan):
 
 
 def test_the_districts_words_are_summarised_once_with_who_said_them(scenario):
-    text = _all_text(scenario[0]["docx"])
+    text = all_text(scenario[0]["docx"])
     assert text.count("Địa bàn rộng, giao thông khó khăn") == 1
     assert "- Địa bàn rộng, giao thông khó khăn (Bắc Yên, Mai Sơn, Mộc Châu)." in text
     for heading in ("VII. ĐÁNH GIÁ CHUNG", "1. Kết quả đạt được", "2. Tồn tại, hạn chế", "3. Nguyên nhân",

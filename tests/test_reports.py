@@ -14,33 +14,18 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.queries import carried_figures
 from pipeline.app.rebuild import consolidation
 from pipeline.app.runner import run
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.core import locations
 from pipeline.core.locations import REPORT_TEMPLATES, Paths
 from pipeline.core.office_package import normalized_package, saved_docx, stamped_package
 from pipeline.ledger.store import Ledger
 from pipeline.reports import chart, documents, word
 from pipeline.templates.writer import write_templates
-from tests.conftest import require, run_cli
-
-
-def _number(text: str) -> float:
-    """'1.234' -> 1234; '77,38%' -> 0.7738 (as Vietnamese documents write them)."""
-    text = text.strip()
-    if text.endswith("%"):
-        return float(text[:-1].replace(".", "").replace(",", ".")) / 100
-    return float(text.replace(".", "").replace(",", "."))
-
-
-def _all_text(document) -> str:
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts += [cell.text for cell in row.cells]
-    return "\n".join(parts)
+from tests.support.helpers import require, run_cli
+from tests.support.report_text import all_text, number, percent_as_shown
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +53,7 @@ def test_header_date_line_and_page_follow_the_decree(demo):
     assert [section.page_width.mm, section.page_height.mm] == pytest.approx([210, 297], abs=0.1)
     assert document.styles["Normal"].font.name == "Times New Roman"
     assert 13 <= document.styles["Normal"].font.size.pt <= 14
-    assert "Nơi nhận:" in _all_text(document) and "TM. BAN THƯỜNG VỤ" in _all_text(document)
+    assert "Nơi nhận:" in all_text(document) and "TM. BAN THƯỜNG VỤ" in all_text(document)
 
 
 def test_indicator_table_figures_equal_the_provincial_workbook(demo, plan):
@@ -89,18 +74,11 @@ def test_indicator_table_figures_equal_the_provincial_workbook(demo, plan):
         cells = [c.text for c in row.cells]
         assert cells[1] == indicator.name
         col = 5 + 4 * k
-        assert _number(cells[3]) == sheet.cell(total_row, col).value
-        assert _number(cells[4]) == ytd[indicator.code]
-        assert _number(cells[5]) == sheet.cell(total_row, col + 1).value
-        assert _number(cells[6]) == sheet.cell(total_row, col + 2).value
-        assert cells[7] == _percent_as_shown(sheet.cell(total_row, col + 3).value)
-
-
-def _percent_as_shown(value: float) -> str:
-    """As the sheet's "0.0%" shows a share, with a decimal comma."""
-    from decimal import ROUND_HALF_UP, Decimal
-    shown = (Decimal(repr(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{shown}".replace(".", ",") + "%"
+        assert number(cells[3]) == sheet.cell(total_row, col).value
+        assert number(cells[4]) == ytd[indicator.code]
+        assert number(cells[5]) == sheet.cell(total_row, col + 1).value
+        assert number(cells[6]) == sheet.cell(total_row, col + 2).value
+        assert cells[7] == percent_as_shown(sheet.cell(total_row, col + 3).value)
 
 
 def test_per_unit_tables_and_ratios_match_the_workbook(demo, plan):
@@ -113,9 +91,9 @@ def test_per_unit_tables_and_ratios_match_the_workbook(demo, plan):
     for k, table in enumerate(unit_tables):
         for row in table.rows[1:]:
             name, _, year, cumulative, percent, note = (c.text for c in row.cells)
-            assert _number(year) == sheet.cell(rows[name], 6 + 4 * k).value
-            assert _number(cumulative) == sheet.cell(rows[name], 7 + 4 * k).value
-            assert percent == _percent_as_shown(sheet.cell(rows[name], 8 + 4 * k).value)
+            assert number(year) == sheet.cell(rows[name], 6 + 4 * k).value
+            assert number(cumulative) == sheet.cell(rows[name], 7 + 4 * k).value
+            assert percent == percent_as_shown(sheet.cell(rows[name], 8 + 4 * k).value)
             assert note == ""
 
 
@@ -138,15 +116,15 @@ def test_html_report_and_annex_workbook_sit_beside_it(demo):
 
 def test_district_report_is_the_districts_own(demo, plan):
     document = Document(demo / "huyen" / "bao-cao_2024-annual_121_bac-yen.docx")
-    text = _all_text(document)
+    text = all_text(document)
     assert "HỘI LHPN HUYỆN BẮC YÊN" in text
     assert "Bắc Yên, ngày 10 tháng 9 năm 2024" in text
     table = next(t for t in document.tables if t.rows[0].cells[0].text == "TT")
     values = sample_values(plan, plan.round("2024-annual"), plan.unit("121"))
     assert [c.text for c in table.rows[0].cells][3:6] == [
         "Năm 2024: đến thời điểm báo cáo", "Năm 2024: ước thực hiện cả năm", "Ước lũy kế"]
-    assert [_number(r.cells[3].text) for r in table.rows[1:]] == [values[f"in_{i.code}_ytd"] for i in plan.indicators]
-    assert [_number(r.cells[4].text) for r in table.rows[1:]] == [
+    assert [number(r.cells[3].text) for r in table.rows[1:]] == [values[f"in_{i.code}_ytd"] for i in plan.indicators]
+    assert [number(r.cells[4].text) for r in table.rows[1:]] == [
         values[f"in_{i.code}_estimate"] for i in plan.indicators]
 
 
@@ -185,7 +163,7 @@ def test_update_report_lists_exactly_the_values_that_changed(update_round, plan)
                 ["Bắc Yên", "CLB thủ lĩnh của sự thay đổi", str(estimates["in_leader_clubs_estimate"]),
                  str(changed["121"]["in_leader_clubs_actual"]), "+2"]]
     assert rows == expected
-    text = _all_text(document)
+    text = all_text(document)
     assert "Sơn La, ngày 5 tháng 2 năm 2025" in text
     assert ("Có 2 đơn vị gửi cả số ước tháng 9 và số thực hiện cả năm: 2 số liệu thay đổi (bảng dưới)."
             in text)
@@ -193,7 +171,7 @@ def test_update_report_lists_exactly_the_values_that_changed(update_round, plan)
 
 def test_units_without_figures_are_named_and_add_nothing(update_round):
     folder, _ = update_round
-    text = _all_text(Document(folder / "bao-cao_2024-update.docx"))
+    text = all_text(Document(folder / "bao-cao_2024-update.docx"))
     assert ("Số liệu trong báo cáo gồm số liệu kỳ này của 2/12 đơn vị. Chưa có số liệu nào của: Cấp tỉnh, Mộc Châu, "
             "Mường La, Phù Yên, Quỳnh Nhai, Sông Mã, Sốp Cộp, Thuận Châu, Vân Hồ và Yên Châu; tỷ lệ đạt vẫn tính "
             "trên chỉ tiêu giai đoạn của toàn tỉnh.") in text
@@ -337,7 +315,7 @@ def test_a_text_with_characters_xml_forbids_is_written_without_them_and_whole(de
     moment = datetime(2024, 9, 10)
     word._body_only.cache_clear()
     written = word.render_docx(template, context, tmp_path / "written.docx", moment).read_bytes()
-    assert HOSTILE_SHOWN in _all_text(Document(io.BytesIO(written)))
+    assert HOSTILE_SHOWN in all_text(Document(io.BytesIO(written)))
     monkeypatch.setattr(word, "_body_only", lambda template: None)
     _same_document(written, word.render_docx(template, context, tmp_path / "fresh.docx", moment).read_bytes())
 

@@ -16,15 +16,15 @@ import openpyxl
 import pytest
 
 from pipeline.app import runner
-from pipeline.app.demo import SAMPLE_TIME
 from pipeline.app.runner import run
+from pipeline.app.samples import SAMPLE_TIME
 from pipeline.core.errors import StorageError
 from pipeline.core.locations import Paths
 from pipeline.core.office_package import normalize_package
 from pipeline.ledger import safekeeping
 from pipeline.plan import form
-from tests import hostile
-from tests.conftest import ROOT
+from tests.support import hostile
+from tests.support.helpers import ROOT
 
 TODAY = "2024-09-09"
 

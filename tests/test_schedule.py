@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.runner import run
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.errors import PlanError
 from pipeline.core.locations import Paths
 from pipeline.plan import schedule

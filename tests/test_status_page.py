@@ -7,9 +7,9 @@ from datetime import date
 from email.message import EmailMessage
 from html.parser import HTMLParser
 
-from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.rebuild import rebuild_phase
 from pipeline.app.runner import run
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.locations import Paths
 from pipeline.templates.writer import write_templates
 

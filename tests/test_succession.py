@@ -1,5 +1,5 @@
 """Units that change: the 2024 rounds come from three districts, the 2025 rounds from the four
-communes that succeed them (tests/plan_seven.py SUCCESSION). Templates go to the right units, the
+communes that succeed them (tests/support/plan_seven.py SUCCESSION). Templates go to the right units, the
 figures by former district and by commune equal a computation written out here, and the reports say
 what changed."""
 
@@ -9,15 +9,15 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.app.demo import fill_template, sample_values
 from pipeline.app.queries import carried_figures
 from pipeline.app.runner import run
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.locations import Paths
 from pipeline.plan.loader import load_plan
 from pipeline.templates.writer import write_templates
-from tests import plan_seven
-from tests.conftest import ROOT
-from tests.test_reports import _all_text
+from tests.support import plan_seven
+from tests.support.helpers import ROOT
+from tests.support.report_text import all_text
 
 DAYS = {"2024-annual": date(2024, 9, 5), "2024-update": date(2025, 1, 20), "2025-annual": date(2025, 9, 5),
         "2025-update": date(2026, 1, 20)}
@@ -114,17 +114,17 @@ def test_figures_by_former_district_and_by_commune(reform, round_id):
 
 def test_the_report_names_the_change(reform):
     _, outbox, _, _, _ = reform
-    text = _all_text(Document(outbox / "2025-annual" / "bao-cao_2025-annual.docx"))
+    text = all_text(Document(outbox / "2025-annual" / "bao-cao_2025-annual.docx"))
     assert "5/5 đơn vị (cấp tỉnh và 4 xã, phường) đã gửi báo cáo được tiếp nhận" in text
     assert ("Từ ngày 01/07/2025, 3 huyện (Huyện Một, Huyện Hai và Huyện Ba) được thay bằng 4 xã, phường kế tục. "
             "Số liệu theo huyện cũ (theo phân bổ chỉ tiêu của Kế hoạch) gồm số liệu các huyện đã báo cáo trước ngày "
             "này và số liệu các xã, phường kế tục từ ngày này") in text
     assert "Số liệu trong báo cáo là số liệu kỳ này của đủ 5/5 đơn vị." in text
-    commune = _all_text(Document(outbox / "2025-annual" / "xa" / "bao-cao_2025-annual_X3_xa-hai.docx"))
+    commune = all_text(Document(outbox / "2025-annual" / "xa" / "bao-cao_2025-annual_X3_xa-hai.docx"))
     assert "HỘI LHPN XÃ HAI" in commune and "năm 2025 trên địa bàn xã Hai" in commune
     assert "- Hội Liên hiệp Phụ nữ tỉnh Thử (b/c);\n- UBND xã Hai (b/c);" in commune and "Sơn La" not in commune
     assert sorted(p.name for p in (outbox / "2025-annual").iterdir() if p.is_dir()) == ["feedback", "xa"]
-    old = _all_text(Document(outbox / "2024-update" / "bao-cao_2024-update.docx"))
+    old = all_text(Document(outbox / "2024-update" / "bao-cao_2024-update.docx"))
     assert "được thay bằng" not in old and "cấp tỉnh và 3 huyện" in old
 
 

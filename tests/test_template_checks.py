@@ -13,8 +13,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.app.demo import sample_values
 from pipeline.app.runner import run
+from pipeline.app.samples import sample_values
 from pipeline.core.locations import Paths
 from pipeline.plan.loader import load_plan
 from pipeline.templates.cells import SHEET_CHECKS
@@ -22,8 +22,8 @@ from pipeline.templates.sheets import checks
 from pipeline.templates.writer import write_templates
 from pipeline.validation import comparisons
 from pipeline.validation.rules import RuleBook
-from tests import plan_seven
-from tests.conftest import ROOT
+from tests.support import plan_seven
+from tests.support.helpers import LO_FILL, ROOT
 
 VALID = "Biểu đã đủ và hợp lệ – có thể gửi"
 LABELS = {"required": "Ô bắt buộc chưa nhập", "budget": "Số đã giải ngân lớn hơn kế hoạch vốn được giao",
@@ -40,7 +40,7 @@ def _fill(uno_python, tmp_path: Path, plan, changes: dict, missing: tuple[str, .
     values_file.write_text(json.dumps(typed, ensure_ascii=False), encoding="utf-8")
     target = tmp_path / "inbox" / template.name
     target.parent.mkdir(exist_ok=True)
-    done = subprocess.run([uno_python, str(ROOT / "tests" / "lo_fill.py"), str(template), str(target), str(values_file),
+    done = subprocess.run([uno_python, str(LO_FILL), str(template), str(target), str(values_file),
                            str(tmp_path / "uno-profile"), *options], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return target

@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 from openpyxl.utils.cell import range_boundaries
 
-from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.plan import form
 from pipeline.templates.cells import SHEET_INDICATORS
 from pipeline.templates.writer import write_templates
 from pipeline.validation.rules import evaluate
-from tests.conftest import ROOT, libreoffice_convert, read_file
+from tests.support.helpers import LO_FILL, libreoffice_convert, read_file
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 # The approved copies: (round, unit, figures carried from the ledger).
@@ -49,7 +49,7 @@ def test_one_template_per_unit_named_for_any_mail_client(tmp_path, plan, round_i
 
 
 def test_cli_writes_templates_for_one_unit(tmp_path):
-    from tests.conftest import run_cli
+    from tests.support.helpers import run_cli
 
     result = run_cli("templates", "--round", "2024-update", "--unit", "127", "--out", str(tmp_path),
                      "--ledger", str(tmp_path / "none.sqlite"))
@@ -269,7 +269,7 @@ def test_formulas_recalculated_by_libreoffice_equal_the_pipelines_figures(
 def _type_with_libreoffice(uno_python, source: Path, target: Path, typed: dict, tmp_path: Path) -> dict:
     values_file = tmp_path / "typed.json"
     values_file.write_text(json.dumps(typed, ensure_ascii=False), encoding="utf-8")
-    result = subprocess.run([uno_python, str(ROOT / "tests" / "lo_fill.py"), str(source), str(target),
+    result = subprocess.run([uno_python, str(LO_FILL), str(source), str(target),
                              str(values_file), str(tmp_path / "uno-profile")],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -324,5 +324,5 @@ def test_template_matches_the_approved_copy_part_by_part(tmp_path, plan, name):
     changed = [part for part in approved if generated[part] != approved[part]]
     assert changed == [], (
         f"{name}: parts {changed} differ from tests/golden/. If the change is intended, approve it with "
-        "`python -m tests.update_golden` and review the diff."
+        "`python -m tests.support.update_golden` and review the diff."
     )

@@ -1,7 +1,7 @@
 """Hostile and damaged files never stop, stall or fool a run: each is answered by name, every valid
 file after it is accepted, and the run's whole process tree stays under 1 GB.
 
-The bank is built by script (tests/hostile.py); the run is the officer's command line.
+The bank is built by script (tests/support/hostile.py); the run is the officer's command line.
 """
 
 import os
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.core.sender_text import printable
-from tests import hostile
-from tests.conftest import ROOT
+from tests.support import hostile
+from tests.support.helpers import ROOT
 
 RUN_DAY = "2024-09-09"  # before the district deadline: a valid file is simply "accepted"
 MEMORY_LIMIT = 1 << 30
@@ -206,7 +206,8 @@ def test_a_parser_that_aborts_takes_down_its_worker_only(plan, tmp_path):
     lax = tmp_path / "lax-guard"
     lax.mkdir()
     (lax / "sitecustomize.py").write_text(
-        "import pipeline.guard as guard\nguard.MAX_SHEET_CELLS = 10**15\nguard.MAX_ROW = guard.MAX_COL = 10**9\n")
+        "import pipeline.intake.guard as guard\nguard.MAX_SHEET_CELLS = 10**15\n"
+        "guard.MAX_ROW = guard.MAX_COL = 10**9\n")
     (tmp_path / "outbox").mkdir()
     command = [sys.executable, str(ROOT / "run_pipeline.py"), "run",
                "--inbox", str(inbox), "--outbox", str(tmp_path / "outbox"), "--today", RUN_DAY]

@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 from docx import Document
 
-from pipeline.app.demo import fill_template, sample_values
-from tests.conftest import run_cli
+from pipeline.app.samples import fill_template, sample_values
+from tests.support.helpers import run_cli
 
 
 class _Rows(HTMLParser):

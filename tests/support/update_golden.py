@@ -1,4 +1,4 @@
-"""Approve the current templates as the golden copies: python -m tests.update_golden"""
+"""Approve the current templates as the golden copies: python -m tests.support.update_golden"""
 
 from pipeline.plan.loader import load_plan
 from tests.test_templates import GOLDEN, GOLDEN_CASES, write_golden_case

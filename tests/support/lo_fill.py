@@ -3,7 +3,7 @@
 Runs under the system python3, which has LibreOffice's `uno` module (Debian: python3-uno); the tests
 start it as a subprocess:
 
-    /usr/bin/python3 tests/lo_fill.py SOURCE.xlsx TARGET.xlsx VALUES.json PROFILE_DIR [password=…]
+    /usr/bin/python3 tests/support/lo_fill.py SOURCE.xlsx TARGET.xlsx VALUES.json PROFILE_DIR [password=…]
         [delete-row=SHEET:ROW]
 
 VALUES.json maps a workbook defined name (or "Sheet!A1") to the text to type. The script prints a

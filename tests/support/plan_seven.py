@@ -105,8 +105,8 @@ def write_with_activities(folder: Path) -> Path:
 def send_round(plan, paths, folder: Path, rnd, typed: dict) -> list[Path]:
     """The round's templates for its units, each filled with sample values and put in the inbox, as
     the districts would send them; `typed` gets each unit's values under (round id, unit code)."""
-    from pipeline.app.demo import fill_template, sample_values
     from pipeline.app.queries import carried_figures
+    from pipeline.app.samples import fill_template, sample_values
     from pipeline.templates.writer import write_templates
 
     carried = carried_figures(plan, paths.ledger, paths.home, rnd)

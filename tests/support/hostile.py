@@ -19,7 +19,7 @@ import zipfile
 from email.message import EmailMessage
 from pathlib import Path
 
-from pipeline.app.demo import fill_template, sample_values
+from pipeline.app.samples import fill_template, sample_values
 from pipeline.plan import form
 from pipeline.templates.writer import write_templates
 

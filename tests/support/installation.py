@@ -1,0 +1,19 @@
+"""An installation's inbox and files: a unit's sample report sent, every file's time and hash."""
+
+import hashlib
+from pathlib import Path
+
+from pipeline.app.samples import fill_template, sample_values
+from pipeline.templates.writer import write_templates
+
+
+def send(plan, root: Path, code: str) -> None:
+    rnd, unit = plan.round("2024-annual"), plan.unit(code)
+    template = write_templates(plan, rnd, root / "mau", [unit])[0]
+    fill_template(template, root / "inbox" / template.name, sample_values(plan, rnd, unit, with_previous=True))
+
+
+def tree(root: Path) -> dict[str, tuple[int, str]]:
+    """Every file the installation holds, with its modification time and content hash."""
+    return {p.relative_to(root).as_posix(): (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in sorted(root.rglob("*")) if p.is_file() and "mau" not in p.relative_to(root).parts}
