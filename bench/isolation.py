@@ -22,7 +22,7 @@ from pipeline.intake.isolation import WorkerPool  # noqa: E402
 from pipeline.intake.read import read_submission  # noqa: E402
 from pipeline.intake.records import from_path  # noqa: E402
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
-from pipeline.validation.rules import RuleBook  # noqa: E402
+from pipeline.validation.book import RuleBook  # noqa: E402
 
 DAY = date(2024, 9, 9)
 

@@ -36,7 +36,7 @@ from pipeline.app.samples import fill_template, sample_values  # noqa: E402
 from pipeline.core.locations import Paths, template_filename  # noqa: E402
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan  # noqa: E402
 from pipeline.templates.writer import write_templates  # noqa: E402
-from pipeline.validation.rules import RuleBook  # noqa: E402
+from pipeline.validation.book import RuleBook  # noqa: E402
 
 DAY = date(2024, 9, 5)
 AREAS = 34  # the country's provinces: the workbook's detail is split by area

@@ -5,8 +5,17 @@ from pathlib import Path
 import pytest
 
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
-from pipeline.validation.rules import RuleBook
+from pipeline.validation.book import RuleBook
 from tests.support.helpers import require
+
+# A test that drives one of these programs is end to end, whatever its module says.
+END_TO_END_FIXTURES = {"soffice", "uno_python", "chromium", "dovecot", "smtp_server"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if END_TO_END_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

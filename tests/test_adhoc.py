@@ -21,7 +21,8 @@ from pipeline.ledger.store import Ledger
 from pipeline.plan import form
 from pipeline.plan.loader import load_plan
 from pipeline.templates.writer import write_templates
-from pipeline.validation.rules import RuleBook, evaluate
+from pipeline.validation.book import RuleBook
+from pipeline.validation.evaluate import evaluate
 from tests.support import plan_seven
 from tests.support.helpers import LO_FILL, ROOT, read_file
 

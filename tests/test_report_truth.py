@@ -228,7 +228,7 @@ def test_the_districts_words_are_summarised_once_with_who_said_them(scenario):
 
 def test_a_column_that_mixes_estimates_and_actuals_marks_each_estimate(plan):
     from pipeline.figures.report_figures import Figure
-    from pipeline.reports.province import Labels
+    from pipeline.reports.parts import Labels
 
     final = Figure(10, None, 4, False, 0, 9, False, 0)
     estimated = Figure(10, None, 3, True, 3, 7, True, 7)

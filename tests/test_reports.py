@@ -307,7 +307,8 @@ def test_a_text_with_characters_xml_forbids_is_written_without_them_and_whole(de
     with Ledger(outbox.parent / "ledger.sqlite", outbox.parent) as ledger:
         result = consolidation(plan, ledger, plan.round("2024-annual"))
     unit = plan.unit(next(iter(result.reported)))
-    from pipeline.reports.province import district_context, province_context
+    from pipeline.reports.district import district_context
+    from pipeline.reports.province import province_context
 
     context = district_context(plan, result, unit) if template.startswith("district") else \
         province_context(plan, result) | {"draft": False}

@@ -7,7 +7,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pipeline.plan import form
-from pipeline.validation.rules import CellValue, evaluate, parse_amount, parse_count, parse_day
+from pipeline.validation.evaluate import evaluate
+from pipeline.validation.values import CellValue, parse_amount, parse_count, parse_day
 
 
 @pytest.mark.parametrize(
@@ -189,7 +190,7 @@ def test_typed_previous_figure_counts_towards_a_flow(plan, rules):
 
 
 def test_yes_no_cells_take_what_people_type(rules):
-    from pipeline.validation.rules import parse_yes_no
+    from pipeline.validation.values import parse_yes_no
 
     assert [parse_yes_no(v).value for v in ("Có", " có ", "x", True, "Không", "khong", False, 0)] == [
         1, 1, 1, 1, 0, 0, 0, 0]
@@ -241,3 +242,59 @@ def test_numbers_and_percentages_are_written_as_babel_writes_them_in_vietnamese(
     assert format_number(value) == format_decimal(value or 0, format="#,##0.##", locale="vi")
     shown = (Decimal(repr(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     assert format_percent(value) == format_decimal(shown, format="#,##0.0", locale="vi") + "%"
+
+
+# Where the code names a finding's code: the call that makes the finding and the argument that holds it,
+# and the functions that return one.
+CODE_ARGUMENTS = {"finding": 0, "find": 0, "_file_finding": 1, "Verdict": 1, "_Refused": 0, "Parsed": 1}
+CODE_RETURNS = {"_missing_code", "_number_problem"}
+
+
+def _codes_in_code() -> dict[str, str]:
+    """Every finding code the pipeline can raise by name, with the module that names it."""
+    import ast
+    from pathlib import Path
+
+    found: dict[str, str] = {}
+
+    def note(node: ast.AST, where: Path) -> None:
+        for text in ast.walk(node):
+            if isinstance(text, ast.Constant) and isinstance(text.value, str):
+                found.setdefault(text.value, where.as_posix())
+
+    for path in sorted(Path("pipeline").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+                index = CODE_ARGUMENTS.get(name)
+                if index is not None and len(node.args) > index:
+                    note(node.args[index], path)
+            elif isinstance(node, ast.Assign) and any(
+                    getattr(t, "id", "").endswith(("_CODES", "NOT_PROCESSED")) for t in node.targets):
+                note(node.value, path)
+            elif isinstance(node, ast.FunctionDef) and node.name in CODE_RETURNS:
+                for returned in ast.walk(node):
+                    if isinstance(returned, ast.Return) and returned.value is not None:
+                        note(returned.value, path)
+    return {code: where for code, where in found.items() if "-" in code and " " not in code}
+
+
+def test_every_finding_code_the_code_raises_has_its_words_in_rules_toml(rules, monkeypatch):
+    from tests.support.helpers import ROOT
+
+    monkeypatch.chdir(ROOT)
+    named = _codes_in_code()
+    assert {"file-zip-suspicious", "value-negative", "answer-missing", "text-too-long", "file-not-processed",
+            "file-too-demanding", "sender-unknown", "template-fingerprint-mismatch"} <= set(named)  # every kind of call
+    missing = {code: where for code, where in named.items() if code not in rules.rules}
+    assert missing == {}
+
+
+def test_every_check_a_rule_names_is_one_entry_of_the_registry(rules):
+    from pipeline.validation import checks
+
+    assert {r.check for r in rules.rules.values() if r.check} == set(checks.NAMES)
+    assert [c.stage for c in checks.REGISTRY] == sorted((c.stage for c in checks.REGISTRY), key=checks.STAGES.index)
+    for check in checks.REGISTRY:
+        assert (check.on_indicator is not None) == (check.stage == "indicator"), check.name
+        assert (check.on_file is not None) == (check.stage == "file"), check.name

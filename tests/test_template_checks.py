@@ -20,8 +20,9 @@ from pipeline.plan.loader import load_plan
 from pipeline.templates.cells import SHEET_CHECKS
 from pipeline.templates.sheets import checks
 from pipeline.templates.writer import write_templates
+from pipeline.validation import checks as check_types
 from pipeline.validation import comparisons
-from pipeline.validation.rules import RuleBook
+from pipeline.validation.book import RuleBook
 from tests.support import plan_seven
 from tests.support.helpers import LO_FILL, ROOT
 
@@ -152,10 +153,10 @@ def test_every_value_rule_has_its_formula_or_is_marked_checked_on_receipt(tmp_pa
     assert len(checked) == 8
     for rule in checked:
         label = str(rule.params["check_label"]).replace("{percent}", "150")
-        if rule.check in comparisons.RECEIPT_ONLY:
+        if rule.check in check_types.RECEIPT_ONLY:
             assert label in receipt_line, rule.code
             continue
-        pairs = comparisons.comparisons(rule.check, plan, rnd)
+        pairs = check_types.comparisons_of(rule.check, plan, rnd)
         assert pairs, rule.code
         scale = float(rule.params.get("percent", 100)) / 100 if rule.check == "above_target" else 1.0
         for pair in pairs:

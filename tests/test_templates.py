@@ -15,7 +15,7 @@ from pipeline.app.samples import fill_template, sample_values
 from pipeline.plan import form
 from pipeline.templates.cells import SHEET_INDICATORS
 from pipeline.templates.writer import write_templates
-from pipeline.validation.rules import evaluate
+from pipeline.validation.evaluate import evaluate
 from tests.support.helpers import LO_FILL, libreoffice_convert, read_file
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -110,7 +110,7 @@ def test_identity_lives_in_the_workbook(tmp_path, plan):
 
 def _rules():
     from pipeline.plan.loader import DEFAULT_PLAN_DIR
-    from pipeline.validation.rules import RuleBook
+    from pipeline.validation.book import RuleBook
 
     return RuleBook.load(DEFAULT_PLAN_DIR)
 

@@ -15,7 +15,7 @@ from pipeline.core.locations import Paths
 from pipeline.plan import form
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.templates.writer import write_templates
-from pipeline.validation.rules import RuleBook
+from pipeline.validation.book import RuleBook
 
 # (round, the day the officer runs the pipeline) — both before the district deadline.
 DEMO_ROUNDS = (("2023-update", date(2024, 1, 22)), ("2024-annual", date(2024, 9, 9)))

@@ -23,7 +23,7 @@ from pipeline.ledger.lock import LOCK_WAIT_SECONDS, exclusive
 from pipeline.ledger.store import Ledger
 from pipeline.outputs.round_status import open_rounds, round_status
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
-from pipeline.validation.rules import RuleBook
+from pipeline.validation.book import RuleBook
 
 log = logging.getLogger(__name__)
 tqdm.monitor_interval = 0  # no monitor thread: the outputs are written by workers forked from this process

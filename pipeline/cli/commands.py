@@ -71,7 +71,7 @@ def cmd_plan(plan: Plan, config: Config, args) -> int:
 def cmd_templates(plan: Plan, config: Config, args) -> int:
     from pipeline.app.queries import carried_figures
     from pipeline.templates.writer import write_templates
-    from pipeline.validation.rules import RuleBook
+    from pipeline.validation.book import RuleBook
 
     rnd = plan.round(_round(plan, args.round_id))
     try:

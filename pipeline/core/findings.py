@@ -1,10 +1,10 @@
-"""A finding: one problem found in a received file, as a record (stable code, severity, where it
-is, the message rendered from the rule book's wording)."""
+"""A finding: one problem found in a received file, as a record: a stable code, a severity, where it
+is, the parameters of what was found, and the message the rule book's wording renders from them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 SEVERITIES = ("error", "warning")
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Lưu ý"}
@@ -19,6 +19,9 @@ class Finding:
     round: str | None = None
     sheet: str | None = None
     cell: str | None = None
+    # What the message was rendered from (found, expected, label, …), kept beside it in the ledger so
+    # that the wording can change without losing what was found.
+    params: Mapping[str, object] = field(default_factory=dict, hash=False)
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

@@ -31,7 +31,8 @@ from pipeline.ledger.store import Ledger
 from pipeline.plan.model import Plan
 from pipeline.templates.cells import SHEET_CHECKS
 from pipeline.templates.sheets import checks
-from pipeline.validation.rules import RuleBook, evaluate
+from pipeline.validation.book import RuleBook
+from pipeline.validation.evaluate import evaluate
 
 log = logging.getLogger(__name__)
 

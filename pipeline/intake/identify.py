@@ -13,7 +13,7 @@ from pipeline.plan import form
 from pipeline.plan.model import Plan, Round
 from pipeline.templates.cells import SHEET_INDICATORS, indicator_sheet_titles
 from pipeline.templates.identity import template_bytes
-from pipeline.validation.rules import RuleBook
+from pipeline.validation.book import RuleBook
 
 
 def identify(sub: Submission, book: Workbook, plan: Plan, rules: RuleBook, received: date) -> bool:

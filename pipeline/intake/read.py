@@ -17,7 +17,8 @@ from pipeline.plan import form
 from pipeline.plan.model import Plan
 from pipeline.templates.identity import LockedContent, locked_content
 from pipeline.templates.sheets import checks
-from pipeline.validation.rules import CellValue, RuleBook
+from pipeline.validation.book import RuleBook
+from pipeline.validation.values import CellValue
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.core.findings import Finding
 from pipeline.intake import guard
 from pipeline.intake import inbox as inbox_files
-from pipeline.validation.rules import CellValue
+from pipeline.validation.values import CellValue
 
 
 @dataclass(frozen=True)

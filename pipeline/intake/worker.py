@@ -13,7 +13,7 @@ from pipeline.intake.read import read_submission
 from pipeline.intake.records import Incoming, Submission, from_bytes
 from pipeline.intake.saved_mail import Mail, is_mail, read_saved_mail
 from pipeline.plan.model import Plan
-from pipeline.validation.rules import RuleBook
+from pipeline.validation.book import RuleBook
 
 _STATE: dict[str, object] = {}
 

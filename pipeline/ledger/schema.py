@@ -3,8 +3,16 @@ the statuses a file can have."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
+
+from pipeline.core.errors import LedgerError
+
+# PRAGMA user_version of a ledger this code writes. 0: a ledger from before versions (main up to
+# 1ac64ff), whose findings have no parameters. MIGRATIONS take a ledger from one version to the next.
+SCHEMA_VERSION = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submission (
@@ -53,29 +61,18 @@ CREATE TABLE IF NOT EXISTS finding (
     sheet TEXT,
     cell TEXT,
     message TEXT NOT NULL,
+    params TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (submission_id, seq)
 );
 """
 
 
 ACCEPTED = "accepted"
-
-
 ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
-
-
 REJECTED = "rejected"
-
-
 DUPLICATE = "duplicate"
-
-
 SUPERSEDED = "superseded"
-
-
 UNPACKED = "unpacked"  # a saved e-mail whose spreadsheet attachments were taken as submissions
-
-
 CURRENT = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
 
 
@@ -102,3 +99,36 @@ class StoredValue(NamedTuple):  # a tuple, not a dataclass: a national consolida
     cell: str
     number: int | float | None
     text: str | None
+
+
+# version -> the statements that take a ledger of that version to the next one.
+MIGRATIONS = {
+    0: "ALTER TABLE finding ADD COLUMN params TEXT NOT NULL DEFAULT '{}'",  # a finding's parameters
+}
+
+
+def prepare(db: sqlite3.Connection, path: Path) -> int:
+    """Bring the ledger to SCHEMA_VERSION, in one transaction: create its tables when it is new,
+    migrate it when it is older. Returns the version it had; a ledger of a newer version stops the run
+(LedgerError) untouched."""
+    found = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if found > SCHEMA_VERSION:
+        raise LedgerError(f"Sổ ghi {path} do một phiên bản mới hơn của chương trình ghi (phiên bản sổ {found}, "
+                          f"chương trình này đọc đến {SCHEMA_VERSION}). Hãy cập nhật chương trình rồi chạy lại; sổ "
+                          "ghi được giữ nguyên.")
+    if found == SCHEMA_VERSION:
+        return found
+    new = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submission'").fetchone() is None
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for version in range(found, SCHEMA_VERSION) if not new else ():
+            for statement in filter(str.strip, MIGRATIONS[version].split(";")):
+                db.execute(statement)
+        for statement in filter(str.strip, SCHEMA.split(";")):
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return found

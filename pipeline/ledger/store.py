@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from collections.abc import Collection, Mapping
@@ -14,7 +15,7 @@ from pipeline.core.locations import REJECTED as REJECTED_FOLDER
 from pipeline.core.sender_text import safe_filename
 from pipeline.ledger.read_ahead import ReadAhead, marks
 from pipeline.ledger.safekeeping import open_database
-from pipeline.ledger.schema import CURRENT, DUPLICATE, REJECTED, SCHEMA, SUPERSEDED, Record, StoredValue
+from pipeline.ledger.schema import CURRENT, DUPLICATE, REJECTED, SUPERSEDED, Record, StoredValue, prepare
 
 
 class Ledger:
@@ -27,7 +28,7 @@ class Ledger:
         self.db = open_database(self.path, self.home)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(SCHEMA)
+        prepare(self.db, self.path)
         self._tuples = self.db.cursor()  # rows as plain tuples: a national round has 300,000 values
         self._tuples.row_factory = None
         self._ahead: ReadAhead | None = None
@@ -147,11 +148,11 @@ class Ledger:
 
     def findings(self, submission_id: int) -> list[Finding]:
         rows = self.db.execute(
-            "SELECT code, severity, message, unit, round, sheet, cell FROM finding "
+            "SELECT code, severity, message, unit, round, sheet, cell, params FROM finding "
             "WHERE submission_id = ? ORDER BY seq",
             (submission_id,),
         )
-        return [Finding(**dict(r)) for r in rows]
+        return [Finding(**{**dict(r), "params": json.loads(r["params"])}) for r in rows]
 
     def records_with_finding(self, code: str) -> set[int]:
         return {r[0] for r in self.db.execute("SELECT DISTINCT submission_id FROM finding WHERE code = ?", (code,))}
@@ -222,10 +223,11 @@ class Ledger:
                 ],
             )
             self.db.executemany(
-                "INSERT INTO finding (submission_id, seq, code, severity, unit, round, sheet, cell, message)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO finding (submission_id, seq, code, severity, unit, round, sheet, cell, message, params)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (row_id, seq, f.code, f.severity, f.unit, f.round, f.sheet, f.cell, f.message)
+                    (row_id, seq, f.code, f.severity, f.unit, f.round, f.sheet, f.cell, f.message,
+                     json.dumps(f.params, ensure_ascii=False, sort_keys=True, default=str))
                     for seq, f in enumerate(findings or [])
                 ],
             )

@@ -14,7 +14,8 @@ from pipeline.core.vietnamese import format_date, format_number, listed, round_t
 from pipeline.figures.consolidate import Consolidation
 from pipeline.plan import adhoc, form
 from pipeline.plan.model import Plan, Unit
-from pipeline.reports.province import activity_rows, issuer_line, place_date
+from pipeline.reports.parts import issuer_line, place_date
+from pipeline.reports.province import activity_rows
 from pipeline.reports.sentences import reporting_sentence, who_reports
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII")

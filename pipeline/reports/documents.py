@@ -22,8 +22,9 @@ from pipeline.plan.areas import for_round
 from pipeline.plan.model import Plan, Round, Unit
 from pipeline.reports.adhoc import adhoc_context
 from pipeline.reports.chart import progress_chart
+from pipeline.reports.district import district_context
 from pipeline.reports.phase import phase_context
-from pipeline.reports.province import annex_line, district_context, province_context
+from pipeline.reports.province import annex_line, province_context
 from pipeline.reports.word import render_docx
 from pipeline.workbook import assemble
 

@@ -14,7 +14,7 @@ from pipeline.figures.phase import baseline_total, phase_outcome, phase_years, y
 from pipeline.figures.report_figures import coverage, province_figure
 from pipeline.plan.model import Indicator, Plan, Unit
 from pipeline.reports.assessment import assessment_context
-from pipeline.reports.province import issuer_line, place_date
+from pipeline.reports.parts import issuer_line, place_date
 from pipeline.reports.sentences import coverage_sentence, cumulative_word, percent
 
 ESTIMATE = " (ước)"

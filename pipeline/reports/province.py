@@ -12,13 +12,14 @@ from collections.abc import Callable
 from datetime import date
 
 from pipeline.core import locations
-from pipeline.core.vietnamese import format_date, format_number, format_percent, place, round_title
+from pipeline.core.vietnamese import format_date, format_number, format_percent, round_title
 from pipeline.figures.consolidate import Consolidation, mean_share, ratio_total, share, standings, total_progress
-from pipeline.figures.report_figures import Figure, coverage, last_round, province_figure, unit_figure
+from pipeline.figures.report_figures import coverage, last_round, province_figure, unit_figure
 from pipeline.plan import activities, form
 from pipeline.plan.model import Plan, Unit
 from pipeline.reports.assessment import assessment_context
-from pipeline.reports.schedule import schedule_context, unit_schedule
+from pipeline.reports.parts import Labels, budget, figure_row, figure_text, issuer_line, labels_context, place_date
+from pipeline.reports.schedule import schedule_context
 from pipeline.reports.sentences import (
     change_sentence,
     changes_sentence,
@@ -29,67 +30,10 @@ from pipeline.reports.sentences import (
     who_reports,
 )
 
-NO_DATA = "chưa báo cáo"
 # A table of units in the province's report lists them all up to UNITS_IN_TABLES; beyond (a province's
 # communes, a country's), the UNITS_SHOWN furthest ahead and behind, and names the file that has all.
 UNITS_IN_TABLES = 30
 UNITS_SHOWN = 20
-ESTIMATE_MARK = "*"
-
-
-def _number(value) -> str:
-    return format_number(value) if value is not None else NO_DATA
-
-
-def place_date(place: str, day: date) -> str:
-    return f"{place}, ngày {day.day} tháng {day.month} năm {day.year}"
-
-
-def issuer_line(name: str) -> str:
-    return name.upper().replace("HỘI LIÊN HIỆP PHỤ NỮ", "HỘI LHPN")
-
-
-class Labels:
-    """Column headings and cell marks for the year's and the cumulative figures of one table: a
-    column whose every figure rests on an estimate is headed as one ("Ước lũy kế"); in a column that
-    mixes both, each estimated figure carries a mark that the note under the table explains."""
-
-    def __init__(self, rnd, figures: list[Figure]):
-        known = [f for f in figures if f.cumulative is not None]
-        years = [f for f in figures if f.year is not None]
-        self.annual = rnd.kind == "annual"
-        self.all_cumulative = bool(known) and all(f.cumulative_estimated for f in known)
-        self.all_year = self.annual or (bool(years) and all(f.year_estimated for f in years))
-        self.year = f"Năm {rnd.year}: ước thực hiện cả năm" if self.all_year else f"Thực hiện năm {rnd.year}"
-        self.ytd = f"Năm {rnd.year}: đến thời điểm báo cáo"
-        self.cumulative = "Ước lũy kế" if self.all_cumulative else "Lũy kế"
-        mixed = any(f.cumulative_estimated for f in known) and not self.all_cumulative
-        mixed |= any(f.year_estimated for f in years) and not self.all_year
-        self.note = (f"({ESTIMATE_MARK}) Số có dấu {ESTIMATE_MARK} gồm số ước thực hiện báo cáo tháng 9 (đơn vị chưa "
-                     "gửi số liệu thực hiện cả năm)." if mixed else "")
-
-    def year_cell(self, figure: Figure) -> str:
-        mark = ESTIMATE_MARK if figure.year_estimated and not self.all_year else ""
-        return _number(figure.year) + (mark if figure.year is not None else "")
-
-    def cumulative_cell(self, figure: Figure) -> str:
-        mark = ESTIMATE_MARK if figure.cumulative_estimated and not self.all_cumulative else ""
-        return _number(figure.cumulative) + (mark if figure.cumulative is not None else "")
-
-
-def _figure_row(labels: Labels, figure: Figure) -> dict:
-    return {
-        "target": format_number(figure.target),
-        "ytd": _number(figure.ytd),
-        "year": labels.year_cell(figure),
-        "cumulative": labels.cumulative_cell(figure),
-        "percent": percent(figure.cumulative, figure.target),
-    }
-
-
-def _labels(labels: Labels) -> dict:
-    return {"ytd_label": labels.ytd, "year_label": labels.year, "cumulative_label": labels.cumulative,
-            "estimate_note": labels.note}
 
 
 # -- the province's report -------------------------------------------------------------------------
@@ -109,7 +53,7 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
         for indicator in (i for i in plan.indicators if i.group == code):
             figure = figures[indicator.code]
             rows.append({"no": indicator.no, "name": indicator.name, "unit": indicator.unit,
-                         **_figure_row(labels, figure), "sentence": indicator_sentence(rnd, indicator, figure)})
+                         **figure_row(labels, figure), "sentence": indicator_sentence(rnd, indicator, figure)})
         indicator_rows += rows
         if rows:
             groups.append({"code": code, "title": title, "rows": rows})
@@ -142,13 +86,13 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
         "missing_units": [u.name for u in plan.units_for(rnd) if u.code not in result.reported],
         "groups": groups,
         "indicator_rows": indicator_rows,
-        **_labels(labels),
+        **labels_context(labels),
         "unit_tables": _unit_tables(plan, result),
         "activity_rows": activity_rows(plan, result),
         "ratios": _ratio_rows(plan, result),
         "budget_unit": plan.budget_unit,
         "disbursed_label": form.DISBURSED_LABELS[rnd.kind],
-        **_budget(plan, result, list(plan.units_for(rnd)), reported_only=True),
+        **budget(plan, result, list(plan.units_for(rnd)), reported_only=True),
         "changes": _changes(plan, result) if update else [],
         "changes_sentence": _changes_summary(plan, result) if update else "",
         "annex_title": f"KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU DỰ ÁN 8 – {round_title(rnd).upper()}",
@@ -197,10 +141,10 @@ def _unit_tables(plan: Plan, result: Consolidation) -> list[dict]:
         shown, chosen = furthest(list(plan.units), _share_of(plan, result, indicator.code), annex)
         figures = {u.code: unit_figure(plan, result, u, indicator.code) for u in shown}
         labels = Labels(result.round, list(figures.values()))
-        rows = [{"unit": u.name, **_figure_row(labels, figures[u.code]), "note": _unit_note(plan, result, u)}
+        rows = [{"unit": u.name, **figure_row(labels, figures[u.code]), "note": _unit_note(plan, result, u)}
                 for u in shown]
         tables.append({"number": number, "title": f"{indicator.name} ({indicator.unit}){chosen}", "rows": rows,
-                       **_labels(labels)})
+                       **labels_context(labels)})
     return tables
 
 
@@ -239,30 +183,9 @@ def _ratio_rows(plan: Plan, result: Consolidation) -> list[dict]:
     rows = []
     for ratio in plan.ratios:
         numerator, denominator = ratio_total(result, list(plan.units), ratio.code)
-        rows.append({"name": ratio.name, "numerator": _number(numerator), "denominator": _number(denominator),
+        rows.append({"name": ratio.name, "numerator": figure_text(numerator), "denominator": figure_text(denominator),
                      "percent": percent(numerator, denominator), "target": format_percent(ratio.target_percent / 100)})
     return rows
-
-
-def _budget(plan: Plan, result: Consolidation, units: list[Unit], *, reported_only: bool) -> dict:
-    def amount(unit: Unit, subject: str, measure: str) -> float:
-        return result.number(unit.code, form.field_name(subject, measure)) or 0
-
-    rows, allocated, disbursed = [], 0.0, 0.0
-    for source in plan.budget_sources:
-        subject = f"budget_{source.code}"
-        given = sum(amount(u, subject, "allocated") for u in units)
-        spent = sum(amount(u, subject, "disbursed") for u in units)
-        allocated, disbursed = allocated + given, disbursed + spent
-        rows.append({"name": source.name, "allocated": format_number(given), "disbursed": format_number(spent),
-                     "rate": percent(spent, given)})
-    rows.append({"name": "Tổng cộng", "allocated": format_number(allocated), "disbursed": format_number(disbursed),
-                 "rate": percent(disbursed, allocated)})
-    whose = "của các đơn vị đã báo cáo kỳ này " if reported_only else ""
-    return {"budget_rows": rows, "budget_sentence": (
-        f"Tổng kế hoạch vốn được giao năm {result.round.year} {whose}là {format_number(allocated)} "
-        f"{plan.budget_unit}; đã giải ngân {format_number(disbursed)} {plan.budget_unit}, đạt "
-        f"{percent(disbursed, allocated)}.")}
 
 
 def _changes(plan: Plan, result: Consolidation) -> list[dict]:
@@ -296,7 +219,7 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
         out = []
         for indicator in plan.indicators:
             cumulative, target = total_progress(result, units, indicator.code), targets[indicator.code]
-            out.append(f"{_number(cumulative)}/{format_number(target)} ({percent(cumulative, target)})"
+            out.append(f"{figure_text(cumulative)}/{format_number(target)} ({percent(cumulative, target)})"
                        if cumulative is not None else f"–/{format_number(target)}")
         return out
 
@@ -325,47 +248,3 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
 # -- a district's report ---------------------------------------------------------------------------
 
 
-def district_context(plan: Plan, result: Consolidation, unit: Unit) -> dict:
-    rnd = result.round
-    record = result.reported[unit.code]
-    update = rnd.kind == "update"
-    typed_day = result.text(unit.code, "in_report_date")
-    day = date.fromisoformat(typed_day) if typed_day else rnd.district_deadline
-    figures = {i.code: unit_figure(plan, result, unit, i.code) for i in plan.indicators}
-    labels = Labels(rnd, list(figures.values()))
-    standing = unit_schedule(plan, result, unit.code)
-    rows = [{"no": i.no, "name": i.name, **_figure_row(labels, figures[i.code]), **standing[i.code]}
-            for i in plan.indicators]
-    narratives = [
-        {"title": label, "text": result.text(unit.code, form.field_name(key, "text")) or "(không nêu)"}
-        for key, label, _ in form.NARRATIVE[:3]
-    ]
-    return {
-        "draft": False,
-        "parent": issuer_line(plan.reporting_body),
-        "issuer": f"HỘI LHPN {place(unit).upper()}",
-        "recipients": [f"{plan.reporting_body} (b/c);", f"UBND {place(unit)} (b/c);", "Lưu: VT."],
-        "place_date": place_date(unit.name, day),
-        "subject": (
-            f"{'Bổ sung số liệu thực hiện' if update else 'Kết quả thực hiện'} Dự án 8 năm "
-            f"{rnd.year} trên địa bàn {place(unit)}"
-        ),
-        "intro": (
-            f"Thực hiện {plan.document}, Hội LHPN {place(unit)} báo cáo "
-            f"{'số liệu thực hiện cả năm' if update else 'kết quả thực hiện năm'} {rnd.year} "
-            f"(theo biểu báo cáo gửi Hội LHPN tỉnh, mã tiếp nhận {record.id:06d}) như sau:"
-        ),
-        **_labels(labels),
-        "indicator_rows": rows,
-        "ratios": [
-            {"name": r.name, "numerator": _number(p.numerator), "denominator": _number(p.denominator),
-             "percent": percent(p.numerator, p.denominator), "target": format_percent(r.target_percent / 100)}
-            for r in plan.ratios
-            if (p := result.ratios[unit.code][r.code]) is not None
-        ],
-        "budget_unit": plan.budget_unit,
-        "disbursed_label": form.DISBURSED_LABELS[rnd.kind],
-        **_budget(plan, result, [unit], reported_only=False),
-        "narratives": narratives,
-        "signer": result.text(unit.code, form.field_name("preparer", "text")) or "",
-    }

@@ -14,7 +14,7 @@ from pipeline.core.vietnamese import round_title
 from pipeline.core.xlsx import cell_name
 from pipeline.plan import activities, form
 from pipeline.plan.model import Plan, Round, Unit
-from pipeline.validation.rules import RuleBook
+from pipeline.validation.book import RuleBook
 
 SHEET_GUIDE = "Hướng dẫn"
 SHEET_INDICATORS = "Chỉ tiêu"

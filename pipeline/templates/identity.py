@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pipeline.core.config import Contact
 from pipeline.plan.model import Plan, Round, Unit
 from pipeline.templates.layout import Layout
-from pipeline.validation.rules import RuleBook
+from pipeline.validation.book import RuleBook
 
 LAYOUTS_KEPT = 4096  # a worker checks files of many units; each layout is a few hundred cells
 

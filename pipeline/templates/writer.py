@@ -17,7 +17,7 @@ from pipeline.core.locations import template_filename
 from pipeline.plan.loader import DEFAULT_PLAN_DIR
 from pipeline.plan.model import Plan, Round, Unit
 from pipeline.templates.layout import Layout
-from pipeline.validation.rules import RuleBook
+from pipeline.validation.book import RuleBook
 
 
 def write_templates(

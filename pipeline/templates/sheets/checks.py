@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pipeline.core.xlsx import cell_name
 from pipeline.plan import form
 from pipeline.templates.cells import Cells, row_height
+from pipeline.validation import checks as check_types
 from pipeline.validation import comparisons
-from pipeline.validation.rules import RuleBook, scale_of
+from pipeline.validation.book import RuleBook
+from pipeline.validation.checks import scale_of
 
 STATUS_NAME = "out_check_status"
 VALID = "Biểu đã đủ và hợp lệ – có thể gửi"
@@ -41,9 +43,9 @@ def checks(template: Cells, rules: RuleBook) -> list[Check]:
     """The rules this template can check itself, in rules.toml's order."""
     found = []
     for rule in rules.rules.values():
-        if rule.check is None or rule.check in comparisons.RECEIPT_ONLY:
+        if rule.check is None or rule.check in check_types.RECEIPT_ONLY:
             continue
-        pairs = [p for p in comparisons.comparisons(rule.check, template.plan, template.rnd)
+        pairs = [p for p in check_types.comparisons_of(rule.check, template.plan, template.rnd)
                  if all(n in template.names for n in (p.flagged, p.left, p.right or p.left))]
         if pairs:
             label = str(rule.params.get("check_label", rule.code)).replace("{percent}", f"{scale_of(rule) * 100:g}")
@@ -55,7 +57,7 @@ def checks(template: Cells, rules: RuleBook) -> list[Check]:
 def receipt_only(rules: RuleBook) -> list[str]:
     """The labels of the rules checked only when the province receives the file."""
     return [str(r.params.get("check_label", r.code)) for r in rules.rules.values()
-            if r.check in comparisons.RECEIPT_ONLY]
+            if r.check in check_types.RECEIPT_ONLY]
 
 
 def write(template: Cells, ws, wb, rules: RuleBook) -> None:
