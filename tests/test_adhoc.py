@@ -26,6 +26,8 @@ from pipeline.validation.evaluate import evaluate
 from tests.support import plan_seven
 from tests.support.helpers import LO_FILL, ROOT, read_file
 
+pytestmark = pytest.mark.integration
+
 ADHOC = plan_seven.ADHOC_ID
 RUN_DAY = date(2024, 6, 25)
 

@@ -15,6 +15,8 @@ from pipeline.plan.loader import load_plan
 from tests.support import plan_seven
 from tests.support.report_text import number
 
+pytestmark = pytest.mark.integration
+
 DAYS = {"2024-annual": date(2024, 9, 5), "2024-update": date(2025, 1, 20)}
 
 

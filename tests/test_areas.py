@@ -23,6 +23,8 @@ from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.workbook import assemble
 from tests.support.installation import send, tree
 
+pytestmark = pytest.mark.integration
+
 DAY = date(2024, 9, 5)
 ROUND = "2024-annual"
 NORTH = ("121", "125", "123", "120", "122", "118")  # «Vùng Bắc»; the other districts are «Vùng Nam»

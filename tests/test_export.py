@@ -19,6 +19,8 @@ from pipeline.plan.loader import load_plan
 from tests.support import plan_seven
 from tests.support.helpers import run_cli
 
+pytestmark = pytest.mark.integration
+
 PROVINCES = {"tinh-mot": "Tỉnh Thử", "tinh-hai": "Tỉnh Thử Hai"}
 
 

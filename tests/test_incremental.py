@@ -6,6 +6,8 @@ import threading
 import time
 from datetime import date
 
+import pytest
+
 from pipeline.app.rebuild import rebuild_round
 from pipeline.app.runner import run
 from pipeline.core import gc_pause
@@ -14,6 +16,8 @@ from pipeline.ledger.store import Ledger
 from pipeline.outputs import status_page
 from pipeline.reports import documents
 from tests.support.installation import send, tree
+
+pytestmark = pytest.mark.integration
 
 DAY = date(2024, 9, 5)
 

@@ -292,6 +292,7 @@ def bank_run(tmp_path_factory, plan):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.integration
 def test_each_file_gets_the_expected_answer(bank_run, name):
     _, outcomes, cells, _ = bank_run
     _, status, expected = CASES[name]
@@ -377,6 +378,7 @@ def test_email_without_spreadsheet_is_answered(tmp_path, plan):
     assert any(p.suffix == ".eml" for p in envelope.feedback)
 
 
+@pytest.mark.integration
 def test_same_bytes_twice_and_a_correction_a_week_later(tmp_path, plan):
     bank = Bank(plan, tmp_path, "soffice")
     paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
@@ -416,6 +418,7 @@ def test_row_deleted_in_libreoffice_is_explained(tmp_path, plan, uno_python):
 
 @pytest.mark.parametrize(("declared", "code"), [(None, "file-zip-suspicious"), (1 << 20, "file-unreadable"),
                                                 (150 << 20, "file-unreadable")])
+@pytest.mark.slow
 def test_zip_bomb_of_4_gib_is_refused_in_bounded_memory(tmp_path, declared, code):
     """Time is measured by bench/zip_bomb.py; here, the verdict and the memory it took."""
     import sys
@@ -431,6 +434,7 @@ def test_zip_bomb_of_4_gib_is_refused_in_bounded_memory(tmp_path, declared, code
     assert int(peak_mb) < 300
 
 
+@pytest.mark.integration
 def test_a_bomb_among_good_files_does_not_stop_the_run(tmp_path, plan):
     from tests.support.bombs import workbook_bomb
 

@@ -10,6 +10,8 @@ import pytest
 from pipeline.intake.isolation import Failure, Limits, WorkerPool
 from tests.support import isolation_tasks as tasks
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def pool():

@@ -18,6 +18,8 @@ from pipeline.mail import fetch
 from tests.support import mail_servers
 from tests.support.helpers import ROOT, require, run_cli
 
+pytestmark = pytest.mark.slow
+
 ATTACHMENT = ROOT / "tests" / "golden" / "2024-annual_121_bac-yen.xlsx"
 
 

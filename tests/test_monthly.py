@@ -14,6 +14,8 @@ from pipeline.ledger.lock import exclusive
 from pipeline.templates.writer import write_templates
 from tests.support.helpers import run_cli
 
+pytestmark = pytest.mark.slow
+
 
 def _send(plan, root, code, **changes):
     rnd, unit = plan.round("2024-annual"), plan.unit(code)

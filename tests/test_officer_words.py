@@ -4,9 +4,13 @@ other words."""
 
 import re
 
+import pytest
+
 from pipeline.app.samples import fill_template, sample_values
 from pipeline.plan.loader import load_plan
 from tests.support.helpers import ROOT, run_cli
+
+pytestmark = pytest.mark.slow
 
 # English words that would betray untranslated text: argparse's, the pipeline's own, and common ones.
 # (Short words that are Vietnamese too, such as "in", "to", "no", are left out.)

@@ -15,6 +15,8 @@ from pipeline.templates.writer import write_templates
 from tests.support.helpers import run_cli
 from tests.support.report_text import all_text, percent_as_shown
 
+pytestmark = pytest.mark.integration
+
 UNITS = ("121", "125")
 ROUNDS = (("2022-update", date(2023, 1, 20)), ("2023-update", date(2024, 1, 20)),
           ("2024-update", date(2025, 1, 20)), ("2025-annual", date(2025, 9, 5)))

@@ -13,6 +13,8 @@ from pipeline.templates.cells import SHEET_INDICATORS
 from pipeline.templates.writer import write_templates
 from tests.support.helpers import ROOT, libreoffice_convert, read_file, run_cli
 
+pytestmark = pytest.mark.integration
+
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -10,6 +10,8 @@ import pytest
 
 from tests.support.helpers import require, run_cli
 
+pytestmark = pytest.mark.slow
+
 ROUND = "2024-annual"
 
 

@@ -15,6 +15,8 @@ from pipeline.ledger.store import Ledger
 from pipeline.plan import form
 from pipeline.templates.writer import write_templates
 
+pytestmark = pytest.mark.integration
+
 # (round, day the officer runs the pipeline, units reporting)
 SCENARIO = [
     ("2023-annual", date(2023, 9, 8), ["14", "121", "125", "126"]),

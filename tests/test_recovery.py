@@ -20,6 +20,8 @@ from pipeline.reports import documents
 from pipeline.templates.writer import write_templates
 from pipeline.workbook import assemble
 
+pytestmark = pytest.mark.slow
+
 TODAY = date(2024, 9, 9)
 
 

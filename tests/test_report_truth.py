@@ -18,6 +18,8 @@ from pipeline.core.locations import Paths
 from pipeline.templates.writer import write_templates
 from tests.support.report_text import all_text, number, percent_as_shown
 
+pytestmark = pytest.mark.integration
+
 REPORTING = ("121", "125", "123")  # Bắc Yên, Mai Sơn, Mộc Châu
 LATE = "123"  # sends its full-year figures only after the first January run
 EARLY = "women_cadres_trained"  # due 2022-2025: typed past the province's target, done early

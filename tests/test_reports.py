@@ -27,6 +27,8 @@ from pipeline.templates.writer import write_templates
 from tests.support.helpers import require, run_cli
 from tests.support.report_text import all_text, number, percent_as_shown
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):

@@ -26,6 +26,8 @@ from pipeline.plan import form
 from tests.support import hostile
 from tests.support.helpers import ROOT
 
+pytestmark = pytest.mark.slow
+
 TODAY = "2024-09-09"
 
 

@@ -16,6 +16,8 @@ from pipeline.plan import schedule
 from pipeline.plan.loader import load_plan
 from pipeline.templates.writer import write_templates
 
+pytestmark = pytest.mark.integration
+
 
 def test_the_appendix_completion_times_give_equal_shares():
     assert schedule.from_window("2022-2024") == ((2022, 1 / 3), (2023, 2 / 3), (2024, 1.0))

@@ -7,11 +7,15 @@ from datetime import date
 from email.message import EmailMessage
 from html.parser import HTMLParser
 
+import pytest
+
 from pipeline.app.rebuild import rebuild_phase
 from pipeline.app.runner import run
 from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.locations import Paths
 from pipeline.templates.writer import write_templates
+
+pytestmark = pytest.mark.slow
 
 
 class _Files(HTMLParser):

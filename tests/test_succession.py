@@ -19,6 +19,8 @@ from tests.support import plan_seven
 from tests.support.helpers import ROOT
 from tests.support.report_text import all_text
 
+pytestmark = pytest.mark.integration
+
 DAYS = {"2024-annual": date(2024, 9, 5), "2024-update": date(2025, 1, 20), "2025-annual": date(2025, 9, 5),
         "2025-update": date(2026, 1, 20)}
 FORMER = {"X1": "D1", "X2": "D1", "X3": "D2", "X4": "D3"}

@@ -48,6 +48,7 @@ def test_one_template_per_unit_named_for_any_mail_client(tmp_path, plan, round_i
     assert all(p.name.isascii() and " " not in p.name for p in paths)
 
 
+@pytest.mark.slow
 def test_cli_writes_templates_for_one_unit(tmp_path):
     from tests.support.helpers import run_cli
 

@@ -19,6 +19,8 @@ from pipeline.core.sender_text import printable
 from tests.support import hostile
 from tests.support.helpers import ROOT
 
+pytestmark = pytest.mark.slow
+
 RUN_DAY = "2024-09-09"  # before the district deadline: a valid file is simply "accepted"
 MEMORY_LIMIT = 1 << 30
 UNITS = ("118", "119", "120", "121", "122", "123", "124", "125", "126", "127", "128", "14")

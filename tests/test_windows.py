@@ -8,12 +8,16 @@ import stat
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from pipeline.app.runner import run
 from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.locations import Paths
 from pipeline.intake import isolation
 from pipeline.templates.writer import write_templates
 from tests.support.helpers import ROOT, run_cli
+
+pytestmark = pytest.mark.slow
 
 LAUNCHER = ROOT / "Chay-hang-thang.cmd"
 

@@ -7,10 +7,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
+import pytest
 from docx import Document
 
 from pipeline.app.samples import fill_template, sample_values
 from tests.support.helpers import run_cli
+
+pytestmark = pytest.mark.slow
 
 
 class _Rows(HTMLParser):
