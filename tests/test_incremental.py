@@ -25,8 +25,8 @@ DAY = date(2024, 9, 5)
 def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_dependents(tmp_path, plan,
                                                                                             monkeypatch):
     rendered = []
-    render = documents._write_unit_report
-    monkeypatch.setattr(documents, "_write_unit_report", lambda *args: rendered.append(args[-1]) or render(*args))
+    render = documents.write_unit_report
+    monkeypatch.setattr(documents, "write_unit_report", lambda *args: rendered.append(args[-1]) or render(*args))
     paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
     for code in ("121", "125"):
         send(plan, tmp_path, code)

@@ -281,18 +281,18 @@ def test_unit_reports_written_as_rendered_are_the_documents_docxtpl_writes(demo,
         result = consolidation(plan, ledger, plan.round("2024-annual"))
     codes = [u.code for u in documents.unit_reports(plan, result)]
     assert len(codes) == 11
-    word._body_only.cache_clear()
-    reused = {c: documents._write_unit_report(plan, result, tmp_path / "reused", c).read_bytes() for c in codes}
-    assert word._body_only("district_report.docx")._as_rendered  # type: ignore[union-attr]
-    word._body_only.cache_clear()
-    backwards = {c: documents._write_unit_report(plan, result, tmp_path / "backwards", c).read_bytes()
+    word.body_only.cache_clear()
+    reused = {c: documents.write_unit_report(plan, result, tmp_path / "reused", c).read_bytes() for c in codes}
+    assert word.body_only("district_report.docx").as_rendered  # type: ignore[union-attr]
+    word.body_only.cache_clear()
+    backwards = {c: documents.write_unit_report(plan, result, tmp_path / "backwards", c).read_bytes()
                  for c in reversed(codes)}
     assert backwards == reused
     written = {c: locations.unit_report_path(outbox, result.round.id, plan.unit(c)).read_bytes() for c in codes}
     assert reused == written
     monkeypatch.setattr(word, "_body_only", lambda template: None)
     for code in codes:
-        _same_document(reused[code], documents._write_unit_report(plan, result, tmp_path / "fresh", code).read_bytes())
+        _same_document(reused[code], documents.write_unit_report(plan, result, tmp_path / "fresh", code).read_bytes())
 
 
 HOSTILE_TEXT = "Tab\there\nline\x0bvt\x01 'q' \"dq\" <b>&amp; ]]> {{ x }} {% if %} end\ufffe"
@@ -316,7 +316,7 @@ def test_a_text_with_characters_xml_forbids_is_written_without_them_and_whole(de
         province_context(plan, result) | {"draft": False}
     context["signer"] = HOSTILE_TEXT
     moment = datetime(2024, 9, 10)
-    word._body_only.cache_clear()
+    word.body_only.cache_clear()
     written = word.render_docx(template, context, tmp_path / "written.docx", moment).read_bytes()
     assert HOSTILE_SHOWN in all_text(Document(io.BytesIO(written)))
     monkeypatch.setattr(word, "_body_only", lambda template: None)
@@ -334,12 +334,12 @@ def test_a_table_is_left_to_docxtpls_fix_exactly_when_the_fix_would_change_it(ce
             return '<w:tr><w:tc><w:tcPr><w:gridSpan w:val="2"/></w:tcPr></w:tc></w:tr>'
         return "<w:tr>" + "<w:tc><w:p/></w:tc>" * count + "</w:tr>"
 
-    xml = (f'<w:document xmlns:w="{word._W}"><w:body><w:tbl><w:tblGrid>'
+    xml = (f'<w:document xmlns:w="{word.WORD_NS}"><w:body><w:tbl><w:tblGrid>'
            + '<w:gridCol w:w="1000"/>' * grid + "</w:tblGrid>" + "".join(row(c) for c in cells)
            + "</w:tbl></w:body></w:document>")
     tree = etree.fromstring(xml)
-    fixed = word._Docx(io.BytesIO()).fix_tables(xml)
-    assert word._grids_fit(tree) == (etree.tostring(fixed) == etree.tostring(tree))
+    fixed = word.Docx(io.BytesIO()).fix_tables(xml)
+    assert word.grids_fit(tree) == (etree.tostring(fixed) == etree.tostring(tree))
 
 
 def _cells(count: int, text: str = "", texts: tuple[str, ...] = ()) -> str:
@@ -364,11 +364,11 @@ def test_a_template_is_written_as_rendered_only_when_no_rendering_needs_the_tabl
     import jinja2
     from lxml import etree
 
-    xml = (f'<w:document xmlns:w="{word._W}"><w:body><w:tbl><w:tblGrid>' + '<w:gridCol w:w="1000"/>' * 2
+    xml = (f'<w:document xmlns:w="{word.WORD_NS}"><w:body><w:tbl><w:tblGrid>' + '<w:gridCol w:w="1000"/>' * 2
            + "</w:tblGrid>" + "".join(rows) + "</w:tbl></w:body></w:document>")
-    assert word._tables_always_fit(etree.fromstring(xml).find(f"{{{word._W}}}body")) is always
-    template = jinja2.Environment().from_string(word._cleaned(xml))
-    fits = [word._grids_fit(etree.fromstring(template.render(items=items))) for items in ([], [1], [1, 2, 3])]
+    assert word.tables_always_fit(etree.fromstring(xml).find(f"{{{word.WORD_NS}}}body")) is always
+    template = jinja2.Environment().from_string(word.cleaned(xml))
+    fits = [word.grids_fit(etree.fromstring(template.render(items=items))) for items in ([], [1], [1, 2, 3])]
     assert all(fits) is always
 
 
@@ -418,8 +418,8 @@ def test_a_line_typed_on_two_lines_stays_on_two_lines_in_a_report():
     source = io.BytesIO()
     template.save(source)
     for words, breaks in (("Khó khăn một\nKhó khăn hai\tghi chú", 1), ("Khó khăn một", 0)):
-        document = word._Docx(io.BytesIO(source.getvalue()))
-        document.render({"words": words}, word._docx_environment())
+        document = word.Docx(io.BytesIO(source.getvalue()))
+        document.render({"words": words}, word.docx_environment())
         xml = document.docx.element.xml
         assert xml.count("<w:br/>") == breaks and xml.count("<w:tab/>") == breaks
         assert "\n" not in "".join(t.text for t in document.docx.element.iter(qn("w:t")))

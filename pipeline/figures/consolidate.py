@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from pipeline.core.findings import Finding
-from pipeline.ledger.schema import Record, StoredValue
+from pipeline.ledger.schema import StoredValue, Submission
 from pipeline.plan import form, schedule
 from pipeline.plan.model import Indicator, Plan, Round, Unit
 
@@ -47,9 +47,9 @@ class Consolidation:
     round: Round
     progress: dict[str, dict[str, Progress]]  # unit -> indicator -> progress
     ratios: dict[str, dict[str, RatioParts]]  # unit -> ratio -> parts
-    reported: dict[str, Record]  # unit -> the accepted submission of this round
+    reported: dict[str, Submission]  # unit -> the accepted submission of this round
     values: Mapping[str, Mapping[str, StoredValue]]  # unit -> every value of that submission
-    records: list[Record]  # every file of the rounds through this one, superseded ones included
+    records: list[Submission]  # every file of the rounds through this one, superseded ones included
     findings: dict[int, list[Finding]] = field(default_factory=dict)  # record id -> its findings
     # For an update round: each unit's September estimate of the same year, per indicator.
     estimates: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -60,7 +60,7 @@ class Consolidation:
         return self.own.get(unit, self.progress[unit])
 
     @property
-    def round_records(self) -> list[Record]:
+    def round_records(self) -> list[Submission]:
         return [r for r in self.records if r.round == self.round.id]
 
     def number(self, unit: str, name: str) -> int | float | None:
@@ -72,7 +72,7 @@ class Consolidation:
         return stored.text if stored is not None else None
 
 
-History = Mapping[str, Mapping[str, tuple[Record, Mapping[str, StoredValue]]]]
+History = Mapping[str, Mapping[str, tuple[Submission, Mapping[str, StoredValue]]]]
 """round id -> unit -> (accepted record, its values), for the rounds through the one consolidated."""
 
 
@@ -90,7 +90,7 @@ def unit_progress(plan: Plan, rnd: Round, unit: str, indicator: Indicator, histo
     return _progress(indicator, _entries(plan, rnd, unit, history))
 
 
-Entries = list[tuple[Round, Record, Mapping[str, StoredValue]]]
+Entries = list[tuple[Round, Submission, Mapping[str, StoredValue]]]
 
 
 def _entries(plan: Plan, rnd: Round, unit: str, history: History) -> Entries:
@@ -140,7 +140,7 @@ def cumulative_before(progress: Progress, kind: str, year: int) -> int | None:
     return (progress.baseline.value if progress.baseline else 0) + sum(earlier)
 
 
-def _source(rnd: Round, record: Record, stored: StoredValue) -> Source:
+def _source(rnd: Round, record: Submission, stored: StoredValue) -> Source:
     return Source(rnd.id, record.id, record.original_name, stored.sheet, stored.cell, int(stored.number or 0))
 
 
@@ -166,7 +166,7 @@ def line_progress(plan: Plan, indicator: Indicator, own: Progress, parts: list[P
     return Progress(cumulative, basis, sources, years, own.baseline)
 
 
-def consolidate(plan: Plan, rnd: Round, history: History, records: list[Record],
+def consolidate(plan: Plan, rnd: Round, history: History, records: list[Submission],
                 findings: Mapping[int, list[Finding]] | None = None) -> Consolidation:
     progress = {}
     for unit in plan.units:
@@ -208,8 +208,8 @@ def consolidate(plan: Plan, rnd: Round, history: History, records: list[Record],
     return Consolidation(rnd, progress, ratios, reported, inputs, records, dict(findings or {}), estimates, own)
 
 
-def snapshot(plan: Plan, rnd: Round, this_round: Mapping[str, tuple[Record, Mapping[str, StoredValue]]],
-             records: list[Record], findings: Mapping[int, list[Finding]] | None = None) -> Consolidation:
+def snapshot(plan: Plan, rnd: Round, this_round: Mapping[str, tuple[Submission, Mapping[str, StoredValue]]],
+             records: list[Submission], findings: Mapping[int, list[Finding]] | None = None) -> Consolidation:
     """An adhoc round: each unit's accepted answers as they are; no cumulative figures, since its
     snapshot never enters the phase's progress."""
     return Consolidation(

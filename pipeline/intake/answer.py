@@ -24,9 +24,9 @@ from pipeline.core.vietnamese import format_date, format_number, round_title
 from pipeline.figures.history import last_figures, previous_cumulative
 from pipeline.intake import feedback, worker
 from pipeline.intake.isolation import Failure, WorkerPool
-from pipeline.intake.records import Incoming, Submission, from_bytes, from_path
+from pipeline.intake.records import Incoming, Reading, from_bytes, from_path
 from pipeline.intake.saved_mail import Mail
-from pipeline.ledger.schema import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, UNPACKED, Record
+from pipeline.ledger.schema import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, UNPACKED, Submission
 from pipeline.ledger.store import Ledger
 from pipeline.plan.model import Plan
 from pipeline.templates.cells import SHEET_CHECKS
@@ -43,7 +43,7 @@ NOT_PROCESSED = "file-not-processed"
 
 @dataclass
 class Outcome:
-    record: Record
+    record: Submission
     findings: list[Finding]
     feedback: list[Path]
 
@@ -150,7 +150,7 @@ def _take_mail(incoming: Incoming, examined: worker.Examined, intake: Intake) ->
 
 
 def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = None, *,
-            sub: Submission | None = None, mail: Mail | None = None, status: str | None = None) -> Outcome:
+            sub: Reading | None = None, mail: Mail | None = None, status: str | None = None) -> Outcome:
     """Check, record and answer one file (once: a file recorded by an interrupted run is answered
     again from the ledger). `extra`: the file is answered on these findings alone, never parsed."""
     ledger, plan = intake.ledger, intake.plan
@@ -160,7 +160,7 @@ def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = No
     received = intake.received_at(incoming)
     values: dict[str, tuple[str, str, int | float | str | None]] = {}
     if extra is not None or sub is None:
-        sub, findings = Submission(incoming), list(extra or [])
+        sub, findings = Reading(incoming), list(extra or [])
         status = status or _status(findings)
     else:
         findings = list(sub.findings)
@@ -199,12 +199,12 @@ def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = No
     return _answered(record, findings, intake, mail)
 
 
-def _answer_again(record: Record, intake: Intake, mail: Mail | None) -> Outcome:
+def _answer_again(record: Submission, intake: Intake, mail: Mail | None) -> Outcome:
     """Recorded by a run that stopped before it cleared the inbox: answer it again, record nothing."""
     return _answered(record, intake.ledger.findings(record.id), intake, mail)
 
 
-def _answered(record: Record, findings: list[Finding], intake: Intake, mail: Mail | None) -> Outcome:
+def _answered(record: Submission, findings: list[Finding], intake: Intake, mail: Mail | None) -> Outcome:
     stored = intake.paths.home / record.stored_path
     answers = feedback.write_feedback(intake.plan, intake.paths.outbox, record, findings, stored, mail,
                                       intake.contact, intake.mark_copy)
@@ -232,7 +232,7 @@ def _not_processed(incoming: Incoming, intake: Intake, error: Exception) -> Outc
     return Outcome(record, [finding], [note])
 
 
-def identity_findings(sub: Submission, incoming: Incoming, intake: Intake) -> list[Finding]:
+def identity_findings(sub: Reading, incoming: Incoming, intake: Intake) -> list[Finding]:
     """Who sent it, against the unit's known addresses and its last sender; carried figures printed
     in the file against the ledger's."""
     rules, plan, ledger = intake.rules, intake.plan, intake.ledger

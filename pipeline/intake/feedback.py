@@ -20,7 +20,15 @@ from pipeline.core.office_package import normalize_package
 from pipeline.core.sender_text import printable, safe_filename
 from pipeline.core.vietnamese import format_date, round_title, women_union
 from pipeline.intake.saved_mail import Mail, reply_draft
-from pipeline.ledger.schema import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, UNPACKED, Record
+from pipeline.ledger.schema import (
+    ACCEPTED,
+    ACCEPTED_WITH_WARNINGS,
+    DUPLICATE,
+    REJECTED,
+    SUPERSEDED,
+    UNPACKED,
+    Submission,
+)
 from pipeline.plan.model import Plan
 
 VERDICTS = {
@@ -36,15 +44,15 @@ FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
 SIGNATURE = "Hội LHPN tỉnh"
 
 
-def note_path(outbox: Path, record: Record) -> Path:
+def note_path(outbox: Path, record: Submission) -> Path:
     return locations.feedback_folder(outbox, record.round) / f"{_stem(record)}{locations.NOTE_SUFFIX}"
 
 
-def _stem(record: Record) -> str:
+def _stem(record: Submission) -> str:
     return locations.feedback_stem(record.id, safe_filename(record.original_name))
 
 
-def message(plan: Plan, record: Record, findings: list[Finding], contact: Contact | None = None) -> str:
+def message(plan: Plan, record: Submission, findings: list[Finding], contact: Contact | None = None) -> str:
     addressee = women_union(plan.unit(record.unit)) if record.unit else "Đơn vị gửi báo cáo"
     received = format_date(_day(record.received_at))
     lines = [
@@ -74,7 +82,7 @@ def _signature(contact: Contact) -> list[str]:
     return ["", "Liên hệ: " + (f"{who} ({reach})" if who and reach else who or reach) + "."]
 
 
-def write_note(plan: Plan, outbox: Path, record: Record, findings: list[Finding],
+def write_note(plan: Plan, outbox: Path, record: Submission, findings: list[Finding],
                contact: Contact | None = None) -> tuple[Path, str]:
     """The short message for the sender, as a text file; returns its path and text."""
     note = note_path(outbox, record)
@@ -87,7 +95,7 @@ MarkCopy = Callable[[Path, Path, list[Finding], datetime], bool]
 
 
 def write_feedback(
-    plan: Plan, outbox: Path, record: Record, findings: list[Finding], original: Path,
+    plan: Plan, outbox: Path, record: Submission, findings: list[Finding], original: Path,
     mail: Mail | None = None, contact: Contact | None = None, mark_copy: MarkCopy | None = None,
 ) -> list[Path]:
     """The message, the marked copy (when a finding points at a cell) and, for a file that came by
@@ -112,12 +120,12 @@ def write_feedback(
     return written
 
 
-def _reply_subject(mail: Mail, record: Record) -> str:
+def _reply_subject(mail: Mail, record: Submission) -> str:
     verdict = "chưa tiếp nhận" if record.status == REJECTED else "đã tiếp nhận"
     return f"Re: {mail.subject} – {record.original_name}: {verdict}".replace("Re: Re: ", "Re: ")
 
 
-def _moment(record: Record) -> datetime:
+def _moment(record: Submission) -> datetime:
     return datetime.fromisoformat(record.received_at)
 
 

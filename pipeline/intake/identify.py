@@ -7,7 +7,7 @@ from datetime import date
 
 from pipeline.core.vietnamese import format_date, round_title
 from pipeline.intake import guard
-from pipeline.intake.records import Submission
+from pipeline.intake.records import Reading
 from pipeline.intake.xlsx_reader import Workbook, parse_reference
 from pipeline.plan import form
 from pipeline.plan.model import Plan, Round
@@ -16,7 +16,7 @@ from pipeline.templates.identity import template_bytes
 from pipeline.validation.book import RuleBook
 
 
-def identify(sub: Submission, book: Workbook, plan: Plan, rules: RuleBook, received: date) -> bool:
+def identify(sub: Reading, book: Workbook, plan: Plan, rules: RuleBook, received: date) -> bool:
     """Find the unit and round; True when they come from the template's metadata (not its titles)."""
     meta = {}
     for key, name in form.META_NAMES.items():
@@ -45,7 +45,7 @@ def identify(sub: Submission, book: Workbook, plan: Plan, rules: RuleBook, recei
     return True
 
 
-def _check_unit_reports_in_round(sub: Submission, plan: Plan, rules: RuleBook) -> None:
+def _check_unit_reports_in_round(sub: Reading, plan: Plan, rules: RuleBook) -> None:
     """A unit reports only in the rounds it is valid for (units.csv valid_from / valid_to)."""
     unit, rnd = plan.unit(sub.unit or ""), plan.round(sub.round or "")
     if not unit.valid_on(rnd.district_deadline):
@@ -58,13 +58,13 @@ def _check_unit_reports_in_round(sub: Submission, plan: Plan, rules: RuleBook) -
             instead=", ".join(instead) or "các đơn vị mới theo danh sách của kế hoạch"))
 
 
-def _check_round_open(sub: Submission, rnd: Round, rules: RuleBook, received: date) -> None:
+def _check_round_open(sub: Reading, rnd: Round, rules: RuleBook, received: date) -> None:
     if received < rnd.opens:
         sub.findings.append(rules.finding("round-not-open", unit=sub.unit, round=rnd.id, round_title=round_title(rnd),
                                           opens=format_date(rnd.opens)))
 
 
-def _recognise_from_titles(sub: Submission, book: Workbook, plan: Plan, rules: RuleBook) -> None:
+def _recognise_from_titles(sub: Reading, book: Workbook, plan: Plan, rules: RuleBook) -> None:
     """The content was copied into another workbook: find the indicator sheet by its titles, and
     map every input by the position it has in the template of that round and unit."""
     titles = book.sheet_titles()

@@ -11,7 +11,7 @@ from pipeline.core.findings import Finding, has_errors
 from pipeline.core.vietnamese import format_number, round_title
 from pipeline.intake import guard
 from pipeline.intake.identify import identify
-from pipeline.intake.records import Incoming, Submission
+from pipeline.intake.records import Incoming, Reading
 from pipeline.intake.xlsx_reader import Workbook
 from pipeline.plan import form
 from pipeline.plan.model import Plan
@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 # -- reading one file --------------------------------------------------------------------------
 
 
-def read_submission(incoming: Incoming, plan: Plan, rules: RuleBook, received: date) -> Submission:
+def read_submission(incoming: Incoming, plan: Plan, rules: RuleBook, received: date) -> Reading:
     """Guard, identify and extract one file; every problem becomes a finding, never an exception."""
-    sub = Submission(incoming)
+    sub = Reading(incoming)
     if incoming.data is None:
         sub.findings.append(_file_finding(rules, "file-too-large", incoming.size))
         return sub
@@ -68,7 +68,7 @@ def _file_finding(rules: RuleBook, code: str, size: int, **details) -> Finding:
 # -- values --------------------------------------------------------------------------------------
 
 
-def _extract(sub: Submission, book: Workbook, plan: Plan, rules: RuleBook) -> None:
+def _extract(sub: Reading, book: Workbook, plan: Plan, rules: RuleBook) -> None:
     rnd = plan.round(sub.round or "")
     for fld in form.input_fields(plan, rnd):
         location = book.location(fld.name)
@@ -90,7 +90,7 @@ def _extract(sub: Submission, book: Workbook, plan: Plan, rules: RuleBook) -> No
     _check_targets(sub, book, plan, rules)
 
 
-def _check_targets(sub: Submission, book: Workbook, plan: Plan, rules: RuleBook) -> None:
+def _check_targets(sub: Reading, book: Workbook, plan: Plan, rules: RuleBook) -> None:
     """Locked targets must be the plan's: a changed one means the template was tampered with."""
     for indicator in plan.indicators:
         location = book.location(form.target_name(indicator.code))
@@ -109,7 +109,7 @@ def _check_targets(sub: Submission, book: Workbook, plan: Plan, rules: RuleBook)
 MAX_LOCKED_FINDINGS = 10
 
 
-def _check_locked(sub: Submission, book: Workbook, plan: Plan, rules: RuleBook) -> None:
+def _check_locked(sub: Reading, book: Workbook, plan: Plan, rules: RuleBook) -> None:
     """The file's locked content must be the template generated for its unit and round: its titles,
     labels, formulas and fingerprint. (Targets have their own check, carried figures are compared
     with the ledger by the run.)"""
@@ -131,7 +131,7 @@ def _check_locked(sub: Submission, book: Workbook, plan: Plan, rules: RuleBook) 
         if altered <= MAX_LOCKED_FINDINGS:
             sub.findings.append(rules.finding(
                 "template-locked-altered", unit=sub.unit, round=sub.round, sheet=actual_sheet, cell=cell,
-                found=_shown(found), expected=_shown(value), **context))
+                found=_as_quoted(found), expected=_as_quoted(value), **context))
     if not altered and sub.fingerprint != expected.fingerprint:
         sub.findings.append(rules.finding("template-fingerprint-mismatch", unit=sub.unit, round=sub.round,
                                           **context))
@@ -176,7 +176,8 @@ def _formula_key(text: str) -> str:
     return re.sub(r"[\s$]", "", text.lstrip("=")).upper().replace("_XLFN.", "")
 
 
-def _shown(value: object) -> str:
+def _as_quoted(value: object) -> str:
+    """A locked cell's content as a letter quotes it: "(trống)" when empty, at most 80 characters."""
     if value in (None, ""):
         return "(trống)"
     if isinstance(value, float) and value.is_integer():

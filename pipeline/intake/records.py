@@ -1,4 +1,4 @@
-"""A file taken from the inbox (Incoming), and what reading it found (Submission)."""
+"""A file taken from the inbox (Incoming), and what reading it found (Reading)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class Incoming:
 
 
 @dataclass
-class Submission:
+class Reading:
     """One file, as far as ingest could read it."""
 
     incoming: Incoming

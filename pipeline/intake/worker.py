@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from pipeline.intake.read import read_submission
-from pipeline.intake.records import Incoming, Submission, from_bytes
+from pipeline.intake.records import Incoming, Reading, from_bytes
 from pipeline.intake.saved_mail import Mail, is_mail, read_saved_mail
 from pipeline.plan.model import Plan
 from pipeline.validation.book import RuleBook
@@ -28,7 +28,7 @@ class Examined:
     """One inbox file as read in a worker: a workbook's submission, or an e-mail and one submission
     per spreadsheet it carried (in the order of mail.spreadsheets)."""
 
-    submissions: list[Submission] = field(default_factory=list)
+    submissions: list[Reading] = field(default_factory=list)
     mail: Mail | None = None
     mail_error: str | None = None  # set when the file was meant as an e-mail and could not be read
 
@@ -58,7 +58,7 @@ def _examine_mail(incoming: Incoming, today: date, plan: Plan, rules: RuleBook) 
     return Examined(submissions, mail)
 
 
-def _light(sub: Submission) -> Submission:
+def _light(sub: Reading) -> Reading:
     """The submission without the file's bytes: the parent has them already."""
     return replace(sub, incoming=replace(sub.incoming, data=None))
 

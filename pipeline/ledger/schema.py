@@ -1,4 +1,4 @@
-"""The ledger's tables, and the records read from them: a received file (Record), a stored value;
+"""The ledger's tables, and the records read from them: a received file (Submission), a stored value;
 the statuses a file can have."""
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ CURRENT = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
 
 
 @dataclass(frozen=True)
-class Record:
+class Submission:
     id: int
     sha256: str
     original_name: str

@@ -15,7 +15,7 @@ from pipeline.core.locations import REJECTED as REJECTED_FOLDER
 from pipeline.core.sender_text import safe_filename
 from pipeline.ledger.read_ahead import ReadAhead, marks
 from pipeline.ledger.safekeeping import open_database
-from pipeline.ledger.schema import CURRENT, DUPLICATE, REJECTED, SUPERSEDED, Record, StoredValue, prepare
+from pipeline.ledger.schema import CURRENT, DUPLICATE, REJECTED, SUPERSEDED, StoredValue, Submission, prepare
 
 
 class Ledger:
@@ -58,24 +58,24 @@ class Ledger:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def by_sha(self, sha256: str) -> list[Record]:
+    def by_sha(self, sha256: str) -> list[Submission]:
         rows = self.db.execute("SELECT * FROM submission WHERE sha256 = ? ORDER BY id", (sha256,))
-        return [Record(**dict(r)) for r in rows]
+        return [Submission(**dict(r)) for r in rows]
 
-    def answered_copies(self, sha256: str) -> list[Record]:
+    def answered_copies(self, sha256: str) -> list[Submission]:
         """Earlier records of the same bytes that were processed (a "not processed" one does not make
         a file sent again a duplicate: the officer may put it back once the defect is fixed)."""
         return [r for r in self.by_sha(sha256) if not self.db.execute(
             "SELECT 1 FROM finding WHERE submission_id = ? AND code = 'file-not-processed'", (r.id,)).fetchone()]
 
-    def records(self, round_id: str | None = None) -> list[Record]:
+    def records(self, round_id: str | None = None) -> list[Submission]:
         if round_id is None:
             rows = self.db.execute("SELECT * FROM submission ORDER BY id")
         else:
             rows = self.db.execute("SELECT * FROM submission WHERE round = ? ORDER BY id", (round_id,))
-        return [Record(**dict(r)) for r in rows]
+        return [Submission(**dict(r)) for r in rows]
 
-    def current(self, round_id: str, unit: str | None = None) -> dict[str, Record]:
+    def current(self, round_id: str, unit: str | None = None) -> dict[str, Submission]:
         """The accepted submission that counts, per unit, for one round; for an approved round, the
         one that counted when it was approved (later files are recorded but change nothing). With
         `unit`, that unit's only: what checking one file needs, at a cost that does not grow with the
@@ -87,13 +87,13 @@ class Ledger:
                 f"SELECT * FROM submission WHERE round = ? {only} AND status IN ({marks(CURRENT)}) ORDER BY id",
                 (round_id, *unit_args, *CURRENT),
             )
-            return {r["unit"]: Record(**dict(r)) for r in rows}
+            return {r["unit"]: Submission(**dict(r)) for r in rows}
         rows = self.db.execute(
             f"SELECT * FROM submission WHERE round = ? {only} AND id <= ? AND status IN ({marks(CURRENT)}, ?)"
             " ORDER BY received_at, id",
             (round_id, *unit_args, approval[1], *CURRENT, SUPERSEDED),
         )
-        return {r["unit"]: Record(**dict(r)) for r in rows}
+        return {r["unit"]: Submission(**dict(r)) for r in rows}
 
     def approval(self, round_id: str) -> tuple[str, int] | None:
         """(day approved, last ledger id it covers), or None while the round is open."""
@@ -157,12 +157,12 @@ class Ledger:
     def records_with_finding(self, code: str) -> set[int]:
         return {r[0] for r in self.db.execute("SELECT DISTINCT submission_id FROM finding WHERE code = ?", (code,))}
 
-    def last_sender(self, unit: str, before: int | None = None) -> Record | None:
+    def last_sender(self, unit: str, before: int | None = None) -> Submission | None:
         """The unit's latest submission that came with a sender's address."""
         row = self.db.execute(
             "SELECT * FROM submission WHERE unit = ? AND sender IS NOT NULL AND sender != '' AND id < ?"
             " ORDER BY id DESC LIMIT 1", (unit, before if before is not None else 2**62)).fetchone()
-        return Record(**dict(row)) if row else None
+        return Submission(**dict(row)) if row else None
 
     def rounds_with_submissions(self) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT round FROM submission WHERE round IS NOT NULL")
@@ -186,7 +186,7 @@ class Ledger:
         template_version: str | None = None,
         values: Mapping[str, tuple[str, str, int | float | str | None]] | None = None,
         findings: list[Finding] | None = None,
-    ) -> Record:
+    ) -> Submission:
         """Copy `source` into the archive (or rejected/) and record it, in one transaction.
 
         `values` maps a field to (sheet, cell, value). The copy is written before the commit and
@@ -267,15 +267,15 @@ class Ledger:
             )
         self._cleared.clear()
 
-    def unfinished(self, sha256: str, inbox_path: str) -> Record | None:
+    def unfinished(self, sha256: str, inbox_path: str) -> Submission | None:
         for record in self.by_sha(sha256):
             if record.inbox_path == inbox_path and not record.cleared:
                 return record
         return None
 
-    def get(self, row_id: int) -> Record:
+    def get(self, row_id: int) -> Submission:
         row = self.db.execute("SELECT * FROM submission WHERE id = ?", (row_id,)).fetchone()
-        return Record(**dict(row))
+        return Submission(**dict(row))
 
     def _settle_supersession(self, unit: str, round_id: str) -> None:
         """The latest received accepted file of a unit and round counts; the earlier ones are kept

@@ -89,7 +89,7 @@ def _basis(plan: Plan, ledger: Ledger, rnd: Round) -> str:
 
 
 def _plan(plan: Plan) -> str:
-    return plan.derived(("freshness",), lambda: hashlib.sha256(repr(plan).encode("utf-8")).hexdigest())
+    return plan.derived((_plan,), lambda: hashlib.sha256(repr(plan).encode("utf-8")).hexdigest())
 
 
 def _digest(parts: list) -> str:

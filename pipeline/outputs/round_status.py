@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from pipeline.core.vietnamese import format_date, round_title
-from pipeline.ledger.schema import REJECTED, Record
+from pipeline.ledger.schema import REJECTED, Submission
 from pipeline.ledger.store import Ledger
 from pipeline.plan.model import Plan, Round, Unit
 
@@ -18,7 +18,7 @@ SHOWN_AFTER_DEADLINE = timedelta(days=60)
 class UnitState:
     unit: Unit
     state: str  # reported, late, rejected, missing
-    record: Record | None  # the file that counts, or the last one sent
+    record: Submission | None  # the file that counts, or the last one sent
     days_late: int = 0
 
 
@@ -45,7 +45,7 @@ def open_rounds(plan: Plan, today: date) -> list[Round]:
 def round_status(plan: Plan, ledger: Ledger, rnd: Round, today: date) -> RoundStatus:
     approval = ledger.approval(rnd.id)
     status = RoundStatus(rnd, today, approval[0] if approval else None)
-    sent_by: dict[str | None, list[Record]] = {}
+    sent_by: dict[str | None, list[Submission]] = {}
     for record in ledger.records(rnd.id):
         sent_by.setdefault(record.unit, []).append(record)
     current = ledger.current(rnd.id)

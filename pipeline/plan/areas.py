@@ -56,7 +56,7 @@ def of(plan: Plan) -> tuple[Area, ...]:
             if unit.area:
                 members.setdefault(unit.area, []).append(unit)
         return tuple(Area(ascii_slug(name), name, tuple(units)) for name, units in members.items())
-    return plan.derived(("areas",), make)
+    return plan.derived((of,), make)
 
 
 def for_round(plan: Plan, rnd: Round) -> tuple[Area, ...]:
@@ -66,5 +66,5 @@ def for_round(plan: Plan, rnd: Round) -> tuple[Area, ...]:
 
 
 def area_of(plan: Plan, unit: str) -> Area | None:
-    by_unit = plan.derived(("area of unit",), lambda: {u.code: a for a in of(plan) for u in a.units})
+    by_unit = plan.derived((area_of,), lambda: {u.code: a for a in of(plan) for u in a.units})
     return by_unit.get(unit)

@@ -90,7 +90,7 @@ def output_name(subject: str, measure: str) -> str:
 
 
 def input_fields(plan: Plan, rnd: Round) -> tuple[Field, ...]:
-    return plan.derived(("input_fields", rnd.id), lambda: _input_fields(plan, rnd))
+    return plan.derived((input_fields, rnd.id), lambda: _input_fields(plan, rnd))
 
 
 def _input_fields(plan: Plan, rnd: Round) -> tuple[Field, ...]:

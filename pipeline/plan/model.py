@@ -138,7 +138,7 @@ class Plan:
     def units_for(self, rnd: Round) -> tuple[Unit, ...]:
         """The units that report in `rnd`: valid on its district deadline."""
         day = rnd.district_deadline
-        return self.derived(("units on", day), lambda: tuple(u for u in self.units if u.valid_on(day)))
+        return self.derived((Plan.units_for, day), lambda: tuple(u for u in self.units if u.valid_on(day)))
 
     def has_unit(self, code: str) -> bool:
         return code in self._units_by_code
@@ -151,7 +151,11 @@ class Plan:
 
     def derived(self, key: tuple, make: Callable[[], T]) -> T:
         """What is derived from the plan alone (a round's inputs, its rules' comparisons), made once
-        and kept with the plan so that each file checked does not derive it again."""
+        and kept with the plan so that each file checked does not derive it again. `key` is the
+        function that derives it, then its arguments: two functions never share an entry, and a
+        renamed one keeps its own."""
+        if not callable(key[0]):
+            raise TypeError(f"Plan.derived: the key starts with the deriving function, not {key[0]!r}")
         if key not in self._derived:
             self._derived[key] = make()
         return self._derived[key]  # type: ignore[return-value]

@@ -91,7 +91,7 @@ def _write_part(plan: Plan, result: Consolidation, out_dir: Path, draft: bool, p
         return _province_reports(plan, result, out_dir, draft)
     if part[0] == "annex":
         return [_annex(plan, result, out_dir)]
-    return [_write_unit_report(plan, result, out_dir, code) for code in part[1]]
+    return [write_unit_report(plan, result, out_dir, code) for code in part[1]]
 
 
 def _province_reports(plan: Plan, result: Consolidation, out_dir: Path, draft: bool) -> list[Path]:
@@ -124,7 +124,7 @@ def unit_reports(plan: Plan, result: Consolidation) -> list[Unit]:
     return [u for u in plan.units_for(result.round) if u.level != "province" and u.code in result.reported]
 
 
-def _write_unit_report(plan: Plan, result: Consolidation, out_dir: Path, code: str) -> Path:
+def write_unit_report(plan: Plan, result: Consolidation, out_dir: Path, code: str) -> Path:
     unit, rnd = plan.unit(code), result.round
     template = "district_update_report.docx" if rnd.kind == "update" else "district_report.docx"
     # Stamped with the unit's own file's time: another unit's file leaves this report's bytes alone.

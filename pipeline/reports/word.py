@@ -45,7 +45,7 @@ _CLEANER = DocxTemplate(io.BytesIO())  # patch_xml uses nothing of its instance
 
 
 @functools.lru_cache(maxsize=TEMPLATES_KEPT)
-def _cleaned(src_xml: str) -> str:
+def cleaned(src_xml: str) -> str:
     return DocxTemplate.patch_xml(_CLEANER, src_xml)
 
 
@@ -54,24 +54,24 @@ _LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
 _LISTING_CHAR = re.compile(r"[\t\a\n\f]")  # searched first: most reports have none at all
 
 
-class _Docx(DocxTemplate):
+class Docx(DocxTemplate):
     """A Word template read from memory, its XML cleaned for jinja2 once per process."""
 
     def patch_xml(self, src_xml: str) -> str:
-        return _cleaned(src_xml)
+        return cleaned(src_xml)
 
     def resolve_listing(self, xml: str) -> str:
         # docxtpl rewrites every paragraph with regular expressions; most reports have nothing to change.
         return super().resolve_listing(xml) if _LISTING_CHAR.search(xml) and _LISTING.search(xml) else xml
 
 
-class _BodyOnly(_Docx):
+class _BodyOnly(Docx):
     """A template opened once per process, for a province's thousands of unit reports: each report
     only renders the body into the package of the first. For a template whose jinja2 is all in its
     body, with no table whose columns are shared and no image: nothing else in the package depends
     on the report.
 
-    When no report can need docxtpl's table fix (see _tables_always_fit) nor have a drawing, the
+    When no report can need docxtpl's table fix (see tables_always_fit) nor have a drawing, the
     rendered body is written as jinja2 gives it: the same document, as XML, as docxtpl's would be,
     without parsing it and writing it out again. Every report of the template is written the same
     way, in any process: the first too."""
@@ -81,7 +81,7 @@ class _BodyOnly(_Docx):
         self.init_docx()
         self._template = template
         self._body_source = self.patch_xml(self.xml_to_string(self.docx.element.body))
-        self._as_rendered = _tables_always_fit(self.docx.element.body)
+        self.as_rendered = tables_always_fit(self.docx.element.body)
         self._body: jinja2.Template | None = None
         self._entries: list[tuple[str, bytes]] = []
         self._around = ("", "")  # the document part's text before and after its body
@@ -89,8 +89,8 @@ class _BodyOnly(_Docx):
     def rendered(self, context: dict) -> list[tuple[str, bytes]]:
         """The package's entries for `context`, as `docx_entries` gives them."""
         if not self._entries:
-            first = _Docx(io.BytesIO(self._template))
-            first.render(context, _docx_environment())
+            first = Docx(io.BytesIO(self._template))
+            first.render(context, docx_environment())
             self._entries = docx_entries(first.docx)
             whole = dict(self._entries)[DOCUMENT_PART].decode("utf-8")
             self._around = (whole[:whole.index("<w:body")], whole[whole.rindex("</w:body>") + 9:])
@@ -101,12 +101,12 @@ class _BodyOnly(_Docx):
         return [(name, document if name == DOCUMENT_PART else data) for name, data in self._entries]
 
     def _document(self, body: str) -> bytes:
-        if self._as_rendered and "docPr" not in body:  # jinja2 escaped the text; _xml_safe cleared it
+        if self.as_rendered and "docPr" not in body:  # jinja2 escaped the text; _xml_safe cleared it
             return (self._around[0] + body + self._around[1]).encode("utf-8")
         head = self._around[0]
         xml = head[head.index("?>") + 2:] + body + self._around[1]
         tree = etree.fromstring(xml, parser=etree.XMLParser(recover=True))  # as fix_tables parses it
-        if not _grids_fit(tree):
+        if not grids_fit(tree):
             tree = self.fix_tables(xml)
         if "docPr" in body:  # fix_docpr_ids renumbers drawings; its XPath costs a report's tenth
             self.fix_docpr_ids(tree)
@@ -117,30 +117,30 @@ class _BodyOnly(_Docx):
         expressions replaced by plain replacements: the same text."""
         self.current_rendering_part = self.docx._part
         if self._body is None:
-            self._body = _docx_environment().from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", self._body_source))
+            self._body = docx_environment().from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", self._body_source))
         xml = self._body.render(context).replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         return self.resolve_listing(xml)
 
 
 DOCUMENT_PART = "word/document.xml"
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_SPANNED = etree.XPath("sum(w:tc/w:tcPr/w:gridSpan/@w:val) - count(w:tc/w:tcPr/w:gridSpan)", namespaces={"w": _W})
+WORD_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_SPANNED = etree.XPath("sum(w:tc/w:tcPr/w:gridSpan/@w:val) - count(w:tc/w:tcPr/w:gridSpan)", namespaces={"w": WORD_NS})
 
 
-def _grids_fit(tree) -> bool:
+def grids_fit(tree) -> bool:
     """Whether docxtpl's fix_tables would leave every table as it is (checked in C, where it walks
     every cell in Python): no row has more cells than the table's grid has columns, and one row,
     its cells counted by their gridSpan, is as wide as the grid."""
-    if tree.nsmap.get("w") != _W:
+    if tree.nsmap.get("w") != WORD_NS:
         return False
-    for table in tree.iter(f"{{{_W}}}tbl"):
+    for table in tree.iter(f"{{{WORD_NS}}}tbl"):
         columns = _grid_columns(table)
         if columns is None:
             return False
         widest = 0
-        for row in table.iter(f"{{{_W}}}tr"):
-            if len(row.findall(f"{{{_W}}}tc")) > columns:
+        for row in table.iter(f"{{{WORD_NS}}}tr"):
+            if len(row.findall(f"{{{WORD_NS}}}tc")) > columns:
                 return False
             widest = max(widest, _width(row))
         if widest < columns:
@@ -149,13 +149,13 @@ def _grids_fit(tree) -> bool:
 
 
 def _grid_columns(table) -> int | None:
-    grid = table.find(f"{{{_W}}}tblGrid")
-    return None if grid is None else len(grid.findall(f"{{{_W}}}gridCol"))
+    grid = table.find(f"{{{WORD_NS}}}tblGrid")
+    return None if grid is None else len(grid.findall(f"{{{WORD_NS}}}gridCol"))
 
 
 def _width(row) -> int:
     """A row's cells counted by their gridSpan, as fix_tables counts them."""
-    return len(row.findall(f"{{{_W}}}tc")) + int(_SPANNED(row))
+    return len(row.findall(f"{{{WORD_NS}}}tc")) + int(_SPANNED(row))
 
 
 # docxtpl's tags that change a table's columns, and those that open or close a block of rows.
@@ -165,17 +165,17 @@ _ROWS_CLOSE = re.compile(r"\{%-?\s*tr\s+end(?:for|if)\b")
 _ROW_TAG = re.compile(r"\{[%{#]-?\s*tr\s")
 
 
-def _tables_always_fit(body) -> bool:
+def tables_always_fit(body) -> bool:
     """Whether every rendering of a template body leaves its tables as docxtpl's fix_tables would:
     no tag changes a table's columns, no row is wider than its grid, and each table has a row as
     wide as its grid outside every block of rows that a loop or a condition may repeat or drop."""
     if _COLUMN_TAG.search("".join(body.itertext())):
         return False
-    for table in body.iter(f"{{{_W}}}tbl"):
+    for table in body.iter(f"{{{WORD_NS}}}tbl"):
         columns, depth, fixed = _grid_columns(table), 0, False
         if columns is None:
             return False
-        for row in table.iter(f"{{{_W}}}tr"):  # as fix_tables counts them: a nested table's too
+        for row in table.iter(f"{{{WORD_NS}}}tr"):  # as fix_tables counts them: a nested table's too
             text = "".join(row.itertext())
             if _ROW_TAG.search(text):  # a row that only holds a tag: docxtpl removes it
                 depth += len(_ROWS_OPEN.findall(text)) - len(_ROWS_CLOSE.findall(text))
@@ -190,7 +190,7 @@ def _tables_always_fit(body) -> bool:
 
 
 @functools.cache
-def _body_only(template: str) -> _BodyOnly | None:
+def body_only(template: str) -> _BodyOnly | None:
     """The template opened once, when it suits _BodyOnly."""
     with zipfile.ZipFile(io.BytesIO(_template_bytes(template))) as package:
         body = package.read(DOCUMENT_PART)
@@ -207,7 +207,7 @@ def _template_bytes(template: str) -> bytes:
 
 
 @functools.cache
-def _docx_environment() -> jinja2.Environment:
+def docx_environment() -> jinja2.Environment:
     return _CompiledOnce(autoescape=True, undefined=jinja2.StrictUndefined)
 
 
@@ -231,13 +231,13 @@ def render_docx(
     template: str, context: dict, target: Path, moment: datetime, chart: Path | None = None
 ) -> Path:
     context = _xml_safe(context)
-    reused = _body_only(template) if chart is None else None
+    reused = body_only(template) if chart is None else None
     if reused is not None:
         write_bytes(target, stamped_package(reused.rendered(context | {"chart": ""}), moment))
         return target
-    document = _Docx(io.BytesIO(_template_bytes(template)))
+    document = Docx(io.BytesIO(_template_bytes(template)))
     image = InlineImage(document, str(chart), width=Mm(160)) if chart is not None else ""
-    document.render(context | {"chart": image}, _docx_environment())
+    document.render(context | {"chart": image}, docx_environment())
     _share_columns(document)
     write_bytes(target, saved_docx(document.docx, moment))
     return target

@@ -139,4 +139,4 @@ def of_stage(stage: str) -> tuple[CheckType, ...]:
 
 def comparisons_of(check: str, plan: Plan, rnd: Round) -> tuple[Comparison, ...]:
     """Every instance of a check in the template of `rnd` (empty for a check the template cannot make)."""
-    return plan.derived(("comparisons", check, rnd.id), lambda: tuple(BY_NAME[check].relates(plan, rnd)))
+    return plan.derived((comparisons_of, check, rnd.id), lambda: tuple(BY_NAME[check].relates(plan, rnd)))

@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline.core.vietnamese import STATUS_WORDS
 from pipeline.figures.consolidate import Consolidation, share
-from pipeline.ledger.schema import Record
+from pipeline.ledger.schema import Submission
 from pipeline.plan import areas
 from pipeline.plan.areas import Area
 from pipeline.plan.model import ALLOCATED_LEVELS, Plan, Unit
@@ -31,7 +31,7 @@ SUMMARY = "Tổng hợp"
 SUBMISSION_COLUMNS = ["Mã", "Đơn vị", "Tệp", "Mã sổ ghi"]
 
 
-def inputs_digest(plan: Plan, result: Consolidation, records: list[Record] | None = None) -> str:
+def inputs_digest(plan: Plan, result: Consolidation, records: list[Submission] | None = None) -> str:
     """One hash of everything the workbook rests on: the plan, and every file with its status (an
     area's workbook: its units' files)."""
     records = result.records if records is None else records
@@ -39,7 +39,7 @@ def inputs_digest(plan: Plan, result: Consolidation, records: list[Record] | Non
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def generated_at(result: Consolidation, records: list[Record] | None = None) -> datetime:
+def generated_at(result: Consolidation, records: list[Submission] | None = None) -> datetime:
     """Taken from the inputs, not the clock, so the same ledger gives the same bytes."""
     records = result.records if records is None else records
     stamps = [datetime.fromisoformat(r.received_at).replace(tzinfo=None) for r in records]
@@ -101,7 +101,7 @@ class Book:
     def reporting_in(self, line: Line) -> list[Unit]:
         return [u for u in line.units if u.valid_on(self.result.round.district_deadline)]
 
-    def records(self, *, this_round: bool, every_area: bool = False) -> list[Record]:
+    def records(self, *, this_round: bool, every_area: bool = False) -> list[Submission]:
         """The files this workbook answers for: a part's, its units'; a summary's, those of no area (the
         province level's, the files of no unit) or with `every_area` all of them."""
         found = self.result.round_records if this_round else self.result.records
