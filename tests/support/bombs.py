@@ -56,7 +56,7 @@ from pathlib import Path
 from pipeline.intake.read import read_submission
 from pipeline.intake.records import from_path
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
-from pipeline.validation.rules import RuleBook
+from pipeline.validation.book import RuleBook
 path = Path(sys.argv[1])
 plan, rules = load_plan(), RuleBook.load(DEFAULT_PLAN_DIR)
 sub = read_submission(from_path(path, path.parent), plan, rules, date(2024, 9, 1))
