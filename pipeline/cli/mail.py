@@ -10,6 +10,7 @@ from pipeline.core.config import Config
 from pipeline.core.errors import UsageError
 from pipeline.core.locations import Paths
 from pipeline.core.sender_text import printable
+from pipeline.ledger.lock import exclusive
 from pipeline.mail import fetch, send
 
 
@@ -21,8 +22,6 @@ def require_mailbox(config: Config) -> None:
 
 def fetch_and_tell(config: Config, paths: Paths, wait: float) -> bool:
     """Fetch into the inbox and say what came; False when the connection failed midway."""
-    from pipeline.ledger.lock import exclusive
-
     require_mailbox(config)
     secret = fetch.password(config.mail)
     with exclusive(paths, wait):
@@ -49,8 +48,6 @@ def fetch_and_tell(config: Config, paths: Paths, wait: float) -> bool:
 
 def send_and_tell(config: Config, paths: Paths, ask: Ask, wait: float) -> bool:
     """List the unsent reply drafts, ask, send; False when some could not be sent."""
-    from pipeline.ledger.lock import exclusive
-
     if not config.mail.send_replies:
         print("Gửi thư trả lời đang tắt ([mail] send_replies = false trong config.toml): các thư nháp nằm trong "
               f"{paths.outbox} (…_thu-tra-loi.eml); mở bằng chương trình thư để kiểm tra và gửi.")

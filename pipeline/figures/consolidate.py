@@ -1,6 +1,6 @@
 """Consolidation: each unit's cumulative figures against its targets, and what they rest on.
 
-Pure arithmetic over the ledger's accepted values; provincial.py writes it out as a workbook.
+Pure arithmetic over the ledger's accepted values; workbook/assemble.py writes it out as a workbook.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def field_name(subject: str, measure: str) -> str:
 @functools.lru_cache(maxsize=1 << 14)  # a layout's names, for every template written with it
 def reference(sheet: str, cell: str) -> str:
     """Where a defined name points, as a formula writes it: ('Chỉ tiêu', 'F6') -> "'Chỉ tiêu'!$F$6"
-    (ingest.parse_reference reads it back)."""
+    (intake's parse_reference reads it back)."""
     return f"{quote_sheetname(sheet)}!{absolute(cell)}"
 
 

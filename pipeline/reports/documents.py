@@ -1,9 +1,9 @@
 """The reports of a round, rendered from its consolidation: the province's report (Word and HTML)
 with its annex, the January/February update with what changed, and one report per district.
 
-Templates live in report_templates/ (docxtpl for Word, jinja2 for HTML); their README says which
-variables they receive (built in report_context.py). Figures are written as Vietnamese documents
-write them (1.234; 14,9%).
+Templates live in reports/templates/ (docxtpl for Word, jinja2 for HTML); their README says which
+variables they receive (built in province.py, district.py, adhoc.py and phase.py). Figures are
+written as Vietnamese documents write them (1.234; 14,9%).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""What the reports of a round say, as template variables: the province's report (Word and HTML, the
-annual report and the January/February update) and each district's report.
+"""What the province's report of a round says, as template variables (Word and HTML, the annual
+report and the January/February update); a unit's own report is in district.py.
 
-Every figure comes from `figures` (the year beside the cumulative figure, estimates marked) and is
-written by `wording`; the Word and HTML templates only lay it out. report_templates/README.md lists
-the variables.
+Every figure comes from `figures.report_figures` (the year beside the cumulative figure, estimates
+marked) and is written by `sentences`; the Word and HTML templates only lay it out.
+reports/templates/README.md lists the variables.
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""The provincial workbook (XlsxWriter), one module per sheet; `pipeline.provincial` is its entry point."""
+"""The provincial workbook (XlsxWriter), one module per sheet; `assemble.py` puts them together."""

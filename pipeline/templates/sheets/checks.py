@@ -22,7 +22,7 @@ from pipeline.validation.checks import scale_of
 STATUS_NAME = "out_check_status"
 VALID = "Biểu đã đủ và hợp lệ – có thể gửi"
 NOT_YET = "Chưa gửi được: còn "
-FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "valid": "#C6EFCE"}  # as the marked copies of feedback.py
+FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "valid": "#C6EFCE"}  # as the marked copies of intake/feedback.py
 SEVERITY_WORDS = {"error": "Lỗi", "warning": "Lưu ý"}
 # The functions the template's formulas may use: in Excel 2010, LibreOffice and WPS alike.
 FUNCTIONS = frozenset({"IF", "AND", "OR", "NOT", "ISNUMBER", "N", "SUM", "COUNTIF", "SUMIF", "INT", "ABS", "LEFT",
