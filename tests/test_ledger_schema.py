@@ -102,3 +102,34 @@ def test_a_ledger_from_a_newer_program_stops_the_run_and_is_left_as_it_was(tmp_p
     with pytest.raises(LedgerError, match="phiên bản mới hơn của chương trình"):
         Ledger(paths.ledger, paths.home)
     assert paths.ledger.read_bytes() == written
+
+
+def test_two_processes_opening_an_old_ledger_at_once_migrate_it_once(tmp_path):
+    """The second reads the old version, waits for the first's transaction, then finds the ledger
+    migrated: it must not add the column again."""
+    import threading
+    import time
+
+    from pipeline.ledger.schema import MIGRATIONS, SCHEMA_VERSION, prepare
+
+    paths = _installation(tmp_path)
+    first, second = (sqlite3.connect(paths.ledger, isolation_level=None, timeout=60, check_same_thread=False)
+                     for _ in range(2))
+    first.execute("BEGIN IMMEDIATE")  # the first process is in the middle of migrating it
+    failures: list[BaseException] = []
+
+    def open_second() -> None:
+        try:
+            prepare(second, paths.ledger)
+        except BaseException as exc:  # reported by the assertion below
+            failures.append(exc)
+
+    waiting = threading.Thread(target=open_second)
+    waiting.start()
+    time.sleep(0.5)  # the second has read version 0 and waits for the write lock
+    first.execute(MIGRATIONS[0])
+    first.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    first.execute("COMMIT")
+    waiting.join(timeout=60)
+    assert failures == []
+    assert _columns(paths.ledger, "finding").count("params") == 1

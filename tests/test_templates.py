@@ -327,3 +327,14 @@ def test_template_matches_the_approved_copy_part_by_part(tmp_path, plan, name):
         f"{name}: parts {changed} differ from tests/golden/. If the change is intended, approve it with "
         "`python -m tests.support.update_golden` and review the diff."
     )
+
+
+def test_the_layouts_a_process_keeps_are_bounded(plan, rules, monkeypatch):
+    from pipeline.templates import identity
+
+    monkeypatch.setattr(identity, "LAYOUTS_KEPT", 2)
+    rnd = plan.round("2024-annual")
+    first, _second, third = (identity.locked_content(plan, rnd, u, rules) for u in plan.units[:3])
+    assert identity.locked_content(plan, rnd, plan.units[2], rules) is third  # kept
+    again = identity.locked_content(plan, rnd, plan.units[0], rules)
+    assert again == first and again is not first  # let go, then laid out again: the same content

@@ -109,18 +109,15 @@ MIGRATIONS = {
 
 def prepare(db: sqlite3.Connection, path: Path) -> int:
     """Bring the ledger to SCHEMA_VERSION, in one transaction: create its tables when it is new,
-    migrate it when it is older. Returns the version it had; a ledger of a newer version stops the run
-(LedgerError) untouched."""
-    found = int(db.execute("PRAGMA user_version").fetchone()[0])
-    if found > SCHEMA_VERSION:
-        raise LedgerError(f"Sổ ghi {path} do một phiên bản mới hơn của chương trình ghi (phiên bản sổ {found}, "
-                          f"chương trình này đọc đến {SCHEMA_VERSION}). Hãy cập nhật chương trình rồi chạy lại; sổ "
-                          "ghi được giữ nguyên.")
+    migrate it when it is older. Returns the version it had; a ledger of a newer version stops the
+    run (LedgerError), untouched."""
+    found = _version(db, path)
     if found == SCHEMA_VERSION:
         return found
-    new = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submission'").fetchone() is None
-    db.execute("BEGIN IMMEDIATE")
+    db.execute("BEGIN IMMEDIATE")  # another process may be preparing it too: look again once it is ours
     try:
+        found = _version(db, path)
+        new = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submission'").fetchone() is None
         for version in range(found, SCHEMA_VERSION) if not new else ():
             for statement in filter(str.strip, MIGRATIONS[version].split(";")):
                 db.execute(statement)
@@ -131,4 +128,13 @@ def prepare(db: sqlite3.Connection, path: Path) -> int:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+    return found
+
+
+def _version(db: sqlite3.Connection, path: Path) -> int:
+    found = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if found > SCHEMA_VERSION:
+        raise LedgerError(f"Sổ ghi {path} do một phiên bản mới hơn của chương trình ghi (phiên bản sổ {found}, "
+                          f"chương trình này đọc đến {SCHEMA_VERSION}). Hãy cập nhật chương trình rồi chạy lại; sổ "
+                          "ghi được giữ nguyên.")
     return found
