@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.core.findings import SEVERITY_LABELS
 from pipeline.core.xlsx import cell_name
 from pipeline.plan import form
 from pipeline.templates.cells import Cells, row_height
@@ -23,7 +24,6 @@ STATUS_NAME = "out_check_status"
 VALID = "Biểu đã đủ và hợp lệ – có thể gửi"
 NOT_YET = "Chưa gửi được: còn "
 FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "valid": "#C6EFCE"}  # as the marked copies of intake/feedback.py
-SEVERITY_WORDS = {"error": "Lỗi", "warning": "Lưu ý"}
 # The functions the template's formulas may use: in Excel 2010, LibreOffice and WPS alike.
 FUNCTIONS = frozenset({"IF", "AND", "OR", "NOT", "ISNUMBER", "N", "SUM", "COUNTIF", "SUMIF", "INT", "ABS", "LEFT",
                        "LEN"})
@@ -102,7 +102,7 @@ def write(template: Cells, ws, wb, rules: RuleBook) -> None:
         ws.set_row(row, row_height(check.label, 44))
         ws.conditional_format(row, 3, row, 3, {"type": "cell", "criteria": ">", "value": 0,
                                                "format": _fill(template, wb, check.severity)})
-        template.fixed(ws, row, 2, SEVERITY_WORDS[check.severity], s["center"])
+        template.fixed(ws, row, 2, SEVERITY_LABELS[check.severity], s["center"])
         span = f"{cell_name(first, HELPER_COL)}:{cell_name(helper - 1, HELPER_COL)}"
         template.formula(ws, row, 3, f"=SUM({span})", s["number"], broken_now)
         template.formula(ws, row, 4, "=" + "&".join(where), s["cell"], "")
