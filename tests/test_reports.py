@@ -290,7 +290,7 @@ def test_unit_reports_written_as_rendered_are_the_documents_docxtpl_writes(demo,
     assert backwards == reused
     written = {c: locations.unit_report_path(outbox, result.round.id, plan.unit(c)).read_bytes() for c in codes}
     assert reused == written
-    monkeypatch.setattr(word, "_body_only", lambda template: None)
+    monkeypatch.setattr(word, "body_only", lambda template: None)
     for code in codes:
         _same_document(reused[code], documents.write_unit_report(plan, result, tmp_path / "fresh", code).read_bytes())
 
@@ -319,7 +319,7 @@ def test_a_text_with_characters_xml_forbids_is_written_without_them_and_whole(de
     word.body_only.cache_clear()
     written = word.render_docx(template, context, tmp_path / "written.docx", moment).read_bytes()
     assert HOSTILE_SHOWN in all_text(Document(io.BytesIO(written)))
-    monkeypatch.setattr(word, "_body_only", lambda template: None)
+    monkeypatch.setattr(word, "body_only", lambda template: None)
     _same_document(written, word.render_docx(template, context, tmp_path / "fresh.docx", moment).read_bytes())
 
 
@@ -386,7 +386,7 @@ def test_the_chart_is_taken_from_the_report_it_replaces_while_the_shares_show_th
     def drawn(*args):
         raise AssertionError("drawn again")
 
-    monkeypatch.setattr(chart, "_draw", drawn)
+    monkeypatch.setattr(chart, "draw", drawn)
     assert chart.progress_chart(plan, result, tmp_path / "taken.png", report).read_bytes() == image
     first = result.progress[plan.roots[0].code][plan.indicators[0].code]
     first.cumulative = (first.cumulative or 0) + plan.totals["total"][plan.indicators[0].code] // 100  # +1%

@@ -38,11 +38,11 @@ def progress_chart(plan: Plan, result: Consolidation, path: Path, previous: Path
     if image is not None:
         path.write_bytes(image)
         return path
-    _draw(labels, [float(percent_shown(s)) for s in shares], shown, path, key)
+    draw(labels, [float(percent_shown(s)) for s in shares], shown, path, key)
     return path
 
 
-def _draw(labels: list[str], bars: list[float], shown: list[str], path: Path, key: str) -> None:
+def draw(labels: list[str], bars: list[float], shown: list[str], path: Path, key: str) -> None:
     from matplotlib.figure import Figure  # without pyplot: no backend, no global state, a quicker import
 
     figure = Figure(figsize=(8, 5.2), dpi=150)
