@@ -46,6 +46,12 @@ def locked_content(plan: Plan, rnd: Round, unit: Unit, rules: RuleBook) -> Locke
     return _LAID_OUT[key]
 
 
+def forget() -> None:
+    """Let go of every layout kept: the cache is keyed by plan id, round and unit, so a process that
+    loads another version of a plan under the same id (a test, an edited plan) starts afresh."""
+    _LAID_OUT.clear()
+
+
 def template_bytes(plan: Plan, rnd: Round, unit: Unit, rules: RuleBook) -> bytes:
     """The template of (round, unit) as a file would hold it, written in memory."""
     target = io.BytesIO()
