@@ -158,3 +158,30 @@ def test_the_communes_example_switches_the_bundled_plan_to_communes_from_july_20
     assert [u.code for u in plan.units_for(plan.round("2024-update"))] == [u.code for u in load_plan().units]
     assert [u.code for u in plan.units_for(plan.round("2025-annual"))] == ["14", "90001", "90002"]
     assert [u.code for u in plan.successors("121")] == ["90001"]
+
+
+def test_an_area_whose_units_all_ended_is_written_without_a_rate(tmp_path):
+    """An area with no unit in the round (its district ended, none succeeds it) used to stop the
+    run with a division by zero while writing its workbook's «Tình hình nộp báo cáo»."""
+    import csv
+
+    plan_dir = plan_seven.write_succession(tmp_path / "plan")
+    units = plan_dir / "units.csv"
+    rows = [r for r in csv.DictReader(units.open(encoding="utf-8")) if r["code"] != "X4"]
+    areas = {"D1": "Vùng Một", "X1": "Vùng Một", "X2": "Vùng Một", "D2": "Vùng Hai", "X3": "Vùng Hai",
+             "D3": "Vùng Ba"}
+    with units.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, [*rows[0], "area"])
+        writer.writeheader()
+        writer.writerows({**row, "area": areas.get(row["code"], "")} for row in rows)
+    plan = load_plan(plan_dir)
+    paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
+    plan_seven.send_round(plan, paths, tmp_path / "templates", plan.round("2025-annual"), {})
+
+    report = run(paths, plan_dir, today=DAYS["2025-annual"])
+
+    assert sorted(o.record.unit for o in report.outcomes if o.record.status == "accepted") == ["P", "X1", "X2", "X3"]
+    book = openpyxl.load_workbook(tmp_path / "outbox" / "2025-annual" / "khu-vuc" / "tong-hop_2025-annual_vung-ba.xlsx")
+    rates = [r[1:4] for r in book["Tình hình nộp báo cáo"].iter_rows(values_only=True) if r[1] and "Tỷ lệ" in r[1]]
+    assert rates == [("Tỷ lệ đơn vị đã báo cáo", "–", "không có đơn vị báo cáo trong kỳ này"),
+                     ("Tỷ lệ đơn vị báo cáo đúng hạn", "–", "không có đơn vị báo cáo trong kỳ này")]

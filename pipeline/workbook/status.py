@@ -69,22 +69,17 @@ def write(book: Book, ws) -> None:
         if (r := result.reported.get(u.code))
         and date.fromisoformat(r.received_at[:10]) <= rnd.district_deadline
     )
-    for offset, (label, formula, cached) in enumerate(
-        (
-            (
-                "Tỷ lệ đơn vị đã báo cáo",
-                f'=COUNTIF(C5:C{last + 1},"Có")/{len(book.reporting)}',
-                reported / len(book.reporting),
-            ),
-            (
-                "Tỷ lệ đơn vị báo cáo đúng hạn",
-                f'=COUNTIF(G5:G{last + 1},"Có")/{len(book.reporting)}',
-                on_time / len(book.reporting),
-            ),
-        )
+    count = len(book.reporting)
+    for offset, (label, column, done) in enumerate(
+        (("Tỷ lệ đơn vị đã báo cáo", "C", reported), ("Tỷ lệ đơn vị báo cáo đúng hạn", "G", on_time))
     ):
         ws.write_string(summary + offset, 1, label, s["bold_text"])
-        ws.write_formula(summary + offset, 2, formula, s["percent"], cached)
+        if count:
+            ws.write_formula(summary + offset, 2, f'=COUNTIF({column}5:{column}{last + 1},"Có")/{count}',
+                             s["percent"], done / count)
+        else:  # an area whose units all ended before this round: no rate, and no division by zero
+            ws.write_string(summary + offset, 2, "–", s["text"])
+            ws.write_string(summary + offset, 3, "không có đơn vị báo cáo trong kỳ này", s["text"])
     ws.autofilter(3, 0, last, len(headers) - 1)
     ws.freeze_panes(4, 2)
     book.page(ws, 3)
