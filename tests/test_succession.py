@@ -185,3 +185,18 @@ def test_an_area_whose_units_all_ended_is_written_without_a_rate(tmp_path):
     rates = [r[1:4] for r in book["Tình hình nộp báo cáo"].iter_rows(values_only=True) if r[1] and "Tỷ lệ" in r[1]]
     assert rates == [("Tỷ lệ đơn vị đã báo cáo", "–", "không có đơn vị báo cáo trong kỳ này"),
                      ("Tỷ lệ đơn vị báo cáo đúng hạn", "–", "không có đơn vị báo cáo trong kỳ này")]
+    summary = openpyxl.load_workbook(tmp_path / "outbox" / "2025-annual" / "tong-hop_2025-annual.xlsx")["Tổng hợp"]
+    basis = {r[1]: r[3] for r in summary.iter_rows(min_row=6, values_only=True) if r[1] and r[3]}
+    assert basis["Vùng Ba"] == "Chưa báo cáo; không có đơn vị báo cáo kỳ này"
+    assert basis["Vùng Một"] == "Ước tính; 2/2 đơn vị báo cáo kỳ này"
+
+
+def test_a_former_district_s_basis_counts_its_successors_that_reported(reform):
+    """«Căn cứ số liệu» of a district that ended said «chưa báo cáo kỳ này» although its communes,
+    who report in its place, had reported."""
+    _plan, outbox, *_ = reform
+    sheet = openpyxl.load_workbook(outbox / "2025-annual" / "tong-hop_2025-annual.xlsx")["Tổng hợp"]
+    basis = {r[1]: r[3] for r in sheet.iter_rows(min_row=6, values_only=True) if r[1] and r[3]}
+    assert basis["Huyện Một"] == "Ước tính; 2/2 đơn vị kế tục báo cáo kỳ này"
+    assert basis["Huyện Hai"] == "Ước tính; 1/1 đơn vị kế tục báo cáo kỳ này"
+    assert basis["Cấp tỉnh"] == "Ước tính"  # a unit that reported itself

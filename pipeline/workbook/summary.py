@@ -35,6 +35,12 @@ def basis(book: Book, unit: str) -> str:
     text = book.basis(unit)
     if unit in book.result.reported or text == BASIS_LABELS[None]:
         return text
+    plan, rnd = book.plan, book.result.round
+    successors = plan.successors(unit)
+    if successors and not plan.unit(unit).valid_on(rnd.district_deadline):
+        # Ended before this round: its line goes on with its successors', who report in its place.
+        reported = sum(s.code in book.result.reported for s in successors)
+        return f"{text}; {reported}/{len(successors)} đơn vị kế tục báo cáo kỳ này"
     source = last_round(book.plan, book.result, unit)
     return f"{text}; chưa báo cáo kỳ này, số liệu {round_title(source)}" if source else text
 
@@ -123,6 +129,8 @@ def line_basis(book: Book, line: Line) -> str:
     texts = {book.basis(u.code) for u in allocated(line.units)}
     text = next((BASIS_LABELS[k] for k in ("estimate", "final") if BASIS_LABELS[k] in texts), BASIS_LABELS[None])
     reporting = book.reporting_in(line)
+    if not reporting:
+        return f"{text}; không có đơn vị báo cáo kỳ này"
     reported = sum(u.code in book.result.reported for u in reporting)
     return f"{text}; {reported}/{len(reporting)} đơn vị báo cáo kỳ này"
 
