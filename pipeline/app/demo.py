@@ -11,6 +11,7 @@ from pipeline.app.queries import carried_figures
 from pipeline.app.run_log import RunReport
 from pipeline.app.runner import run
 from pipeline.app.samples import fill_template, sample_values
+from pipeline.core import locations
 from pipeline.core.locations import Paths
 from pipeline.plan import form
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
@@ -37,7 +38,7 @@ class DemoResult:
 
 def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:
     workdir = Path(workdir)
-    for folder in ("templates_xlsx", "inbox", "outbox", "archive", "rejected"):
+    for folder in ("templates_xlsx", "inbox", "outbox", locations.ARCHIVE, locations.REJECTED):
         shutil.rmtree(workdir / folder, ignore_errors=True)
     (workdir / "ledger.sqlite").unlink(missing_ok=True)
     plan = load_plan(plan_dir)

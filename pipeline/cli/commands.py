@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline.cli import mail
 from pipeline.core.config import Config
 from pipeline.core.errors import UsageError
-from pipeline.core.locations import STATUS_PAGE
+from pipeline.core.locations import EXPORT_FOLDER, EXPORT_PACKAGE, STATUS_PAGE, Paths
 from pipeline.core.sender_text import printable
 from pipeline.core.vietnamese import STATUS_WORDS, round_title
 from pipeline.outputs.round_status import summary_lines
@@ -26,8 +26,6 @@ OFFICER_CODES = {"sender-unknown", "sender-changed", "template-locked-altered", 
 
 
 def _paths(config: Config, args):
-    from pipeline.core.locations import Paths
-
     inbox = getattr(args, "inbox", None) or config.inbox
     outbox = getattr(args, "outbox", None) or config.outbox
     return Paths.beside_outbox(inbox, outbox, args.ledger or config.ledger)
@@ -234,7 +232,7 @@ def cmd_export(plan: Plan, config: Config, args) -> int:
     if not paths.ledger.is_file():
         raise UsageError(f"chưa có sổ ghi {paths.ledger}: chưa có số liệu nào để xuất.")
     with exclusive(paths), Ledger(paths.ledger, paths.home) as ledger:
-        written = write_export(plan, ledger, args.out or paths.outbox / "xuat-so-lieu")
+        written = write_export(plan, ledger, args.out or paths.outbox / EXPORT_FOLDER)
     for path in written:
         print(path)
     return EXIT_OK
@@ -243,7 +241,7 @@ def cmd_export(plan: Plan, config: Config, args) -> int:
 def cmd_rollup(plan: Plan, config: Config, args) -> int:
     from pipeline.exchange.rollup import rollup, summary_lines, write_rollup
 
-    packages = [p / "datapackage.json" if p.is_dir() else p for p in args.packages]
+    packages = [p / EXPORT_PACKAGE if p.is_dir() else p for p in args.packages]
     result, rows = rollup(packages)
     written = write_rollup(result, rows, args.out)
     print("\n".join(summary_lines(result)))

@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from pipeline.core.sender_text import safe_filename
+
 PROGRAM_DIR = Path(__file__).resolve().parents[1]  # the pipeline package
 REPORT_TEMPLATES = PROGRAM_DIR / "reports" / "templates"
 
@@ -33,6 +35,7 @@ AREA_FOLDER = "khu-vuc"  # beside the round's workbook: one detail workbook per 
 UNIT_FOLDERS = {"district": "huyen", "commune": "xa", "department": "so-nganh"}
 ROLLUP_WORKBOOK = "tong-hop-toan-quoc.xlsx"
 ROLLUP_SUMMARY = "tong-hop-toan-quoc.txt"
+EXPORT_FOLDER = "xuat-so-lieu"  # the tidy export, unless told where
 EXPORT_PACKAGE = "datapackage.json"
 
 
@@ -67,9 +70,8 @@ def template_filename(round_id: str, unit: _Unit) -> str:
 
 
 def stored_name(row_id: int, sha256: str, original: str) -> str:
-    """The archived copy's name: ledger id and hash first (unique), then the sender's name (already
-    made safe by the caller)."""
-    return f"{row_id:06d}_{sha256[:12]}_{original}"
+    """The archived copy's name: ledger id and hash first (unique), then the sender's name made safe."""
+    return f"{row_id:06d}_{sha256[:12]}_{safe_filename(original)}"
 
 
 def stored_path(folder: str, round_id: str | None, name: str) -> Path:
@@ -87,9 +89,14 @@ def feedback_folder(outbox: Path, round_id: str | None) -> Path:
     return Path(outbox) / UNIDENTIFIED
 
 
-def feedback_stem(row_id: int, safe_original: str) -> str:
-    """The start of every answer's file name: ledger id and the sender's file name (made safe)."""
-    return f"{row_id:06d}_{Path(safe_original).stem}"
+def feedback_stem(row_id: int, original: str) -> str:
+    """The start of every answer's file name: ledger id and the sender's file name, made safe."""
+    return f"{row_id:06d}_{Path(safe_filename(original)).stem}"
+
+
+def answer_path(outbox: Path, round_id: str | None, row_id: int, original: str, suffix: str) -> Path:
+    """One of a received file's answers: NOTE_SUFFIX, MARKED_SUFFIX or DRAFT_SUFFIX."""
+    return feedback_folder(outbox, round_id) / f"{feedback_stem(row_id, original)}{suffix}"
 
 
 def workbook_name(round_id: str) -> str:
@@ -122,10 +129,6 @@ def phase_folder(phase: str) -> str:
     return f"giai-doan_{phase}"
 
 
-def phase_workbook_name(phase: str) -> str:
-    return f"tong-hop-giai-doan_{phase}.xlsx"
-
-
 def phase_report_names(phase: str) -> dict[str, str]:
     return {"docx": f"bao-cao-giai-doan_{phase}.docx", "html": f"bao-cao-giai-doan_{phase}.html",
-            "workbook": phase_workbook_name(phase)}
+            "workbook": f"tong-hop-giai-doan_{phase}.xlsx"}

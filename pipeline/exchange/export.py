@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline import __version__
 from pipeline.core.atomic import atomic_path, write_bytes, write_text
+from pipeline.core.locations import EXPORT_PACKAGE
 from pipeline.ledger.store import Ledger
 from pipeline.plan import form
 from pipeline.plan.model import Plan
@@ -97,7 +98,7 @@ def write_export(plan: Plan, ledger: Ledger, folder: Path) -> list[Path]:
                        "primaryKey": KEY},
         }],
     }
-    package_path = folder / "datapackage.json"
+    package_path = folder / EXPORT_PACKAGE
     write_text(package_path, json.dumps(package, ensure_ascii=False, indent=1) + "\n")
     return [csv_path, xlsx_path, package_path]
 

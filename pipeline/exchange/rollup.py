@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.core.atomic import atomic_path, write_text
+from pipeline.core.locations import ROLLUP_SUMMARY, ROLLUP_WORKBOOK
 from pipeline.exchange.export import COLUMNS, PACKAGE_PROFILE
 
 # The measures that give a round's figure for the year, by round kind (form.YEAR_MEASURE).
@@ -89,7 +90,7 @@ def _totals(rows: pd.DataFrame) -> pd.DataFrame:
 
 def write_rollup(result: Rollup, rows: pd.DataFrame, folder: Path) -> list[Path]:
     assert result.totals is not None
-    workbook = folder / "tong-hop-toan-quoc.xlsx"
+    workbook = folder / ROLLUP_WORKBOOK
     wide = result.totals.pivot_table(index="province", columns=["round", "subject"], values="value", aggfunc="sum")
     order = [p for p in sorted(wide.index) if p != "Toàn quốc"] + (["Toàn quốc"] if "Toàn quốc" in wide.index else [])
     with atomic_path(workbook) as tmp:
@@ -100,7 +101,7 @@ def write_rollup(result: Rollup, rows: pd.DataFrame, folder: Path) -> list[Path]
             result.totals.to_excel(writer, sheet_name="Theo tinh", index=False)
             rows.to_excel(writer, sheet_name="So lieu goc", index=False)
         tmp.write_bytes(buffer.getvalue())
-    summary = folder / "tong-hop-toan-quoc.txt"
+    summary = folder / ROLLUP_SUMMARY
     write_text(summary, "\n".join(summary_lines(result)) + "\n")
     return [workbook, summary]
 

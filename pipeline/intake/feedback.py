@@ -17,7 +17,7 @@ from pipeline.core.config import Contact
 from pipeline.core.errors import is_storage_error
 from pipeline.core.findings import SEVERITY_LABELS, Finding
 from pipeline.core.office_package import normalize_package
-from pipeline.core.sender_text import printable, safe_filename
+from pipeline.core.sender_text import printable
 from pipeline.core.vietnamese import format_date, round_title, women_union
 from pipeline.intake.saved_mail import Mail, reply_draft
 from pipeline.ledger.schema import (
@@ -45,11 +45,11 @@ SIGNATURE = "Hội LHPN tỉnh"
 
 
 def note_path(outbox: Path, record: Submission) -> Path:
-    return locations.feedback_folder(outbox, record.round) / f"{_stem(record)}{locations.NOTE_SUFFIX}"
+    return _answer(outbox, record, locations.NOTE_SUFFIX)
 
 
-def _stem(record: Submission) -> str:
-    return locations.feedback_stem(record.id, safe_filename(record.original_name))
+def _answer(outbox: Path, record: Submission, suffix: str) -> Path:
+    return locations.answer_path(outbox, record.round, record.id, record.original_name, suffix)
 
 
 def message(plan: Plan, record: Submission, findings: list[Finding], contact: Contact | None = None) -> str:
@@ -101,12 +101,10 @@ def write_feedback(
     """The message, the marked copy (when a finding points at a cell) and, for a file that came by
     e-mail, a reply draft to the sender with both. `mark_copy` makes the marked copy (the run hands
     it to an isolated worker: it opens the sender's workbook)."""
-    folder = locations.feedback_folder(outbox, record.round)
-    stem = _stem(record)
     note, body = write_note(plan, outbox, record, findings, contact)
     written = [note]
     marked = [f for f in findings if f.sheet and f.cell]
-    copy = folder / f"{stem}{locations.MARKED_SUFFIX}"
+    copy = _answer(outbox, record, locations.MARKED_SUFFIX)
     workbook = original.suffix.lower() in (".xlsx", ".xlsm")
     if marked and workbook and (mark_copy or write_marked_copy)(original, copy, marked, _moment(record)):
         written.append(copy)
@@ -114,7 +112,7 @@ def write_feedback(
         attachment = (copy.name, copy.read_bytes()) if copy in written else None
         draft = reply_draft(to=mail.sender, sender=(contact or Contact()).email, subject=_reply_subject(mail, record),
                             body=body, in_reply_to=mail.message_id, attachment=attachment)
-        reply = folder / f"{stem}{locations.DRAFT_SUFFIX}"
+        reply = _answer(outbox, record, locations.DRAFT_SUFFIX)
         write_bytes(reply, draft)
         written.append(reply)
     return written

@@ -1,4 +1,5 @@
-"""Find inbox files, guard them, identify the template and read every input by its defined name."""
+"""One received file read: guarded, its template identified (identify.py), every input read by its
+defined name, its locked content and targets compared with the template it claims to be."""
 
 from __future__ import annotations
 

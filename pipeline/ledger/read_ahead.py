@@ -8,11 +8,7 @@ import threading
 from pathlib import Path
 
 from pipeline.core import gc_pause
-from pipeline.ledger.schema import CURRENT, StoredValue
-
-
-def marks(items: tuple) -> str:
-    return ", ".join("?" for _ in items)
+from pipeline.ledger.schema import CURRENT, StoredValue, marks
 
 
 class ReadAhead(threading.Thread):

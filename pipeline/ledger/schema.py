@@ -101,6 +101,11 @@ class StoredValue(NamedTuple):  # a tuple, not a dataclass: a national consolida
     text: str | None
 
 
+def marks(items: tuple) -> str:
+    """The placeholders of an SQL list: (?, ?, ?) for three items."""
+    return ", ".join("?" for _ in items)
+
+
 # version -> the statements that take a ledger of that version to the next one.
 MIGRATIONS = {
     0: "ALTER TABLE finding ADD COLUMN params TEXT NOT NULL DEFAULT '{}'",  # a finding's parameters

@@ -12,10 +12,9 @@ from pipeline.core.atomic import atomic_path
 from pipeline.core.findings import Finding
 from pipeline.core.locations import ARCHIVE, stored_name, stored_path
 from pipeline.core.locations import REJECTED as REJECTED_FOLDER
-from pipeline.core.sender_text import safe_filename
-from pipeline.ledger.read_ahead import ReadAhead, marks
+from pipeline.ledger.read_ahead import ReadAhead
 from pipeline.ledger.safekeeping import open_database
-from pipeline.ledger.schema import CURRENT, DUPLICATE, REJECTED, SUPERSEDED, StoredValue, Submission, prepare
+from pipeline.ledger.schema import CURRENT, DUPLICATE, REJECTED, SUPERSEDED, StoredValue, Submission, marks, prepare
 
 
 class Ledger:
@@ -205,7 +204,7 @@ class Ledger:
                  template_version, status, size),
             )
             row_id = int(cursor.lastrowid or 0)
-            stored = stored_path(folder, round_id, stored_name(row_id, sha256, safe_filename(original)))
+            stored = stored_path(folder, round_id, stored_name(row_id, sha256, original))
             with atomic_path(self.home / stored) as tmp:
                 if isinstance(source, bytes):
                     tmp.write_bytes(source)

@@ -13,7 +13,6 @@ import jinja2
 
 from pipeline.core import locations
 from pipeline.core.atomic import write_text
-from pipeline.core.sender_text import safe_filename
 from pipeline.core.vietnamese import STATUS_WORDS, format_date, round_title
 from pipeline.ledger.store import Ledger
 from pipeline.outputs.round_status import open_rounds, round_status
@@ -53,7 +52,7 @@ class Answers:
         found = self._found.get(record.id)
         if found is None:
             href, names = self._folder(record)
-            stem = locations.feedback_stem(record.id, safe_filename(record.original_name))
+            stem = locations.feedback_stem(record.id, record.original_name)
             found = self._found[record.id] = [{"label": label, "href": f"{href}/{stem}{suffix}"}
                                               for suffix, label in ANSWERS if stem + suffix in names]
         return found

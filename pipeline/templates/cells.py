@@ -21,15 +21,15 @@ SHEET_INDICATORS = "Chỉ tiêu"
 SHEET_RATIOS = "Tỷ lệ"
 SHEET_BUDGET = "Kinh phí"
 SHEET_NARRATIVE = "Thuyết minh"
+SHEET_ACTIVITIES = "Hoạt động"
+SHEET_QUESTIONS = "Câu hỏi"
+SHEET_CHECKS = "Kiểm tra"
 SHEET_META = "p8_meta"
 
 INPUT_FILL = "#FFF2CC"
 LOCKED_FILL = "#E7E6E6"
 # Fixed document time, so the same round written twice gives the same bytes.
 DOCUMENT_TIME = datetime(2022, 11, 29)
-SHEET_ACTIVITIES = "Hoạt động"
-SHEET_QUESTIONS = "Câu hỏi"
-SHEET_CHECKS = "Kiểm tra"
 
 
 def row_height(text: str, width: float) -> float:
