@@ -238,7 +238,7 @@ CASES = {
         lambda b, n: b.edited(n, "127", _meta("plan", "ha-giang-2021")), "rejected",
         [("template-other-plan", None)]),
     "10-round-not-open.xlsx": (
-        lambda b, n: b.filled(n, "119", "2025-annual"), "rejected", [("round-not-open", None)]),
+        lambda b, n: b.filled(n, "03985", "2025-annual"), "rejected", [("round-not-open", None)]),
     "11-target-changed.xlsx": (
         lambda b, n: b.edited(n, "119", _set(form.target_name("comm_groups"), 10)), "rejected",
         [("template-target-altered", form.target_name("comm_groups"))]),

@@ -11,8 +11,9 @@ from pipeline.app.queries import carried_figures
 from pipeline.app.runner import run
 from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.locations import Paths
+from pipeline.plan.loader import load_plan
 from pipeline.templates.writer import write_templates
-from tests.support.helpers import run_cli
+from tests.support.helpers import plan_as_issued, run_cli
 from tests.support.report_text import all_text, percent_as_shown
 
 pytestmark = pytest.mark.integration
@@ -28,7 +29,18 @@ def _values(plan, round_id, code):
 
 
 @pytest.fixture(scope="module")
-def phase(tmp_path_factory, plan):
+def issued(tmp_path_factory):
+    """The plan without the 2025 reform: the districts report every year of the phase."""
+    return plan_as_issued(tmp_path_factory.mktemp("issued") / "plan")
+
+
+@pytest.fixture(scope="module")
+def plan(issued):
+    return load_plan(issued)
+
+
+@pytest.fixture(scope="module")
+def phase(tmp_path_factory, plan, issued):
     root = tmp_path_factory.mktemp("phase")
     paths = Paths.beside_outbox(root / "inbox", root / "outbox")
     for round_id, day in ROUNDS:
@@ -37,9 +49,9 @@ def phase(tmp_path_factory, plan):
         for code in UNITS:
             template = write_templates(plan, rnd, root / "t", [plan.unit(code)], carried)[0]
             fill_template(template, paths.inbox / template.name, _values(plan, round_id, code))
-        run(paths, today=day)
-    done = run_cli("report", "--phase", "--outbox", str(paths.outbox), "--ledger", str(paths.ledger),
-                   "--today", "2025-09-15")
+        run(paths, issued, today=day)
+    done = run_cli("--plan-dir", str(issued), "report", "--phase", "--outbox", str(paths.outbox), "--ledger",
+                   str(paths.ledger), "--today", "2025-09-15")
     assert done.returncode == 0, done.stderr
     folder = paths.outbox / f"giai-doan_{PHASE}"
     return folder, done.stdout

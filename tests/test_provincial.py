@@ -69,7 +69,7 @@ def _expected(plan, db, round_id):
     through = plan.rounds_through(round_id)
     accepted = {r.id: _accepted(db, r.id) for r in through}
     expected = {}
-    for unit in plan.units:
+    for unit in plan.units_for(plan.round(round_id)):
         for indicator in plan.indicators:
             years, baseline = {}, None
             for rnd in through:
@@ -99,7 +99,7 @@ def test_every_summary_figure_equals_an_independent_computation(province, plan):
     for k, indicator in enumerate(plan.indicators):
         col = 5 + 4 * k  # 1-based: target, the year's figure, cumulative, % of target
         total = 0
-        for unit in plan.units:
+        for unit in plan.units_for(plan.round("2024-annual")):
             assert sheet.cell(rows[unit.name], col).value == plan.targets[unit.code][indicator.code]
             figure = sheet.cell(rows[unit.name], col + 2).value
             assert figure == expected.get((unit.code, indicator.code)), (unit.name, indicator.code)
@@ -220,8 +220,9 @@ def test_with_many_units_the_report_tables_show_the_furthest_ahead_and_behind(pr
     summary = openpyxl.load_workbook(tmp_path / "2024-annual" / "tong-hop_2024-annual.xlsx", data_only=True)["Tổng hợp"]
     rows = {summary.cell(r, 2).value: r for r in range(6, 20)}
     indicator = plan.indicators[0]
-    shares = {u.name: summary.cell(rows[u.name], 8).value for u in plan.units}
-    ranked = sorted(plan.units, key=lambda u: -shares[u.name] if shares[u.name] is not None else float("inf"))
+    units = plan.units_for(plan.round("2024-annual"))
+    shares = {u.name: summary.cell(rows[u.name], 8).value for u in units}
+    ranked = sorted(units, key=lambda u: -shares[u.name] if shares[u.name] is not None else float("inf"))
     expected = [u.name for u in ranked[:2] + ranked[-2:]]
     title = (f"Bảng 2. {indicator.name} ({indicator.unit}) – 2 đơn vị có tỷ lệ đạt cao nhất và 2 đơn vị thấp "
              "nhất trong 12 đơn vị (số liệu từng đơn vị: tệp phu-luc_2024-annual.xlsx)")
@@ -243,7 +244,7 @@ def test_with_many_units_the_report_tables_show_the_furthest_ahead_and_behind(pr
     assert title in texts
     columns = [[row.cells[0].text for row in t.rows[1:]] for t in document.tables]
     assert columns.count(expected) >= 1
-    assert not any(len(c) == 12 and set(c) == {u.name for u in plan.units} for c in columns)  # none lists all
+    assert not any(len(c) == 12 and set(c) == {u.name for u in units} for c in columns)  # none lists all
     assert any("Trên đây: 2 đơn vị có tỷ lệ đạt cao nhất và 2 đơn vị thấp nhất trong 11 đơn vị" in
                row.cells[1].text for t in document.tables for row in t.rows)
 

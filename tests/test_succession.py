@@ -12,6 +12,7 @@ from docx import Document
 from pipeline.app.queries import carried_figures
 from pipeline.app.runner import run
 from pipeline.app.samples import fill_template, sample_values
+from pipeline.core.errors import PlanError
 from pipeline.core.locations import Paths
 from pipeline.plan.loader import load_plan
 from pipeline.templates.writer import write_templates
@@ -118,8 +119,9 @@ def test_the_report_names_the_change(reform):
     _, outbox, _, _, _ = reform
     text = all_text(Document(outbox / "2025-annual" / "bao-cao_2025-annual.docx"))
     assert "5/5 đơn vị (cấp tỉnh và 4 xã, phường) đã gửi báo cáo được tiếp nhận" in text
-    assert ("Từ ngày 01/07/2025, 3 huyện (Huyện Một, Huyện Hai và Huyện Ba) được thay bằng 4 xã, phường kế tục. "
-            "Số liệu theo huyện cũ (theo phân bổ chỉ tiêu của Kế hoạch) gồm số liệu các huyện đã báo cáo trước ngày "
+    assert ("Từ ngày 01/07/2025, 3 huyện (Huyện Một, Huyện Hai và Huyện Ba) được thay bằng 4 xã, phường: 4 xã, "
+            "phường kế tục các huyện cũ. Số liệu theo huyện cũ (theo phân bổ chỉ tiêu của Kế hoạch) gồm số liệu "
+            "các huyện đã báo cáo trước ngày "
             "này và số liệu các xã, phường kế tục từ ngày này") in text
     assert "Số liệu trong báo cáo là số liệu kỳ này của đủ 5/5 đơn vị." in text
     commune = all_text(Document(outbox / "2025-annual" / "xa" / "bao-cao_2025-annual_X3_xa-hai.docx"))
@@ -147,17 +149,52 @@ def test_a_succession_that_does_not_add_up_is_refused(tmp_path, old, new, expect
         load_plan(folder)
 
 
-def test_the_communes_example_switches_the_bundled_plan_to_communes_from_july_2025(plan_copy):
-    """plan/examples/units-communes-2025.csv with two communes added (codes made up for the test):
-    2024 rounds collect from the 11 districts, 2025 rounds from the communes."""
-    example = (ROOT / "plan" / "examples" / "units-communes-2025.csv").read_text(encoding="utf-8")
-    communes = ("90001,commune,Xã Thử Một,xa-thu-mot,,,2025-07-01,,121\n"
-                "90002,commune,Phường Thử Hai,phuong-thu-hai,,,2025-07-01,,\n")
-    (plan_copy / "units.csv").write_text(example + communes, encoding="utf-8")
+def test_the_bundled_plan_goes_from_11_districts_to_75_communes_on_1_july_2025(plan):
+    """The reform as data: Nghị quyết 1681/NQ-UBTVQH15 and the codes of Quyết định 19/2025/QĐ-TTg, read
+    here from ../shared/data, never from the plan folder itself."""
+    import csv
+
+    shared = list(csv.DictReader((ROOT.parent / "shared" / "data" / "son-la-communes-2025.csv").open(encoding="utf-8")))
+    official = {r["code"]: f"{r['kind'].capitalize()} {r['name']}" for r in shared}
+    before, after = plan.round("2024-update"), plan.round("2025-annual")
+    assert [u.level for u in plan.units_for(before)] == ["province"] + ["district"] * 11
+    communes = [u for u in plan.units_for(after) if u.level == "commune"]
+    assert {u.code: u.name for u in communes} == official and len(official) == 75
+    assert [u.code for u in plan.units_for(after) if u.level != "commune"] == ["14"]
+    assert sum(u.kind == "phường" for u in communes) == 8 and sum(u.kind == "xã" for u in communes) == 67
+    chieng_son = plan.unit("03985")
+    assert chieng_son.former == ("123", "128") and chieng_son.shares == (("123", 100),)
+    assert chieng_son not in plan.successors("128")
+    assert [u.code for u in plan.outside_allocation] == ["03646", "03664", "03670", "03679"]
+    # Every commune but the four wards continues a district; each former commune is kept for traceability.
+    assert sorted(u.code for u in communes if not u.former) == ["03646", "03664", "03670", "03679"]
+    assert len(plan.formed_from) == 200 and {f.code for f in plan.formed_from} == set(official)
+
+
+def test_a_successor_of_two_districts_must_say_where_its_figures_count(plan_copy):
+    import re
+
+    units = plan_copy / "units.csv"
+    text = units.read_text(encoding="utf-8")
+    units.write_text(re.sub(r"^(03985,.*,123;128),123,", r"\1,,", text, flags=re.M), encoding="utf-8")
+    with pytest.raises(PlanError, match=r"kế tục 2 đơn vị cũ \(123, 128\); cột «attribution»"):
+        load_plan(plan_copy)
+    units.write_text(re.sub(r"^(03985,.*,123;128),123,", r"\1,123:60;128:30,", text, flags=re.M), encoding="utf-8")
+    with pytest.raises(PlanError, match="cộng lại được 90%, phải đúng 100%"):
+        load_plan(plan_copy)
+    units.write_text(re.sub(r"^(03985,.*,123;128),123,", r"\1,123:60;128:40,", text, flags=re.M), encoding="utf-8")
     plan = load_plan(plan_copy)
-    assert [u.code for u in plan.units_for(plan.round("2024-update"))] == [u.code for u in load_plan().units]
-    assert [u.code for u in plan.units_for(plan.round("2025-annual"))] == ["14", "90001", "90002"]
-    assert [u.code for u in plan.successors("121")] == ["90001"]
+    assert plan.unit("03985").shares == (("123", 60), ("128", 40))
+    assert plan.unit("03985") in plan.successors("128")
+
+
+def test_shares_split_a_figure_into_whole_numbers_that_add_up_to_it():
+    from pipeline.figures.consolidate import apportion
+
+    assert apportion(7, (("123", 60), ("128", 40))) == {"123": 4, "128": 3}  # 4.2 and 2.8: the .8 gets the 1
+    assert apportion(1, (("123", 50), ("128", 50))) == {"123": 1, "128": 0}  # a tie: the first listed
+    for value in range(0, 40):
+        assert sum(apportion(value, (("a", 33), ("b", 33), ("c", 34))).values()) == value
 
 
 def test_an_area_whose_units_all_ended_is_written_without_a_rate(tmp_path):

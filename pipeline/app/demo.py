@@ -51,7 +51,7 @@ def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:
                                     rules=RuleBook.load(plan_dir))
         result.templates += templates
         result.samples[round_id] = {}
-        for unit, template in zip(plan.units, templates, strict=True):
+        for unit, template in zip(plan.units_for(rnd), templates, strict=True):
             values = sample_values(plan, rnd, unit, with_previous=not carried.get(unit.code))
             result.samples[round_id][unit.code] = values
             if unit.code == CORRECTED_UNIT:

@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.core.locations import Paths
-from pipeline.figures.history import previous_cumulative
+from pipeline.figures.consolidate import consolidate, cumulative_before
+from pipeline.figures.history import history, previous_cumulative, starts_in
 from pipeline.ledger import safekeeping
 from pipeline.ledger.store import Ledger
 from pipeline.outputs.round_status import RoundStatus, open_rounds, round_status
@@ -24,9 +25,24 @@ def current_status(paths: Paths, today: date, plan_dir: Path = DEFAULT_PLAN_DIR)
         return [round_status(plan, ledger, rnd, today) for rnd in open_rounds(plan, today)]
 
 
+def former_lines(plan: Plan, ledger_path: Path, home: Path, rnd: Round) -> dict[str, dict[str, int]]:
+    """For the templates of units that succeed others: each former unit's line (its own figures, then
+    its successors') through the year before `rnd`, per indicator; what a commune's template shows of
+    its former district, for context."""
+    formers = {code for u in plan.units_for(rnd) for code, _ in u.shares}
+    earlier = plan.rounds_through(rnd.id)[:-1] if rnd.regular else ()
+    if not formers or not earlier or (not Path(ledger_path).is_file() and not safekeeping.stored_files(home)):
+        return {}
+    with Ledger(ledger_path, home) as ledger:
+        result = consolidate(plan, earlier[-1], history(plan, ledger, earlier), [])
+    return {code: {i.code: figure for i in plan.indicators
+                   if (figure := cumulative_before(result.progress[code][i.code], i.kind, rnd.year)) is not None}
+            for code in sorted(formers)}
+
+
 def carried_figures(plan: Plan, ledger_path: Path, home: Path, rnd: Round) -> dict[str, dict[str, int]]:
     """For templates: each unit's cumulative figure through the year before `rnd`."""
     if not Path(ledger_path).is_file() and not safekeeping.stored_files(home):
-        return {}
+        return {u.code: {i.code: 0 for i in plan.indicators} for u in plan.units_for(rnd) if starts_in(u, rnd)}
     with Ledger(ledger_path, home) as ledger:
         return {u.code: previous_cumulative(plan, ledger, rnd, u.code) for u in plan.units}

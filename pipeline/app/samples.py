@@ -19,6 +19,18 @@ from pipeline.plan.model import Plan, Round, Unit
 SAMPLE_TIME = datetime(2024, 9, 1, 8, 0)
 
 
+def _scale(plan: Plan, unit: Unit, indicator: str) -> int:
+    """The size of a unit's figures: its target; for a unit without one, its share of its former units'
+    targets, or (a unit outside the allocation) a few."""
+    if unit.code in plan.targeted:
+        return plan.targets[unit.code][indicator]
+    formers = [code for code, _ in unit.shares]
+    if not formers:
+        return 4
+    whole = sum(plan.targets[code][indicator] for code in formers)
+    return max(1, round(whole / max(1, len(plan.successors(formers[0])))))
+
+
 def sample_values(
     plan: Plan, rnd: Round, unit: Unit, *, with_previous: bool = False
 ) -> dict[str, int | float | str]:
@@ -32,7 +44,7 @@ def sample_values(
     progress = min(1.0, (rnd.year - 2021) * 0.3)  # how far into the phase this year is
     values: dict[str, int | float | str] = {}
     for indicator in plan.indicators:
-        target = plan.targets[unit.code][indicator.code]
+        target = _scale(plan, unit, indicator.code)
         if indicator.kind == "stock":
             figure = round(target * progress * rng.uniform(0.7, 1.05))
             before = round(figure * 0.6)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import tempfile
 import webbrowser
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from pipeline.cli import mail
@@ -18,7 +18,7 @@ from pipeline.core.sender_text import printable
 from pipeline.core.vietnamese import STATUS_WORDS, round_title
 from pipeline.outputs.round_status import summary_lines
 from pipeline.plan.as_json import plan_as_dict
-from pipeline.plan.model import Plan
+from pipeline.plan.model import Plan, Unit
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 # Findings the officer must see on the screen too, not only in the sender's answer.
@@ -52,22 +52,41 @@ def cmd_plan(plan: Plan, config: Config, args) -> int:
     for ratio in plan.ratios:
         print(f"      {ratio.code:<26} {ratio.group}  ≥{ratio.target_percent}%  {ratio.name}")
     print("\nChỉ tiêu giai đoạn theo đơn vị (phase targets by unit):")
-    header = f"  {'unit':<5} {'name':<12} {'bản':>5} " + " ".join(f"{n + 1:>5}" for n in range(len(codes)))
+    width = max(12, *(len(u.name) for u in plan.units))
+    header = f"  {'unit':<5} {'name':<{width}} {'bản':>5} " + " ".join(f"{n + 1:>5}" for n in range(len(codes)))
     print(header)
-    rows = [(u.code, u.name, u.villages, plan.targets[u.code]) for u in plan.units]
+    rows = [(u.code, u.name, u.villages, plan.targets[u.code] if u.code in plan.targeted else None)
+            for u in plan.units]
     rows.append(("", "Tổng", plan.total_villages, plan.totals["total"]))
     for code, name, villages, targets in rows:
-        cells = " ".join(f"{targets[c]:>5}" for c in codes)
-        print(f"  {code:<5} {name:<12} {villages if villages is not None else '':>5} {cells}")
+        cells = " ".join(f"{targets[c] if targets else '–':>5}" for c in codes)
+        print(f"  {code:<5} {name:<{width}} {villages if villages is not None else '':>5} {cells}"
+              + _validity(plan.unit(code)) if code else f"  {code:<5} {name:<{width}} {villages:>5} {cells}")
     print("\nKỳ báo cáo (rounds):")
     for r in plan.all_rounds:
-        print(f"  {r.id:<12} huyện {r.district_deadline:%d/%m/%Y}   tỉnh {r.province_deadline:%d/%m/%Y}"
-              + ("" if r.regular else f"   {round_title(r)}"))
+        print(f"  {r.id:<12} đơn vị gửi {r.district_deadline:%d/%m/%Y}   tỉnh {r.province_deadline:%d/%m/%Y}   "
+              f"{len(plan.units_for(r))} đơn vị" + ("" if r.regular else f"   {round_title(r)}"))
     return EXIT_OK
 
 
+def _validity(unit: Unit) -> str:
+    """'  từ 01/07/2025, kế tục 123; 128 (tính cho 123)' for a unit that changed."""
+    parts = []
+    if unit.valid_from:
+        parts.append(f"từ {unit.valid_from:%d/%m/%Y}")
+    if unit.valid_to:
+        parts.append(f"đến hết {unit.valid_to - timedelta(days=1):%d/%m/%Y}")
+    if unit.former:
+        parts.append(f"kế tục {'; '.join(unit.former)}")
+    if unit.attribution:
+        parts.append("tính cho " + "; ".join(f"{code} {percent}%" for code, percent in unit.attribution))
+    if not unit.reports:
+        parts.append("không báo cáo")
+    return f"   {', '.join(parts)}" if parts else ""
+
+
 def cmd_templates(plan: Plan, config: Config, args) -> int:
-    from pipeline.app.queries import carried_figures
+    from pipeline.app.queries import carried_figures, former_lines
     from pipeline.templates.writer import write_templates
     from pipeline.validation.book import RuleBook
 
@@ -78,8 +97,10 @@ def cmd_templates(plan: Plan, config: Config, args) -> int:
         raise UsageError(f"không có đơn vị mã {exc}; các mã đơn vị: {', '.join(u.code for u in plan.units)}") from None
     paths = _paths(config, args)
     carried = carried_figures(plan, paths.ledger, paths.home, rnd)
+    formers = former_lines(plan, paths.ledger, paths.home, rnd)
     rules = RuleBook.load(args.plan_dir)
-    for path in write_templates(plan, rnd, args.out or config.templates, units, carried, config.contact, rules):
+    for path in write_templates(plan, rnd, args.out or config.templates, units, carried, config.contact, rules,
+                                formers):
         print(path)
     return EXIT_OK
 

@@ -23,6 +23,8 @@ class _Unit(Protocol):
     def name(self) -> str: ...
     @property
     def level(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
 
 LOCALE = "vi_VN"
 
@@ -65,7 +67,8 @@ def place(unit: _Unit) -> str:
     phường… keeps its own word, lower case); a commune's name says xã or phường."""
     if unit.name.casefold().startswith(tuple(f"{word} " for word in AREA_WORDS)):
         return unit.name[0].lower() + unit.name[1:]
-    return f"huyện {unit.name}" if unit.level == "district" else unit.name
+    kind = unit.kind or ("huyện" if unit.level == "district" else "")
+    return f"{kind} {unit.name}" if kind else unit.name
 
 
 def women_union(unit: _Unit) -> str:

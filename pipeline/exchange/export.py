@@ -28,7 +28,7 @@ COLUMNS = (
     ("unit_code", "string", "mã đơn vị"),
     ("unit_name", "string", "tên đơn vị"),
     ("unit_level", "string", "cấp: province, district, commune, department"),
-    ("former_unit", "string", "mã đơn vị cũ mà đơn vị này kế tục (nếu có)"),
+    ("former_unit", "string", "mã các đơn vị cũ mà đơn vị này kế tục, cách nhau bằng «;» (nếu có)"),
     ("round", "string", "mã kỳ báo cáo"),
     ("round_year", "integer", "năm của kỳ"),
     ("round_kind", "string", "annual, update hoặc adhoc"),
@@ -61,8 +61,8 @@ def tidy(plan: Plan, ledger: Ledger) -> pd.DataFrame:
                 fld = fields.get(name)
                 if fld is None or stored.number is None or fld.kind not in ("count", "money", "yesno"):
                     continue
-                rows.append((plan.id, plan.province, unit.code, unit.name, unit.level, unit.former, rnd.id, rnd.year,
-                             rnd.kind, fld.part, fld.subject, fld.measure, stored.number, record.id,
+                rows.append((plan.id, plan.province, unit.code, unit.name, unit.level, ";".join(unit.former), rnd.id,
+                             rnd.year, rnd.kind, fld.part, fld.subject, fld.measure, stored.number, record.id,
                              record.original_name, stored.sheet, stored.cell, record.sha256, record.received_at))
     frame = pd.DataFrame(rows, columns=[c for c, _, _ in COLUMNS])
     return frame.astype({"round_year": "int64", "record_id": "int64", "value": "float64"})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import NamedTuple
 
 from pipeline.core.findings import Finding
@@ -144,9 +145,39 @@ def _source(rnd: Round, record: Submission, stored: StoredValue) -> Source:
     return Source(rnd.id, record.id, record.original_name, stored.sheet, stored.cell, int(stored.number or 0))
 
 
+def apportion(value: int, shares: tuple[tuple[str, int], ...]) -> dict[str, int]:
+    """`value` split by percent shares into whole numbers that add up to it exactly: each share's floor,
+    then the units left over to the largest remainders (ties: the share listed first)."""
+    if len(shares) == 1:
+        return {shares[0][0]: value}
+    exact = [(code, value * percent) for code, percent in shares]
+    parts = {code: whole // 100 for code, whole in exact}
+    left = value - sum(parts.values())
+    by_remainder = sorted(range(len(exact)), key=lambda n: (-(exact[n][1] % 100), n))
+    for n in by_remainder[:left]:
+        parts[exact[n][0]] += 1
+    return parts
+
+
+def counted_toward(progress: Progress, successor: Unit, former: str) -> Progress:
+    """The part of a successor's figures that counts toward `former`'s line (all of it, or its share)."""
+    if successor.shares == ((former, 100),):
+        return progress
+
+    def part(value: int) -> int:
+        return apportion(value, successor.shares)[former]
+
+    return Progress(
+        None if progress.cumulative is None else part(progress.cumulative), progress.basis,
+        [s._replace(value=part(s.value)) for s in progress.sources],
+        {y: s._replace(value=part(s.value)) for y, s in progress.years.items()},
+        progress.baseline and progress.baseline._replace(value=part(progress.baseline.value)))
+
+
 def line_progress(plan: Plan, indicator: Indicator, own: Progress, parts: list[Progress]) -> Progress:
-    """A former unit's line: its own figures, then its successors'. Flows add up; a stock takes the
-    successors' latest counts once any of them has one (they count what exists now), else its own."""
+    """A former unit's line: its own figures, then its successors' (each the part counted toward it).
+    Flows add up; a stock takes the successors' latest counts once any of them has one (they count what
+    exists now), else its own."""
     members = [p for p in (own, *parts) if p.cumulative is not None]
     if not members:
         return Progress(baseline=own.baseline)
@@ -166,35 +197,59 @@ def line_progress(plan: Plan, indicator: Indicator, own: Progress, parts: list[P
     return Progress(cumulative, basis, sources, years, own.baseline)
 
 
+def _line_order(plan: Plan) -> list[Unit]:
+    """Units with successors, the latest first: a successor that is itself succeeded later (a commune
+    that became a ward) has its whole line before its former unit's line takes it in."""
+    formers = [u for u in plan.units if plan.successors(u.code)]
+    return sorted(formers, key=lambda u: u.valid_to or date.max, reverse=True)
+
+
+def _ratio_parts(rnd: Round, this_round: Mapping[str, tuple[Submission, Mapping[str, StoredValue]]],
+                 unit: str, ratio: str) -> RatioParts:
+    parts = RatioParts()
+    if unit in this_round:
+        record, unit_values = this_round[unit]
+        for measure in ("num", "den"):
+            stored = unit_values.get(form.field_name(ratio, measure))
+            if stored is not None and stored.number is not None:
+                setattr(parts, "numerator" if measure == "num" else "denominator", int(stored.number))
+                parts.sources.append(_source(rnd, record, stored))
+    return parts
+
+
+def _ratio_line(own: RatioParts, successors: list[tuple[Unit, RatioParts]], former: str) -> RatioParts:
+    """A former unit's ratio parts in a round: its own, plus the part of its successors' counted toward it."""
+    found = RatioParts(own.numerator, own.denominator, list(own.sources))
+    for unit, parts in successors:
+        for name in ("numerator", "denominator"):
+            value = getattr(parts, name)
+            if value is not None:
+                mine = apportion(value, unit.shares)[former]
+                setattr(found, name, (getattr(found, name) or 0) + mine)
+        found.sources.extend(parts.sources)
+    return found
+
+
 def consolidate(plan: Plan, rnd: Round, history: History, records: list[Submission],
                 findings: Mapping[int, list[Finding]] | None = None) -> Consolidation:
     progress = {}
     for unit in plan.units:
         entries = _entries(plan, rnd, unit.code, history)
         progress[unit.code] = {i.code: _progress(i, entries) for i in plan.indicators}
-    own = {}
-    for unit in plan.units:
-        successors = plan.successors(unit.code)
-        if successors:
-            own[unit.code] = progress[unit.code]
-            progress[unit.code] = {
-                i.code: line_progress(plan, i, own[unit.code][i.code], [progress[s.code][i.code] for s in successors])
-                for i in plan.indicators}
     this_round = history.get(rnd.id, {})
-    ratios: dict[str, dict[str, RatioParts]] = {}
-    for unit in plan.units:
-        ratios[unit.code] = {}
-        for ratio in plan.ratios:
-            parts = RatioParts()
-            if unit.code in this_round:
-                record, unit_values = this_round[unit.code]
-                for measure in ("num", "den"):
-                    stored = unit_values.get(form.field_name(ratio.code, measure))
-                    if stored is not None and stored.number is not None:
-                        setattr(parts, "numerator" if measure == "num" else "denominator",
-                                int(stored.number))
-                        parts.sources.append(_source(rnd, record, stored))
-            ratios[unit.code][ratio.code] = parts
+    ratios = {u.code: {r.code: _ratio_parts(rnd, this_round, u.code, r.code) for r in plan.ratios}
+              for u in plan.units}
+    own = {}
+    for unit in _line_order(plan):
+        successors = plan.successors(unit.code)
+        own[unit.code] = progress[unit.code]
+        progress[unit.code] = {
+            i.code: line_progress(plan, i, own[unit.code][i.code],
+                                  [counted_toward(progress[s.code][i.code], s, unit.code) for s in successors])
+            for i in plan.indicators}
+        ratios[unit.code] = {r.code: _ratio_line(ratios[unit.code][r.code],
+                                                 [(s, ratios[s.code][r.code]) for s in successors], unit.code)
+                             for r in plan.ratios}
     reported = {unit: entry[0] for unit, entry in this_round.items()}
     inputs = {unit: entry[1] for unit, entry in this_round.items()}
     estimates: dict[str, dict[str, int]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipeline.figures import consolidate
 from pipeline.ledger.store import Ledger
 from pipeline.plan import form
-from pipeline.plan.model import Plan, Round
+from pipeline.plan.model import Plan, Round, Unit
 
 
 def history(plan: Plan, ledger: Ledger, rounds: tuple[Round, ...], unit: str | None = None) -> consolidate.History:
@@ -48,7 +48,12 @@ def previous_cumulative(plan: Plan, ledger: Ledger, rnd: Round, unit: str) -> di
         figure = consolidate.cumulative_before(progress, indicator.kind, rnd.year)
         if figure is not None:
             result[indicator.code] = figure
-    if not result and plan.unit(unit).former:
-        # A successor starts from nothing: its former unit's figures stay with that unit's line.
+    if not result and starts_in(plan.unit(unit), rnd):
         return {i.code: 0 for i in plan.indicators}
     return result
+
+
+def starts_in(unit: Unit, rnd: Round) -> bool:
+    """A unit formed in a change during or after the round's year starts from nothing: its former
+    units' figures stay with their lines, so nothing is counted twice."""
+    return unit.valid_from is not None and rnd.regular and unit.valid_from.year >= rnd.year

@@ -31,6 +31,13 @@ def identify(sub: Reading, book: Workbook, plan: Plan, rules: RuleBook, received
     if not plan.has_unit(meta["unit"]):
         sub.findings.append(rules.finding("unit-unknown", found=meta["unit"]))
         return False
+    unit = plan.unit(meta["unit"])
+    if book.location(form.META_NAMES["unit_from"]) is not None and meta["unit_from"] != (
+            unit.valid_from.isoformat() if unit.valid_from else ""):
+        sub.findings.append(rules.finding(
+            "unit-period-other", unit=unit.code, found=meta["unit_from"] or "trước khi có kế hoạch",
+            unit_name=unit.name, expected=format_date(unit.valid_from) if unit.valid_from else "đầu kế hoạch"))
+        return False
     if meta["round"] not in {r.id for r in plan.all_rounds}:
         sub.findings.append(rules.finding("round-unknown", unit=meta["unit"], found=meta["round"]))
         return False
@@ -50,8 +57,8 @@ def _check_unit_reports_in_round(sub: Reading, plan: Plan, rules: RuleBook) -> N
     unit, rnd = plan.unit(sub.unit or ""), plan.round(sub.round or "")
     if not unit.valid_on(rnd.district_deadline):
         ended = unit.valid_to is not None and unit.valid_to <= rnd.district_deadline
-        instead = ([u.name for u in plan.successors(unit.code)] if ended
-                   else [plan.unit(unit.former).name] if unit.former else [])
+        instead = ([u.name for u in plan.units if unit.code in u.former] if ended
+                   else [plan.unit(code).name for code in unit.former])
         sub.findings.append(rules.finding(
             "unit-not-in-round", unit=unit.code, round=rnd.id, unit_name=unit.name,
             round_title=round_title(rnd), since=format_date(unit.valid_to or unit.valid_from or rnd.opens),

@@ -98,6 +98,12 @@ def _check_targets(sub: Reading, book: Workbook, plan: Plan, rules: RuleBook) ->
         if location is None:
             continue
         found = book.value(*location)
+        if (sub.unit or "") not in plan.targeted:  # the template shows that there is none
+            if found != form.NO_TARGET:
+                sub.findings.append(rules.finding(
+                    "template-target-altered", unit=sub.unit, round=sub.round, sheet=location[0],
+                    cell=location[1], label=indicator.short_name, found=found, expected=form.NO_TARGET))
+            continue
         expected = plan.targets[sub.unit or ""][indicator.code]
         if not isinstance(found, int | float) or found != expected:
             sub.findings.append(rules.finding(

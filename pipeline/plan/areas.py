@@ -36,10 +36,11 @@ def check(units: list[Unit]) -> None:
                         f"{' …' if len(missing) > 5 else ''}.")
     by_code = {u.code: u for u in units}
     for unit in units:
-        former = by_code.get(unit.former)
-        if former is not None and former.area != unit.area:
-            raise PlanError(f"units.csv: đơn vị {unit.code} ({unit.name}) kế tục {former.code} ({former.name}) nên "
-                            f"phải cùng khu vực «{former.area}», đang ghi «{unit.area}».")
+        for code, _ in unit.shares:
+            former = by_code.get(code)
+            if former is not None and former.area != unit.area:
+                raise PlanError(f"units.csv: số liệu của đơn vị {unit.code} ({unit.name}) tính cho {former.code} "
+                                f"({former.name}) nên nó phải cùng khu vực «{former.area}», đang ghi «{unit.area}».")
     slugs: dict[str, str] = {}
     for name in dict.fromkeys(u.area for u in named):
         clash = slugs.setdefault(ascii_slug(name), name)

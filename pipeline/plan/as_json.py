@@ -8,8 +8,10 @@ from pipeline.plan.model import Plan, Round, Unit
 def _validity(unit: Unit) -> dict:
     """Only what a unit declares, so a plan without changes reads as it always did."""
     found = {"valid_from": unit.valid_from and unit.valid_from.isoformat(),
-             "valid_to": unit.valid_to and unit.valid_to.isoformat(), "former": unit.former}
-    return {key: value for key, value in found.items() if value}
+             "valid_to": unit.valid_to and unit.valid_to.isoformat(), "former": ";".join(unit.former),
+             "attribution": ";".join(f"{code}:{percent}" for code, percent in unit.attribution),
+             "reports": None if unit.reports else False}
+    return {key: value for key, value in found.items() if value or value is False}
 
 
 def plan_as_dict(plan: Plan) -> dict:

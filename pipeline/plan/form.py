@@ -23,6 +23,9 @@ META_NAMES = {
     "unit": "p8_unit",
     "version": "p8_template_version",
     "fingerprint": "p8_fingerprint",
+    # A code names a unit only within its period of validity (every new commune reuses the code of one of
+    # the communes it was formed from): the first day of the unit's period, empty when it has none.
+    "unit_from": "p8_unit_valid_from",
 }
 
 # What each round kind asks for every indicator, with the column label districts see.
@@ -60,6 +63,9 @@ class Field:
     required: bool = True  # must hold a value when the cell is in the workbook
     optional: bool = False  # the cell may be absent (a carried figure replaces it)
     max_length: int = 0  # for text
+
+
+NO_TARGET = "–"  # what a target cell holds for a unit the plan gives no target (never a target of 0)
 
 
 def field_name(subject: str, measure: str) -> str:

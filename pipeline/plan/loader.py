@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline.core.errors import PlanError
-from pipeline.plan import adhoc, areas, schedule
+from pipeline.plan import adhoc, areas, schedule, succession
 from pipeline.plan.activities import ASKS, Activity
 from pipeline.plan.csv_rows import ascii_code, read_csv, unique
 from pipeline.plan.model import (
@@ -47,35 +47,21 @@ def _load_units(folder: Path) -> tuple[Unit, ...]:
                                 for c in ("valid_from", "valid_to"))
         if valid_from and valid_to and valid_to <= valid_from:
             raise PlanError(f"{row.where()}: valid_to ({valid_to}) phải sau valid_from ({valid_from}).")
+        former = tuple(c for c in re.split(r"[;,\s]+", row.cells.get("former") or "") if c)
         units.append(
             Unit(code, level, row.text("name"), slug, villages, row.cells.get("appendix_no", ""), senders,
-                 valid_from, valid_to, (row.cells.get("former") or "").strip(),
-                 " ".join((row.cells.get("area") or "").split()))
+                 valid_from, valid_to, former, " ".join((row.cells.get("area") or "").split()),
+                 succession.attribution(row, former), succession.yes_no(row, "reports"),
+                 " ".join((row.cells.get("kind") or "").split()).lower())
         )
     provinces = [u for u in units if u.level == "province"]
     if len(provinces) != 1:
         raise PlanError(f"units.csv: phải có đúng một đơn vị cấp «province», đang có {len(provinces)}.")
-    _check_successions(units)
+    succession.check(units)
     areas.check(units)
     return tuple(units)
 
 
-def _check_successions(units: list[Unit]) -> None:
-    """A successor names a known unit that itself succeeds none, and starts when that unit ends."""
-    by_code = {u.code: u for u in units}
-    for unit in units:
-        if not unit.former:
-            continue
-        former = by_code.get(unit.former)
-        if former is None:
-            raise PlanError(f"units.csv: đơn vị {unit.code} ({unit.name}) kế tục đơn vị «{unit.former}», nhưng "
-                            "không có đơn vị mã đó.")
-        if former.former:
-            raise PlanError(f"units.csv: đơn vị {unit.code} kế tục {former.code}, mà {former.code} lại kế tục "
-                            f"{former.former}; cột former hãy ghi đơn vị đầu tiên của dòng kế tục.")
-        if unit.valid_from is None or former.valid_to is None or unit.valid_from != former.valid_to:
-            raise PlanError(f"units.csv: đơn vị {unit.code} ({unit.name}) kế tục {former.code} ({former.name}): "
-                            f"valid_from của nó phải bằng valid_to của {former.code} (ngày thay đổi).")
 
 
 def _load_activities(folder: Path, groups: tuple[str, ...]) -> tuple[Activity, ...]:
@@ -232,6 +218,12 @@ def _load_target_table(
     return {k: table.get(k, dict.fromkeys(codes, 0)) for k in keys}
 
 
+def _target_rows(folder: Path) -> tuple[str, ...]:
+    """The units with a row of targets.csv: only they have targets (the others show none, not zero).
+    A tuple, not a set: the plan's repr keys rebuilds, and must not change from one process to the next."""
+    return tuple(row.text("unit") for row in read_csv(folder, "targets.csv", ("unit",)))
+
+
 # -- checking --------------------------------------------------------------------------------
 
 
@@ -313,6 +305,8 @@ def load_plan(folder: Path | str = DEFAULT_PLAN_DIR) -> Plan:
         budget_unit=meta.get("budget_unit", "triệu đồng"),
         activities=activities,
         adhoc_rounds=tuple(r for r in rounds if not r.regular),
+        targeted=_target_rows(folder),
+        formed_from=succession.load_formed_from(folder, units),
     )
     check_consistency(plan)
     return plan

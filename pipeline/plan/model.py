@@ -32,11 +32,36 @@ class Unit:
     senders: tuple[str, ...] = ()  # known e-mail addresses, lower case (units.csv column `senders`)
     valid_from: date | None = None  # the unit reports in rounds whose district deadline falls in
     valid_to: date | None = None  # [valid_from, valid_to); empty: no bound
-    former: str = ""  # the unit it succeeds (units.csv column `former`): its figures continue that unit's
+    former: tuple[str, ...] = ()  # the units it succeeds (units.csv column `former`): it continues their lines
     area: str = ""  # the area it belongs to (units.csv column `area`): the workbook's detail is split by area
+    # Which of its former units its figures count toward, in percent (units.csv column `attribution`);
+    # empty with one former unit: all of it.
+    attribution: tuple[tuple[str, int], ...] = ()
+    reports: bool = True  # units.csv column `reports`: the officer may leave a unit out of the rounds
+    kind: str = ""  # units.csv column `kind`: huyện, xã, phường… as letters and reports name the unit
+
+    @property
+    def shares(self) -> tuple[tuple[str, int], ...]:
+        """(former unit, percent) for each former unit its figures count toward; the percents add up to 100."""
+        if self.attribution:
+            return self.attribution
+        return ((self.former[0], 100),) if len(self.former) == 1 else ()
 
     def valid_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day < self.valid_to)
+
+
+@dataclass(frozen=True)
+class FormerUnit:
+    """A former commune, ward or township that a unit of the plan was formed from (formed_from.csv):
+    kept for traceability, never a reporting unit of this plan."""
+
+    code: str  # the unit of the plan it became part of
+    former_code: str
+    former_name: str
+    former_district_code: str
+    former_district_name: str
+    change: str
 
 
 @dataclass(frozen=True)
@@ -112,6 +137,8 @@ class Plan:
     budget_unit: str
     activities: tuple[Activity, ...] = ()
     adhoc_rounds: tuple[Round, ...] = ()
+    targeted: tuple[str, ...] = ()  # the units with a row of targets.csv (others have no target), in order
+    formed_from: tuple[FormerUnit, ...] = ()  # formed_from.csv: the former units each unit was formed from
 
     @property
     def all_rounds(self) -> tuple[Round, ...]:
@@ -133,12 +160,41 @@ class Plan:
         return tuple(u for u in self.units if not u.former)
 
     def successors(self, code: str) -> tuple[Unit, ...]:
+        """The units whose figures count toward `code`'s line, in whole or in part (`share`)."""
         return self._successors.get(code, ())
 
-    def units_for(self, rnd: Round) -> tuple[Unit, ...]:
-        """The units that report in `rnd`: valid on its district deadline."""
+    @staticmethod
+    def share(successor: Unit, former: str) -> int:
+        """The percent of `successor`'s figures that counts toward `former`'s line."""
+        return dict(successor.shares).get(former, 0)
+
+    @property
+    def outside_allocation(self) -> tuple[Unit, ...]:
+        """Units with no target of their own that continue no allocated unit (the wards formed from the
+        city the appendix leaves out): their figures stand on their own line in the province's total."""
+        return tuple(u for u in self.units if u.level not in ALLOCATED_LEVELS and not u.former
+                     and u.code not in self.targeted)
+
+    def formed_from_of(self, code: str) -> tuple[FormerUnit, ...]:
+        return tuple(f for f in self.formed_from if f.code == code)
+
+    def lines_for(self, rnd: Round) -> tuple[Unit, ...]:
+        """The lines of the plan's allocation view of `rnd`: the units that succeed none (the province
+        level, the districts and units outside the allocation), from the day they exist. Summed, they
+        count every figure once."""
         day = rnd.district_deadline
-        return self.derived((Plan.units_for, day), lambda: tuple(u for u in self.units if u.valid_on(day)))
+        return tuple(u for u in self.roots if u.valid_from is None or u.valid_from <= day)
+
+    def units_for(self, rnd: Round) -> tuple[Unit, ...]:
+        """The units that report in `rnd`: valid on its district deadline, unless the officer left them out."""
+        day = rnd.district_deadline
+        return self.derived((Plan.units_for, day),
+                            lambda: tuple(u for u in self.units if u.valid_on(day) and u.reports))
+
+    def left_out(self, rnd: Round) -> tuple[Unit, ...]:
+        """Units valid in `rnd` that the officer left out of it (units.csv column `reports`)."""
+        day = rnd.district_deadline
+        return tuple(u for u in self.units if u.valid_on(day) and not u.reports)
 
     def has_unit(self, code: str) -> bool:
         return code in self._units_by_code
@@ -176,8 +232,9 @@ class Plan:
     def _successors(self) -> dict[str, tuple[Unit, ...]]:
         found: dict[str, list[Unit]] = {}
         for unit in self.units:
-            if unit.former:
-                found.setdefault(unit.former, []).append(unit)
+            for former, percent in unit.shares:
+                if percent:
+                    found.setdefault(former, []).append(unit)
         return {code: tuple(units) for code, units in found.items()}
 
     def round(self, round_id: str) -> Round:

@@ -78,7 +78,7 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
         ),
         "document": plan.document,
         "reporting_sentence": reporting_sentence(rnd, len(cover.reported), len(on_time), cover.units,
-                                                 who_reports(plan, rnd)),
+                                                 who_reports(plan, rnd, {u.code for u in cover.reported})),
         "change_sentence": change_sentence(plan, rnd),
         "coverage_sentence": coverage_sentence(rnd, cover),
         "reported_count": len(cover.reported),
@@ -138,11 +138,11 @@ def _unit_tables(plan: Plan, result: Consolidation) -> list[dict]:
     annex = locations.annex_name(result.round.id)
     for number, indicator in enumerate(plan.indicators, start=2):
         # The full figures made only for the units shown: a country has thousands.
-        shown, chosen = furthest(list(plan.units), _share_of(plan, result, indicator.code), annex)
+        shown, chosen = furthest(list(plan.lines_for(result.round)), _share_of(plan, result, indicator.code), annex)
         figures = {u.code: unit_figure(plan, result, u, indicator.code) for u in shown}
         labels = Labels(result.round, list(figures.values()))
-        rows = [{"unit": u.name, **figure_row(labels, figures[u.code]), "note": _unit_note(plan, result, u)}
-                for u in shown]
+        rows = [{"unit": u.name, **figure_row(labels, figures[u.code]), "note": _unit_note(plan, result, u),
+                 **({} if u.code in plan.targeted else {"target": "–", "percent": "–"})} for u in shown]
         tables.append({"number": number, "title": f"{indicator.name} ({indicator.unit}){chosen}", "rows": rows,
                        **labels_context(labels)})
     return tables
@@ -173,7 +173,9 @@ def _unit_note(plan: Plan, result: Consolidation, unit: Unit) -> str:
     if not unit.valid_on(rnd.district_deadline):
         successors = plan.successors(unit.code)
         if successors and unit.valid_to and unit.valid_to <= rnd.district_deadline:
-            return f"Từ {format_date(unit.valid_to)} thay bằng {len(successors)} đơn vị; số liệu gồm cả các đơn vị này"
+            reported = sum(s.code in result.reported for s in successors)
+            return (f"Từ {format_date(unit.valid_to)} thay bằng {len(successors)} đơn vị kế tục, {reported}/"
+                    f"{len(successors)} đã báo cáo kỳ này; số liệu gồm cả các đơn vị này")
         return "Không báo cáo kỳ này"
     source = last_round(plan, result, unit.code)
     return f"Chưa báo cáo kỳ này; số liệu {round_title(source)}" if source else "Chưa có số liệu"
@@ -182,7 +184,7 @@ def _unit_note(plan: Plan, result: Consolidation, unit: Unit) -> str:
 def _ratio_rows(plan: Plan, result: Consolidation) -> list[dict]:
     rows = []
     for ratio in plan.ratios:
-        numerator, denominator = ratio_total(result, list(plan.units), ratio.code)
+        numerator, denominator = ratio_total(result, list(plan.roots), ratio.code)
         rows.append({"name": ratio.name, "numerator": figure_text(numerator), "denominator": figure_text(denominator),
                      "percent": percent(numerator, denominator), "target": format_percent(ratio.target_percent / 100)})
     return rows
@@ -242,6 +244,12 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
     if chosen:
         rows.append({"no": "", "name": f"Trên đây{chosen.replace(' – ', ': ', 1)}, theo tỷ lệ bình quân các chỉ tiêu.",
                      "villages": "", "cells": ["" for _ in plan.indicators]})
+    outside = [u for u in plan.lines_for(result.round) if u in set(plan.outside_allocation)]
+    if outside:
+        def figures(units: list[Unit]) -> list[str]:  # no target: the figure alone
+            return [figure_text(total_progress(result, units, i.code)) for i in plan.indicators]
+        rows.append({"no": "III", "name": "Đơn vị ngoài phân bổ chỉ tiêu", "villages": "", "cells": figures(outside)})
+        rows += [{"no": "", "name": name(u), "villages": "", "cells": figures([u])} for u in outside]
     return rows
 
 

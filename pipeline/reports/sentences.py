@@ -93,13 +93,19 @@ def changes_sentence(compared: int, changes: int, without: list[str]) -> str:
 LEVEL_WORDS = {"province": "cấp tỉnh", "district": "huyện", "commune": "xã, phường", "department": "sở, ngành"}
 
 
-def who_reports(plan: Plan, rnd: Round) -> str:
-    """'cấp tỉnh và 11 huyện', as the units of this round are."""
-    levels: dict[str, int] = {}
+def who_reports(plan: Plan, rnd: Round, reported: set[str] | None = None) -> str:
+    """'cấp tỉnh và 11 huyện', as the units of this round are; with `reported`, the units of a level that
+    did not all report are counted: 'cấp tỉnh và 72/75 xã, phường'."""
+    levels: dict[str, list[str]] = {}
     for unit in plan.units_for(rnd):
-        levels[unit.level] = levels.get(unit.level, 0) + 1
-    parts = [LEVEL_WORDS["province"] if level == "province" else f"{count} {LEVEL_WORDS[level]}"
-             for level, count in levels.items()]
+        levels.setdefault(unit.level, []).append(unit.code)
+    parts = []
+    for level, codes in levels.items():
+        done = len(codes) if reported is None else sum(c in reported for c in codes)
+        if level == "province":
+            parts.append(LEVEL_WORDS["province"] + ("" if done == len(codes) else " (chưa gửi)"))
+        else:
+            parts.append(f"{'' if done == len(codes) else f'{done}/'}{len(codes)} {LEVEL_WORDS[level]}")
     return listed(parts)
 
 
@@ -110,12 +116,22 @@ def change_sentence(plan: Plan, rnd: Round) -> str:
                    and u.valid_to <= rnd.district_deadline})
     for day in days:
         formers = [u for u in plan.units if u.valid_to == day and plan.successors(u.code)]
-        successors = [s for f in formers for s in plan.successors(f.code)]
+        successors = list(dict.fromkeys(s for f in formers for s in plan.successors(f.code)))
+        new_units = [u for u in plan.units if u.valid_from == day]
+        outside = [u for u in new_units if not u.former]
         old, new = LEVEL_WORDS[formers[0].level], LEVEL_WORDS[successors[0].level]
+        sentence = (f"Từ ngày {format_date(day)}, {len(formers)} {old} ({listed([u.name for u in formers])}) được thay "
+                    f"bằng {len(new_units)} {new}: {len(successors)} {new} kế tục các {old} cũ")
+        for unit in (u for u in successors if len(u.former) > 1):
+            names = listed([plan.unit(c).name for c in unit.former])
+            counted = listed([f"{plan.unit(c).name}{'' if p == 100 else f' ({p}%)'}" for c, p in unit.shares])
+            sentence += f" ({unit.name} hình thành từ địa bàn của {names}, số liệu tính cho {counted})"
+        if outside:
+            sentence += (f"; {len(outside)} đơn vị ({listed([u.name for u in outside])}) hình thành từ địa bàn "
+                         "không có trong phân bổ chỉ tiêu của Kế hoạch, không có chỉ tiêu giai đoạn, được tổng hợp "
+                         "thành dòng riêng và cộng vào kết quả chung của tỉnh")
         sentences.append(
-            f"Từ ngày {format_date(day)}, {len(formers)} {old} ({listed([u.name for u in formers])}) được thay bằng "
-            f"{len(successors)} {new} kế tục. Số liệu theo {old} cũ (theo phân bổ chỉ tiêu của Kế hoạch) gồm số liệu "
-            f"các {old} đã báo cáo trước ngày này và số liệu các {new} kế tục từ ngày này: hoạt động được cộng dồn; "
-            f"tổ, nhóm, câu lạc bộ, địa chỉ lấy số hiện có của các {new}. Số liệu từng {new} ở bảng tổng hợp, "
-            "trang «Theo đơn vị mới».")
+            sentence + f". Số liệu theo {old} cũ (theo phân bổ chỉ tiêu của Kế hoạch) gồm số liệu các {old} đã báo cáo "
+            f"trước ngày này và số liệu các {new} kế tục từ ngày này: hoạt động được cộng dồn; tổ, nhóm, câu lạc bộ, "
+            f"địa chỉ lấy số hiện có của các {new}. Số liệu từng {new} ở bảng tổng hợp, trang «Theo đơn vị mới».")
     return " ".join(sentences)

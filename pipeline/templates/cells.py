@@ -49,9 +49,10 @@ class Cells:
     what they record beside the workbook (defined names, locked content)."""
 
     def __init__(self, plan: Plan, rnd: Round, unit: Unit, carried: Mapping[str, int], contact: Contact,
-                 rules: RuleBook):
+                 rules: RuleBook, formers: Mapping[str, Mapping[str, int]] | None = None):
         self.plan, self.rnd, self.unit, self.carried, self.contact = plan, rnd, unit, carried, contact
         self.rules = rules
+        self.formers = formers or {}  # former unit -> indicator -> its line's cumulative (context only)
         self.fields = {f.name: f for f in form.input_fields(plan, rnd)}
         self.locked_log: list = []
         self.names: dict[str, tuple[str, str]] = {}

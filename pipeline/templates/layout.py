@@ -84,6 +84,7 @@ class Layout(Cells):
             "unit": self.unit.code,
             "version": form.TEMPLATE_VERSION,
             "fingerprint": self.fingerprint(),
+            "unit_from": self.unit.valid_from.isoformat() if self.unit.valid_from else "",
         }
         for row, (key, value) in enumerate(values.items()):
             ws.write_string(row, 0, key)

@@ -28,19 +28,22 @@ def write_templates(
     carried: Mapping[str, Mapping[str, int]] | None = None,
     contact: Contact | None = None,
     rules: RuleBook | None = None,
+    formers: Mapping[str, Mapping[str, int]] | None = None,
 ) -> list[Path]:
     """Write the templates of `rnd` into out_dir/<round>/; `carried` is {unit: {indicator: figure}};
-    `rules`: the plan's rules.toml, for the check sheet (default: the bundled plan's)."""
+    `rules`: the plan's rules.toml, for the check sheet (default: the bundled plan's); `formers`: the
+    former units' cumulative figures that successors' templates show for context (queries.former_lines)."""
     rules = rules or RuleBook.load(DEFAULT_PLAN_DIR)
     folder = Path(out_dir) / rnd.id
     folder.mkdir(parents=True, exist_ok=True)
     jobs = [(unit, folder / template_filename(rnd.id, unit), dict((carried or {}).get(unit.code, {})))
             for unit in (units or plan.units_for(rnd))]
-    return parallel.spread(_write_one, (plan, rnd, contact or Contact(), rules), jobs)
+    return parallel.spread(_write_one, (plan, rnd, contact or Contact(), rules, dict(formers or {})), jobs)
 
 
-def _write_one(plan: Plan, rnd: Round, contact: Contact, rules: RuleBook, job: tuple[Unit, Path, dict]) -> Path:
+def _write_one(plan: Plan, rnd: Round, contact: Contact, rules: RuleBook, formers: dict,
+               job: tuple[Unit, Path, dict]) -> Path:
     unit, path, carried = job
     with atomic_path(path) as tmp:
-        Layout(plan, rnd, unit, carried, contact, rules).write(tmp)
+        Layout(plan, rnd, unit, carried, contact, rules, formers).write(tmp)
     return path

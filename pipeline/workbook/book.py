@@ -17,7 +17,7 @@ from pipeline.figures.consolidate import Consolidation, share
 from pipeline.ledger.schema import Submission
 from pipeline.plan import areas
 from pipeline.plan.areas import Area
-from pipeline.plan.model import ALLOCATED_LEVELS, Plan, Unit
+from pipeline.plan.model import Plan, Unit
 
 BASIS_LABELS = {"final": "Chính thức", "estimate": "Ước tính", None: "Chưa báo cáo"}
 STATUS_LABELS = STATUS_WORDS
@@ -78,7 +78,13 @@ class Book:
         else:
             self.members = plan.units
         mine = {u.code for u in self.members}
-        self.units = [u for u in plan.roots if area is None or u.code in mine]  # each figure once
+        day = result.round.district_deadline
+        # each figure once: the units that succeed none, from the day they exist
+        self.units = [u for u in plan.roots if (area is None or u.code in mine)
+                      and (u.valid_from is None or u.valid_from <= day)]
+        outside = set(plan.outside_allocation)
+        # units with no target that continue no allocated unit: a line of their own (section III)
+        self.outside = [u for u in self.units if u in outside and (area is not None or not self.split)]
         # the units this round collects from whose detail this workbook holds
         self.reporting = [u for u in plan.units_for(result.round) if u.code in mine]
         self.districts = [u for u in plan.districts if area is None or u.code in mine]
@@ -89,7 +95,7 @@ class Book:
     def _lines(self, parts: dict[str, str]) -> list[Line]:
         """The rows of «Tổng hợp» under the province level: the districts, or in a summary the areas."""
         if not self.split or self.area is not None:
-            return [unit_line(u) for u in self.districts]
+            return [unit_line(u) for u in self.districts + self.outside]
         return [Line(a.slug, str(n), a.name, a.units, parts[a.slug]) for n, a in enumerate(areas.of(self.plan), 1)]
 
     def reporting_lines(self) -> list[Line]:
@@ -244,8 +250,9 @@ class Book:
 
 
 def allocated(units: Iterable[Unit]) -> list[Unit]:
-    """The units the plan allocates targets to (the province level and the districts)."""
-    return [u for u in units if u.level in ALLOCATED_LEVELS]
+    """The units whose lines a table sums: those that succeed none (the province level, the districts,
+    units outside the allocation); a successor's figures are already in its former unit's line."""
+    return [u for u in units if not u.former]
 
 
 def unit_line(unit: Unit) -> Line:

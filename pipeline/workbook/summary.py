@@ -74,15 +74,30 @@ def write(book: Book, ws, *, annex_line: str = "") -> None:
     ws.freeze_panes(sub + 1, 2)
     rows = _unit_rows(book, ws, sub)
     last_d = max(rows.values())
+    if not book.lines:
+        last_d = max(last_d, rows["total"])
     for indicator in plan.indicators:
         _indicator_columns(book, ws, indicator, rows)
     _legend(book, ws, last_d + 2)
     book.print_in_blocks(ws, (top, sub), len(FIXED), first, len(BLOCK), len(plan.indicators), PER_PAGE, 88)
 
 
+OUTSIDE_HEADING = "Đơn vị ngoài phân bổ chỉ tiêu"
+
+
+def _sections(book: Book) -> tuple[list, list]:
+    """The lines under «II» (districts or areas) and under «III» (units outside the allocation, which the
+    whole workbook shows apart; an area's part lists them among its lines)."""
+    if book.area is not None or not book.outside:
+        return book.lines, []
+    outside = {u.code for u in book.outside}
+    return [ln for ln in book.lines if ln.key not in outside], [ln for ln in book.lines if ln.key in outside]
+
+
 def _unit_rows(book: Book, ws, sub: int) -> dict[str, int]:
-    """Rows from `sub` + 1: the total, the province level (I) and the districts or areas (II) under
-    their subtotal; a part of a split workbook has its area's total and its units only."""
+    """Rows from `sub` + 1: the total, the province level (I), the districts or areas (II) under their
+    subtotal and the units outside the allocation (III) under theirs; a part of a split workbook has its
+    area's total and its units only."""
     plan, s = book.plan, book.styles
     total_row = sub + 1
     rows = {"total": total_row}
@@ -93,8 +108,14 @@ def _unit_rows(book: Book, ws, sub: int) -> dict[str, int]:
     else:
         heads = [(total_row, "", f"Cộng {book.area.name}")]
     subtotal, first_d, last_d = _span(book, rows)
-    rows.update({line.key: first_d + i for i, line in enumerate(book.lines)})
-    book.summary_rows = {k: v for k, v in rows.items() if k != "districts"}
+    district_lines, outside_lines = _sections(book)
+    rows.update({line.key: first_d + i for i, line in enumerate(district_lines)})
+    if outside_lines:
+        rows["outside"] = last_d + 1
+        heads.append((last_d + 1, "III", OUTSIDE_HEADING))
+        rows.update({line.key: last_d + 2 + i for i, line in enumerate(outside_lines)})
+        ws.write_blank(last_d + 1, 2, None, s["bold_number"])
+    book.summary_rows = {k: v for k, v in rows.items() if k not in ("districts", "outside")}
     for row, number, name in heads:
         ws.write_string(row, 0, number, s["bold_text"])
         ws.write_string(row, 1, name, s["bold_text"])
@@ -117,9 +138,9 @@ def _unit_rows(book: Book, ws, sub: int) -> dict[str, int]:
 
 
 def _span(book: Book, rows: dict[str, int]) -> tuple[int, int, int]:
-    """The lines' subtotal row (in an area's workbook, its total), their first and their last row."""
+    """Section II's subtotal row (in an area's workbook, its total), its first and its last line's row."""
     subtotal = rows.get("districts", rows["total"])
-    return subtotal, subtotal + 1, subtotal + len(book.lines)
+    return subtotal, subtotal + 1, subtotal + len(_sections(book)[0])
 
 
 def line_basis(book: Book, line: Line) -> str:
@@ -148,10 +169,14 @@ def _indicator_columns(book: Book, ws, indicator, rows: dict[str, int]) -> None:
         book.put(ws, row, col + 1, year_total(result, units, code, year), "number")
         book.put(ws, row, col + 2, cumulative, "number")
         figures[row] = (target, cumulative)
-    districts = book.districts
+    district_lines, outside_lines = _sections(book)
+    districts = [u for line in district_lines for u in allocated(line.units)]
     subtotal, first_d, last_d = _span(book, rows)
     sums = {"districts": (group_target(plan, districts, code), year_total(result, districts, code, year),
                           total_progress(result, districts, code))}
+    if outside_lines:
+        outside = [u for line in outside_lines for u in line.units]
+        sums["outside"] = (0, year_total(result, outside, code, year), total_progress(result, outside, code))
     if book.area is None:
         sums["total"] = (plan.totals["total"][code], year_total(result, book.units, code, year),
                          total_progress(result, book.units, code))
@@ -159,11 +184,24 @@ def _indicator_columns(book: Book, ws, indicator, rows: dict[str, int]) -> None:
         c = col + offset
         ws.write_formula(subtotal, c, f"=SUM({cell(first_d, c)}:{cell(last_d, c)})", s["bold_number"],
                          sums["districts"][offset] or 0)
+        parts = [rows[plan.province_unit.code], rows["districts"]] if book.area is None else []
+        if outside_lines:
+            first_o, last_o = rows["outside"] + 1, rows["outside"] + len(outside_lines)
+            ws.write_formula(rows["outside"], c, f"=SUM({cell(first_o, c)}:{cell(last_o, c)})", s["bold_number"],
+                             sums["outside"][offset] or 0)
+            parts.append(rows["outside"])
         if book.area is None:
-            province_row = rows[plan.province_unit.code]
-            ws.write_formula(rows["total"], c, f"={cell(province_row, c)}+{cell(rows['districts'], c)}",
+            ws.write_formula(rows["total"], c, "=" + "+".join(cell(r, c) for r in parts),
                              s["bold_number"], sums["total"][offset] or 0)
     figures.update({rows.get(k, subtotal): (v[0], v[2]) for k, v in sums.items()})
+    for line in outside_lines:  # no target: the cells say so instead of showing 0 and no rate
+        ws.write_string(rows[line.key], col, "–", s["number"])
+        figures.pop(rows[line.key], None)
+        ws.write_string(rows[line.key], col + 3, "", s["percent"])
+    if outside_lines:
+        ws.write_string(rows["outside"], col, "–", s["bold_number"])
+        figures.pop(rows["outside"], None)
+        ws.write_string(rows["outside"], col + 3, "", s["percent"])
     for row, (target, cumulative) in figures.items():
         share_now = share(cumulative or 0, target)
         ws.write_formula(row, col + 3, f'=IF({cell(row, col)}>0,{cell(row, col + 2)}/{cell(row, col)},"")',

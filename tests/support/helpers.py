@@ -56,3 +56,23 @@ def libreoffice_convert(soffice: str, source: Path, out_dir: Path, fmt: str = "x
 def read_file(path: Path, plan, rules, received: date = date(2025, 1, 1)):
     """Ingest one file as a run would (received on a day every test round is open)."""
     return read_submission(from_path(path, path.parent), plan, rules, received)
+
+
+def plan_as_issued(target: Path) -> Path:
+    """The bundled plan as it was issued in 2022: the province level and the 11 districts for the whole
+    phase, without the 2025 reform (for tests of what does not depend on it, such as a whole phase
+    reported by districts)."""
+    import csv
+    import shutil
+
+    from pipeline.plan.loader import DEFAULT_PLAN_DIR
+
+    shutil.copytree(DEFAULT_PLAN_DIR, target)
+    (target / "formed_from.csv").unlink()
+    path = target / "units.csv"
+    rows = [r for r in csv.DictReader(path.open(encoding="utf-8")) if r["level"] in ("province", "district")]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**r, "valid_to": ""} for r in rows)
+    return target

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from pipeline.core.vietnamese import format_date, format_number, format_percent, round_title
+from pipeline.core.vietnamese import format_date, format_number, format_percent, place, round_title
 from pipeline.plan import schedule
 from pipeline.plan.model import Round
 from pipeline.templates.cells import (
@@ -40,6 +40,7 @@ def write(template: Cells, ws) -> None:
         (f"{plan.short_title.upper()}", s["title_left"]),
         (f"{round_title(rnd)} – Đơn vị báo cáo: {unit.name}", s["bold"]),
         (f"Căn cứ {plan.document}; {basis}.", s["wrap"]),
+        *([(change, s["wrap"])] if (change := change_paragraph(template)) else []),
         (f"Hạn gửi báo cáo về {plan.reporting_body}: ngày {format_date(rnd.district_deadline)}.",
          s["deadline"]),
         ("", None),
@@ -66,6 +67,32 @@ def write(template: Cells, ws) -> None:
     template.page(ws, 0, 2)
     ws.set_portrait()
 
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def change_paragraph(template: Cells) -> str:
+    """One short paragraph for a unit formed in a change of units: what it was formed from, and whose
+    targets its figures count toward."""
+    plan, unit, rnd = template.plan, template.unit, template.rnd
+    if unit.valid_from is None or not rnd.regular:
+        return ""
+    formed = plan.formed_from_of(unit.code)
+    origin = (" được thành lập từ " + ", ".join(
+        f"{_lower_first(f.former_name)} ({_lower_first(f.former_district_name)})" for f in formed)) if formed else ""
+    text = f"Từ ngày {format_date(unit.valid_from)}, {unit.name}{origin}. "
+    formers = [plan.unit(code) for code, _ in unit.shares]
+    if formers:
+        names = ", ".join(place(f) for f in formers)
+        text += (f"Chỉ tiêu của Kế hoạch vẫn giao theo {names} (cũ): đơn vị chỉ báo cáo số liệu của riêng mình "
+                 f"trên địa bàn từ đầu năm {rnd.year}, tỉnh cộng vào {names} (cũ) để so với chỉ tiêu. Hai cột "
+                 "«Để tham khảo» ở trang «Chỉ tiêu» ghi chỉ tiêu và lũy kế của đơn vị cũ; không điền vào đó.")
+    elif unit.code not in plan.targeted:
+        text += ("Kế hoạch không giao chỉ tiêu cho địa bàn này, nên cột «Chỉ tiêu giai đoạn» ghi «–»; số liệu của "
+                 "đơn vị được tổng hợp thành dòng riêng và cộng vào kết quả chung của tỉnh.")
+    return text
 
 
 def _how_regular(template: Cells) -> list[str]:
@@ -108,6 +135,8 @@ def _completion_times(template: Cells) -> list[tuple[str, object]]:
     lines: list[tuple[str, object]] = [
         (f"Thời gian hoàn thành các chỉ tiêu (theo phụ lục Kế hoạch) và mức cần đạt đến hết năm {rnd.year}",
          s["bold"])]
+    if unit.code not in plan.targeted:
+        return [lines[0], *[(f"{i.no}. {i.short_name}: hoàn thành {i.window}.", s["wrap"]) for i in plan.indicators]]
     for indicator in plan.indicators:
         target = plan.targets[unit.code][indicator.code]
         share = schedule.expected_share(indicator.milestones, rnd.year)
