@@ -226,6 +226,10 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
         return out
 
     def name(unit: Unit) -> str:
+        successors = plan.successors(unit.code)
+        if successors and not unit.valid_on(result.round.district_deadline):
+            reported = sum(s.code in result.reported for s in successors)
+            return f"{unit.name} ({reported}/{len(successors)} đơn vị kế tục đã báo cáo kỳ này)"
         return unit.name + ("" if unit.code in result.reported else " (chưa báo cáo kỳ này)")
 
     districts = list(plan.districts)

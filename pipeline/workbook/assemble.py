@@ -112,7 +112,7 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "
     summary.write(book, wb.add_worksheet(SUMMARY), annex_line=annex_line)
     if not annex_line:
         progress.write(book, wb.add_worksheet("Tiến độ"))
-        if any(u.former for u in book.members):
+        if any(u.valid_from is not None and u.valid_from <= rnd.district_deadline for u in book.members):
             successors.write(book, wb.add_worksheet("Theo đơn vị mới"))
         by_year.write(book, wb.add_worksheet("Theo năm"))
         inputs.write(book, wb.add_worksheet("Chỉ tiêu – số liệu"))

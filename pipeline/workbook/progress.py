@@ -30,9 +30,10 @@ def write(book: Book, ws) -> None:
         for i in plan.indicators]
     book.headers(ws, 3, headers, [6, 20, *[19] * len(plan.indicators)])
     ws.set_row(3, 120)
+    lines = set(book.units)  # the allocation's lines (a successor's figures are in its former unit's)
     whole = standing(plan, result, "total") if book.area is None else _area_standing(book, book.area.units)
     rows = [("", book.total_label, whole),
-            *((u.code, u.name, standing(plan, result, u.code)) for u in book.members)]
+            *((u.code, u.name, standing(plan, result, u.code)) for u in book.members if u in lines)]
     if book.split and book.area is None:
         rows += [(line.number, line.name, _area_standing(book, line.units)) for line in book.lines]
     for index, (code, name, table) in enumerate(rows):
