@@ -30,16 +30,19 @@ def demo(tmp_path_factory):
 
 def test_demo_prints_where_each_output_is(demo):
     workdir, stdout = demo
-    for name in ("tong-hop_2023-update.xlsx", "tong-hop_2024-annual.xlsx", "bao-cao_2024-annual.html"):
+    for name in ("tong-hop_2023-update.xlsx", "tong-hop_2024-annual.xlsx", "bao-cao_2024-annual.html",
+                 "tong-hop_2025-annual.xlsx", "bao-cao_2025-annual.docx"):
         assert name in stdout
-    assert len(list((workdir / "templates_xlsx").rglob("*.xlsx"))) == 24
+    # two rounds of the province level and 11 districts, then the province level and the 75 communes
+    assert len(list((workdir / "templates_xlsx").rglob("*.xlsx"))) == 12 + 12 + 76
     assert (workdir / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx").is_file()
     assert (workdir / "outbox" / "2024-annual" / "bao-cao_2024-annual.html").is_file()
-    assert len(list((workdir / "archive").rglob("*.xlsx"))) == 24
+    assert len(list((workdir / "archive").rglob("*.xlsx"))) == 12 + 12 + 74  # two communes do not report
     answers = stdout[stdout.index("Phản hồi cho từng tệp đã nhận:"):]
     photo = next(line for line in answers.splitlines() if "anh-chup-bao-cao.jpg" in line)
     assert Path(photo.split(" -> ")[1]).is_file()
-    assert stdout.rstrip().endswith("Đã báo cáo: 12/12 đơn vị.")
+    assert stdout.rstrip().endswith("Đã báo cáo: 74/76 đơn vị.\n  Chưa gửi: Xã Mai Sơn, Phường Chiềng Sinh.")
+    assert "(kỳ 2025-annual) – hạn xã, phường gửi 10/09/2025 (còn 2 ngày)" in stdout
 
 
 def _summary_rows(path: Path) -> tuple[dict, dict]:
@@ -77,7 +80,7 @@ def test_every_inbox_file_is_archived_byte_identical_with_one_ledger_row(demo):
     db = sqlite3.connect(workdir / "ledger.sqlite")
     rows = db.execute("SELECT sha256, stored_path, status FROM submission").fetchall()
     stored = [p for folder in ("archive", "rejected") for p in (workdir / folder).rglob("*") if p.is_file()]
-    assert len(rows) == len(stored) == 24 + 2 + 1  # samples, two first tries, one photo
+    assert len(rows) == len(stored) == 24 + 74 + 2 + 1  # samples, two first tries, one photo
     for digest, stored_path, status in rows:
         path = workdir / stored_path
         assert sha256(path) == digest
@@ -118,7 +121,7 @@ def test_second_run_on_the_same_inbox_changes_nothing(demo):
     before = outputs()
     logs = len(list((workdir / "outbox" / "logs").glob("*.log")))
     result = run_cli("run", "--inbox", str(workdir / "inbox"), "--outbox", str(workdir / "outbox"),
-                     "--today", "2024-09-09")  # the demo's last day
+                     "--today", "2025-09-08")  # the demo's last day
     assert result.returncode == 0, result.stderr
     assert "Không có tệp mới" in result.stdout
     assert outputs() == before

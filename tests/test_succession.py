@@ -17,7 +17,7 @@ from pipeline.core.locations import Paths
 from pipeline.plan.loader import load_plan
 from pipeline.templates.writer import write_templates
 from tests.support import plan_seven
-from tests.support.helpers import ROOT
+from tests.support.helpers import ROOT, read_file
 from tests.support.report_text import all_text
 
 pytestmark = pytest.mark.integration
@@ -186,6 +186,23 @@ def test_a_successor_of_two_districts_must_say_where_its_figures_count(plan_copy
     plan = load_plan(plan_copy)
     assert plan.unit("03985").shares == (("123", 60), ("128", 40))
     assert plan.unit("03985") in plan.successors("128")
+
+
+def test_the_officer_leaves_a_unit_out_of_the_rounds(plan_copy, rules):
+    import re
+
+    units = plan_copy / "units.csv"
+    units.write_text(re.sub(r"^(03679,.*),$", r"\1,không", units.read_text(encoding="utf-8"), flags=re.M),
+                     encoding="utf-8")
+    plan = load_plan(plan_copy)
+    rnd = plan.round("2025-annual")
+    assert "03679" not in [u.code for u in plan.units_for(rnd)] and len(plan.units_for(rnd)) == 75
+    assert [u.code for u in plan.left_out(rnd)] == ["03679"]
+    template = write_templates(plan, rnd, plan_copy.parent / "t", [plan.unit("03679")])[0]
+    fill_template(template, template, sample_values(plan, rnd, plan.unit("03679"), with_previous=True))
+    found = read_file(template, plan, rules, received=date(2025, 9, 1))
+    assert [f.code for f in found.findings if f.severity == "error"] == ["unit-left-out"]
+    assert "Phường Chiềng Sinh không phải gửi báo cáo kỳ «Báo cáo kết quả năm 2025»" in found.findings[0].message
 
 
 def test_shares_split_a_figure_into_whole_numbers_that_add_up_to_it():

@@ -1,4 +1,6 @@
-"""The bundled demonstration: two rounds of sample submissions sent through every stage."""
+"""The bundled demonstration: sample submissions sent through every stage, in three rounds: two reported
+by the districts, then the first after the 2025 reform, reported by the province level and the
+communes (two of which do not report)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipeline.app.queries import carried_figures
+from pipeline.app.queries import carried_figures, former_lines
 from pipeline.app.run_log import RunReport
 from pipeline.app.runner import run
 from pipeline.app.samples import fill_template, sample_values
@@ -18,10 +20,13 @@ from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.templates.writer import write_templates
 from pipeline.validation.book import RuleBook
 
-# (round, the day the officer runs the pipeline) — both before the district deadline.
-DEMO_ROUNDS = (("2023-update", date(2024, 1, 22)), ("2024-annual", date(2024, 9, 9)))
+# (round, the day the officer runs the pipeline) — each before the units' deadline.
+DEMO_ROUNDS = (("2023-update", date(2024, 1, 22)), ("2024-annual", date(2024, 9, 9)),
+               ("2025-annual", date(2025, 9, 8)))
 # One district sends a file with a mistake first, then the corrected one.
 CORRECTED_UNIT = "120"
+# Units that do not report in the demo: a commune of Mai Sơn and a ward outside the allocation.
+SILENT_UNITS = ("04105", "03679")
 
 
 @dataclass
@@ -48,10 +53,13 @@ def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:
         rnd = plan.round(round_id)
         carried = carried_figures(plan, paths.ledger, paths.home, rnd)
         templates = write_templates(plan, rnd, workdir / "templates_xlsx", carried=carried,
-                                    rules=RuleBook.load(plan_dir))
+                                    rules=RuleBook.load(plan_dir),
+                                    formers=former_lines(plan, paths.ledger, paths.home, rnd))
         result.templates += templates
         result.samples[round_id] = {}
         for unit, template in zip(plan.units_for(rnd), templates, strict=True):
+            if unit.code in SILENT_UNITS:
+                continue
             values = sample_values(plan, rnd, unit, with_previous=not carried.get(unit.code))
             result.samples[round_id][unit.code] = values
             if unit.code == CORRECTED_UNIT:
@@ -59,7 +67,7 @@ def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:
                                                         form.YEAR_MEASURE[rnd.kind]): -3})
                 fill_template(template, paths.inbox / "lan-1" / template.name, wrong)
             fill_template(template, paths.inbox / template.name, values)
-        if rnd.kind == "annual":
+        if rnd.id == "2024-annual":
             (paths.inbox / "anh-chup-bao-cao.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a workbook")
         result.runs.append(run(paths, plan_dir, today=today))
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
@@ -59,6 +60,16 @@ STATUS_WORDS = {
 }
 
 
+LEVEL_WORDS = {"province": "cấp tỉnh", "district": "huyện", "commune": "xã, phường", "department": "sở, ngành"}
+
+
+def senders_word(units: Iterable[_Unit]) -> str:
+    """Who sends a round's reports, as a deadline names them: 'huyện', 'xã, phường' (the province level
+    aside), or 'đơn vị' when the levels are mixed."""
+    levels = {u.level for u in units if u.level != "province"}
+    return LEVEL_WORDS[levels.pop()] if len(levels) == 1 else "đơn vị"
+
+
 AREA_WORDS = ("huyện", "thị xã", "thành phố", "quận", "xã", "phường", "thị trấn", "đặc khu")
 
 
@@ -69,6 +80,15 @@ def place(unit: _Unit) -> str:
         return unit.name[0].lower() + unit.name[1:]
     kind = unit.kind or ("huyện" if unit.level == "district" else "")
     return f"{kind} {unit.name}" if kind else unit.name
+
+
+def bare_name(unit: _Unit) -> str:
+    """The name without the word for its kind, as a document's place line writes it: 'Chiềng Sơn' for
+    «Xã Chiềng Sơn»."""
+    for word in sorted(AREA_WORDS, key=len, reverse=True):
+        if unit.name.casefold().startswith(f"{word} "):
+            return unit.name[len(word) + 1:]
+    return unit.name
 
 
 def women_union(unit: _Unit) -> str:

@@ -55,6 +55,10 @@ def identify(sub: Reading, book: Workbook, plan: Plan, rules: RuleBook, received
 def _check_unit_reports_in_round(sub: Reading, plan: Plan, rules: RuleBook) -> None:
     """A unit reports only in the rounds it is valid for (units.csv valid_from / valid_to)."""
     unit, rnd = plan.unit(sub.unit or ""), plan.round(sub.round or "")
+    if unit.valid_on(rnd.district_deadline) and not unit.reports:
+        sub.findings.append(rules.finding("unit-left-out", unit=unit.code, round=rnd.id, unit_name=unit.name,
+                                          round_title=round_title(rnd)))
+        return
     if not unit.valid_on(rnd.district_deadline):
         ended = unit.valid_to is not None and unit.valid_to <= rnd.district_deadline
         instead = ([u.name for u in plan.units if unit.code in u.former] if ended

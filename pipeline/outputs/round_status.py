@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from pipeline.core.vietnamese import format_date, round_title
+from pipeline.core.vietnamese import format_date, round_title, senders_word
 from pipeline.ledger.schema import REJECTED, Submission
 from pipeline.ledger.store import Ledger
 from pipeline.plan.model import Plan, Round, Unit
@@ -76,7 +76,8 @@ def summary_lines(plan: Plan, statuses: list[RoundStatus]) -> list[str]:
         rnd = status.round
         days = status.days_left
         when = (f"còn {days} ngày" if days > 0 else "hôm nay là hạn" if days == 0 else f"đã quá hạn {-days} ngày")
-        lines.append(f"{round_title(rnd)} (kỳ {rnd.id}) – hạn huyện gửi {format_date(rnd.district_deadline)} ({when}); "
+        lines.append(f"{round_title(rnd)} (kỳ {rnd.id}) – hạn {senders_word(plan.units_for(rnd))} gửi "
+                     f"{format_date(rnd.district_deadline)} ({when}); "
                      f"hạn tỉnh báo cáo {format_date(rnd.province_deadline)}.")
         if status.approved_on:
             lines.append(f"  Đã chốt số liệu ngày {format_date(date.fromisoformat(status.approved_on))}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline.core.vietnamese import format_percent, place
+from pipeline.core.vietnamese import bare_name, format_percent, place
 from pipeline.figures.consolidate import Consolidation
 from pipeline.figures.report_figures import unit_figure
 from pipeline.plan import form
@@ -24,7 +24,8 @@ def district_context(plan: Plan, result: Consolidation, unit: Unit) -> dict:
     figures = {i.code: unit_figure(plan, result, unit, i.code) for i in plan.indicators}
     labels = Labels(rnd, list(figures.values()))
     standing = unit_schedule(plan, result, unit.code)
-    rows = [{"no": i.no, "name": i.name, **figure_row(labels, figures[i.code]), **standing[i.code]}
+    untargeted = {} if unit.code in plan.targeted else {"target": "–", "percent": "–"}
+    rows = [{"no": i.no, "name": i.name, **figure_row(labels, figures[i.code]), **standing[i.code], **untargeted}
             for i in plan.indicators]
     narratives = [
         {"title": label, "text": result.text(unit.code, form.field_name(key, "text")) or "(không nêu)"}
@@ -35,7 +36,7 @@ def district_context(plan: Plan, result: Consolidation, unit: Unit) -> dict:
         "parent": issuer_line(plan.reporting_body),
         "issuer": f"HỘI LHPN {place(unit).upper()}",
         "recipients": [f"{plan.reporting_body} (b/c);", f"UBND {place(unit)} (b/c);", "Lưu: VT."],
-        "place_date": place_date(unit.name, day),
+        "place_date": place_date(bare_name(unit), day),
         "subject": (
             f"{'Bổ sung số liệu thực hiện' if update else 'Kết quả thực hiện'} Dự án 8 năm "
             f"{rnd.year} trên địa bàn {place(unit)}"

@@ -250,8 +250,8 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
                      "villages": "", "cells": ["" for _ in plan.indicators]})
     outside = [u for u in plan.lines_for(result.round) if u in set(plan.outside_allocation)]
     if outside:
-        def figures(units: list[Unit]) -> list[str]:  # no target: the figure alone
-            return [figure_text(total_progress(result, units, i.code)) for i in plan.indicators]
+        def figures(units: list[Unit]) -> list[str]:  # no target: the figure alone, «–» for none
+            return [format_number(total_progress(result, units, i.code)) for i in plan.indicators]
         rows.append({"no": "III", "name": "Đơn vị ngoài phân bổ chỉ tiêu", "villages": "", "cells": figures(outside)})
         rows += [{"no": "", "name": name(u), "villages": "", "cells": figures([u])} for u in outside]
     return rows

@@ -3,7 +3,7 @@ estimate worded as one, who the figures cover, counts written as a person writes
 
 from __future__ import annotations
 
-from pipeline.core.vietnamese import format_date, format_number, format_percent, listed, round_title
+from pipeline.core.vietnamese import LEVEL_WORDS, format_date, format_number, format_percent, listed, round_title
 from pipeline.figures.report_figures import Coverage, Figure
 from pipeline.plan.model import Indicator, Plan, Round
 
@@ -88,9 +88,6 @@ def changes_sentence(compared: int, changes: int, without: list[str]) -> str:
     if without:
         sentence += f" Không có số ước tháng 9 để so sánh: {listed(without)}."
     return sentence
-
-
-LEVEL_WORDS = {"province": "cấp tỉnh", "district": "huyện", "commune": "xã, phường", "department": "sở, ngành"}
 
 
 def who_reports(plan: Plan, rnd: Round, reported: set[str] | None = None) -> str:

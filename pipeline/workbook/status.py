@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline.core.vietnamese import format_date, round_title
+from pipeline.core.vietnamese import format_date, round_title, senders_word
 from pipeline.workbook.book import STATUS_LABELS, Book
 
 
@@ -14,7 +14,8 @@ def write(book: Book, ws) -> None:
     book.title(
         ws,
         f"TÌNH HÌNH NỘP BÁO CÁO – {round_title(rnd).upper()}",
-        f"Hạn nộp của các huyện: {format_date(rnd.district_deadline)}. Ngày nhận là ngày gửi thư "
+        f"Hạn nộp của các {senders_word(book.plan.units_for(rnd))}: {format_date(rnd.district_deadline)}. "
+        "Ngày nhận là ngày gửi thư "
         "(nếu tệp đến qua thư điện tử) hoặc ngày tệp được đưa vào hộp thư đến.",
     )
     headers = [
