@@ -189,6 +189,11 @@ def test_the_word_report_and_its_annex_give_the_same_figures(reform):
         assert by_name["Đơn vị ngoài phân bổ chỉ tiêu"][3 + k] == str(expected["outside", indicator.code])
         assert by_name["Tổng cộng"][3 + k].startswith(f"{expected['total', indicator.code]}/")
     assert "Phường Chiềng Sinh (chưa báo cáo kỳ này)" in by_name
+    # the view by current units, each commune's own figures, under a heading that says not to add them
+    assert "Theo đơn vị mới (đã tính ở dòng đơn vị cũ, không cộng thêm)" in by_name
+    for k, indicator in enumerate(plan.indicators):
+        assert by_name["Xã Chiềng Sơn (tính cho Mộc Châu)"][3 + k] == str(expected["03985", indicator.code])
+        assert by_name["Xã Mai Sơn (tính cho Mai Sơn; chưa báo cáo kỳ này)"][3 + k] == "–"
 
 
 def test_a_commune_template_shows_its_former_district_for_context(reform):

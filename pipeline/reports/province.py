@@ -254,6 +254,25 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
             return [format_number(total_progress(result, units, i.code)) for i in plan.indicators]
         rows.append({"no": "III", "name": "Đơn vị ngoài phân bổ chỉ tiêu", "villages": "", "cells": figures(outside)})
         rows += [{"no": "", "name": name(u), "villages": "", "cells": figures([u])} for u in outside]
+    return rows + _successor_rows(plan, result)
+
+
+def _successor_rows(plan: Plan, result: Consolidation) -> list[dict]:
+    """The view by current units: each unit that continues a former one, with its own figures, under
+    a heading that says they are already in the lines above (never to be added again)."""
+    rnd = result.round
+    units = [u for u in plan.units_for(rnd) if u.former]
+    if not units:
+        return []
+    heading = "Theo đơn vị mới (đã tính ở dòng đơn vị cũ, không cộng thêm)"
+    rows = [{"no": "", "name": heading, "villages": "", "cells": ["" for _ in plan.indicators]}]
+    for unit in units:
+        own = result.own_progress(unit.code)
+        counted = ", ".join(plan.unit(c).name + ("" if p == 100 else f" {p}%") for c, p in unit.shares)
+        missing = "" if unit.code in result.reported else "; chưa báo cáo kỳ này"
+        label = f"{unit.name} (tính cho {counted}{missing})"
+        rows.append({"no": "", "name": label, "villages": "",
+                     "cells": [format_number(own[i.code].cumulative) for i in plan.indicators]})
     return rows
 
 
