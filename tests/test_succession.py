@@ -254,3 +254,20 @@ def test_a_former_district_s_basis_counts_its_successors_that_reported(reform):
     assert basis["Huyện Một"] == "Ước tính; 2/2 đơn vị kế tục báo cáo kỳ này"
     assert basis["Huyện Hai"] == "Ước tính; 1/1 đơn vị kế tục báo cáo kỳ này"
     assert basis["Cấp tỉnh"] == "Ước tính"  # a unit that reported itself
+
+
+def test_the_templates_command_writes_76_templates_for_2025_and_11_plus_1_for_2024(tmp_path):
+    """The acceptance of the reform, through the command the officer types."""
+    from tests.support.helpers import run_cli
+
+    for round_id, count in (("2025-annual", 76), ("2024-update", 12)):
+        out = tmp_path / "templates"
+        done = run_cli("templates", "--round", round_id, "--out", str(out), "--ledger", str(tmp_path / "l.sqlite"))
+        assert done.returncode == 0, done.stderr
+        written = sorted((out / round_id).glob("*.xlsx"))
+        assert len(written) == count
+        codes = {openpyxl.load_workbook(p, read_only=True)["p8_meta"]["B3"].value for p in written}
+        plan = load_plan()
+        assert codes == {u.code for u in plan.units_for(plan.round(round_id))}
+        levels = {u.level for u in plan.units_for(plan.round(round_id))}
+        assert levels == ({"province", "commune"} if round_id == "2025-annual" else {"province", "district"})

@@ -168,12 +168,13 @@ class Plan:
         """The percent of `successor`'s figures that counts toward `former`'s line."""
         return dict(successor.shares).get(former, 0)
 
-    @property
+    @functools.cached_property
     def outside_allocation(self) -> tuple[Unit, ...]:
         """Units with no target of their own that continue no allocated unit (the wards formed from the
         city the appendix leaves out): their figures stand on their own line in the province's total."""
+        targeted = set(self.targeted)  # a national plan has thousands of units
         return tuple(u for u in self.units if u.level not in ALLOCATED_LEVELS and not u.former
-                     and u.code not in self.targeted)
+                     and u.code not in targeted)
 
     def formed_from_of(self, code: str) -> tuple[FormerUnit, ...]:
         return tuple(f for f in self.formed_from if f.code == code)
