@@ -271,3 +271,68 @@ def test_the_templates_command_writes_76_templates_for_2025_and_11_plus_1_for_20
         assert codes == {u.code for u in plan.units_for(plan.round(round_id))}
         levels = {u.level for u in plan.units_for(plan.round(round_id))}
         assert levels == ({"province", "commune"} if round_id == "2025-annual" else {"province", "district"})
+
+
+def _send_reform(plan, plan_dir, root):
+    """2024-annual from the districts, 2025-annual from the province level and every commune."""
+    paths = Paths.beside_outbox(root / "inbox", root / "outbox")
+    for round_id, day in (("2024-annual", date(2024, 9, 5)), ("2025-annual", date(2025, 9, 5))):
+        rnd = plan.round(round_id)
+        carried = carried_figures(plan, paths.ledger, paths.home, rnd)
+        for unit, template in zip(plan.units_for(rnd), write_templates(plan, rnd, root / "t", carried=carried),
+                                  strict=True):
+            fill_template(template, paths.inbox / template.name,
+                          sample_values(plan, rnd, unit, with_previous=not carried.get(unit.code)))
+        run(paths, plan_dir, today=day)
+    return paths
+
+
+def test_shares_split_chieng_son_between_its_two_districts_and_the_total_keeps_every_unit(plan_copy, tmp_path):
+    """Xã Chiềng Sơn at 60% Mộc Châu, 40% Vân Hồ: each district's line takes its share in whole numbers,
+    the two shares add up to the commune's own figure, and «Tổng cộng» is what it is with the default."""
+    import re
+
+    from pipeline.app.rebuild import consolidation
+    from pipeline.figures.consolidate import apportion, total_progress
+    from pipeline.ledger.store import Ledger
+
+    default = load_plan(plan_copy)
+    units = plan_copy / "units.csv"
+    units.write_text(re.sub(r"^(03985,.*,123;128),123,", r"\1,123:60;128:40,", units.read_text(encoding="utf-8"),
+                            flags=re.M), encoding="utf-8")
+    shared = load_plan(plan_copy)
+    paths = _send_reform(shared, plan_copy, tmp_path)
+    rnd = shared.round("2025-annual")
+    with Ledger(paths.ledger, paths.home) as ledger:
+        split, whole = consolidation(shared, ledger, rnd), consolidation(default, ledger, rnd)
+    for indicator in shared.indicators:
+        code = indicator.code
+        own = split.own_progress("03985")[code].cumulative
+        parts = apportion(own, (("123", 60), ("128", 40)))
+        assert parts["123"] + parts["128"] == own
+        moc_chau = whole.progress["123"][code].cumulative
+        van_ho = whole.progress["128"][code].cumulative
+        # flows and stocks alike (every commune reported): the default counted all of it toward Mộc Châu
+        assert split.progress["123"][code].cumulative == moc_chau - own + parts["123"]
+        assert split.progress["128"][code].cumulative == van_ho + parts["128"]
+        assert (total_progress(split, list(shared.lines_for(rnd)), code)
+                == total_progress(whole, list(default.lines_for(rnd)), code)), code
+    text = all_text(Document(paths.outbox / "2025-annual" / "bao-cao_2025-annual.docx"))
+    assert ("Xã Chiềng Sơn hình thành từ địa bàn của Mộc Châu và Vân Hồ, số liệu tính cho Mộc Châu (60%) và "
+            "Vân Hồ (40%)") in text
+
+
+def test_a_template_of_another_period_of_the_same_code_is_refused(tmp_path, plan, rules):
+    """03985 was a commune of Mộc Châu before 1/7/2025 and is Xã Chiềng Sơn since: a code alone does not
+    name a unit."""
+    template = write_templates(plan, plan.round("2025-annual"), tmp_path, [plan.unit("03985")])[0]
+    values = sample_values(plan, plan.round("2025-annual"), plan.unit("03985"), with_previous=True)
+    fill_template(template, template, values)
+    found = read_file(template, plan, rules, received=date(2025, 9, 1))
+    assert not [f for f in found.findings if f.severity == "error"]
+    book = openpyxl.load_workbook(template)
+    book["p8_meta"]["B6"] = "2019-01-01"
+    book.save(tmp_path / "other-period.xlsx")
+    found = read_file(tmp_path / "other-period.xlsx", plan, rules, received=date(2025, 9, 1))
+    assert [f.code for f in found.findings] == ["unit-period-other"]
+    assert "mã 03985 hiện là của Xã Chiềng Sơn (có từ 01/07/2025)" in found.findings[0].message
