@@ -60,6 +60,10 @@ def test_plan_json_units_names_and_codes(plan_json):
     assert appendix == UNIT_NAMES
     assert plan_json["units"][0]["code"] == "14"
     assert all(u["valid_to"] == "2025-07-01" for u in plan_json["units"] if u["level"] == "district")
+    communes = [u for u in plan_json["units"] if u["level"] == "commune"]
+    assert len(communes) == 75 and all(u["valid_from"] == "2025-07-01" for u in communes)
+    assert not any(u["code"] in plan_json["targets"] for u in communes)  # no target, rather than 0
+    assert len(plan_json["formed_from"]) == 200
 
 
 def test_plan_json_indicators_in_appendix_order(plan_json):

@@ -10,7 +10,7 @@ def _validity(unit: Unit) -> dict:
     found = {"valid_from": unit.valid_from and unit.valid_from.isoformat(),
              "valid_to": unit.valid_to and unit.valid_to.isoformat(), "former": ";".join(unit.former),
              "attribution": ";".join(f"{code}:{percent}" for code, percent in unit.attribution),
-             "reports": None if unit.reports else False}
+             "reports": None if unit.reports else False, "kind": unit.kind}
     return {key: value for key, value in found.items() if value or value is False}
 
 
@@ -37,7 +37,7 @@ def plan_as_dict(plan: Plan) -> dict:
             for r in plan.ratios
         ],
         "budget_sources": [{"code": b.code, "name": b.name} for b in plan.budget_sources],
-        "targets": plan.targets,
+        "targets": {code: plan.targets[code] for code in plan.targeted},  # a unit without a row has none
         "totals": plan.totals,
         "total_villages": plan.total_villages,
         "rounds": [
@@ -46,6 +46,10 @@ def plan_as_dict(plan: Plan) -> dict:
              "province_deadline": r.province_deadline.isoformat(), **_asks(r)}
             for r in plan.all_rounds
         ],
+        **({"formed_from": [
+            {"code": f.code, "former_code": f.former_code, "former_name": f.former_name,
+             "former_district_code": f.former_district_code, "former_district_name": f.former_district_name,
+             "change": f.change} for f in plan.formed_from]} if plan.formed_from else {}),
     }
 
 
