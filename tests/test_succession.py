@@ -203,6 +203,13 @@ def test_the_officer_leaves_a_unit_out_of_the_rounds(plan_copy, rules):
     found = read_file(template, plan, rules, received=date(2025, 9, 1))
     assert [f.code for f in found.findings if f.severity == "error"] == ["unit-left-out"]
     assert "Phường Chiềng Sinh không phải gửi báo cáo kỳ «Báo cáo kết quả năm 2025»" in found.findings[0].message
+    from pipeline.figures.report_figures import Coverage
+    from pipeline.reports.sentences import coverage_sentence
+
+    cover = Coverage(list(plan.units_for(rnd)), [], [], list(plan.left_out(rnd)))
+    assert coverage_sentence(rnd, cover) == (
+        "Số liệu trong báo cáo là số liệu kỳ này của đủ 75/75 đơn vị. Theo danh sách đơn vị của kế hoạch, "
+        "Phường Chiềng Sinh không phải báo cáo kỳ này và không được tính.")
 
 
 def test_shares_split_a_figure_into_whole_numbers_that_add_up_to_it():

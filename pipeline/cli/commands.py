@@ -60,8 +60,8 @@ def cmd_plan(plan: Plan, config: Config, args) -> int:
     rows.append(("", "Tổng", plan.total_villages, plan.totals["total"]))
     for code, name, villages, targets in rows:
         cells = " ".join(f"{targets[c] if targets else '–':>5}" for c in codes)
-        print(f"  {code:<5} {name:<{width}} {villages if villages is not None else '':>5} {cells}"
-              + _validity(plan.unit(code)) if code else f"  {code:<5} {name:<{width}} {villages:>5} {cells}")
+        period = _validity(plan.unit(code)) if code else ""
+        print(f"  {code:<5} {name:<{width}} {villages if villages is not None else '':>5} {cells}{period}")
     print("\nKỳ báo cáo (rounds):")
     for r in plan.all_rounds:
         print(f"  {r.id:<12} đơn vị gửi {r.district_deadline:%d/%m/%Y}   tỉnh {r.province_deadline:%d/%m/%Y}   "

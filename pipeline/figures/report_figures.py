@@ -10,7 +10,7 @@ named and contributes nothing; targets are always the whole plan's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.figures.consolidate import Consolidation, Source, share
 from pipeline.plan import form
@@ -40,6 +40,7 @@ class Coverage:
     reported: list[Unit]  # an accepted submission this round
     kept: list[tuple[Unit, Round]]  # not this round: their last accepted figures, and that round
     without: list[Unit]  # no accepted figure at all
+    left_out: list[Unit] = field(default_factory=list)  # valid, but the officer left them out of the round
 
     @property
     def units(self) -> int:
@@ -100,4 +101,4 @@ def coverage(plan: Plan, result: Consolidation) -> Coverage:
             kept.append((unit, source))
         else:
             without.append(unit)
-    return Coverage(reported, kept, without)
+    return Coverage(reported, kept, without, list(plan.left_out(result.round)))

@@ -160,13 +160,8 @@ class Plan:
         return tuple(u for u in self.units if not u.former)
 
     def successors(self, code: str) -> tuple[Unit, ...]:
-        """The units whose figures count toward `code`'s line, in whole or in part (`share`)."""
+        """The units whose figures count toward `code`'s line, in whole or in part (`Unit.shares`)."""
         return self._successors.get(code, ())
-
-    @staticmethod
-    def share(successor: Unit, former: str) -> int:
-        """The percent of `successor`'s figures that counts toward `former`'s line."""
-        return dict(successor.shares).get(former, 0)
 
     @functools.cached_property
     def outside_allocation(self) -> tuple[Unit, ...]:

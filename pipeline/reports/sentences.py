@@ -76,6 +76,9 @@ def coverage_sentence(rnd: Round, cover: Coverage) -> str:
     if cover.without:
         sentence += (f" Chưa có số liệu nào của: {listed([u.name for u in cover.without])}; tỷ lệ đạt vẫn tính "
                      "trên chỉ tiêu giai đoạn của toàn tỉnh.")
+    if cover.left_out:
+        sentence += (f" Theo danh sách đơn vị của kế hoạch, {listed([u.name for u in cover.left_out])} không phải "
+                     "báo cáo kỳ này và không được tính.")
     return sentence
 
 
