@@ -48,6 +48,7 @@ def synthetic_plan(folder: Path, units: int) -> Path:
     """The bundled plan with its units replaced by a province level and units-1 communes, in up to
     AREAS areas of equal size."""
     shutil.copytree(DEFAULT_PLAN_DIR, folder)
+    (folder / "formed_from.csv").unlink()  # it names the bundled plan's communes, replaced here
     codes = [r["code"] for r in csv.DictReader((folder / "indicators.csv").open(encoding="utf-8"))]
     per_area = -(-(units - 1) // AREAS)
     rows = [("14", "province", "Cấp tỉnh", "cap-tinh", "", "I", "")]
