@@ -93,3 +93,22 @@ def test_an_unknown_round_is_a_usage_error(tmp_path):
     result = run_cli("report", "--round", "2030-annual", "--outbox", str(tmp_path / "outbox"))
     assert result.returncode == 2
     assert result.stderr.startswith("Lỗi: không có kỳ báo cáo «2030-annual»; các kỳ của kế hoạch: 2022-update,")
+
+
+def test_a_listing_cut_short_by_its_reader_stops_without_a_traceback(tmp_path):
+    """`templates … | head`: the reader is gone before the paths are printed (closed at once here, while
+    the templates are still being written, so that printing always meets a closed pipe)."""
+    import subprocess
+    import sys
+
+    from tests.support.helpers import ROOT
+
+    command = [sys.executable, str(ROOT / "run_pipeline.py"), "templates", "--round", "2025-annual", "--out",
+               str(tmp_path / "t"), "--ledger", str(tmp_path / "l.sqlite")]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        errors = process.stderr.read()
+        code = process.wait(timeout=120)
+    assert len(list((tmp_path / "t" / "2025-annual").glob("*.xlsx"))) == 76  # the work itself was done
+    assert "Traceback" not in errors and code == 1

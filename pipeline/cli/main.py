@@ -4,6 +4,7 @@ run; an error that stops it is one Vietnamese line and exit code 2."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from pipeline.cli.commands import COMMANDS, EXIT_USAGE
@@ -29,5 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # Whoever read the output went away (`… | head`): stop quietly, as other command-line tools do,
+        # and keep Python from complaining again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
