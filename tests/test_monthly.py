@@ -112,3 +112,24 @@ def test_a_listing_cut_short_by_its_reader_stops_without_a_traceback(tmp_path):
         code = process.wait(timeout=120)
     assert len(list((tmp_path / "t" / "2025-annual").glob("*.xlsx"))) == 76  # the work itself was done
     assert "Traceback" not in errors and code == 1
+
+
+def test_when_no_round_is_open_run_and_status_say_which_and_what_next(tmp_path):
+    """Today (December 2026) every round of the 2021–2025 plan is over: one line says which was last,
+    when it closed, what becomes of a file that still arrives, and how to go on; an empty inbox is no
+    error. Before a round opens, the line names it and its dates instead."""
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "outbox").mkdir()
+    folders = ["--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "outbox")]
+    over = ("Hiện không có kỳ báo cáo nào đang mở: kỳ cuối của kế hoạch, Cập nhật số liệu cả năm 2025 (kỳ "
+            "2025-update), đã kết thúc ngày 05/02/2026 (hạn tỉnh báo cáo); tệp nhận từ nay vẫn được trả lời và "
+            "được ghi nhận là gửi trễ cho kỳ của mẫu đã dùng. Giai đoạn 2021-2025 đã hết: để báo cáo giai đoạn "
+            "mới, cần thư mục kế hoạch mới (tùy chọn --plan-dir, hoặc dòng «plan = …» trong config.toml).")
+    done = run_cli("run", *folders, "--today", "2026-12-06")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("\n" + over)
+    status = run_cli("status", "--outbox", str(tmp_path / "outbox"), "--today", "2026-12-06")
+    assert status.returncode == 0 and status.stdout.strip() == over
+    before = run_cli("status", "--outbox", str(tmp_path / "outbox"), "--today", "2022-10-15")
+    assert before.stdout.strip() == ("Hiện không có kỳ báo cáo nào đang mở; kỳ tiếp theo, Cập nhật số liệu cả năm "
+                                     "2022 (kỳ 2022-update), mở ngày 01/11/2022, hạn huyện gửi 25/01/2023.")

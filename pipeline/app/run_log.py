@@ -82,7 +82,7 @@ def write_run_log(paths: Paths, plan: Plan, report: RunReport, day: date, messag
         digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
         lines.append(f"  {digest} {path}")
     lines += ["", "log:", *[f"  {m}" for m in messages], "", "summary:",
-              *summary_lines(plan, report.status), ""]
+              *summary_lines(plan, report.status, day), ""]
     target = locations.run_log(paths.outbox, started, os.getpid())
     write_text(target, "\n".join(lines))
     return target

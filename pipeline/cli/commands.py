@@ -153,7 +153,7 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
     if args.open:
         webbrowser.open(page.resolve().as_uri())
     print()
-    print("\n".join(summary_lines(plan, report.status)))
+    print("\n".join(summary_lines(plan, report.status, args.today or date.today())))
     return EXIT_REJECTED if report.outstanding or not fetched else EXIT_OK
 
 
@@ -172,8 +172,9 @@ def cmd_status(plan: Plan, config: Config, args) -> int:
     from pipeline.app.queries import current_status
 
     _require_folder(config, args, "outbox")
-    statuses = current_status(_paths(config, args), args.today or date.today(), args.plan_dir)
-    print("\n".join(summary_lines(plan, statuses)))
+    today = args.today or date.today()
+    statuses = current_status(_paths(config, args), today, args.plan_dir)
+    print("\n".join(summary_lines(plan, statuses, today)))
     return EXIT_OK
 
 

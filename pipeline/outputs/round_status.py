@@ -67,10 +67,29 @@ def round_status(plan: Plan, ledger: Ledger, rnd: Round, today: date) -> RoundSt
     return status
 
 
-def summary_lines(plan: Plan, statuses: list[RoundStatus]) -> list[str]:
-    """The officer's summary, in Vietnamese."""
+def no_open_round(plan: Plan, today: date | None) -> str:
+    """One line when no round is open: the next round and when it opens, or (the plan's rounds are all
+    over) the last one, when it closed, what happens to files that still arrive, and what to do next."""
+    line = "Hiện không có kỳ báo cáo nào đang mở"
+    if today is None:
+        return line + "."
+    coming = [r for r in plan.all_rounds if r.opens > today]
+    if coming:
+        nxt = min(coming, key=lambda r: r.opens)
+        return (f"{line}; kỳ tiếp theo, {round_title(nxt)} (kỳ {nxt.id}), mở ngày {format_date(nxt.opens)}, hạn "
+                f"{senders_word(plan.units_for(nxt))} gửi {format_date(nxt.district_deadline)}.")
+    last = max(plan.all_rounds, key=lambda r: r.province_deadline)
+    return (f"{line}: kỳ cuối của kế hoạch, {round_title(last)} (kỳ {last.id}), đã kết thúc ngày "
+            f"{format_date(last.province_deadline)} (hạn tỉnh báo cáo); tệp nhận từ nay vẫn được trả lời và được "
+            f"ghi nhận là gửi trễ cho kỳ của mẫu đã dùng. Giai đoạn {plan.phase} đã hết: để báo cáo giai đoạn "
+            "mới, cần thư mục kế hoạch mới (tùy chọn --plan-dir, hoặc dòng «plan = …» trong config.toml).")
+
+
+def summary_lines(plan: Plan, statuses: list[RoundStatus], today: date | None = None) -> list[str]:
+    """The officer's summary, in Vietnamese; `today` lets it say, when no round is open, which one comes
+    next or that the plan's rounds are over."""
     if not statuses:
-        return ["Hiện không có kỳ báo cáo nào đang mở."]
+        return [no_open_round(plan, today)]
     lines = []
     for status in statuses:
         rnd = status.round
