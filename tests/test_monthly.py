@@ -133,3 +133,17 @@ def test_when_no_round_is_open_run_and_status_say_which_and_what_next(tmp_path):
     before = run_cli("status", "--outbox", str(tmp_path / "outbox"), "--today", "2022-10-15")
     assert before.stdout.strip() == ("Hiện không có kỳ báo cáo nào đang mở; kỳ tiếp theo, Cập nhật số liệu cả năm "
                                      "2022 (kỳ 2022-update), mở ngày 01/11/2022, hạn huyện gửi 25/01/2023.")
+
+
+def test_a_file_for_a_round_long_closed_is_answered_and_told_so(tmp_path, plan):
+    """A district's 2024 report arriving in December 2026: accepted, flagged late, and the letter says
+    the round ended on 20/09/2024 and its report went out without these figures."""
+    _send(plan, tmp_path, "121")
+    (tmp_path / "outbox").mkdir()
+    done = run_cli("run", "--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "outbox"),
+                   "--today", "2026-12-06")
+    assert done.returncode == 0, done.stderr
+    letter = next((tmp_path / "outbox" / "2024-annual" / "feedback").glob("*_phan-hoi.txt")).read_text("utf-8")
+    assert "1. [Lưu ý] Báo cáo nhận ngày 06/12/2026, sau hạn nộp 10/09/2024 (817 ngày)." in letter
+    assert ("2. [Lưu ý] Kỳ «Báo cáo kết quả năm 2024» đã kết thúc ngày 20/09/2024: tỉnh đã báo cáo kỳ này. Số liệu "
+            "của tệp được ghi nhận, nhưng không có trong báo cáo đã gửi của kỳ đó.") in letter

@@ -150,7 +150,7 @@ def test_every_value_rule_has_its_formula_or_is_marked_checked_on_receipt(tmp_pa
     receipt_line = next(str(r[0]) for r in sheet.iter_rows(min_col=1, max_col=1, values_only=True)
                         if str(r[0]).startswith("Kiểm tra khi tỉnh nhận tệp"))
     checked = [rule for rule in rules.rules.values() if rule.check]
-    assert len(checked) == 8
+    assert len(checked) == 9
     for rule in checked:
         label = str(rule.params["check_label"]).replace("{percent}", "150")
         if rule.check in check_types.RECEIPT_ONLY:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from pipeline.core.vietnamese import round_title
 from pipeline.plan import form
 from pipeline.plan.model import Indicator, Plan, Round
 from pipeline.validation.comparisons import Comparison, broken
@@ -118,6 +119,14 @@ def _late(rnd: Round, received: date) -> Found:
     return {"received": received, "deadline": rnd.district_deadline, "days": days} if days > 0 else None
 
 
+def _closed(rnd: Round, received: date) -> Found:
+    """After the province's own deadline the round's report has gone out: the file's figures are kept,
+    but they are not in that report."""
+    if received <= rnd.province_deadline:
+        return None
+    return {"round_title": round_title(rnd), "closed": rnd.province_deadline}
+
+
 REGISTRY = (
     CheckType("required", "input", relates=_required),
     CheckType("numerator_le_denominator", "pair", relates=_numerator_le_denominator),
@@ -127,6 +136,7 @@ REGISTRY = (
     CheckType("jump", "indicator", receipt_only=PREVIOUS_ROUND, on_indicator=_jump),
     CheckType("above_target", "indicator", relates=_above_target, on_indicator=_over_target),
     CheckType("deadline", "file", receipt_only="ngày nhận tệp so với hạn nộp", on_file=_late),
+    CheckType("round_closed", "file", receipt_only="ngày nhận tệp so với hạn tỉnh báo cáo", on_file=_closed),
 )
 BY_NAME = {check.name: check for check in REGISTRY}
 NAMES = tuple(BY_NAME)
