@@ -6,7 +6,6 @@ Phường Mộc Châu and Phường Chiềng Sinh (outside the allocation). Ever
 here from the typed values, by the rule written in plan/README.md, not by the pipeline's code."""
 
 import shutil
-import subprocess
 from datetime import date
 
 import openpyxl
@@ -19,7 +18,7 @@ from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.locations import Paths
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.templates.writer import write_templates
-from tests.support.helpers import RECALCULATE_ON_LOAD, require
+from tests.support.helpers import libreoffice_convert_all, require
 from tests.support.report_text import all_text
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -28,16 +27,6 @@ ROUNDS = (("2024-annual", date(2024, 9, 5)), ("2025-annual", date(2025, 9, 5)))
 QUYNH_NHAI = "118"
 SILENT = {"04105", "03980", "03679"}  # Xã Mai Sơn, Phường Mộc Châu, Phường Chiềng Sinh
 WARDS = ("03646", "03664", "03670", "03679")
-
-
-def _resave(soffice: str, sources: list, out_dir) -> None:
-    """Every file saved again by LibreOffice in one start of it, formulas recalculated."""
-    profile = out_dir.parent / f".lo-profile-{out_dir.name}"
-    (profile / "user").mkdir(parents=True, exist_ok=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(RECALCULATE_ON_LOAD, encoding="utf-8")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{profile}", "--convert-to", "xlsx",
-                    "--outdir", str(out_dir), *map(str, sources)], check=True, capture_output=True, timeout=900)
 
 
 def _silent(plan) -> set[str]:
@@ -61,9 +50,10 @@ def reform(tmp_path_factory):
             if unit.code in _silent(plan):
                 continue
             typed[round_id, unit.code] = sample_values(plan, rnd, unit, with_previous=not carried.get(unit.code))
-            filled.append(fill_template(template, root / "typed" / round_id / template.name, typed[round_id, unit.code])
-                          or root / "typed" / round_id / template.name)
-        _resave(soffice, filled, paths.inbox)
+            typed_copy = root / "typed" / round_id / template.name
+            fill_template(template, typed_copy, typed[round_id, unit.code])
+            filled.append(typed_copy)
+        libreoffice_convert_all(soffice, filled, paths.inbox, timeout=900)
         report = run(paths, DEFAULT_PLAN_DIR, today=today)
         assert {o.record.status for o in report.outcomes} <= {"accepted", "accepted_with_warnings"}
         assert len(report.outcomes) == len(filled)

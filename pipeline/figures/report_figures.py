@@ -85,6 +85,15 @@ def unit_figure(plan: Plan, result: Consolidation, unit: Unit, indicator: str) -
     return figure(plan, result, [unit], indicator, plan.targets[unit.code][indicator])
 
 
+def successors_reporting(plan: Plan, result: Consolidation, unit: Unit) -> tuple[int, int] | None:
+    """For a unit that ended before the round and whose line goes on with its successors': how many of
+    them reported this round, of how many; None for any other unit."""
+    successors = plan.successors(unit.code)
+    if not successors or unit.valid_to is None or unit.valid_to > result.round.district_deadline:
+        return None
+    return sum(s.code in result.reported for s in successors), len(successors)
+
+
 def last_round(plan: Plan, result: Consolidation, unit: str) -> Round | None:
     """The latest round a unit's figures come from."""
     order = {r.id: n for n, r in enumerate(plan.rounds)}

@@ -14,7 +14,7 @@ from datetime import date
 from pipeline.core import locations
 from pipeline.core.vietnamese import format_date, format_number, format_percent, round_title
 from pipeline.figures.consolidate import Consolidation, mean_share, ratio_total, share, standings, total_progress
-from pipeline.figures.report_figures import coverage, last_round, province_figure, unit_figure
+from pipeline.figures.report_figures import coverage, last_round, province_figure, successors_reporting, unit_figure
 from pipeline.plan import activities, form
 from pipeline.plan.model import Plan, Unit
 from pipeline.reports.assessment import assessment_context
@@ -169,13 +169,11 @@ def furthest(units: list[Unit], progress: Callable[[Unit], float | None], where:
 def _unit_note(plan: Plan, result: Consolidation, unit: Unit) -> str:
     if unit.code in result.reported:
         return ""
-    rnd = result.round
-    if not unit.valid_on(rnd.district_deadline):
-        successors = plan.successors(unit.code)
-        if successors and unit.valid_to and unit.valid_to <= rnd.district_deadline:
-            reported = sum(s.code in result.reported for s in successors)
-            return (f"Từ {format_date(unit.valid_to)} thay bằng {len(successors)} đơn vị kế tục, {reported}/"
-                    f"{len(successors)} đã báo cáo kỳ này; số liệu gồm cả các đơn vị này")
+    if not unit.valid_on(result.round.district_deadline):
+        counts = successors_reporting(plan, result, unit)
+        if counts and unit.valid_to:
+            return (f"Từ {format_date(unit.valid_to)} thay bằng {counts[1]} đơn vị kế tục, {counts[0]}/"
+                    f"{counts[1]} đã báo cáo kỳ này; số liệu gồm cả các đơn vị này")
         return "Không báo cáo kỳ này"
     source = last_round(plan, result, unit.code)
     return f"Chưa báo cáo kỳ này; số liệu {round_title(source)}" if source else "Chưa có số liệu"
@@ -226,10 +224,9 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
         return out
 
     def name(unit: Unit) -> str:
-        successors = plan.successors(unit.code)
-        if successors and not unit.valid_on(result.round.district_deadline):
-            reported = sum(s.code in result.reported for s in successors)
-            return f"{unit.name} ({reported}/{len(successors)} đơn vị kế tục đã báo cáo kỳ này)"
+        counts = successors_reporting(plan, result, unit)
+        if counts:
+            return f"{unit.name} ({counts[0]}/{counts[1]} đơn vị kế tục đã báo cáo kỳ này)"
         return unit.name + ("" if unit.code in result.reported else " (chưa báo cáo kỳ này)")
 
     districts = list(plan.districts)
@@ -248,7 +245,7 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
     if chosen:
         rows.append({"no": "", "name": f"Trên đây{chosen.replace(' – ', ': ', 1)}, theo tỷ lệ bình quân các chỉ tiêu.",
                      "villages": "", "cells": ["" for _ in plan.indicators]})
-    outside = [u for u in plan.lines_for(result.round) if u in set(plan.outside_allocation)]
+    outside = [u for u in plan.lines_for(result.round) if u in plan.outside_allocation]
     if outside:
         def figures(units: list[Unit]) -> list[str]:  # no target: the figure alone, «–» for none
             return [format_number(total_progress(result, units, i.code)) for i in plan.indicators]

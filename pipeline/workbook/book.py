@@ -78,10 +78,8 @@ class Book:
         else:
             self.members = plan.units
         mine = {u.code for u in self.members}
-        day = result.round.district_deadline
         # each figure once: the units that succeed none, from the day they exist
-        self.units = [u for u in plan.roots if (area is None or u.code in mine)
-                      and (u.valid_from is None or u.valid_from <= day)]
+        self.units = [u for u in plan.lines_for(result.round) if area is None or u.code in mine]
         outside = set(plan.outside_allocation)
         # units with no target that continue no allocated unit: a line of their own (section III)
         self.outside = [u for u in self.units if u in outside and (area is not None or not self.split)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pipeline.core.vietnamese import round_title
 from pipeline.figures.consolidate import group_target, share, total_progress, year_total
-from pipeline.figures.report_figures import last_round
+from pipeline.figures.report_figures import last_round, successors_reporting
 from pipeline.workbook.book import BASIS_LABELS, PROGRESS_BANDS, Book, Line, allocated, cell, unit_line
 
 # Each indicator's columns, in order; Book.summary_cols holds the first (the target).
@@ -35,12 +35,10 @@ def basis(book: Book, unit: str) -> str:
     text = book.basis(unit)
     if unit in book.result.reported or text == BASIS_LABELS[None]:
         return text
-    plan, rnd = book.plan, book.result.round
-    successors = plan.successors(unit)
-    if successors and not plan.unit(unit).valid_on(rnd.district_deadline):
-        # Ended before this round: its line goes on with its successors', who report in its place.
-        reported = sum(s.code in book.result.reported for s in successors)
-        return f"{text}; {reported}/{len(successors)} đơn vị kế tục báo cáo kỳ này"
+    plan = book.plan
+    counts = successors_reporting(plan, book.result, plan.unit(unit))
+    if counts:  # ended before this round: its successors report in its place
+        return f"{text}; {counts[0]}/{counts[1]} đơn vị kế tục báo cáo kỳ này"
     source = last_round(book.plan, book.result, unit)
     return f"{text}; chưa báo cáo kỳ này, số liệu {round_title(source)}" if source else text
 

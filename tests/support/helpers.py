@@ -44,13 +44,19 @@ RECALCULATE_ON_LOAD = """<?xml version="1.0" encoding="UTF-8"?>
 def libreoffice_convert(soffice: str, source: Path, out_dir: Path, fmt: str = "xlsx") -> Path:
     """Re-save `source` as LibreOffice writes it (a stand-in for the districts' office software),
     every formula recalculated by LibreOffice itself."""
+    return libreoffice_convert_all(soffice, [source], out_dir, fmt)[0]
+
+
+def libreoffice_convert_all(soffice: str, sources: list[Path], out_dir: Path, fmt: str = "xlsx",
+                            timeout: int = 180) -> list[Path]:
+    """As libreoffice_convert, for many files in one start of LibreOffice."""
     profile = out_dir.parent / f".lo-profile-{out_dir.name}"
     (profile / "user").mkdir(parents=True, exist_ok=True)
     (profile / "user" / "registrymodifications.xcu").write_text(RECALCULATE_ON_LOAD, encoding="utf-8")
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{profile}",
-                    "--convert-to", fmt, "--outdir", str(out_dir), str(source)],
-                   check=True, capture_output=True, timeout=180)
-    return out_dir / f"{source.stem}.{fmt}"
+                    "--convert-to", fmt, "--outdir", str(out_dir), *map(str, sources)],
+                   check=True, capture_output=True, timeout=timeout)
+    return [out_dir / f"{source.stem}.{fmt}" for source in sources]
 
 
 def read_file(path: Path, plan, rules, received: date = date(2025, 1, 1)):
