@@ -91,7 +91,7 @@ def test_district_reports_status_page_and_phase_report_are_written(seven):
     plan, outbox, _, _, phase = seven
     for round_id in ("2024-annual", "2024-update"):
         districts = sorted(p.name for p in (outbox / round_id / "huyen").iterdir())
-        assert districts == sorted(f"bao-cao_{round_id}_{u.code}_{u.slug}.docx" for u in plan.districts)
+        assert districts == sorted(f"bao-cao_{round_id}_{u.code}_{u.slug}.docx" for u in plan.allocated)
         table = next(t for t in Document(outbox / round_id / "huyen" / districts[0]).tables
                      if t.rows[0].cells[0].text == "TT")
         assert len(table.rows) == 1 + 7

@@ -105,7 +105,7 @@ def test_the_summary_has_a_line_per_area_equal_to_the_sum_of_its_units(split, pl
     units = _summary_figures(whole / ROUND / locations.workbook_name(ROUND))
     areas = _summary_figures(outbox / locations.workbook_name(ROUND))
     north = [plan.unit(c).name for c in NORTH]
-    south = [u.name for u in plan.districts if u.code not in NORTH]
+    south = [u.name for u in plan.allocated if u.code not in NORTH]
     for area, names in (("Vùng Bắc", north), ("Vùng Nam", south)):
         expected = [sum(units[n][k] or 0 for n in names) for k in range(len(units[north[0]]))]
         assert [v or 0 for v in areas[area]] == expected, area

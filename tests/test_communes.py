@@ -77,7 +77,7 @@ def _expected(plan, typed) -> dict:
         if indicator.kind == "flow":
             province += district_2024("14")
         found["14", code] = province
-        for district in plan.districts:
+        for district in plan.allocated:
             communes = [u.code for u in plan.units if (district.code, 100) in u.shares
                         and ("2025-annual", u.code) in typed]
             figures = [typed["2025-annual", c][f"in_{code}_estimate"] for c in communes]
@@ -89,7 +89,7 @@ def _expected(plan, typed) -> dict:
             if unit.level == "commune" and ("2025-annual", unit.code) in typed:
                 found[unit.code, code] = typed["2025-annual", unit.code][f"in_{code}_estimate"]
         found["outside", code] = sum(found.get((w, code), 0) for w in WARDS)
-        found["total", code] = (found["14", code] + sum(found[d.code, code] for d in plan.districts)
+        found["total", code] = (found["14", code] + sum(found[d.code, code] for d in plan.allocated)
                                 + found["outside", code])
     return found
 
@@ -98,7 +98,7 @@ def test_the_expected_totals_per_former_district(reform):
     """Printed for the closing note: `pytest -s tests/test_communes.py -k expected`."""
     plan, _, _, typed = reform
     expected = _expected(plan, typed)
-    lines = [("14", plan.province_unit.name), *((d.code, d.name) for d in plan.districts),
+    lines = [("14", plan.province_unit.name), *((d.code, d.name) for d in plan.allocated),
              ("outside", "Ngoài phân bổ (4 phường)"), ("total", "Tổng cộng")]
     for key, name in lines:
         print(f"{name:<26}" + " ".join(f"{expected[key, i.code]:>5}" for i in plan.indicators))
@@ -114,7 +114,7 @@ def test_every_figure_of_the_summary_equals_the_expected_one(reform):
     assert sheet.cell(rows["Đơn vị ngoài phân bổ chỉ tiêu"], 1).value == "III"
     for k, indicator in enumerate(plan.indicators):
         col = 5 + 4 * k  # target, the year's figure, cumulative, % of target
-        for district in plan.districts:
+        for district in plan.allocated:
             assert sheet.cell(rows[district.name], col + 2).value == expected[district.code, indicator.code]
             assert sheet.cell(rows[district.name], col).value == plan.targets[district.code][indicator.code]
         assert sheet.cell(rows[plan.province_unit.name], col + 2).value == expected["14", indicator.code]
@@ -173,7 +173,7 @@ def test_the_word_report_and_its_annex_give_the_same_figures(reform):
     assert "Quỳnh Nhai (0/4 đơn vị kế tục đã báo cáo kỳ này)" in by_name
     assert "Mộc Châu (7/8 đơn vị kế tục đã báo cáo kỳ này)" in by_name
     for k, indicator in enumerate(plan.indicators):
-        for district in plan.districts:
+        for district in plan.allocated:
             cell = next(v for n, v in by_name.items() if n.startswith(f"{district.name} ("))[3 + k]
             assert cell.startswith(f"{expected[district.code, indicator.code]}/"), (district.name, cell)
         assert by_name["Đơn vị ngoài phân bổ chỉ tiêu"][3 + k] == str(expected["outside", indicator.code])

@@ -192,7 +192,7 @@ def test_with_many_units_the_chart_shows_the_furthest_ahead_and_behind(province,
                   for k, i in enumerate(plan.indicators) if plan.targets[unit.code][i.code]]
         return sum(shares) / len(shares)
 
-    ranked = sorted(plan.districts, key=lambda u: -mean_share(u))
+    ranked = sorted(plan.allocated, key=lambda u: -mean_share(u))
     assert [sheet.cell(4, c).value for c in range(3, 7)] == [u.name for u in ranked[:2] + ranked[-2:]]
     assert sheet.cell(4, 7).value is None
     assert "2 đơn vị có tỷ lệ bình quân các chỉ tiêu cao nhất và 2 đơn vị thấp nhất (trong 11 đơn vị" in \

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline.core.errors import PlanError
+from pipeline.core.vietnamese import LEVEL_WORDS
 from pipeline.plan import adhoc, areas, schedule, succession
 from pipeline.plan.activities import ASKS, Activity
 from pipeline.plan.csv_rows import ascii_code, read_csv, unique
@@ -228,16 +229,18 @@ def _target_rows(folder: Path) -> tuple[str, ...]:
 
 
 def check_consistency(plan: Plan) -> None:
-    """The plan must agree with itself, as the appendix does: province + districts = total."""
+    """The plan must agree with itself, as the appendix does: province + districts = total (the
+    districts: section II of the allocation, Plan.allocated)."""
     province = plan.province_unit.code
-    districts = [u.code for u in plan.districts]
+    districts = [u.code for u in plan.allocated]
+    below = f"các {LEVEL_WORDS.get(plan.allocated_level, 'đơn vị')}"
     for indicator in plan.indicators:
         code = indicator.code
         district_sum = sum(plan.targets[d][code] for d in districts)
         stated_districts = plan.totals["districts"][code]
         if district_sum != stated_districts:
             raise PlanError(
-                f"targets.csv: chỉ tiêu «{code}» ({indicator.short_name}): cộng các huyện được "
+                f"targets.csv: chỉ tiêu «{code}» ({indicator.short_name}): {below} cộng lại được "
                 f"{district_sum}, nhưng dòng «districts» của totals.csv ghi {stated_districts}."
             )
         province_value = plan.targets[province][code]
@@ -245,13 +248,13 @@ def check_consistency(plan: Plan) -> None:
         if province_value + district_sum != total:
             raise PlanError(
                 f"targets.csv: chỉ tiêu «{code}» ({indicator.short_name}): cấp tỉnh {province_value} "
-                f"+ các huyện {district_sum} = {province_value + district_sum}, "
+                f"+ {below} {district_sum} = {province_value + district_sum}, "
                 f"nhưng dòng «total» của totals.csv ghi {total}."
             )
-    villages = sum(u.villages or 0 for u in plan.districts)
-    if villages != plan.total_villages:
+    villages = sum(u.villages or 0 for u in plan.allocated)
+    if villages != plan.total_villages and any(u.villages is not None for u in plan.allocated):
         raise PlanError(
-            f"units.csv: số bản của các huyện cộng lại là {villages}, "
+            f"units.csv: số bản của {below} cộng lại là {villages}, "
             f"nhưng plan.toml ghi total_villages = {plan.total_villages}."
         )
 

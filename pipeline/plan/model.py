@@ -149,9 +149,20 @@ class Plan:
     def province_unit(self) -> Unit:
         return next(u for u in self.units if u.level == "province")
 
+    @functools.cached_property
+    def allocated(self) -> tuple[Unit, ...]:
+        """Section II of the allocation: the units below the province level that have targets of their
+        own and continue no other unit (the districts of Kế hoạch 286; the communes of a plan that
+        allocates to communes)."""
+        targeted = set(self.targeted)
+        return tuple(u for u in self.units
+                     if u.level != "province" and not u.former and (u.code in targeted or u.level == "district"))
+
     @property
-    def districts(self) -> tuple[Unit, ...]:
-        return tuple(u for u in self.units if u.level == "district")
+    def allocated_level(self) -> str:
+        """The level of section II (district in Kế hoạch 286), for the words that name it."""
+        levels = {u.level for u in self.allocated}
+        return levels.pop() if len(levels) == 1 else ""
 
     @property
     def roots(self) -> tuple[Unit, ...]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 
 from pipeline.core import locations
-from pipeline.core.vietnamese import format_date, format_number, format_percent, round_title
+from pipeline.core.vietnamese import LEVEL_WORDS, format_date, format_number, format_percent, round_title
 from pipeline.figures.consolidate import Consolidation, mean_share, ratio_total, share, standings, total_progress
 from pipeline.figures.report_figures import coverage, last_round, province_figure, successors_reporting, unit_figure
 from pipeline.plan import activities, form
@@ -229,13 +229,14 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
             return f"{unit.name} ({counts[0]}/{counts[1]} đơn vị kế tục đã báo cáo kỳ này)"
         return unit.name + ("" if unit.code in result.reported else " (chưa báo cáo kỳ này)")
 
-    districts = list(plan.districts)
+    districts = list(plan.allocated)
+    section_two = f"Cấp {LEVEL_WORDS.get(plan.allocated_level, 'dưới tỉnh')}"
     rows = [
         {"no": "", "name": "Tổng cộng", "villages": format_number(plan.total_villages),
          "cells": cells(list(plan.roots), plan.totals["total"])},
         {"no": "I", "name": name(plan.province_unit), "villages": "",
          "cells": cells([plan.province_unit], plan.targets[plan.province_unit.code])},
-        {"no": "II", "name": "Cấp huyện", "villages": format_number(plan.total_villages),
+        {"no": "II", "name": section_two, "villages": format_number(plan.total_villages),
          "cells": cells(districts, plan.totals["districts"])},
     ]
     annex = locations.annex_name(result.round.id)

@@ -85,7 +85,7 @@ class Book:
         self.outside = [u for u in self.units if u in outside and (area is not None or not self.split)]
         # the units this round collects from whose detail this workbook holds
         self.reporting = [u for u in plan.units_for(result.round) if u.code in mine]
-        self.districts = [u for u in plan.districts if area is None or u.code in mine]
+        self.districts = [u for u in plan.allocated if area is None or u.code in mine]
         self.lines = self._lines(parts or {})
         self.summary_rows: dict[str, int] = {}  # line key or "total" -> row on Tổng hợp
         self.summary_cols: dict[str, int] = {}  # indicator -> its target column on Tổng hợp
