@@ -123,8 +123,10 @@ def test_when_no_round_is_open_run_and_status_say_which_and_what_next(tmp_path):
     folders = ["--inbox", str(tmp_path / "inbox"), "--outbox", str(tmp_path / "outbox")]
     over = ("Hiện không có kỳ báo cáo nào đang mở: kỳ cuối của kế hoạch, Cập nhật số liệu cả năm 2025 (kỳ "
             "2025-update), đã kết thúc ngày 05/02/2026 (hạn tỉnh báo cáo); tệp nhận từ nay vẫn được trả lời và "
-            "được ghi nhận là gửi trễ cho kỳ của mẫu đã dùng. Giai đoạn 2021-2025 đã hết: để báo cáo giai đoạn "
-            "mới, cần thư mục kế hoạch mới (tùy chọn --plan-dir, hoặc dòng «plan = …» trong config.toml).")
+            "được ghi nhận là gửi trễ cho kỳ của mẫu đã dùng. Giai đoạn 2021-2025 đã hết: lập kế hoạch giai đoạn mới "
+            "bằng lệnh «plan --new-phase 2026-2030 --workbook TỆP.xlsx», nạp lại bằng «plan --from-workbook "
+            "TỆP.xlsx --out THƯ_MỤC», rồi dùng thư mục đó (tùy chọn --plan-dir, hoặc dòng «plan = …» trong "
+            "config.toml).")
     done = run_cli("run", *folders, "--today", "2026-12-06")
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("\n" + over)

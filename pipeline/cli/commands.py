@@ -5,6 +5,7 @@ and prints what happened, in Vietnamese. A command imports its stage when it run
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 import webbrowser
 from datetime import date, timedelta
@@ -40,6 +41,12 @@ def _round(plan: Plan, round_id: str) -> str:
 
 
 def cmd_plan(plan: Plan, config: Config, args) -> int:
+    if args.new_phase and not args.workbook:
+        raise UsageError("--new-phase đi cùng --workbook TỆP.xlsx (bảng tính của kế hoạch giai đoạn mới).")
+    if bool(args.out) != bool(args.from_workbook):
+        raise UsageError("--from-workbook TỆP.xlsx và --out THƯ_MỤC đi cùng nhau.")
+    if args.workbook or args.from_workbook:
+        return _plan_book(plan, args)
     if args.json:
         print(json.dumps(plan_as_dict(plan), ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -66,6 +73,33 @@ def cmd_plan(plan: Plan, config: Config, args) -> int:
     for r in plan.all_rounds:
         print(f"  {r.id:<12} đơn vị gửi {r.district_deadline:%d/%m/%Y}   tỉnh {r.province_deadline:%d/%m/%Y}   "
               f"{len(plan.units_for(r))} đơn vị" + ("" if r.regular else f"   {round_title(r)}"))
+    return EXIT_OK
+
+
+def _plan_book(plan: Plan, args) -> int:
+    from pipeline.app.plan_book import import_workbook, write_workbook
+
+    if args.workbook:
+        left = write_workbook(plan, args.plan_dir, args.workbook, args.new_phase)
+        what = (f"kế hoạch giai đoạn {args.new_phase} (bắt đầu từ {plan.id})" if args.new_phase
+                else f"kế hoạch {plan.id}")
+        print(f"Đã ghi {what}: {args.workbook}")
+        if left:
+            print(f"Bảng tính không chứa: {', '.join(left)}; các phần này giữ ở thư mục kế hoạch.")
+        return EXIT_OK
+    result = import_workbook(args.from_workbook, args.out, args.plan_dir)
+    if result.errors:
+        print(f"Bảng tính kế hoạch {printable(args.from_workbook.name)} có {len(result.errors)} lỗi; chưa ghi gì:",
+              file=sys.stderr)
+        for error in result.errors:
+            print(f"  - {printable(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    assert result.plan is not None
+    new = result.plan
+    print(f"Đã ghi thư mục kế hoạch {args.out}: {new.id}, giai đoạn {new.phase}, {len(new.units)} đơn vị, "
+          f"{len(new.indicators)} chỉ tiêu, {len(new.all_rounds)} kỳ báo cáo.")
+    print(f"Dùng kế hoạch này: python run_pipeline.py --plan-dir {args.out} … (hoặc plan = \"{args.out}\" trong "
+          "config.toml).")
     return EXIT_OK
 
 

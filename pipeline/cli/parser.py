@@ -54,8 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"{text} (NNNN-TT-NN; mặc định: hôm nay)")
 
     show = command("plan", "in kế hoạch (đơn vị, chỉ tiêu, chỉ tiêu giai đoạn, kỳ báo cáo)",
-                   "python run_pipeline.py plan --json")
+                   "python run_pipeline.py plan --new-phase 2026-2030 --workbook ke-hoach-2026-2030.xlsx")
     show.add_argument("--json", action="store_true", help="in một đối tượng JSON thay cho bảng")
+    book = show.add_mutually_exclusive_group()
+    book.add_argument("--workbook", type=Path, metavar="TỆP.xlsx", default=None,
+                      help="ghi kế hoạch thành bảng tính để sửa trong Excel (cùng --new-phase: kế hoạch giai đoạn mới)")
+    book.add_argument("--from-workbook", type=Path, metavar="TỆP.xlsx", default=None,
+                      help="kiểm tra bảng tính kế hoạch; không có lỗi thì ghi thư mục kế hoạch vào --out")
+    show.add_argument("--out", type=Path, metavar="THƯ_MỤC", default=None,
+                      help="thư mục kế hoạch mới (với --from-workbook); phải chưa có hoặc trống")
+    show.add_argument("--new-phase", metavar="NĂM-NĂM", default=None,
+                      help="với --workbook: bắt đầu giai đoạn mới từ kế hoạch hiện tại, ví dụ 2026-2030")
 
     templates = command("templates", "tạo mẫu báo cáo của một kỳ, mỗi đơn vị một tệp",
                         "python run_pipeline.py templates --round 2024-annual --unit 121")

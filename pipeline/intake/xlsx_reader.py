@@ -50,13 +50,13 @@ class Workbook:
         return parse_reference(text) if text else None  # parsed once per process (its cache)
 
     def value(self, sheet: str, cell: str) -> object:
-        grid = self._grid(sheet)
+        grid = self.grid(sheet)
         row, col = _row_col(cell)
         if row < len(grid) and col < len(grid[row]):
             return grid[row][col]
         return ""
 
-    def _grid(self, sheet: str) -> list[list]:
+    def grid(self, sheet: str) -> list[list]:
         if sheet not in self.grids:
             try:
                 self.grids[sheet] = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)

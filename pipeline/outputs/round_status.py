@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -81,8 +82,18 @@ def no_open_round(plan: Plan, today: date | None) -> str:
     last = max(plan.all_rounds, key=lambda r: r.province_deadline)
     return (f"{line}: kỳ cuối của kế hoạch, {round_title(last)} (kỳ {last.id}), đã kết thúc ngày "
             f"{format_date(last.province_deadline)} (hạn tỉnh báo cáo); tệp nhận từ nay vẫn được trả lời và được "
-            f"ghi nhận là gửi trễ cho kỳ của mẫu đã dùng. Giai đoạn {plan.phase} đã hết: để báo cáo giai đoạn "
-            "mới, cần thư mục kế hoạch mới (tùy chọn --plan-dir, hoặc dòng «plan = …» trong config.toml).")
+            f"ghi nhận là gửi trễ cho kỳ của mẫu đã dùng. Giai đoạn {plan.phase} đã hết: lập kế hoạch giai đoạn mới "
+            f"bằng lệnh «plan --new-phase {_next_phase(plan.phase)} --workbook TỆP.xlsx», nạp lại bằng «plan "
+            "--from-workbook TỆP.xlsx --out THƯ_MỤC», rồi dùng thư mục đó (tùy chọn --plan-dir, hoặc dòng «plan = …» "
+            "trong config.toml).")
+
+
+def _next_phase(phase: str) -> str:
+    """"2026-2030" after "2021-2025": a phase as long, from the year after."""
+    years = [int(y) for y in re.findall(r"\d{4}", phase)]
+    if len(years) != 2 or years[0] > years[1]:
+        return "NĂM-NĂM"
+    return f"{years[1] + 1}-{2 * years[1] + 1 - years[0]}"
 
 
 def summary_lines(plan: Plan, statuses: list[RoundStatus], today: date | None = None) -> list[str]:

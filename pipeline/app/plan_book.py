@@ -1,0 +1,153 @@
+"""The plan as a workbook, out and back: `plan --workbook` writes it (optionally for a new phase),
+`plan --from-workbook` reads one the officer edited, as untrusted as any received file (the guard, then
+an isolated worker), checks it, and writes the plan folder in one step or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.core.atomic import write_bytes
+from pipeline.core.errors import PlanError, UsageError
+from pipeline.intake.guard import MAX_FILE_BYTES
+from pipeline.intake.isolation import Failure, Limits, WorkerPool
+from pipeline.intake.plan_book import PlanSheets, read_plan_book
+from pipeline.plan import book_layout
+from pipeline.plan.book_check import check_book
+from pipeline.plan.loader import load_plan
+from pipeline.plan.model import Plan
+from pipeline.plan.new_phase import next_phase
+from pipeline.templates.plan_book import plan_workbook
+
+# What the plan folder holds that the workbook does not: copied from the current plan when absent.
+CARRIED_FILES = ("rules.toml",)
+# Files of a plan folder the workbook cannot carry: `plan --workbook` says they are left out.
+NOT_IN_WORKBOOK = ("activities.csv", "questions.csv", "schedule.csv")
+MARKER = ".p8-from-workbook"  # in a folder `--from-workbook` wrote: it may replace that folder
+GUARD_WORDS = {
+    "file-encrypted": "tệp có đặt mật khẩu; hãy bỏ mật khẩu rồi lưu lại",
+    "file-xls": "tệp ở dạng .xls cũ; hãy lưu lại dạng .xlsx (Excel Workbook)",
+    "file-ods": "tệp ở dạng .ods; hãy lưu lại dạng .xlsx (Excel Workbook)",
+    "file-xlsm": "tệp có macro (.xlsm); hãy lưu lại dạng .xlsx không có macro",
+    "file-too-large": f"tệp lớn hơn {MAX_FILE_BYTES >> 20} MB",
+}
+
+
+@dataclass
+class Imported:
+    errors: list[str]
+    written: Path | None = None
+    plan: Plan | None = None
+
+
+def write_workbook(plan: Plan, folder: Path, target: Path, new_phase: str | None = None) -> list[str]:
+    """Write the plan (or the next phase started from it) as a workbook; returns what it leaves out."""
+    write_bytes(target, plan_workbook(next_phase(plan, new_phase), blank_targets=True) if new_phase
+                else plan_workbook(plan))
+    left = [name for name in NOT_IN_WORKBOOK if (Path(folder) / name).is_file()]
+    if plan.adhoc_rounds and not new_phase:
+        left.append("các kỳ báo cáo chuyên đề (adhoc) trong rounds.csv")
+    return left
+
+
+def import_workbook(source: Path, out: Path, current: Path, limits: Limits | None = None) -> Imported:
+    """Check the workbook at `source`; without an error, write the plan folder `out` (with the rules
+    of the plan folder `current`) and return it loaded."""
+    data = _read_untrusted(source)
+    _check_out(out)
+    with WorkerPool(size=1, limits=limits or Limits()) as pool:
+        sheets = pool.call(read_plan_book, source.name, data)
+    if isinstance(sheets, Failure):
+        return Imported([f"{source.name}: không đọc được tệp (tệp hỏng hoặc quá phức tạp: {sheets.kind})."])
+    assert isinstance(sheets, PlanSheets)
+    if sheets.problem:
+        reason = GUARD_WORDS.get(sheets.problem, "không phải bảng tính .xlsx đọc được")
+        return Imported([f"{source.name}: {reason}."])
+    errors = [f"'{s}': trang có quá nhiều dòng hoặc cột; chỉ đọc {20_000:,} dòng đầu.".replace(",", ".")
+              for s in sheets.clipped]
+    checked = check_book(sheets.grids, sheets.formulas)
+    if errors or checked.errors:
+        return Imported(errors + [str(e) for e in checked.errors])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        for name, text in checked.files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        for name in CARRIED_FILES:
+            kept = out / name if (out / name).is_file() else Path(current) / name
+            if kept.is_file():
+                shutil.copyfile(kept, staging / name)
+        (staging / MARKER).write_text(f"{source.name}\n", encoding="utf-8")
+        try:
+            plan = load_plan(staging)
+        except PlanError as exc:
+            return Imported([_located(str(exc), checked.rows)])
+        _replace_folder(staging, out)
+        return Imported([], out, plan)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _read_untrusted(source: Path) -> bytes:
+    """The file's bytes, read without following a symlink and never more than the guard accepts."""
+    try:
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise UsageError(f"không mở được {source} ({exc.strerror}; liên kết tượng trưng không được đọc).") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise UsageError(f"{source} không phải là một tệp.")
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def _check_out(out: Path) -> None:
+    """The folder to write: new, empty, or one this command wrote before (never what the officer made).
+    A replacement cut short between its two renames is finished first: the previous folder comes back."""
+    old = out.with_name(f".{out.name}.old")
+    if not out.exists() and not out.is_symlink() and old.is_dir() and (old / MARKER).is_file():
+        os.replace(old, out)
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise UsageError(f"{out} đã có và không phải là thư mục; hãy chọn thư mục khác cho --out.")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise UsageError(f"thư mục {out} đã có nội dung không do lệnh này tạo ra; hãy chọn thư mục mới cho --out "
+                         "(chương trình không ghi đè thư mục kế hoạch đang dùng).")
+
+
+def _replace_folder(staging: Path, out: Path) -> None:
+    """`staging` becomes `out` by renames: `out` is the old folder or the new one, whole. A folder this
+    command wrote before is replaced (files the officer added to it are carried over first)."""
+    if not out.exists() or not any(out.iterdir()):
+        os.replace(staging, out)  # over an empty folder too
+        return
+    for entry in out.iterdir():
+        if not (staging / entry.name).exists() and entry.is_file() and not entry.is_symlink():
+            shutil.copy2(entry, staging / entry.name)
+    old = out.with_name(f".{out.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    os.replace(out, old)
+    os.replace(staging, out)
+    with contextlib.suppress(OSError):
+        shutil.rmtree(old)
+
+
+def _located(message: str, rows: dict[str, list[int]]) -> str:
+    """A loader's error ("units.csv, dòng 5: …") located on the workbook's sheet and row instead."""
+    sheets = {t.file: t.sheet for t in book_layout.TABLES} | {"targets.csv": book_layout.SHEET_TARGETS,
+                                                               "totals.csv": book_layout.SHEET_TARGETS,
+                                                               "plan.toml": book_layout.SHEET_IDENTITY}
+    match = re.match(r"^([a-z_]+\.(?:csv|toml))(?:, dòng (\d+))?:\s*(.*)$", message, re.S)
+    if not match or match.group(1) not in sheets:
+        return message
+    file, line, text = match.groups()
+    where = f"'{sheets[file]}'"
+    if line and int(line) - 2 < len(rows.get(file, [])):
+        where += f" dòng {rows[file][int(line) - 2] + 1}"
+    return f"{where}: {text}"
