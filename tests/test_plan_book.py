@@ -15,6 +15,7 @@ from pipeline.app.runner import run
 from pipeline.app.samples import fill_template, sample_values
 from pipeline.cli.main import main
 from pipeline.core.locations import Paths
+from pipeline.intake.isolation import Limits
 from pipeline.plan import book_layout as L
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.templates.plan_book import plan_workbook
@@ -69,6 +70,9 @@ def test_a_new_phase_starts_from_the_units_of_its_first_day(tmp_path, capsys):
     book = tmp_path / "moi.xlsx"
     code, out, _ = _cli(capsys, "plan", "--new-phase", "2026-2030", "--workbook", str(book))
     assert code == 0 and "2026-2030" in out
+    written = book.read_bytes()
+    code, _, err = _cli(capsys, "plan", "--new-phase", "2026-2030", "--workbook", str(book))
+    assert code == 2 and "đã có" in err and book.read_bytes() == written  # an edited workbook is never replaced
     wb = openpyxl.load_workbook(book)
     units = [r for r in wb[L.SHEET_UNITS].iter_rows(min_row=5, values_only=True) if r[0]]
     assert len(units) == 76 and units[0][0] == "14" and {r[1] for r in units[1:]} == {"Cấp xã"}
@@ -152,11 +156,30 @@ def test_an_existing_folder_the_command_did_not_write_is_never_replaced(tmp_path
 def test_a_file_that_is_not_a_plan_workbook_is_one_error(tmp_path):
     (tmp_path / "x.xlsx").write_bytes(b"PK\x03\x04 not really")
     assert import_workbook(tmp_path / "x.xlsx", tmp_path / "o", DEFAULT_PLAN_DIR).errors == [
-        "x.xlsx: không phải bảng tính .xlsx đọc được."]
+        "x.xlsx: tệp hỏng, không đọc được."]
+    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4 a scanned plan")
+    assert import_workbook(tmp_path / "x.pdf", tmp_path / "o", DEFAULT_PLAN_DIR).errors == [
+        "x.pdf: không phải bảng tính .xlsx đọc được."]
     other = openpyxl.Workbook()
     other.save(tmp_path / "khac.xlsx")
     errors = import_workbook(tmp_path / "khac.xlsx", tmp_path / "o", DEFAULT_PLAN_DIR).errors
     assert errors[0] == "'Kế hoạch': không có trang này." and not (tmp_path / "o").exists()
+
+
+def test_a_hostile_plan_workbook_is_answered_in_one_line(tmp_path):
+    """A zip bomb stops at the guard; a worker that runs out of its limits is one line, not a traceback."""
+    from tests.support.bombs import workbook_bomb
+
+    (tmp_path / "bom.xlsx").write_bytes(workbook_bomb(4095))
+    assert import_workbook(tmp_path / "bom.xlsx", tmp_path / "o", DEFAULT_PLAN_DIR).errors == [
+        "bom.xlsx: tệp nén bất thường (giải nén ra quá lớn); không mở tệp này."]
+    (tmp_path / "bom.xlsx").write_bytes(workbook_bomb(4095, declared=1000))  # its sizes lie
+    assert import_workbook(tmp_path / "bom.xlsx", tmp_path / "o", DEFAULT_PLAN_DIR).errors == [
+        "bom.xlsx: tệp hỏng, không đọc được."]
+    starved = import_workbook(_workbook(tmp_path), tmp_path / "o", DEFAULT_PLAN_DIR,
+                              limits=Limits(memory_bytes=40 << 20))
+    assert len(starved.errors) == 1 and starved.errors[0].startswith("ke-hoach.xlsx: ")
+    assert not (tmp_path / "o").exists()
 
 
 def _workbook(tmp_path: Path) -> Path:
@@ -240,4 +263,16 @@ def test_a_new_phase_typed_in_libreoffice_imports_and_runs(uno_python, soffice, 
         chieng_son = plan.unit("03985")
         assert sheet.cell(rows[chieng_son.name], col).value == plan.targets["03985"][indicator.code]
         assert sheet.cell(rows[chieng_son.name], col + 2).value == expected["03985"]
+
+    # Both plans side by side, one ledger: a file made from the finished plan's template is answered as
+    # such while the new plan is in use, and the finished plan still reads its own rounds only.
+    rnd_2025 = old.round("2025-annual")
+    template = write_templates(old, rnd_2025, tmp_path / "mau-cu", [old.unit("03985")])[0]
+    fill_template(template, paths.inbox / "cu.xlsx", sample_values(old, rnd_2025, old.unit("03985"),
+                                                                 with_previous=True))
+    late = run(paths, tmp_path / "ke-hoach-2026", today=date(2026, 9, 8))
+    assert [f.code for o in late.outcomes for f in o.findings if f.severity == "error"] == ["template-other-plan"]
+    code, out, err = _cli(capsys, "--plan-dir", str(DEFAULT_PLAN_DIR), "status", "--outbox", str(paths.outbox),
+                          "--ledger", str(paths.ledger), "--today", "2025-09-08")
+    assert code == 0 and "2026" not in out and "(kỳ 2025-annual)" in out, err
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)

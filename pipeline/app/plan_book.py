@@ -5,6 +5,7 @@ an isolated worker), checks it, and writes the plan folder in one step or not at
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -17,9 +18,8 @@ from pipeline.core.atomic import write_bytes
 from pipeline.core.errors import PlanError, UsageError
 from pipeline.intake.guard import MAX_FILE_BYTES
 from pipeline.intake.isolation import Failure, Limits, WorkerPool
-from pipeline.intake.plan_book import PlanSheets, read_plan_book
+from pipeline.intake.plan_book import MAX_ROWS, PlanSheets, examine_plan_book
 from pipeline.plan import book_layout
-from pipeline.plan.book_check import check_book
 from pipeline.plan.loader import load_plan
 from pipeline.plan.model import Plan
 from pipeline.plan.new_phase import next_phase
@@ -36,7 +36,18 @@ GUARD_WORDS = {
     "file-ods": "tệp ở dạng .ods; hãy lưu lại dạng .xlsx (Excel Workbook)",
     "file-xlsm": "tệp có macro (.xlsm); hãy lưu lại dạng .xlsx không có macro",
     "file-too-large": f"tệp lớn hơn {MAX_FILE_BYTES >> 20} MB",
+    "file-zip-suspicious": "tệp nén bất thường (giải nén ra quá lớn); không mở tệp này",
+    "file-unreadable": "tệp hỏng, không đọc được",
 }
+
+
+FAILURE_WORDS = {
+    "memory": "tệp cần quá nhiều bộ nhớ để đọc; tệp có thể bị hỏng",
+    "timeout": "đọc tệp quá lâu; tệp có thể bị hỏng",
+    "crashed": "không đọc được tệp (tệp hỏng)",
+    "error": "không đọc được tệp (tệp hỏng hoặc không phải bảng tính kế hoạch)",
+}
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -47,7 +58,10 @@ class Imported:
 
 
 def write_workbook(plan: Plan, folder: Path, target: Path, new_phase: str | None = None) -> list[str]:
-    """Write the plan (or the next phase started from it) as a workbook; returns what it leaves out."""
+    """Write the plan (or the next phase started from it) as a workbook; returns what it leaves out.
+    An existing file is never replaced: it may be the officer's edited plan."""
+    if target.exists() or target.is_symlink():
+        raise UsageError(f"tệp {target} đã có (có thể là bảng tính kế hoạch đang sửa); hãy đặt tên khác.")
     write_bytes(target, plan_workbook(next_phase(plan, new_phase), blank_targets=True) if new_phase
                 else plan_workbook(plan))
     left = [name for name in NOT_IN_WORKBOOK if (Path(folder) / name).is_file()]
@@ -62,16 +76,18 @@ def import_workbook(source: Path, out: Path, current: Path, limits: Limits | Non
     data = _read_untrusted(source)
     _check_out(out)
     with WorkerPool(size=1, limits=limits or Limits()) as pool:
-        sheets = pool.call(read_plan_book, source.name, data)
+        sheets = pool.call(examine_plan_book, source.name, data)
     if isinstance(sheets, Failure):
-        return Imported([f"{source.name}: không đọc được tệp (tệp hỏng hoặc quá phức tạp: {sheets.kind})."])
+        log.warning("plan workbook %s: worker %s: %s", source.name, sheets.kind, sheets.detail)
+        return Imported([f"{source.name}: {FAILURE_WORDS.get(sheets.kind, FAILURE_WORDS['error'])}."])
     assert isinstance(sheets, PlanSheets)
     if sheets.problem:
         reason = GUARD_WORDS.get(sheets.problem, "không phải bảng tính .xlsx đọc được")
         return Imported([f"{source.name}: {reason}."])
-    errors = [f"'{s}': trang có quá nhiều dòng hoặc cột; chỉ đọc {20_000:,} dòng đầu.".replace(",", ".")
+    assert sheets.checked is not None
+    checked = sheets.checked
+    errors = [f"'{s}': trang có quá nhiều dòng hoặc cột; chỉ đọc {MAX_ROWS:,} dòng đầu.".replace(",", ".")
               for s in sheets.clipped]
-    checked = check_book(sheets.grids, sheets.formulas)
     if errors or checked.errors:
         return Imported(errors + [str(e) for e in checked.errors])
     out.parent.mkdir(parents=True, exist_ok=True)

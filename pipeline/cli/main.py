@@ -35,5 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         # and keep Python from complaining again when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except Exception as exc:  # a defect: one line for the officer, the details in the developers' log
+        logging.getLogger("pipeline").exception("internal error")
+        print(f"Lỗi: lỗi nội bộ của chương trình ({type(exc).__name__}); chạy lại lệnh với -v để xem chi tiết và "
+              "gửi cho người phát triển.", file=sys.stderr)
+        return EXIT_USAGE
 
 

@@ -1,5 +1,6 @@
-"""A plan workbook read in an isolated worker (`plan --from-workbook`): the same guard as a unit's
-report, then its sheets' values as plain data for the checker (plan/book_check.py)."""
+"""A plan workbook read and checked in an isolated worker (`plan --from-workbook`): the same guard as a
+unit's report, its sheets' values read with calamine, then the checker (plan/book_check.py), so that
+nothing the file holds is parsed or walked outside the worker's limits."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from pipeline.intake import guard
 from pipeline.intake.xlsx_reader import Workbook
 from pipeline.plan import book_layout
+from pipeline.plan.book_check import Checked, check_book
 
 # A plan of a whole country has some 3,400 units; the rest is room for the officer's spare rows.
 MAX_ROWS = 20_000
@@ -20,6 +22,16 @@ class PlanSheets:
     grids: dict[str, list[list]] = field(default_factory=dict)  # sheet -> rows of values (str, float, date…)
     formulas: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> {cell: formula or error}
     clipped: list[str] = field(default_factory=list)  # sheets that held more than MAX_ROWS x MAX_COLS
+    checked: Checked | None = None  # the plan folder's files, or every error found
+
+
+def examine_plan_book(name: str, data: bytes) -> PlanSheets:
+    """The worker's task: the file read, then checked; only the result goes back, not the sheets."""
+    found = read_plan_book(name, data)
+    if found.problem is None:
+        found.checked = check_book(found.grids, found.formulas)
+        found.grids, found.formulas = {}, {}
+    return found
 
 
 def read_plan_book(name: str, data: bytes) -> PlanSheets:
