@@ -231,12 +231,13 @@ def _annex_rows(plan: Plan, result: Consolidation) -> list[dict]:
 
     districts = list(plan.allocated)
     section_two = f"Cấp {LEVEL_WORDS.get(plan.allocated_level, 'dưới tỉnh')}"
+    villages = format_number(plan.total_villages) if plan.total_villages else ""  # a plan may allocate none
     rows = [
-        {"no": "", "name": "Tổng cộng", "villages": format_number(plan.total_villages),
+        {"no": "", "name": "Tổng cộng", "villages": villages,
          "cells": cells(list(plan.roots), plan.totals["total"])},
         {"no": "I", "name": name(plan.province_unit), "villages": "",
          "cells": cells([plan.province_unit], plan.targets[plan.province_unit.code])},
-        {"no": "II", "name": section_two, "villages": format_number(plan.total_villages),
+        {"no": "II", "name": section_two, "villages": villages,
          "cells": cells(districts, plan.totals["districts"])},
     ]
     annex = locations.annex_name(result.round.id)
