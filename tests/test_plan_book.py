@@ -2,6 +2,7 @@
 LibreOffice as the officer's office program would, with a mistake (one error, at its cell, nothing
 written) and as the next phase (every target typed, imported, templates written, a round consolidated)."""
 
+import csv
 import json
 import shutil
 import subprocess
@@ -9,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from pipeline.app.plan_book import import_workbook
 from pipeline.app.runner import run
@@ -17,9 +19,11 @@ from pipeline.cli.main import main
 from pipeline.core.locations import Paths
 from pipeline.intake.isolation import Limits
 from pipeline.plan import book_layout as L
+from pipeline.plan.as_json import plan_as_dict
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.templates.plan_book import plan_workbook
 from pipeline.templates.writer import write_templates
+from tests.support import plan_seven
 from tests.support.helpers import LO_FILL, libreoffice_convert_all
 
 
@@ -39,6 +43,32 @@ def test_the_bundled_plan_goes_to_a_workbook_and_back_unchanged(tmp_path, capsys
     assert load_plan(folder) == load_plan(DEFAULT_PLAN_DIR)  # every field, not only what --json shows
     for name in ("units.csv", "indicators.csv", "targets.csv", "rounds.csv", "rules.toml"):
         assert (folder / name).read_bytes() == (DEFAULT_PLAN_DIR / name).read_bytes(), name
+
+
+def _with_areas_and_senders(folder: Path) -> Path:
+    shutil.copytree(DEFAULT_PLAN_DIR, folder)
+    with (folder / "units.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        district = (row["former"] or row["code"]).split(";")[0]
+        row["area"] = "" if row["level"] == "province" else ("Vùng Bắc" if district < "123" else "Vùng Nam")
+        row["senders"] = "hoiphunu.bacyen@example.vn; vanthu.bacyen@example.vn" if row["code"] == "121" else ""
+    with (folder / "units.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return folder
+
+
+@pytest.mark.parametrize("make", [plan_seven.write, plan_seven.write_succession, _with_areas_and_senders],
+                         ids=["seven-indicators", "seven-with-reform", "areas-and-senders"])
+def test_other_plans_go_to_a_workbook_and_back_unchanged(tmp_path, make):
+    plan = load_plan(make(tmp_path / "plan"))
+    (tmp_path / "p.xlsx").write_bytes(plan_workbook(plan))
+    result = import_workbook(tmp_path / "p.xlsx", tmp_path / "back", tmp_path / "plan")
+    assert result.errors == []
+    assert load_plan(tmp_path / "back") == plan
+    assert plan_as_dict(load_plan(tmp_path / "back")) == plan_as_dict(plan)
 
 
 def test_the_workbook_holds_the_plan_for_people_to_read_and_edit(tmp_path):
