@@ -166,6 +166,21 @@ def test_totals_that_do_not_add_up_and_a_gap_between_a_unit_and_its_successor(tm
     assert sum(f"'Đơn vị'!H{row}: đơn vị kế tục" in e for e in errors) == 2  # after 123 and after 128
 
 
+def test_a_new_phase_may_not_keep_the_finished_plans_id(tmp_path):
+    book = openpyxl.load_workbook(_workbook(tmp_path))
+    book[L.SHEET_IDENTITY]["B9"] = "2026-2030"
+    for row in range(5, 12):  # its rounds move with it
+        rounds = book[L.SHEET_ROUNDS]
+        year = rounds.cell(row, 2).value + 4
+        rounds.cell(row, 1).value, rounds.cell(row, 2).value = f"{year}-{rounds.cell(row, 1).value[5:]}", year
+    book.save(tmp_path / "cung-ma.xlsx")
+    result = import_workbook(tmp_path / "cung-ma.xlsx", tmp_path / "out", DEFAULT_PLAN_DIR, in_use=load_plan())
+    assert result.errors == ["'Kế hoạch'!B5: mã kế hoạch «son-la-286-2022» là mã của kế hoạch giai đoạn 2021-2025 "
+                             "đang dùng; kế hoạch giai đoạn 2026-2030 cần mã khác, để tệp làm từ mẫu của kế hoạch "
+                             "này không bị nhận nhầm là của kế hoạch kia."]
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_existing_folder_the_command_did_not_write_is_never_replaced(tmp_path, capsys):
     book = _workbook(tmp_path)
     (tmp_path / "mine").mkdir()
@@ -176,7 +191,7 @@ def test_an_existing_folder_the_command_did_not_write_is_never_replaced(tmp_path
     link = tmp_path / "link.xlsx"
     link.symlink_to(book)
     code, _, err = _cli(capsys, "plan", "--from-workbook", str(link), "--out", str(tmp_path / "new"))
-    assert code == 2 and "liên kết tượng trưng" in err and not (tmp_path / "new").exists()
+    assert code == 2 and "là liên kết tượng trưng" in err and not (tmp_path / "new").exists()
     first = import_workbook(book, tmp_path / "again", DEFAULT_PLAN_DIR)
     (tmp_path / "again" / "schedule-notes.txt").write_text("x", encoding="utf-8")
     second = import_workbook(book, tmp_path / "again", DEFAULT_PLAN_DIR)  # its own folder: replaced whole

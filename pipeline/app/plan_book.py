@@ -5,6 +5,7 @@ an isolated worker), checks it, and writes the plan folder in one step or not at
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import re
@@ -15,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core.atomic import write_bytes
-from pipeline.core.errors import PlanError, UsageError
+from pipeline.core.errors import PlanError, StorageError, UsageError
 from pipeline.intake.guard import MAX_FILE_BYTES
 from pipeline.intake.isolation import Failure, Limits, WorkerPool
 from pipeline.intake.plan_book import MAX_ROWS, PlanSheets, examine_plan_book
 from pipeline.plan import book_layout
+from pipeline.plan.book_check import identity_cell
 from pipeline.plan.loader import load_plan
 from pipeline.plan.model import Plan
 from pipeline.plan.new_phase import next_phase
@@ -70,9 +72,11 @@ def write_workbook(plan: Plan, folder: Path, target: Path, new_phase: str | None
     return left
 
 
-def import_workbook(source: Path, out: Path, current: Path, limits: Limits | None = None) -> Imported:
+def import_workbook(source: Path, out: Path, current: Path, limits: Limits | None = None,
+                    in_use: Plan | None = None) -> Imported:
     """Check the workbook at `source`; without an error, write the plan folder `out` (with the rules
-    of the plan folder `current`) and return it loaded."""
+    of the plan folder `current`, whose plan `in_use` a plan of another phase must not take the id of)
+    and return it loaded."""
     data = _read_untrusted(source)
     _check_out(out)
     with WorkerPool(size=1, limits=limits or Limits()) as pool:
@@ -90,8 +94,11 @@ def import_workbook(source: Path, out: Path, current: Path, limits: Limits | Non
               for s in sheets.clipped]
     if errors or checked.errors:
         return Imported(errors + [str(e) for e in checked.errors])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as exc:
+        raise StorageError(f"không ghi được vào {out.parent} ({exc.strerror}); chưa ghi gì.") from None
     try:
         for name, text in checked.files.items():
             (staging / name).write_text(text, encoding="utf-8")
@@ -104,8 +111,15 @@ def import_workbook(source: Path, out: Path, current: Path, limits: Limits | Non
             plan = load_plan(staging)
         except PlanError as exc:
             return Imported([_located(str(exc), checked.rows)])
+        if in_use is not None and plan.id == in_use.id and plan.phase != in_use.phase:
+            return Imported([f"{identity_cell('id')}: mã kế hoạch «{plan.id}» là mã của kế hoạch giai đoạn "
+                             f"{in_use.phase} đang dùng; kế hoạch giai đoạn {plan.phase} cần mã khác, để tệp làm từ "
+                             "mẫu của kế hoạch này không bị nhận nhầm là của kế hoạch kia."])
         _replace_folder(staging, out)
         return Imported([], out, plan)
+    except OSError as exc:
+        raise StorageError(f"không ghi được thư mục kế hoạch {out} ({exc.strerror}); thư mục cũ (nếu có) giữ "
+                           "nguyên.") from None
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -116,7 +130,8 @@ def _read_untrusted(source: Path) -> bytes:
     try:
         fd = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise UsageError(f"không mở được {source} ({exc.strerror}; liên kết tượng trưng không được đọc).") from None
+        why = "là liên kết tượng trưng; hãy chỉ đến chính tệp" if exc.errno == errno.ELOOP else exc.strerror
+        raise UsageError(f"không mở được {source} ({why}).") from None
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise UsageError(f"{source} không phải là một tệp.")

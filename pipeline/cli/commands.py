@@ -87,7 +87,7 @@ def _plan_book(plan: Plan, args) -> int:
         if left:
             print(f"Bảng tính không chứa: {', '.join(left)}; các phần này giữ ở thư mục kế hoạch.")
         return EXIT_OK
-    result = import_workbook(args.from_workbook, args.out, args.plan_dir)
+    result = import_workbook(args.from_workbook, args.out, args.plan_dir, in_use=plan)
     if result.errors:
         print(f"Bảng tính kế hoạch {printable(args.from_workbook.name)} có {len(result.errors)} lỗi; chưa ghi gì:",
               file=sys.stderr)

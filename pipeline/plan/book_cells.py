@@ -192,7 +192,7 @@ class Cells:
         return found
 
     def identity(self) -> dict[str, object]:
-        """The identity sheet's values by plan.toml key, and the cell of each."""
+        """The identity sheet's values by plan.toml key (book_check.identity_cell says where each is)."""
         values: dict[str, object] = {}
         if L.SHEET_IDENTITY not in self.grids:
             self.error("plan-sheet-missing", f"'{L.SHEET_IDENTITY}'", "không có trang này.")

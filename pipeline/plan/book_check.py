@@ -36,7 +36,7 @@ def check_book(grids: dict[str, list[list]], formulas: dict[str, dict[str, str]]
     cells = Cells(grids, formulas)
     identity = cells.identity()
     tables = {table.file: cells.table(table) for table in L.TABLES}
-    phase = _phase(cells, identity)
+    phase = _check_identity(cells, identity)
     groups = _unique(cells, tables["groups.csv"], "code", "mã nhóm")
     units = tables["units.csv"]
     _check_units(cells, units)
@@ -71,17 +71,23 @@ def check_book(grids: dict[str, list[list]], formulas: dict[str, dict[str, str]]
     return Checked(files, [], rows)
 
 
-def _phase(cells: Cells, identity: dict) -> tuple[int, int] | None:
+def _check_identity(cells: Cells, identity: dict) -> tuple[int, int] | None:
+    """The plan's id, and its phase as (first year, last year)."""
+    if identity.get("id") and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", str(identity["id"])):
+        cells.error("plan-cell-code", identity_cell("id"),
+                    "mã kế hoạch chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang và gạch dưới.")
     text = identity.get("phase")
-    where = L.where(L.SHEET_IDENTITY, L.FIRST_ROW + [f.key for f in L.IDENTITY].index("phase"), 1)
     match = _PHASE.match(str(text or ""))
     if text and (not match or int(match.group(1)) > int(match.group(2))):
-        cells.error("plan-phase", where, f"giai đoạn ghi «{text}»; hãy ghi năm đầu-năm cuối, ví dụ 2026-2030.")
+        cells.error("plan-phase", identity_cell("phase"),
+                    f"giai đoạn ghi «{text}»; hãy ghi năm đầu-năm cuối, ví dụ 2026-2030.")
         return None
-    if identity.get("id") and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", str(identity["id"])):
-        cells.error("plan-cell-code", L.where(L.SHEET_IDENTITY, L.FIRST_ROW, 1),
-                    "mã kế hoạch chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang và gạch dưới.")
     return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def identity_cell(key: str) -> str:
+    """Where a plan.toml key is typed on the identity sheet."""
+    return L.where(L.SHEET_IDENTITY, L.FIRST_ROW + [f.key for f in L.IDENTITY].index(key), 1)
 
 
 def _unique(cells: Cells, rows: list[BookRow], key: str, what: str) -> dict[str, BookRow]:
