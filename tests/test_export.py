@@ -2,9 +2,11 @@
 two names) report a round, each exports its ledger, and the rollup's national totals equal a sum
 worked out here; an altered or repeated package is named and left out."""
 
+import csv as csv_module
 import hashlib
 import json
 import shutil
+import sqlite3
 from datetime import date
 
 import openpyxl
@@ -17,7 +19,7 @@ from pipeline.exchange.rollup import rollup, write_rollup
 from pipeline.ledger.store import Ledger
 from pipeline.plan.loader import load_plan
 from tests.support import plan_seven
-from tests.support.helpers import run_cli
+from tests.support.helpers import libreoffice_convert, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -103,3 +105,31 @@ def test_an_altered_or_repeated_package_is_named_and_left_out(exports):
     assert lines[1].startswith(f"Không tính gói {folders['Tỉnh Thử'] / 'datapackage.json'}: trùng với gói")
     assert lines[2] == (f"Không tính gói {altered / 'datapackage.json'}: tệp {csv.name} đã bị thay đổi sau khi xuất "
                         "(kích thước hoặc SHA-256 không khớp).")
+
+
+@pytest.mark.slow
+def test_text_that_starts_like_a_formula_stays_text_when_libreoffice_opens_the_csv(exports, tmp_path, soffice):
+    """Issue 30, finding 11: sender-chosen names in the CSV (a file name, a sheet name) that begin with
+    = + - @ or TAB are prefixed with an apostrophe; LibreOffice's CSV import then makes no formula of them."""
+    root, _, _ = exports
+    shutil.copytree(root / "tinh-mot", tmp_path / "tinh-mot")
+    ledger_path = tmp_path / "tinh-mot" / "ledger.sqlite"
+    hostile = ['=HYPERLINK("http://example.invalid","bam")', "+1+1", "-2+3", "@SUM(1)", "\t=1+1"]
+    with sqlite3.connect(ledger_path) as db:
+        ids = [r[0] for r in db.execute("SELECT id FROM submission ORDER BY id")]
+        for record, name in zip(ids, hostile, strict=False):
+            db.execute("UPDATE submission SET original_name = ? WHERE id = ?", (f"{name}.xlsx", record))
+        db.execute("UPDATE value SET sheet = ? WHERE submission_id = ?", ("=1+2", ids[0]))
+    plan = load_plan(root / "tinh-mot" / "plan")
+    with Ledger(ledger_path, tmp_path / "tinh-mot") as ledger:
+        csv = write_export(plan, ledger, tmp_path / "xuat")[0]
+    rows = list(csv_module.reader(csv.read_text(encoding="utf-8-sig").splitlines()))
+    starts = {cell[:1] for row in rows[1:] for cell in row if cell}
+    assert not starts & {"=", "+", "-", "@", "\t", "\r"}
+    assert any(cell == "'=1+2" for row in rows for cell in row)
+    assert any(cell.startswith("'=HYPERLINK(") for row in rows for cell in row)
+    converted = libreoffice_convert(soffice, csv, tmp_path / "lo")
+    sheet = openpyxl.load_workbook(converted).active
+    formulas = [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+    assert len(rows) - 1 == sheet.max_row - 1  # every row came through

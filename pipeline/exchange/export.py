@@ -44,6 +44,9 @@ COLUMNS = (
     ("received_at", "string", "thời điểm nhận tệp"),
 )
 KEY = ["unit_code", "round", "part", "subject", "measure"]
+# A text cell a spreadsheet would take as a formula when it opens the CSV (OWASP, "CSV injection"):
+# it gets a leading apostrophe, which spreadsheets show as text and do not display.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_name(plan: Plan) -> str:
@@ -71,7 +74,7 @@ def tidy(plan: Plan, ledger: Ledger) -> pd.DataFrame:
 def write_export(plan: Plan, ledger: Ledger, folder: Path) -> list[Path]:
     frame = tidy(plan, ledger)
     name = export_name(plan)
-    csv = frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    csv = neutralised(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
     csv_path = folder / f"{name}.csv"
     write_bytes(csv_path, csv)
     xlsx_path = folder / f"{name}.xlsx"
@@ -101,6 +104,14 @@ def write_export(plan: Plan, ledger: Ledger, folder: Path) -> list[Path]:
     package_path = folder / EXPORT_PACKAGE
     write_text(package_path, json.dumps(package, ensure_ascii=False, indent=1) + "\n")
     return [csv_path, xlsx_path, package_path]
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell that starts like a formula prefixed with an apostrophe (the .xlsx
+    needs none: its cells are typed)."""
+    text = frame.select_dtypes(include="object").columns
+    return frame.assign(**{column: frame[column].map(
+        lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v) for column in text})
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path, moment: datetime) -> None:
