@@ -12,8 +12,11 @@ import unicodedata
 
 # Most file systems hold 255 bytes per name; the ledger id and hash prefix take about 22 of them.
 MAX_NAME_BYTES = 180
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|]')
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Control characters, and those that change the direction of text around them (a name could then show
+# «bao-cao-xslx.docx» for «bao-cao-\u202excod.xlsx»).
+_DIRECTION = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f'[\\x00-\\x1f\\x7f-\\x9f/\\\\:*?"<>|\u2028\u2029{_DIRECTION}]')
+_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029{_DIRECTION}]")
 
 
 def safe_filename(name: str, fallback: str = "tep") -> str:

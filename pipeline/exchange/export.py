@@ -66,7 +66,7 @@ def tidy(plan: Plan, ledger: Ledger) -> pd.DataFrame:
                     continue
                 rows.append((plan.id, plan.province, unit.code, unit.name, unit.level, ";".join(unit.former), rnd.id,
                              rnd.year, rnd.kind, fld.part, fld.subject, fld.measure, stored.number, record.id,
-                             record.original_name, stored.sheet, stored.cell, record.sha256, record.received_at))
+                             record.shown_name, stored.sheet, stored.cell, record.sha256, record.received_at))
     frame = pd.DataFrame(rows, columns=[c for c, _, _ in COLUMNS])
     return frame.astype({"round_year": "int64", "record_id": "int64", "value": "float64"})
 

@@ -142,7 +142,7 @@ def cumulative_before(progress: Progress, kind: str, year: int) -> int | None:
 
 
 def _source(rnd: Round, record: Submission, stored: StoredValue) -> Source:
-    return Source(rnd.id, record.id, record.original_name, stored.sheet, stored.cell, int(stored.number or 0))
+    return Source(rnd.id, record.id, record.shown_name, stored.sheet, stored.cell, int(stored.number or 0))
 
 
 def apportion(value: int, shares: tuple[tuple[str, int], ...]) -> dict[str, int]:

@@ -120,7 +120,7 @@ def write_feedback(
 
 def _reply_subject(mail: Mail, record: Submission) -> str:
     verdict = "chưa tiếp nhận" if record.status == REJECTED else "đã tiếp nhận"
-    return f"Re: {mail.subject} – {record.original_name}: {verdict}".replace("Re: Re: ", "Re: ")
+    return f"Re: {mail.subject} – {record.shown_name}: {verdict}".replace("Re: Re: ", "Re: ")
 
 
 def _moment(record: Submission) -> datetime:

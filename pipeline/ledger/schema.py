@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pipeline.core.errors import LedgerError
+from pipeline.core.sender_text import printable
 
 # PRAGMA user_version of a ledger this code writes. 0: a ledger from before versions (main up to
 # 1ac64ff), whose findings have no parameters. MIGRATIONS take a ledger from one version to the next.
@@ -91,6 +92,13 @@ class Submission:
     status: str
     size: int
     cleared: int = 0
+
+    @property
+    def shown_name(self) -> str:
+        """The sender's file name as people read it (workbooks, pages, letters): control and
+        direction-changing characters shown as codes, so «bao-cao\u202exslx.docx» cannot pass for
+        another name. The ledger keeps the name as it came."""
+        return printable(self.original_name)
 
 
 class StoredValue(NamedTuple):  # a tuple, not a dataclass: a national consolidation makes hundreds of thousands

@@ -73,7 +73,7 @@ class Answers:
 def _every_file(plan: Plan, ledger: Ledger, round_id: str, answers: Answers) -> list[dict]:
     """Every file of the round, superseded and rejected ones too, newest first, each with its answers."""
     names = {u.code: u.name for u in plan.units}
-    return [{"file": r.original_name, "unit": names.get(r.unit or "", r.unit or ""),
+    return [{"file": r.shown_name, "unit": names.get(r.unit or "", r.unit or ""),
              "received": format_date(date.fromisoformat(r.received_at[:10])),
              "status": STATUS_WORDS.get(r.status, r.status), "answers": answers(r)}
             for r in reversed(ledger.records(round_id))]
@@ -108,7 +108,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
             label, css = STATES[entry.state]
             record = entry.record
             units.append({"name": entry.unit.name, "code": entry.unit.code, "state": label.format(days=entry.days_late),
-                          "css": css, "file": record.original_name if record else "",
+                          "css": css, "file": record.shown_name if record else "",
                           "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",
                           "answers": answers(record) if record else []})
         rounds.append({
@@ -125,7 +125,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
             "received": _every_file(plan, ledger, rnd.id, answers),
         })
     not_processed = ledger.records_with_finding("file-not-processed")
-    unidentified = [{"file": r.original_name, "received": format_date(date.fromisoformat(r.received_at[:10])),
+    unidentified = [{"file": r.shown_name, "received": format_date(date.fromisoformat(r.received_at[:10])),
                      "state": "Chưa xử lý được – chờ cán bộ kiểm tra" if r.id in not_processed
                      else "Không nhận dạng được – đã trả lời",
                      "answers": answers(r)}

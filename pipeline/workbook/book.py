@@ -228,7 +228,7 @@ class Book:
         record = self.result.reported.get(unit.code)
         ws.write_string(row, 0, unit.code, self.styles["text"])
         ws.write_string(row, 1, unit.name, self.styles["text"])
-        self.put(ws, row, 2, record.original_name if record else "Chưa báo cáo")
+        self.put(ws, row, 2, record.shown_name if record else "Chưa báo cáo")
         self.put(ws, row, 3, record.id if record else None, "number")
 
     def ratio_cells(self, ws, row: int, col: int, numerator, denominator, *, bold: bool) -> None:

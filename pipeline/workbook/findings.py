@@ -17,7 +17,7 @@ def write(book: Book, ws) -> None:
         for finding in result.findings.get(record.id, []):
             values = [
                 record.id,
-                record.original_name,
+                record.shown_name,
                 record.unit,
                 STATUS_LABELS.get(record.status, record.status),
                 SEVERITY_LABELS[finding.severity],

@@ -28,7 +28,7 @@ def write(book: Book, ws) -> None:
     for index, record in enumerate(records):
         values = [
             record.id,
-            record.original_name,
+            record.shown_name,
             record.sender,
             record.received_at,
             record.unit,

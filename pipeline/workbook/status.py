@@ -49,7 +49,7 @@ def write(book: Book, ws) -> None:
             unit.code,
             unit.name,
             "Có" if accepted else ("Bị trả lại" if sent else "Chưa"),
-            record.original_name if record else None,
+            record.shown_name if record else None,
             format_date(received) if received else None,
             format_date(rnd.district_deadline),
             ("Có" if late <= 0 else "Trễ") if accepted and late is not None else None,

@@ -90,7 +90,7 @@ def write(book: Book, ws) -> None:
                 stored.sheet,
                 stored.cell,
                 record.id,
-                record.original_name,
+                record.shown_name,
                 result.round.id,
             )
     book.table_end(ws, 3, row - 1, len(headers))
