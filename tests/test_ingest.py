@@ -176,6 +176,8 @@ def _email(bank: Bank, name: str, attachment: Path | None, note: bytes | None = 
     message["To"] = "duan8@example.vn"
     message["Subject"] = "Báo cáo Dự án 8 năm 2024"
     message["Date"] = "Mon, 09 Sep 2024 08:15:00 +0700"
+    # saved from the province's mail program: its own server's line on top
+    message["Received"] = "from mx.example.vn by mail.hoilhpn-sonla.example.vn; Mon, 09 Sep 2024 08:16:02 +0700"
     message["Message-ID"] = "<bao-cao-128@example.vn>"
     message.set_content("Kính gửi Hội LHPN tỉnh, huyện gửi báo cáo.")
     if attachment is not None:
@@ -351,7 +353,7 @@ def test_saved_email_each_attachment_answered_with_sender_and_date(tmp_path, pla
     by_name = {o.record.original_name: o for o in report.outcomes}
     attachment, envelope = by_name["2024-annual_128_van-ho.xlsx"], by_name["thu-van-ho.eml"]
     assert attachment.record.sender == "hoiphunu.vanho@example.vn"
-    assert attachment.record.received_at == "2024-09-09T08:15:00+07:00"
+    assert attachment.record.received_at == "2024-09-09T08:16:02+07:00"  # the province's server, not the Date
     assert attachment.record.status == "rejected"
     assert [f.code for f in attachment.findings] == ["value-negative"]  # sent on time: not late
     assert envelope.record.status == "unpacked"
@@ -447,8 +449,9 @@ def test_a_bomb_among_good_files_does_not_stop_the_run(tmp_path, plan):
 
 
 def test_an_outlook_msg_is_read_as_an_email_not_rejected_as_a_workbook(tmp_path):
-    """A real .msg saved by Outlook (tests/data/outlook, BSD licence): sender and date are taken from
-    it, its attachments are named, and the answer says no report was attached."""
+    """A real .msg saved by Outlook (tests/data/outlook, BSD licence): the sender and the moment the
+    receiving server took it (the topmost Received header Outlook kept; the Date says 09:44:30 UTC) are
+    taken from it, its attachments are named, and the answer says no report was attached."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     original = ROOT / "tests" / "data" / "outlook" / "other.msg"
@@ -457,7 +460,7 @@ def test_an_outlook_msg_is_read_as_an_email_not_rejected_as_a_workbook(tmp_path)
                  contact=Contact(email="duan8@example.vn"))
     [envelope] = report.outcomes
     assert (envelope.record.sender, envelope.record.received_at) == ("mailer-daemon@tjdpf.org.cn",
-                                                                     "2017-11-27T09:44:30+00:00")
+                                                                     "2017-11-27T01:44:33-08:00")
     assert envelope.record.status == "rejected"
     assert [f.code for f in envelope.findings] == ["email-no-spreadsheet", "email-attachment-ignored"]
     assert "default_attachment.eml" in envelope.findings[1].message

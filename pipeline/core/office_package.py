@@ -81,7 +81,10 @@ class _Stamped:
     def __init__(self, target: io.BytesIO, moment: datetime):
         self.zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED)
         self.stamp = moment.replace(tzinfo=None, microsecond=0).isoformat().encode() + b"Z"
-        self.time = (max(1980, moment.year), moment.month, moment.day, moment.hour, moment.minute, moment.second)
+        if not 1980 <= moment.year <= 2107:  # what a zip header can hold (a date a sender chose may not fit)
+            moment = datetime(min(max(moment.year, 1980), 2107), 1, 1)
+            self.stamp = moment.isoformat().encode() + b"Z"
+        self.time = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
     def add(self, name: str, data: bytes, mode: int = SAVED_MODE) -> None:
         if name == "docProps/core.xml":

@@ -24,7 +24,7 @@ from pipeline.core.vietnamese import format_date, format_number, round_title
 from pipeline.figures.history import last_figures, previous_cumulative
 from pipeline.intake import feedback, worker
 from pipeline.intake.isolation import Failure, WorkerPool
-from pipeline.intake.records import Incoming, Reading, from_bytes, from_path
+from pipeline.intake.records import Incoming, Reading, from_bytes, from_path, received_moment
 from pipeline.intake.saved_mail import Mail
 from pipeline.ledger.schema import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, UNPACKED, Submission
 from pipeline.ledger.store import Ledger
@@ -61,9 +61,8 @@ class Intake:
     contact: Contact = field(default_factory=Contact)  # signs the letters; its e-mail is the From of drafts
 
     def received_at(self, incoming: Incoming) -> str:
-        if incoming.sent_at:
-            return incoming.sent_at
-        return self.today.isoformat() if self.today else datetime.now().isoformat(timespec="seconds")
+        now = self.today.isoformat() if self.today else datetime.now().isoformat(timespec="seconds")
+        return received_moment(incoming.received_at, now)
 
     def received_day(self, incoming: Incoming) -> date:
         return date.fromisoformat(self.received_at(incoming)[:10])
@@ -135,18 +134,39 @@ def _take_mail(incoming: Incoming, examined: worker.Examined, intake: Intake) ->
     if mail is None:
         log.warning("%s: unreadable e-mail (%s)", printable(incoming.inbox_path), examined.mail_error)
         return [_answer(incoming, intake, [intake.rules.finding("file-unreadable", error="email")])]
-    envelope = replace(incoming, sender=mail.sender, sent_at=mail.sent_at)
+    envelope = replace(incoming, sender=mail.sender, sent_at=mail.sent_at, received_at=mail.received_at)
     outcomes = []
     for attachment, sub in zip(mail.spreadsheets, examined.submissions, strict=True):
         attached = from_bytes(attachment.filename, f"{incoming.inbox_path}#{attachment.index}:"
                               f"{attachment.filename}", attachment.data, sender=mail.sender,
-                              sent_at=mail.sent_at, container=incoming.inbox_path)
+                              sent_at=mail.sent_at, received_at=mail.received_at, container=incoming.inbox_path)
         outcomes.append(_answer(attached, intake, sub=replace(sub, incoming=attached), mail=mail))
     findings = [intake.rules.finding("email-attachment-ignored", found=name) for name in mail.ignored]
+    findings += _date_differs(envelope, intake)
     if not mail.spreadsheets:
         findings.insert(0, intake.rules.finding("email-no-spreadsheet"))
     status = None if not mail.spreadsheets else UNPACKED
     return [*outcomes, _answer(envelope, intake, findings, mail=mail, status=status)]
+
+
+def _date_differs(envelope: Incoming, intake: Intake) -> list[Finding]:
+    """The sender's Date, recorded beside the moment the province received the e-mail when the two are
+    more than a day apart (a backdated report, a wrong clock): the deadline counts the latter."""
+    received = intake.received_at(envelope)
+    try:
+        sent = datetime.fromisoformat(envelope.sent_at or "")
+    except ValueError:
+        return []
+    gap = abs((sent.date() - date.fromisoformat(received[:10])).days)
+    if gap <= 1:
+        return []
+    return [intake.rules.finding("email-date-differs", sent=_day(sent.date()),
+                                 received=format_date(date.fromisoformat(received[:10])))]
+
+
+def _day(day: date) -> str:
+    """A sender's date as written, even one no calendar of ours holds (year 9999 stays 9999)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
 def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = None, *,

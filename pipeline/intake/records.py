@@ -23,7 +23,8 @@ class Incoming:
     data: bytes | None  # None when the file is too large to load
     source: Path | None = None  # the inbox file itself
     sender: str | None = None
-    sent_at: str | None = None  # the e-mail's Date, for attachments
+    sent_at: str | None = None  # the e-mail's Date, as its sender wrote it (never trusted for a deadline)
+    received_at: str | None = None  # when the province's mail server received the e-mail (received_moment)
     container: str | None = None  # inbox path of the e-mail that carried it
 
 
@@ -54,3 +55,12 @@ def from_path(path: Path, inbox: Path) -> Incoming:
 
 def from_bytes(name: str, inbox_path: str, data: bytes, **context) -> Incoming:
     return Incoming(name, inbox_path, hashlib.sha256(data).hexdigest(), len(data), data, **context)
+
+
+def received_moment(server: str | None, now: str) -> str:
+    """When the province received a file: its own mail server's moment (an e-mail's topmost Received
+    header) when it is a real date not after `now`; else `now`, the moment the run takes the file. The
+    sender's Date header is never used: a sender could backdate a late report, or date it 9999."""
+    if server and server[:4] >= "2000" and server[:10] <= now[:10]:
+        return server
+    return now

@@ -29,11 +29,12 @@ class Attachment:
 @dataclass
 class Mail:
     sender: str | None
-    sent_at: str | None  # ISO date-time from the Date header
+    sent_at: str | None  # ISO date-time from the Date header, as the sender's program wrote it
     subject: str
     message_id: str | None
     spreadsheets: list[Attachment] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # other attachments, by name
+    received_at: str | None = None  # the topmost Received header's date: the province's server's moment
 
 
 def is_mail(name: str) -> bool:
@@ -54,11 +55,16 @@ def read_outlook(data: bytes) -> Mail:
     try:
         senders = getaddresses([str(message.sender or "")])
         sent = message.date
+        try:
+            transport = message.header  # the transport headers Outlook kept, when it kept them
+        except Exception:  # the library parses them on demand; a mangled block is no date
+            transport = None
         mail = Mail(
             sender=next((address for _, address in senders if address), None),
             sent_at=sent.isoformat(timespec="seconds") if sent else None,
             subject=str(message.subject or ""),
             message_id=str(message.messageId) if message.messageId else None,
+            received_at=_received(transport.get_all("Received") if transport is not None else None),
         )
         attachment: Any
         for index, attachment in enumerate(message.attachments, start=1):
@@ -75,6 +81,19 @@ def read_outlook(data: bytes) -> Mail:
         message.close()
 
 
+def _received(headers) -> str | None:
+    """The date of the topmost Received header: each server a message passes adds one on top, so the
+    first is the province's own server's (those below it are the sender's to forge)."""
+    if not headers:
+        return None
+    _, _, when = str(headers[0]).rpartition(";")
+    try:
+        moment = parsedate_to_datetime(when.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
 def read_mail(data: bytes) -> Mail:
     message = BytesParser(policy=policy.default).parsebytes(data)
     senders = getaddresses([str(message.get("From", ""))])
@@ -88,6 +107,7 @@ def read_mail(data: bytes) -> Mail:
         sent_at=sent.isoformat(timespec="seconds") if sent else None,
         subject=str(message.get("Subject", "")),
         message_id=str(message["Message-ID"]) if message["Message-ID"] else None,
+        received_at=_received(message.get_all("Received")),
     )
     for index, part in enumerate(_attachments(message), start=1):
         filename = PurePath(part.get_filename() or f"tep-dinh-kem-{index}").name

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from pipeline.intake.read import read_submission
-from pipeline.intake.records import Incoming, Reading, from_bytes
+from pipeline.intake.records import Incoming, Reading, from_bytes, received_moment
 from pipeline.intake.saved_mail import Mail, is_mail, read_saved_mail
 from pipeline.plan.model import Plan
 from pipeline.validation.book import RuleBook
@@ -50,7 +50,7 @@ def _examine_mail(incoming: Incoming, today: date, plan: Plan, rules: RuleBook) 
         mail = read_saved_mail(incoming.name, incoming.data)
     except Exception as exc:  # a mangled e-mail is answered like any unreadable file
         return Examined(mail_error=f"{type(exc).__name__}: {exc}"[:300])
-    received = date.fromisoformat(mail.sent_at[:10]) if mail.sent_at else today
+    received = date.fromisoformat(received_moment(mail.received_at, today.isoformat())[:10])
     submissions = []
     for attachment in mail.spreadsheets:
         attached = from_bytes(attachment.filename, f"{incoming.inbox_path}#{attachment.index}", attachment.data)
