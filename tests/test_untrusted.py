@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.app.runner import run
+from pipeline.core.locations import Paths
 from pipeline.core.sender_text import printable
 from tests.support import hostile
 from tests.support.helpers import ROOT
@@ -243,3 +245,23 @@ def test_a_huge_shared_string_count_is_refused_wherever_its_element_sits(wrapped
     assert guard.inspect("bao-cao.xlsx", hostile.zipped(parts)).problem == "file-zip-suspicious"
     parts["xl/sharedStrings.xml"] = parts["xl/sharedStrings.xml"].replace(b"2000000000", b"1")
     assert guard.inspect("bao-cao.xlsx", hostile.zipped(parts)).problem is None
+
+
+def test_a_formula_of_megabytes_is_quoted_in_a_few_hundred_characters(plan, tmp_path):
+    """Issue 30, finding 4: a 4 MB formula in one input cell of a small file was copied whole into the
+    finding, the ledger, the letter and the reply draft. It is now cut, with its size stated."""
+    sender = hostile.Submissions(plan, tmp_path)
+    rng = random.Random(4)
+    formula = "+".join(str(rng.randrange(10**6)) for _ in range(600_000)).encode()  # ~4.2 MB, little to compress
+    hostile_file = hostile.cell_replaced("G6", b'<c r="G6"><f>' + formula + b"</f><v>1</v></c>")(sender.valid("121"))
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "outbox").mkdir()
+    (tmp_path / "inbox" / "cong-thuc-dai.xlsx").write_bytes(hostile_file)
+    paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
+    report = run(paths, today=date.fromisoformat(RUN_DAY))
+    [outcome] = report.outcomes
+    [finding] = [f for f in outcome.findings if f.code == "value-is-formula"]
+    assert len(finding.message) < 600 and "(dài 4." in finding.message and "ký tự)" in finding.message
+    assert paths.ledger.stat().st_size < 1 << 20
+    answers = [p for p in (tmp_path / "outbox").rglob("*") if p.is_file() and "phan-hoi" in p.name]
+    assert answers and all(p.stat().st_size < 200_000 for p in answers if p.suffix == ".txt")

@@ -30,6 +30,10 @@ MAX_SHEET_CELLS = 2_000_000
 MAX_SHARED_STRINGS = 1_000_000
 MAX_ROW, MAX_COL = 1_048_576, 16_384
 BLOCK = 1 << 20
+# A formula's or an error's text kept for the checks and the findings: the longest formula of a
+# template is some 1,400 characters; a sender's may be 60 MB, and would be copied into every finding,
+# letter and ledger row that quotes it.
+MAX_FORMULA_CHARS = 8_192
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -154,7 +158,8 @@ class _XmlScan:
         self.max_row = self.max_col = 0
         self.special: dict[str, tuple[str, str]] = {}
         self.error: tuple[int, int] | None = None  # an error cell (t="e") whose value is not read yet
-        self.text: list[str] = []  # the text of the <f> or error <v> being read
+        self.text: list[str] = []  # the text of the <f> or error <v> being read (its first MAX_FORMULA_CHARS)
+        self.text_size = 0  # its whole length
         self.target = ("", "")  # (kind, cell) of the text being read
 
     def feed(self, block: bytes, final: bool = False) -> None:
@@ -223,13 +228,20 @@ class _XmlScan:
     def _read_text(self, kind: str) -> None:
         """Collect the text up to the next closing tag (text and end handlers only while needed: most
         cells hold neither a formula nor an error)."""
-        self.text, self.target = [], (kind, _cell_name(self.row, self.col))
-        self.parser.CharacterDataHandler = self.text.append
+        self.text, self.target, self.text_size = [], (kind, _cell_name(self.row, self.col)), 0
+        self.parser.CharacterDataHandler = self._text
         self.parser.EndElementHandler = self._end_text
+
+    def _text(self, data: str) -> None:
+        if self.text_size < MAX_FORMULA_CHARS:
+            self.text.append(data)
+        self.text_size += len(data)
 
     def _end_text(self, _tag: str) -> None:
         kind, cell = self.target
         text = "".join(self.text)
+        if self.text_size > MAX_FORMULA_CHARS:  # cut, and said to be: it can never equal a template's
+            text = text[:MAX_FORMULA_CHARS] + f"… ({self.text_size:,} ký tự)".replace(",", ".")
         if kind == "formula":
             self.special[cell] = ("formula", "=" + text)
         elif cell not in self.special:

@@ -3,6 +3,7 @@ check type that exists), and the findings its rules make."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -47,8 +48,8 @@ class RuleBook:
 
     def finding(self, code: str, *, unit=None, round=None, sheet=None, cell=None, **values) -> Finding:
         rule = self.rules[code]
-        context = _Blank({**rule.params, **values, "sheet": sheet or "", "cell": cell or "",
-                          "unit": unit or "", "round": round or ""})
+        context = _Blank({**rule.params, **{name: _shown(value) for name, value in values.items()},
+                          "sheet": sheet or "", "cell": cell or "", "unit": unit or "", "round": round or ""})
         return Finding(code, rule.severity, rule.message.format_map(context), unit, round, sheet, cell,
                        {name: _kept(value) for name, value in values.items()})
 
@@ -57,6 +58,22 @@ class RuleBook:
 
 
 PARAM_CHARS = 1000  # a parameter kept beside a message: what a sender typed may be megabytes
+
+
+SHOWN_CHARS = 200  # a value quoted in a message: what a person reads, and what every letter repeats
+
+
+def _shown(value: object) -> object:
+    """A long text quoted in a message is cut, with its size stated: a letter, a reply draft and the
+    ledger never grow with the size of what a sender typed."""
+    if not isinstance(value, str) or len(value) <= SHOWN_CHARS:
+        return value
+    cut = _CUT_EARLIER.search(value)  # the guard keeps a formula's start and states its whole size
+    size = cut.group(1) if cut else f"{len(value):,}".replace(",", ".")
+    return f"{value[:SHOWN_CHARS]}… (dài {size} ký tự)"
+
+
+_CUT_EARLIER = re.compile(r"… \(([\d.]+) ký tự\)$")
 
 
 def _kept(value: object) -> object:
