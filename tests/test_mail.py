@@ -3,9 +3,13 @@ reports arrive in a mailbox; `fetch` saves each one with a spreadsheet into the 
 nothing on the server, even when the connection drops midway) and aiosmtpd for SMTP (the reply drafts
 go out only when allowed and confirmed, each once)."""
 
+import hashlib
+import imaplib
 import json
 import os
 import shutil
+import sqlite3
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -60,15 +64,19 @@ def test_fetch_saves_each_report_once_and_changes_nothing_on_the_server(tmp_path
     inbox, state = tmp_path / "inbox", tmp_path / MAIL_FETCHED_STATE
     inbox.mkdir()
     first = fetch.fetch(_settings(dovecot.port), mail_servers.PASSWORD, inbox, state)
-    assert first.error is None and first.without_spreadsheet == 1
-    assert [p.name for p in first.saved] == ["thu_2024-09-01_huyen1_1.eml", "thu_2024-09-03_huyen3_3.eml"]
+    assert first.error is None
+    # every message, a report or not: the run answers each (one without a report is told so)
+    assert [p.name for p in first.saved] == ["thu_2024-09-01_huyen1_1.eml", "thu_2024-09-02_huyen2_2.eml",
+                                             "thu_2024-09-03_huyen3_3.eml"]
     assert first.saved[0].read_bytes().replace(b"\r\n", b"\n") == _message(1).replace(b"\r\n", b"\n")
     again = fetch.fetch(_settings(dovecot.port), mail_servers.PASSWORD, inbox, state)
-    assert (again.saved, again.without_spreadsheet, again.error) == ([], 0, None)
+    assert (again.saved, again.error) == ([], None)
     assert dovecot.snapshot() == before  # same messages, and not even marked as read
     assert all(b"\\Seen" not in flags for _, flags in before)
     remembered = json.loads(state.read_text(encoding="utf-8"))
-    assert remembered["message_ids"] == ["<bao-cao-1@example.vn>", "<bao-cao-3@example.vn>"]
+    assert sorted(e["file"] for e in remembered["saved"].values()) == [p.name for p in first.saved]
+    assert sorted(remembered["saved"]) == sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in first.saved)
+    assert {e["received"][:10] for e in remembered["saved"].values()} == {"2024-09-01", "2024-09-02", "2024-09-03"}
     assert mail_servers.PASSWORD not in state.read_text(encoding="utf-8")
 
 
@@ -120,13 +128,14 @@ def test_run_fetches_first_when_configured_and_answers_the_reports(tmp_path, dov
     config = _config(tmp_path, dovecot.port, "fetch_on_run = true\n")
     done = _cli(config, "run", "--today", "2024-09-12")
     assert done.returncode in (0, 1), done.stderr
-    assert done.stdout.startswith(f"Thư mới từ hộp thư {mail_servers.USER} (INBOX): đã lưu 1 thư có bảng tính "
-                                  "đính kèm vào hộp thư đến:\n  thu_2024-09-01_huyen1_1.eml\n")
+    assert done.stdout.startswith(f"Thư mới từ hộp thư {mail_servers.USER} (INBOX): đã lưu 1 thư vào hộp thư đến "
+                                  "(lần chạy sau trả lời từng thư, kể cả thư không có bảng tính đính kèm):\n"
+                                  "  thu_2024-09-01_huyen1_1.eml\n")
     assert "thu_2024-09-01_huyen1_1.eml#1:bao-cao-1.xlsx" in done.stdout
     assert list((tmp_path / "inbox").iterdir()) == []
     again = _cli(config, "fetch")
     assert again.returncode == 0
-    assert again.stdout == f"Không có thư mới có bảng tính đính kèm trong hộp thư {mail_servers.USER} (INBOX).\n"
+    assert again.stdout == f"Không có thư mới trong hộp thư {mail_servers.USER} (INBOX).\n"
 
 
 def test_fetch_without_a_password_says_where_to_put_it(tmp_path, dovecot):
@@ -204,3 +213,46 @@ def run_cli_with_input(config: Path, *args: str, answer: str):
     env = {**os.environ, "P8_IMAP_PASSWORD": mail_servers.PASSWORD}
     return subprocess.run([sys.executable, str(ROOT / "run_pipeline.py"), "--config", str(config), *args],
                           input=answer, capture_output=True, text=True, timeout=300, env=env)
+
+
+def _crafted(kind: str) -> bytes:
+    """Messages that stopped every fetch when fetch parsed them (issue 30, finding 3)."""
+    if kind == "message-id":
+        return _message(5).replace(b"Message-ID: <bao-cao-5@example.vn>", b"Message-ID: <[x@y>")
+    if kind == "deep":
+        depth = 5_000
+        opening = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (n, n)
+                           for n in range(depth))
+        return (b"From: ke-la@example.vn\r\nDate: Tue, 03 Sep 2024 08:00:00 +0700\r\nMIME-Version: 1.0\r\n"
+                + opening + b"Content-Type: text/plain\r\n\r\nx\r\n")
+    if kind == "comments":
+        return _message(6).replace(b"From: ", b"From: " + b"(" * 50_000, 1)
+    raise ValueError(kind)
+
+
+def test_a_crafted_message_never_stops_fetch_and_the_one_after_it_is_saved(tmp_path, dovecot):
+    forged = _message(7).replace(b"<bao-cao-7@example.vn>", b"<bao-cao-8@example.vn>")  # a later mail's ID
+    dovecot.deliver(_crafted("message-id"), _crafted("deep"), _crafted("comments"), forged, _message(8))
+    inbox, state = tmp_path / "inbox", tmp_path / MAIL_FETCHED_STATE
+    inbox.mkdir()
+    report = fetch.fetch(_settings(dovecot.port), mail_servers.PASSWORD, inbox, state)
+    assert report.error is None and len(report.saved) == 5
+    assert report.saved[-1].name == "thu_2024-09-08_huyen8_5.eml"  # the genuine one, after the forgery
+    assert report.saved[-1].read_bytes().replace(b"\r\n", b"\n") == _message(8).replace(b"\r\n", b"\n")
+
+
+def test_a_fetched_report_counts_as_received_when_the_server_received_it(tmp_path, dovecot):
+    """The sender's Date says 01/09; the server received it on 12/09 (after the deadline of 10/09)."""
+    late = _message(1)
+    imap = dovecot.client()
+    assert imap.append("INBOX", None, imaplib.Time2Internaldate(datetime(2024, 9, 12, 9, 0, tzinfo=UTC)),
+                       late)[0] == "OK"
+    imap.logout()
+    config = _config(tmp_path, dovecot.port, "fetch_on_run = true\n")
+    done = _cli(config, "run", "--today", "2024-09-20")
+    assert done.returncode in (0, 1), done.stderr
+    with sqlite3.connect(tmp_path / "ledger.sqlite") as db:
+        rows = dict(db.execute("SELECT original_name, received_at FROM submission"))
+        codes = {r[0] for r in db.execute("SELECT code FROM finding")}
+    assert rows["bao-cao-1.xlsx"].startswith("2024-09-12T")
+    assert {"received-late", "email-date-differs"} <= codes

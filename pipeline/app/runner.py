@@ -11,6 +11,8 @@ from tqdm import tqdm
 from pipeline.app.rebuild import rebuild, refresh_status_page, rounds_read, rounds_to_rebuild
 from pipeline.app.run_log import RunReport, captured_log, write_run_log
 from pipeline.app.storage import check_writable, storage_guard
+from pipeline.core import locations
+from pipeline.core.atomic import remove_leftovers
 from pipeline.core.config import Contact
 from pipeline.core.errors import is_storage_error
 from pipeline.core.locations import Paths
@@ -21,6 +23,7 @@ from pipeline.intake.isolation import Limits, WorkerPool, start_early
 from pipeline.ledger import safekeeping
 from pipeline.ledger.lock import LOCK_WAIT_SECONDS, exclusive
 from pipeline.ledger.store import Ledger
+from pipeline.mail.fetch import server_moments
 from pipeline.outputs.round_status import open_rounds, round_status
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.validation.book import RuleBook
@@ -43,14 +46,20 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
         if waiting:
             ledger.read_ahead(rounds_read(plan, ledger.stale_rounds() | {r.id for r in open_rounds(plan, day)}))
         safekeeping.check_archive(ledger)
+        for folder in (paths.outbox, paths.home / locations.ARCHIVE, paths.home / locations.REJECTED):
+            remove_leftovers(folder)  # of a run killed while it wrote (this one holds the lock)
         files, report.passed = inbox.scan(paths.inbox)
         for entry in report.passed:
             log.warning("%s: %s in the inbox, not opened", printable(entry.path), entry.kind)
         if files:
             check_writable(paths)
             safekeeping.backup(ledger)
-        with WorkerPool(setup=worker.setup, setup_args=(plan, rules), limits=limits or Limits()) as pool:
-            intake = Intake(paths, plan, rules, ledger, pool, today, contact or Contact())
+        logs = paths.outbox / locations.LOG_FOLDER
+        logs.mkdir(parents=True, exist_ok=True)
+        with WorkerPool(setup=worker.setup, setup_args=(plan, rules), limits=limits or Limits(),
+                        stderr=logs / locations.WORKER_LOG) as pool:
+            intake = Intake(paths, plan, rules, ledger, pool, today, contact or Contact(),
+                            server_moments(paths.home / locations.MAIL_FETCHED_STATE))
             _answer_inbox(files, intake, report)
         inbox.prune_empty_folders(paths.inbox)
         stale = ledger.stale_rounds()

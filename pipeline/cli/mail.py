@@ -28,15 +28,14 @@ def fetch_and_tell(config: Config, paths: Paths, wait: float) -> bool:
         report = fetch.fetch(config.mail, secret, paths.inbox, paths.home / locations.MAIL_FETCHED_STATE)
     mailbox = f"{config.mail.imap_user} ({config.mail.imap_folder})"
     if report.saved:
-        print(f"Thư mới từ hộp thư {mailbox}: đã lưu {len(report.saved)} thư có bảng tính đính kèm vào hộp thư đến:")
+        print(f"Thư mới từ hộp thư {mailbox}: đã lưu {len(report.saved)} thư vào hộp thư đến (lần chạy sau trả lời "
+              "từng thư, kể cả thư không có bảng tính đính kèm):")
         for path in report.saved:
             print(f"  {printable(path.name)}")
     else:
-        print(f"Không có thư mới có bảng tính đính kèm trong hộp thư {mailbox}.")
-    if report.without_spreadsheet:
-        print(f"{report.without_spreadsheet} thư mới không có bảng tính đính kèm: để nguyên trên máy chủ.")
+        print(f"Không có thư mới trong hộp thư {mailbox}.")
     if report.already_saved:
-        print(f"{report.already_saved} thư đã được tải trước đây (cùng mã thư): không tải lại.")
+        print(f"{report.already_saved} thư đã được tải trước đây (cùng nội dung): không tải lại.")
     for message in report.too_large:
         print(f"CHÚ Ý: thư {message} quá lớn (trên {fetch.MAX_MESSAGE_BYTES >> 20} MB): không tải; hãy mở bằng "
               "chương trình thư và lưu tệp đính kèm vào hộp thư đến.")

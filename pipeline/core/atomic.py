@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+TEMPORARY_SUFFIX = ".tmp"
+# A temporary file younger than this may be another command's, being written now (export, templates).
+LEFTOVER_AGE_SECONDS = 600
 
 
 @contextmanager
@@ -15,7 +21,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     the new bytes are the old ones (then the file, and its modification time, stay as they were)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX, dir=target.parent)
     os.close(fd)
     tmp = Path(name)
     try:
@@ -46,3 +52,23 @@ def write_bytes(target: Path, data: bytes) -> None:
 
 def write_text(target: Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
+
+
+def remove_leftovers(folder: Path, older_than: float = LEFTOVER_AGE_SECONDS) -> list[Path]:
+    """Remove the temporary files atomic_path left in `folder` (and below) when its process was killed
+    before the rename: hidden, named after their target, ending in .tmp, older than `older_than`
+    seconds. Nothing else is touched, and no link is followed."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    cutoff = time.time() - older_than
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            path = Path(root) / name
+            if not (name.startswith(".") and name.endswith(TEMPORARY_SUFFIX)) or path.is_symlink():
+                continue
+            with contextlib.suppress(OSError):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(path)
+    return removed

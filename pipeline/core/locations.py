@@ -27,6 +27,7 @@ MAIL_SENT_STATE = "mail-sent.json"
 # In the outbox.
 STATUS_PAGE = "index.html"
 LOG_FOLDER = "logs"
+WORKER_LOG = "tien-trinh-doc-tep.log"  # in LOG_FOLDER: what the reader processes printed (parsers' noise)
 FEEDBACK_FOLDER = "feedback"
 NOTE_SUFFIX = "_phan-hoi.txt"  # the answer to a file
 MARKED_SUFFIX = "_phan-hoi.xlsx"  # the sender's workbook with the problem cells marked

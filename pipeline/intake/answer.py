@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -59,6 +59,8 @@ class Intake:
     pool: WorkerPool
     today: date | None
     contact: Contact = field(default_factory=Contact)  # signs the letters; its e-mail is the From of drafts
+    # SHA-256 of an e-mail `fetch` saved -> when the province's IMAP server received it (INTERNALDATE)
+    server_moments: Mapping[str, str] = field(default_factory=dict)
 
     def received_at(self, incoming: Incoming) -> str:
         now = self.today.isoformat() if self.today else datetime.now().isoformat(timespec="seconds")
@@ -81,6 +83,8 @@ def read_all(files: list[Path], intake: Intake) -> Iterator[tuple[Path, Incoming
         for path in files:
             try:
                 incoming: Incoming | OSError = from_path(path, intake.paths.inbox)
+                if isinstance(incoming, Incoming) and incoming.sha256 in intake.server_moments:
+                    incoming = replace(incoming, received_at=intake.server_moments[incoming.sha256])
             except OSError as exc:
                 incoming = exc
             loaded.append((path, incoming))
@@ -134,12 +138,13 @@ def _take_mail(incoming: Incoming, examined: worker.Examined, intake: Intake) ->
     if mail is None:
         log.warning("%s: unreadable e-mail (%s)", printable(incoming.inbox_path), examined.mail_error)
         return [_answer(incoming, intake, [intake.rules.finding("file-unreadable", error="email")])]
-    envelope = replace(incoming, sender=mail.sender, sent_at=mail.sent_at, received_at=mail.received_at)
+    server = incoming.received_at or mail.received_at  # the IMAP server's moment first (fetch saved it)
+    envelope = replace(incoming, sender=mail.sender, sent_at=mail.sent_at, received_at=server)
     outcomes = []
     for attachment, sub in zip(mail.spreadsheets, examined.submissions, strict=True):
         attached = from_bytes(attachment.filename, f"{incoming.inbox_path}#{attachment.index}:"
                               f"{attachment.filename}", attachment.data, sender=mail.sender,
-                              sent_at=mail.sent_at, received_at=mail.received_at, container=incoming.inbox_path)
+                              sent_at=mail.sent_at, received_at=server, container=incoming.inbox_path)
         outcomes.append(_answer(attached, intake, sub=replace(sub, incoming=attached), mail=mail))
     findings = [intake.rules.finding("email-attachment-ignored", found=name) for name in mail.ignored]
     findings += _date_differs(envelope, intake)

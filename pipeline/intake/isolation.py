@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import ForkingPickler
+from pathlib import Path
 from typing import Any
 
 try:
@@ -99,7 +100,11 @@ def _cpu_budget(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
-def _serve(connection: Connection, limits: Limits, setup: Callable[..., None] | None, setup_args: tuple) -> None:
+def _serve(connection: Connection, limits: Limits, setup: Callable[..., None] | None, setup_args: tuple,
+           stderr: str | None = None) -> None:
+    if stderr is not None:  # what a parser prints (a Rust panic, a warning) goes to the run's logs
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(stderr, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), 2)
     _limit(limits)
     if setup is not None:
         setup(*setup_args)
@@ -125,9 +130,9 @@ def _serve(connection: Connection, limits: Limits, setup: Callable[..., None] | 
 
 
 class _Worker:
-    def __init__(self, context, limits: Limits, setup, setup_args):
+    def __init__(self, context, limits: Limits, setup, setup_args, stderr: str | None = None):
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, limits, setup, setup_args), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, limits, setup, setup_args, stderr), daemon=True)
         self.process.start()
         child.close()
         self.tasks: deque[_Task] = deque()  # sent, oldest first: it runs the first
@@ -169,7 +174,9 @@ class WorkerPool:
     """Worker processes with limits; `map` keeps the order of its tasks and never raises for one."""
 
     def __init__(self, size: int | None = None, limits: Limits | None = None,
-                 setup: Callable[..., None] | None = None, setup_args: tuple = ()):
+                 setup: Callable[..., None] | None = None, setup_args: tuple = (), stderr: Path | None = None):
+        """`stderr`: a file the workers' own error output is appended to (default: the caller's)."""
+        self.stderr = str(stderr) if stderr is not None else None
         self.size = max(1, size or os.cpu_count() or 1)
         self.limits = limits or Limits()
         self.setup, self.setup_args = setup, setup_args
@@ -257,7 +264,7 @@ class WorkerPool:
         if idle is not None:
             return idle
         if len(self.workers) < self.size:
-            self.workers.append(_Worker(self.context, self.limits, self.setup, self.setup_args))
+            self.workers.append(_Worker(self.context, self.limits, self.setup, self.setup_args, self.stderr))
             return self.workers[-1]
         return next((w for w in self.workers if len(w.tasks) < DEPTH and len(task.pickled()) <= w.queued_bytes),
                     None)

@@ -94,20 +94,37 @@ def _received(headers) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
+def _header(message, name: str) -> str:
+    """A header's text: parsed when the parser can, else as it came (a malformed Message-ID, or a From
+    with thousands of nested comments, makes the parser raise)."""
+    try:
+        return str(message.get(name) or "")
+    except Exception:
+        raw = next((str(v) for k, v in message.raw_items() if k.lower() == name.lower()), "")
+        return " ".join(raw.split())[:998]
+
+
+def _all(message, name: str) -> list[str]:
+    try:
+        return [str(v) for v in message.get_all(name) or []]
+    except Exception:  # as _header: what the parser cannot take is read as it came
+        return [str(v) for k, v in message.raw_items() if k.lower() == name.lower()]
+
+
 def read_mail(data: bytes) -> Mail:
     message = BytesParser(policy=policy.default).parsebytes(data)
-    senders = getaddresses([str(message.get("From", ""))])
+    senders = getaddresses([_header(message, "From")])
     sender = next((address for _, address in senders if address), None)
     try:
-        sent = parsedate_to_datetime(str(message["Date"])) if message["Date"] else None
-    except (TypeError, ValueError, IndexError):
+        sent = parsedate_to_datetime(_header(message, "Date")) if _header(message, "Date") else None
+    except (TypeError, ValueError, IndexError, OverflowError):
         sent = None
     mail = Mail(
         sender=sender,
         sent_at=sent.isoformat(timespec="seconds") if sent else None,
-        subject=str(message.get("Subject", "")),
-        message_id=str(message["Message-ID"]) if message["Message-ID"] else None,
-        received_at=_received(message.get_all("Received")),
+        subject=_header(message, "Subject"),
+        message_id=_header(message, "Message-ID") or None,
+        received_at=_received(_all(message, "Received")),
     )
     for index, part in enumerate(_attachments(message), start=1):
         filename = PurePath(part.get_filename() or f"tep-dinh-kem-{index}").name

@@ -50,7 +50,8 @@ def _examine_mail(incoming: Incoming, today: date, plan: Plan, rules: RuleBook) 
         mail = read_saved_mail(incoming.name, incoming.data)
     except Exception as exc:  # a mangled e-mail is answered like any unreadable file
         return Examined(mail_error=f"{type(exc).__name__}: {exc}"[:300])
-    received = date.fromisoformat(received_moment(mail.received_at, today.isoformat())[:10])
+    server = incoming.received_at or mail.received_at
+    received = date.fromisoformat(received_moment(server, today.isoformat())[:10])
     submissions = []
     for attachment in mail.spreadsheets:
         attached = from_bytes(attachment.filename, f"{incoming.inbox_path}#{attachment.index}", attachment.data)

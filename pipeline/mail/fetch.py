@@ -1,32 +1,35 @@
-"""New mail from an IMAP mailbox into the inbox: each message with a spreadsheet attached is saved as
-one .eml, once. The server is never changed: the folder is opened read-only (EXAMINE) and messages are
-read with BODY.PEEK, so not even the «seen» flag moves; nothing is deleted, moved or flagged.
+"""New mail from an IMAP mailbox into the inbox: every new message saved as one .eml, once, whatever
+it holds (the run answers it: a message without a report, or one no parser can read, gets its answer
+there, in an isolated reader). Nothing of a message is parsed here: a crafted header or a thousand-deep
+message could otherwise stop every fetch. The server is never changed: the folder is opened read-only
+(EXAMINE) and messages are read with BODY.PEEK, so not even the «seen» flag moves.
 
 What was fetched is remembered in `mail-fetched.json` beside the ledger: per folder, its UIDVALIDITY
-and the last UID looked at, and every Message-ID saved. The record is written after each message, so
-a connection lost midway leaves every saved message recorded and the next fetch starts after it.
+and the last UID looked at; and per saved message, the SHA-256 of its bytes, its file and the
+server's INTERNALDATE, the moment the province's server received it (the run counts a deadline from
+it). A Message-ID is never the key: any sender can reuse another's. The record is written after each
+message, so a connection lost midway leaves every saved message recorded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import imaplib
 import json
 import os
 import re
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from email import policy
-from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
-from pathlib import Path, PurePath
+from datetime import datetime
+from pathlib import Path
 
 from pipeline.core.atomic import write_bytes, write_text
 from pipeline.core.config import MailSettings
 from pipeline.core.errors import UsageError
 from pipeline.core.sender_text import safe_filename
-from pipeline.intake.saved_mail import SPREADSHEET_SUFFIXES
 
 MAX_MESSAGE_BYTES = 40 << 20  # larger messages are left on the server and named
 TIMEOUT_SECONDS = 60
@@ -37,8 +40,7 @@ KEYRING_SERVICE = "p8-pipeline"
 @dataclass
 class FetchReport:
     saved: list[Path] = field(default_factory=list)
-    without_spreadsheet: int = 0  # looked at, nothing to save
-    already_saved: int = 0  # a Message-ID saved before (the same mail in another folder or after a reset)
+    already_saved: int = 0  # the same bytes saved before (the same mail in another folder or after a reset)
     too_large: list[str] = field(default_factory=list)  # subjects left on the server
     error: str | None = None  # the connection failed midway; what was saved is recorded
 
@@ -67,39 +69,43 @@ def fetch(settings: MailSettings, secret: str, inbox: Path, state_path: Path) ->
     report = FetchReport()
     state = _load(state_path)
     key = f"{settings.imap_user}@{settings.imap_host}:{settings.imap_port}/{settings.imap_folder}"
-    seen = set(state["message_ids"])
     try:
         with _connected(settings, secret) as imap:
             validity = _open_read_only(imap, settings.imap_folder)
             folder = state["folders"].get(key, {})
             last = folder.get("last_uid", 0) if folder.get("uidvalidity") == validity else 0
             for uid in _new_uids(imap, last):
-                _take(imap, uid, inbox, seen, report)
+                _take(imap, uid, inbox, state["saved"], report)
                 state["folders"][key] = {"uidvalidity": validity, "last_uid": uid}
-                state["message_ids"] = sorted(seen)
-                write_text(state_path, json.dumps(state, ensure_ascii=False, indent=1))
+                write_text(state_path, json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True))
     except (OSError, imaplib.IMAP4.error) as exc:
         report.error = _explain(exc, settings)
     return report
 
 
-def _take(imap: imaplib.IMAP4, uid: int, inbox: Path, seen: set[str], report: FetchReport) -> None:
+def server_moments(state_path: Path) -> dict[str, str]:
+    """SHA-256 of each message fetched -> when the province's server received it (INTERNALDATE)."""
+    try:
+        saved = _load(state_path)["saved"]
+    except (OSError, ValueError):
+        return {}
+    return {digest: entry["received"] for digest, entry in saved.items()
+            if isinstance(entry, dict) and isinstance(entry.get("received"), str)}
+
+
+def _take(imap: imaplib.IMAP4, uid: int, inbox: Path, saved: dict[str, dict], report: FetchReport) -> None:
     size = _size(imap, uid)
     if size > MAX_MESSAGE_BYTES:
         report.too_large.append(f"UID {uid} ({size >> 20} MB)")
         return
-    raw = _body(imap, uid)
-    message = BytesParser(policy=policy.default).parsebytes(raw, headersonly=False)
-    message_id = str(message["Message-ID"] or "").strip() or f"<uid-{uid}>"
-    if not _spreadsheets(message):
-        report.without_spreadsheet += 1
-        return
-    if message_id in seen:
+    raw, received = _body(imap, uid)
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest in saved:
         report.already_saved += 1
         return
-    target = inbox / _file_name(message, uid)
+    target = inbox / _file_name(raw, received, uid)
     write_bytes(target, raw)
-    seen.add(message_id)
+    saved[digest] = {"file": target.name, "received": received.isoformat() if received else None}
     report.saved.append(target)
 
 
@@ -147,28 +153,27 @@ def _size(imap: imaplib.IMAP4, uid: int) -> int:
     return int(found.group(1))
 
 
-def _body(imap: imaplib.IMAP4, uid: int) -> bytes:
-    status, data = imap.uid("FETCH", str(uid), "(BODY.PEEK[])")
+def _body(imap: imaplib.IMAP4, uid: int) -> tuple[bytes, datetime | None]:
+    """The message's bytes, and when the server received it (INTERNALDATE)."""
+    status, data = imap.uid("FETCH", str(uid), "(INTERNALDATE BODY.PEEK[])")
     for item in data:
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
-            return item[1]
+            moment = imaplib.Internaldate2tuple(item[0]) if isinstance(item[0], bytes) else None
+            return item[1], datetime.fromtimestamp(time.mktime(moment)).astimezone() if moment else None
     raise imaplib.IMAP4.error(f"message UID {uid} came back empty ({status})")
 
 
-def _spreadsheets(message) -> list[str]:
-    """Names of the spreadsheets attached (payloads are not decoded here; the worker reads them)."""
-    return [name for part in message.walk() if not part.is_multipart()
-            if (name := part.get_filename() or "") and PurePath(name).suffix.lower() in SPREADSHEET_SUFFIXES]
+_FROM = re.compile(rb"^From:[^\r\n]*?([A-Za-z0-9._%+-]{1,64})@", re.M | re.I)
 
 
-def _file_name(message, uid: int) -> str:
-    """thu_2024-09-09_hoiphunu.vanho_17.eml: the day it was sent, who sent it, and its UID."""
-    try:
-        day = parsedate_to_datetime(str(message["Date"])).date().isoformat() if message["Date"] else "khong-ngay"
-    except (TypeError, ValueError, IndexError):
-        day = "khong-ngay"
-    sender = next((a for _, a in getaddresses([str(message.get("From", ""))]) if a), "khong-ro")
-    return safe_filename(f"thu_{day}_{sender.split('@')[0]}_{uid}.eml")
+def _file_name(raw: bytes, received: datetime | None, uid: int) -> str:
+    """thu_2024-09-09_hoiphunu.vanho_17.eml: the day the server received it, the sender's mailbox as the
+    header block's first From line names it (read, not parsed), and its UID."""
+    day = received.date().isoformat() if received else "khong-ngay"
+    end = raw.find(b"\r\n\r\n", 0, 65536)
+    found = _FROM.search(raw[: end if end >= 0 else 65536])
+    sender = found.group(1).decode("ascii") if found else "khong-ro"
+    return safe_filename(f"thu_{day}_{sender}_{uid}.eml")
 
 
 def _quoted(folder: str) -> str:
@@ -176,10 +181,12 @@ def _quoted(folder: str) -> str:
 
 
 def _load(path: Path) -> dict:
+    """The record; one written before messages were keyed by their hash lists Message-IDs, which are
+    not kept (the folders' last UIDs still keep old messages from being fetched again)."""
     if not path.is_file():
-        return {"folders": {}, "message_ids": []}
+        return {"folders": {}, "saved": {}}
     state = json.loads(path.read_text(encoding="utf-8"))
-    return {"folders": dict(state.get("folders", {})), "message_ids": list(state.get("message_ids", []))}
+    return {"folders": dict(state.get("folders", {})), "saved": dict(state.get("saved", {}))}
 
 
 def _explain(exc: BaseException, settings: MailSettings) -> str:

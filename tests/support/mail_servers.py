@@ -7,12 +7,14 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import pwd
+import re
 import shutil
 import socket
 import subprocess
 import tempfile
 import threading
 import time
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 USER, PASSWORD = "duan8@example.vn", "mat-khau-thu"
@@ -92,9 +94,16 @@ class Dovecot:
         return imap
 
     def deliver(self, *messages: bytes) -> None:
+        """Each message as the server receives it: its INTERNALDATE is the message's own Date header
+        (a fixed moment, so the tests' names and dates do not move), or now when it has none."""
         imap = self.client()
         for message in messages:
-            status, _ = imap.append("INBOX", None, None, message)
+            found = re.search(rb"^Date: ([^\r\n]+)", message, re.M)
+            when = None
+            if found:
+                with contextlib.suppress(TypeError, ValueError):
+                    when = imaplib.Time2Internaldate(parsedate_to_datetime(found.group(1).decode()))
+            status, _ = imap.append("INBOX", None, when, message)
             assert status == "OK"
         imap.logout()
 
