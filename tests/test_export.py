@@ -7,6 +7,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import unicodedata
 from datetime import date
 
 import openpyxl
@@ -14,7 +15,7 @@ import pytest
 
 from pipeline.app.runner import run
 from pipeline.core.locations import Paths
-from pipeline.exchange.export import write_export
+from pipeline.exchange.export import COLUMNS, write_export
 from pipeline.exchange.rollup import rollup, write_rollup
 from pipeline.ledger.store import Ledger
 from pipeline.plan.loader import load_plan
@@ -37,6 +38,10 @@ def exports(tmp_path_factory):
         meta = meta.replace('id = "thu-nghiem-7"', f'id = "thu-nghiem-7-{name}"')
         (plan_dir / "plan.toml").write_text(meta.replace('province = "Tỉnh Thử"', f'province = "{province}"'),
                                             encoding="utf-8")
+        if name == "tinh-hai":  # another province: another official code for its province level
+            for table in ("units.csv", "targets.csv"):
+                text = (plan_dir / table).read_text(encoding="utf-8")
+                (plan_dir / table).write_text(text.replace("\nP,", "\nP2,"), encoding="utf-8")
         plan = load_plan(plan_dir)
         paths = Paths.beside_outbox(root / name / "inbox", root / name / "outbox")
         sent: dict = {}
@@ -133,3 +138,91 @@ def test_text_that_starts_like_a_formula_stays_text_when_libreoffice_opens_the_c
     formulas = [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
     assert len(rows) - 1 == sheet.max_row - 1  # every row came through
+
+
+def _copy(folders, root, name: str):
+    target = root / name
+    shutil.copytree(folders["Tỉnh Thử"], target)
+    return target, json.loads((target / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def _rewritten(target, package, change_csv=None, change_package=None):
+    """The package with its CSV changed and its size and hash made right again (an attacker's care)."""
+    resource = package["resources"][0]
+    csv_path = target / resource["path"]
+    if change_csv is not None:
+        csv_path.write_bytes(change_csv(csv_path.read_bytes()))
+        data = csv_path.read_bytes()
+        resource["bytes"], resource["hash"] = len(data), f"sha256:{hashlib.sha256(data).hexdigest()}"
+    if change_package is not None:
+        package = change_package(package)
+    text = package if isinstance(package, str) else json.dumps(package, ensure_ascii=False)
+    (target / "datapackage.json").write_text(text, encoding="utf-8")
+    return target / "datapackage.json"
+
+
+def _value_to(text: bytes):
+    def change(data: bytes) -> bytes:
+        head, first, *rest = data.split(b"\n")
+        cells = first.split(b",")
+        cells[12] = text
+        return b"\n".join([head, b",".join(cells), *rest])
+    return change
+
+
+SHAPES = {
+    "json-list": dict(change_package=lambda p: "[1, 2, 3]"),
+    "resources-string": dict(change_package=lambda p: {**p, "resources": "so-lieu.csv"}),
+    "resources-integer": dict(change_package=lambda p: {**p, "resources": 7}),
+    "nesting-200000": dict(change_package=lambda p: '{"a":' * 200_000 + "1" + "}" * 200_000),
+    "fields-strings": dict(change_package=lambda p: {**p, "resources": [{**p["resources"][0], "schema": {
+        "fields": [c for c, _, _ in COLUMNS]}}]}),
+    "value-nan": dict(change_csv=_value_to(b"nan")),
+    "value-1e309": dict(change_csv=_value_to(b"1e309")),
+    "value-text": dict(change_csv=_value_to(b"nhieu")),
+    "value-negative": dict(change_csv=_value_to(b"-99999999")),
+    "csv-without-plan": dict(change_csv=lambda d: d.replace(b"plan,", b"ke_hoach,", 1)),
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=list(SHAPES))
+def test_a_package_of_any_shape_is_refused_with_a_reason_never_a_traceback(exports, tmp_path, shape):
+    """Issue 30, finding 9: ten package shapes that stopped rollup with a traceback."""
+    _root, folders, _ = exports
+    target, package = _copy(folders, tmp_path, shape)
+    package_path = _rewritten(target, package, **SHAPES[shape])
+    result, _rows = rollup([folders["Tỉnh Thử Hai"] / "datapackage.json", package_path])
+    assert result.included == ["Tỉnh Thử Hai"]
+    [(path, reason)] = result.refused
+    assert path == str(package_path) and reason
+
+
+def test_look_alike_provinces_and_the_national_name_are_not_counted_twice(exports, tmp_path):
+    _root, folders, _ = exports
+    packages = [folders["Tỉnh Thử"] / "datapackage.json"]
+    for name, province in (("nfd", unicodedata.normalize("NFD", "Tỉnh Thử")), ("space", "Tỉnh Thử "),
+                           ("nation", "Toàn quốc")):
+        target, package = _copy(folders, tmp_path, name)
+        packages.append(_rewritten(target, package, change_csv=lambda d, p=province: d.replace(
+            "Tỉnh Thử".encode(), p.encode()), change_package=lambda pk, p=province: {**pk, "p8": {**pk["p8"],
+                                                                                            "province": p}}))
+    result, _rows = rollup(packages)
+    assert result.included == ["Tỉnh Thử"]
+    reasons = [reason for _, reason in result.refused]
+    assert reasons[:2] == [f"trùng với gói {packages[0]} (cùng tỉnh hoặc cùng tệp): chỉ tính một lần"] * 2
+    assert reasons[2] == "tên tỉnh «Toàn quốc» là tên dòng toàn quốc"
+
+
+def test_a_linked_or_oversized_csv_is_refused_before_it_is_read(exports, tmp_path):
+    _root, folders, _ = exports
+    linked, package = _copy(folders, tmp_path, "linked")
+    csv_path = linked / package["resources"][0]["path"]
+    outside = tmp_path / "outside.csv"
+    shutil.move(csv_path, outside)
+    csv_path.symlink_to(outside)
+    big, package_big = _copy(folders, tmp_path, "big")
+    with (big / package_big["resources"][0]["path"]).open("r+b") as handle:
+        handle.truncate(3 << 30)  # 3 GB, sparse: refused by its size, never read
+    result, _rows = rollup([linked / "datapackage.json", big / "datapackage.json"])
+    assert result.included == [] and len(result.refused) == 2
+    assert "lớn hơn mức cho phép" in result.refused[1][1]

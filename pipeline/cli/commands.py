@@ -300,7 +300,7 @@ def cmd_rollup(plan: Plan, config: Config, args) -> int:
     packages = [p / EXPORT_PACKAGE if p.is_dir() else p for p in args.packages]
     result, rows = rollup(packages)
     written = write_rollup(result, rows, args.out)
-    print("\n".join(summary_lines(result)))
+    print("\n".join(summary_lines(result, len(rows))))
     for path in written:
         print(path)
     return EXIT_REJECTED if result.refused else EXIT_OK

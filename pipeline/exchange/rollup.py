@@ -8,6 +8,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
+import os
+import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,31 +32,103 @@ class Rollup:
     totals: pd.DataFrame | None = None  # province × round × indicator, and the national row
 
 
+MAX_PACKAGE_BYTES = 1 << 20  # datapackage.json: a description, a few kilobytes
+MAX_DATA_BYTES = 512 << 20  # a country's export at 3,400 units is some 100 MB
+MAX_ROWS = 3_000_000
+NATION = "Toàn quốc"  # the name of the national line: no province may take it
+NUMBERED = {"round_year", "record_id"}
+EXCEL_ROWS = 1_048_576 - 1  # a sheet's rows, less the header
+
+
 def read_package(path: Path) -> tuple[dict, pd.DataFrame]:
-    """One province's export, checked: ours (profile, metadata, columns), and unaltered (size and SHA-256)."""
+    """One province's export, checked as strictly as a unit's file: ours (profile, metadata, columns,
+    types), unaltered (size and SHA-256), bounded (sizes checked before anything is read), no link
+    followed, finite non-negative figures. Any other shape is a ValueError naming what is wrong."""
     try:
-        package = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"không đọc được datapackage.json ({exc})") from None
-    if package.get("profile") != PACKAGE_PROFILE or "p8" not in package or len(package.get("resources", [])) != 1:
+        return _read_package(path)
+    except ValueError:
+        raise
+    except (RecursionError, MemoryError, OSError, KeyError, TypeError, AttributeError, OverflowError,
+            UnicodeError, pd.errors.ParserError) as exc:
+        raise ValueError(f"gói không đọc được ({type(exc).__name__})") from None
+
+
+def _read_package(path: Path) -> tuple[dict, pd.DataFrame]:
+    package = json.loads(_read_plain(path, MAX_PACKAGE_BYTES).decode("utf-8"))
+    if not isinstance(package, dict) or package.get("profile") != PACKAGE_PROFILE:
         raise ValueError("không phải gói số liệu do chương trình Dự án 8 xuất ra")
-    resource = package["resources"][0]
-    names = [f.get("name") for f in resource.get("schema", {}).get("fields", [])]
+    meta, resources = package.get("p8"), package.get("resources")
+    if not isinstance(meta, dict) or not isinstance(resources, list) or len(resources) != 1 \
+            or not isinstance(resources[0], dict):
+        raise ValueError("không phải gói số liệu do chương trình Dự án 8 xuất ra")
+    if not all(isinstance(meta.get(k), str) and meta.get(k) for k in ("plan", "province")):
+        raise ValueError("gói không ghi mã kế hoạch hoặc tên tỉnh")
+    resource = resources[0]
+    fields = resource.get("schema", {}).get("fields", []) if isinstance(resource.get("schema"), dict) else []
+    names = [f.get("name") for f in fields if isinstance(f, dict)] if isinstance(fields, list) else []
     if names != [c for c, _, _ in COLUMNS]:
         raise ValueError("các cột không đúng mẫu xuất số liệu của chương trình")
+    declared, digest = resource.get("bytes"), resource.get("hash")
+    if not isinstance(declared, int) or isinstance(declared, bool) or not 0 < declared <= MAX_DATA_BYTES:
+        raise ValueError(f"tệp số liệu khai kích thước {declared!r}: phải từ 1 byte đến {MAX_DATA_BYTES >> 20} MB")
     data_path = path.parent / Path(str(resource.get("path", ""))).name
-    if not data_path.is_file():
-        raise ValueError(f"thiếu tệp {data_path.name}")
-    data = data_path.read_bytes()
-    if len(data) != resource.get("bytes") or f"sha256:{hashlib.sha256(data).hexdigest()}" != resource.get("hash"):
+    data = _read_plain(data_path, MAX_DATA_BYTES)
+    if len(data) != declared or f"sha256:{hashlib.sha256(data).hexdigest()}" != digest:
         raise ValueError(f"tệp {data_path.name} đã bị thay đổi sau khi xuất (kích thước hoặc SHA-256 không khớp)")
-    frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype={"unit_code": str, "former_unit": str},
-                        keep_default_na=False, na_values={"value": [""]})
-    if set(frame["plan"]) - {package["p8"]["plan"]} or set(frame["province"]) - {package["p8"]["province"]}:
+    frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False,
+                        nrows=MAX_ROWS + 1)
+    if list(frame.columns) != [c for c, _, _ in COLUMNS]:
+        raise ValueError("dòng tiêu đề của tệp số liệu không đúng các cột đã khai")
+    if len(frame) > MAX_ROWS:
+        raise ValueError(f"tệp số liệu có hơn {MAX_ROWS:,} dòng".replace(",", "."))
+    frame = _typed(frame)
+    if set(frame["plan"]) - {_normal(meta["plan"])} or set(frame["province"]) - {_normal(meta["province"])}:
         raise ValueError("số liệu ghi kế hoạch hoặc tỉnh khác với gói")
     if frame.duplicated(["unit_code", "round", "part", "subject", "measure"]).any():
         raise ValueError("có dòng số liệu trùng nhau (cùng đơn vị, kỳ, chỉ tiêu)")
     return package, frame
+
+
+def _read_plain(path: Path, limit: int) -> bytes:
+    """A plain file's bytes, read without following a link and refused above `limit` before reading."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path.name} không phải là một tệp")
+        if info.st_size > limit:
+            raise ValueError(f"tệp {path.name} lớn hơn mức cho phép ({info.st_size:,} byte)".replace(",", "."))
+        return handle.read(limit + 1)
+
+
+def _normal(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns normalised (NFC, trimmed), numbers checked: whole years and record ids, values
+    finite and not negative (counts and money), as export.py writes them."""
+    text = [c for c, kind, _ in COLUMNS if kind == "string"]
+    frame[text] = frame[text].apply(lambda column: column.map(_normal))
+    values = pd.to_numeric(frame["value"], errors="coerce")
+    bad = ~values.map(lambda v: isinstance(v, float) and math.isfinite(v) and v >= 0) | (frame["value"] == "")
+    if bad.any():
+        raise ValueError(f"cột value có giá trị không phải số hữu hạn không âm («{frame['value'][bad].iloc[0][:40]}»)")
+    frame["value"] = values.astype("float64")
+    for column in NUMBERED:
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        if numbers.isna().any() or (numbers != numbers.round()).any():
+            raise ValueError(f"cột {column} phải là số nguyên")
+        frame[column] = numbers.astype("int64")
+    return frame
+
+
+def province_key(package: dict, frame: pd.DataFrame) -> str:
+    """Who a package is: the code of its province-level unit, else its province's name, normalised (NFC,
+    trimmed, case): «Sơn La», «Sơn La » and the decomposed «Sơn La» are one province."""
+    codes = sorted(set(frame.loc[frame["unit_level"] == "province", "unit_code"]))
+    name = " ".join(unicodedata.normalize("NFC", package["p8"]["province"]).split()).casefold()
+    return f"code:{codes[0]}" if len(codes) == 1 else f"name:{name}"
 
 
 def rollup(packages: list[Path]) -> tuple[Rollup, pd.DataFrame]:
@@ -65,15 +141,18 @@ def rollup(packages: list[Path]) -> tuple[Rollup, pd.DataFrame]:
         except ValueError as exc:
             result.refused.append((str(path), str(exc)))
             continue
-        province = package["p8"]["province"]
-        digest = package["resources"][0]["hash"]
-        twice = seen.get(province) or seen.get(digest)
+        province = " ".join(unicodedata.normalize("NFC", package["p8"]["province"]).split())
+        if province.casefold() == NATION.casefold():
+            result.refused.append((str(path), f"tên tỉnh «{province}» là tên dòng toàn quốc"))
+            continue
+        key, digest = province_key(package, frame), package["resources"][0]["hash"]
+        twice = seen.get(key) or seen.get(f"name:{province.casefold()}") or seen.get(digest)
         if twice is not None:
             result.refused.append((str(path), f"trùng với gói {twice} (cùng tỉnh hoặc cùng tệp): chỉ tính một lần"))
             continue
-        seen[province] = seen[digest] = path
+        seen[key] = seen[f"name:{province.casefold()}"] = seen[digest] = path
         result.included.append(province)
-        frames.append(frame)
+        frames.append(frame.assign(province=province))
     all_rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[c for c, _, _ in COLUMNS])
     result.totals = _totals(all_rows)
     return result, all_rows
@@ -99,14 +178,18 @@ def write_rollup(result: Rollup, rows: pd.DataFrame, folder: Path) -> list[Path]
                             engine_kwargs={"options": {"strings_to_formulas": False}}) as writer:
             wide.reindex(order).to_excel(writer, sheet_name="Tong hop")
             result.totals.to_excel(writer, sheet_name="Theo tinh", index=False)
-            rows.to_excel(writer, sheet_name="So lieu goc", index=False)
+            if len(rows) < EXCEL_ROWS:  # beyond, the provinces' own CSV files hold them
+                rows.to_excel(writer, sheet_name="So lieu goc", index=False)
         tmp.write_bytes(buffer.getvalue())
     summary = folder / ROLLUP_SUMMARY
-    write_text(summary, "\n".join(summary_lines(result)) + "\n")
+    write_text(summary, "\n".join(summary_lines(result, len(rows))) + "\n")
     return [workbook, summary]
 
 
-def summary_lines(result: Rollup) -> list[str]:
+def summary_lines(result: Rollup, rows: int = 0) -> list[str]:
     lines = [f"Tổng hợp toàn quốc từ {len(result.included)} gói số liệu: {', '.join(result.included) or 'không có'}."]
+    if rows >= EXCEL_ROWS:
+        lines.append(f"Số liệu gốc có {rows:,} dòng, quá giới hạn một trang Excel: bảng tổng hợp không kèm trang "
+                     "«So lieu goc»; số liệu gốc là các tệp CSV của từng tỉnh.".replace(",", "."))
     lines += [f"Không tính gói {path}: {reason}." for path, reason in result.refused]
     return lines
