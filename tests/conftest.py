@@ -1,3 +1,4 @@
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -7,6 +8,10 @@ import pytest
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.validation.book import RuleBook
 from tests.support.helpers import require
+
+# The tests write a file and run at once, hundreds of times: a run would wait two seconds each time for
+# files "still being written". tests/test_leftovers.py sets it back where it tests that wait.
+os.environ.setdefault("P8_INBOX_SETTLE_SECONDS", "0")
 
 # A test that drives one of these programs is end to end, whatever its module says.
 END_TO_END_FIXTURES = {"soffice", "uno_python", "chromium", "dovecot", "smtp_server"}

@@ -4,6 +4,10 @@ removed by the next run; what reader processes print goes to the run's logs, not
 screen; a report in an e-mail whose Message-ID the parser cannot take is still read."""
 
 import os
+import sqlite3
+import subprocess
+import sys
+import threading
 import time
 from datetime import date
 from email.message import EmailMessage
@@ -14,10 +18,13 @@ from pipeline.app.runner import run
 from pipeline.cli import commands
 from pipeline.cli.main import main
 from pipeline.core.atomic import remove_leftovers
+from pipeline.core.errors import BusyError
 from pipeline.core.locations import Paths
 from pipeline.intake.isolation import WorkerPool
+from pipeline.ledger.lock import exclusive_inbox
 from pipeline.plan.loader import DEFAULT_PLAN_DIR
 from tests.support import hostile, isolation_tasks
+from tests.support.helpers import ROOT
 from tests.test_ingest import Bank
 
 pytestmark = pytest.mark.integration
@@ -83,3 +90,63 @@ def test_a_report_in_a_mail_with_a_malformed_message_id_is_read(plan, tmp_path):
     result = run(Paths.beside_outbox(bank.inbox, tmp_path / "outbox"), today=date(2024, 9, 5))
     statuses = {o.record.original_name: o.record.status for o in result.outcomes}
     assert statuses == {"bao-cao.xlsx": "accepted", "thu.eml": "unpacked"}
+
+
+def test_a_file_still_being_written_is_left_for_the_next_run(plan, tmp_path, monkeypatch):
+    """Issue 30, finding 7: a file copied into the inbox while the run reads it. Its partial bytes were
+    stored and the final file cleared from the inbox, never stored."""
+    monkeypatch.setenv("P8_INBOX_SETTLE_SECONDS", "1.5")
+    bank = Bank(plan, tmp_path, "")
+    whole = bank.filled("staging.xlsx", "121").read_bytes()
+    (bank.inbox / "staging.xlsx").unlink()
+    target = bank.inbox / "bao-cao.xlsx"
+    target.write_bytes(whole[: len(whole) // 3])
+
+    def copy_the_rest():
+        for part in (whole[len(whole) // 3: 2 * len(whole) // 3], whole[2 * len(whole) // 3:]):
+            time.sleep(0.6)
+            with target.open("ab") as handle:
+                handle.write(part)
+
+    writer = threading.Thread(target=copy_the_rest)
+    writer.start()
+    (tmp_path / "outbox").mkdir()
+    paths = Paths.beside_outbox(bank.inbox, tmp_path / "outbox")
+    first = run(paths, today=date(2024, 9, 5))
+    writer.join()
+    assert first.outcomes == [] and first.failed == [target] and target.read_bytes() == whole
+    second = run(paths, today=date(2024, 9, 5))
+    [outcome] = second.outcomes
+    assert outcome.record.status == "accepted" and outcome.record.size == len(whole)
+    assert not target.exists()
+
+
+def test_two_runs_with_different_ledgers_never_take_the_same_files(plan, tmp_path):
+    """Issue 30, finding 8: two runs sharing an inbox with different ledgers ended in an uncaught
+    FileNotFoundError. The second now waits for the first (a lock on the inbox folder), then finds
+    the inbox empty; every file is answered once, in one ledger."""
+    bank = Bank(plan, tmp_path, "")
+    for n, unit in enumerate(("121", "125", "123", "120", "122", "118", "126", "127")):
+        bank.filled(f"bao-cao-{n}.xlsx", unit)
+    for name in ("a", "b"):
+        (tmp_path / name / "outbox").mkdir(parents=True)
+    runs = [subprocess.Popen([sys.executable, str(ROOT / "run_pipeline.py"), "run", "--inbox", str(bank.inbox),
+                              "--outbox", str(tmp_path / name / "outbox"), "--today", "2024-09-05", "--wait", "120"],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for name in ("a", "b")]
+    results = [r.communicate(timeout=300) for r in runs]
+    assert all("Traceback" not in err for _, err in results), results
+    assert [r.returncode for r in runs] == [0, 0], results
+    counts = []
+    for name in ("a", "b"):
+        with sqlite3.connect(tmp_path / name / "ledger.sqlite") as db:
+            counts.append(db.execute("SELECT COUNT(*) FROM submission").fetchone()[0])
+    assert sorted(counts) == [0, 8] and list(bank.inbox.iterdir()) == []
+
+
+def test_a_held_inbox_makes_another_run_wait_then_say_so(plan, tmp_path):
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "outbox").mkdir()
+    (tmp_path / "inbox" / "x.xlsx").write_bytes(b"PK")
+    with exclusive_inbox(tmp_path / "inbox"), pytest.raises(BusyError, match="đang đọc hộp thư đến"):
+        run(Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox"), today=date(2024, 9, 5), wait=0.5)

@@ -21,7 +21,7 @@ from pipeline.intake import inbox, worker
 from pipeline.intake.answer import Intake, read_all, take
 from pipeline.intake.isolation import Limits, WorkerPool, start_early
 from pipeline.ledger import safekeeping
-from pipeline.ledger.lock import LOCK_WAIT_SECONDS, exclusive
+from pipeline.ledger.lock import LOCK_WAIT_SECONDS, exclusive, exclusive_inbox
 from pipeline.ledger.store import Ledger
 from pipeline.mail.fetch import server_moments
 from pipeline.outputs.round_status import open_rounds, round_status
@@ -41,21 +41,25 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
     rules = RuleBook.load(plan_dir)
     report = RunReport()
     day = today or date.today()
-    with storage_guard(paths), exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger, \
-            captured_log() as messages:
+    with storage_guard(paths), exclusive(paths, wait), exclusive_inbox(paths.inbox, wait), \
+            Ledger(paths.ledger, paths.home) as ledger, captured_log() as messages:
         if waiting:
             ledger.read_ahead(rounds_read(plan, ledger.stale_rounds() | {r.id for r in open_rounds(plan, day)}))
         safekeeping.check_archive(ledger)
         for folder in (paths.outbox, paths.home / locations.ARCHIVE, paths.home / locations.REJECTED):
             remove_leftovers(folder)  # of a run killed while it wrote (this one holds the lock)
         files, report.passed = inbox.scan(paths.inbox)
+        files, writing = inbox.settled(files)
+        for path in writing:
+            log.warning("%s: still being written; left in the inbox for the next run", printable(str(path)))
+        report.failed += writing
         for entry in report.passed:
             log.warning("%s: %s in the inbox, not opened", printable(entry.path), entry.kind)
+        logs = paths.outbox / locations.LOG_FOLDER
         if files:
             check_writable(paths)
             safekeeping.backup(ledger)
-        logs = paths.outbox / locations.LOG_FOLDER
-        logs.mkdir(parents=True, exist_ok=True)
+            logs.mkdir(parents=True, exist_ok=True)
         with WorkerPool(setup=worker.setup, setup_args=(plan, rules), limits=limits or Limits(),
                         stderr=logs / locations.WORKER_LOG) as pool:
             intake = Intake(paths, plan, rules, ledger, pool, today, contact or Contact(),

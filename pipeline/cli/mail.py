@@ -10,7 +10,7 @@ from pipeline.core.config import Config
 from pipeline.core.errors import UsageError
 from pipeline.core.locations import Paths
 from pipeline.core.sender_text import printable
-from pipeline.ledger.lock import exclusive
+from pipeline.ledger.lock import exclusive, exclusive_inbox
 from pipeline.mail import fetch, send
 
 
@@ -24,7 +24,8 @@ def fetch_and_tell(config: Config, paths: Paths, wait: float) -> bool:
     """Fetch into the inbox and say what came; False when the connection failed midway."""
     require_mailbox(config)
     secret = fetch.password(config.mail)
-    with exclusive(paths, wait):
+    paths.inbox.mkdir(parents=True, exist_ok=True)
+    with exclusive(paths, wait), exclusive_inbox(paths.inbox, wait):  # a run of another ledger reads it too
         report = fetch.fetch(config.mail, secret, paths.inbox, paths.home / locations.MAIL_FETCHED_STATE)
     mailbox = f"{config.mail.imap_user} ({config.mail.imap_folder})"
     if report.saved:

@@ -23,6 +23,7 @@ from pipeline.core.sender_text import printable
 from pipeline.core.vietnamese import format_date, format_number, round_title
 from pipeline.figures.history import last_figures, previous_cumulative
 from pipeline.intake import feedback, worker
+from pipeline.intake import inbox as inbox_files
 from pipeline.intake.isolation import Failure, WorkerPool
 from pipeline.intake.records import Incoming, Reading, from_bytes, from_path, received_moment
 from pipeline.intake.saved_mail import Mail
@@ -108,6 +109,10 @@ def take(path: Path, incoming: Incoming, examined: object, intake: Intake) -> li
             raise
         log.exception("%s: not processed; moved to rejected/ for the officer", printable(incoming.inbox_path))
         outcomes = [_not_processed(incoming, intake, exc)]
+    if not inbox_files.unchanged(path, incoming.stamp):  # written again since it was read: the new
+        log.warning("%s: changed after it was read; left in the inbox for the next run",  # bytes are
+                    printable(incoming.inbox_path))  # another file, answered by the next run
+        return outcomes
     path.unlink()
     intake.ledger.mark_cleared(incoming.inbox_path)
     return outcomes

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import os
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,61 @@ class Read:
     sha256: str
     size: int
     data: bytes | None  # None when larger than `limit`
+    stamp: tuple[int, int, int]  # (size, modification time in ns, inode) as read: the file is that one
+
+
+class StillWriting(OSError):
+    """The file changed while it was read, or since: another program is still writing it."""
+
+
+# A file modified this recently may still be being written (a copy, a mail program saving an
+# attachment): the run looks twice, this far apart, and leaves a file that changed for the next run.
+# The environment may shorten it (the test suite, which writes files and runs at once, hundreds of times).
+SETTLE_SECONDS = 2.0
+SETTLE_VARIABLE = "P8_INBOX_SETTLE_SECONDS"
+
+
+def settle_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get(SETTLE_VARIABLE, SETTLE_SECONDS)))
+    except ValueError:
+        return SETTLE_SECONDS
+
+
+def _stamp(info: os.stat_result) -> tuple[int, int, int]:
+    return info.st_size, info.st_mtime_ns, info.st_ino
+
+
+def settled(files: list[Path], seconds: float | None = None) -> tuple[list[Path], list[Path]]:
+    """(files to read now, files still being written): two looks at each file, at least `seconds`
+    (default: settle_seconds()) after the newest was last modified, must see the same size, time and
+    inode. The run waits only when a file was modified that recently."""
+    seconds = settle_seconds() if seconds is None else seconds
+    first: dict[Path, os.stat_result] = {}
+    for path in files:
+        with contextlib.suppress(OSError):
+            first[path] = os.lstat(path)
+    if not first:
+        return [], list(files)
+    newest = max(info.st_mtime for info in first.values())
+    time.sleep(min(seconds, max(0.0, newest + seconds - time.time())))
+    ready: list[Path] = []
+    busy: list[Path] = []
+    for path in files:
+        try:
+            same = path in first and _stamp(os.lstat(path)) == _stamp(first[path])
+        except OSError:
+            same = False
+        (ready if same else busy).append(path)
+    return ready, busy
+
+
+def unchanged(path: Path, stamp: tuple[int, int, int] | None) -> bool:
+    """Whether the file is still the one that was read (before the run clears it from the inbox)."""
+    try:
+        return stamp is None or _stamp(os.lstat(path)) == stamp
+    except OSError:
+        return False
 
 
 def waiting(inbox: Path) -> bool:
@@ -88,7 +144,10 @@ def read(path: Path, limit: int, block: int = 1 << 20) -> Read:
                 chunks.append(chunk)
                 if size > limit:
                     chunks = None
-    return Read(digest.hexdigest(), size, b"".join(chunks) if chunks is not None else None)
+        after = os.fstat(handle.fileno())
+    if _stamp(after) != _stamp(info) or size != info.st_size:
+        raise StillWriting(f"{path}: changed while it was read (still being written)")
+    return Read(digest.hexdigest(), size, b"".join(chunks) if chunks is not None else None, _stamp(info))
 
 
 def prune_empty_folders(inbox: Path) -> None:

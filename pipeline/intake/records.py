@@ -26,6 +26,7 @@ class Incoming:
     sent_at: str | None = None  # the e-mail's Date, as its sender wrote it (never trusted for a deadline)
     received_at: str | None = None  # when the province's mail server received the e-mail (received_moment)
     container: str | None = None  # inbox path of the e-mail that carried it
+    stamp: tuple[int, int, int] | None = None  # an inbox file's (size, mtime ns, inode) when it was read
 
 
 @dataclass
@@ -50,7 +51,8 @@ class Reading:
 def from_path(path: Path, inbox: Path) -> Incoming:
     """An inbox file, read once without following a link: its hash, and its bytes unless too large."""
     read = inbox_files.read(path, guard.MAX_FILE_BYTES, guard.BLOCK)
-    return Incoming(path.name, path.relative_to(inbox).as_posix(), read.sha256, read.size, read.data, path)
+    return Incoming(path.name, path.relative_to(inbox).as_posix(), read.sha256, read.size, read.data, path,
+                    stamp=read.stamp)
 
 
 def from_bytes(name: str, inbox_path: str, data: bytes, **context) -> Incoming:
