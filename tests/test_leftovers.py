@@ -150,3 +150,35 @@ def test_a_held_inbox_makes_another_run_wait_then_say_so(plan, tmp_path):
     (tmp_path / "inbox" / "x.xlsx").write_bytes(b"PK")
     with exclusive_inbox(tmp_path / "inbox"), pytest.raises(BusyError, match="đang đọc hộp thư đến"):
         run(Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox"), today=date(2024, 9, 5), wait=0.5)
+
+
+def test_a_msg_whose_bytes_are_a_path_is_never_followed(plan, tmp_path):
+    """Issue 30, finding 2: a 38-byte .msg whose bytes name a file made the reader open that file (the
+    library takes short bytes for a path) and record its attachment as an accepted report; one naming
+    a FIFO cost minutes."""
+    bank = Bank(plan, tmp_path, "")
+    outside = bank.filled("staging.xlsx", "121").rename(tmp_path / "ngoai-hop-thu.msg")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    (bank.inbox / "duong-dan.msg").write_bytes(str(outside).encode())
+    (bank.inbox / "fifo.msg").write_bytes(str(fifo).encode())
+    (tmp_path / "outbox").mkdir()
+    started = time.monotonic()
+    report = run(Paths.beside_outbox(bank.inbox, tmp_path / "outbox"), today=date(2024, 9, 5))
+    assert time.monotonic() - started < 60
+    assert {o.record.original_name: (o.record.status, [f.code for f in o.findings]) for o in report.outcomes} == {
+        "duong-dan.msg": ("rejected", ["file-unreadable"]), "fifo.msg": ("rejected", ["file-unreadable"])}
+
+
+def test_every_spreadsheet_of_a_mail_is_answered_even_past_the_limit(plan, tmp_path):
+    """Issue 30, finding 6: of 500 spreadsheets attached to one e-mail, 450 got no answer at all."""
+    attachments = [(f"bao-cao-{n:03d}.xlsx", b"PK\x03\x04 not a workbook") for n in range(60)]
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "outbox").mkdir()
+    (tmp_path / "inbox" / "nhieu-tep.eml").write_bytes(hostile.email_with(attachments))
+    report = run(Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox"), today=date(2024, 9, 5))
+    envelope = next(o for o in report.outcomes if o.record.original_name == "nhieu-tep.eml")
+    assert len(report.outcomes) == 51  # 50 read and answered one by one, and the e-mail itself
+    [over] = [f for f in envelope.findings if f.code == "email-too-many-attachments"]
+    assert over.message.startswith("Thư có quá nhiều bảng tính đính kèm: chương trình đọc 50 tệp đầu; 10 tệp sau "
+                                   "chưa được đọc: «bao-cao-050.xlsx», «bao-cao-051.xlsx»")

@@ -256,3 +256,43 @@ def test_a_fetched_report_counts_as_received_when_the_server_received_it(tmp_pat
         codes = {r[0] for r in db.execute("SELECT code FROM finding")}
     assert rows["bao-cao-1.xlsx"].startswith("2024-09-12T")
     assert {"received-late", "email-date-differs"} <= codes
+
+
+def test_a_draft_the_server_refuses_is_named_and_the_others_are_sent(tmp_path):
+    """Issue 30, finding 10: a UTF-8 address to a server without SMTPUTF8, or a draft over the server's
+    size limit, stopped `send` with a traceback at the same draft on every retry."""
+    from aiosmtpd.controller import Controller
+
+    from pipeline.core.config import Contact
+    from pipeline.intake.saved_mail import reply_draft
+    from pipeline.mail import send
+
+    received = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope.rcpt_tos)
+            return "250 OK"
+
+    controller = Controller(Keep(), hostname="127.0.0.1", port=mail_servers.free_port(), enable_SMTPUTF8=False,
+                            data_size_limit=200_000)
+    controller.start()
+    try:
+        outbox = tmp_path / "outbox" / "2024-annual" / "feedback"
+        outbox.mkdir(parents=True)
+        drafts = []
+        for name, to, body in (("a", "hội.phụ.nữ@ví-dụ.vn", "Kính gửi."), ("b", "huyen2@example.vn", "x " * 200_000),
+                               ("c", "huyen3@example.vn", "Kính gửi.")):
+            path = outbox / f"{name}_thu-tra-loi.eml"
+            path.write_bytes(reply_draft(to=to, sender="duan8@example.vn", subject="Báo cáo", body=body,
+                                         in_reply_to=None))
+            drafts.append(path)
+        settings = MailSettings(smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none")
+        state = tmp_path / "mail-sent.json"
+        report = send.send(settings, "", Contact(email="duan8@example.vn"), tmp_path / "outbox", drafts, state)
+    finally:
+        controller.stop()
+    assert report.sent == [drafts[2]] and received == [["huyen3@example.vn"]]
+    reasons = dict(report.failed)
+    assert reasons[drafts[0]] == "địa chỉ có dấu tiếng Việt mà máy chủ thư không nhận (không hỗ trợ SMTPUTF8)"
+    assert reasons[drafts[1]].startswith("máy chủ từ chối thư (mã 552")

@@ -152,6 +152,10 @@ def _take_mail(incoming: Incoming, examined: worker.Examined, intake: Intake) ->
                               sent_at=mail.sent_at, received_at=server, container=incoming.inbox_path)
         outcomes.append(_answer(attached, intake, sub=replace(sub, incoming=attached), mail=mail))
     findings = [intake.rules.finding("email-attachment-ignored", found=name) for name in mail.ignored]
+    if mail.over_limit:
+        shown = ", ".join(f"«{name}»" for name in mail.over_limit[:10]) + (" …" if len(mail.over_limit) > 10 else "")
+        findings.append(intake.rules.finding("email-too-many-attachments", count=len(mail.over_limit),
+                                             limit=len(mail.spreadsheets), names=shown))
     findings += _date_differs(envelope, intake)
     if not mail.spreadsheets:
         findings.insert(0, intake.rules.finding("email-no-spreadsheet"))

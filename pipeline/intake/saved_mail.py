@@ -14,7 +14,9 @@ from typing import Any
 
 from pipeline.core.sender_text import header_text, safe_filename
 
-MAX_ATTACHMENTS = 50
+MAX_ATTACHMENTS = 50  # spreadsheets read from one e-mail; the others are named in its answer
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_MINIMUM = 1536  # the smallest OLE compound file: a header and one sector (olefile's own bound)
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 MAIL_SUFFIXES = (".eml", ".msg")
 
@@ -34,6 +36,7 @@ class Mail:
     message_id: str | None
     spreadsheets: list[Attachment] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # other attachments, by name
+    over_limit: list[str] = field(default_factory=list)  # spreadsheets beyond MAX_ATTACHMENTS, not read
     received_at: str | None = None  # the topmost Received header's date: the province's server's moment
 
 
@@ -51,6 +54,10 @@ def read_outlook(data: bytes) -> Mail:
     attachments are named as ignored, as for an .eml."""
     import extract_msg
 
+    # Bytes, never a path: the library (olefile) takes a short byte string for a file name to open, so
+    # a 38-byte "message" naming a file or a FIFO outside the inbox would be read as the message.
+    if len(data) < OLE_MINIMUM or not data.startswith(OLE_MAGIC):
+        raise ValueError("not an Outlook message (no OLE compound file)")
     message: Any = extract_msg.openMsg(data, delayAttachments=False)  # a Message; the library is untyped
     try:
         senders = getaddresses([str(message.sender or "")])
@@ -71,11 +78,12 @@ def read_outlook(data: bytes) -> Mail:
             filename = PurePath(attachment.longFilename or attachment.shortFilename
                                 or f"tep-dinh-kem-{index}").name
             data_ = attachment.data
-            if (isinstance(data_, bytes) and filename.lower().endswith(SPREADSHEET_SUFFIXES)
-                    and len(mail.spreadsheets) < MAX_ATTACHMENTS):
+            if not (isinstance(data_, bytes) and filename.lower().endswith(SPREADSHEET_SUFFIXES)):
+                mail.ignored.append(filename)
+            elif len(mail.spreadsheets) < MAX_ATTACHMENTS:
                 mail.spreadsheets.append(Attachment(index, filename, data_))
             else:
-                mail.ignored.append(filename)
+                mail.over_limit.append(filename)
         return mail
     finally:
         message.close()
@@ -131,8 +139,11 @@ def read_mail(data: bytes) -> Mail:
         if not filename.lower().endswith(SPREADSHEET_SUFFIXES):
             mail.ignored.append(filename)
             continue
+        if len(mail.spreadsheets) >= MAX_ATTACHMENTS:
+            mail.over_limit.append(filename)
+            continue
         payload = part.get_payload(decode=True)
-        if isinstance(payload, bytes) and len(mail.spreadsheets) < MAX_ATTACHMENTS:
+        if isinstance(payload, bytes):
             mail.spreadsheets.append(Attachment(index, filename, payload))
     return mail
 

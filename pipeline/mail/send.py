@@ -56,6 +56,14 @@ def send(settings: MailSettings, secret: str, contact: Contact, outbox: Path, dr
             except smtplib.SMTPRecipientsRefused as exc:
                 report.failed.append((draft, f"máy chủ từ chối người nhận {', '.join(exc.recipients)}"))
                 continue
+            except smtplib.SMTPServerDisconnected as exc:  # the others wait for the next sending
+                report.failed.append((draft, f"máy chủ ngắt kết nối ({exc}); các thư còn lại gửi ở lần sau"))
+                break
+            except (smtplib.SMTPException, UnicodeError, ValueError) as exc:
+                # refused for its size, a UTF-8 address the server cannot take (no SMTPUTF8), a header the
+                # library will not write: this draft is named and skipped, the others are sent
+                report.failed.append((draft, _refusal(exc)))
+                continue
             done[draft.relative_to(outbox).as_posix()] = _digest(draft)
             write_text(state_path, json.dumps(done, ensure_ascii=False, indent=1, sort_keys=True))
             report.sent.append(draft)
@@ -85,6 +93,15 @@ def _connected(settings: MailSettings, secret: str) -> Iterator[smtplib.SMTP]:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
             smtp.close()
+
+
+def _refusal(exc: BaseException) -> str:
+    if isinstance(exc, (smtplib.SMTPNotSupportedError, UnicodeError)):
+        return "địa chỉ có dấu tiếng Việt mà máy chủ thư không nhận (không hỗ trợ SMTPUTF8)"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"máy chủ từ chối thư (mã {exc.smtp_code}: {' '.join(text.split())[:200]})"
+    return f"không gửi được ({type(exc).__name__}: {str(exc)[:200]})"
 
 
 def _digest(path: Path) -> str:
