@@ -182,3 +182,30 @@ def test_every_spreadsheet_of_a_mail_is_answered_even_past_the_limit(plan, tmp_p
     [over] = [f for f in envelope.findings if f.code == "email-too-many-attachments"]
     assert over.message.startswith("Thư có quá nhiều bảng tính đính kèm: chương trình đọc 50 tệp đầu; 10 tệp sau "
                                    "chưa được đọc: «bao-cao-050.xlsx», «bao-cao-051.xlsx»")
+
+
+def test_a_reply_to_a_sender_who_failed_the_check_is_not_sent_unless_asked(plan, tmp_path):
+    """Issue 30, finding 10: a forged sender got a reply per file it sent. A draft to an address that
+    failed the sender check is kept apart; `send` takes it only with --unverified."""
+    from pipeline.mail import send
+
+    bank = Bank(plan, tmp_path, "")
+    (tmp_path / "outbox").mkdir()
+    paths = Paths.beside_outbox(bank.inbox, tmp_path / "outbox")
+    for day, sender in ((date(2024, 9, 3), "hoiphunu.bacyen@example.vn"), (date(2024, 9, 5), "ke-gia-mao@example.vn")):
+        report_file = bank.filled("staging.xlsx", "121", **{"in_comm_groups_note": sender})
+        message = EmailMessage()
+        message["From"] = sender
+        message["Subject"] = "Báo cáo Dự án 8"
+        message.set_content("Kính gửi.")
+        message.add_attachment(report_file.read_bytes(), maintype=hostile.XLSX_TYPE[0],
+                               subtype=hostile.XLSX_TYPE[1], filename="bao-cao.xlsx")
+        report_file.unlink()
+        (bank.inbox / f"thu-{day.day}.eml").write_bytes(bytes(message))
+        run(paths, today=day)
+    state = tmp_path / "mail-sent.json"
+    held = send.unsent(paths.outbox, state, unverified=True)
+    ordinary = send.unsent(paths.outbox, state)
+    assert len(ordinary) == 1 and ordinary[0].name.endswith("_thu-tra-loi.eml")
+    assert [d.name.endswith("_thu-tra-loi_chua-xac-minh.eml") for d in held if d not in ordinary] == [True]
+    assert b"To: ke-gia-mao@example.vn" in next(d for d in held if d not in ordinary).read_bytes()

@@ -199,7 +199,8 @@ def cmd_fetch(plan: Plan, config: Config, args) -> int:
 def cmd_send(plan: Plan, config: Config, args) -> int:
     _require_folder(config, args, "outbox")
     ask = (lambda _question: True) if args.yes else mail.confirm_in_vietnamese
-    return EXIT_OK if mail.send_and_tell(config, _paths(config, args), ask, args.wait) else EXIT_REJECTED
+    return EXIT_OK if mail.send_and_tell(config, _paths(config, args), ask, args.wait, args.unverified) \
+        else EXIT_REJECTED
 
 
 def cmd_status(plan: Plan, config: Config, args) -> int:

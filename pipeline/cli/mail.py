@@ -46,7 +46,7 @@ def fetch_and_tell(config: Config, paths: Paths, wait: float) -> bool:
     return report.error is None
 
 
-def send_and_tell(config: Config, paths: Paths, ask: Ask, wait: float) -> bool:
+def send_and_tell(config: Config, paths: Paths, ask: Ask, wait: float, unverified: bool = False) -> bool:
     """List the unsent reply drafts, ask, send; False when some could not be sent."""
     if not config.mail.send_replies:
         print("Gửi thư trả lời đang tắt ([mail] send_replies = false trong config.toml): các thư nháp nằm trong "
@@ -56,7 +56,11 @@ def send_and_tell(config: Config, paths: Paths, ask: Ask, wait: float) -> bool:
         raise UsageError("chưa khai báo máy chủ gửi thư: thêm smtp_host vào mục [mail] của config.toml.")
     state = paths.home / locations.MAIL_SENT_STATE
     with exclusive(paths, wait):
-        drafts = send.unsent(paths.outbox, state)
+        drafts = send.unsent(paths.outbox, state, unverified=unverified)
+        held = [] if unverified else [d for d in send.unsent(paths.outbox, state, unverified=True) if d not in drafts]
+        if held:
+            print(f"{len(held)} thư trả lời tới địa chỉ chưa xác minh (người gửi khác địa chỉ đã đăng ký hoặc khác lần "
+                  "trước) không được gửi; xem lại rồi gửi bằng «send --unverified» nếu đúng là đơn vị.")
         if not drafts:
             print("Không có thư trả lời nào chưa gửi.")
             return True

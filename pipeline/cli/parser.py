@@ -115,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "python run_pipeline.py send")
     locations(send)
     send.add_argument("--yes", action="store_true", help="gửi không hỏi lại")
+    send.add_argument("--unverified", action="store_true",
+                      help="gửi cả thư trả lời tới địa chỉ chưa xác minh (người gửi khác địa chỉ đã đăng ký)")
     for sub in (fetch, send):
         sub.add_argument("--wait", type=float, metavar="GIÂY", default=60.0,
                          help="số giây chờ khi một lần chạy khác đang dùng sổ ghi (mặc định 60)")

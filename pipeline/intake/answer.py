@@ -109,9 +109,10 @@ def take(path: Path, incoming: Incoming, examined: object, intake: Intake) -> li
             raise
         log.exception("%s: not processed; moved to rejected/ for the officer", printable(incoming.inbox_path))
         outcomes = [_not_processed(incoming, intake, exc)]
-    if not inbox_files.unchanged(path, incoming.stamp):  # written again since it was read: the new
-        log.warning("%s: changed after it was read; left in the inbox for the next run",  # bytes are
-                    printable(incoming.inbox_path))  # another file, answered by the next run
+    if not inbox_files.unchanged(path, incoming.stamp):
+        # written again since it was read: the new bytes are another file, answered by the next run
+        log.warning("%s: changed after it was read; left in the inbox for the next run",
+                    printable(incoming.inbox_path))
         return outcomes
     path.unlink()
     intake.ledger.mark_cleared(incoming.inbox_path)

@@ -41,6 +41,7 @@ VERDICTS = {
     UNPACKED: "ĐÃ NHẬN THƯ. Từng tệp báo cáo đính kèm được trả lời riêng.",
 }
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
+UNVERIFIED_SENDER = {"sender-unknown", "sender-changed"}  # the sender check's findings
 SIGNATURE = "Hội LHPN tỉnh"
 
 
@@ -112,7 +113,8 @@ def write_feedback(
         attachment = (copy.name, copy.read_bytes()) if copy in written else None
         draft = reply_draft(to=mail.sender, sender=(contact or Contact()).email, subject=_reply_subject(mail, record),
                             body=body, in_reply_to=mail.message_id, attachment=attachment)
-        reply = _answer(outbox, record, locations.DRAFT_SUFFIX)
+        unverified = any(f.code in UNVERIFIED_SENDER for f in findings)
+        reply = _answer(outbox, record, locations.UNVERIFIED_DRAFT_SUFFIX if unverified else locations.DRAFT_SUFFIX)
         write_bytes(reply, draft)
         written.append(reply)
     return written

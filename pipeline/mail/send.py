@@ -29,10 +29,14 @@ class SendReport:
     failed: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def unsent(outbox: Path, state_path: Path) -> list[Path]:
-    """Reply drafts not sent yet, in the order the files were answered."""
+def unsent(outbox: Path, state_path: Path, *, unverified: bool = False) -> list[Path]:
+    """Reply drafts not sent yet, in the order the files were answered; with `unverified`, also those to
+    an address that failed the sender check (only when the officer asks)."""
     done = _load(state_path)
-    drafts = sorted(outbox.rglob(f"*{locations.DRAFT_SUFFIX}"), key=lambda p: (p.name, str(p)))
+    found = list(outbox.rglob(f"*{locations.DRAFT_SUFFIX}"))
+    if unverified:
+        found += outbox.rglob(f"*{locations.UNVERIFIED_DRAFT_SUFFIX}")
+    drafts = sorted(found, key=lambda p: (p.name, str(p)))
     return [d for d in drafts if done.get(d.relative_to(outbox).as_posix()) != _digest(d)]
 
 

@@ -36,7 +36,8 @@ PASSED_REASONS = {
 # Each answer to a file that exists, as the status page links it: the letter, the marked copy, the
 # reply draft (feedback.write_feedback names them after the letter).
 ANSWERS = ((locations.NOTE_SUFFIX, "thư trả lời"), (locations.MARKED_SUFFIX, "bản đánh dấu"),
-           (locations.DRAFT_SUFFIX, "thư nháp"))
+           (locations.DRAFT_SUFFIX, "thư nháp"),
+           (locations.UNVERIFIED_DRAFT_SUFFIX, "thư nháp (người gửi chưa xác minh)"))
 
 
 class Answers:
