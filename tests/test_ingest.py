@@ -358,14 +358,17 @@ def test_saved_email_each_attachment_answered_with_sender_and_date(tmp_path, pla
     assert [f.code for f in attachment.findings] == ["value-negative"]  # sent on time: not late
     assert envelope.record.status == "unpacked"
     assert [f.code for f in envelope.findings] == ["email-attachment-ignored"]
-    reply = next(p for p in attachment.feedback if p.suffix == ".eml")
+    assert not any(p.suffix == ".eml" for p in attachment.feedback)  # the e-mail gets one reply, below
+    [reply] = [p for p in envelope.feedback if p.suffix == ".eml"]
     from email import message_from_bytes, policy
 
     draft = message_from_bytes(reply.read_bytes(), policy=policy.default)
     assert draft["To"] == "hoiphunu.vanho@example.vn"
     assert draft["From"] == "duan8@example.vn"
     assert draft["In-Reply-To"] == "<bao-cao-128@example.vn>"
-    assert "CHƯA TIẾP NHẬN" in draft.get_body(("plain",)).get_content()
+    body = draft.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "===== Tệp «2024-annual_128_van-ho.xlsx»: CHƯA TIẾP NHẬN =====" in body
+    assert "Về thư này:\n- Tệp đính kèm «anh-chup.jpg» không phải là bảng tính nên không được đọc." in body
     assert [a.get_filename() for a in draft.iter_attachments()] == [
         f"{attachment.record.id:06d}_2024-annual_128_van-ho_phan-hoi.xlsx"]
     stored = {o.record.original_name: (tmp_path / o.record.stored_path).read_bytes() for o in report.outcomes}

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from datetime import date
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
@@ -209,3 +210,28 @@ def test_a_reply_to_a_sender_who_failed_the_check_is_not_sent_unless_asked(plan,
     assert len(ordinary) == 1 and ordinary[0].name.endswith("_thu-tra-loi.eml")
     assert [d.name.endswith("_thu-tra-loi_chua-xac-minh.eml") for d in held if d not in ordinary] == [True]
     assert b"To: ke-gia-mao@example.vn" in next(d for d in held if d not in ordinary).read_bytes()
+
+
+def test_an_email_of_many_files_gets_one_reply_with_every_answer(plan, tmp_path):
+    """Issue 30, finding 10: one forged sender with 50 attachments got 50 replies. An e-mail now gets
+    one reply: every file's answer in it, marked copies attached."""
+    bank = Bank(plan, tmp_path, "")
+    files = []
+    for unit, changes in (("121", {}), ("125", {"in_comm_groups_estimate": -1}), ("123", {})):
+        path = bank.filled(f"staging-{unit}.xlsx", unit, **changes)
+        files.append((f"bao-cao-{unit}.xlsx", path.read_bytes()))
+        path.unlink()
+    files.append(("hong.xlsx", b"PK\x03\x04 broken"))
+    (bank.inbox / "thu.eml").write_bytes(hostile.email_with(files, sender="hoiphunu.bacyen@example.vn"))
+    (tmp_path / "outbox").mkdir()
+    report = run(Paths.beside_outbox(bank.inbox, tmp_path / "outbox"), today=date(2024, 9, 5))
+    drafts = [p for o in report.outcomes for p in o.feedback if p.suffix == ".eml"]
+    assert len(report.outcomes) == 5 and len(drafts) == 1
+    draft = message_from_bytes(drafts[0].read_bytes(), policy=policy.default)
+    body = draft.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert body.startswith("Thư gửi kèm 4 tệp bảng tính: 2 tệp đã tiếp nhận, 2 tệp chưa tiếp nhận.")
+    for name, verdict in (("bao-cao-121.xlsx", "ĐÃ"), ("bao-cao-125.xlsx", "CHƯA"), ("bao-cao-123.xlsx", "ĐÃ"),
+                          ("hong.xlsx", "CHƯA")):
+        assert f"===== Tệp «{name}»: {verdict} TIẾP NHẬN =====" in body
+    assert [a.get_filename().endswith("bao-cao-125_phan-hoi.xlsx") for a in draft.iter_attachments()] == [True]
+    assert draft["Subject"] == "Re: Báo cáo Dự án 8 – 4 tệp: 2 đã tiếp nhận"

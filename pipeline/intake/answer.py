@@ -151,7 +151,7 @@ def _take_mail(incoming: Incoming, examined: worker.Examined, intake: Intake) ->
         attached = from_bytes(attachment.filename, f"{incoming.inbox_path}#{attachment.index}:"
                               f"{attachment.filename}", attachment.data, sender=mail.sender,
                               sent_at=mail.sent_at, received_at=server, container=incoming.inbox_path)
-        outcomes.append(_answer(attached, intake, sub=replace(sub, incoming=attached), mail=mail))
+        outcomes.append(_answer(attached, intake, sub=replace(sub, incoming=attached)))  # replied to below
     findings = [intake.rules.finding("email-attachment-ignored", found=name) for name in mail.ignored]
     if mail.over_limit:
         shown = ", ".join(f"«{name}»" for name in mail.over_limit[:10]) + (" …" if len(mail.over_limit) > 10 else "")
@@ -161,7 +161,12 @@ def _take_mail(incoming: Incoming, examined: worker.Examined, intake: Intake) ->
     if not mail.spreadsheets:
         findings.insert(0, intake.rules.finding("email-no-spreadsheet"))
     status = None if not mail.spreadsheets else UNPACKED
-    return [*outcomes, _answer(envelope, intake, findings, mail=mail, status=status)]
+    answered = _answer(envelope, intake, findings, mail=mail, status=status)
+    if outcomes:  # one reply to the e-mail, with every file's answer
+        answered.feedback.append(feedback.write_mail_reply(
+            intake.paths.outbox, answered.record, mail, answered.findings,
+            [(o.record, o.findings, o.feedback) for o in outcomes], intake.contact))
+    return [*outcomes, answered]
 
 
 def _date_differs(envelope: Incoming, intake: Intake) -> list[Finding]:

@@ -120,6 +120,45 @@ def write_feedback(
     return written
 
 
+# What one reply carries at most: the marked copies of a mail of many files go as far as these allow
+# (each letter says which cells to fix in any case).
+REPLY_COPIES, REPLY_BYTES = 10, 10 << 20
+
+
+def write_mail_reply(outbox: Path, envelope: Submission, mail: Mail, about_mail: list[Finding],
+                     answers: list[tuple[Submission, list[Finding], list[Path]]],
+                     contact: Contact | None = None) -> Path:
+    """One reply draft to an e-mail that carried several files, with every file's answer in it and their
+    marked copies attached: a sender gets one reply per e-mail, not one per file (a forged sender with
+    fifty attachments got fifty). To an address that failed the sender check it waits for the officer."""
+    parts: list[str] = []
+    copies: list[tuple[str, bytes]] = []
+    size = 0
+    for record, _findings, paths in answers:
+        verdict = "CHƯA TIẾP NHẬN" if record.status == REJECTED else "ĐÃ TIẾP NHẬN"
+        note = next((p for p in paths if p.name.endswith(locations.NOTE_SUFFIX)), None)
+        text = note.read_text(encoding="utf-8") if note is not None else ""
+        parts.append(f"===== Tệp «{record.shown_name}»: {verdict} =====\n\n{text.strip()}")
+        marked = next((p for p in paths if p.name.endswith(locations.MARKED_SUFFIX)), None)
+        if marked is not None and len(copies) < REPLY_COPIES and size + marked.stat().st_size <= REPLY_BYTES:
+            copies.append((marked.name, marked.read_bytes()))
+            size += len(copies[-1][1])
+    accepted = sum(1 for record, _, _ in answers if record.status != REJECTED)
+    intro = (f"Thư gửi kèm {len(answers)} tệp bảng tính: {accepted} tệp đã tiếp nhận, {len(answers) - accepted} tệp "
+             "chưa tiếp nhận. Trả lời cho từng tệp ở dưới; bản có đánh dấu ô cần sửa gửi kèm thư này"
+             + (f" (tối đa {REPLY_COPIES} bản)." if len(answers) > REPLY_COPIES else "."))
+    notes = "".join(f"\n- {f.message}" for f in about_mail)  # the e-mail's own: files past the limit, dates
+    body = intro + (f"\n\nVề thư này:{notes}" if notes else "") + "\n\n" + "\n\n".join(parts) + "\n"
+    subject = (_reply_subject(mail, answers[0][0]) if len(answers) == 1
+               else f"Re: {mail.subject} – {len(answers)} tệp: {accepted} đã tiếp nhận".replace("Re: Re: ", "Re: "))
+    draft = reply_draft(to=mail.sender, sender=(contact or Contact()).email, subject=subject, body=body,
+                        in_reply_to=mail.message_id, attachments=copies)
+    unverified = any(f.code in UNVERIFIED_SENDER for _, findings, _ in answers for f in findings)
+    reply = _answer(outbox, envelope, locations.UNVERIFIED_DRAFT_SUFFIX if unverified else locations.DRAFT_SUFFIX)
+    write_bytes(reply, draft)
+    return reply
+
+
 def _reply_subject(mail: Mail, record: Submission) -> str:
     verdict = "chưa tiếp nhận" if record.status == REJECTED else "đã tiếp nhận"
     return f"Re: {mail.subject} – {record.shown_name}: {verdict}".replace("Re: Re: ", "Re: ")

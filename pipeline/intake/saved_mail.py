@@ -158,7 +158,7 @@ def _attachments(message):
 
 def reply_draft(
     *, to: str | None, sender: str, subject: str, body: str, in_reply_to: str | None,
-    attachment: tuple[str, bytes] | None = None,
+    attachment: tuple[str, bytes] | None = None, attachments: list[tuple[str, bytes]] | None = None,
 ) -> bytes:
     """An unsent reply the officer can open, check and send from their mail program."""
     draft = EmailMessage(policy=policy.SMTP)
@@ -172,11 +172,13 @@ def reply_draft(
         draft["References"] = header_text(in_reply_to, 998)
     draft["X-Unsent"] = "1"  # opens as a draft in Outlook and Thunderbird
     draft.set_content(body)
-    if attachment:
-        name, data = attachment
+    files = ([attachment] if attachment else []) + list(attachments or [])
+    for name, data in files:
         draft.add_attachment(data, maintype="application",
                              subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                              filename=safe_filename(name))
+    if files:
         # A boundary drawn from the content instead of at random: the same answer, the same bytes.
-        draft.set_boundary("p8-" + hashlib.sha256(body.encode() + data).hexdigest()[:32])
+        digest = hashlib.sha256(body.encode() + b"".join(data for _, data in files)).hexdigest()
+        draft.set_boundary("p8-" + digest[:32])
     return draft.as_bytes()
