@@ -44,19 +44,35 @@ class Answers:
     """Each file's answers that exist, from one listing per folder: a national page names thousands,
     most of them twice (among the units and among the files received)."""
 
-    def __init__(self, outbox: Path) -> None:
+    def __init__(self, outbox: Path, envelopes: list | None = None) -> None:
+        """`envelopes`: the e-mails unpacked into their files; a file's reply draft is its e-mail's."""
         self.outbox = outbox
         self._folders: dict[str | None, tuple[str, set[str]]] = {}
         self._found: dict[int, list[dict[str, str]]] = {}
+        self._envelopes: dict[str, list] = {}
+        for envelope in sorted(envelopes or [], key=lambda r: r.id):
+            self._envelopes.setdefault(envelope.inbox_path, []).append(envelope)
 
     def __call__(self, record) -> list[dict[str, str]]:
         found = self._found.get(record.id)
         if found is None:
-            href, names = self._folder(record)
-            stem = locations.feedback_stem(record.id, record.original_name)
-            found = self._found[record.id] = [{"label": label, "href": f"{href}/{stem}{suffix}"}
-                                              for suffix, label in ANSWERS if stem + suffix in names]
+            found = self._found[record.id] = self._of(record) + self._mail_reply(record)
         return found
+
+    def _of(self, record, suffixes=ANSWERS) -> list[dict[str, str]]:
+        href, names = self._folder(record)
+        stem = locations.feedback_stem(record.id, record.original_name)
+        return [{"label": label, "href": f"{href}/{stem}{suffix}"}
+                for suffix, label in suffixes if stem + suffix in names]
+
+    def _mail_reply(self, record) -> list[dict[str, str]]:
+        """The reply draft of the e-mail that carried the file: recorded right after its files."""
+        container, attached, _ = record.inbox_path.partition("#")
+        if not attached:
+            return []
+        envelope = next((e for e in self._envelopes.get(container, []) if e.id > record.id), None)
+        drafts = tuple(a for a in ANSWERS if a[0] in (locations.DRAFT_SUFFIX, locations.UNVERIFIED_DRAFT_SUFFIX))
+        return self._of(envelope, drafts) if envelope is not None else []
 
     def _folder(self, record) -> tuple[str, set[str]]:
         """The answers' folder of a record's round, as a link from the page, and the files in it."""
@@ -93,7 +109,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
                       passed: list[tuple[str, str]] | None = None) -> Path:
     """`passed`: inbox entries this run named but did not take, as (path, reason key)."""
     outbox = Path(outbox)
-    answers = Answers(outbox)
+    answers = Answers(outbox, [r for r in ledger.records() if r.status == "unpacked"])
     with_data = set(ledger.rounds_with_submissions())
     showing = {r.id for r in open_rounds(plan, today)}
     rounds = []
