@@ -38,7 +38,7 @@ VERDICTS = {
     SUPERSEDED: "ĐÃ TIẾP NHẬN, nhưng đã có bản gửi sau thay thế.",
     REJECTED: "CHƯA TIẾP NHẬN. Vui lòng sửa các lỗi dưới đây và gửi lại tệp.",
     DUPLICATE: "Tệp này trùng với tệp đã nhận trước đó; không tính thêm.",
-    UNPACKED: "ĐÃ NHẬN THƯ. Từng tệp báo cáo đính kèm được trả lời riêng.",
+    UNPACKED: "ĐÃ NHẬN THƯ. Mọi tệp báo cáo đính kèm được trả lời trong một thư trả lời, từng tệp một mục.",
 }
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
 UNVERIFIED_SENDER = {"sender-unknown", "sender-changed"}  # the sender check's findings
