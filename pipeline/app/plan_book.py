@@ -10,7 +10,6 @@ import logging
 import os
 import re
 import shutil
-import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 from pipeline.core.atomic import write_bytes
 from pipeline.core.errors import PlanError, StorageError, UsageError
 from pipeline.intake.guard import MAX_FILE_BYTES
+from pipeline.intake.inbox import NotPlainFile, TooLarge, read_plain
 from pipeline.intake.isolation import Failure, Limits, WorkerPool
 from pipeline.intake.plan_book import MAX_ROWS, PlanSheets, examine_plan_book
 from pipeline.plan import book_layout
@@ -77,7 +77,10 @@ def import_workbook(source: Path, out: Path, current: Path, limits: Limits | Non
     """Check the workbook at `source`; without an error, write the plan folder `out` (with the rules
     of the plan folder `current`, whose plan `in_use` a plan of another phase must not take the id of)
     and return it loaded."""
-    data = _read_untrusted(source)
+    try:
+        data = _read_untrusted(source)
+    except TooLarge:
+        return Imported([f"{source.name}: {GUARD_WORDS['file-too-large']}."])
     _check_out(out)
     with WorkerPool(size=1, limits=limits or Limits()) as pool:
         sheets = pool.call(examine_plan_book, source.name, data)
@@ -126,16 +129,14 @@ def import_workbook(source: Path, out: Path, current: Path, limits: Limits | Non
 
 
 def _read_untrusted(source: Path) -> bytes:
-    """The file's bytes, read without following a symlink and never more than the guard accepts."""
+    """The file's bytes, read without following a symlink; TooLarge past what the guard accepts."""
     try:
-        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        return read_plain(source, MAX_FILE_BYTES)
+    except NotPlainFile:
+        raise UsageError(f"{source} không phải là một tệp.") from None
     except OSError as exc:
         why = "là liên kết tượng trưng; hãy chỉ đến chính tệp" if exc.errno == errno.ELOOP else exc.strerror
         raise UsageError(f"không mở được {source} ({why}).") from None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise UsageError(f"{source} không phải là một tệp.")
-        return handle.read(MAX_FILE_BYTES + 1)
 
 
 def _check_out(out: Path) -> None:

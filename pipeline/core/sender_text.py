@@ -17,6 +17,9 @@ MAX_NAME_BYTES = 180
 _DIRECTION = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _UNSAFE = re.compile(f'[\\x00-\\x1f\\x7f-\\x9f/\\\\:*?"<>|\u2028\u2029{_DIRECTION}]')
 _CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029{_DIRECTION}]")
+# What a name people read must not hold at all (typed text, not a file name): the above, and the
+# characters that take no width (a code that looks like another).
+HIDDEN = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029{_DIRECTION}\u200b-\u200d\ufeff]")
 
 
 def safe_filename(name: str, fallback: str = "tep") -> str:

@@ -9,8 +9,6 @@ import hashlib
 import io
 import json
 import math
-import os
-import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +18,7 @@ import pandas as pd
 from pipeline.core.atomic import atomic_path, write_text
 from pipeline.core.locations import ROLLUP_SUMMARY, ROLLUP_WORKBOOK
 from pipeline.exchange.export import COLUMNS, PACKAGE_PROFILE
+from pipeline.intake.inbox import NotPlainFile, TooLarge, read_plain
 
 # The measures that give a round's figure for the year, by round kind (form.YEAR_MEASURE).
 YEAR_MEASURES = {"annual": "estimate", "update": "actual"}
@@ -90,15 +89,12 @@ def _read_package(path: Path) -> tuple[dict, pd.DataFrame]:
 
 
 def _read_plain(path: Path, limit: int) -> bytes:
-    """A plain file's bytes, read without following a link and refused above `limit` before reading."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError(f"{path.name} không phải là một tệp")
-        if info.st_size > limit:
-            raise ValueError(f"tệp {path.name} lớn hơn mức cho phép ({info.st_size:,} byte)".replace(",", "."))
-        return handle.read(limit + 1)
+    try:
+        return read_plain(path, limit)
+    except NotPlainFile:
+        raise ValueError(f"{path.name} không phải là một tệp") from None
+    except TooLarge as large:
+        raise ValueError(f"tệp {path.name} lớn hơn mức cho phép ({large.size:,} byte)".replace(",", ".")) from None
 
 
 def _normal(text: str) -> str:

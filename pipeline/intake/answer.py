@@ -180,13 +180,8 @@ def _date_differs(envelope: Incoming, intake: Intake) -> list[Finding]:
     gap = abs((sent.date() - date.fromisoformat(received[:10])).days)
     if gap <= 1:
         return []
-    return [intake.rules.finding("email-date-differs", sent=_day(sent.date()),
+    return [intake.rules.finding("email-date-differs", sent=format_date(sent.date()),
                                  received=format_date(date.fromisoformat(received[:10])))]
-
-
-def _day(day: date) -> str:
-    """A sender's date as written, even one no calendar of ours holds (year 9999 stays 9999)."""
-    return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
 def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = None, *,

@@ -127,6 +127,29 @@ def scan(inbox: Path) -> tuple[list[Path], list[Passed]]:
     return files, passed
 
 
+class NotPlainFile(OSError):
+    """A FIFO, a device, a folder: nothing to read."""
+
+
+class TooLarge(ValueError):
+    def __init__(self, size: int):
+        super().__init__(f"{size} bytes")
+        self.size = size
+
+
+def read_plain(path: Path, limit: int) -> bytes:
+    """A file's bytes, read without following a link, refused before reading when it is not a regular
+    file (NotPlainFile) or holds more than `limit` bytes (TooLarge): a file someone else handed us."""
+    fd = os.open(path, os.O_RDONLY | _NO_FOLLOW | _BINARY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise NotPlainFile(f"{path}: not a regular file")
+        if info.st_size > limit:
+            raise TooLarge(info.st_size)
+        return handle.read(limit + 1)
+
+
 def read(path: Path, limit: int, block: int = 1 << 20) -> Read:
     """The file's hash and size, and its bytes when at most `limit`; never through a link."""
     fd = os.open(path, os.O_RDONLY | _NO_FOLLOW | _BINARY)

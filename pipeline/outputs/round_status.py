@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -10,6 +9,7 @@ from pipeline.core.vietnamese import format_date, round_title, senders_word
 from pipeline.ledger.schema import REJECTED, Submission
 from pipeline.ledger.store import Ledger
 from pipeline.plan.model import Plan, Round, Unit
+from pipeline.plan.new_phase import phase_span
 
 # A round stays on the summary this long after the province's deadline (the update may follow).
 SHOWN_AFTER_DEADLINE = timedelta(days=60)
@@ -90,10 +90,11 @@ def no_open_round(plan: Plan, today: date | None) -> str:
 
 def _next_phase(phase: str) -> str:
     """"2026-2030" after "2021-2025": a phase as long, from the year after."""
-    years = [int(y) for y in re.findall(r"\d{4}", phase)]
-    if len(years) != 2 or years[0] > years[1]:
+    span = phase_span(phase)
+    if span is None:
         return "NĂM-NĂM"
-    return f"{years[1] + 1}-{2 * years[1] + 1 - years[0]}"
+    first, last = span
+    return f"{last + 1}-{2 * last + 1 - first}"
 
 
 def summary_lines(plan: Plan, statuses: list[RoundStatus], today: date | None = None) -> list[str]:

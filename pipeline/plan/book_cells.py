@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from pipeline.core.sender_text import HIDDEN
+from pipeline.core.xlsx import cell_name
 from pipeline.plan import book_layout as L
 
-# What a person must never get in a name she reads (control and direction-changing characters), and
-# what a spreadsheet would run as a formula if the text were opened from a CSV file.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+# What a spreadsheet would run as a formula if the text were opened from a CSV file.
 _FORMULA_START = ("=", "+", "@")
 _DAY_MONTH_YEAR = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
 MAX_TEXT = 2000
@@ -77,7 +77,7 @@ class Cells:
         """The cell as the folder holds it: str, int or date; None when empty or wrong (then the
         error is recorded)."""
         where = L.where(sheet, row, col)
-        if L.cell(row, col) in self.formulas.get(sheet, {}):
+        if cell_name(row, col) in self.formulas.get(sheet, {}):
             self.error("plan-cell-formula", where, f"«{label}»: ô chứa công thức; hãy nhập giá trị.")
             return None
         raw = self.raw(sheet, row, col)
@@ -100,7 +100,7 @@ class Cells:
         if isinstance(raw, float):
             raw = str(int(raw)) if raw.is_integer() else repr(raw)
         text = str(raw)
-        if _CONTROL.search(text):
+        if HIDDEN.search(text):
             self.error("plan-cell-control", where, f"«{label}» có ký tự điều khiển hoặc ký tự đổi chiều chữ "
                                                    "(không nhìn thấy); hãy gõ lại ô này.")
             return None
@@ -209,5 +209,5 @@ class Cells:
 
 
 def _short(text: str, limit: int = 60) -> str:
-    text = _CONTROL.sub("?", text)
+    text = HIDDEN.sub("?", text)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -14,13 +14,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from xlsxwriter.utility import xl_col_to_name
+
 from pipeline.core.errors import PlanError
 from pipeline.plan import book_layout as L
 from pipeline.plan import schedule, succession
 from pipeline.plan.book_cells import BookError, BookRow, Cells
 from pipeline.plan.csv_rows import Row, ascii_slug
+from pipeline.plan.new_phase import phase_span
 
-_PHASE = re.compile(r"^\s*(\d{4})\s*[-–]\s*(\d{4})\s*$")
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 OPTIONAL_UNIT_COLUMNS = ("senders", "area")
 
@@ -77,12 +79,11 @@ def _check_identity(cells: Cells, identity: dict) -> tuple[int, int] | None:
         cells.error("plan-cell-code", identity_cell("id"),
                     "mã kế hoạch chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang và gạch dưới.")
     text = identity.get("phase")
-    match = _PHASE.match(str(text or ""))
-    if text and (not match or int(match.group(1)) > int(match.group(2))):
+    span = phase_span(str(text or ""))
+    if text and span is None:
         cells.error("plan-phase", identity_cell("phase"),
                     f"giai đoạn ghi «{text}»; hãy ghi năm đầu-năm cuối, ví dụ 2026-2030.")
-        return None
-    return (int(match.group(1)), int(match.group(2))) if match else None
+    return span
 
 
 def identity_cell(key: str) -> str:
@@ -200,7 +201,7 @@ def _read_targets(cells: Cells, units: list[BookRow], indicators: dict[str, Book
                         f"«{code}» không phải mã chỉ tiêu nào ở trang «{L.SHEET_INDICATORS}».")
         elif code in columns:
             cells.error("plan-code-duplicate", L.where(sheet, L.TARGET_CODE_ROW, col),
-                        f"chỉ tiêu «{code}» đã có cột {L.cell(L.TARGET_CODE_ROW, columns[code])[:-1]}.")
+                        f"chỉ tiêu «{code}» đã có cột {xl_col_to_name(columns[code])}.")
         else:
             columns[code] = col
     for code, indicator in indicators.items():

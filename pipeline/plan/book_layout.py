@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.core.xlsx import cell_name
 from pipeline.plan.model import ROUND_KINDS, UNIT_LEVELS
 
 SHEET_GUIDE = "Hướng dẫn"
@@ -172,15 +173,6 @@ def target_name(unit: str, indicator: str) -> str:
     return f"plan_target_{unit}_{indicator}"
 
 
-def cell(row: int, col: int) -> str:
-    """"E7" for (6, 4)."""
-    letters, n = "", col + 1
-    while n:
-        n, rest = divmod(n - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
-
-
 def where(sheet: str, row: int, col: int) -> str:
     """A cell as people and spreadsheets write it: 'Chỉ tiêu theo đơn vị'!E7."""
-    return f"'{sheet}'!{cell(row, col)}"
+    return f"'{sheet}'!{cell_name(row, col)}"

@@ -18,11 +18,19 @@ from pipeline.plan.model import Plan, Round
 REGIME = {"annual": ((1, 1), (0, 9, 10), (0, 9, 20)), "update": ((11, 1), (1, 1, 25), (1, 2, 5))}
 
 
-def phase_years(text: str) -> tuple[int, int]:
+def phase_span(text: str) -> tuple[int, int] | None:
+    """(first year, last year) of a phase written «2026-2030» (or with an en dash, spaces); None otherwise."""
     match = re.fullmatch(r"\s*(\d{4})\s*[-–]\s*(\d{4})\s*", text)
     if not match or int(match.group(1)) > int(match.group(2)):
-        raise UsageError(f"giai đoạn «{text}» phải ghi năm đầu-năm cuối, ví dụ 2026-2030.")
+        return None
     return int(match.group(1)), int(match.group(2))
+
+
+def phase_years(text: str) -> tuple[int, int]:
+    span = phase_span(text)
+    if span is None:
+        raise UsageError(f"giai đoạn «{text}» phải ghi năm đầu-năm cuối, ví dụ 2026-2030.")
+    return span
 
 
 def next_phase(plan: Plan, phase: str) -> Plan:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 from datetime import date
 
+from xlsxwriter.utility import xl_col_to_name
+
 from pipeline.core import xlsx
 from pipeline.plan import book_layout as L
 from pipeline.plan.model import Plan, Unit
@@ -240,7 +242,7 @@ class _Book:
                 self.value(ws, row, first_col + col, "count", value)
                 if unit and col < len(indicators):
                     self.wb.define_name(L.target_name(unit.code, indicators[col].code),
-                                        f"='{L.SHEET_TARGETS}'!${_letters(first_col + col)}${row + 1}")
+                                        f"='{L.SHEET_TARGETS}'!${xl_col_to_name(first_col + col)}${row + 1}")
         last_row = L.TARGET_FIRST_UNIT_ROW + len(units) + L.TARGET_SPARE_ROWS - 1
         ws.data_validation(L.TARGET_CODE_ROW + 1, first_col, last_row, last_col, {
             "validate": "integer", "criteria": ">=", "value": 0, "input_title": "Chỉ tiêu giai đoạn",
@@ -251,6 +253,3 @@ class _Book:
         self.page(ws, L.TARGET_FIRST_UNIT_ROW)
         ws.freeze_panes(L.TARGET_FIRST_UNIT_ROW, first_col)
 
-
-def _letters(col: int) -> str:
-    return L.cell(0, col)[:-1]
