@@ -22,6 +22,7 @@ from pipeline.app.runner import run
 from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.config import Contact
 from pipeline.core.locations import Paths
+from pipeline.ledger.template_key import template_key
 from pipeline.plan import form
 from pipeline.templates.cells import SHEET_INDICATORS
 from pipeline.templates.writer import write_templates
@@ -34,16 +35,19 @@ ROUND = "2024-annual"
 class Bank:
     """Builds the inbox: each case adds one file under a name that says what it is."""
 
-    def __init__(self, plan, root: Path, soffice: str):
+    def __init__(self, plan, root: Path, soffice: str, *, keyed: bool = False):
+        """`keyed`: templates as the installation in `root` issues them (its key); else bare samples."""
         self.plan, self.root, self.soffice = plan, root, soffice
         self.inbox = root / "inbox"
         self.inbox.mkdir(parents=True)
         self.templates = root / "templates"
+        self.key = template_key(root / "ledger.sqlite", root) if keyed else None
 
     def template(self, unit: str, round_id: str = ROUND) -> Path:
         path = self.templates / round_id / f"{round_id}_{unit}_{self.plan.unit(unit).slug}.xlsx"
         if not path.exists():
-            write_templates(self.plan, self.plan.round(round_id), self.templates, [self.plan.unit(unit)])
+            write_templates(self.plan, self.plan.round(round_id), self.templates, [self.plan.unit(unit)],
+                            key=self.key)
         return path
 
     def values(self, unit: str, round_id: str = ROUND, **changes) -> dict:

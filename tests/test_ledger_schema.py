@@ -56,7 +56,7 @@ def test_a_ledger_written_by_1ac64ff_is_migrated_and_the_installation_goes_on(tm
         ("2024-annual_118_quynh-nhai.xlsx", "accepted_with_warnings")]
     assert "params" in _columns(paths.ledger, "finding")
     with Ledger(paths.ledger, paths.home) as ledger:
-        assert ledger.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert ledger.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         kept = [(r.id, r.status) for r in ledger.records("2024-annual")]
         assert kept == [(1, "accepted_with_warnings"), (2, "rejected"), (3, "accepted_with_warnings")]
         assert sorted(ledger.current("2024-annual")) == ["118", "121"]

@@ -76,7 +76,7 @@ def test_what_a_reader_prints_goes_to_the_log_file(tmp_path, capfd):
 
 
 def test_a_report_in_a_mail_with_a_malformed_message_id_is_read(plan, tmp_path):
-    bank = Bank(plan, tmp_path, "")
+    bank = Bank(plan, tmp_path, "", keyed=True)
     report = bank.filled("staging.xlsx", "121")
     message = EmailMessage()
     message["From"] = "hoiphunu.bacyen@example.vn"
@@ -190,7 +190,7 @@ def test_a_reply_to_a_sender_who_failed_the_check_is_not_sent_unless_asked(plan,
     failed the sender check is kept apart; `send` takes it only with --unverified."""
     from pipeline.mail import send
 
-    bank = Bank(plan, tmp_path, "")
+    bank = Bank(plan, tmp_path, "", keyed=True)
     (tmp_path / "outbox").mkdir()
     paths = Paths.beside_outbox(bank.inbox, tmp_path / "outbox")
     for day, sender in ((date(2024, 9, 3), "hoiphunu.bacyen@example.vn"), (date(2024, 9, 5), "ke-gia-mao@example.vn")):
@@ -215,7 +215,7 @@ def test_a_reply_to_a_sender_who_failed_the_check_is_not_sent_unless_asked(plan,
 def test_an_email_of_many_files_gets_one_reply_with_every_answer(plan, tmp_path):
     """Issue 30, finding 10: one forged sender with 50 attachments got 50 replies. An e-mail now gets
     one reply: every file's answer in it, marked copies attached."""
-    bank = Bank(plan, tmp_path, "")
+    bank = Bank(plan, tmp_path, "", keyed=True)
     files = []
     for unit, changes in (("121", {}), ("125", {"in_comm_groups_estimate": -1}), ("123", {})):
         path = bank.filled(f"staging-{unit}.xlsx", unit, **changes)

@@ -24,14 +24,14 @@ superseded template templates
 """))
 # What may stand in a line as it is: paths and file names, round ids, commands and options, codes.
 ALLOWED = re.compile(
-    r"(?:run_pipeline\.py(?: [a-z]+)?)"  # a command as typed
+    r"(?:run_pipeline\.py(?: [a-z-]+)?)"  # a command as typed
     r"|(?:[\w.+-]+@[\w.-]+\w)"  # e-mail addresses
     r"|(?:[\w.-]*[/\\][^\s,;()«»]*)"  # paths
     r"|(?:[\w-]+\.(?:xlsx|docx|html|txt|eml|log|py|toml|sqlite|csv|jpg|pdf))"  # file names
     r"|(?:\d{4}-(?:annual|update)\b)"  # round ids
     r"|(?:--[a-z-]+)"  # options
-    r"|(?m:^\s{2,}(?:plan|templates|run|status|report|approve|reopen|demo)\b)"  # the list of commands
-    r"|(?:'(?:plan|templates|run|status|report|approve|reopen|demo)')"  # argparse's list of choices
+    r"|(?m:^\s{2,}(?:plan|templates|run|status|report|approve|reopen|accept-ledger|demo)\b)"  # the list of commands
+    r"|(?:'(?:plan|templates|run|status|report|approve|reopen|accept-ledger|demo)')"  # argparse's list of choices
 )
 
 

@@ -22,6 +22,7 @@ from pipeline.core.errors import StorageError
 from pipeline.core.locations import Paths
 from pipeline.core.office_package import normalize_package
 from pipeline.ledger import safekeeping
+from pipeline.ledger.template_key import template_key
 from pipeline.plan import form
 from tests.support import hostile
 from tests.support.helpers import ROOT
@@ -174,6 +175,8 @@ def test_senders_unknown_or_changed_are_flagged_to_the_officer(sender, tmp_path,
     units.write_text("\n".join(lines) + "\n", encoding="utf-8")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
+    # The templates this installation issued (keyed): a stranger's copy of one counts, with warnings.
+    sender.key = template_key(tmp_path / "ledger.sqlite", tmp_path)
 
     def mail(name: str, address: str, message_id: str) -> None:
         (inbox / name).write_bytes(hostile.email_with([("mai-son.xlsx", sender.valid("125"))], sender=address,
@@ -248,6 +251,13 @@ def test_an_older_ledger_than_the_archive_stops_the_run(sender, tmp_path):
     waiting = _two_runs(sender, tmp_path)
     oldest = sorted((tmp_path / "ledger-backups").glob("*.sqlite"))[0]  # taken before the first run's files
     shutil.copyfile(oldest, tmp_path / "ledger.sqlite")
+    result = cli(tmp_path)
+    assert result.returncode == 2 and "cũ hơn lần ghi gần nhất" in result.stderr, result.stderr
+    assert "đến bản ghi số 3, nay chỉ còn đến số 0" in result.stderr and "accept-ledger" in result.stderr
+    assert waiting.is_file()
+
+    # Without the chain's head (deleted with the old ledger put back), the archive still tells.
+    (tmp_path / "ledger-backups" / "ledger.head.json").unlink()
     result = cli(tmp_path)
     assert result.returncode == 2 and "mà sổ ghi" in result.stderr and "không biết" in result.stderr
     assert waiting.is_file()

@@ -15,6 +15,8 @@ from pipeline.app.runner import run
 from pipeline.app.samples import fill_template, sample_values
 from pipeline.core import locations
 from pipeline.core.locations import Paths
+from pipeline.ledger.head import head_path
+from pipeline.ledger.template_key import template_key
 from pipeline.plan import form
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.templates.writer import write_templates
@@ -46,6 +48,7 @@ def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:
     for folder in ("templates_xlsx", "inbox", "outbox", locations.ARCHIVE, locations.REJECTED):
         shutil.rmtree(workdir / folder, ignore_errors=True)
     (workdir / "ledger.sqlite").unlink(missing_ok=True)
+    head_path(workdir / "ledger.sqlite", workdir).unlink(missing_ok=True)  # the fresh ledger's chain starts anew
     plan = load_plan(plan_dir)
     paths = Paths.beside_outbox(workdir / "inbox", workdir / "outbox")
     result = DemoResult(workdir)
@@ -54,7 +57,8 @@ def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:
         carried = carried_figures(plan, paths.ledger, paths.home, rnd)
         templates = write_templates(plan, rnd, workdir / "templates_xlsx", carried=carried,
                                     rules=RuleBook.load(plan_dir),
-                                    formers=former_lines(plan, paths.ledger, paths.home, rnd))
+                                    formers=former_lines(plan, paths.ledger, paths.home, rnd),
+                                    key=template_key(paths.ledger, paths.home))
         result.templates += templates
         result.samples[round_id] = {}
         for unit, template in zip(plan.units_for(rnd), templates, strict=True):

@@ -10,19 +10,22 @@ from pipeline.core.locations import Paths
 from pipeline.figures.consolidate import consolidate, cumulative_before
 from pipeline.figures.history import history, previous_cumulative, starts_in
 from pipeline.ledger import safekeeping
+from pipeline.ledger.schema import Submission
 from pipeline.ledger.store import Ledger
 from pipeline.outputs.round_status import RoundStatus, open_rounds, round_status
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.plan.model import Plan, Round
 
 
-def current_status(paths: Paths, today: date, plan_dir: Path = DEFAULT_PLAN_DIR) -> list[RoundStatus]:
+def current_status(paths: Paths, today: date, plan_dir: Path = DEFAULT_PLAN_DIR) -> tuple[list[RoundStatus],
+                                                                                        list[Submission]]:
+    """Where the open rounds stand, and every file held for the officer's confirmation."""
     plan = load_plan(plan_dir)
     if not paths.ledger.is_file() and not safekeeping.stored_files(paths.home):
         return [RoundStatus(rnd, today, missing=[u.name for u in plan.units_for(rnd)])
-                for rnd in open_rounds(plan, today)]
+                for rnd in open_rounds(plan, today)], []
     with Ledger(paths.ledger, paths.home) as ledger:
-        return [round_status(plan, ledger, rnd, today) for rnd in open_rounds(plan, today)]
+        return [round_status(plan, ledger, rnd, today) for rnd in open_rounds(plan, today)], ledger.held()
 
 
 def former_lines(plan: Plan, ledger_path: Path, home: Path, rnd: Round) -> dict[str, dict[str, int]]:

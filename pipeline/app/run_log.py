@@ -19,7 +19,7 @@ from pipeline.core.locations import Paths
 from pipeline.core.sender_text import printable
 from pipeline.intake.answer import NOT_PROCESSED, Outcome
 from pipeline.intake.inbox import Passed
-from pipeline.ledger.schema import REJECTED
+from pipeline.ledger.schema import HELD, REJECTED
 from pipeline.outputs.round_status import RoundStatus, summary_lines
 from pipeline.plan.model import Plan
 
@@ -44,8 +44,10 @@ class RunReport:
     @property
     def outstanding(self) -> bool:
         """Something waits on someone: a file rejected this run, a unit of an open round whose last
-        file was rejected (also after a run that was killed), or an entry left in the inbox."""
-        return bool(self.rejected or self.failed or self.passed or any(s.rejected for s in self.status))
+        file was rejected or is held for the officer's confirmation (also after a run that was
+        killed), or an entry left in the inbox."""
+        return bool(self.rejected or self.failed or self.passed or any(s.rejected or s.held for s in self.status)
+                    or any(o.record.status == HELD for o in self.outcomes))
 
 
 

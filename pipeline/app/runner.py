@@ -23,6 +23,7 @@ from pipeline.intake.isolation import Limits, WorkerPool, start_early
 from pipeline.ledger import safekeeping
 from pipeline.ledger.lock import LOCK_WAIT_SECONDS, exclusive, exclusive_inbox
 from pipeline.ledger.store import Ledger
+from pipeline.ledger.template_key import template_key
 from pipeline.mail.fetch import server_moments
 from pipeline.outputs.round_status import open_rounds, round_status
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
@@ -63,7 +64,8 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
         with WorkerPool(setup=worker.setup, setup_args=(plan, rules), limits=limits or Limits(),
                         stderr=logs / locations.WORKER_LOG) as pool:
             intake = Intake(paths, plan, rules, ledger, pool, today, contact or Contact(),
-                            server_moments(paths.home / locations.MAIL_FETCHED_STATE))
+                            server_moments(paths.home / locations.MAIL_FETCHED_STATE),
+                            template_key(paths.ledger, paths.home))
             _answer_inbox(files, intake, report)
         inbox.prune_empty_folders(paths.inbox)
         stale = ledger.stale_rounds()

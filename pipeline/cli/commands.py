@@ -17,6 +17,7 @@ from pipeline.core.errors import UsageError
 from pipeline.core.locations import EXPORT_FOLDER, EXPORT_PACKAGE, STATUS_PAGE, Paths
 from pipeline.core.sender_text import printable
 from pipeline.core.vietnamese import STATUS_WORDS, round_title
+from pipeline.ledger.schema import HELD
 from pipeline.outputs.round_status import summary_lines
 from pipeline.plan.as_json import plan_as_dict
 from pipeline.plan.model import Plan, Unit
@@ -121,6 +122,7 @@ def _validity(unit: Unit) -> str:
 
 def cmd_templates(plan: Plan, config: Config, args) -> int:
     from pipeline.app.queries import carried_figures, former_lines
+    from pipeline.ledger.template_key import template_key
     from pipeline.templates.writer import write_templates
     from pipeline.validation.book import RuleBook
 
@@ -133,8 +135,9 @@ def cmd_templates(plan: Plan, config: Config, args) -> int:
     carried = carried_figures(plan, paths.ledger, paths.home, rnd)
     formers = former_lines(plan, paths.ledger, paths.home, rnd)
     rules = RuleBook.load(args.plan_dir)
+    key = template_key(paths.ledger, paths.home)
     for path in write_templates(plan, rnd, args.out or config.templates, units, carried, config.contact, rules,
-                                formers):
+                                formers, key):
         print(path)
     return EXIT_OK
 
@@ -168,6 +171,8 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
         for finding in outcome.findings:
             if finding.code in OFFICER_CODES:
                 print(f"    ! {printable(finding.message)}")
+    for line in held_lines(plan, [o.record for o in report.outcomes if o.record.status == HELD]):
+        print(line)
     for outcome in report.not_processed:
         print(f"LỖI: chưa xử lý được {printable(outcome.record.inbox_path)} (lỗi của chương trình, không phải của "
               f"đơn vị); tệp được giữ nguyên trong {outcome.record.stored_path} – xem nhật ký và báo bộ phận kỹ "
@@ -208,9 +213,23 @@ def cmd_status(plan: Plan, config: Config, args) -> int:
 
     _require_folder(config, args, "outbox")
     today = args.today or date.today()
-    statuses = current_status(_paths(config, args), today, args.plan_dir)
+    statuses, held = current_status(_paths(config, args), today, args.plan_dir)
     print("\n".join(summary_lines(plan, statuses, today)))
+    for line in held_lines(plan, held):
+        print(line)
     return EXIT_OK
+
+
+def held_lines(plan: Plan, held: list) -> list[str]:
+    """Each held file, with the two commands that settle it."""
+    lines = []
+    for record in held:
+        unit = plan.unit(record.unit).name if record.unit and plan.has_unit(record.unit) else "?"
+        lines.append(f"CHỜ XÁC NHẬN: bản ghi số {record.id} – tệp «{record.shown_name}» gửi từ "
+                     f"{printable(record.sender or '?')}, nhận dạng là báo cáo của {unit} (kỳ {record.round}), chưa "
+                     f"được tính. Sau khi hỏi lại đơn vị: run_pipeline.py confirm --record {record.id} (tính), "
+                     f"hoặc run_pipeline.py confirm --record {record.id} --reject (không nhận).")
+    return lines
 
 
 def cmd_report(plan: Plan, config: Config, args) -> int:
@@ -252,6 +271,44 @@ def cmd_reopen(plan: Plan, config: Config, args) -> int:
     reopen(_paths(config, args), round_id, args.plan_dir, args.today)
     print(f"Đã mở lại «{round_title(plan.round(round_id))}» (kỳ {round_id}): mọi tệp được tiếp nhận đều được "
           "tính.")
+    return EXIT_OK
+
+
+def cmd_confirm(plan: Plan, config: Config, args) -> int:
+    from pipeline.app.approval import confirm
+
+    _require_folder(config, args, "outbox")
+    record, _outputs = confirm(_paths(config, args), args.record, accept=not args.reject, plan_dir=args.plan_dir,
+                               today=args.today)
+    unit = plan.unit(record.unit).name if record.unit and plan.has_unit(record.unit) else "?"
+    if args.reject:
+        print(f"Đã ghi tệp «{record.shown_name}» (bản ghi số {record.id}) là trả lại: không tính vào số liệu của "
+              f"{unit}.")
+    else:
+        print(f"Đã xác nhận tệp «{record.shown_name}» (bản ghi số {record.id}) là báo cáo của {unit}, kỳ "
+              f"{record.round}: số liệu được tính; bảng tổng hợp và báo cáo của kỳ đã được lập lại.")
+    return EXIT_OK
+
+
+def cmd_accept_ledger(plan: Plan, config: Config, args) -> int:
+    from pipeline.app.restore import accept_ledger
+
+    paths = _paths(config, args)
+    if not paths.ledger.is_file():
+        raise UsageError(f"không có sổ ghi {paths.ledger}.")
+    accepted = accept_ledger(paths)
+    print(f"Đã nhận sổ ghi {paths.ledger} như hiện có làm điểm bắt đầu mới (có đến bản ghi số "
+          f"{accepted.last_record}).")
+    if accepted.lost_records:
+        print(f"  {accepted.lost_records} bản ghi mà chương trình đã ghi trước đây không còn trong sổ này.")
+    for round_id, day in sorted(accepted.lost_approvals.items()):
+        print(f"  Kỳ {round_id} (đã chốt ngày {day}) nay không còn được ghi là đã chốt; chốt lại nếu cần: "
+              f"run_pipeline.py approve --round {round_id}.")
+    if accepted.unknown_stored:
+        print(f"  {len(accepted.unknown_stored)} tệp trong archive/ và rejected/ mà sổ này không biết: chuyển chúng "
+              "vào hộp thư đến (inbox/) để được xử lý lại, rồi chạy run.")
+        for relative in accepted.unknown_stored[:20]:
+            print(f"    {printable(relative)}")
     return EXIT_OK
 
 
@@ -309,7 +366,8 @@ def cmd_rollup(plan: Plan, config: Config, args) -> int:
 
 COMMANDS = {"plan": cmd_plan, "templates": cmd_templates, "run": cmd_run, "status": cmd_status,
             "report": cmd_report, "approve": cmd_approve, "reopen": cmd_reopen, "fetch": cmd_fetch, "send": cmd_send,
-            "export": cmd_export, "rollup": cmd_rollup,
+            "export": cmd_export, "rollup": cmd_rollup, "accept-ledger": cmd_accept_ledger,
+            "confirm": cmd_confirm,
             "demo": cmd_demo}
 
 

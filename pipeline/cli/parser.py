@@ -108,6 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     round_command("reopen", "mở lại kỳ đã chốt: tệp nhận sau lại được tính",
                   "ngày dùng để quyết định bản dự thảo hay bản chính thức")
 
+    confirm = command("confirm", "xác nhận một tệp đang chờ xác nhận (được tính vào số liệu), hoặc không nhận tệp đó "
+                      "(--reject); danh sách tệp chờ: run_pipeline.py status",
+                      "python run_pipeline.py confirm --record 57")
+    confirm.add_argument("--record", required=True, type=int, metavar="SỐ",
+                         help="số bản ghi của tệp (run_pipeline.py status in ra)")
+    confirm.add_argument("--reject", action="store_true", help="không nhận tệp: ghi là trả lại, không tính")
+    locations(confirm)
+    day(confirm, "ngày dùng để quyết định bản dự thảo hay bản chính thức")
+
     fetch = command("fetch", "tải thư mới có bảng tính đính kèm từ hộp thư ([mail] trong config.toml) vào hộp thư "
                     "đến; không xóa hay thay đổi gì trên máy chủ", "python run_pipeline.py fetch")
     locations(fetch, inbox=True)
@@ -132,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="tệp datapackage.json, hoặc thư mục chứa tệp đó, của từng tỉnh")
     roll.add_argument("--out", type=Path, metavar="THƯ_MỤC", required=True, help="thư mục ghi kết quả tổng hợp")
 
+    accept = command("accept-ledger", "nhận sổ ghi đã cố ý khôi phục từ bản sao lưu cũ làm điểm bắt đầu mới (sổ phải "
+                     "còn nguyên vẹn); in những gì sổ không còn giữ", "python run_pipeline.py accept-ledger")
+    locations(accept)
     demo = command("demo", "chạy thử mọi bước với số liệu mẫu trong một thư mục làm việc",
                    "python run_pipeline.py demo --workdir /tmp/d")
     demo.add_argument("--workdir", type=Path, metavar="THƯ_MỤC", default=None,

@@ -57,6 +57,7 @@ STATUS_WORDS = {
     "duplicate": "Trùng",
     "superseded": "Đã được thay thế",
     "unpacked": "Thư (đã tách tệp)",
+    "held": "Chờ xác nhận",
 }
 
 

@@ -25,9 +25,18 @@ from pipeline.figures.history import last_figures, previous_cumulative
 from pipeline.intake import feedback, worker
 from pipeline.intake import inbox as inbox_files
 from pipeline.intake.isolation import Failure, WorkerPool
+from pipeline.intake.proof import hold_finding, template_proof
 from pipeline.intake.records import Incoming, Reading, from_bytes, from_path, received_moment
 from pipeline.intake.saved_mail import Mail
-from pipeline.ledger.schema import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, UNPACKED, Submission
+from pipeline.ledger.schema import (
+    ACCEPTED,
+    ACCEPTED_WITH_WARNINGS,
+    DUPLICATE,
+    HELD,
+    REJECTED,
+    UNPACKED,
+    Submission,
+)
 from pipeline.ledger.store import Ledger
 from pipeline.plan.model import Plan
 from pipeline.templates.cells import SHEET_CHECKS
@@ -62,6 +71,7 @@ class Intake:
     contact: Contact = field(default_factory=Contact)  # signs the letters; its e-mail is the From of drafts
     # SHA-256 of an e-mail `fetch` saved -> when the province's IMAP server received it (INTERNALDATE)
     server_moments: Mapping[str, str] = field(default_factory=dict)
+    template_key: bytes | None = None  # keys the templates' fingerprints (ledger/template_key.py)
 
     def received_at(self, incoming: Incoming) -> str:
         now = self.today.isoformat() if self.today else datetime.now().isoformat(timespec="seconds")
@@ -199,6 +209,7 @@ def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = No
         status = status or _status(findings)
     else:
         findings = list(sub.findings)
+        proof = template_proof(sub, findings, intake.template_key, plan, intake.rules)
         if ledger.answered_copies(incoming.sha256):
             status = DUPLICATE
         elif sub.identified and not has_errors(findings):
@@ -221,6 +232,10 @@ def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = No
             values = {name: (sub.cells[name].sheet, sub.cells[name].cell, value)
                       for name, value in parsed.items()}
             status = _status(findings)
+            held = hold_finding(sub, proof, plan, intake.rules) if status != REJECTED else None
+            if held is not None:
+                findings.append(held)
+                status = HELD
         else:
             status = REJECTED
     record = ledger.record(

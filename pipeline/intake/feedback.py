@@ -24,6 +24,7 @@ from pipeline.ledger.schema import (
     ACCEPTED,
     ACCEPTED_WITH_WARNINGS,
     DUPLICATE,
+    HELD,
     REJECTED,
     SUPERSEDED,
     UNPACKED,
@@ -38,10 +39,11 @@ VERDICTS = {
     SUPERSEDED: "ĐÃ TIẾP NHẬN, nhưng đã có bản gửi sau thay thế.",
     REJECTED: "CHƯA TIẾP NHẬN. Vui lòng sửa các lỗi dưới đây và gửi lại tệp.",
     DUPLICATE: "Tệp này trùng với tệp đã nhận trước đó; không tính thêm.",
+    HELD: "ĐÃ NHẬN, CHỜ XÁC NHẬN. Số liệu chưa được tính cho đến khi Hội LHPN tỉnh xác nhận với đơn vị.",
     UNPACKED: "ĐÃ NHẬN THƯ. Mọi tệp báo cáo đính kèm được trả lời trong một thư trả lời, từng tệp một mục.",
 }
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
-UNVERIFIED_SENDER = {"sender-unknown", "sender-changed"}  # the sender check's findings
+UNVERIFIED_SENDER = {"sender-unknown", "sender-changed", "submission-held"}  # the sender check's findings
 SIGNATURE = "Hội LHPN tỉnh"
 
 
@@ -135,7 +137,7 @@ def write_mail_reply(outbox: Path, envelope: Submission, mail: Mail, about_mail:
     copies: list[tuple[str, bytes]] = []
     size = 0
     for record, _findings, paths in answers:
-        verdict = "CHƯA TIẾP NHẬN" if record.status == REJECTED else "ĐÃ TIẾP NHẬN"
+        verdict = {REJECTED: "CHƯA TIẾP NHẬN", HELD: "CHỜ XÁC NHẬN"}.get(record.status, "ĐÃ TIẾP NHẬN")
         note = next((p for p in paths if p.name.endswith(locations.NOTE_SUFFIX)), None)
         text = note.read_text(encoding="utf-8") if note is not None else ""
         parts.append(f"===== Tệp «{record.shown_name}»: {verdict} =====\n\n{text.strip()}")

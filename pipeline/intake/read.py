@@ -118,8 +118,8 @@ MAX_LOCKED_FINDINGS = 10
 
 def _check_locked(sub: Reading, book: Workbook, plan: Plan, rules: RuleBook) -> None:
     """The file's locked content must be the template generated for its unit and round: its titles,
-    labels, formulas and fingerprint. (Targets have their own check, carried figures are compared
-    with the ledger by the run.)"""
+    labels and formulas. (Targets have their own check; the fingerprint, which is keyed, and carried
+    figures are compared by the run.)"""
     rnd, unit = plan.round(sub.round or ""), plan.unit(sub.unit or "")
     expected = locked_content(plan, rnd, unit, rules)
     sheets = _sheet_map(book, expected)
@@ -139,9 +139,8 @@ def _check_locked(sub: Reading, book: Workbook, plan: Plan, rules: RuleBook) -> 
             sub.findings.append(rules.finding(
                 "template-locked-altered", unit=sub.unit, round=sub.round, sheet=actual_sheet, cell=cell,
                 found=_as_quoted(found), expected=_as_quoted(value), **context))
-    if not altered and sub.fingerprint != expected.fingerprint:
-        sub.findings.append(rules.finding("template-fingerprint-mismatch", unit=sub.unit, round=sub.round,
-                                          **context))
+    if not altered:
+        sub.identity_digest = expected.fingerprint
     for indicator in plan.indicators:
         name = form.field_name(indicator.code, form.PREVIOUS)
         if book.location(name) is None and name in expected.names:

@@ -40,6 +40,9 @@ class Reading:
     cells: dict[str, CellValue] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     fingerprint: str = ""  # as the file's metadata states it
+    # the unkeyed digest of the template it claims to be, set when its locked content is that template's;
+    # the main process holds the key and tells a keyed fingerprint from a bare or a wrong one (answer.py)
+    identity_digest: str = ""
     carried: dict[str, CellValue] = field(default_factory=dict)  # locked "previous" figures, as printed
     check_status: str = ""  # what the template's own check sheet said when the file was saved (a hint)
 

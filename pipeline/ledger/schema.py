@@ -4,16 +4,28 @@ the statuses a file can have."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 from pipeline.core.errors import LedgerError
 from pipeline.core.sender_text import printable
+from pipeline.ledger.chain import build
 
 # PRAGMA user_version of a ledger this code writes. 0: a ledger from before versions (main up to
-# 1ac64ff), whose findings have no parameters. MIGRATIONS take a ledger from one version to the next.
-SCHEMA_VERSION = 1
+# 1ac64ff), whose findings have no parameters; 1: before the chain (up to e2cc729). MIGRATIONS take a
+# ledger from one version to the next.
+SCHEMA_VERSION = 2
+
+CHAIN_TABLE = """
+CREATE TABLE IF NOT EXISTS chain (
+    seq INTEGER PRIMARY KEY,
+    event TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    link TEXT NOT NULL
+)"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submission (
@@ -65,7 +77,7 @@ CREATE TABLE IF NOT EXISTS finding (
     params TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (submission_id, seq)
 );
-"""
+""" + CHAIN_TABLE
 
 
 ACCEPTED = "accepted"
@@ -74,6 +86,7 @@ REJECTED = "rejected"
 DUPLICATE = "duplicate"
 SUPERSEDED = "superseded"
 UNPACKED = "unpacked"  # a saved e-mail whose spreadsheet attachments were taken as submissions
+HELD = "held"  # identity unproven, from an unregistered sender: not counted until the officer confirms it
 CURRENT = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
 
 
@@ -114,9 +127,15 @@ def marks(items: tuple) -> str:
     return ", ".join("?" for _ in items)
 
 
-# version -> the statements that take a ledger of that version to the next one.
-MIGRATIONS = {
+def _chain_as_it_stands(db: sqlite3.Connection) -> None:
+    db.execute(CHAIN_TABLE)
+    build(db)
+
+
+# version -> the statements (or the step) that take a ledger of that version to the next one.
+MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     0: "ALTER TABLE finding ADD COLUMN params TEXT NOT NULL DEFAULT '{}'",  # a finding's parameters
+    1: _chain_as_it_stands,
 }
 
 
@@ -132,7 +151,11 @@ def prepare(db: sqlite3.Connection, path: Path) -> int:
         found = _version(db, path)
         new = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submission'").fetchone() is None
         for version in range(found, SCHEMA_VERSION) if not new else ():
-            for statement in filter(str.strip, MIGRATIONS[version].split(";")):
+            step = MIGRATIONS[version]
+            if callable(step):
+                step(db)
+                continue
+            for statement in filter(str.strip, step.split(";")):
                 db.execute(statement)
         for statement in filter(str.strip, SCHEMA.split(";")):
             db.execute(statement)

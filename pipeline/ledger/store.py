@@ -5,29 +5,51 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.core.atomic import atomic_path
 from pipeline.core.findings import Finding
 from pipeline.core.locations import ARCHIVE, stored_name, stored_path
 from pipeline.core.locations import REJECTED as REJECTED_FOLDER
+from pipeline.ledger import chain
+from pipeline.ledger.head import head_path, read_head, write_head
 from pipeline.ledger.read_ahead import ReadAhead
-from pipeline.ledger.safekeeping import open_database
-from pipeline.ledger.schema import CURRENT, DUPLICATE, REJECTED, SUPERSEDED, StoredValue, Submission, marks, prepare
+from pipeline.ledger.safekeeping import check_chain, open_database
+from pipeline.ledger.schema import (
+    ACCEPTED_WITH_WARNINGS,
+    CURRENT,
+    DUPLICATE,
+    HELD,
+    REJECTED,
+    SUPERSEDED,
+    StoredValue,
+    Submission,
+    marks,
+    prepare,
+)
 
 
 class Ledger:
     """One ledger file; `home` is the folder that holds archive/ and rejected/."""
 
-    def __init__(self, path: Path, home: Path):
-        """Open the ledger, checked first (safekeeping.py): a damaged one raises LedgerError."""
+    def __init__(self, path: Path, home: Path, *, accept_as_it_is: bool = False):
+        """Open the ledger, checked first (safekeeping.py): a damaged one, one changed outside the
+        program or one put back to an older state raises LedgerError. `accept_as_it_is` (the
+        officer's accept-ledger) takes an older but intact ledger as the new starting point."""
         self.path = Path(path)
         self.home = Path(home)
+        self._head_path = head_path(self.path, self.home)
+        head = read_head(self._head_path)  # before the database is read: the head is never ahead of it
         self.db = open_database(self.path, self.home)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys=ON")
         prepare(self.db, self.path)
+        self.chain_state = check_chain(self.db, self.path, self.home, head, accept_as_it_is=accept_as_it_is)
+        self.head_before = head
+        # the head is written on close when it is missing, behind, or this ledger adds events
+        self._head_stale = accept_as_it_is or head is None or head.events != self.chain_state.events
         self._tuples = self.db.cursor()  # rows as plain tuples: a national round has 300,000 values
         self._tuples.row_factory = None
         self._ahead: ReadAhead | None = None
@@ -47,6 +69,8 @@ class Ledger:
             with self.db:  # one transaction
                 self.db.execute("BEGIN")
                 self._write_cleared()
+        if self._head_stale:
+            write_head(self._head_path, chain.current(self.db))
         self.db.close()
 
     def __enter__(self) -> Ledger:
@@ -103,15 +127,50 @@ class Ledger:
 
     def approve(self, round_id: str, day: str) -> None:
         self._approvals = None
-        last = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM submission").fetchone()[0]
-        self.db.execute("INSERT OR REPLACE INTO approval (round, approved_on, last_record) VALUES (?, ?, ?)",
-                        (round_id, day, last))
-        self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
+        with self._transaction():
+            last = int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM submission").fetchone()[0])
+            self.db.execute("INSERT OR REPLACE INTO approval (round, approved_on, last_record) VALUES (?, ?, ?)",
+                            (round_id, day, last))
+            chain.append(self.db, chain.APPROVE, round_id, {"day": day, "last_record": last})
+            self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
 
     def reopen(self, round_id: str) -> None:
         self._approvals = None
-        self.db.execute("DELETE FROM approval WHERE round = ?", (round_id,))
-        self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
+        with self._transaction():
+            if self.db.execute("DELETE FROM approval WHERE round = ?", (round_id,)).rowcount:
+                chain.append(self.db, chain.REOPEN, round_id, {})
+            self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
+
+    def settle_held(self, record_id: int, *, accept: bool) -> Submission:
+        """The officer's word on a held file: counted (with the warnings it was recorded with), or
+        rejected. The caller checks that the record is held and its round not approved."""
+        record = self.get(record_id)
+        status = ACCEPTED_WITH_WARNINGS if accept else REJECTED
+        with self._transaction():
+            self.db.execute("UPDATE submission SET status = ? WHERE id = ? AND status = ?", (status, record_id, HELD))
+            chain.append(self.db, chain.STATUS, record_id, {"status": status})
+            if accept and record.unit and record.round:
+                self._settle_supersession(record.unit, record.round)
+            if record.round:
+                self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (record.round,))
+        return self.get(record_id)
+
+    def held(self) -> list[Submission]:
+        rows = self.db.execute("SELECT * FROM submission WHERE status = ? ORDER BY id", (HELD,))
+        return [Submission(**dict(r)) for r in rows]
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction that adds events: committed whole or not at all."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._head_stale = True
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:  # SQLite may have rolled back itself (a full disk)
+                self.db.execute("ROLLBACK")
+            raise
 
     def read_ahead(self, round_ids: Collection[str]) -> None:
         """Starts reading the values of the rounds' accepted submissions in a thread of its own, while
@@ -194,8 +253,7 @@ class Ledger:
         """
         folder = REJECTED_FOLDER if self._counts_as_rejected(status, sha256) else ARCHIVE
         original = name.replace("\\", "/").rsplit("/", 1)[-1]
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             cursor = self.db.execute(
                 "INSERT INTO submission (sha256, original_name, inbox_path, stored_path, sender,"
                 " received_at, unit, round, template_version, status, size)"
@@ -230,16 +288,12 @@ class Ledger:
                     for seq, f in enumerate(findings or [])
                 ],
             )
+            chain.append(self.db, chain.RECORD, row_id, {"digest": chain.digest_of(self.db, row_id), "status": status})
             if status in CURRENT and unit and round_id:
                 self._settle_supersession(unit, round_id)
             if round_id:
                 self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (round_id,))
             self._write_cleared()
-            self.db.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:  # SQLite may have rolled back itself (a full disk)
-                self.db.execute("ROLLBACK")
-            raise
         return self.get(row_id)
 
     def _counts_as_rejected(self, status: str, sha256: str) -> bool:
@@ -273,7 +327,10 @@ class Ledger:
         return None
 
     def get(self, row_id: int) -> Submission:
+        """KeyError when there is no such record."""
         row = self.db.execute("SELECT * FROM submission WHERE id = ?", (row_id,)).fetchone()
+        if row is None:
+            raise KeyError(row_id)
         return Submission(**dict(row))
 
     def _settle_supersession(self, unit: str, round_id: str) -> None:
@@ -285,9 +342,10 @@ class Ledger:
             (unit, round_id, *CURRENT, SUPERSEDED),
         ).fetchall()
         for row in rows[:-1]:
-            self.db.execute(
+            if self.db.execute(
                 f"UPDATE submission SET status = ? WHERE id = ? AND status IN ({marks(CURRENT)})",
                 (SUPERSEDED, row["id"], *CURRENT),
-            )
+            ).rowcount:
+                chain.append(self.db, chain.STATUS, row["id"], {"status": SUPERSEDED})
 
 

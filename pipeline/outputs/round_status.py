@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from pipeline.core.vietnamese import format_date, round_title, senders_word
-from pipeline.ledger.schema import REJECTED, Submission
+from pipeline.ledger.schema import HELD, REJECTED, Submission
 from pipeline.ledger.store import Ledger
 from pipeline.plan.model import Plan, Round, Unit
 from pipeline.plan.new_phase import phase_span
@@ -18,7 +18,7 @@ SHOWN_AFTER_DEADLINE = timedelta(days=60)
 @dataclass(frozen=True)
 class UnitState:
     unit: Unit
-    state: str  # reported, late, rejected, missing
+    state: str  # reported, late, held, rejected, missing
     record: Submission | None  # the file that counts, or the last one sent
     days_late: int = 0
 
@@ -31,6 +31,7 @@ class RoundStatus:
     units: list[UnitState] = field(default_factory=list)
     reported: list[str] = field(default_factory=list)  # unit names, accepted
     late: list[tuple[str, int]] = field(default_factory=list)  # (unit name, days late)
+    held: list[str] = field(default_factory=list)  # a file waits for the officer's confirmation (confirm)
     rejected: list[str] = field(default_factory=list)  # sent, but nothing accepted yet
     missing: list[str] = field(default_factory=list)  # nothing received
 
@@ -59,6 +60,9 @@ def round_status(plan: Plan, ledger: Ledger, rnd: Round, today: date) -> RoundSt
             if late > 0:
                 status.late.append((unit.name, late))
             status.units.append(UnitState(unit, "late" if late > 0 else "reported", counted, max(late, 0)))
+        elif any(r.status == HELD for r in sent):
+            status.held.append(unit.name)
+            status.units.append(UnitState(unit, "held", next(r for r in reversed(sent) if r.status == HELD)))
         elif any(r.status == REJECTED for r in sent):
             status.rejected.append(unit.name)
             status.units.append(UnitState(unit, "rejected", sent[-1]))
@@ -115,6 +119,8 @@ def summary_lines(plan: Plan, statuses: list[RoundStatus], today: date | None = 
         lines.append(f"  Đã báo cáo: {len(status.reported)}/{len(plan.units_for(rnd))} đơn vị.")
         if status.late:
             lines.append("  Gửi trễ: " + ", ".join(f"{name} ({days} ngày)" for name, days in status.late) + ".")
+        if status.held:
+            lines.append("  Có tệp chờ xác nhận (chưa tính): " + ", ".join(status.held) + ".")
         if status.rejected:
             lines.append("  Bị trả lại, chờ gửi lại: " + ", ".join(status.rejected) + ".")
         if status.missing:

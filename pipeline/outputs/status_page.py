@@ -21,6 +21,7 @@ from pipeline.plan.model import Plan
 STATES = {
     "reported": ("Đã báo cáo", "ok"),
     "late": ("Trễ {days} ngày", "late"),
+    "held": ("Chờ xác nhận – chưa tính", "rejected"),
     "rejected": ("Bị trả lại – chờ gửi lại", "rejected"),
     "missing": ("Chưa gửi", "missing"),
 }

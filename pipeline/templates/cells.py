@@ -49,8 +49,9 @@ class Cells:
     what they record beside the workbook (defined names, locked content)."""
 
     def __init__(self, plan: Plan, rnd: Round, unit: Unit, carried: Mapping[str, int], contact: Contact,
-                 rules: RuleBook, formers: Mapping[str, Mapping[str, int]] | None = None):
+                 rules: RuleBook, formers: Mapping[str, Mapping[str, int]] | None = None, key: bytes | None = None):
         self.plan, self.rnd, self.unit, self.carried, self.contact = plan, rnd, unit, carried, contact
+        self.key = key  # the installation's template key (core/signing.py); None for samples
         self.rules = rules
         self.formers = formers or {}  # former unit -> indicator -> its line's cumulative (context only)
         self.fields = {f.name: f for f in form.input_fields(plan, rnd)}

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from pipeline.core import xlsx
+from pipeline.core.signing import stamp
 from pipeline.core.vietnamese import round_title
 from pipeline.plan import form
 from pipeline.templates.cells import (
@@ -83,7 +84,7 @@ class Layout(Cells):
             "round": self.rnd.id,
             "unit": self.unit.code,
             "version": form.TEMPLATE_VERSION,
-            "fingerprint": self.fingerprint(),
+            "fingerprint": stamp(self.key, self.fingerprint()),
             "unit_from": self.unit.valid_from.isoformat() if self.unit.valid_from else "",
         }
         for row, (key, value) in enumerate(values.items()):

@@ -29,21 +29,23 @@ def write_templates(
     contact: Contact | None = None,
     rules: RuleBook | None = None,
     formers: Mapping[str, Mapping[str, int]] | None = None,
+    key: bytes | None = None,
 ) -> list[Path]:
     """Write the templates of `rnd` into out_dir/<round>/; `carried` is {unit: {indicator: figure}};
     `rules`: the plan's rules.toml, for the check sheet (default: the bundled plan's); `formers`: the
-    former units' cumulative figures that successors' templates show for context (queries.former_lines)."""
+    former units' cumulative figures that successors' templates show for context (queries.former_lines);
+    `key`: the installation's template key (ledger/template_key.py), which keys the fingerprint."""
     rules = rules or RuleBook.load(DEFAULT_PLAN_DIR)
     folder = Path(out_dir) / rnd.id
     folder.mkdir(parents=True, exist_ok=True)
     jobs = [(unit, folder / template_filename(rnd.id, unit), dict((carried or {}).get(unit.code, {})))
             for unit in (units or plan.units_for(rnd))]
-    return parallel.spread(_write_one, (plan, rnd, contact or Contact(), rules, dict(formers or {})), jobs)
+    return parallel.spread(_write_one, (plan, rnd, contact or Contact(), rules, dict(formers or {}), key), jobs)
 
 
-def _write_one(plan: Plan, rnd: Round, contact: Contact, rules: RuleBook, formers: dict,
+def _write_one(plan: Plan, rnd: Round, contact: Contact, rules: RuleBook, formers: dict, key: bytes | None,
                job: tuple[Unit, Path, dict]) -> Path:
     unit, path, carried = job
     with atomic_path(path) as tmp:
-        Layout(plan, rnd, unit, carried, contact, rules, formers).write(tmp)
+        Layout(plan, rnd, unit, carried, contact, rules, formers, key).write(tmp)
     return path

@@ -163,15 +163,16 @@ def email_with(attachments: list[tuple[str, bytes]], *, subject: str = "Báo cá
 class Submissions:
     """Valid submissions with bytes of their own (a different note each time), and their hostile copies."""
 
-    def __init__(self, plan, root: Path):
+    def __init__(self, plan, root: Path, key: bytes | None = None):
         self.plan, self.root = plan, root
+        self.key = key  # the installation's template key: its templates as `templates` issues them
         self.count = 0
 
     def valid(self, unit: str) -> bytes:
         rnd, who = self.plan.round(ROUND), self.plan.unit(unit)
         template = self.root / "templates" / ROUND / f"{ROUND}_{unit}_{who.slug}.xlsx"
         if not template.exists():
-            write_templates(self.plan, rnd, self.root / "templates", [who])
+            write_templates(self.plan, rnd, self.root / "templates", [who], key=self.key)
         self.count += 1
         values = sample_values(self.plan, rnd, who, with_previous=True)
         values[form.field_name(self.plan.indicators[0].code, "note")] = f"Bản số {self.count}"
