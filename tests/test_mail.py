@@ -296,3 +296,51 @@ def test_a_draft_the_server_refuses_is_named_and_the_others_are_sent(tmp_path):
     reasons = dict(report.failed)
     assert reasons[drafts[0]] == "địa chỉ có dấu tiếng Việt mà máy chủ thư không nhận (không hỗ trợ SMTPUTF8)"
     assert reasons[drafts[1]].startswith("máy chủ từ chối thư (mã 552")
+
+
+def test_drafts_to_one_address_go_as_one_message(tmp_path):
+    """Issue 30, finding 10: one forged sender with fifty e-mails got fifty replies. However many e-mails
+    an address sent, one sending writes to it once, with every reply's text and the marked copies the
+    bound allows."""
+    from aiosmtpd.controller import Controller
+
+    from pipeline.core.config import Contact
+    from pipeline.intake.feedback import REPLY_COPIES
+    from pipeline.intake.saved_mail import reply_draft
+    from pipeline.mail import send
+
+    received = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            received.append((envelope.rcpt_tos, envelope.content))
+            return "250 OK"
+
+    controller = Controller(Keep(), hostname="127.0.0.1", port=mail_servers.free_port())
+    controller.start()
+    try:
+        feedback = tmp_path / "outbox" / "2024-annual" / "feedback"
+        feedback.mkdir(parents=True)
+        drafts = []
+        for number in range(1, 13):
+            to = "Ke La <KE.LA@example.com>" if number != 5 else "huyen5@example.vn"
+            path = feedback / f"{number:06d}_thu-tra-loi.eml"
+            path.write_bytes(reply_draft(to=to, sender="duan8@example.vn", subject=f"Re: Báo cáo {number}",
+                                         body=f"Trả lời số {number}.", in_reply_to=f"<m{number}@example.com>",
+                                         attachment=(f"ban-{number}.xlsx", b"PK" + bytes([number]) * 100)))
+            drafts.append(path)
+        settings = MailSettings(smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none")
+        state = tmp_path / "mail-sent.json"
+        report = send.send(settings, "", Contact(email="duan8@example.vn"), tmp_path / "outbox", drafts, state)
+        assert send.unsent(tmp_path / "outbox", state) == []
+    finally:
+        controller.stop()
+    assert sorted(report.sent) == drafts and report.failed == [] and report.messages == 2
+    assert [to for to, _ in received] == [["KE.LA@example.com"], ["huyen5@example.vn"]]
+    letter = message_from_bytes(received[0][1], policy=policy.default)
+    text = letter.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert letter["Subject"] == "Trả lời 11 thư đã gửi Hội LHPN tỉnh" and letter["In-Reply-To"] == "<m1@example.com>"
+    assert all(f"===== Re: Báo cáo {n} =====\n\nTrả lời số {n}." in text for n in range(1, 13) if n != 5), text
+    assert "Trả lời số 5." not in text
+    names = [part.get_filename() for part in letter.iter_attachments()]
+    assert names == [f"ban-{n}.xlsx" for n in (1, 2, 3, 4, 6, 7, 8, 9, 10, 11)] and len(names) == REPLY_COPIES

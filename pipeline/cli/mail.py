@@ -3,6 +3,7 @@ the reply drafts once asked to. What is printed is Vietnamese; the work is in fe
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Callable
 
 from pipeline.core import locations
@@ -33,7 +34,7 @@ def fetch_and_tell(config: Config, paths: Paths, wait: float) -> bool:
               "từng thư, kể cả thư không có bảng tính đính kèm):")
         for path in report.saved:
             print(f"  {printable(path.name)}")
-    else:
+    elif report.error is None:
         print(f"Không có thư mới trong hộp thư {mailbox}.")
     if report.already_saved:
         print(f"{report.already_saved} thư đã được tải trước đây (cùng nội dung): không tải lại.")
@@ -70,9 +71,17 @@ def send_and_tell(config: Config, paths: Paths, ask: Ask, wait: float, unverifie
         if not ask(f"Gửi {len(drafts)} thư này qua {config.mail.smtp_host}?"):
             print("Chưa gửi thư nào.")
             return True
-        report = send.send(config.mail, fetch.password(config.mail, "SMTP"), config.contact, paths.outbox, drafts,
-                           state)
-    print(f"Đã gửi {len(report.sent)} thư trả lời.")
+        try:
+            report = send.send(config.mail, fetch.password(config.mail, "SMTP"), config.contact, paths.outbox,
+                               drafts, state)
+        except (OSError, smtplib.SMTPException) as exc:  # no server, refused login, a dropped connection
+            print(f"LỖI khi gửi thư: không kết nối được tới máy chủ gửi thư {config.mail.smtp_host}:"
+                  f"{config.mail.smtp_port} ({type(exc).__name__}: {printable(str(exc))[:200]}). Thư nào đã gửi được "
+                  "thì đã được ghi nhận và không bị gửi lại; chạy lại khi máy chủ sẵn sàng để gửi các thư còn lại.")
+            return False
+    merged = f" trong {report.messages} thư (các thư nháp tới cùng một địa chỉ được gộp thành một thư)" \
+        if report.messages < len(report.sent) else ""
+    print(f"Đã gửi {len(report.sent)} thư trả lời{merged}.")
     for draft, reason in report.failed:
         print(f"LỖI: chưa gửi được {printable(draft.name)}: {reason}.")
     return not report.failed
