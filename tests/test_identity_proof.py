@@ -3,6 +3,8 @@ secret kept beside the ledger; a file that proves its unit only by what anyone c
 public plan (titles, or the bare digest) and that comes from an address not registered for the unit is
 held «chờ xác nhận»: recorded and answered, not counted, until the officer confirms or rejects it."""
 
+import email
+import email.policy
 import hashlib
 import hmac
 import sqlite3
@@ -137,6 +139,8 @@ def test_a_forged_file_from_a_stranger_is_held_until_the_officer_confirms(plan, 
     how = "tệp chỉ được nhận dạng theo tiêu đề" if strip_identity else "dấu nhận dạng của tệp là loại cũ"
     drafts = list((tmp_path / "outbox").rglob("*_chua-xac-minh.eml"))
     assert len(drafts) == 1 and not list((tmp_path / "outbox").rglob("*_thu-tra-loi.eml"))
+    subject = email.message_from_bytes(drafts[0].read_bytes(), policy=email.policy.default)["Subject"]
+    assert subject == "Re: Báo cáo Dự án 8 – mai-son.xlsx: chờ xác nhận"
     letter = next((tmp_path / "outbox").rglob("*mai-son_phan-hoi.txt")).read_text(encoding="utf-8")
     assert "ĐÃ NHẬN, CHỜ XÁC NHẬN" in letter and how in letter and "CHƯA được tính vào số liệu" in letter
 

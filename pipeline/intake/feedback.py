@@ -145,9 +145,12 @@ def write_mail_reply(outbox: Path, envelope: Submission, mail: Mail, about_mail:
         if marked is not None and len(copies) < REPLY_COPIES and size + marked.stat().st_size <= REPLY_BYTES:
             copies.append((marked.name, marked.read_bytes()))
             size += len(copies[-1][1])
-    accepted = sum(1 for record, _, _ in answers if record.status != REJECTED)
-    intro = (f"Thư gửi kèm {len(answers)} tệp bảng tính: {accepted} tệp đã tiếp nhận, {len(answers) - accepted} tệp "
-             "chưa tiếp nhận. Trả lời cho từng tệp ở dưới; bản có đánh dấu ô cần sửa gửi kèm thư này"
+    accepted = sum(1 for record, _, _ in answers if record.status not in (REJECTED, HELD))
+    held = sum(1 for record, _, _ in answers if record.status == HELD)
+    intro = (f"Thư gửi kèm {len(answers)} tệp bảng tính: {accepted} tệp đã tiếp nhận, "
+             + (f"{held} tệp chờ xác nhận, " if held else "")
+             + f"{len(answers) - accepted - held} tệp chưa tiếp nhận. Trả lời cho từng tệp ở dưới; bản có đánh dấu "
+             "ô cần sửa gửi kèm thư này"
              + (f" (tối đa {REPLY_COPIES} bản)." if len(answers) > REPLY_COPIES else "."))
     notes = "".join(f"\n- {f.message}" for f in about_mail)  # the e-mail's own: files past the limit, dates
     body = intro + (f"\n\nVề thư này:{notes}" if notes else "") + "\n\n" + "\n\n".join(parts) + "\n"
@@ -162,7 +165,7 @@ def write_mail_reply(outbox: Path, envelope: Submission, mail: Mail, about_mail:
 
 
 def _reply_subject(mail: Mail, record: Submission) -> str:
-    verdict = "chưa tiếp nhận" if record.status == REJECTED else "đã tiếp nhận"
+    verdict = {REJECTED: "chưa tiếp nhận", HELD: "chờ xác nhận"}.get(record.status, "đã tiếp nhận")
     return f"Re: {mail.subject} – {record.shown_name}: {verdict}".replace("Re: Re: ", "Re: ")
 
 
