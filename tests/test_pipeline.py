@@ -1,6 +1,7 @@
 """The whole flow on the bundled plan: templates, filled samples, ingest, ledger, workbook, report."""
 
 import hashlib
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -247,3 +248,39 @@ def test_a_missing_outbox_is_an_error_naming_the_folder_and_the_config_line(tmp_
                              f"trong {config}; không có dòng này thì là thư mục outbox bên cạnh tệp đó). Hãy tạo "
                              "thư mục hoặc sửa đường dẫn, rồi chạy lại. Chưa có tệp nào được đọc hay ghi.\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "inbox"]
+
+
+def test_the_demo_refuses_a_folder_it_did_not_make(tmp_path):
+    """Issue 31, finding 1: pointed at the project folder, the demo deleted inbox, outbox, archive,
+    rejected, templates_xlsx and the ledger. A folder with anything in it and without the demo's marker
+    is refused, untouched."""
+    real = tmp_path / "that-tinh"
+    for folder in ("inbox", "archive", "outbox", "templates_xlsx"):
+        (real / folder).mkdir(parents=True)
+        (real / folder / "giu-lai.xlsx").write_bytes(b"PK real data")
+    (real / "ledger.sqlite").write_bytes(b"SQLite format 3\x00 real ledger")
+    before = {p.relative_to(real).as_posix(): p.read_bytes() for p in real.rglob("*") if p.is_file()}
+
+    refused = run_cli("demo", "--workdir", str(real))
+
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith(f"Lỗi: thư mục {real} đã có dữ liệu và không phải thư mục chạy thử")
+    assert {p.relative_to(real).as_posix(): p.read_bytes() for p in real.rglob("*") if p.is_file()} == before
+
+
+def test_the_demo_runs_again_in_its_own_folder(demo, tmp_path):
+    """A folder the demo made is its to replace: a second demo there starts afresh (same records), and
+    an empty folder is taken."""
+    workdir, _ = demo
+    assert (workdir / ".p8-demo").is_file()
+    again = tmp_path / "lan-hai"
+    shutil.copytree(workdir, again)
+    (again / "inbox" / "thu-nghiem.txt").write_text("left by the first demo", encoding="utf-8")
+    assert run_cli("demo", "--workdir", str(again)).returncode == 0
+    with sqlite3.connect(workdir / "ledger.sqlite") as first, sqlite3.connect(again / "ledger.sqlite") as second:
+        query = "SELECT original_name, status FROM submission ORDER BY id"
+        assert second.execute(query).fetchall() == first.execute(query).fetchall()
+    assert not (again / "inbox" / "thu-nghiem.txt").exists()
+    empty = tmp_path / "trong"
+    empty.mkdir()
+    assert run_cli("demo", "--workdir", str(empty)).returncode == 0

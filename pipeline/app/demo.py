@@ -14,8 +14,8 @@ from pipeline.app.run_log import RunReport
 from pipeline.app.runner import run
 from pipeline.app.samples import fill_template, sample_values
 from pipeline.core import locations
+from pipeline.core.errors import UsageError
 from pipeline.core.locations import Paths
-from pipeline.ledger.head import head_path
 from pipeline.ledger.template_key import template_key
 from pipeline.plan import form
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
@@ -43,12 +43,21 @@ class DemoResult:
         return [p for r in self.runs for p in r.outputs]
 
 
+# Written into a folder the demo made: only such a folder (or an empty one) is ever cleared by it.
+DEMO_MARKER = ".p8-demo"
+MADE_BY_DEMO = ("templates_xlsx", "inbox", "outbox", locations.ARCHIVE, locations.REJECTED, locations.BACKUP_FOLDER)
+
+
 def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:
+    """The demonstration in `workdir`: a new or empty folder, or one an earlier demo made (its marker),
+    whose demo files are replaced. Any other folder is refused (UsageError) and left untouched: pointed
+    at the officer's real folders, the demo once deleted their inbox, archive and ledger."""
     workdir = Path(workdir)
-    for folder in ("templates_xlsx", "inbox", "outbox", locations.ARCHIVE, locations.REJECTED):
+    _claim(workdir)
+    for folder in MADE_BY_DEMO:
         shutil.rmtree(workdir / folder, ignore_errors=True)
-    (workdir / "ledger.sqlite").unlink(missing_ok=True)
-    head_path(workdir / "ledger.sqlite", workdir).unlink(missing_ok=True)  # the fresh ledger's chain starts anew
+    for name in ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "ledger.key", locations.REBUILT_STATE):
+        (workdir / name).unlink(missing_ok=True)
     plan = load_plan(plan_dir)
     paths = Paths.beside_outbox(workdir / "inbox", workdir / "outbox")
     result = DemoResult(workdir)
@@ -75,3 +84,16 @@ def run_demo(workdir: Path, plan_dir: Path = DEFAULT_PLAN_DIR) -> DemoResult:
             (paths.inbox / "anh-chup-bao-cao.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a workbook")
         result.runs.append(run(paths, plan_dir, today=today))
     return result
+
+
+def _claim(workdir: Path) -> None:
+    if workdir.is_symlink() or (workdir.exists() and not workdir.is_dir()):
+        raise UsageError(f"{workdir} không phải là thư mục; chạy thử cần một thư mục mới hoặc trống.")
+    if workdir.is_dir() and any(workdir.iterdir()) and not (workdir / DEMO_MARKER).is_file():
+        raise UsageError(f"thư mục {workdir} đã có dữ liệu và không phải thư mục chạy thử: lệnh demo chỉ dùng "
+                         "thư mục mới, thư mục trống hoặc thư mục do chính lệnh demo tạo ra, để không xóa nhầm "
+                         "hộp thư đến, lưu trữ hay sổ ghi thật. Không có gì bị thay đổi; hãy chọn thư mục khác "
+                         "(hoặc bỏ --workdir để dùng một thư mục tạm mới).")
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / DEMO_MARKER).write_text("Thư mục chạy thử của Dự án 8 (lệnh demo); có thể xóa cả thư mục.\n",
+                                       encoding="utf-8")
