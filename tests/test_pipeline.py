@@ -284,3 +284,23 @@ def test_the_demo_runs_again_in_its_own_folder(demo, tmp_path):
     empty = tmp_path / "trong"
     empty.mkdir()
     assert run_cli("demo", "--workdir", str(empty)).returncode == 0
+
+
+def test_years_and_ledger_ids_print_without_a_thousands_separator(demo):
+    """Issue 31, finding 10: «Truy nguồn» printed years as "2,024" (format #,##0); ledger ids from 1,000
+    on would print the same way there and in «Nguồn dữ liệu» and «Lỗi và cảnh báo»."""
+    workdir, _ = demo
+    book = openpyxl.load_workbook(workdir / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx")
+    checked = 0
+    for sheet, headings in (("Truy nguồn", ("Năm", "Mã sổ ghi")), ("Nguồn dữ liệu", ("Mã sổ ghi",)),
+                            ("Lỗi và cảnh báo", ("Mã sổ ghi",))):
+        ws = book[sheet]
+        header = next(row for row in ws.iter_rows(max_row=10) if any(c.value == headings[0] for c in row))
+        columns = [c.column for c in header if c.value in headings]
+        assert len(columns) == len(headings), sheet
+        for row in ws.iter_rows(min_row=header[0].row + 1):
+            for cell in (row[col - 1] for col in columns):
+                if isinstance(cell.value, int):
+                    assert cell.number_format == "0", (sheet, cell.coordinate, cell.number_format)
+                    checked += 1
+    assert checked > 100

@@ -229,7 +229,7 @@ class Book:
         ws.write_string(row, 0, unit.code, self.styles["text"])
         ws.write_string(row, 1, unit.name, self.styles["text"])
         self.put(ws, row, 2, record.shown_name if record else "Chưa báo cáo")
-        self.put(ws, row, 3, record.id if record else None, "number")
+        self.put(ws, row, 3, record.id if record else None, "plain")
 
     def ratio_cells(self, ws, row: int, col: int, numerator, denominator, *, bold: bool) -> None:
         self.put(ws, row, col, numerator, "number")
@@ -273,6 +273,8 @@ def make_styles(wb) -> dict:
         "wrap": wb.add_format({**border, "text_wrap": True, "valign": "top"}),
         "bold_text": wb.add_format({**border, "bold": True}),
         "number": wb.add_format({**border, "num_format": "#,##0"}),
+        # a year or a ledger id: a number without a thousands separator ("2024", not "2,024")
+        "plain": wb.add_format({**border, "num_format": "0"}),
         "bold_number": wb.add_format({**border, "bold": True, "num_format": "#,##0"}),
         "estimate_number": wb.add_format({**border, "italic": True, "num_format": "#,##0"}),
         "money": wb.add_format({**border, "num_format": "#,##0.00"}),

@@ -27,6 +27,6 @@ def write(book: Book, ws) -> None:
                 finding.message,
             ]
             for col, value in enumerate(values):
-                book.put(ws, row, col, value, "number" if isinstance(value, int) else "wrap")
+                book.put(ws, row, col, value, "plain" if col == 0 else "wrap")
             row += 1
     book.table_end(ws, 3, row - 1, len(headers))

@@ -39,5 +39,5 @@ def write(book: Book, ws) -> None:
             record.stored_path,
         ]
         for col, value in enumerate(values):
-            book.put(ws, 4 + index, col, value, "number" if isinstance(value, int) else "text")
+            book.put(ws, 4 + index, col, value, "plain" if col == 0 else "text")
     book.table_end(ws, 3, 3 + len(records), len(headers))

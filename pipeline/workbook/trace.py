@@ -7,6 +7,9 @@ from pipeline.plan.model import Unit
 from pipeline.workbook.book import Book
 
 
+PLAIN_COLUMNS = (4, 8)  # the year and the ledger id: no thousands separator
+
+
 def write(book: Book, ws) -> None:
     plan, result = book.plan, book.result
     book.title(
@@ -56,7 +59,8 @@ def write(book: Book, ws) -> None:
         for col, item in enumerate(
             [unit.code, unit.name, subject, part, year, round_id, value, file, record_id, sheet, cell]
         ):
-            book.put(ws, row, col, item, "number" if isinstance(item, int | float) else "text")
+            style = "plain" if col in PLAIN_COLUMNS else "number" if isinstance(item, int | float) else "text"
+            book.put(ws, row, col, item, style)
         row += 1
 
     rounds = {r.id: r for r in plan.all_rounds}
