@@ -235,3 +235,49 @@ def test_an_email_of_many_files_gets_one_reply_with_every_answer(plan, tmp_path)
         assert f"===== Tệp «{name}»: {verdict} TIẾP NHẬN =====" in body
     assert [a.get_filename().endswith("bao-cao-125_phan-hoi.xlsx") for a in draft.iter_attachments()] == [True]
     assert draft["Subject"] == "Re: Báo cáo Dự án 8 – 4 tệp: 2 đã tiếp nhận"
+
+
+def test_office_lock_files_are_kept_without_a_letter(plan, tmp_path):
+    """Issue 31, finding 12: Excel's owner file (~$name.xlsx) got a formal rejection letter. Lock files
+    of Excel and LibreOffice are recorded and archived byte-identical, and nobody is written to."""
+    bank = Bank(plan, tmp_path, "")
+    bank.filled("bao-cao.xlsx", "121")
+    owner = b"\x05Nguyen" + b"\x20" * 48 + "Nguyễn".encode("utf-16-le") + b"\x00" * 100
+    lock = "ꓘ,Nguyễn Văn A,MAY-TINH,06.12.2026 08:00,file:///C:/Users/a/AppData;\n".encode()
+    (bank.inbox / "~$bao-cao.xlsx").write_bytes(owner)
+    (bank.inbox / ".~lock.bao-cao.xlsx#").write_bytes(lock)
+    (tmp_path / "outbox").mkdir()
+    result = subprocess.run([sys.executable, str(ROOT / "run_pipeline.py"), "run", "--inbox", str(bank.inbox),
+                             "--outbox", str(tmp_path / "outbox"), "--today", "2024-09-05"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Bỏ qua (tệp khóa)    ~$bao-cao.xlsx  (1 phát hiện)" in result.stdout
+    with sqlite3.connect(tmp_path / "ledger.sqlite") as db:
+        rows = dict(db.execute("SELECT original_name, status FROM submission"))
+        stored = dict(db.execute("SELECT original_name, stored_path FROM submission"))
+    assert rows == {"bao-cao.xlsx": "accepted", "~$bao-cao.xlsx": "ignored", ".~lock.bao-cao.xlsx#": "ignored"}
+    assert (tmp_path / stored["~$bao-cao.xlsx"]).read_bytes() == owner
+    assert (tmp_path / stored[".~lock.bao-cao.xlsx#"]).read_bytes() == lock
+    answers = [p.name for p in (tmp_path / "outbox").rglob("*") if p.is_file() and "phan-hoi" in p.name]
+    assert answers and not [name for name in answers if "lock" in name or "~" in name]
+    page = (tmp_path / "outbox" / "index.html").read_text(encoding="utf-8")
+    assert "bao-cao.xlsx" in page and "~$bao-cao" not in page and ".~lock" not in page
+
+
+def test_output_cut_short_by_a_pipe_ends_quietly():
+    """Issue 31, finding 12: `plan --json | head` ended in a BrokenPipe traceback (its 77 KB are more
+    than a pipe holds, so the write meets the closed pipe)."""
+    command = f"{sys.executable} {ROOT / 'run_pipeline.py'} plan --json | head -c 10"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=120)
+    assert len(result.stdout.encode()) == 10 and result.stderr == ""
+
+
+def test_the_province_levels_letter_goes_to_the_unions_own_office(plan, tmp_path):
+    """Issue 31, finding 12: the province level's letters began «Kính gửi: Cấp tỉnh»."""
+    bank = Bank(plan, tmp_path, "")
+    bank.filled("cap-tinh.xlsx", "14")
+    (tmp_path / "outbox").mkdir()
+    report = run(Paths.beside_outbox(bank.inbox, tmp_path / "outbox"), today=date(2024, 9, 5))
+    [outcome] = report.outcomes
+    letter = outcome.feedback[0].read_text(encoding="utf-8")
+    assert letter.startswith("Kính gửi: Văn phòng Hội Liên hiệp Phụ nữ tỉnh Sơn La\n"), letter[:80]

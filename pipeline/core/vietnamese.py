@@ -58,6 +58,7 @@ STATUS_WORDS = {
     "superseded": "Đã được thay thế",
     "unpacked": "Thư (đã tách tệp)",
     "held": "Chờ xác nhận",
+    "ignored": "Bỏ qua (tệp khóa)",
 }
 
 
@@ -92,9 +93,12 @@ def bare_name(unit: _Unit) -> str:
     return unit.name
 
 
-def women_union(unit: _Unit) -> str:
-    """The Women's Union a letter to the unit is addressed to (the province level by its own name)."""
-    return unit.name if unit.level == "province" else f"Hội LHPN {place(unit)}"
+def women_union(unit: _Unit, reporting_body: str = "") -> str:
+    """The Women's Union a letter to the unit is addressed to. The province level's figures are the
+    provincial Union's own work: its letters go to that Union's office, not to «Cấp tỉnh»."""
+    if unit.level == "province":
+        return f"Văn phòng {reporting_body}" if reporting_body else unit.name
+    return f"Hội LHPN {place(unit)}"
 
 
 def format_number(value: float | int | None) -> str:

@@ -33,6 +33,7 @@ from pipeline.ledger.schema import (
     ACCEPTED_WITH_WARNINGS,
     DUPLICATE,
     HELD,
+    IGNORED,
     REJECTED,
     UNPACKED,
     Submission,
@@ -99,7 +100,8 @@ def read_all(files: list[Path], intake: Intake) -> Iterator[tuple[Path, Incoming
             except OSError as exc:
                 incoming = exc
             loaded.append((path, incoming))
-            if isinstance(incoming, Incoming) and not is_system_companion(incoming.inbox_path):
+            if isinstance(incoming, Incoming) and not is_system_companion(incoming.inbox_path) \
+                    and not is_office_lock(incoming.inbox_path):
                 yield (incoming, intake.received_day(incoming))
             else:  # nothing to parse: answered without a worker's reading
                 yield (None, date.min)
@@ -131,6 +133,8 @@ def take(path: Path, incoming: Incoming, examined: object, intake: Intake) -> li
 
 def _take(incoming: Incoming, examined: object, intake: Intake) -> list[Outcome]:
     rules = intake.rules
+    if is_office_lock(incoming.inbox_path):
+        return [_answer(incoming, intake, [rules.finding("file-office-lock", found=incoming.name)], status=IGNORED)]
     if is_system_companion(incoming.inbox_path):
         return [_answer(incoming, intake, [rules.finding("file-system-companion", found=incoming.name)])]
     if isinstance(examined, Failure):
@@ -147,6 +151,14 @@ def is_system_companion(inbox_path: str) -> bool:
     """macOS's AppleDouble files (._name) and the __MACOSX folder of a zip: not reports."""
     parts = PurePosixPath(inbox_path.split("#", 1)[0]).parts
     return "__MACOSX" in parts or parts[-1].startswith("._")
+
+
+def is_office_lock(inbox_path: str) -> bool:
+    """The lock files office programs leave beside an open workbook: Excel's owner file (~$name.xlsx)
+    and LibreOffice's (.~lock.name.xlsx#). Copied into the inbox with a folder of reports, they are
+    nobody's report and nobody's mistake: kept, with no letter."""
+    name = PurePosixPath(inbox_path).name  # an e-mail's attachment ("mail.eml#2:~$a.xlsx") is answered
+    return name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#"))
 
 
 def _take_mail(incoming: Incoming, examined: worker.Examined, intake: Intake) -> list[Outcome]:
@@ -255,6 +267,8 @@ def _answer_again(record: Submission, intake: Intake, mail: Mail | None) -> Outc
 
 
 def _answered(record: Submission, findings: list[Finding], intake: Intake, mail: Mail | None) -> Outcome:
+    if record.status == IGNORED:
+        return Outcome(record, findings, [])
     stored = intake.paths.home / record.stored_path
     answers = feedback.write_feedback(intake.plan, intake.paths.outbox, record, findings, stored, mail,
                                       intake.contact, intake.mark_copy)

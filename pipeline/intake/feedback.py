@@ -56,7 +56,7 @@ def _answer(outbox: Path, record: Submission, suffix: str) -> Path:
 
 
 def message(plan: Plan, record: Submission, findings: list[Finding], contact: Contact | None = None) -> str:
-    addressee = women_union(plan.unit(record.unit)) if record.unit else "Đơn vị gửi báo cáo"
+    addressee = women_union(plan.unit(record.unit), plan.reporting_body) if record.unit else "Đơn vị gửi báo cáo"
     received = format_date(_day(record.received_at))
     lines = [
         f"Kính gửi: {addressee}",

@@ -86,6 +86,7 @@ REJECTED = "rejected"
 DUPLICATE = "duplicate"
 SUPERSEDED = "superseded"
 UNPACKED = "unpacked"  # a saved e-mail whose spreadsheet attachments were taken as submissions
+IGNORED = "ignored"  # an office program's lock file (~$name.xlsx): kept in the archive, never answered
 HELD = "held"  # identity unproven, from an unregistered sender: not counted until the officer confirms it
 CURRENT = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
 

@@ -147,7 +147,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
                      "state": "Chưa xử lý được – chờ cán bộ kiểm tra" if r.id in not_processed
                      else "Không nhận dạng được – đã trả lời",
                      "answers": answers(r)}
-                    for r in ledger.records() if r.round is None and r.status != "unpacked"]
+                    for r in ledger.records() if r.round is None and r.status not in ("unpacked", "ignored")]
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(locations.REPORT_TEMPLATES), autoescape=True,
                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     html = environment.get_template("status_page.html.j2").render(

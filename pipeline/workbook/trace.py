@@ -6,7 +6,6 @@ from pipeline.figures.consolidate import Source
 from pipeline.plan.model import Unit
 from pipeline.workbook.book import Book
 
-
 PLAIN_COLUMNS = (4, 8)  # the year and the ledger id: no thousands separator
 
 
