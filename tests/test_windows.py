@@ -28,10 +28,44 @@ def test_the_launcher_runs_the_month_and_opens_the_status_page():
     assert data.count(b"\r\n") == data.count(b"\n") > 5  # cmd.exe reads CRLF lines
     lines = text.splitlines()
     assert lines[0] == "@echo off" and "chcp 65001 >nul" in lines  # UTF-8, so Vietnamese shows
-    assert 'cd /d "%~dp0"' in lines  # works wherever the folder was copied, even from a double-click
+    # pushd, not cd /d: cd cannot make a network share (\\server\share) the current folder
+    assert 'pushd "%~dp0"' in lines and not any(line.startswith("cd ") for line in lines)
     assert '".venv\\Scripts\\python.exe" run_pipeline.py run --open %*' in lines
     assert "pause" in lines  # the window stays open to be read
     assert text.count("(") - text.count("^)") == text.count(")") - text.count("^)")
+
+
+def test_the_launcher_installs_until_done_with_a_python_that_can(tmp_path):
+    """Issue 31, finding 13: a failed first install was never retried (the venv existed); `py -3` could
+    pick a Python too old for the pins (3.11.0-3.11.4); a crash's exit code was explained as rejected
+    files. The launcher is read as cmd.exe would run it: no Windows here to run it on."""
+    lines = LAUNCHER.read_text(encoding="utf-8").splitlines()
+    # Installed only once pip finished: the marker is written after it, and its absence means "install".
+    marker = next(i for i, line in enumerate(lines) if line.startswith("echo %DATE% %TIME%>"))
+    pip = next(i for i, line in enumerate(lines) if "-m pip install -r requirements.txt" in line)
+    assert lines.index('if exist ".venv\\cai-dat-xong.txt" goto :run') < pip < marker
+    assert lines[pip + 1] == "if errorlevel 1 goto :install_failed"
+    # Python chosen by version, newest first, from 3.11.5 on, or named when there is none.
+    finder = next(line for line in lines if line.startswith("for %%V in ("))
+    assert "(3.14 3.13 3.12 3.11)" in finder and "sys.version_info < (3, 11, 5)" in finder
+    assert any("Cần Python 3.11.5 trở lên" in line for line in lines)
+    # Each exit code has its own words; a crash (above 2, or negative) is not "files rejected".
+    assert [line.split(" echo ")[0] for line in lines if line.startswith("if ") and "CODE" in line] == [
+        'if "%CODE%"=="0"', 'if "%CODE%"=="1"', 'if "%CODE%"=="2"', "if %CODE% GTR 2", "if %CODE% LSS 0"]
+    assert any(line.startswith("%PY% -m venv") or " %PY% -m venv .venv" in line for line in lines)
+    # No variable is expanded inside a ( ) block, where cmd.exe would read it before it is set.
+    assert not any(line.rstrip().endswith("(") for line in lines)
+
+
+def test_an_installation_cut_short_is_one_line_and_exit_2(tmp_path):
+    """A crash before the pipeline could even load (a package missing) exited 1, "files rejected"."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-S", str(ROOT / "run_pipeline.py"), "status"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Lỗi: chương trình chưa được cài đặt đầy đủ (thiếu ")
 
 
 def _send(plan, root: Path, code: str, inbox: Path, name: str) -> None:
