@@ -298,3 +298,20 @@ def test_every_check_a_rule_names_is_one_entry_of_the_registry(rules):
     for check in checks.REGISTRY:
         assert (check.on_indicator is not None) == (check.stage == "indicator"), check.name
         assert (check.on_file is not None) == (check.stage == "file"), check.name
+
+
+def test_a_stock_typed_lower_than_the_files_own_last_year_is_a_warning_naming_both_cells(plan, rules):
+    """Issue 31, finding 11: a unit typed 192 groups to the end of last year and 135 this year; no
+    warning, and the report used 135."""
+    rnd = plan.round("2024-annual")
+    values = _complete(plan, rnd) | {"in_comm_groups_ytd": 15, "in_comm_groups_estimate": 15,
+                                     "in_policy_dialogues_ytd": 1, "in_policy_dialogues_estimate": 1}
+    cells = _cells(plan, rnd, values)
+    cells["in_comm_groups_previous"] = CellValue("Chỉ tiêu", "E6", 20)
+    cells["in_policy_dialogues_previous"] = CellValue("Chỉ tiêu", "E12", 5)  # a flow: adds up, never lower
+    _, findings = evaluate(plan, rnd, "121", cells, rules, date(2024, 9, 5))
+    assert [(f.code, f.severity, f.cell) for f in findings] == [
+        ("stock-below-previous", "warning", cells["in_comm_groups_estimate"].cell)]
+    assert findings[0].message.startswith(
+        f"Ô {cells['in_comm_groups_estimate'].cell} (trang «Chỉ tiêu», Tổ truyền thông cộng đồng): 15, thấp hơn số "
+        "đến hết năm trước (20) ở ô E6 của cùng tệp.")

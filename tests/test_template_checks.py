@@ -29,7 +29,8 @@ from tests.support.helpers import LO_FILL, ROOT
 VALID = "Biểu đã đủ và hợp lệ – có thể gửi"
 LABELS = {"required": "Ô bắt buộc chưa nhập", "budget": "Số đã giải ngân lớn hơn kế hoạch vốn được giao",
           "ratio": "Tử số lớn hơn mẫu số", "estimate": "Ước thực hiện cả năm nhỏ hơn kết quả đến thời điểm báo cáo",
-          "target": "Lũy kế vượt 150% chỉ tiêu giai đoạn"}
+          "target": "Lũy kế vượt 150% chỉ tiêu giai đoạn",
+          "stock": "Số hiện có của năm thấp hơn số đến hết năm trước"}
 
 
 def _fill(uno_python, tmp_path: Path, plan, changes: dict, missing: tuple[str, ...] = (), *options: str) -> Path:
@@ -75,9 +76,13 @@ CASES = {
               "Chưa gửi được: còn 1 lỗi", ZERO | {"ratio": 1}),
     "budget": ({"in_budget_central_allocated": 100, "in_budget_central_disbursed": 150.5}, (),
                "Chưa gửi được: còn 1 lỗi", ZERO | {"budget": 1}),
-    "estimate": ({"in_comm_groups_ytd": 9, "in_comm_groups_estimate": 7, "in_policy_dialogues_ytd": 5,
+    # (the sample's comm_groups to the end of last year is 12: an estimate of 12 is not below it)
+    "estimate": ({"in_comm_groups_ytd": 13, "in_comm_groups_estimate": 12, "in_policy_dialogues_ytd": 5,
                   "in_policy_dialogues_estimate": 4}, (), f"{VALID} (có 2 lưu ý, xem bên dưới)",
                  ZERO | {"estimate": 2}),
+    # Issue 31, finding 11: groups that exist, typed lower than the same file's figure to last year's end
+    "stock": ({"in_comm_groups_previous": 12, "in_comm_groups_ytd": 10, "in_comm_groups_estimate": 10}, (),
+              f"{VALID} (có 1 lưu ý, xem bên dưới)", ZERO | {"stock": 1}),
     "target": ({"in_comm_groups_ytd": 30, "in_comm_groups_estimate": 40}, (), f"{VALID} (có 1 lưu ý, xem bên dưới)",
                ZERO | {"target": 1}),
 }
@@ -150,7 +155,7 @@ def test_every_value_rule_has_its_formula_or_is_marked_checked_on_receipt(tmp_pa
     receipt_line = next(str(r[0]) for r in sheet.iter_rows(min_col=1, max_col=1, values_only=True)
                         if str(r[0]).startswith("Kiểm tra khi tỉnh nhận tệp"))
     checked = [rule for rule in rules.rules.values() if rule.check]
-    assert len(checked) == 9
+    assert len(checked) == 10
     for rule in checked:
         label = str(rule.params["check_label"]).replace("{percent}", "150")
         if rule.check in check_types.RECEIPT_ONLY:

@@ -88,6 +88,18 @@ def _estimate_not_below_ytd(plan: Plan, rnd: Round) -> list[Comparison]:
             for i in plan.indicators]
 
 
+def _stock_not_below_previous(plan: Plan, rnd: Round) -> list[Comparison]:
+    """A stock (groups, clubs, addresses that exist) typed lower for this year than the same file's own
+    figure to the end of last year: the report would take the lower one."""
+    if not rnd.regular:
+        return []
+    fields, year = _fields(plan, rnd), form.YEAR_MEASURE[rnd.kind]
+    pairs = [(form.field_name(i.code, year), form.field_name(i.code, form.PREVIOUS), i.short_name)
+             for i in plan.indicators if i.kind == "stock"]
+    return [Comparison(now, now, "<", before, label, ("figure", "previous")) for now, before, label in pairs
+            if now in fields and before in fields]
+
+
 def _above_target(plan: Plan, rnd: Round) -> list[Comparison]:
     if not rnd.regular:
         return []
@@ -132,6 +144,7 @@ REGISTRY = (
     CheckType("numerator_le_denominator", "pair", relates=_numerator_le_denominator),
     CheckType("disbursed_le_allocated", "pair", relates=_disbursed_le_allocated),
     CheckType("estimate_not_below_ytd", "pair", relates=_estimate_not_below_ytd),
+    CheckType("stock_not_below_previous", "pair", relates=_stock_not_below_previous),
     CheckType("stock_not_lower", "indicator", receipt_only=PREVIOUS_ROUND, on_indicator=_stock_not_lower),
     CheckType("jump", "indicator", receipt_only=PREVIOUS_ROUND, on_indicator=_jump),
     CheckType("above_target", "indicator", relates=_above_target, on_indicator=_over_target),

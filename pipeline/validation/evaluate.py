@@ -73,7 +73,9 @@ def evaluate(
                 left, right = values.get(pair.left), values.get(pair.right)
                 if broken(pair, left, right):
                     named = dict(zip(pair.names, (shown(left), shown(right)), strict=True))
-                    find(rule.code, fields[pair.flagged], label=pair.label, **named)
+                    other = cells.get(pair.right)  # the second cell, for a message that names both
+                    find(rule.code, fields[pair.flagged], label=pair.label, **named,
+                         other_cell=other.cell if other else "", other_sheet=other.sheet if other else "")
 
     year_measure = form.YEAR_MEASURE.get(rnd.kind, "")
     targets = plan.targets[unit]
