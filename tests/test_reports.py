@@ -22,9 +22,11 @@ from pipeline.core import locations
 from pipeline.core.locations import REPORT_TEMPLATES, Paths
 from pipeline.core.office_package import normalized_package, saved_docx, stamped_package
 from pipeline.ledger.store import Ledger
+from pipeline.plan.loader import load_plan
 from pipeline.reports import chart, documents, word
 from pipeline.templates.writer import write_templates
 from tests.support.helpers import require, run_cli
+from tests.support.installation import send
 from tests.support.report_text import all_text, number, percent_as_shown
 
 pytestmark = pytest.mark.integration
@@ -216,7 +218,14 @@ def test_layout_on_the_page_follows_the_decree(demo, soffice, pdftotext, tmp_pat
     for docx in pushed:
         pages = _pdf_pages(pdftotext, docx.with_suffix(".pdf"))
         role = next(n for n, page in enumerate(pages) if "TM. BAN THƯỜNG VỤ" in page)
-        assert "CHỦ TỊCH" in pages[role] and "Nguyễn Thị Mẫu" in pages[role], docx.name
+        assert "CHỦ TỊCH" in pages[role], docx.name
+        # Issue 31, finding 7: the preparer (who typed the figures) no longer signs for the standing committee;
+        # the bundled plan names no chair, so the line is blank for a handwritten name.
+        assert "Nguyễn Thị Mẫu" not in "".join(pages), docx.name
+        # and the unit's name in the header is never cut in two ("HỘI LHPN HUYỆN BẮC / YÊN")
+        header = pages[0].splitlines()[:6]
+        assert any("HUYỆN BẮC YÊN" in line for line in header) and not any(
+            line.strip().startswith("YÊN") for line in header), docx.name
 
 
 def test_a_report_saved_in_one_pass_has_the_bytes_of_saving_then_normalising():
@@ -424,3 +433,21 @@ def test_a_line_typed_on_two_lines_stays_on_two_lines_in_a_report():
         xml = document.docx.element.xml
         assert xml.count("<w:br/>") == breaks and xml.count("<w:tab/>") == breaks
         assert "\n" not in "".join(t.text for t in document.docx.element.iter(qn("w:t")))
+
+
+def test_a_units_report_is_signed_by_the_chair_the_plan_names(plan_copy, tmp_path):
+    """units.csv `chair` names who signs a unit's own report; empty, the line is left to sign by hand."""
+    units = plan_copy / "units.csv"
+    lines = units.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",chair"
+    lines[1:] = [line + (",Lò Thị Chủ Tịch" if line.startswith("121,") else ",") for line in lines[1:]]
+    units.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "outbox").mkdir()
+    plan = load_plan(plan_copy)
+    send(plan, tmp_path, "121")
+    run(Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox"), plan_copy, today=date(2024, 9, 9))
+    report = Document(next((tmp_path / "outbox").rglob("*_121_*.docx")))
+    signature = report.tables[-1]._tbl.xml
+    assert "Lò Thị Chủ Tịch" in signature and "Nguyễn Thị Mẫu" not in signature
+    header = "".join(cell.text for cell in report.tables[0].rows[0].cells)
+    assert "HỘI LHPN HUYỆN\u00a0BẮC\u00a0YÊN" in header

@@ -24,7 +24,7 @@ from pipeline.plan.csv_rows import Row, ascii_slug
 from pipeline.plan.new_phase import phase_span
 
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-OPTIONAL_UNIT_COLUMNS = ("senders", "area")
+OPTIONAL_UNIT_COLUMNS = ("senders", "area", "chair")
 
 
 @dataclass

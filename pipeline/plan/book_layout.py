@@ -108,6 +108,8 @@ UNITS = Table(SHEET_UNITS, "units.csv", "DANH SÁCH ĐƠN VỊ BÁO CÁO", (
     Column("reports", "Có báo cáo", "choice", 8, choices=YES_NO_LABELS),
     Column("senders", "Địa chỉ thư điện tử đã đăng ký (cách nhau bằng ;)", "text", 26),
     Column("area", "Khu vực", "text", 12),
+    Column("chair", "Người ký báo cáo của đơn vị (Chủ tịch Hội)", "text", 22,
+           hint="Để trống: báo cáo của đơn vị để trống dòng tên người ký, để ký tay."),
 ), spare=100)
 
 GROUPS = Table(SHEET_GROUPS, "groups.csv", "NHÓM NỘI DUNG HOẠT ĐỘNG", (

@@ -53,7 +53,8 @@ def _load_units(folder: Path) -> tuple[Unit, ...]:
             Unit(code, level, row.text("name"), slug, villages, row.cells.get("appendix_no", ""), senders,
                  valid_from, valid_to, former, " ".join((row.cells.get("area") or "").split()),
                  succession.attribution(row, former), succession.yes_no(row, "reports"),
-                 " ".join((row.cells.get("kind") or "").split()).lower())
+                 " ".join((row.cells.get("kind") or "").split()).lower(),
+                 " ".join((row.cells.get("chair") or "").split()))
         )
     provinces = [u for u in units if u.level == "province"]
     if len(provinces) != 1:

@@ -39,6 +39,9 @@ class Unit:
     attribution: tuple[tuple[str, int], ...] = ()
     reports: bool = True  # units.csv column `reports`: the officer may leave a unit out of the rounds
     kind: str = ""  # units.csv column `kind`: huyện, xã, phường… as letters and reports name the unit
+    # units.csv column `chair`: who signs the unit's own report for its Women's Union (TM. BAN THƯỜNG VỤ /
+    # CHỦ TỊCH); empty: the line is left blank for a handwritten name, never filled with the preparer
+    chair: str = ""
 
     @property
     def shares(self) -> tuple[tuple[str, int], ...]:

@@ -34,7 +34,9 @@ def district_context(plan: Plan, result: Consolidation, unit: Unit) -> dict:
     return {
         "draft": False,
         "parent": issuer_line(plan.reporting_body),
-        "issuer": f"HỘI LHPN {place(unit).upper()}",
+        # the place glued with no-break spaces: a narrow header cell wraps before it, never inside it
+        # ("HỘI LHPN HUYỆN BẮC / YÊN" was printed)
+        "issuer": "HỘI LHPN " + place(unit).upper().replace(" ", "\u00a0"),
         "recipients": [f"{plan.reporting_body} (b/c);", f"UBND {place(unit)} (b/c);", "Lưu: VT."],
         "place_date": place_date(bare_name(unit), day),
         "subject": (
@@ -58,5 +60,7 @@ def district_context(plan: Plan, result: Consolidation, unit: Unit) -> dict:
         "disbursed_label": form.DISBURSED_LABELS[rnd.kind],
         **budget(plan, result, [unit], reported_only=False),
         "narratives": narratives,
-        "signer": result.text(unit.code, form.field_name("preparer", "text")) or "",
+        # the chair named in the plan (units.csv `chair`), or a blank line to sign by hand: never the
+        # preparer, who typed the figures but does not sign for the Union's standing committee
+        "signer": unit.chair,
     }

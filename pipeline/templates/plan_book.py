@@ -71,6 +71,7 @@ def _unit_row(unit: Unit) -> dict[str, object]:
         "valid_to": unit.valid_to, "former": "; ".join(unit.former),
         "attribution": unit.attribution[0][0] if single else "; ".join(f"{c}:{p}" for c, p in unit.attribution),
         "reports": "" if unit.reports else "no", "senders": "; ".join(unit.senders), "area": unit.area,
+        "chair": unit.chair,
     }
 
 
