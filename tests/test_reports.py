@@ -122,7 +122,7 @@ def test_html_report_and_annex_workbook_sit_beside_it(demo):
 def test_district_report_is_the_districts_own(demo, plan):
     document = Document(demo / "huyen" / "bao-cao_2024-annual_121_bac-yen.docx")
     text = all_text(document)
-    assert "HỘI LHPN HUYỆN BẮC YÊN" in text
+    assert "HỘI LHPN HUYỆN BẮC YÊN" in text.replace("\u00a0", " ")  # the place glued: it never wraps inside
     assert "Bắc Yên, ngày 10 tháng 9 năm 2024" in text
     table = next(t for t in document.tables if t.rows[0].cells[0].text == "TT")
     values = sample_values(plan, plan.round("2024-annual"), plan.unit("121"))
@@ -451,3 +451,16 @@ def test_a_units_report_is_signed_by_the_chair_the_plan_names(plan_copy, tmp_pat
     assert "Lò Thị Chủ Tịch" in signature and "Nguyễn Thị Mẫu" not in signature
     header = "".join(cell.text for cell in report.tables[0].rows[0].cells)
     assert "HỘI LHPN HUYỆN\u00a0BẮC\u00a0YÊN" in header
+
+
+def test_word_documents_are_tagged_vietnamese(demo):
+    """Issue 31, finding 9: the Word files were tagged English (en-US), so Word underlined every
+    Vietnamese word as misspelt."""
+    documents = [demo / "bao-cao_2024-annual.docx", next((demo / "huyen").glob("*_121_*.docx"))]
+    for path in documents:
+        with zipfile.ZipFile(path) as package:
+            styles = package.read("word/styles.xml").decode()
+            tags = re.findall(r'<w:(?:lang|themeFontLang)\b[^>]*?\bw:val="([^"]*)"',
+                              "".join(package.read(n).decode() for n in package.namelist() if n.endswith(".xml")))
+        assert re.search(r'<w:rPrDefault>.*?<w:lang w:val="vi-VN"', styles, re.S), path.name
+        assert tags and set(tags) == {"vi-VN"}, (path.name, tags)

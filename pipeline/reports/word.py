@@ -203,7 +203,25 @@ def body_only(template: str) -> _BodyOnly | None:
 
 @functools.cache
 def _template_bytes(template: str) -> bytes:
-    return (REPORT_TEMPLATES / template).read_bytes()
+    return in_vietnamese((REPORT_TEMPLATES / template).read_bytes())
+
+
+# w:lang and w:themeFontLang's main language (w:val): Word spell-checks a run in the language it is tagged
+# with, and the templates, made with an English Word, underlined every Vietnamese word.
+_LANGUAGE = re.compile(rb'(<w:(?:lang|themeFontLang)\b[^>]*?\bw:val=")[^"]*(")')
+_PARTS_WITH_LANGUAGE = ("word/styles.xml", "word/settings.xml", "word/document.xml")
+
+
+def in_vietnamese(docx: bytes) -> bytes:
+    """The template with its text tagged vi-VN (the officer may edit the templates in any Word)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename in _PARTS_WITH_LANGUAGE:
+                data = _LANGUAGE.sub(rb"\1vi-VN\2", data)
+            target.writestr(info, data)
+    return out.getvalue()
 
 
 @functools.cache
