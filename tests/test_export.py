@@ -230,3 +230,29 @@ def test_a_linked_or_oversized_csv_is_refused_before_it_is_read(exports, tmp_pat
     result, _rows = rollup([linked / "datapackage.json", big / "datapackage.json"])
     assert result.included == [] and len(result.refused) == 2
     assert "lớn hơn mức cho phép" in result.refused[1][1]
+
+
+def test_the_export_speaks_vietnamese_to_people_and_keeps_machine_names(exports):
+    """Issue 31, finding 9: the export's headers and values were English only (unit_level=district) and
+    received_at mixed UTC without a zone with bare dates."""
+    from pipeline.exchange.export import TITLES, in_vietnam_time
+
+    _, folders, _ = exports
+    folder = folders["Tỉnh Thử"]
+    fields = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))["resources"][0]["schema"]["fields"]
+    assert [(f["name"], f["title"]) for f in fields][:5] == [
+        ("plan", "Kế hoạch"), ("province", "Tỉnh"), ("unit_code", "Mã đơn vị"), ("unit_name", "Đơn vị"),
+        ("unit_level", "Cấp")]
+    book = openpyxl.load_workbook(next(folder.glob("*.xlsx")), read_only=True)
+    assert book.sheetnames == ["So lieu", "Số liệu (tiếng Việt)"]
+    machine = list(book["So lieu"].iter_rows(values_only=True))
+    people = list(book["Số liệu (tiếng Việt)"].iter_rows(values_only=True))
+    assert list(machine[0]) == list(TITLES) and list(people[0]) == list(TITLES.values())
+    assert len(people) == len(machine) > 10
+    level, part = machine[0].index("unit_level"), machine[0].index("part")
+    assert {row[level] for row in machine[1:]} >= {"district"} and {row[level] for row in people[1:]} >= {"huyện"}
+    assert {row[part] for row in people[1:]} <= {"chỉ tiêu", "tỷ lệ", "kinh phí", "hoạt động", "câu hỏi"}
+    # Moments in Vietnam's time with the zone; a run given a day keeps the day.
+    assert in_vietnam_time("2024-09-12T02:15:00+00:00") == "2024-09-12T09:15:00+07:00"
+    assert in_vietnam_time("2024-09-12T09:15:00+07:00") == "2024-09-12T09:15:00+07:00"
+    assert in_vietnam_time("2024-09-05") == "2024-09-05"
