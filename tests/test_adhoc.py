@@ -170,7 +170,10 @@ def test_the_workbook_gives_each_answer_and_the_independent_totals(adhoc):
     assert sheet["A2"].value == "Đã báo cáo: 3/4 đơn vị; chưa báo cáo: Huyện Ba."
     formulas = openpyxl.load_workbook(paths.outbox / ADHOC / f"tong-hop_{ADHOC}.xlsx")["Tổng hợp"]
     assert (formulas["C9"].value, formulas["G9"].value) == ("=SUM(C5:C8)", '=COUNTIF(G5:G8,"Có")')
-    trace = {(r[0], r[2]): r for r in book["Truy nguồn"].iter_rows(min_row=5, values_only=True)}
+    # each input by its Vietnamese label, its machine name in brackets
+    trace = {(r[0], str(r[2]).rpartition(" (")[2].rstrip(")")): r
+             for r in book["Truy nguồn"].iter_rows(min_row=5, values_only=True)}
+    assert not str(trace["D2", "q_victims_answer"][2]).startswith("q_")
     assert trace["D2", "q_victims_answer"][6] == typed["D2"][_answer("victims")]
     assert trace["D2", "q_victims_answer"][9:] == ("Câu hỏi", "D5")
 

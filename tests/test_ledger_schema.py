@@ -65,7 +65,8 @@ def test_a_ledger_written_by_1ac64ff_is_migrated_and_the_installation_goes_on(tm
     assert [(f.code, f.params) for f in old] == [("value-negative", {}), ("received-late", {})]
     assert [(f.code, f.message) for f in old] == [(code, message) for _id, _seq, code, message in before[1:]]
     assert new[0].code == "received-late"
-    assert new[0].params == {"days": 3, "deadline": "10/09/2024", "received": "13/09/2024"}
+    assert new[0].params == {"days": 3, "deadline": "10/09/2024", "received": "13/09/2024",
+                             "title": "Gửi trễ hạn"}
 
 
 def test_a_ledger_opened_again_is_not_migrated_again(tmp_path):
@@ -89,7 +90,7 @@ def test_findings_keep_what_was_found_beside_the_message(tmp_path, plan):
         (finding,) = ledger.findings(1)
     assert finding.code == "value-negative"
     assert finding.params == {"found": "-4", "label": f"{indicator.short_name} – kết quả đến thời điểm báo cáo",
-                              "value": "–"}
+                              "value": "–", "title": "Số âm"}
     assert "(-4)" in finding.message
 
 

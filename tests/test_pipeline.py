@@ -304,3 +304,19 @@ def test_years_and_ledger_ids_print_without_a_thousands_separator(demo):
                     assert cell.number_format == "0", (sheet, cell.coordinate, cell.number_format)
                     checked += 1
     assert checked > 100
+
+
+def test_auditors_read_vietnamese_beside_every_code(demo):
+    """Issue 31, finding 9: «Truy nguồn» showed input names (budget_central_allocated) and «Lỗi và cảnh
+    báo» rule codes (value-missing, received-late) with no Vietnamese beside them."""
+    workdir, _ = demo
+    book = openpyxl.load_workbook(workdir / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx")
+    findings = [row for row in book["Lỗi và cảnh báo"].iter_rows(min_row=4, values_only=True) if row[0]]
+    kinds = {row[6]: row[5] for row in findings}
+    assert kinds and all(title and title != code for code, title in kinds.items()), kinds
+    assert kinds.get("value-negative") == "Số âm"
+    trace = [row for row in book["Truy nguồn"].iter_rows(min_row=4, values_only=True) if row[0]]
+    subjects = {row[2] for row in trace}
+    assert ("Ngân sách trung ương (vốn Chương trình MTQG 1719) – kế hoạch vốn được giao trong năm "
+            "(budget_central_allocated)") in subjects, subjects
+    assert not [s for s in subjects if s.startswith(("budget_", "in_"))]

@@ -125,7 +125,7 @@ def test_the_report_names_the_change(reform):
             "này và số liệu các xã, phường kế tục từ ngày này") in text
     assert "Số liệu trong báo cáo là số liệu kỳ này của đủ 5/5 đơn vị." in text
     commune = all_text(Document(outbox / "2025-annual" / "xa" / "bao-cao_2025-annual_X3_xa-hai.docx"))
-    assert "HỘI LHPN XÃ HAI" in commune and "năm 2025 trên địa bàn xã Hai" in commune
+    assert "HỘI LHPN XÃ\u00a0HAI" in commune and "năm 2025 trên địa bàn xã Hai" in commune
     assert "- Hội Liên hiệp Phụ nữ tỉnh Thử (b/c);\n- UBND xã Hai (b/c);" in commune and "Sơn La" not in commune
     assert sorted(p.name for p in (outbox / "2025-annual").iterdir() if p.is_dir()) == ["feedback", "xa"]
     old = all_text(Document(outbox / "2024-update" / "bao-cao_2024-update.docx"))

@@ -50,8 +50,10 @@ class RuleBook:
         rule = self.rules[code]
         context = _Blank({**rule.params, **{name: _shown(value) for name, value in values.items()},
                           "sheet": sheet or "", "cell": cell or "", "unit": unit or "", "round": round or ""})
-        return Finding(code, rule.severity, rule.message.format_map(context), unit, round, sheet, cell,
-                       {name: _kept(value) for name, value in values.items()})
+        kept = {name: _kept(value) for name, value in values.items()}
+        if "title" in rule.params:  # the rule's Vietnamese name, kept with the finding for auditors' sheets
+            kept.setdefault("title", str(rule.params["title"]))
+        return Finding(code, rule.severity, rule.message.format_map(context), unit, round, sheet, cell, kept)
 
     def with_check(self, check: str) -> list[Rule]:
         return list(self._by_check.get(check, ()))

@@ -10,8 +10,10 @@ from pipeline.workbook.book import STATUS_LABELS, Book
 def write(book: Book, ws) -> None:
     result = book.result
     book.title(ws, f"LỖI VÀ LƯU Ý CỦA CÁC TỆP – {round_title(result.round).upper()}", book.detail(""))
-    headers = ["Mã sổ ghi", "Tệp", "Đơn vị", "Trạng thái tệp", "Mức độ", "Mã", "Trang", "Ô", "Nội dung"]
-    book.headers(ws, 3, headers, [9, 30, 8, 16, 8, 26, 12, 8, 90])
+    # "Loại": the rule's Vietnamese name beside its code (a finding recorded before rules had names shows
+    # its code alone there)
+    headers = ["Mã sổ ghi", "Tệp", "Đơn vị", "Trạng thái tệp", "Mức độ", "Loại", "Mã", "Trang", "Ô", "Nội dung"]
+    book.headers(ws, 3, headers, [9, 30, 8, 16, 8, 24, 22, 12, 8, 90])
     row = 4
     for record in book.records(this_round=True):
         for finding in result.findings.get(record.id, []):
@@ -21,6 +23,7 @@ def write(book: Book, ws) -> None:
                 record.unit,
                 STATUS_LABELS.get(record.status, record.status),
                 SEVERITY_LABELS[finding.severity],
+                str(finding.params.get("title") or finding.code),
                 finding.code,
                 finding.sheet,
                 finding.cell,

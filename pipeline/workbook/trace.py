@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.figures.consolidate import Source
+from pipeline.plan import form
 from pipeline.plan.model import Unit
 from pipeline.workbook.book import Book
 
@@ -64,6 +65,8 @@ def write(book: Book, ws) -> None:
 
     rounds = {r.id: r for r in plan.all_rounds}
     figures = tuple(f"in_{i.code}_" for i in plan.indicators)
+    # an input's Vietnamese label, with its machine name in brackets for whoever matches it to the export
+    labels = {f.name: f"{f.label} ({f.name.removeprefix('in_')})" for f in form.input_fields(plan, result.round)}
     for unit in book.members:
         for indicator in plan.indicators:
             progress = result.own_progress(unit.code)[indicator.code]
@@ -85,7 +88,7 @@ def write(book: Book, ws) -> None:
                 continue
             line(
                 unit,
-                name.removeprefix("in_"),
+                labels.get(name, name.removeprefix("in_")),
                 "kỳ này",
                 rounds[result.round.id].year,
                 None,
