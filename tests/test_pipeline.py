@@ -320,3 +320,23 @@ def test_auditors_read_vietnamese_beside_every_code(demo):
     assert ("Ngân sách trung ương (vốn Chương trình MTQG 1719) – kế hoạch vốn được giao trong năm "
             "(budget_central_allocated)") in subjects, subjects
     assert not [s for s in subjects if s.startswith(("budget_", "in_"))]
+
+
+def test_a_unit_without_figures_shows_no_zero_and_no_rate(demo, plan):
+    """Issue 31, finding 4: a unit that has not reported was shown as 0.0% in red («Tổng hợp»), 0.00
+    («Kinh phí»), while the Word annex showed "–". No figure is no rate: the cells stay empty."""
+    from pipeline.app.demo import SILENT_UNITS
+
+    workdir, _ = demo
+    book = openpyxl.load_workbook(workdir / "outbox" / "2025-annual" / "tong-hop_2025-annual.xlsx", data_only=True)
+    names = {plan.unit(code).name for code in SILENT_UNITS}  # communes that send nothing in 2025
+    seen = 0
+    for sheet in ("Tổng hợp", "Kinh phí", "Tỷ lệ"):
+        for row in book[sheet].iter_rows(values_only=True):
+            if any(value in names for value in row[:3]):
+                seen += 1
+                numbers = [v for v in row[3:] if isinstance(v, int | float)]
+                assert numbers == [] or sheet == "Tổng hợp", (sheet, row)
+                if sheet == "Tổng hợp":  # the targets stay; no result and no rate beside them
+                    assert all(v > 0 for v in numbers), (sheet, row)
+    assert seen >= 3

@@ -106,7 +106,9 @@ def test_every_summary_figure_equals_an_independent_computation(province, plan):
             total += figure or 0
             target = plan.targets[unit.code][indicator.code]
             share = sheet.cell(rows[unit.name], col + 3).value
-            assert share == pytest.approx((figure or 0) / target), (unit.name, indicator.code)
+            # no figure, no rate (issue 31, finding 4): an empty cell, never 0%
+            expected_share = pytest.approx(figure / target) if figure is not None else None
+            assert share == expected_share, (unit.name, indicator.code)
         assert sheet.cell(rows["Tổng cộng"], col + 2).value == total
         assert sheet.cell(rows["Tổng cộng"], col).value == plan.totals["total"][indicator.code]
     last_year = _accepted(db, "2023-update")["121"]["in_policy_dialogues_actual"]

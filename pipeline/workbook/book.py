@@ -241,10 +241,15 @@ class Book:
         ws.write_formula(
             row,
             col,
-            f'=IF(N({whole})>0,N({part})/{whole},"")',
+            f'=IF(AND(N({whole})>0,ISNUMBER({part})),{part}/{whole},"")',  # no figure: no rate, not 0%
             self.styles["percent"],
             cached if cached is not None else "",
         )
+
+
+def sum_or_blank(cells: str) -> str:
+    """A total that stays empty while none of its cells has a figure (a SUM of blanks shows 0)."""
+    return f'=IF(COUNT({cells})=0,"",SUM({cells}))'
 
 
 def allocated(units: Iterable[Unit]) -> list[Unit]:

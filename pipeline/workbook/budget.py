@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipeline.figures.consolidate import Consolidation, share
 from pipeline.plan import form
 from pipeline.plan.model import Unit
-from pipeline.workbook.book import SUBMISSION_COLUMNS, Book, cell
+from pipeline.workbook.book import SUBMISSION_COLUMNS, Book, cell, sum_or_blank
 
 
 def write(book: Book, ws) -> None:
@@ -30,42 +30,46 @@ def write(book: Book, ws) -> None:
         row = first + index
         book.line_columns(ws, row, line)
         units = book.reporting_in(line)
-        sums = [0.0, 0.0]
+        sums: list[float | None] = [None, None]
         for k, (_, subject) in enumerate(groups[:-1]):
             col = 4 + 3 * k
             allocated = _sum(result, units, form.field_name(subject, "allocated"))
             disbursed = _sum(result, units, form.field_name(subject, "disbursed"))
-            sums = [sums[0] + (allocated or 0), sums[1] + (disbursed or 0)]
+            sums = [_plus(sums[0], allocated), _plus(sums[1], disbursed)]
             book.put(ws, row, col, allocated, "money")
             book.put(ws, row, col + 1, disbursed, "money")
             book.rate(ws, row, col + 2, col + 1, col, share(disbursed, allocated))
         for offset in (0, 1):
             cells = ",".join(cell(row, 4 + 3 * k + offset) for k in range(len(sources)))
-            ws.write_formula(row, total_col + offset, f"=SUM({cells})", s["money"], sums[offset])
+            line_sum = sums[offset]
+            ws.write_formula(row, total_col + offset, sum_or_blank(cells), s["money"],
+                             line_sum if line_sum is not None else "")
         book.rate(ws, row, total_col + 2, total_col + 1, total_col, share(sums[1], sums[0]))
     total = first + len(lines)
     every = [u for line in lines for u in book.reporting_in(line)]
     ws.write_string(total, 1, book.total_label, s["bold_text"])
     for k in range(len(groups)):
         col = 4 + 3 * k
-        cached = [0.0, 0.0]
+        cached: list[float | None] = [None, None]
         for offset in (0, 1):
             measure = ("allocated", "disbursed")[offset]
             subjects = [f"budget_{src.code}" for src in sources] if k == len(sources) else [groups[k][1]]
-            cached[offset] = sum(
-                result.number(u.code, form.field_name(subj, measure)) or 0
-                for u in every
-                for subj in subjects
-            )
+            known = [n for u in every for subj in subjects
+                     if (n := result.number(u.code, form.field_name(subj, measure))) is not None]
+            cached[offset] = sum(known) if known else None
             ws.write_formula(
                 total,
                 col + offset,
-                f"=SUM({cell(first, col + offset)}:{cell(total - 1, col + offset)})",
+                sum_or_blank(f"{cell(first, col + offset)}:{cell(total - 1, col + offset)}"),
                 s["money_total"],
-                cached[offset],
+                cached[offset] if cached[offset] is not None else "",
             )
         book.rate(ws, total, col + 2, col + 1, col, share(cached[1], cached[0]))
     book.table_end(ws, sub, total, 4 + 3 * len(groups))
+
+
+def _plus(total: float | None, more: float | None) -> float | None:
+    return more if total is None else total if more is None else total + more
 
 
 def _sum(result: Consolidation, units: list[Unit], name: str) -> int | float | None:

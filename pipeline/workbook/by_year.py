@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline.figures.consolidate import Consolidation, total_progress, year_total
 from pipeline.plan.model import Unit
-from pipeline.workbook.book import BASIS_LABELS, Book, cell
+from pipeline.workbook.book import BASIS_LABELS, Book, cell, sum_or_blank
 
 
 def write(book: Book, ws) -> None:
@@ -60,14 +60,13 @@ def write(book: Book, ws) -> None:
             ws.write_string(row, cumulative_col + 1, BASIS_LABELS[_basis(bases)], s["text"])
             row += 1
         ws.write_string(row, 1, "Tổng cộng", s["bold_text"])
-        totals = [_baseline(result, book.units, indicator.code) or 0]
-        totals += [year_total(result, book.units, indicator.code, y) or 0 for y in years]
-        totals += [total_progress(result, book.units, indicator.code) or 0]
+        totals = [_baseline(result, book.units, indicator.code)]
+        totals += [year_total(result, book.units, indicator.code, y) for y in years]
+        totals += [total_progress(result, book.units, indicator.code)]
         for offset, cached in enumerate(totals):
             col = 2 + offset
-            ws.write_formula(
-                row, col, f"=SUM({cell(first, col)}:{cell(row - 1, col)})", s["bold_number"], cached
-            )
+            ws.write_formula(row, col, sum_or_blank(f"{cell(first, col)}:{cell(row - 1, col)}"), s["bold_number"],
+                             cached if cached is not None else "")
         row += 2
     book.page(ws, 0)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.figures.consolidate import ratio_total, share
-from pipeline.workbook.book import SUBMISSION_COLUMNS, Book, cell
+from pipeline.workbook.book import SUBMISSION_COLUMNS, Book, cell, sum_or_blank
 
 
 def write(book: Book, ws) -> None:
@@ -40,7 +40,8 @@ def write(book: Book, ws) -> None:
         for offset, cached in ((0, numerator), (1, denominator)):
             c = col + offset
             ws.write_formula(
-                total, c, f"=SUM({cell(first, c)}:{cell(total - 1, c)})", s["bold_number"], cached or 0
+                total, c, sum_or_blank(f"{cell(first, c)}:{cell(total - 1, c)}"), s["bold_number"],
+                cached if cached is not None else ""
             )
         book.rate(ws, total, col + 2, col, col + 1, share(numerator, denominator))
     book.table_end(ws, sub, total, 4 + 3 * len(plan.ratios))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pipeline.core.vietnamese import round_title
 from pipeline.figures.consolidate import group_target, share, total_progress, year_total
 from pipeline.figures.report_figures import last_round, successors_reporting
-from pipeline.workbook.book import BASIS_LABELS, PROGRESS_BANDS, Book, Line, allocated, cell, unit_line
+from pipeline.workbook.book import BASIS_LABELS, PROGRESS_BANDS, Book, Line, allocated, cell, sum_or_blank, unit_line
 
 # Each indicator's columns, in order; Book.summary_cols holds the first (the target).
 BLOCK = ("target", "year", "cumulative", "percent")
@@ -180,17 +180,17 @@ def _indicator_columns(book: Book, ws, indicator, rows: dict[str, int]) -> None:
                          total_progress(result, book.units, code))
     for offset in range(3):
         c = col + offset
-        ws.write_formula(subtotal, c, f"=SUM({cell(first_d, c)}:{cell(last_d, c)})", s["bold_number"],
-                         sums["districts"][offset] or 0)
+        ws.write_formula(subtotal, c, sum_or_blank(f"{cell(first_d, c)}:{cell(last_d, c)}"), s["bold_number"],
+                         _cached(sums["districts"][offset]))
         parts = [rows[plan.province_unit.code], rows["districts"]] if book.area is None else []
         if outside_lines:
             first_o, last_o = rows["outside"] + 1, rows["outside"] + len(outside_lines)
-            ws.write_formula(rows["outside"], c, f"=SUM({cell(first_o, c)}:{cell(last_o, c)})", s["bold_number"],
-                             sums["outside"][offset] or 0)
+            ws.write_formula(rows["outside"], c, sum_or_blank(f"{cell(first_o, c)}:{cell(last_o, c)}"),
+                             s["bold_number"], _cached(sums["outside"][offset]))
             parts.append(rows["outside"])
         if book.area is None:
-            ws.write_formula(rows["total"], c, "=" + "+".join(cell(r, c) for r in parts),
-                             s["bold_number"], sums["total"][offset] or 0)
+            ws.write_formula(rows["total"], c, sum_or_blank(",".join(cell(r, c) for r in parts)),
+                             s["bold_number"], _cached(sums["total"][offset]))
     figures.update({rows.get(k, subtotal): (v[0], v[2]) for k, v in sums.items()})
     for line in outside_lines:  # no target: the cells say so instead of showing 0 and no rate
         ws.write_string(rows[line.key], col, "–", s["number"])
@@ -201,12 +201,20 @@ def _indicator_columns(book: Book, ws, indicator, rows: dict[str, int]) -> None:
         figures.pop(rows["outside"], None)
         ws.write_string(rows["outside"], col + 3, "", s["percent"])
     for row, (target, cumulative) in figures.items():
-        share_now = share(cumulative or 0, target)
-        ws.write_formula(row, col + 3, f'=IF({cell(row, col)}>0,{cell(row, col + 2)}/{cell(row, col)},"")',
+        # no figure is no rate: blank, never a red 0.0% (a unit that has not reported has done nothing
+        # the table can know of)
+        share_now = share(cumulative, target)
+        target_cell, cumulative_cell = cell(row, col), cell(row, col + 2)
+        ws.write_formula(row, col + 3, f'=IF(AND({target_cell}>0,ISNUMBER({cumulative_cell})),'
+                                       f'{cumulative_cell}/{target_cell},"")',
                          s["percent"], share_now if share_now is not None else "")
     for band in PROGRESS_BANDS:
         rule = {k: v for k, v in band.items() if k != "style"}
         ws.conditional_format(rows["total"], col + 3, last_d, col + 3, {**rule, "format": s[band["style"]]})
+
+
+def _cached(value: float | None) -> float | str:
+    return value if value is not None else ""
 
 
 def _legend(book: Book, ws, row: int) -> None:
