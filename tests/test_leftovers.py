@@ -12,7 +12,9 @@ import time
 from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
+import openpyxl
 import pytest
 
 from pipeline.app.runner import run
@@ -281,3 +283,47 @@ def test_the_province_levels_letter_goes_to_the_unions_own_office(plan, tmp_path
     [outcome] = report.outcomes
     letter = outcome.feedback[0].read_text(encoding="utf-8")
     assert letter.startswith("Kính gửi: Văn phòng Hội Liên hiệp Phụ nữ tỉnh Sơn La\n"), letter[:80]
+
+
+def test_an_output_open_in_excel_is_named_and_written_by_the_next_run(plan, tmp_path, monkeypatch, capsys):
+    """Issue 31, finding 8: an output open in Excel or Word stopped the run with a message that named a
+    hidden .tmp file and said to free disk space. Windows refuses to replace a file another program
+    holds (a sharing violation): here os.replace is made to refuse as Windows does."""
+    import errno as errno_codes
+
+    from pipeline.core import atomic
+
+    bank = Bank(plan, tmp_path, "")
+    bank.filled("bac-yen.xlsx", "121")
+    (tmp_path / "outbox").mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text(f'inbox = "{bank.inbox.as_posix()}"\noutbox = "{(tmp_path / "outbox").as_posix()}"\n'
+                      f'plan = "{DEFAULT_PLAN_DIR.as_posix()}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "run", "--today", "2024-09-05"]) == 0
+    workbook = tmp_path / "outbox" / "2024-annual" / "tong-hop_2024-annual.xlsx"
+    report = tmp_path / "outbox" / "2024-annual" / "bao-cao_2024-annual.docx"
+    kept, before = workbook.read_bytes(), report.read_bytes()
+    real = os.replace
+
+    def held_open(source, target):
+        if Path(target).name == workbook.name:
+            refused = PermissionError(errno_codes.EACCES, "The process cannot access the file", str(target))
+            refused.winerror = 32  # ERROR_SHARING_VIOLATION
+            raise refused
+        return real(source, target)
+
+    monkeypatch.setattr(atomic.os, "replace", held_open)
+    bank.filled("mai-son.xlsx", "125")
+    capsys.readouterr()
+    code = main(["--config", str(config), "run", "--today", "2024-09-05"])
+    out, err = capsys.readouterr()
+    assert code == 1 and err == ""
+    assert f"CHÚ Ý: chưa ghi được {workbook}: tệp đang mở trong Excel, Word hoặc chương trình khác." in out
+    assert ".tmp" not in out and "dung lượng" not in out
+    assert workbook.read_bytes() == kept and report.read_bytes() != before  # the rest was written
+    assert not list(workbook.parent.glob(".*.tmp"))
+
+    monkeypatch.setattr(atomic.os, "replace", real)  # the officer closed Excel
+    assert main(["--config", str(config), "run", "--today", "2024-09-05"]) == 0
+    rows = openpyxl.load_workbook(workbook)["Tình hình nộp báo cáo"].iter_rows(values_only=True)
+    assert workbook.read_bytes() != kept and any("Mai Sơn" in str(row) for row in rows)

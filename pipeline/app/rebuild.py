@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from pipeline.app.storage import storage_guard
 from pipeline.core import locations
-from pipeline.core.errors import UsageError
+from pipeline.core.errors import OutputInUse, UsageError
 from pipeline.core.gc_pause import paused as collection_paused
 from pipeline.core.locations import Paths
 from pipeline.figures import consolidate
@@ -102,10 +102,12 @@ def _consolidation(plan: Plan, ledger: Ledger, rnd: Round) -> consolidate.Consol
 
 
 def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today: date | None = None, *,
-            stale: set[str] | None = None) -> list[Path]:
+            stale: set[str] | None = None, in_use: dict[str, str] | None = None) -> list[Path]:
     """Workbook and reports of each round; reports are marked DỰ THẢO until the province deadline is
     near (documents.FINAL_BEFORE_DEADLINE). With `stale` (a run's rebuild), a round not in it is skipped
-    when its outputs exist and rest on exactly what they rest on now (rebuild_keys.py)."""
+    when its outputs exist and rest on exactly what they rest on now (rebuild_keys.py). With `in_use`, an
+    output another program holds open does not stop the rebuild: its round's other outputs are written,
+    the round and the file are noted there, and the round's key is left old, so the next run writes it."""
     day = today or date.today()
     outputs: list[Path] = []
     ledger.settle()  # no thread may run when the outputs' workers fork
@@ -117,15 +119,24 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
         if stale is not None and rnd.id not in stale and keys.get(rnd.id) == key and _present(plan, outbox, rnd):
             continue
         result = consolidation(plan, ledger, rnd)
-        if rnd.regular:
-            units = _unit_reports_to_write(plan, ledger, outbox, result, keys, everything=stale is None)
-            parts = _areas_to_write(plan, ledger, outbox, result, keys, everything=stale is None)
-            outputs += documents.write_outputs(plan, result, outbox, draft=draft, units=units, areas=parts)
-        else:
-            outputs.append(assemble.write_workbook(plan, result, outbox))
-            outputs += documents.write_adhoc_reports(plan, result, outbox, draft=draft)
+        before = dict(keys)
+        try:
+            if rnd.regular:
+                units = _unit_reports_to_write(plan, ledger, outbox, result, keys, everything=stale is None)
+                parts = _areas_to_write(plan, ledger, outbox, result, keys, everything=stale is None)
+                outputs += documents.write_outputs(plan, result, outbox, draft=draft, units=units, areas=parts)
+            else:
+                outputs.append(assemble.write_workbook(plan, result, outbox))
+                outputs += documents.write_adhoc_reports(plan, result, outbox, draft=draft)
+        except OutputInUse as exc:
+            if in_use is None:
+                raise
+            in_use[rnd.id] = exc.path
+            keys.clear()
+            keys.update(before)  # nothing of this round counts as written: the next run writes it all again
+            continue
         keys[rnd.id] = key
-    if outputs:
+    if outputs or in_use:
         rebuild_keys.save(ledger.home, keys)
     return outputs
 

@@ -31,6 +31,7 @@ class RunReport:
     failed: list[Path] = field(default_factory=list)  # could not be read: left in the inbox, named
     passed: list[Passed] = field(default_factory=list)  # links and the like: named, never opened
     status: list[RoundStatus] = field(default_factory=list)  # each open round, after the run
+    in_use: dict[str, str] = field(default_factory=dict)  # round -> an output another program held open
     log: Path | None = None
 
     @property
@@ -46,7 +47,8 @@ class RunReport:
         """Something waits on someone: a file rejected this run, a unit of an open round whose last
         file was rejected or is held for the officer's confirmation (also after a run that was
         killed), or an entry left in the inbox."""
-        return bool(self.rejected or self.failed or self.passed or any(s.rejected or s.held for s in self.status)
+        return bool(self.rejected or self.failed or self.passed or self.in_use
+                    or any(s.rejected or s.held for s in self.status)
                     or any(o.record.status == HELD for o in self.outcomes))
 
 

@@ -72,9 +72,9 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
         # Open rounds are rebuilt too: their reports turn from draft to final as the deadline nears.
         stale_or_open = stale | {r.id for r in open_rounds(plan, day)}
         rounds = rounds_to_rebuild(plan, ledger, paths, stale_or_open)
-        report.outputs = rebuild(plan, ledger, paths.outbox, rounds, day, stale=stale)
+        report.outputs = rebuild(plan, ledger, paths.outbox, rounds, day, stale=stale, in_use=report.in_use)
         rebuilt = bool(report.outputs)
-        ledger.mark_rebuilt(stale)
+        ledger.mark_rebuilt(stale - set(report.in_use))  # a round with an output held open stays stale
         passed = [(e.path, e.kind) for e in report.passed] + \
             [(p.relative_to(paths.inbox).as_posix(), "unreadable") for p in report.failed]
         report.outputs += refresh_status_page(plan, ledger, paths.outbox, day, passed)

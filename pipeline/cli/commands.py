@@ -183,6 +183,10 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
     for entry in report.passed:
         print(f"CHÚ Ý: {printable(entry.path)} là liên kết (symlink) hoặc không phải tệp thông thường: không đọc, "
               "không di chuyển. Hãy chép tệp thật vào hộp thư đến, rồi xóa liên kết.")
+    for round_id, held_open in sorted(report.in_use.items()):
+        print(f"CHÚ Ý: chưa ghi được {printable(held_open)}: tệp đang mở trong Excel, Word hoặc chương trình khác. Các "
+              "kết quả khác đã được ghi; hãy đóng tệp đó rồi chạy lại: lần chạy sau ghi lại kết quả của kỳ "
+              f"{round_id}.")
     if not report.outcomes and not report.failed and not report.passed:
         print("Không có tệp mới trong hộp thư đến.")
     page = _paths(config, args).outbox / STATUS_PAGE

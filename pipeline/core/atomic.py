@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipeline.core.errors import OutputInUse, is_in_use
+
 TEMPORARY_SUFFIX = ".tmp"
 # A temporary file younger than this may be another command's, being written now (export, templates).
 LEFTOVER_AGE_SECONDS = 600
@@ -30,7 +32,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
             return
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except PermissionError as exc:
+            if target.exists() and is_in_use(exc):
+                raise OutputInUse(str(target)) from None
+            raise
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -24,6 +24,27 @@ class LedgerError(PipelineError):
     """The ledger is damaged, or does not match the archive: nothing may change until it is restored."""
 
 
+class OutputInUse(PipelineError):
+    """An output cannot be replaced because a program has it open (Windows refuses to replace a
+    workbook open in Excel or a document open in Word). A run names it and writes it next time."""
+
+    def __init__(self, path: str):
+        super().__init__(f"tệp {path} đang được mở trong một chương trình khác (Excel, Word…), nên chưa ghi "
+                         "được bản mới; hãy đóng tệp đó rồi chạy lại lệnh.")
+        self.path = path
+
+    def __reduce__(self):  # a worker process raises it; the run reads it back whole
+        return (OutputInUse, (self.path,))
+
+
+# Windows' errors for a file another program holds: access denied, sharing violation, lock violation.
+IN_USE_WINERRORS = {5, 32, 33}
+
+
+def is_in_use(exc: BaseException) -> bool:
+    return isinstance(exc, PermissionError) and getattr(exc, "winerror", None) in IN_USE_WINERRORS
+
+
 class StorageError(PipelineError):
     """A folder cannot be written (read-only, no permission, disk full): the run stopped, nothing lost."""
 

@@ -8,8 +8,9 @@ written as Vietnamese documents write them (1.234; 14,9%).
 
 from __future__ import annotations
 
+import functools
 import tempfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import jinja2
 
 from pipeline.core import locations, parallel
 from pipeline.core.atomic import write_text
+from pipeline.core.errors import OutputInUse
 from pipeline.figures.consolidate import Consolidation
 from pipeline.plan.areas import for_round
 from pipeline.plan.model import Plan, Round, Unit
@@ -68,17 +70,31 @@ def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
     parts += [("units", tuple(codes[n:n + UNITS_PER_JOB])) for n in range(0, len(codes), UNITS_PER_JOB)]
     shared = (plan, result, Path(out_dir), draft)
     workers = parallel.workers_for(len(parts), len(plan.units_for(result.round)) >= parallel.MIN_ITEMS)
+    held: list[OutputInUse] = []  # an output another program holds open: the others are written all the same
+
+    def written(make: Callable[[], list[Path]]) -> list[Path]:
+        try:
+            return make()
+        except OutputInUse as exc:
+            held.append(exc)
+            return []
+
     if not workers:
-        written = [path for part in parts for path in _write_part(*shared, part)]
-        return written + ([assemble.write_workbook(plan, result, out_dir)] if split else [])
-    with parallel.executor(shared, workers) as pool:
-        jobs = [(part, pool.submit(parallel.call, (_write_part, part))) for part in parts]
+        paths = [path for part in parts for path in written(functools.partial(_write_part, *shared, part))]
+        paths += written(lambda: [assemble.write_workbook(plan, result, out_dir)]) if split else []
+    else:
+        with parallel.executor(shared, workers) as pool:
+            jobs = [(part, pool.submit(parallel.call, (_write_part, part))) for part in parts]
 
-        def areas_written() -> list[Path]:
-            return [path for part, job in jobs if part[0] == "area" for path in job.result()]
+            def areas_written() -> list[Path]:
+                return [path for part, job in jobs if part[0] == "area" for path in written(job.result)]
 
-        summary = [assemble.write_workbook(plan, result, out_dir, areas_written)] if split else []
-        return areas_written() + summary + [path for part, job in jobs if part[0] != "area" for path in job.result()]
+            summary = written(lambda: [assemble.write_workbook(plan, result, out_dir, areas_written)]) if split else []
+            paths = areas_written() + summary + [path for part, job in jobs if part[0] != "area"
+                                                 for path in written(job.result)]
+    if held:
+        raise held[0]
+    return paths
 
 
 def _write_part(plan: Plan, result: Consolidation, out_dir: Path, draft: bool, part: tuple) -> list[Path]:
