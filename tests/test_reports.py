@@ -464,3 +464,17 @@ def test_word_documents_are_tagged_vietnamese(demo):
                               "".join(package.read(n).decode() for n in package.namelist() if n.endswith(".xml")))
         assert re.search(r'<w:rPrDefault>.*?<w:lang w:val="vi-VN"', styles, re.S), path.name
         assert tags and set(tags) == {"vi-VN"}, (path.name, tags)
+
+
+def test_data_tables_repeat_their_heading_and_never_split_a_row(demo):
+    """Issue 31, finding 6: document.xml had no repeating header row (tblHeader) and one cantSplit; a
+    62-row table ran three pages with no heading, rows broke between pages."""
+    for path in [demo / "bao-cao_2024-annual.docx", next((demo / "huyen").glob("*_121_*.docx"))]:
+        document = Document(path)
+        data = [t for t in document.tables if len(t.rows) > 2]
+        assert len(data) >= 3, path.name
+        for table in data:
+            rows = table._tbl.findall(qn("w:tr"))
+            assert rows[0].xpath("./w:trPr/w:tblHeader"), (path.name, table.rows[0].cells[0].text)
+            assert all(row.xpath("./w:trPr/w:cantSplit") for row in rows), (path.name, table.rows[0].cells[0].text)
+            assert not any(row.xpath("./w:trPr/w:tblHeader") for row in rows[1:])

@@ -203,7 +203,31 @@ def body_only(template: str) -> _BodyOnly | None:
 
 @functools.cache
 def _template_bytes(template: str) -> bytes:
-    return in_vietnamese((REPORT_TEMPLATES / template).read_bytes())
+    return prepared_template((REPORT_TEMPLATES / template).read_bytes())
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def tables_that_print(document_xml: bytes) -> bytes:
+    """Every table that repeats a row ({%tr for …%}): its heading row repeated on each page it runs to
+    (w:tblHeader), and no row split across two pages (w:cantSplit). A 62-row table ran three pages
+    with no heading, its rows broken between pages."""
+    root = etree.fromstring(document_xml)
+    for table in root.iter(f"{_W}tbl"):
+        rows = table.findall(f"{_W}tr")
+        if not any("{%tr for" in "".join(row.itertext()) for row in rows):
+            continue
+        for index, row in enumerate(rows):
+            properties = row.find(f"{_W}trPr")
+            if properties is None:
+                properties = etree.Element(f"{_W}trPr")
+                row.insert(1 if row.find(f"{_W}tblPrEx") is not None else 0, properties)
+            wanted = ("cantSplit", "tblHeader") if index == 0 else ("cantSplit",)
+            for name in wanted:  # schema order within trPr: cantSplit before tblHeader
+                if properties.find(f"{_W}{name}") is None:
+                    properties.append(etree.Element(f"{_W}{name}"))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 # w:lang and w:themeFontLang's main language (w:val): Word spell-checks a run in the language it is tagged
@@ -212,14 +236,17 @@ _LANGUAGE = re.compile(rb'(<w:(?:lang|themeFontLang)\b[^>]*?\bw:val=")[^"]*(")')
 _PARTS_WITH_LANGUAGE = ("word/styles.xml", "word/settings.xml", "word/document.xml")
 
 
-def in_vietnamese(docx: bytes) -> bytes:
-    """The template with its text tagged vi-VN (the officer may edit the templates in any Word)."""
+def prepared_template(docx: bytes) -> bytes:
+    """The template with its text tagged vi-VN and its repeated tables made to print (the officer may
+    edit the templates in any Word)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info)
             if info.filename in _PARTS_WITH_LANGUAGE:
                 data = _LANGUAGE.sub(rb"\1vi-VN\2", data)
+            if info.filename == "word/document.xml":
+                data = tables_that_print(data)
             target.writestr(info, data)
     return out.getvalue()
 
