@@ -78,7 +78,8 @@ def _mail(root: Path, name: str, data: bytes, sender: str, number: int) -> None:
 
 def _statuses(root: Path) -> list[tuple[int, str | None, str]]:
     with sqlite3.connect(root / "ledger.sqlite") as db:
-        return db.execute("SELECT id, unit, status FROM submission WHERE unit IS NOT NULL ORDER BY id").fetchall()
+        return db.execute("SELECT id, unit, status FROM submission WHERE unit IS NOT NULL AND status != 'unpacked'"
+                          " ORDER BY id").fetchall()
 
 
 def test_templates_carry_a_fingerprint_keyed_with_the_installations_secret(plan, tmp_path):

@@ -93,7 +93,10 @@ def test_every_verdict_links_its_letter_marked_copy_and_draft(tmp_path, plan, ch
         "2024-annual_121_bac-yen.xlsx": ("Tiếp nhận", {"thư trả lời"}),
         "2024-annual_126_song-ma.xlsx": ("Trả lại", {"thư trả lời", "bản đánh dấu"}),
         "2024-annual_128_van-ho.xlsx": ("Trả lại", {"thư trả lời", "bản đánh dấu", "thư nháp"}),
+        # issue 31, finding 12: the e-mail's own receipt goes with its file's answers, not to unidentified/
+        "thu-van-ho.eml": ("Thư (đã tách tệp)", {"thư trả lời", "thư nháp"}),
     }
+    assert not (outbox / "unidentified").exists()
     hrefs = re.findall(r'href="([^"#]+)"', html)
     assert "giai-doan_2021-2025/bao-cao-giai-doan_2021-2025.docx" in hrefs
     for href in hrefs:

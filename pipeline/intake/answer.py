@@ -183,7 +183,12 @@ def _take_mail(incoming: Incoming, examined: worker.Examined, intake: Intake) ->
     if not mail.spreadsheets:
         findings.insert(0, intake.rules.finding("email-no-spreadsheet"))
     status = None if not mail.spreadsheets else UNPACKED
-    answered = _answer(envelope, intake, findings, mail=mail, status=status)
+    # The e-mail's own answer goes with its files' answers: the round (and unit) they all share.
+    rounds = {o.record.round for o in outcomes if o.record.round}
+    units = {o.record.unit for o in outcomes if o.record.unit}
+    shared = Reading(envelope, unit=next(iter(units)) if len(units) == 1 and len(rounds) == 1 else None,
+                     round=next(iter(rounds)) if len(rounds) == 1 else None)
+    answered = _answer(envelope, intake, findings, sub=shared, mail=mail, status=status)
     if outcomes:  # one reply to the e-mail, with every file's answer
         answered.feedback.append(feedback.write_mail_reply(
             intake.paths.outbox, answered.record, mail, answered.findings,
@@ -217,7 +222,8 @@ def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = No
     received = intake.received_at(incoming)
     values: dict[str, tuple[str, str, int | float | str | None]] = {}
     if extra is not None or sub is None:
-        sub, findings = Reading(incoming), list(extra or [])
+        # answered on `extra` alone; a given `sub` only says where the answer belongs (an e-mail's round)
+        sub, findings = sub if sub is not None else Reading(incoming), list(extra or [])
         status = status or _status(findings)
     else:
         findings = list(sub.findings)
