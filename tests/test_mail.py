@@ -344,3 +344,47 @@ def test_drafts_to_one_address_go_as_one_message(tmp_path):
     assert "Trả lời số 5." not in text
     names = [part.get_filename() for part in letter.iter_attachments()]
     assert names == [f"ban-{n}.xlsx" for n in (1, 2, 3, 4, 6, 7, 8, 9, 10, 11)] and len(names) == REPLY_COPIES
+
+
+def test_reminders_go_to_units_that_have_not_sent_and_send_sends_them(tmp_path, plan_copy, smtp_server):
+    """Issue 31, deadline reminders: `remind --days 3` writes a reminder draft to every unit that has sent
+    nothing for a round due within three days; the status page links it; `send` sends it."""
+    from pipeline.plan.loader import load_plan
+    from tests.support.installation import send as send_report
+
+    port, received = smtp_server
+    units = plan_copy / "units.csv"
+    lines = units.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",senders"
+    addresses = {"121": "hoiphunu.bacyen@example.vn", "125": "hoiphunu.maison@example.vn",
+                 "128": "hoiphunu.vanho@example.vn"}
+    lines[1:] = [line + "," + addresses.get(line.split(",")[0], "") for line in lines[1:]]
+    units.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for folder in ("inbox", "outbox"):
+        (tmp_path / folder).mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text(f"plan = '{plan_copy}'\ninbox = 'inbox'\noutbox = 'outbox'\n[contact]\n"
+                      "office = 'Hội LHPN tỉnh Sơn La'\nemail = 'duan8@example.vn'\n[mail]\nsmtp_host = '127.0.0.1'\n"
+                      f"smtp_port = {port}\nsmtp_security = 'none'\nsend_replies = true\n", encoding="utf-8")
+    send_report(load_plan(plan_copy), tmp_path, "121")
+    assert run_cli("--config", str(config), "run", "--today", "2024-09-08").returncode == 0
+
+    early = run_cli("--config", str(config), "remind", "--days", "1", "--today", "2024-09-08")
+    assert early.returncode == 0 and early.stdout.startswith("Không có kỳ báo cáo nào đang mở có hạn")
+    result = run_cli("--config", str(config), "remind", "--days", "3", "--today", "2024-09-08")
+    assert result.returncode == 0, result.stderr
+    drafts = sorted((tmp_path / "outbox" / "2024-annual" / "nhac-han").glob("*.eml"))
+    assert [d.name for d in drafts] == ["125_mai-son_2024-09-08_thu-nhac-han.eml",
+                                        "128_van-ho_2024-09-08_thu-nhac-han.eml"]
+    assert "CHÚ Ý: Phù Yên (kỳ 2024-annual) chưa gửi báo cáo nhưng chưa có địa chỉ thư đã đăng ký" in result.stdout
+    letter = message_from_bytes(drafts[0].read_bytes(), policy=policy.default)
+    assert (letter["To"], letter["From"]) == ("hoiphunu.maison@example.vn", "duan8@example.vn")
+    assert letter["Subject"] == "Nhắc hạn gửi báo cáo Dự án 8 – Báo cáo kết quả năm 2024 (hạn 10/09/2024)"
+    text = letter.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text.startswith("Kính gửi: Hội LHPN huyện Mai Sơn\n") and "10/09/2024 (còn 2 ngày)" in text
+    page = (tmp_path / "outbox" / "index.html").read_text(encoding="utf-8")
+    assert 'href="2024-annual/nhac-han/125_mai-son_2024-09-08_thu-nhac-han.eml">thư nhắc hạn 08/09</a>' in page
+
+    sent = run_cli_with_input(config, "send", "--yes", answer="")
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert sorted(to for _, to, _ in received) == [["hoiphunu.maison@example.vn"], ["hoiphunu.vanho@example.vn"]]

@@ -278,6 +278,24 @@ def cmd_reopen(plan: Plan, config: Config, args) -> int:
     return EXIT_OK
 
 
+def cmd_remind(plan: Plan, config: Config, args) -> int:
+    from pipeline.app.reminders import remind
+
+    _require_folder(config, args, "outbox")
+    paths = _paths(config, args)
+    done = remind(plan, paths, args.today or date.today(), args.days, config.contact)
+    if not done.rounds:
+        print(f"Không có kỳ báo cáo nào đang mở có hạn đơn vị gửi trong {args.days} ngày tới.")
+        return EXIT_OK
+    print(f"Thư nhắc hạn ({len(done.written)} thư, nháp; gửi bằng: run_pipeline.py send):")
+    for path in done.written:
+        print(f"  {printable(path.relative_to(paths.outbox).as_posix())}")
+    for round_id, name in done.no_address:
+        print(f"CHÚ Ý: {name} (kỳ {round_id}) chưa gửi báo cáo nhưng chưa có địa chỉ thư đã đăng ký (cột senders của "
+              "units.csv): hãy liên hệ trực tiếp.")
+    return EXIT_OK
+
+
 def cmd_confirm(plan: Plan, config: Config, args) -> int:
     from pipeline.app.approval import confirm
 
@@ -371,7 +389,7 @@ def cmd_rollup(plan: Plan, config: Config, args) -> int:
 COMMANDS = {"plan": cmd_plan, "templates": cmd_templates, "run": cmd_run, "status": cmd_status,
             "report": cmd_report, "approve": cmd_approve, "reopen": cmd_reopen, "fetch": cmd_fetch, "send": cmd_send,
             "export": cmd_export, "rollup": cmd_rollup, "accept-ledger": cmd_accept_ledger,
-            "confirm": cmd_confirm,
+            "confirm": cmd_confirm, "remind": cmd_remind,
             "demo": cmd_demo}
 
 

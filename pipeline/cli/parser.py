@@ -117,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     locations(confirm)
     day(confirm, "ngày dùng để quyết định bản dự thảo hay bản chính thức")
 
+    remind = command("remind", "viết thư nhắc hạn (nháp) tới mọi đơn vị chưa gửi báo cáo của kỳ sắp đến hạn hoặc đã "
+                     "quá hạn; gửi bằng lệnh send", "python run_pipeline.py remind --days 3")
+    remind.add_argument("--days", type=int, metavar="NGÀY", default=3,
+                        help="nhắc các kỳ có hạn đơn vị gửi trong số ngày này (mặc định 3), kể cả kỳ đã quá hạn")
+    locations(remind)
+    day(remind, "ngày dùng để tính số ngày còn lại")
+
     fetch = command("fetch", "tải thư mới có bảng tính đính kèm từ hộp thư ([mail] trong config.toml) vào hộp thư "
                     "đến; không xóa hay thay đổi gì trên máy chủ", "python run_pipeline.py fetch")
     locations(fetch, inbox=True)

@@ -35,6 +35,8 @@ DRAFT_SUFFIX = "_thu-tra-loi.eml"  # the reply draft, ready to send
 # The reply draft to an address that failed the sender check: `send` leaves it unless asked (a forged
 # sender would otherwise get an answer per file it sent, with the unit's figures marked).
 UNVERIFIED_DRAFT_SUFFIX = "_thu-tra-loi_chua-xac-minh.eml"
+REMINDER_FOLDER = "nhac-han"  # beside a round's feedback: the reminders `remind` wrote, one per unit and day
+REMINDER_SUFFIX = "_thu-nhac-han.eml"
 AREA_FOLDER = "khu-vuc"  # beside the round's workbook: one detail workbook per area
 UNIT_FOLDERS = {"district": "huyen", "commune": "xa", "department": "so-nganh"}
 ROLLUP_WORKBOOK = "tong-hop-toan-quoc.xlsx"

@@ -37,7 +37,7 @@ def unsent(outbox: Path, state_path: Path, *, unverified: bool = False) -> list[
     """Reply drafts not sent yet, in the order the files were answered; with `unverified`, also those to
     an address that failed the sender check (only when the officer asks)."""
     done = _load(state_path)
-    found = list(outbox.rglob(f"*{locations.DRAFT_SUFFIX}"))
+    found = list(outbox.rglob(f"*{locations.DRAFT_SUFFIX}")) + list(outbox.rglob(f"*{locations.REMINDER_SUFFIX}"))
     if unverified:
         found += outbox.rglob(f"*{locations.UNVERIFIED_DRAFT_SUFFIX}")
     drafts = sorted(found, key=lambda p: (p.name, str(p)))

@@ -106,6 +106,14 @@ def _phase_links(plan: Plan, outbox: Path) -> list[dict[str, str]]:
     return [{"label": label, "href": f"{folder}/{name}"} for name, label in found if (outbox / folder / name).is_file()]
 
 
+def _reminders(outbox: Path, round_id: str, unit) -> list[dict[str, str]]:
+    """The reminders `remind` wrote to a unit that has sent nothing, newest last."""
+    folder = Path(outbox) / round_id / locations.REMINDER_FOLDER
+    found = sorted(folder.glob(f"{unit.code}_*{locations.REMINDER_SUFFIX}")) if folder.is_dir() else []
+    return [{"label": f"thư nhắc hạn {day[8:10]}/{day[5:7]}" if (day := path.name.split("_")[-2]) else "thư nhắc hạn",
+             "href": path.relative_to(outbox).as_posix()} for path in found]
+
+
 def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
                       passed: list[tuple[str, str]] | None = None) -> Path:
     """`passed`: inbox entries this run named but did not take, as (path, reason key)."""
@@ -128,7 +136,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
             units.append({"name": entry.unit.name, "code": entry.unit.code, "state": label.format(days=entry.days_late),
                           "css": css, "file": record.shown_name if record else "",
                           "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",
-                          "answers": answers(record) if record else []})
+                          "answers": answers(record) if record else _reminders(outbox, rnd.id, entry.unit)})
         rounds.append({
             "id": rnd.id, "name": round_title(rnd), "open": rnd.id in showing, "approved": status.approved_on and
             format_date(date.fromisoformat(status.approved_on)),
