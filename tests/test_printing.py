@@ -38,6 +38,7 @@ def printed(tmp_path_factory):
             sheet = re.search(rf"{ROUND} – (.+?)\s*\n", page).group(1)  # the footer names the sheet
             by_sheet.setdefault(sheet, []).append(_flat(page))
         pages[book.stem] = (openpyxl.load_workbook(book), by_sheet)
+    pages["folder"] = root / "outbox"
     return pages
 
 
@@ -102,3 +103,25 @@ def test_annex_says_which_report_it_belongs_to_on_every_page(printed):
     for page in pages:
         assert ("PHỤ LỤC: TỔNG HỢP KẾT QUẢ THỰC HIỆN DỰ ÁN 8 – BÁO CÁO KẾT QUẢ NĂM 2024 (Kèm theo Báo cáo số "
                 "…/BC-HLHPN ngày … tháng … năm 2024 của Hội Liên hiệp Phụ nữ tỉnh Sơn La)") in page
+
+
+def test_wrapped_findings_get_rows_tall_enough_to_print(printed):
+    """Issue 31, finding 5: «Lỗi và cảnh báo» printed wrapped text over the next rows: neither Excel nor
+    LibreOffice fits a row to wrapped text when it opens a file. Each row is as tall as its longest cell
+    needs, even at a generous 1.3 characters of 11-point Times New Roman per unit of column width."""
+    import math
+
+    books = [openpyxl.load_workbook(p) for p in sorted(printed["folder"].glob("*/tong-hop_*.xlsx"))]  # every round
+    checked = 0
+    for book in books:
+        sheet = book["Lỗi và cảnh báo"]
+        widths = {letter: dimension.width for letter, dimension in sheet.column_dimensions.items()}
+        for row in sheet.iter_rows(min_row=5):
+            texts = [(str(c.value), widths.get(c.column_letter, 9)) for c in row if isinstance(c.value, str)]
+            if not texts:
+                continue
+            lines = max(math.ceil(len(text) / (1.3 * width)) for text, width in texts)
+            height = sheet.row_dimensions[row[0].row].height or 15
+            assert height >= 15 * lines, (row[0].row, lines, height)
+            checked += lines > 1
+    assert checked >= 1

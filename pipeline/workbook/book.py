@@ -5,6 +5,7 @@ for titles, headers, values and printing. Each sheet is a module of its own in t
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -245,6 +246,21 @@ class Book:
             self.styles["percent"],
             cached if cached is not None else "",
         )
+
+
+LINE_POINTS = 15.0  # a line of the workbook's 11-point Times New Roman
+CHARS_PER_WIDTH = 1.15  # characters of that font per unit of column width, about
+
+
+def fitted_height(texts: Iterable[tuple[str, float]]) -> float:
+    """The height of a row whose wrapped cells hold these (text, column width): Excel and LibreOffice
+    do not fit a row to wrapped text when they open a file, and print what overflows over the next rows
+    (or not at all)."""
+    lines = 1
+    for text, width in texts:
+        per_line = max(1.0, width * CHARS_PER_WIDTH)
+        lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n")))
+    return LINE_POINTS * lines
 
 
 def sum_or_blank(cells: str) -> str:

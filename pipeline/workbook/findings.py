@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline.core.findings import SEVERITY_LABELS
 from pipeline.core.vietnamese import round_title
-from pipeline.workbook.book import STATUS_LABELS, Book
+from pipeline.workbook.book import STATUS_LABELS, Book, fitted_height
 
 
 def write(book: Book, ws) -> None:
@@ -13,7 +13,8 @@ def write(book: Book, ws) -> None:
     # "Loại": the rule's Vietnamese name beside its code (a finding recorded before rules had names shows
     # its code alone there)
     headers = ["Mã sổ ghi", "Tệp", "Đơn vị", "Trạng thái tệp", "Mức độ", "Loại", "Mã", "Trang", "Ô", "Nội dung"]
-    book.headers(ws, 3, headers, [9, 30, 8, 16, 8, 24, 22, 12, 8, 90])
+    widths = [9, 30, 8, 16, 8, 24, 22, 12, 8, 90]
+    book.headers(ws, 3, headers, widths)
     row = 4
     for record in book.records(this_round=True):
         for finding in result.findings.get(record.id, []):
@@ -31,5 +32,6 @@ def write(book: Book, ws) -> None:
             ]
             for col, value in enumerate(values):
                 book.put(ws, row, col, value, "plain" if col == 0 else "wrap")
+            ws.set_row(row, fitted_height((str(v), w) for v, w in zip(values, widths, strict=True) if v))
             row += 1
     book.table_end(ws, 3, row - 1, len(headers))
