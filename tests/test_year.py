@@ -156,12 +156,13 @@ def test_a_year_of_reporting(tmp_path, plan, chromium):
     result = officer.cli("run", "--today", "2024-09-15")
     assert result.returncode == 0
     block = _summary_block(result.stdout, "2024-annual")
-    assert block[1:3] == ["  Đã báo cáo: 6/12 đơn vị.", "  Gửi trễ: Mai Sơn (5 ngày), Yên Châu (2 ngày)."]
+    # late by its first file, of 12/09 (issue 31: timeliness is judged by the first file a unit sent)
+    assert block[1:3] == ["  Đã báo cáo: 6/12 đơn vị.", "  Gửi trễ: Mai Sơn (2 ngày), Yên Châu (2 ngày)."]
     assert not any("Bị trả lại" in line for line in block)
     status = openpyxl.load_workbook(outbox / "2024-annual" / "tong-hop_2024-annual.xlsx",
                                     data_only=True)["Tình hình nộp báo cáo"]
     rows = {status.cell(r, 2).value: [c.value for c in status[r]] for r in range(5, 17)}
-    assert rows["Mai Sơn"][2:9] == ["Có", "mai-son-da-sua.xlsx", "15/09/2024", "10/09/2024", "Trễ", 5,
+    assert rows["Mai Sơn"][2:9] == ["Có", "mai-son-da-sua.xlsx", "15/09/2024", "10/09/2024", "Trễ", 2,
                                     "Tiếp nhận, có lưu ý"]
 
     # The report is sent: the round is approved; a late file is answered but changes nothing.

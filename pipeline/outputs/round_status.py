@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from pipeline.core.vietnamese import format_date, round_title, senders_word
-from pipeline.ledger.schema import HELD, REJECTED, Submission
+from pipeline.figures.timeliness import NOT_SENT, days_late, first_sent, supplemented_late
+from pipeline.ledger.schema import CURRENT, HELD, SUPERSEDED, Submission
 from pipeline.ledger.store import Ledger
 from pipeline.plan.model import Plan, Round, Unit
 from pipeline.plan.new_phase import phase_span
@@ -18,9 +19,10 @@ SHOWN_AFTER_DEADLINE = timedelta(days=60)
 @dataclass(frozen=True)
 class UnitState:
     unit: Unit
-    state: str  # reported, late, held, rejected, missing
+    state: str  # reported, late, held, rejected, after_approval, missing
     record: Submission | None  # the file that counts, or the last one sent
-    days_late: int = 0
+    days_late: int = 0  # of the unit's first file for the round
+    supplemented_late: bool = False  # the file that counts came after the deadline, the first one on time
 
 
 @dataclass
@@ -32,6 +34,8 @@ class RoundStatus:
     reported: list[str] = field(default_factory=list)  # unit names, accepted
     late: list[tuple[str, int]] = field(default_factory=list)  # (unit name, days late)
     held: list[str] = field(default_factory=list)  # a file waits for the officer's confirmation (confirm)
+    supplemented: list[str] = field(default_factory=list)  # on time, then a correction after the deadline
+    after_approval: list[str] = field(default_factory=list)  # sent only after the round was approved
     rejected: list[str] = field(default_factory=list)  # sent, but nothing accepted yet
     missing: list[str] = field(default_factory=list)  # nothing received
 
@@ -51,19 +55,26 @@ def round_status(plan: Plan, ledger: Ledger, rnd: Round, today: date) -> RoundSt
     for record in ledger.records(rnd.id):
         sent_by.setdefault(record.unit, []).append(record)
     current = ledger.current(rnd.id)
+    first = first_sent(r for records in sent_by.values() for r in records)
     for unit in plan.units_for(rnd):
-        sent = sent_by.get(unit.code, [])
+        sent = [r for r in sent_by.get(unit.code, []) if r.status not in NOT_SENT]
         counted = current.get(unit.code)
         if counted is not None:
             status.reported.append(unit.name)
-            late = (date.fromisoformat(counted.received_at[:10]) - rnd.district_deadline).days
+            late = days_late(first.get(unit.code, counted), rnd)  # timeliness: the first file sent
             if late > 0:
                 status.late.append((unit.name, late))
-            status.units.append(UnitState(unit, "late" if late > 0 else "reported", counted, max(late, 0)))
+            later = supplemented_late(first.get(unit.code, counted), counted, rnd)
+            if later:
+                status.supplemented.append(unit.name)
+            status.units.append(UnitState(unit, "late" if late > 0 else "reported", counted, late, later))
         elif any(r.status == HELD for r in sent):
             status.held.append(unit.name)
             status.units.append(UnitState(unit, "held", next(r for r in reversed(sent) if r.status == HELD)))
-        elif any(r.status == REJECTED for r in sent):
+        elif approval is not None and any(r.status in (*CURRENT, SUPERSEDED) for r in sent):
+            status.after_approval.append(unit.name)  # it did send: approval only keeps its figures out
+            status.units.append(UnitState(unit, "after_approval", sent[-1]))
+        elif sent:  # whatever became of them (returned, unreadable, a duplicate): the unit sent
             status.rejected.append(unit.name)
             status.units.append(UnitState(unit, "rejected", sent[-1]))
         else:
@@ -119,8 +130,12 @@ def summary_lines(plan: Plan, statuses: list[RoundStatus], today: date | None = 
         lines.append(f"  Đã báo cáo: {len(status.reported)}/{len(plan.units_for(rnd))} đơn vị.")
         if status.late:
             lines.append("  Gửi trễ: " + ", ".join(f"{name} ({days} ngày)" for name, days in status.late) + ".")
+        if status.supplemented:
+            lines.append("  Gửi đúng hạn, bổ sung sau hạn: " + ", ".join(status.supplemented) + ".")
         if status.held:
             lines.append("  Có tệp chờ xác nhận (chưa tính): " + ", ".join(status.held) + ".")
+        if status.after_approval:
+            lines.append("  Gửi sau khi chốt số liệu (không tính): " + ", ".join(status.after_approval) + ".")
         if status.rejected:
             lines.append("  Bị trả lại, chờ gửi lại: " + ", ".join(status.rejected) + ".")
         if status.missing:

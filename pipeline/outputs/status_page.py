@@ -22,6 +22,7 @@ STATES = {
     "reported": ("Đã báo cáo", "ok"),
     "late": ("Trễ {days} ngày", "late"),
     "held": ("Chờ xác nhận – chưa tính", "rejected"),
+    "after_approval": ("Gửi sau khi chốt số liệu – không tính", "late"),
     "rejected": ("Bị trả lại – chờ gửi lại", "rejected"),
     "missing": ("Chưa gửi", "missing"),
 }
@@ -133,6 +134,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
         for entry in status.units:
             label, css = STATES[entry.state]
             record = entry.record
+            label = label + " (bổ sung sau hạn)" if entry.supplemented_late else label
             units.append({"name": entry.unit.name, "code": entry.unit.code, "state": label.format(days=entry.days_late),
                           "css": css, "file": record.shown_name if record else "",
                           "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",

@@ -12,6 +12,7 @@ from datetime import date
 
 from pipeline.core.vietnamese import format_date, format_number, listed, round_title
 from pipeline.figures.consolidate import Consolidation
+from pipeline.figures.timeliness import days_late, first_sent
 from pipeline.plan import adhoc, form
 from pipeline.plan.model import Plan, Unit
 from pipeline.reports.parts import issuer_line, place_date
@@ -25,8 +26,8 @@ def adhoc_context(plan: Plan, result: Consolidation) -> dict:
     rnd = result.round
     units = list(plan.units_for(rnd))
     reported = [u for u in units if u.code in result.reported]
-    on_time = [u for u in reported if date.fromisoformat(result.reported[u.code].received_at[:10])
-               <= rnd.district_deadline]
+    first = first_sent(result.round_records)  # timeliness: each unit's first file (figures/timeliness.py)
+    on_time = [u for u in reported if days_late(first.get(u.code, result.reported[u.code]), rnd) == 0]
     missing = [u.name for u in units if u.code not in result.reported]
     parts = {
         "indicators": _indicator_rows(plan, result, reported),

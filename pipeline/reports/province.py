@@ -9,12 +9,12 @@ reports/templates/README.md lists the variables.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from pipeline.core import locations
 from pipeline.core.vietnamese import LEVEL_WORDS, format_date, format_number, format_percent, round_title
 from pipeline.figures.consolidate import Consolidation, mean_share, ratio_total, share, standings, total_progress
 from pipeline.figures.report_figures import coverage, last_round, province_figure, successors_reporting, unit_figure
+from pipeline.figures.timeliness import days_late, first_sent
 from pipeline.plan import activities, form
 from pipeline.plan.model import Plan, Unit
 from pipeline.reports.assessment import assessment_context
@@ -45,8 +45,8 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
     cover = coverage(plan, result)
     figures = {i.code: province_figure(plan, result, i.code) for i in plan.indicators}
     labels = Labels(rnd, list(figures.values()))
-    on_time = [u for u in cover.reported
-               if date.fromisoformat(result.reported[u.code].received_at[:10]) <= rnd.district_deadline]
+    first = first_sent(result.round_records)  # timeliness: each unit's first file (figures/timeliness.py)
+    on_time = [u for u in cover.reported if days_late(first.get(u.code, result.reported[u.code]), rnd) == 0]
     indicator_rows, groups = [], []
     for code, title in plan.groups.items():
         rows = []

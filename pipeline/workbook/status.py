@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pipeline.core.vietnamese import format_date, round_title, senders_word
+from pipeline.figures.timeliness import NOT_SENT, days_late, first_sent, received_day, supplemented_late
 from pipeline.workbook.book import STATUS_LABELS, Book
 
 
@@ -35,15 +34,18 @@ def write(book: Book, ws) -> None:
     book.headers(ws, 3, headers, [6, 18, 11, 34, 12, 12, 10, 10, 20, 8, 8, 10])
     files: dict[str, list] = {}
     for sent_file in result.round_records:
-        if sent_file.unit:
+        if sent_file.unit and sent_file.status not in NOT_SENT:
             files.setdefault(sent_file.unit, []).append(sent_file)
+    first = first_sent(result.round_records)  # timeliness: the unit's first file, as every output judges it
     for index, unit in enumerate(book.reporting):
         row = 4 + index
         sent = files.get(unit.code, [])
         record = result.reported.get(unit.code) or (sent[-1] if sent else None)
         accepted = unit.code in result.reported
-        received = date.fromisoformat(record.received_at[:10]) if record else None
-        late = (received - rnd.district_deadline).days if received else None
+        received = received_day(record) if record else None
+        opening = first.get(unit.code, record)
+        late = days_late(opening, rnd) if opening else None
+        later = accepted and opening is not None and supplemented_late(opening, record, rnd)
         findings = result.findings.get(record.id, []) if record else []
         values = [
             unit.code,
@@ -52,9 +54,10 @@ def write(book: Book, ws) -> None:
             record.shown_name if record else None,
             format_date(received) if received else None,
             format_date(rnd.district_deadline),
-            ("Có" if late <= 0 else "Trễ") if accepted and late is not None else None,
-            max(late, 0) if accepted and late is not None else None,
-            STATUS_LABELS.get(record.status, record.status) if record else "Chưa nhận",
+            ("Có" if late == 0 else "Trễ") if accepted and late is not None else None,
+            late if accepted and late is not None else None,
+            (STATUS_LABELS.get(record.status, record.status) + (" – bổ sung sau hạn" if later else ""))
+            if record else "Chưa nhận",
             sum(f.severity == "error" for f in findings) if record else None,
             sum(f.severity == "warning" for f in findings) if record else None,
             len(sent),
@@ -64,12 +67,8 @@ def write(book: Book, ws) -> None:
     last = 3 + len(book.reporting)
     summary = last + 2
     reported = sum(u.code in result.reported for u in book.reporting)
-    on_time = sum(
-        1
-        for u in book.reporting
-        if (r := result.reported.get(u.code))
-        and date.fromisoformat(r.received_at[:10]) <= rnd.district_deadline
-    )
+    on_time = sum(1 for u in book.reporting if (r := result.reported.get(u.code))
+                  and days_late(first.get(u.code, r), rnd) == 0)
     count = len(book.reporting)
     for offset, (label, column, done) in enumerate(
         (("Tỷ lệ đơn vị đã báo cáo", "C", reported), ("Tỷ lệ đơn vị báo cáo đúng hạn", "G", on_time))
