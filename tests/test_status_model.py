@@ -57,3 +57,24 @@ def test_a_unit_that_sends_after_approval_has_sent(plan, tmp_path):
     assert status.after_approval == ["Mai Sơn"] and "Mai Sơn" not in status.missing
     page = (tmp_path / "outbox" / "index.html").read_text(encoding="utf-8")
     assert "<td>Mai Sơn</td><td>Gửi sau khi chốt số liệu – không tính</td>" in page
+
+
+def test_a_unit_whose_files_could_not_be_read_has_sent(plan, tmp_path):
+    """Issue 31, finding 2: Phù Yên sent an .xls and Quỳnh Nhai a PDF, named with their templates' names;
+    every output said they had not sent, and their letters went to «Đơn vị gửi báo cáo»."""
+    bank = Bank(plan, tmp_path, "")
+    (tmp_path / "outbox").mkdir()
+    (bank.inbox / "2024-annual_122_phu-yen.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000)
+    (bank.inbox / "2024-annual_118_quynh-nhai.pdf").write_bytes(b"%PDF-1.4\n% a scanned report\n")
+    (bank.inbox / "bao-cao.pdf").write_bytes(b"%PDF-1.4\n% whose? nothing says\n")
+    report = run(Paths.beside_outbox(bank.inbox, tmp_path / "outbox"), today=date(2024, 9, 9))
+
+    [status] = report.status
+    assert sorted(status.rejected) == ["Phù Yên", "Quỳnh Nhai"]
+    assert "Phù Yên" not in status.missing and "Quỳnh Nhai" not in status.missing
+    letters = {o.record.original_name: o.feedback[0].read_text(encoding="utf-8") for o in report.outcomes}
+    assert letters["2024-annual_122_phu-yen.xls"].startswith("Kính gửi: Hội LHPN huyện Phù Yên\n")
+    assert letters["2024-annual_118_quynh-nhai.pdf"].startswith("Kính gửi: Hội LHPN huyện Quỳnh Nhai\n")
+    assert letters["bao-cao.pdf"].startswith("Kính gửi: Đơn vị gửi báo cáo\n")
+    page = (tmp_path / "outbox" / "index.html").read_text(encoding="utf-8")
+    assert "<td>Phù Yên</td><td>Bị trả lại – chờ gửi lại</td>" in page

@@ -24,6 +24,7 @@ from pipeline.core.vietnamese import format_date, format_number, round_title
 from pipeline.figures.history import last_figures, previous_cumulative
 from pipeline.intake import feedback, worker
 from pipeline.intake import inbox as inbox_files
+from pipeline.intake.identify import sender_of_unreadable
 from pipeline.intake.isolation import Failure, WorkerPool
 from pipeline.intake.proof import hold_finding, template_proof
 from pipeline.intake.records import Incoming, Reading, from_bytes, from_path, received_moment
@@ -256,6 +257,10 @@ def _answer(incoming: Incoming, intake: Intake, extra: list[Finding] | None = No
                 status = HELD
         else:
             status = REJECTED
+    if status == REJECTED and sub.unit is None:
+        named = sender_of_unreadable(plan, incoming.name, incoming.sender, date.fromisoformat(received[:10]))
+        if named is not None:  # the unit did send: its letter is addressed to it and it is not «Chưa gửi»
+            sub = replace(sub, unit=named[0], round=named[1])
     record = ledger.record(
         incoming.data if incoming.data is not None else incoming.source,
         sha256=incoming.sha256, inbox_path=incoming.inbox_path, name=incoming.name,

@@ -3,6 +3,7 @@ the titles of a copied-out table; and whether that unit reports in that round.""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from pipeline.core.vietnamese import format_date, round_title
@@ -100,3 +101,24 @@ def _recognise_from_titles(sub: Reading, book: Workbook, plan: Plan, rules: Rule
                                               round_title=round_title(rnd)))
             return
     sub.findings.append(rules.finding("template-unknown"))
+
+
+_TEMPLATE_NAME = re.compile(r"^(?P<round>\d{4}-[a-z]+)_(?P<unit>[0-9A-Za-z]+)_")
+
+
+def sender_of_unreadable(plan: Plan, name: str, sender: str | None, received: date) -> tuple[str, str] | None:
+    """(unit, round) of a file whose content could not be read (an .xls, a PDF, a password), from what
+    is left to go by: the template's file name it kept ("2024-annual_122_phu-yen.xls"), or an address
+    registered for exactly one unit, in the one round open that day. Only to say that the unit sent
+    and to address its letter: such a file never counts."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    named = _TEMPLATE_NAME.match(base)
+    rounds = {r.id for r in plan.all_rounds}
+    if named and plan.has_unit(named["unit"]) and named["round"] in rounds:
+        return named["unit"], named["round"]
+    address = (sender or "").strip().lower()
+    owners = [u.code for u in plan.units if address and address in u.senders]
+    open_then = [r.id for r in plan.all_rounds if r.opens <= received <= r.province_deadline]
+    if len(owners) == 1 and len(open_then) == 1:
+        return owners[0], open_then[0]
+    return None
