@@ -41,6 +41,10 @@ def test_a_correction_after_the_deadline_keeps_an_on_time_unit_on_time(plan, tmp
     assert (rows["Vân Hồ"][6], rows["Vân Hồ"][7]) == ("Trễ", 4)
     text = all_text(Document(tmp_path / "outbox" / ROUND / f"bao-cao_{ROUND}.docx"))
     assert "2 đơn vị gửi đúng hạn (10/09/2024), 1 đơn vị gửi sau hạn" in text
+    # the correction's letter says which file it replaces
+    correction = next(o for o in report.outcomes if o.record.original_name == "bac-yen-sua.xlsx")
+    first = next(r for r in correction.feedback if r.suffix == ".txt").read_text(encoding="utf-8")
+    assert "Tệp này thay thế tệp «bac-yen.xlsx» nhận ngày 05/09/2024 (mã tiếp nhận 000001)" in first
 
 
 def test_a_unit_that_sends_after_approval_has_sent(plan, tmp_path):

@@ -282,7 +282,7 @@ def _answered(record: Submission, findings: list[Finding], intake: Intake, mail:
         return Outcome(record, findings, [])
     stored = intake.paths.home / record.stored_path
     answers = feedback.write_feedback(intake.plan, intake.paths.outbox, record, findings, stored, mail,
-                                      intake.contact, intake.mark_copy)
+                                      intake.contact, intake.mark_copy, intake.ledger.replaced_by(record))
     return Outcome(record, findings, answers)
 
 

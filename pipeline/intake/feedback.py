@@ -55,7 +55,8 @@ def _answer(outbox: Path, record: Submission, suffix: str) -> Path:
     return locations.answer_path(outbox, record.round, record.id, record.original_name, suffix)
 
 
-def message(plan: Plan, record: Submission, findings: list[Finding], contact: Contact | None = None) -> str:
+def message(plan: Plan, record: Submission, findings: list[Finding], contact: Contact | None = None,
+            replaces: Submission | None = None) -> str:
     addressee = women_union(plan.unit(record.unit), plan.reporting_body) if record.unit else "Đơn vị gửi báo cáo"
     received = format_date(_day(record.received_at))
     lines = [
@@ -66,6 +67,10 @@ def message(plan: Plan, record: Submission, findings: list[Finding], contact: Co
         "",
         f"Kết quả: {VERDICTS[record.status]}",
     ]
+    if replaces is not None:
+        lines += ["", f"Tệp này thay thế tệp «{replaces.shown_name}» nhận ngày "
+                      f"{format_date(_day(replaces.received_at))} (mã tiếp nhận {replaces.id:06d}): số liệu của "
+                      "đơn vị trong kỳ này lấy theo tệp này."]
     if findings:
         lines += ["", "Chi tiết:"]
         for number, finding in enumerate(findings, start=1):
@@ -86,10 +91,10 @@ def _signature(contact: Contact) -> list[str]:
 
 
 def write_note(plan: Plan, outbox: Path, record: Submission, findings: list[Finding],
-               contact: Contact | None = None) -> tuple[Path, str]:
+               contact: Contact | None = None, replaces: Submission | None = None) -> tuple[Path, str]:
     """The short message for the sender, as a text file; returns its path and text."""
     note = note_path(outbox, record)
-    body = message(plan, record, findings, contact)
+    body = message(plan, record, findings, contact, replaces)
     write_text(note, body)
     return note, body
 
@@ -100,11 +105,12 @@ MarkCopy = Callable[[Path, Path, list[Finding], datetime], bool]
 def write_feedback(
     plan: Plan, outbox: Path, record: Submission, findings: list[Finding], original: Path,
     mail: Mail | None = None, contact: Contact | None = None, mark_copy: MarkCopy | None = None,
+    replaces: Submission | None = None,
 ) -> list[Path]:
     """The message, the marked copy (when a finding points at a cell) and, for a file that came by
     e-mail, a reply draft to the sender with both. `mark_copy` makes the marked copy (the run hands
-    it to an isolated worker: it opens the sender's workbook)."""
-    note, body = write_note(plan, outbox, record, findings, contact)
+    it to an isolated worker: it opens the sender's workbook); `replaces`: the file it supersedes."""
+    note, body = write_note(plan, outbox, record, findings, contact, replaces)
     written = [note]
     marked = [f for f in findings if f.sheet and f.cell]
     copy = _answer(outbox, record, locations.MARKED_SUFFIX)

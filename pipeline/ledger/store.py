@@ -155,6 +155,17 @@ class Ledger:
                 self.db.execute("INSERT OR IGNORE INTO stale_round (round) VALUES (?)", (record.round,))
         return self.get(record_id)
 
+    def replaced_by(self, record: Submission) -> Submission | None:
+        """The file of the same unit and round that `record`, counted now, superseded (the latest
+        received before it), or None."""
+        if record.status not in CURRENT or not record.unit or not record.round:
+            return None
+        row = self.db.execute(
+            "SELECT * FROM submission WHERE round = ? AND unit = ? AND id < ? AND status = ?"
+            " ORDER BY received_at DESC, id DESC LIMIT 1",
+            (record.round, record.unit, record.id, SUPERSEDED)).fetchone()
+        return Submission(**dict(row)) if row else None
+
     def held(self) -> list[Submission]:
         rows = self.db.execute("SELECT * FROM submission WHERE status = ? ORDER BY id", (HELD,))
         return [Submission(**dict(r)) for r in rows]
