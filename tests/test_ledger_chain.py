@@ -281,3 +281,12 @@ def test_a_ledger_from_before_the_chain_is_chained_as_it_stands(tmp_path):
                    " AND rowid = (SELECT MIN(rowid) FROM value WHERE submission_id = 1 AND number IS NOT NULL)")
     with pytest.raises(LedgerError):
         Ledger(tmp_path / "ledger.sqlite", tmp_path)
+
+
+def test_an_unreadable_head_is_trusted_like_a_missing_one_and_written_again(home):
+    head = home / "ledger-backups" / "ledger.head.json"
+    kept = head.read_bytes()
+    head.write_bytes(b"\xff not json")
+    with Ledger(home / "ledger.sqlite", home) as ledger:
+        assert ledger.head_before is None
+    assert head.read_bytes() == kept

@@ -6,12 +6,15 @@ was left ahead of its head by a run killed before it closed, which the chain its
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core.atomic import write_text
 from pipeline.core.locations import BACKUP_FOLDER
 from pipeline.ledger.chain import ChainState
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -27,18 +30,19 @@ def head_path(ledger_path: Path, home: Path) -> Path:
 
 
 def read_head(path: Path) -> Head | None:
-    """The head, or None when there is none; a head that cannot be read is an empty one with an
-    impossible link, so that it matches no ledger and the officer is told."""
+    """The head, or None when there is none or it cannot be read: then the ledger is trusted as it
+    stands, as on the first run after the chain came in, and the head is written again when the
+    command closes (see the closing note of issue 30: the head guards against a ledger put back, not
+    against someone who can also rewrite the folder)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    try:
-        data = json.loads(text)
+        data = json.loads(path.read_text(encoding="utf-8"))
         return Head(int(data["events"]), str(data["link"]), int(data["last_record"]),
                     {str(k): str(v) for k, v in dict(data["approvals"]).items()})
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return Head(0, "unreadable", 0, {})
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+        log.warning("%s cannot be read; the ledger is trusted as it stands and the head written again", path)
+        return None
 
 
 def write_head(path: Path, state: ChainState) -> None:
