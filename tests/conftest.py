@@ -82,3 +82,11 @@ def pools(monkeypatch) -> list[tuple]:
 
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", Counted)
     return started
+
+
+@pytest.fixture
+def home(installed, tmp_path):
+    """A copy of the module's own `installed` installation, for a test to change as it likes."""
+    root = tmp_path / "home"
+    shutil.copytree(installed, root)
+    return root

@@ -4,7 +4,6 @@ that is not there, a mangled draft — and answers in Vietnamese, with the docum
 a Python traceback."""
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -42,13 +41,6 @@ def installed(plan, tmp_path_factory) -> Path:
         f"[mail]\nimap_host = '127.0.0.1'\nimap_port = {mail_servers.free_port()}\nimap_security = 'none'\n"
         f"imap_user = 'duan8'\nsmtp_host = '127.0.0.1'\nsmtp_port = {mail_servers.free_port()}\n"
         "smtp_security = 'none'\nsend_replies = true\n", encoding="utf-8")
-    return root
-
-
-@pytest.fixture
-def home(installed, tmp_path) -> Path:
-    root = tmp_path / "home"
-    shutil.copytree(installed, root)
     return root
 
 

@@ -22,6 +22,7 @@ from pipeline.templates.writer import write_templates
 from pipeline.validation.book import RuleBook
 from tests.support import hostile
 from tests.support.helpers import ROOT
+from tests.support.installation import with_senders
 
 pytestmark = pytest.mark.integration
 
@@ -44,12 +45,7 @@ def _cli(root: Path, command: str, *extra: str, plan_dir: Path | None = None) ->
 
 def _registered(plan_copy: Path) -> Path:
     """The plan with Mai Sơn's registered address."""
-    units = plan_copy / "units.csv"
-    lines = units.read_text(encoding="utf-8").splitlines()
-    lines[0] += ",senders"
-    lines[1:] = [line + (f",{REGISTERED}" if line.startswith("125,") else ",") for line in lines[1:]]
-    units.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return plan_copy
+    return with_senders(plan_copy, {"125": REGISTERED})
 
 
 def _public_copy(plan, root: Path, *, strip_identity: bool) -> bytes:

@@ -79,13 +79,6 @@ def installed(plan, tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture
-def home(installed, tmp_path) -> Path:
-    root = tmp_path / "home"
-    shutil.copytree(installed, root)
-    return root
-
-
 def _content(path: Path) -> dict[str, list[tuple]]:
     with contextlib.closing(sqlite3.connect(path)) as db:
         return {table: db.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()

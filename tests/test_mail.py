@@ -351,15 +351,11 @@ def test_reminders_go_to_units_that_have_not_sent_and_send_sends_them(tmp_path, 
     nothing for a round due within three days; the status page links it; `send` sends it."""
     from pipeline.plan.loader import load_plan
     from tests.support.installation import send as send_report
+    from tests.support.installation import with_senders
 
     port, received = smtp_server
-    units = plan_copy / "units.csv"
-    lines = units.read_text(encoding="utf-8").splitlines()
-    lines[0] += ",senders"
-    addresses = {"121": "hoiphunu.bacyen@example.vn", "125": "hoiphunu.maison@example.vn",
-                 "128": "hoiphunu.vanho@example.vn"}
-    lines[1:] = [line + "," + addresses.get(line.split(",")[0], "") for line in lines[1:]]
-    units.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with_senders(plan_copy, {"121": "hoiphunu.bacyen@example.vn", "125": "hoiphunu.maison@example.vn",
+                             "128": "hoiphunu.vanho@example.vn"})
     for folder in ("inbox", "outbox"):
         (tmp_path / folder).mkdir()
     config = tmp_path / "config.toml"

@@ -26,6 +26,7 @@ from pipeline.ledger.template_key import template_key
 from pipeline.plan import form
 from tests.support import hostile
 from tests.support.helpers import ROOT
+from tests.support.installation import with_senders
 
 pytestmark = pytest.mark.slow
 
@@ -168,11 +169,7 @@ def test_a_changed_fingerprint_is_rejected(sender, tmp_path):
 
 
 def test_senders_unknown_or_changed_are_flagged_to_the_officer(sender, tmp_path, plan_copy):
-    units = plan_copy / "units.csv"
-    lines = units.read_text(encoding="utf-8").splitlines()
-    lines[0] += ",senders"
-    lines[1:] = [line + (",hoiphunu.maison@example.vn" if line.startswith("125,") else ",") for line in lines[1:]]
-    units.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with_senders(plan_copy, {"125": "hoiphunu.maison@example.vn"})
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     # The templates this installation issued (keyed): a stranger's copy of one counts, with warnings.

@@ -13,6 +13,15 @@ from pipeline.plan.model import Round
 NOT_SENT = (UNPACKED, IGNORED)  # an e-mail's envelope and an office lock file are no unit's report
 
 
+def sent_by_unit(records: Iterable[Submission]) -> dict[str, list[Submission]]:
+    """Each unit's files of the records given (one round's), in ledger order, whatever became of them."""
+    sent: dict[str, list[Submission]] = {}
+    for record in records:
+        if record.unit and record.status not in NOT_SENT:
+            sent.setdefault(record.unit, []).append(record)
+    return sent
+
+
 def first_sent(records: Iterable[Submission]) -> dict[str, Submission]:
     """Each unit's first file of the records given (one round's), by the moment it was received."""
     first: dict[str, Submission] = {}

@@ -43,6 +43,8 @@ VERDICTS = {
     UNPACKED: "ĐÃ NHẬN THƯ. Mọi tệp báo cáo đính kèm được trả lời trong một thư trả lời, từng tệp một mục.",
 }
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
+VERDICT_WORDS = {REJECTED: "chưa tiếp nhận", HELD: "chờ xác nhận"}  # a reply's subject and sections; else accepted
+ACCEPTED_WORDS = "đã tiếp nhận"
 UNVERIFIED_SENDER = {"sender-unknown", "sender-changed", "submission-held"}  # the sender check's findings
 SIGNATURE = "Hội LHPN tỉnh"
 
@@ -143,7 +145,7 @@ def write_mail_reply(outbox: Path, envelope: Submission, mail: Mail, about_mail:
     copies: list[tuple[str, bytes]] = []
     size = 0
     for record, _findings, paths in answers:
-        verdict = {REJECTED: "CHƯA TIẾP NHẬN", HELD: "CHỜ XÁC NHẬN"}.get(record.status, "ĐÃ TIẾP NHẬN")
+        verdict = VERDICT_WORDS.get(record.status, ACCEPTED_WORDS).upper()
         note = next((p for p in paths if p.name.endswith(locations.NOTE_SUFFIX)), None)
         text = note.read_text(encoding="utf-8") if note is not None else ""
         parts.append(f"===== Tệp «{record.shown_name}»: {verdict} =====\n\n{text.strip()}")
@@ -171,7 +173,7 @@ def write_mail_reply(outbox: Path, envelope: Submission, mail: Mail, about_mail:
 
 
 def _reply_subject(mail: Mail, record: Submission) -> str:
-    verdict = {REJECTED: "chưa tiếp nhận", HELD: "chờ xác nhận"}.get(record.status, "đã tiếp nhận")
+    verdict = VERDICT_WORDS.get(record.status, ACCEPTED_WORDS)
     return f"Re: {mail.subject} – {record.shown_name}: {verdict}".replace("Re: Re: ", "Re: ")
 
 

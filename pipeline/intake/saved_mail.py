@@ -159,14 +159,16 @@ def _attachments(message):
 def reply_draft(
     *, to: str | None, sender: str, subject: str, body: str, in_reply_to: str | None,
     attachment: tuple[str, bytes] | None = None, attachments: list[tuple[str, bytes]] | None = None,
+    reply: bool = True,
 ) -> bytes:
-    """An unsent reply the officer can open, check and send from their mail program."""
+    """An unsent reply (or, `reply` False, a message of our own: a reminder) the officer can open, check
+    and send from their mail program."""
     draft = EmailMessage(policy=policy.SMTP)
     draft["To"] = header_text(to or "")
     if sender:
         draft["From"] = header_text(sender)
     subject = header_text(subject)
-    draft["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}".strip()
+    draft["Subject"] = subject if not reply or subject.lower().startswith("re:") else f"Re: {subject}".strip()
     if in_reply_to:
         draft["In-Reply-To"] = header_text(in_reply_to, 998)
         draft["References"] = header_text(in_reply_to, 998)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 
 from pipeline.core import locations
 from pipeline.core.atomic import write_bytes
 from pipeline.core.config import Contact
 from pipeline.core.vietnamese import format_date, round_title, women_union
+from pipeline.intake.saved_mail import reply_draft
 from pipeline.ledger.store import Ledger
 from pipeline.outputs.round_status import open_rounds, round_status
 from pipeline.plan.model import Plan, Round, Unit
@@ -70,11 +69,6 @@ def _draft(plan: Plan, rnd: Round, unit: Unit, today: date, contact: Contact) ->
         plan.reporting_body,
         "",
     ])
-    draft = EmailMessage(policy=policy.SMTP)
-    draft["To"] = ", ".join(unit.senders)
-    if contact.email:
-        draft["From"] = contact.email
-    draft["Subject"] = f"Nhắc hạn gửi báo cáo Dự án 8 – {round_title(rnd)} (hạn {format_date(rnd.district_deadline)})"
-    draft["X-Unsent"] = "1"  # opens as a draft in Outlook and Thunderbird
-    draft.set_content(body)
-    return draft.as_bytes()
+    subject = f"Nhắc hạn gửi báo cáo Dự án 8 – {round_title(rnd)} (hạn {format_date(rnd.district_deadline)})"
+    return reply_draft(to=", ".join(unit.senders), sender=contact.email, subject=subject, body=body,
+                       in_reply_to=None, reply=False)

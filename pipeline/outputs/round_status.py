@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from pipeline.core.vietnamese import format_date, round_title, senders_word
-from pipeline.figures.timeliness import NOT_SENT, days_late, first_sent, supplemented_late
+from pipeline.figures.timeliness import days_late, first_sent, sent_by_unit, supplemented_late
 from pipeline.ledger.schema import CURRENT, HELD, SUPERSEDED, Submission
 from pipeline.ledger.store import Ledger
 from pipeline.plan.model import Plan, Round, Unit
@@ -51,13 +51,11 @@ def open_rounds(plan: Plan, today: date) -> list[Round]:
 def round_status(plan: Plan, ledger: Ledger, rnd: Round, today: date) -> RoundStatus:
     approval = ledger.approval(rnd.id)
     status = RoundStatus(rnd, today, approval[0] if approval else None)
-    sent_by: dict[str | None, list[Submission]] = {}
-    for record in ledger.records(rnd.id):
-        sent_by.setdefault(record.unit, []).append(record)
+    records = ledger.records(rnd.id)
+    sent_by, first = sent_by_unit(records), first_sent(records)
     current = ledger.current(rnd.id)
-    first = first_sent(r for records in sent_by.values() for r in records)
     for unit in plan.units_for(rnd):
-        sent = [r for r in sent_by.get(unit.code, []) if r.status not in NOT_SENT]
+        sent = sent_by.get(unit.code, [])
         counted = current.get(unit.code)
         if counted is not None:
             status.reported.append(unit.name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.core.vietnamese import format_date, round_title, senders_word
-from pipeline.figures.timeliness import NOT_SENT, days_late, first_sent, received_day, supplemented_late
+from pipeline.figures.timeliness import days_late, first_sent, received_day, sent_by_unit, supplemented_late
 from pipeline.workbook.book import STATUS_LABELS, Book
 
 
@@ -32,11 +32,8 @@ def write(book: Book, ws) -> None:
         "Số tệp đã gửi",
     ]
     book.headers(ws, 3, headers, [6, 18, 11, 34, 12, 12, 10, 10, 20, 8, 8, 10])
-    files: dict[str, list] = {}
-    for sent_file in result.round_records:
-        if sent_file.unit and sent_file.status not in NOT_SENT:
-            files.setdefault(sent_file.unit, []).append(sent_file)
-    first = first_sent(result.round_records)  # timeliness: the unit's first file, as every output judges it
+    # timeliness: the unit's first file, as every output judges it (figures/timeliness.py)
+    files, first = sent_by_unit(result.round_records), first_sent(result.round_records)
     for index, unit in enumerate(book.reporting):
         row = 4 + index
         sent = files.get(unit.code, [])

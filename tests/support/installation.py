@@ -17,3 +17,13 @@ def tree(root: Path) -> dict[str, tuple[int, str]]:
     """Every file the installation holds, with its modification time and content hash."""
     return {p.relative_to(root).as_posix(): (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
             for p in sorted(root.rglob("*")) if p.is_file() and "mau" not in p.relative_to(root).parts}
+
+
+def with_senders(plan_dir: Path, addresses: dict[str, str]) -> Path:
+    """The plan folder with a `senders` column in units.csv: {unit code: registered address}."""
+    units = plan_dir / "units.csv"
+    lines = units.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",senders"
+    lines[1:] = [line + "," + addresses.get(line.split(",")[0], "") for line in lines[1:]]
+    units.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return plan_dir
