@@ -139,11 +139,11 @@ def test_status_sheet_shows_who_reported_and_when(province, plan):
                                    data_only=True)["Tình hình nộp báo cáo"]
     rows = {sheet.cell(r, 2).value: [c.value for c in sheet[r]] for r in range(5, 17)}
     # on time with its first file (issue 31, finding 3): the correction of 12/09 is «bổ sung sau hạn»
-    assert rows["Bắc Yên"][2:9] == ["Có", "bac-yen-sua.xlsx", "12/09/2024", "10/09/2024", "Có", 0,
-                                    "Tiếp nhận, có lưu ý – bổ sung sau hạn"]
+    assert rows["Bắc Yên"][2:9] == ["Đã báo cáo (bổ sung sau hạn)", "bac-yen-sua.xlsx", "12/09/2024", "10/09/2024",
+                                    "Có", 0, "Tiếp nhận, có lưu ý"]
     assert rows["Mai Sơn"][6:8] == ["Có", 0]
-    assert rows["Sốp Cộp"][2] == "Chưa" and rows["Sốp Cộp"][8] == "Chưa nhận"
-    rates = {sheet.cell(r, 2).value: sheet.cell(r, 3).value for r in range(17, 22)}
+    assert rows["Sốp Cộp"][2] == "Chưa gửi" and rows["Sốp Cộp"][8] == "Chưa nhận"
+    rates = {sheet.cell(r, 2).value: sheet.cell(r, 3).value for r in range(17, 23)}
     assert rates["Tỷ lệ đơn vị đã báo cáo"] == pytest.approx(5 / 12)
     assert rates["Tỷ lệ đơn vị báo cáo đúng hạn"] == pytest.approx(5 / 12)
 

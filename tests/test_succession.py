@@ -245,7 +245,8 @@ def test_an_area_whose_units_all_ended_is_written_without_a_rate(tmp_path):
     book = openpyxl.load_workbook(tmp_path / "outbox" / "2025-annual" / "khu-vuc" / "tong-hop_2025-annual_vung-ba.xlsx")
     rates = [r[1:4] for r in book["Tình hình nộp báo cáo"].iter_rows(values_only=True) if r[1] and "Tỷ lệ" in r[1]]
     assert rates == [("Tỷ lệ đơn vị đã báo cáo", "–", "không có đơn vị báo cáo trong kỳ này"),
-                     ("Tỷ lệ đơn vị báo cáo đúng hạn", "–", "không có đơn vị báo cáo trong kỳ này")]
+                     ("Tỷ lệ đơn vị báo cáo đúng hạn", "–", "không có đơn vị báo cáo trong kỳ này"),
+                     ("Tỷ lệ đơn vị đã gửi tệp (kể cả tệp bị trả lại)", "–", "không có đơn vị báo cáo trong kỳ này")]
     summary = openpyxl.load_workbook(tmp_path / "outbox" / "2025-annual" / "tong-hop_2025-annual.xlsx")["Tổng hợp"]
     basis = {r[1]: r[3] for r in summary.iter_rows(min_row=6, values_only=True) if r[1] and r[3]}
     assert basis["Vùng Ba"] == "Chưa báo cáo; không có đơn vị báo cáo kỳ này"

@@ -141,7 +141,7 @@ def test_a_year_of_reporting(tmp_path, plan, chromium):
     assert block[1:4] == ["  Đã báo cáo: 5/12 đơn vị.", "  Gửi trễ: Yên Châu (2 ngày).",
                           "  Bị trả lại, chờ gửi lại: Mai Sơn."]
     units = {row[1]: row for row in _page(chromium, tmp_path)["2024-annual"][1:]}
-    assert units["Yên Châu"][2] == "Trễ 2 ngày"
+    assert units["Yên Châu"][2] == "Đã báo cáo, trễ 2 ngày"
     assert units["Mai Sơn"][2] == "Bị trả lại – chờ gửi lại"
     feedback = units["Mai Sơn"][5]
     assert feedback == "thư trả lời · bản đánh dấu"  # the letter and the marked copy, both linked
@@ -162,8 +162,8 @@ def test_a_year_of_reporting(tmp_path, plan, chromium):
     status = openpyxl.load_workbook(outbox / "2024-annual" / "tong-hop_2024-annual.xlsx",
                                     data_only=True)["Tình hình nộp báo cáo"]
     rows = {status.cell(r, 2).value: [c.value for c in status[r]] for r in range(5, 17)}
-    assert rows["Mai Sơn"][2:9] == ["Có", "mai-son-da-sua.xlsx", "15/09/2024", "10/09/2024", "Trễ", 2,
-                                    "Tiếp nhận, có lưu ý"]
+    assert rows["Mai Sơn"][2:9] == ["Đã báo cáo, trễ 2 ngày", "mai-son-da-sua.xlsx", "15/09/2024", "10/09/2024",
+                                    "Trễ", 2, "Tiếp nhận, có lưu ý"]
 
     # The report is sent: the round is approved; a late file is answered but changes nothing.
     before = _summary_row(outbox / "2024-annual" / "tong-hop_2024-annual.xlsx", "Sông Mã", 0)

@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline.core.locations import Paths
 from pipeline.figures.consolidate import consolidate, cumulative_before
 from pipeline.figures.history import history, previous_cumulative, starts_in
+from pipeline.figures.timeliness import unit_states
 from pipeline.ledger import safekeeping
 from pipeline.ledger.schema import Submission
 from pipeline.ledger.store import Ledger
@@ -22,7 +23,7 @@ def current_status(paths: Paths, today: date, plan_dir: Path = DEFAULT_PLAN_DIR)
     """Where the open rounds stand, and every file held for the officer's confirmation."""
     plan = load_plan(plan_dir)
     if not paths.ledger.is_file() and not safekeeping.stored_files(paths.home):
-        return [RoundStatus(rnd, today, missing=[u.name for u in plan.units_for(rnd)])
+        return [RoundStatus(rnd, today, None, unit_states(plan.units_for(rnd), [], {}, False, rnd))
                 for rnd in open_rounds(plan, today)], []
     with Ledger(paths.ledger, paths.home) as ledger:
         return [round_status(plan, ledger, rnd, today) for rnd in open_rounds(plan, today)], ledger.held()

@@ -91,14 +91,16 @@ def consolidation(plan: Plan, ledger: Ledger, rnd: Round) -> consolidate.Consoli
 
 
 def _consolidation(plan: Plan, ledger: Ledger, rnd: Round) -> consolidate.Consolidation:
+    approved = ledger.approval(rnd.id) is not None
     if not rnd.regular:
         records = ledger.records(rnd.id)
         findings = {r.id: ledger.findings(r.id) for r in records}
-        return consolidate.snapshot(plan, rnd, history(plan, ledger, (rnd,))[rnd.id], records, findings)
+        return consolidate.snapshot(plan, rnd, history(plan, ledger, (rnd,))[rnd.id], records, findings,
+                                    approved=approved)
     through = plan.rounds_through(rnd.id)
     records = [r for earlier in through for r in ledger.records(earlier.id)]
     findings = {r.id: ledger.findings(r.id) for r in records if r.round == rnd.id}
-    return consolidate.consolidate(plan, rnd, history(plan, ledger, through), records, findings)
+    return consolidate.consolidate(plan, rnd, history(plan, ledger, through), records, findings, approved=approved)
 
 
 def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today: date | None = None, *,

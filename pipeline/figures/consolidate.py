@@ -56,6 +56,7 @@ class Consolidation:
     estimates: dict[str, dict[str, int]] = field(default_factory=dict)
     # A unit that has successors: its own figures (`progress` holds its line: its own, then theirs).
     own: dict[str, dict[str, Progress]] = field(default_factory=dict)
+    approved: bool = False  # the round's figures are approved: a later file is «gửi sau khi chốt»
 
     def own_progress(self, unit: str) -> dict[str, Progress]:
         return self.own.get(unit, self.progress[unit])
@@ -231,7 +232,7 @@ def _ratio_line(own: RatioParts, successors: list[tuple[Unit, RatioParts]], form
 
 
 def consolidate(plan: Plan, rnd: Round, history: History, records: list[Submission],
-                findings: Mapping[int, list[Finding]] | None = None) -> Consolidation:
+                findings: Mapping[int, list[Finding]] | None = None, *, approved: bool = False) -> Consolidation:
     progress = {}
     for unit in plan.units:
         entries = _entries(plan, rnd, unit.code, history)
@@ -260,11 +261,13 @@ def consolidate(plan: Plan, rnd: Round, history: History, records: list[Submissi
                 if (v := annual.get(form.field_name(i.code, form.YEAR_MEASURE["annual"]))) is not None
                 and v.number is not None
             }
-    return Consolidation(rnd, progress, ratios, reported, inputs, records, dict(findings or {}), estimates, own)
+    return Consolidation(rnd, progress, ratios, reported, inputs, records, dict(findings or {}), estimates, own,
+                         approved)
 
 
 def snapshot(plan: Plan, rnd: Round, this_round: Mapping[str, tuple[Submission, Mapping[str, StoredValue]]],
-             records: list[Submission], findings: Mapping[int, list[Finding]] | None = None) -> Consolidation:
+             records: list[Submission], findings: Mapping[int, list[Finding]] | None = None, *,
+             approved: bool = False) -> Consolidation:
     """An adhoc round: each unit's accepted answers as they are; no cumulative figures, since its
     snapshot never enters the phase's progress."""
     return Consolidation(
@@ -275,6 +278,7 @@ def snapshot(plan: Plan, rnd: Round, this_round: Mapping[str, tuple[Submission, 
         {unit: entry[1] for unit, entry in this_round.items()},
         records,
         dict(findings or {}),
+        approved=approved,
     )
 
 

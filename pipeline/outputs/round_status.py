@@ -6,23 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from pipeline.core.vietnamese import format_date, round_title, senders_word
-from pipeline.figures.timeliness import days_late, first_sent, sent_by_unit, supplemented_late
-from pipeline.ledger.schema import CURRENT, HELD, SUPERSEDED, Submission
+from pipeline.figures.timeliness import COUNTED, UnitState, state_lists, unit_states
 from pipeline.ledger.store import Ledger
-from pipeline.plan.model import Plan, Round, Unit
+from pipeline.plan.model import Plan, Round
 from pipeline.plan.new_phase import phase_span
 
 # A round stays on the summary this long after the province's deadline (the update may follow).
 SHOWN_AFTER_DEADLINE = timedelta(days=60)
-
-
-@dataclass(frozen=True)
-class UnitState:
-    unit: Unit
-    state: str  # reported, late, held, rejected, after_approval, missing
-    record: Submission | None  # the file that counts, or the last one sent
-    days_late: int = 0  # of the unit's first file for the round
-    supplemented_late: bool = False  # the file that counts came after the deadline, the first one on time
 
 
 @dataclass
@@ -30,14 +20,38 @@ class RoundStatus:
     round: Round
     today: date
     approved_on: str | None = None
-    units: list[UnitState] = field(default_factory=list)
-    reported: list[str] = field(default_factory=list)  # unit names, accepted
-    late: list[tuple[str, int]] = field(default_factory=list)  # (unit name, days late)
-    held: list[str] = field(default_factory=list)  # a file waits for the officer's confirmation (confirm)
-    supplemented: list[str] = field(default_factory=list)  # on time, then a correction after the deadline
-    after_approval: list[str] = field(default_factory=list)  # sent only after the round was approved
-    rejected: list[str] = field(default_factory=list)  # sent, but nothing accepted yet
-    missing: list[str] = field(default_factory=list)  # nothing received
+    units: list[UnitState] = field(default_factory=list)  # figures/timeliness.py: the one judgement
+
+    def _named(self, *states: str) -> list[str]:
+        return [s.unit.name for s in self.units if s.state in states]
+
+    @property
+    def reported(self) -> list[str]:  # unit names, accepted (on time or late)
+        return self._named(*COUNTED)
+
+    @property
+    def late(self) -> list[tuple[str, int]]:  # (unit name, days late of its first file)
+        return [(s.unit.name, s.days_late) for s in self.units if s.state == "late"]
+
+    @property
+    def held(self) -> list[str]:  # a file waits for the officer's confirmation (confirm)
+        return self._named("held")
+
+    @property
+    def supplemented(self) -> list[str]:  # on time, then a correction after the deadline
+        return [s.unit.name for s in self.units if s.supplemented_late]
+
+    @property
+    def after_approval(self) -> list[str]:  # sent only after the round was approved
+        return self._named("after_approval")
+
+    @property
+    def rejected(self) -> list[str]:  # sent, but nothing accepted yet
+        return self._named("rejected")
+
+    @property
+    def missing(self) -> list[str]:  # nothing received
+        return self._named("missing")
 
     @property
     def days_left(self) -> int:
@@ -50,35 +64,9 @@ def open_rounds(plan: Plan, today: date) -> list[Round]:
 
 def round_status(plan: Plan, ledger: Ledger, rnd: Round, today: date) -> RoundStatus:
     approval = ledger.approval(rnd.id)
-    status = RoundStatus(rnd, today, approval[0] if approval else None)
-    records = ledger.records(rnd.id)
-    sent_by, first = sent_by_unit(records), first_sent(records)
-    current = ledger.current(rnd.id)
-    for unit in plan.units_for(rnd):
-        sent = sent_by.get(unit.code, [])
-        counted = current.get(unit.code)
-        if counted is not None:
-            status.reported.append(unit.name)
-            late = days_late(first.get(unit.code, counted), rnd)  # timeliness: the first file sent
-            if late > 0:
-                status.late.append((unit.name, late))
-            later = supplemented_late(first.get(unit.code, counted), counted, rnd)
-            if later:
-                status.supplemented.append(unit.name)
-            status.units.append(UnitState(unit, "late" if late > 0 else "reported", counted, late, later))
-        elif any(r.status == HELD for r in sent):
-            status.held.append(unit.name)
-            status.units.append(UnitState(unit, "held", next(r for r in reversed(sent) if r.status == HELD)))
-        elif approval is not None and any(r.status in (*CURRENT, SUPERSEDED) for r in sent):
-            status.after_approval.append(unit.name)  # it did send: approval only keeps its figures out
-            status.units.append(UnitState(unit, "after_approval", sent[-1]))
-        elif sent:  # whatever became of them (returned, unreadable, a duplicate): the unit sent
-            status.rejected.append(unit.name)
-            status.units.append(UnitState(unit, "rejected", sent[-1]))
-        else:
-            status.missing.append(unit.name)
-            status.units.append(UnitState(unit, "missing", None))
-    return status
+    states = unit_states(plan.units_for(rnd), ledger.records(rnd.id), ledger.current(rnd.id), approval is not None,
+                         rnd)
+    return RoundStatus(rnd, today, approval[0] if approval else None, states)
 
 
 def no_open_round(plan: Plan, today: date | None) -> str:
@@ -126,16 +114,5 @@ def summary_lines(plan: Plan, statuses: list[RoundStatus], today: date | None = 
         if status.approved_on:
             lines.append(f"  Đã chốt số liệu ngày {format_date(date.fromisoformat(status.approved_on))}.")
         lines.append(f"  Đã báo cáo: {len(status.reported)}/{len(plan.units_for(rnd))} đơn vị.")
-        if status.late:
-            lines.append("  Gửi trễ: " + ", ".join(f"{name} ({days} ngày)" for name, days in status.late) + ".")
-        if status.supplemented:
-            lines.append("  Gửi đúng hạn, bổ sung sau hạn: " + ", ".join(status.supplemented) + ".")
-        if status.held:
-            lines.append("  Có tệp chờ xác nhận (chưa tính): " + ", ".join(status.held) + ".")
-        if status.after_approval:
-            lines.append("  Gửi sau khi chốt số liệu (không tính): " + ", ".join(status.after_approval) + ".")
-        if status.rejected:
-            lines.append("  Bị trả lại, chờ gửi lại: " + ", ".join(status.rejected) + ".")
-        if status.missing:
-            lines.append("  Chưa gửi: " + ", ".join(status.missing) + ".")
+        lines += [f"  {label}: {', '.join(names)}." for label, names in state_lists(status.units)]
     return lines

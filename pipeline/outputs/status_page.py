@@ -18,14 +18,9 @@ from pipeline.ledger.store import Ledger
 from pipeline.outputs.round_status import open_rounds, round_status
 from pipeline.plan.model import Plan
 
-STATES = {
-    "reported": ("Đã báo cáo", "ok"),
-    "late": ("Trễ {days} ngày", "late"),
-    "held": ("Chờ xác nhận – chưa tính", "rejected"),
-    "after_approval": ("Gửi sau khi chốt số liệu – không tính", "late"),
-    "rejected": ("Bị trả lại – chờ gửi lại", "rejected"),
-    "missing": ("Chưa gửi", "missing"),
-}
+# The colour of each state; its words are figures/timeliness.STATE_WORDS, as in every output.
+STATE_CSS = {"reported": "ok", "late": "late", "held": "rejected", "after_approval": "late", "rejected": "rejected",
+             "missing": "missing"}
 
 
 PASSED_REASONS = {
@@ -132,11 +127,9 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
                  ("Báo cáo (HTML)", names["html"]), ("Phụ lục", names["annex"])]
         units = []
         for entry in status.units:
-            label, css = STATES[entry.state]
             record = entry.record
-            label = label + " (bổ sung sau hạn)" if entry.supplemented_late else label
-            units.append({"name": entry.unit.name, "code": entry.unit.code, "state": label.format(days=entry.days_late),
-                          "css": css, "file": record.shown_name if record else "",
+            units.append({"name": entry.unit.name, "code": entry.unit.code, "state": entry.words,
+                          "css": STATE_CSS[entry.state], "file": record.shown_name if record else "",
                           "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",
                           "answers": answers(record) if record else _reminders(outbox, rnd.id, entry.unit)})
         rounds.append({

@@ -12,7 +12,7 @@ from datetime import date
 
 from pipeline.core.vietnamese import format_date, format_number, listed, round_title
 from pipeline.figures.consolidate import Consolidation
-from pipeline.figures.timeliness import days_late, first_sent
+from pipeline.figures.timeliness import unit_states
 from pipeline.plan import adhoc, form
 from pipeline.plan.model import Plan, Unit
 from pipeline.reports.parts import issuer_line, place_date
@@ -26,8 +26,7 @@ def adhoc_context(plan: Plan, result: Consolidation) -> dict:
     rnd = result.round
     units = list(plan.units_for(rnd))
     reported = [u for u in units if u.code in result.reported]
-    first = first_sent(result.round_records)  # timeliness: each unit's first file (figures/timeliness.py)
-    on_time = [u for u in reported if days_late(first.get(u.code, result.reported[u.code]), rnd) == 0]
+    states = unit_states(units, result.round_records, result.reported, result.approved, rnd)
     missing = [u.name for u in units if u.code not in result.reported]
     parts = {
         "indicators": _indicator_rows(plan, result, reported),
@@ -49,8 +48,7 @@ def adhoc_context(plan: Plan, result: Consolidation) -> dict:
         "subject": _subject(rnd.name),
         "intro": (f"Căn cứ {plan.document}; thực hiện yêu cầu {name} (hạn gửi của các đơn vị: ngày "
                   f"{format_date(rnd.district_deadline)}), {plan.reporting_body} tổng hợp báo cáo như sau:"),
-        "reporting_sentence": reporting_sentence(rnd, len(reported), len(on_time), len(units),
-                                                 who_reports(plan, rnd)),
+        "reporting_sentence": reporting_sentence(rnd, states, who_reports(plan, rnd)),
         "missing_sentence": (f"Chưa báo cáo: {listed(missing)}. Số liệu trong báo cáo này chỉ gồm "
                              f"{len(reported)} đơn vị đã báo cáo." if missing else
                              "Số liệu trong báo cáo này gồm tất cả các đơn vị."),

@@ -14,7 +14,7 @@ from pipeline.core import locations
 from pipeline.core.vietnamese import LEVEL_WORDS, format_date, format_number, format_percent, round_title
 from pipeline.figures.consolidate import Consolidation, mean_share, ratio_total, share, standings, total_progress
 from pipeline.figures.report_figures import coverage, last_round, province_figure, successors_reporting, unit_figure
-from pipeline.figures.timeliness import days_late, first_sent
+from pipeline.figures.timeliness import unit_states
 from pipeline.plan import activities, form
 from pipeline.plan.model import Plan, Unit
 from pipeline.reports.assessment import assessment_context
@@ -45,8 +45,7 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
     cover = coverage(plan, result)
     figures = {i.code: province_figure(plan, result, i.code) for i in plan.indicators}
     labels = Labels(rnd, list(figures.values()))
-    first = first_sent(result.round_records)  # timeliness: each unit's first file (figures/timeliness.py)
-    on_time = [u for u in cover.reported if days_late(first.get(u.code, result.reported[u.code]), rnd) == 0]
+    states = unit_states(plan.units_for(rnd), result.round_records, result.reported, result.approved, rnd)
     indicator_rows, groups = [], []
     for code, title in plan.groups.items():
         rows = []
@@ -77,8 +76,7 @@ def province_context(plan: Plan, result: Consolidation) -> dict:
             + f"{rnd.year} như sau:"
         ),
         "document": plan.document,
-        "reporting_sentence": reporting_sentence(rnd, len(cover.reported), len(on_time), cover.units,
-                                                 who_reports(plan, rnd, {u.code for u in cover.reported})),
+        "reporting_sentence": reporting_sentence(rnd, states, who_reports(plan, rnd, {u.code for u in cover.reported})),
         "change_sentence": change_sentence(plan, rnd),
         "coverage_sentence": coverage_sentence(rnd, cover),
         "reported_count": len(cover.reported),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pipeline.core.vietnamese import LEVEL_WORDS, format_date, format_number, format_percent, listed, round_title
 from pipeline.figures.report_figures import Coverage, Figure
+from pipeline.figures.timeliness import UnitState, state_lists
 from pipeline.plan.model import Indicator, Plan, Round
 
 
@@ -48,17 +49,27 @@ def indicator_sentence(rnd: Round, indicator: Indicator, figure: Figure) -> str:
     return sentence
 
 
-def reporting_sentence(rnd: Round, reported: int, on_time: int, units: int, who: str) -> str:
-    if not reported:
-        return f"Đến ngày báo cáo, chưa có đơn vị nào ({who}) gửi báo cáo được tiếp nhận."
-    sentence = f"Đến ngày báo cáo, {reported}/{units} đơn vị ({who}) đã gửi báo cáo được tiếp nhận"
+def reporting_sentence(rnd: Round, states: list[UnitState], who: str) -> str:
+    """How many units' reports were accepted and how many on time, then, by name, every unit late, on
+    time but corrected late, waiting, returned or silent: the states every output shows
+    (figures/timeliness.py)."""
+    units, reported = len(states), sum(s.counted for s in states)
+    on_time = sum(s.counted and not s.days_late for s in states)
     deadline = format_date(rnd.district_deadline)
-    if on_time == reported:
-        return sentence + (f"; đơn vị đã báo cáo gửi đúng hạn ({deadline})." if reported == 1
-                           else f"; tất cả đều gửi đúng hạn ({deadline}).")
-    if not on_time:
-        return sentence + f"; không có đơn vị nào gửi đúng hạn ({deadline})."
-    return sentence + f"; {on_time} đơn vị gửi đúng hạn ({deadline}), {reported - on_time} đơn vị gửi sau hạn."
+    if not reported:
+        sentence = f"Đến ngày báo cáo, chưa có đơn vị nào ({who}) gửi báo cáo được tiếp nhận."
+    else:
+        sentence = f"Đến ngày báo cáo, {reported}/{units} đơn vị ({who}) đã gửi báo cáo được tiếp nhận"
+        if on_time == reported:
+            sentence += (f"; đơn vị đã báo cáo gửi đúng hạn ({deadline})." if reported == 1
+                         else f"; tất cả đều gửi đúng hạn ({deadline}).")
+        elif not on_time:
+            sentence += f"; không có đơn vị nào gửi đúng hạn ({deadline})."
+        else:
+            sentence += f"; {on_time} đơn vị gửi đúng hạn ({deadline}), {reported - on_time} đơn vị gửi sau hạn."
+    named = [f"{label if n == 0 else label[0].lower() + label[1:]}: {listed(names)}"
+             for n, (label, names) in enumerate(state_lists(states))]
+    return sentence + (" " + "; ".join(named) + "." if named else "")
 
 
 def coverage_sentence(rnd: Round, cover: Coverage) -> str:

@@ -4,24 +4,23 @@ area's detail workbook."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from pipeline.core.vietnamese import format_date, round_title
+from pipeline.figures.timeliness import UnitState, unit_states
 from pipeline.workbook.book import Book, Line, cell, unit_line
 
-HEADERS = ["TT", "Khu vực / đơn vị", "Số đơn vị", "Đã báo cáo", "Đúng hạn", "Trễ hạn", "Bị trả lại", "Chưa gửi",
-           "Tỷ lệ đã báo cáo", "Chi tiết từng đơn vị"]
+HEADERS = ["TT", "Khu vực / đơn vị", "Số đơn vị", "Đã báo cáo", "Đúng hạn", "Trễ hạn",
+           "Đã gửi, chưa tính (bị trả lại, chờ xác nhận, gửi sau khi chốt)", "Chưa gửi", "Tỷ lệ đã báo cáo",
+           "Chi tiết từng đơn vị"]
 
 
-def counts(book: Book, line: Line, sent: set[str]) -> list[int]:
-    """Units, reported, on time, late, returned (sent, none accepted), nothing sent."""
-    result, deadline = book.result, book.result.round.district_deadline
-    units = book.reporting_in(line)
-    received = [date.fromisoformat(r.received_at[:10]) for u in units if (r := result.reported.get(u.code))]
-    on_time = sum(day <= deadline for day in received)
-    returned = sum(u.code in sent and u.code not in result.reported for u in units)
-    return [len(units), len(received), on_time, len(received) - on_time, returned,
-            len(units) - len(received) - returned]
+def counts(book: Book, line: Line, states: dict[str, UnitState]) -> list[int]:
+    """Units, reported, on time, late, sent but not counted, nothing sent: the one judgement of every
+    output (figures/timeliness.py)."""
+    mine = [states[u.code] for u in book.reporting_in(line)]
+    reported = sum(s.counted for s in mine)
+    late = sum(s.state == "late" for s in mine)
+    missing = sum(not s.sent for s in mine)
+    return [len(mine), reported, reported - late, late, len(mine) - reported - missing, missing]
 
 
 def write(book: Book, ws) -> None:
@@ -30,22 +29,24 @@ def write(book: Book, ws) -> None:
     book.title(ws, f"TÌNH HÌNH NỘP BÁO CÁO – {round_title(rnd).upper()}",
                f"Hạn nộp của các đơn vị: {format_date(rnd.district_deadline)}. Từng đơn vị (tệp, ngày nhận, số lỗi) "
                "ở trang cùng tên của tệp chi tiết khu vực (cột cuối; danh sách ở trang «Các phần»).")
-    book.headers(ws, 3, HEADERS, [6, 28, 9, 10, 9, 9, 9, 9, 11, 44])
-    sent = {r.unit for r in result.round_records if r.unit}
+    book.headers(ws, 3, HEADERS, [6, 28, 9, 10, 9, 9, 14, 9, 11, 44])
+    ws.set_row(3, 75)
+    states = {s.unit.code: s for s in unit_states(book.plan.units, result.round_records, result.reported,
+                                                  result.approved, rnd)}
     lines = [unit_line(u) for u in book.reporting] + book.lines
     first = 4
     for index, line in enumerate(lines):
         row = first + index
         ws.write_string(row, 0, line.number, s["text"])
         ws.write_string(row, 1, line.name, s["text"])
-        figures = counts(book, line, sent)
+        figures = counts(book, line, states)
         for col, value in enumerate(figures, start=2):
             ws.write_number(row, col, value, s["number"])
         book.rate(ws, row, 8, 3, 2, _share(figures))
         book.put(ws, row, 9, line.part or "Tệp này (các trang chi tiết)")
     total = first + len(lines)
     ws.write_string(total, 1, book.total_label, s["bold_text"])
-    every = [sum(column) for column in zip(*(counts(book, line, sent) for line in lines), strict=True)]
+    every = [sum(column) for column in zip(*(counts(book, line, states) for line in lines), strict=True)]
     for col, value in enumerate(every, start=2):
         ws.write_formula(total, col, f"=SUM({cell(first, col)}:{cell(total - 1, col)})", s["bold_number"], value)
     book.rate(ws, total, 8, 3, 2, _share(every))

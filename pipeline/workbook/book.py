@@ -293,6 +293,7 @@ def make_styles(wb) -> dict:
         "text": wb.add_format({**border}),
         "wrap": wb.add_format({**border, "text_wrap": True, "valign": "top"}),
         "bold_text": wb.add_format({**border, "bold": True}),
+        "bold_wrap": wb.add_format({**border, "bold": True, "text_wrap": True}),
         "number": wb.add_format({**border, "num_format": "#,##0"}),
         # a year or a ledger id: a number without a thousands separator ("2024", not "2,024")
         "plain": wb.add_format({**border, "num_format": "0"}),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pipeline.core.vietnamese import format_date, round_title, senders_word
-from pipeline.figures.timeliness import days_late, first_sent, received_day, sent_by_unit, supplemented_late
-from pipeline.workbook.book import STATUS_LABELS, Book
+from pipeline.figures.timeliness import received_day, unit_states
+from pipeline.workbook.book import STATUS_LABELS, Book, fitted_height
 
 
 def write(book: Book, ws) -> None:
@@ -20,60 +20,59 @@ def write(book: Book, ws) -> None:
     headers = [
         "Mã",
         "Đơn vị",
-        "Đã báo cáo",
+        "Tình trạng",
         "Tệp",
         "Ngày nhận",
         "Hạn nộp",
         "Đúng hạn",
         "Số ngày trễ",
-        "Trạng thái",
+        "Trạng thái tệp",
         "Số lỗi",
         "Số lưu ý",
         "Số tệp đã gửi",
     ]
-    book.headers(ws, 3, headers, [6, 18, 11, 34, 12, 12, 10, 10, 20, 8, 8, 10])
-    # timeliness: the unit's first file, as every output judges it (figures/timeliness.py)
-    files, first = sent_by_unit(result.round_records), first_sent(result.round_records)
-    for index, unit in enumerate(book.reporting):
+    widths = [6, 18, 22, 30, 12, 12, 10, 10, 20, 8, 8, 10]
+    book.headers(ws, 3, headers, widths)
+    # the one judgement of every output (figures/timeliness.py): sent is sent, timeliness by the first file
+    states = unit_states(book.reporting, result.round_records, result.reported, result.approved, rnd)
+    for index, state in enumerate(states):
         row = 4 + index
-        sent = files.get(unit.code, [])
-        record = result.reported.get(unit.code) or (sent[-1] if sent else None)
-        accepted = unit.code in result.reported
-        received = received_day(record) if record else None
-        opening = first.get(unit.code, record)
-        late = days_late(opening, rnd) if opening else None
-        later = accepted and opening is not None and supplemented_late(opening, record, rnd)
+        record = state.record
         findings = result.findings.get(record.id, []) if record else []
         values = [
-            unit.code,
-            unit.name,
-            "Có" if accepted else ("Bị trả lại" if sent else "Chưa"),
+            state.unit.code,
+            state.unit.name,
+            state.words,
             record.shown_name if record else None,
-            format_date(received) if received else None,
+            format_date(received_day(record)) if record else None,
             format_date(rnd.district_deadline),
-            ("Có" if late == 0 else "Trễ") if accepted and late is not None else None,
-            late if accepted and late is not None else None,
-            (STATUS_LABELS.get(record.status, record.status) + (" – bổ sung sau hạn" if later else ""))
-            if record else "Chưa nhận",
+            ("Trễ" if state.days_late else "Có") if state.counted else None,
+            state.days_late if state.counted else None,
+            STATUS_LABELS.get(record.status, record.status) if record else "Chưa nhận",
             sum(f.severity == "error" for f in findings) if record else None,
             sum(f.severity == "warning" for f in findings) if record else None,
-            len(sent),
+            state.files,
         ]
         for col, value in enumerate(values):
             book.put(ws, row, col, value, "number" if isinstance(value, int) else "text")
-    last = 3 + len(book.reporting)
+        ws.set_row(row, fitted_height([(state.words, widths[2]), (record.shown_name if record else "", widths[3])]))
+    last = 3 + len(states)
     summary = last + 2
-    reported = sum(u.code in result.reported for u in book.reporting)
-    on_time = sum(1 for u in book.reporting if (r := result.reported.get(u.code))
-                  and days_late(first.get(u.code, r), rnd) == 0)
-    count = len(book.reporting)
-    for offset, (label, column, done) in enumerate(
-        (("Tỷ lệ đơn vị đã báo cáo", "C", reported), ("Tỷ lệ đơn vị báo cáo đúng hạn", "G", on_time))
-    ):
-        ws.write_string(summary + offset, 1, label, s["bold_text"])
+    count = len(states)
+    on_time = f"G5:G{last + 1}"  # «Có» or «Trễ» for a counted unit, blank for any other
+    lines = (
+        ("Tỷ lệ đơn vị đã báo cáo", f'=(COUNTIF({on_time},"Có")+COUNTIF({on_time},"Trễ"))/{count}',
+         sum(s.counted for s in states)),
+        ("Tỷ lệ đơn vị báo cáo đúng hạn", f'=COUNTIF({on_time},"Có")/{count}',
+         sum(s.counted and not s.days_late for s in states)),
+        ("Tỷ lệ đơn vị đã gửi tệp (kể cả tệp bị trả lại)", f'=COUNTIF(L5:L{last + 1},">0")/{count}',
+         sum(s.sent for s in states)),
+    )
+    for offset, (label, formula, done) in enumerate(lines):
+        ws.write_string(summary + offset, 1, label, s["bold_wrap"])
+        ws.set_row(summary + offset, fitted_height([(label, widths[1])]))
         if count:
-            ws.write_formula(summary + offset, 2, f'=COUNTIF({column}5:{column}{last + 1},"Có")/{count}',
-                             s["percent"], done / count)
+            ws.write_formula(summary + offset, 2, formula, s["percent"], done / count)
         else:  # an area whose units all ended before this round: no rate, and no division by zero
             ws.write_string(summary + offset, 2, "–", s["text"])
             ws.write_string(summary + offset, 3, "không có đơn vị báo cáo trong kỳ này", s["text"])
