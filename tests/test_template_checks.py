@@ -3,6 +3,7 @@ would (UNO), one rule broken at a time; the formulas come from the rules' defini
 functions every program computes alike; ingest keeps the sheet's verdict as a hint only."""
 
 import json
+import math
 import re
 import subprocess
 import tempfile
@@ -56,6 +57,21 @@ def _check_sheet(path: Path) -> tuple[str, dict[str, tuple[int, str]]]:
     return sheet["A2"].value, rows
 
 
+def _clipped_places(path: Path) -> list[tuple[int, str]]:
+    """Issue 31, finding 5: the rows whose «Ở đâu» (as LibreOffice computed it) needs more lines than the
+    row holds, at a generous 1.3 characters of 12-point Times per unit of column width."""
+    sheet = openpyxl.load_workbook(path, data_only=True)[SHEET_CHECKS]
+    width = sheet.column_dimensions["E"].width
+    clipped = []
+    for row in range(6, sheet.max_row + 1):
+        where = sheet.cell(row, 5).value
+        if isinstance(where, str) and where:
+            lines = math.ceil(len(where) / (1.3 * width))
+            if (sheet.row_dimensions[row].height or 16) < 16 * lines:
+                clipped.append((row, where))
+    return clipped
+
+
 def _counts(rows: dict) -> dict[str, int]:
     return {key: rows[label][0] for key, label in LABELS.items()}
 
@@ -68,10 +84,14 @@ def _cell(plan, name: str) -> str:
 
 
 ZERO = dict.fromkeys(LABELS, 0)
+INDICATORS = [i.code for i in load_plan().indicators]
 CASES = {
     "valid": ({}, (), VALID, ZERO),
     "required": ({}, ("in_comm_groups_ytd", "in_safe_delivery_counselling_den", "in_budget_central_allocated"),
                  "Chưa gửi được: còn 3 lỗi", ZERO | {"required": 3}),
+    # every indicator's figures of the year left out: the longest «Ở đâu» a district sees
+    "every_figure": ({}, tuple(f"in_{code}_{measure}" for code in INDICATORS for measure in ("ytd", "estimate")),
+                     "Chưa gửi được: còn 22 lỗi", ZERO | {"required": 22}),
     "ratio": ({"in_safe_delivery_counselling_num": 500, "in_safe_delivery_counselling_den": 400}, (),
               "Chưa gửi được: còn 1 lỗi", ZERO | {"ratio": 1}),
     "budget": ({"in_budget_central_allocated": 100, "in_budget_central_disbursed": 150.5}, (),
@@ -94,6 +114,7 @@ def test_the_check_sheet_counts_each_rule_as_the_district_types(tmp_path, plan, 
     filled = _fill(uno_python, tmp_path, plan, changes, missing)
     shown, rows = _check_sheet(filled)
     assert (shown, _counts(rows)) == (status, counts)
+    assert _clipped_places(filled) == []
     if case == "required":
         assert rows[LABELS["required"]][1] == "".join(f"{_cell(plan, name)}; " for name in missing)
     if case == "ratio":

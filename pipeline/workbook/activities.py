@@ -7,6 +7,8 @@ from pipeline.core.vietnamese import round_title
 from pipeline.plan import activities, form
 from pipeline.workbook.book import Book, cell
 
+WIDTHS = [7, 20, 16, 12, 12, 40]
+
 
 def write(book: Book, ws) -> None:
     plan, result, s = book.plan, book.result, book.styles
@@ -15,8 +17,8 @@ def write(book: Book, ws) -> None:
     book.title(ws, f"CÁC HOẠT ĐỘNG KHÔNG CÓ CHỈ TIÊU SỐ – {round_title(result.round).upper()}",
                book.detail("Theo tệp được tiếp nhận của mỗi đơn vị; ô trống: kế hoạch không hỏi, hoặc đơn vị chưa "
                            "báo cáo."),
-               across=len(headers))
-    widths = [7, 20, 16, 12, 12, 40]
+               across=tuple(WIDTHS))
+    widths = WIDTHS
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     row = 3

@@ -52,8 +52,9 @@ def write(book: Book, ws) -> None:
     note = (f"Đã báo cáo: {len(book.reporting) - len(missing)}/{len(book.reporting)} đơn vị"
             + (f"; chưa báo cáo: {listed(missing)}." if missing else "."))
     headers = ["Mã", "Đơn vị", *[c.heading for c in asked]]
-    book.title(ws, f"TỔNG HỢP – {round_title(rnd).upper()}", note, across=len(headers))
-    book.headers(ws, 3, headers, [7, 20, *[(34 if c.kind == "text" else 16) for c in asked]])
+    widths = [7, 20, *[(34 if c.kind == "text" else 16) for c in asked]]
+    book.title(ws, f"TỔNG HỢP – {round_title(rnd).upper()}", note, across=tuple(widths))
+    book.headers(ws, 3, headers, widths)
     ws.set_row(3, 75)
     first = 4
     for offset, unit in enumerate(book.reporting):

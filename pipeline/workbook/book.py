@@ -30,6 +30,7 @@ PROGRESS_BANDS: tuple[dict, ...] = (
 )
 SUMMARY = "Tổng hợp"
 SUBMISSION_COLUMNS = ["Mã", "Đơn vị", "Tệp", "Mã sổ ghi"]
+LINE_WIDTHS = (6, 18, 30)  # the code, unit and file columns of the budget and ratio sheets
 
 
 def inputs_digest(plan: Plan, result: Consolidation, records: list[Submission] | None = None) -> str:
@@ -119,18 +120,38 @@ class Book:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def title(self, ws, text: str, note: str = "", *, across: int = 0) -> None:
-        """Title and note in rows 1-2. `across`: merged and wrapped over that many columns, so a sheet
-        printed in blocks carries them whole on every page instead of cut at the repeated columns."""
+    def title(self, ws, text: str, note: str = "", *, across: tuple[float, ...] = ()) -> None:
+        """Title and note in rows 1-2. `across`: the widths of the columns they are merged and wrapped
+        over, each row made as tall as its text needs."""
         if not across:
             ws.write_string(0, 0, text, self.styles["title"])
             if note:
                 ws.write_string(1, 0, note, self.styles["italic"])
             return
-        ws.merge_range(0, 0, 0, across - 1, text, self.styles["title_block"])
+        ws.merge_range(0, 0, 0, len(across) - 1, text, self.styles["title_block"])
+        ws.set_row(0, fitted_height([(text, sum(across) * TITLE_SCALE)]) * TITLE_LINE / LINE_POINTS + 2)
         if note:
-            ws.merge_range(1, 0, 1, across - 1, note, self.styles["italic_block"])
-            ws.set_row(1, 30)
+            ws.merge_range(1, 0, 1, len(across) - 1, note, self.styles["italic_block"])
+            ws.set_row(1, fitted_height([(note, sum(across))]))
+
+    def block_heading(self, ws, rows: int, title: str, note: str, fixed: tuple[float, ...], first: int,
+                      page_columns: int, last: int, width: float) -> None:
+        """The heading of a sheet printed in blocks, over its first `rows` rows: the title in the `fixed`
+        columns (their widths) repeated on every page, the note over each page's own columns (from
+        `first`, `page_columns` to a page, through `last`, each `width` wide), so that every printed
+        page carries both whole instead of a title cut at the repeated columns."""
+        ws.merge_range(0, 0, rows - 1, len(fixed) - 1, title, self.styles["title_block"])
+        for start in range(first, last + 1, page_columns):
+            end = min(start + page_columns - 1, last)
+            if end > start or rows > 1:
+                ws.merge_range(0, start, rows - 1, end, note, self.styles["italic_block"])
+            else:
+                ws.write_string(0, start, note, self.styles["italic_block"])
+        title_height = fitted_height([(title, sum(fixed) * TITLE_SCALE)]) * TITLE_LINE / LINE_POINTS
+        narrowest = min(min(page_columns, last - start + 1) for start in range(first, last + 1, page_columns))
+        note_height = fitted_height([(note, narrowest * width)])
+        for row in range(rows):
+            ws.set_row(row, max(title_height, note_height) / rows + 2)
 
     def headers(self, ws, row: int, headers: list[str], widths: list[int] | None = None) -> None:
         for col, label in enumerate(headers):
@@ -225,12 +246,13 @@ class Book:
         self.put(ws, row, 2, f"{line.part} ({reported}/{len(reporting)} đơn vị đã báo cáo)")
         self.put(ws, row, 3, None, "number")
 
-    def submission_columns(self, ws, row: int, unit: Unit) -> None:
+    def submission_columns(self, ws, row: int, unit: Unit, widths: tuple[float, ...] = LINE_WIDTHS) -> None:
         record = self.result.reported.get(unit.code)
         ws.write_string(row, 0, unit.code, self.styles["text"])
-        ws.write_string(row, 1, unit.name, self.styles["text"])
-        self.put(ws, row, 2, record.shown_name if record else "Chưa báo cáo")
+        ws.write_string(row, 1, unit.name, self.styles["wrap"])
+        self.put(ws, row, 2, record.shown_name if record else "Chưa báo cáo", "wrap")
         self.put(ws, row, 3, record.id if record else None, "plain")
+        ws.set_row(row, fitted_height([(unit.name, widths[1]), (record.shown_name if record else "", widths[2])]))
 
     def ratio_cells(self, ws, row: int, col: int, numerator, denominator, *, bold: bool) -> None:
         self.put(ws, row, col, numerator, "number")
@@ -249,6 +271,7 @@ class Book:
 
 
 LINE_POINTS = 15.0  # a line of the workbook's 11-point Times New Roman
+TITLE_LINE, TITLE_SCALE = 19.0, 0.72  # a line of its 14-point bold titles, and how much of a width it fills
 CHARS_PER_WIDTH = 1.15  # characters of that font per unit of column width, about
 
 

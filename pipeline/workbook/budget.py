@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipeline.figures.consolidate import Consolidation, share
 from pipeline.plan import form
 from pipeline.plan.model import Unit
-from pipeline.workbook.book import SUBMISSION_COLUMNS, Book, cell, sum_or_blank
+from pipeline.workbook.book import LINE_WIDTHS, SUBMISSION_COLUMNS, Book, cell, sum_or_blank
 
 
 def write(book: Book, ws) -> None:
@@ -19,9 +19,8 @@ def write(book: Book, ws) -> None:
         ws, SUBMISSION_COLUMNS,
         [(name, [form.ALLOCATED_LABEL, disbursed_label, "Tỷ lệ giải ngân"]) for name, _ in groups],
     )
-    ws.set_column(0, 0, 6)
-    ws.set_column(1, 1, 18)
-    ws.set_column(2, 2, 30)
+    for col, width in enumerate(LINE_WIDTHS):
+        ws.set_column(col, col, width)
     ws.set_column(3, 4 + 3 * len(groups), 13)
     first = sub + 1
     total_col = 4 + 3 * len(sources)

@@ -7,31 +7,30 @@ from pipeline.plan import form
 from pipeline.workbook.book import SUBMISSION_COLUMNS, Book
 
 PER_PAGE = 3  # indicators side by side on one A4 page
+WIDTHS = (5, 13, 24, 10)  # of the SUBMISSION_COLUMNS
 
 
 def write(book: Book, ws) -> None:
     plan, result = book.plan, book.result
     measures = [(form.PREVIOUS, form.PREVIOUS_LABEL), *form.MEASURES[result.round.kind]]
-    book.title(
-        ws,
-        f"SỐ LIỆU CÁC ĐƠN VỊ BÁO CÁO – {round_title(result.round).upper()}",
-        book.detail("Giá trị của tệp được tiếp nhận của mỗi đơn vị; trang và ô nguồn của từng giá trị ở trang "
-                    "«Truy nguồn»."),
-        across=len(SUBMISSION_COLUMNS) + PER_PAGE * len(measures),
-    )
     sub = 4
+    first = len(SUBMISSION_COLUMNS)
+    book.block_heading(ws, 2, f"SỐ LIỆU CÁC ĐƠN VỊ BÁO CÁO – {round_title(result.round).upper()}",
+                       book.detail("Giá trị của tệp được tiếp nhận của mỗi đơn vị; trang và ô nguồn của từng giá trị "
+                                   "ở trang «Truy nguồn»."),
+                       WIDTHS, first, PER_PAGE * len(measures), first + len(plan.indicators) * len(measures) - 1,
+                       10)
     first = book.grouped_header(
         ws, SUBMISSION_COLUMNS,
         [(f"{i.no}. {i.short_name}", [label for _, label in measures]) for i in plan.indicators],
     )
     col = first + len(plan.indicators) * len(measures)
-    ws.set_column(0, 0, 5)
-    ws.set_column(1, 1, 13)
-    ws.set_column(2, 2, 24)
-    ws.set_column(3, col, 10)
+    for column, width in enumerate(WIDTHS):
+        ws.set_column(column, column, width)
+    ws.set_column(first, col, 10)
     for index, unit in enumerate(book.reporting):
         row = sub + 1 + index
-        book.submission_columns(ws, row, unit)
+        book.submission_columns(ws, row, unit, WIDTHS)
         col = 4
         for indicator in plan.indicators:
             for measure, _ in measures:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.figures.consolidate import ratio_total, share
-from pipeline.workbook.book import SUBMISSION_COLUMNS, Book, cell, sum_or_blank
+from pipeline.workbook.book import LINE_WIDTHS, SUBMISSION_COLUMNS, Book, cell, sum_or_blank
 
 
 def write(book: Book, ws) -> None:
@@ -19,9 +19,8 @@ def write(book: Book, ws) -> None:
         [(f"{r.name} (mục tiêu {r.target_percent}%)", ["Tử số", "Mẫu số", "Tỷ lệ"]) for r in plan.ratios],
         heights=(75, 15),
     )
-    ws.set_column(0, 0, 6)
-    ws.set_column(1, 1, 18)
-    ws.set_column(2, 2, 30)
+    for col, width in enumerate(LINE_WIDTHS):
+        ws.set_column(col, col, width)
     ws.set_column(3, 4 + 3 * len(plan.ratios), 11)
     first = sub + 1
     lines = book.reporting_lines()

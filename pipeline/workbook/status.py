@@ -6,6 +6,8 @@ from pipeline.core.vietnamese import format_date, round_title, senders_word
 from pipeline.figures.timeliness import received_day, unit_states
 from pipeline.workbook.book import STATUS_LABELS, Book, fitted_height
 
+WRAPPED = (1, 2, 3)  # the unit, its state and its file: wrapped, each row as tall as they need
+
 
 def write(book: Book, ws) -> None:
     result, s = book.result, book.styles
@@ -54,8 +56,10 @@ def write(book: Book, ws) -> None:
             state.files,
         ]
         for col, value in enumerate(values):
-            book.put(ws, row, col, value, "number" if isinstance(value, int) else "text")
-        ws.set_row(row, fitted_height([(state.words, widths[2]), (record.shown_name if record else "", widths[3])]))
+            style = "number" if isinstance(value, int) else "wrap" if col in WRAPPED else "text"
+            book.put(ws, row, col, value, style)
+        ws.set_row(row, fitted_height([(state.unit.name, widths[1]), (state.words, widths[2]),
+                                       (record.shown_name if record else "", widths[3])]))
     last = 3 + len(states)
     summary = last + 2
     count = len(states)

@@ -7,12 +7,24 @@ from __future__ import annotations
 from pipeline.core.vietnamese import round_title
 from pipeline.figures.consolidate import group_target, share, total_progress, year_total
 from pipeline.figures.report_figures import last_round, successors_reporting
-from pipeline.workbook.book import BASIS_LABELS, PROGRESS_BANDS, Book, Line, allocated, cell, sum_or_blank, unit_line
+from pipeline.workbook.book import (
+    BASIS_LABELS,
+    PROGRESS_BANDS,
+    Book,
+    Line,
+    allocated,
+    cell,
+    fitted_height,
+    sum_or_blank,
+    unit_line,
+)
 
 # Each indicator's columns, in order; Book.summary_cols holds the first (the target).
 BLOCK = ("target", "year", "cumulative", "percent")
 PER_PAGE = 3  # indicators printed side by side on one A4 page, units repeated at the left
 FIXED = ["TT", "Đơn vị", "Số bản ĐBKK", "Căn cứ số liệu"]
+WIDTHS = (4, 15, 8, 16)  # of the FIXED columns
+BLOCK_WIDTH = 8.5
 
 
 def labels(book: Book) -> list[str]:
@@ -44,30 +56,25 @@ def basis(book: Book, unit: str) -> str:
 
 
 def write(book: Book, ws, *, annex_line: str = "") -> None:
-    plan, result, s = book.plan, book.result, book.styles
-    last_col = len(FIXED) + len(BLOCK) * min(PER_PAGE, len(plan.indicators)) - 1
+    plan, result = book.plan, book.result
     title = f"TỔNG HỢP KẾT QUẢ THỰC HIỆN DỰ ÁN 8 – {round_title(result.round).upper()}"
     if book.area is not None:
         title += f" – {book.area.name.upper()}"
-    lines = [(f"PHỤ LỤC: {title}" if annex_line else title, s["title_block"])]
-    if annex_line:
-        lines.append((annex_line, s["italic_block"]))
-    lines.append((note(book), s["italic_block"]))
-    for row, (text, style) in enumerate(lines):
-        ws.merge_range(row, 0, row, last_col, text, style)
-    ws.set_row(len(lines) - 1, 48)
-    top = len(lines) + 1
+    heading = 3 if annex_line else 2  # the header starts where it always has: the auditors' and tests' rows
+    book.block_heading(ws, heading, f"PHỤ LỤC: {title}" if annex_line else title,
+                       "\n".join([annex_line, note(book)] if annex_line else [note(book)]), WIDTHS,
+                       len(FIXED), len(BLOCK) * PER_PAGE, len(FIXED) + len(BLOCK) * len(plan.indicators) - 1,
+                       BLOCK_WIDTH)
+    top = heading + 1
     first = book.grouped_header(
         ws, FIXED, [(f"{i.no}. {i.short_name} ({i.unit})", labels(book)) for i in plan.indicators],
         heights=(62, 30), top=top,
     )
     for k, indicator in enumerate(plan.indicators):
         book.summary_cols[indicator.code] = first + len(BLOCK) * k
-    ws.set_column(0, 0, 4)
-    ws.set_column(1, 1, 15)
-    ws.set_column(2, 2, 8)
-    ws.set_column(3, 3, 16)
-    ws.set_column(first, first + len(BLOCK) * len(plan.indicators) - 1, 8.5)
+    for col, width in enumerate(WIDTHS):
+        ws.set_column(col, col, width)
+    ws.set_column(first, first + len(BLOCK) * len(plan.indicators) - 1, BLOCK_WIDTH)
     sub = top + 1
     ws.freeze_panes(sub + 1, 2)
     rows = _unit_rows(book, ws, sub)
@@ -122,16 +129,18 @@ def _unit_rows(book: Book, ws, sub: int) -> dict[str, int]:
     if subtotal != total_row:
         ws.write_formula(total_row, 2, f"={cell(subtotal, 2)}", s["bold_number"], villages)
         ws.write_blank(sub + 2, 2, None, s["number"])
-        ws.write_string(sub + 2, 3, basis(book, plan.province_unit.code), s["wrap"])
+        text = basis(book, plan.province_unit.code)
+        ws.write_string(sub + 2, 3, text, s["wrap"])
+        ws.set_row(sub + 2, fitted_height([(text, WIDTHS[3])]))
     ws.write_formula(subtotal, 2, f"=SUM({cell(first_d, 2)}:{cell(last_d, 2)})", s["bold_number"], villages)
     for line in book.lines:
         row = rows[line.key]
         ws.write_string(row, 0, line.number, s["text"])
-        ws.write_string(row, 1, line.name, s["text"])
+        ws.write_string(row, 1, line.name, s["wrap"])
         ws.write_number(row, 2, sum(u.villages or 0 for u in allocated(line.units)), s["number"])
-        ws.write_string(row, 3, line_basis(book, line), s["wrap"])
-        if line.part:
-            ws.set_row(row, 44)  # an area's basis takes three lines
+        text = line_basis(book, line)
+        ws.write_string(row, 3, text, s["wrap"])
+        ws.set_row(row, fitted_height([(line.name, WIDTHS[1]), (text, WIDTHS[3])]))
     return rows
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pipeline.figures.consolidate import Source
 from pipeline.plan import form
 from pipeline.plan.model import Unit
-from pipeline.workbook.book import Book
+from pipeline.workbook.book import LINE_POINTS, Book, fitted_height
 
 PLAIN_COLUMNS = (4, 8)  # the year and the ledger id: no thousands separator
+WRAPPED_COLUMNS = (1, 2, 3, 7)  # names that outgrow their column: wrapped, the row made tall enough
+WIDTHS = [8, 16, 34, 16, 7, 12, 10, 34, 9, 12, 7]
 
 
 def write(book: Book, ws) -> None:
@@ -30,7 +32,7 @@ def write(book: Book, ws) -> None:
         "Trang",
         "Ô",
     ]
-    book.headers(ws, 3, headers, [8, 16, 34, 16, 7, 12, 10, 34, 9, 12, 7])
+    book.headers(ws, 3, headers, WIDTHS)
     row = 4
 
     def line(
@@ -56,11 +58,14 @@ def write(book: Book, ws) -> None:
                 source.file,
                 source.round,
             )
-        for col, item in enumerate(
-            [unit.code, unit.name, subject, part, year, round_id, value, file, record_id, sheet, cell]
-        ):
-            style = "plain" if col in PLAIN_COLUMNS else "number" if isinstance(item, int | float) else "text"
+        items = [unit.code, unit.name, subject, part, year, round_id, value, file, record_id, sheet, cell]
+        for col, item in enumerate(items):
+            style = ("plain" if col in PLAIN_COLUMNS else "number" if isinstance(item, int | float)
+                     else "wrap" if col in WRAPPED_COLUMNS else "text")
             book.put(ws, row, col, item, style)
+        height = fitted_height([(items[col] or "", WIDTHS[col]) for col in WRAPPED_COLUMNS])
+        if height > LINE_POINTS:
+            ws.set_row(row, height)
         row += 1
 
     rounds = {r.id: r for r in plan.all_rounds}

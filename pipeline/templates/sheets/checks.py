@@ -26,7 +26,7 @@ NOT_YET = "Chưa gửi được: còn "
 FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "valid": "#C6EFCE"}  # as the marked copies of intake/feedback.py
 # The functions the template's formulas may use: in Excel 2010, LibreOffice and WPS alike.
 FUNCTIONS = frozenset({"IF", "AND", "OR", "NOT", "ISNUMBER", "N", "SUM", "COUNTIF", "SUMIF", "INT", "ABS", "LEFT",
-                       "LEN"})
+                       "LEN", "SUBSTITUTE"})
 HELPER_COL = 7  # hidden columns H (1 while an instance is broken) and I (where it is)
 
 
@@ -82,7 +82,9 @@ def write(template: Cells, ws, wb, rules: RuleBook) -> None:
         row = 4 + number
         first = helper
         broken_now = 0
-        where = []
+        where: dict[str, list[str]] = {}  # per sheet, in order: the IF that names each flagged cell
+        flags: dict[str, list[str]] = {}
+        worst: dict[str, list[str]] = {}  # every cell of the check named: how tall the row must be
         for pair in check.pairs:
             formula = comparisons.formula(pair, cells, check.scale)
             left, right = template.cached.get(pair.left), template.cached.get(pair.right)
@@ -90,22 +92,26 @@ def write(template: Cells, ws, wb, rules: RuleBook) -> None:
             broken_now += broken
             sheet, cell = template.names[pair.flagged]
             template.formula(ws, helper, HELPER_COL, f"=IF({formula},1,0)", None, int(broken))
-            template.fixed(ws, helper, HELPER_COL + 1, f"«{sheet}» ô {cell}")
+            template.fixed(ws, helper, HELPER_COL + 1, f"{cell}, ")
             flag, place = cell_name(helper, HELPER_COL), cell_name(helper, HELPER_COL + 1)
-            where.append(f'IF({flag}=1,{place}&"; ","")')
+            where.setdefault(sheet, []).append(f'IF({flag}=1,{place},"")')
+            flags.setdefault(sheet, []).append(flag)
+            worst.setdefault(sheet, []).append(cell)
             _highlight(template, wb, pair, check)
             helper += 1
         count_cell = cell_name(row, 3)
         (error_counts if check.severity == "error" else warning_counts).append(count_cell)
         template.fixed(ws, row, 0, number, s["center"])
         template.fixed(ws, row, 1, check.label, s["cell"])
-        ws.set_row(row, row_height(check.label, 44))
+        named = " ".join(f"«{sheet}» ô {', '.join(found)};" for sheet, found in worst.items())
+        ws.set_row(row, max(row_height(check.label, 44), row_height(named, 58)))
         ws.conditional_format(row, 3, row, 3, {"type": "cell", "criteria": ">", "value": 0,
                                                "format": _fill(template, wb, check.severity)})
         template.fixed(ws, row, 2, SEVERITY_LABELS[check.severity], s["center"])
         span = f"{cell_name(first, HELPER_COL)}:{cell_name(helper - 1, HELPER_COL)}"
         template.formula(ws, row, 3, f"=SUM({span})", s["number"], broken_now)
-        template.formula(ws, row, 4, "=" + "&".join(where), s["cell"], "")
+        template.formula(ws, row, 4, "=" + "&".join(_where(sheet, where[sheet], flags[sheet]) for sheet in where),
+                         s["cell"], "")
     later = receipt_only(rules)
     if later:
         text = "Kiểm tra khi tỉnh nhận tệp (không thực hiện được trên biểu): " + "; ".join(later) + "."
@@ -114,6 +120,13 @@ def write(template: Cells, ws, wb, rules: RuleBook) -> None:
     _status(template, ws, wb, error_counts, warning_counts)
     template.page(ws, 4, 5)
     ws.set_portrait()
+
+
+def _where(sheet: str, named: list[str], flags: list[str]) -> str:
+    """«sheet» ô G8, G9; for the broken cells of one sheet, nothing when none is: the sheet named once, so
+    that the cell lists what a district must fix in as few lines as its row has."""
+    cells = "&".join(named)
+    return (f'IF(SUM({",".join(flags)})=0,"","«{sheet}» ô "&SUBSTITUTE({cells}&"|",", |","; "))')
 
 
 def _status(template: Cells, ws, wb, errors: list[str], warnings: list[str]) -> None:
