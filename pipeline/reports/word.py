@@ -23,6 +23,7 @@ from lxml import etree
 from pipeline.core.atomic import write_bytes
 from pipeline.core.locations import REPORT_TEMPLATES
 from pipeline.core.office_package import docx_entries, saved_docx, stamped_package
+from pipeline.reports.table_widths import fit_every_table
 
 TEMPLATES_KEPT = 64  # cleaned and compiled Word template parts remembered per process
 
@@ -210,10 +211,12 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def tables_that_print(document_xml: bytes) -> bytes:
-    """Every table that repeats a row ({%tr for …%}): its heading row repeated on each page it runs to
-    (w:tblHeader), and no row split across two pages (w:cantSplit). A 62-row table ran three pages
-    with no heading, its rows broken between pages."""
+    """Every table's columns wide enough for its headings' words (table_widths.py), and every table
+    that repeats a row ({%tr for …%}): its heading row repeated on each page it runs to (w:tblHeader),
+    and no row split across two pages (w:cantSplit). A 62-row table ran three pages with no heading,
+    its rows broken between pages."""
     root = etree.fromstring(document_xml)
+    fit_every_table(root)
     for table in root.iter(f"{_W}tbl"):
         rows = table.findall(f"{_W}tr")
         if not any("{%tr for" in "".join(row.itertext()) for row in rows):
