@@ -97,13 +97,15 @@ def test_each_year_and_the_phase_total_in_word_html_and_workbook(phase, plan):
         by_year = "; ".join(f"{y}: {v}" + (" (ước)" if y == 2025 else "") for y, v in sorted(years.items()))
         row = [c.text for c in table.rows[k + 1].cells]
         assert row[3] == by_year
-        assert int(row[4]) == cumulative and row[5] == percent_as_shown(cumulative / target)
+        # issue 31, finding 6: the phase's cumulative rests on 2025's estimate, and the table says so
+        assert row[4] == f"{cumulative} (ước)" and row[5] == percent_as_shown(cumulative / target)
         assert f"từng năm – {by_year};" in html
         sentence = next(p.text for p in document.paragraphs if p.text.startswith(f"- {indicator.name}:"))
         assert f"ước lũy kế giai đoạn {cumulative}/{target} {indicator.unit}" in sentence
         cells = [c.value for c in sheet[5 + k]]
         assert cells[5:9] == [years[2022], years[2023], years[2024], years[2025]]
         assert cells[9] == cumulative and cells[10] == pytest.approx(cumulative / target)
+        assert sheet.cell(5 + k, 10).font.i  # in italics, as the estimated year it rests on
         assert cells[11] == indicator.window
 
 

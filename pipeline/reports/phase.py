@@ -42,13 +42,13 @@ def phase_context(plan: Plan, result: Consolidation) -> dict:
                "unit": indicator.unit, "target": format_number(figure.target),
                "years": _years_text(plan, result, units, indicator),
                "before": format_number(before) if before is not None else "",
-               "cumulative": _figure(figure.cumulative),
+               "cumulative": _figure(figure.cumulative, figure.cumulative_estimated),
                "cumulative_word": cumulative_word(figure), "percent": percent(figure.cumulative, figure.target),
                "window": indicator.window, "outcome": result_word}
         before_text = f"lũy kế các đơn vị khai trước năm đầu báo cáo {row['before']}; " if row["before"] else ""
         row["sentence"] = (f"{indicator.name}: từng năm – {row['years']}; {before_text}{row['cumulative_word']} giai "
-                           f"đoạn {row['cumulative']}/{row['target']} {indicator.unit}, đạt {row['percent']} chỉ tiêu "
-                           f"(thời gian hoàn thành {indicator.window}: {result_word.lower()}).")
+                           f"đoạn {_figure(figure.cumulative)}/{row['target']} {indicator.unit}, đạt {row['percent']} "
+                           f"chỉ tiêu (thời gian hoàn thành {indicator.window}: {result_word.lower()}).")
         rows.append(row)
         if figure.cumulative is None or figure.cumulative < figure.target:
             missing = figure.target - (figure.cumulative or 0)
@@ -79,15 +79,19 @@ def phase_context(plan: Plan, result: Consolidation) -> dict:
     }
 
 
-def _figure(value: int | None) -> str:
-    return format_number(value) if value is not None else "chưa có số liệu"
+def _figure(value: int | None, estimated: bool = False) -> str:
+    """A figure as a table shows it: marked «(ước)» when part of it is a September estimate."""
+    if value is None:
+        return "chưa có số liệu"
+    return format_number(value) + (ESTIMATE if estimated else "")
 
 
 def _basis_sentence(years: list[int], estimated: list[int]) -> str:
     if not estimated:
         return f"Số liệu từng năm {years[0]}–{years[-1]} là số thực hiện cả năm do các đơn vị báo cáo."
     return (f"Số liệu năm {listed([str(y) for y in estimated])} có phần là số ước thực hiện (báo cáo tháng 9, chưa có "
-            "số thực hiện cả năm), được ghi “(ước)”; lũy kế có số ước được ghi là “ước lũy kế”.")
+            "số thực hiện cả năm), được ghi “(ước)”; lũy kế có số ước được ghi “(ước)” trong bảng và “ước lũy kế” "
+            "trong lời văn.")
 
 
 def _unit_rows(plan: Plan, result: Consolidation, closed: bool) -> list[dict]:
@@ -103,7 +107,7 @@ def _unit_rows(plan: Plan, result: Consolidation, closed: bool) -> list[dict]:
             rows.append((share, {
                 "unit": unit.name, "indicator": f"{indicator.no}. {indicator.short_name}",
                 "target": format_number(target),
-                "cumulative": _figure(progress.cumulative),
+                "cumulative": _figure(progress.cumulative, progress.basis == "estimate"),
                 "percent": percent(progress.cumulative, target), "window": indicator.window,
                 "outcome": phase_outcome(indicator, progress.cumulative, target, result.round.year, closed)}))
     return [row for _, row in sorted(rows, key=lambda entry: entry[0])]

@@ -322,6 +322,7 @@ def make_styles(wb) -> dict:
         "plain": wb.add_format({**border, "num_format": "0"}),
         "bold_number": wb.add_format({**border, "bold": True, "num_format": "#,##0"}),
         "estimate_number": wb.add_format({**border, "italic": True, "num_format": "#,##0"}),
+        "bold_estimate_number": wb.add_format({**border, "bold": True, "italic": True, "num_format": "#,##0"}),
         "money": wb.add_format({**border, "num_format": "#,##0.00"}),
         "money_total": wb.add_format({**border, "bold": True, "num_format": "#,##0.00"}),
         "percent": wb.add_format({**border, "num_format": "0.0%"}),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pipeline.core.vietnamese import round_title
 from pipeline.figures.consolidate import total_progress
 from pipeline.figures.phase import baseline_total, phase_outcome, phase_years, year_figure
-from pipeline.workbook.book import Book, cell
+from pipeline.workbook.book import Book, cell, sum_or_blank
 
 
 def write(book: Book, ws) -> None:
@@ -37,25 +37,30 @@ def write(book: Book, ws) -> None:
         ws.write_number(row, 3, target, s["number"])
         before = baseline_total(result, units, code) if indicator.kind == "flow" else None
         book.put(ws, row, 4, before, "number")
+        row_estimated = False
         for offset, year in enumerate(years):
             value, estimated = year_figure(plan, result, units, code, year)
             book.put(ws, row, 5 + offset, value, "estimate_number" if estimated else "number")
             if estimated:
                 estimated_years.add(year)
+                row_estimated = True
         col = 5 + len(years)
         cumulative = total_progress(result, units, code)
+        # a cumulative that rests on an estimate is one too: in italics, as its years are
+        style = "bold_estimate_number" if row_estimated else "bold_number"
         if indicator.kind == "flow":
-            ws.write_formula(row, col, f"=SUM({cell(row, 4)}:{cell(row, col - 1)})", s["bold_number"], cumulative or 0)
+            ws.write_formula(row, col, sum_or_blank(f"{cell(row, 4)}:{cell(row, col - 1)}"), s[style],
+                             cumulative if cumulative is not None else "")
         else:
-            book.put(ws, row, col, cumulative, "bold_number")
-        book.rate(ws, row, col + 1, col, 3, (cumulative or 0) / target if target else None)
+            book.put(ws, row, col, cumulative, style)
+        book.rate(ws, row, col + 1, col, 3, cumulative / target if target and cumulative is not None else None)
         ws.write_string(row, col + 2, indicator.window, s["text"])
         ws.write_string(row, col + 3, phase_outcome(indicator, cumulative, target, rnd.year, rnd.kind == "update"),
                         s["wrap"])
     note = 5 + len(plan.indicators)
     if estimated_years:
-        ws.write_string(note, 1, "Số in nghiêng: có phần là số ước thực hiện (chưa có số cả năm) – năm "
-                        + ", ".join(str(y) for y in sorted(estimated_years)) + ".", s["italic"])
+        ws.write_string(note, 1, "Số in nghiêng: có phần là số ước thực hiện (chưa có số cả năm), và lũy kế có số "
+                        "ấy – năm " + ", ".join(str(y) for y in sorted(estimated_years)) + ".", s["italic"])
     ws.write_string(note + 1, 1, "Lũy kế từng đơn vị và từng năm: trang «Theo năm»; nguồn từng số: «Truy nguồn».",
                     s["italic"])
     book.page(ws, 3)
