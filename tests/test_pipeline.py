@@ -340,3 +340,16 @@ def test_a_unit_without_figures_shows_no_zero_and_no_rate(demo, plan):
                 if sheet == "Tổng hợp":  # the targets stay; no result and no rate beside them
                     assert all(v > 0 for v in numbers), (sheet, row)
     assert seen >= 3
+
+
+def test_totals_say_how_many_units_they_hold(demo, plan):
+    """Issue 31, finding 4: a total over units of which some sent nothing says so."""
+    from pipeline.app.demo import SILENT_UNITS
+
+    workdir, _ = demo
+    book = openpyxl.load_workbook(workdir / "outbox" / "2025-annual" / "tong-hop_2025-annual.xlsx", data_only=True)
+    units = len(plan.units_for(plan.round("2025-annual")))
+    summary = next(r for r in book["Tổng hợp"].iter_rows(values_only=True) if r[1] == "Tổng cộng")
+    assert summary[3] == f"Số liệu của {units - len(SILENT_UNITS)}/{units} đơn vị"
+    budget = next(r for r in book["Kinh phí"].iter_rows(values_only=True) if r[1] == "Toàn tỉnh")
+    assert budget[2] == f"Số liệu của {units - len(SILENT_UNITS)}/{units} đơn vị đã báo cáo kỳ này"

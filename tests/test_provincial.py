@@ -111,6 +111,10 @@ def test_every_summary_figure_equals_an_independent_computation(province, plan):
             assert share == expected_share, (unit.name, indicator.code)
         assert sheet.cell(rows["Tổng cộng"], col + 2).value == total
         assert sheet.cell(rows["Tổng cộng"], col).value == plan.totals["total"][indicator.code]
+    # a total says how many units' figures it holds (issue 31, finding 4)
+    with_figures = {unit for unit, _ in expected}
+    assert sheet.cell(rows["Tổng cộng"], 4).value == f"Số liệu của {len(with_figures)}/12 đơn vị"
+    assert len(with_figures) < 12
     last_year = _accepted(db, "2023-update")["121"]["in_policy_dialogues_actual"]
     typed_before = _accepted(db, "2023-annual")["121"]["in_policy_dialogues_previous"]
     assert expected["121", "policy_dialogues"] == 9 + last_year + typed_before

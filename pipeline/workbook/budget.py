@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipeline.figures.consolidate import Consolidation, share
 from pipeline.plan import form
 from pipeline.plan.model import Unit
-from pipeline.workbook.book import LINE_WIDTHS, SUBMISSION_COLUMNS, Book, cell, sum_or_blank
+from pipeline.workbook.book import LINE_WIDTHS, SUBMISSION_COLUMNS, Book, cell, fitted_height, sum_or_blank
 
 
 def write(book: Book, ws) -> None:
@@ -47,6 +47,10 @@ def write(book: Book, ws) -> None:
     total = first + len(lines)
     every = [u for line in lines for u in book.reporting_in(line)]
     ws.write_string(total, 1, book.total_label, s["bold_text"])
+    reported = sum(u.code in result.reported for u in every)
+    covered = f"Số liệu của {reported}/{len(every)} đơn vị đã báo cáo kỳ này"  # a total says whom it holds
+    ws.write_string(total, 2, covered, s["wrap"])
+    ws.set_row(total, fitted_height([(covered, LINE_WIDTHS[2])]))
     for k in range(len(groups)):
         col = 4 + 3 * k
         cached: list[float | None] = [None, None]

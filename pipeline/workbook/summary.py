@@ -125,6 +125,9 @@ def _unit_rows(book: Book, ws, sub: int) -> dict[str, int]:
         ws.write_string(row, 0, number, s["bold_text"])
         ws.write_string(row, 1, name, s["bold_text"])
         ws.write_blank(row, 3, None, s["bold_text"])
+    covered = _covered(book)  # a total says how many units' figures it holds
+    ws.write_string(total_row, 3, covered, s["wrap"])
+    ws.set_row(total_row, fitted_height([(covered, WIDTHS[3])]))
     villages = sum(u.villages or 0 for u in book.districts)
     if subtotal != total_row:
         ws.write_formula(total_row, 2, f"={cell(subtotal, 2)}", s["bold_number"], villages)
@@ -142,6 +145,13 @@ def _unit_rows(book: Book, ws, sub: int) -> dict[str, int]:
         ws.write_string(row, 3, text, s["wrap"])
         ws.set_row(row, fitted_height([(line.name, WIDTHS[1]), (text, WIDTHS[3])]))
     return rows
+
+
+def _covered(book: Book) -> str:
+    """How many of the book's units the totals hold figures of (this round's, or kept from an earlier one)."""
+    units = [u for line in book.reporting_lines() for u in book.reporting_in(line)]
+    known = sum(any(p.cumulative is not None for p in book.result.own_progress(u.code).values()) for u in units)
+    return f"Số liệu của {known}/{len(units)} đơn vị"
 
 
 def _span(book: Book, rows: dict[str, int]) -> tuple[int, int, int]:
