@@ -71,3 +71,16 @@ def test_tables_repeat_their_heading_and_keep_rows_whole(reports):
                 continue
             assert rows[0].xpath("./w:trPr/w:tblHeader"), docx.name
             assert all(row.xpath("./w:trPr/w:cantSplit") for row in rows), docx.name
+
+
+def test_a_tables_caption_stays_with_the_table(reports):
+    """«Bảng 1» printed alone at the foot of page 2, its table on page 3."""
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    captions = 0
+    for docx in reports:
+        for table in Document(docx).tables:
+            before = table._tbl.getprevious()
+            if before is not None and before.tag == f"{w}p" and "".join(before.itertext()).startswith("Bảng"):
+                captions += 1
+                assert before.xpath("./w:pPr/w:keepNext"), (docx.name, "".join(before.itertext()))
+    assert captions >= 10

@@ -218,6 +218,8 @@ def tables_that_print(document_xml: bytes) -> bytes:
     root = etree.fromstring(document_xml)
     fit_every_table(root)
     for table in root.iter(f"{_W}tbl"):
+        _keep_with_table(table.getprevious())
+    for table in root.iter(f"{_W}tbl"):
         rows = table.findall(f"{_W}tr")
         if not any("{%tr for" in "".join(row.itertext()) for row in rows):
             continue
@@ -231,6 +233,20 @@ def tables_that_print(document_xml: bytes) -> bytes:
                 if properties.find(f"{_W}{name}") is None:
                     properties.append(etree.Element(f"{_W}{name}"))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _keep_with_table(paragraph) -> None:
+    """A table's caption (the paragraph just above it) stays on the page of the table's first row: a
+    «Bảng 1» caption printed alone at the foot of a page."""
+    if paragraph is None or paragraph.tag != f"{_W}p":
+        return
+    properties = paragraph.find(f"{_W}pPr")
+    if properties is None:
+        properties = etree.SubElement(paragraph, f"{_W}pPr")
+        paragraph.insert(0, properties)
+    if properties.find(f"{_W}keepNext") is None:
+        at = 1 if properties.find(f"{_W}pStyle") is not None else 0  # schema order: pStyle, keepNext, …
+        properties.insert(at, etree.Element(f"{_W}keepNext"))
 
 
 # w:lang and w:themeFontLang's main language (w:val): Word spell-checks a run in the language it is tagged
