@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from pipeline.app.runner import run
@@ -80,18 +81,31 @@ def test_the_export_is_one_tidy_table_described_by_its_datapackage(exports):
 
 def test_the_national_totals_equal_an_independent_sum(exports):
     root, folders, typed = exports
-    result, rows = rollup([folders[p] / "datapackage.json" for p in PROVINCES.values()])
+    detail = root / "toan-quoc" / "so-lieu-goc-toan-quoc.csv"
+    result = rollup([folders[p] / "datapackage.json" for p in PROVINCES.values()], detail)
     assert result.included == list(PROVINCES.values()) and result.refused == []
     totals = result.totals
     for code in ("i1", "i2", "i5", "i7"):
         expected = sum(values[f"in_{code}_estimate"] for sent in typed.values() for values in sent.values())
         nation = totals[(totals["province"] == "Toàn quốc") & (totals["subject"] == code)]["value"]
         assert list(nation) == [pytest.approx(expected)], code
-    written = write_rollup(result, rows, root / "toan-quoc")
+    written = write_rollup(result, root / "toan-quoc")
+    assert openpyxl.load_workbook(written[0]).sheetnames == ["Tong hop", "Theo tinh"]  # aggregates only
     sheet = openpyxl.load_workbook(written[0])["Theo tinh"]
     assert {r[0] for r in sheet.iter_rows(min_row=2, values_only=True)} == {"Tỉnh Thử", "Tỉnh Thử Hai", "Toàn quốc"}
     assert written[1].read_text(encoding="utf-8").startswith("Tổng hợp toàn quốc từ 2 gói số liệu: Tỉnh Thử, "
                                                               "Tỉnh Thử Hai.")
+    # every row of both packages, once, in the detail CSV, with its province
+    rows = list(csv_module.DictReader(detail.read_text(encoding="utf-8-sig").splitlines()))
+    exported = sum(json.loads((folders[p] / "datapackage.json").read_text(encoding="utf-8"))["p8"]["rows"]
+                   for p in PROVINCES.values())
+    assert len(rows) == result.rows == exported
+    assert {r["province"] for r in rows} == set(PROVINCES.values())
+    for code in ("i1", "i2"):
+        by_hand = sum(float(r["value"]) for r in rows if r["subject"] == code and r["measure"] == "estimate"
+                      and r["part"] == "indicator")
+        nation = totals[(totals["province"] == "Toàn quốc") & (totals["subject"] == code)]["value"]
+        assert list(nation) == [pytest.approx(by_hand)], code
 
 
 def test_an_altered_or_repeated_package_is_named_and_left_out(exports):
@@ -195,7 +209,7 @@ def test_a_package_of_any_shape_is_refused_with_a_reason_never_a_traceback(expor
     _root, folders, _ = exports
     target, package = _copy(folders, tmp_path, shape)
     package_path = _rewritten(target, package, **SHAPES[shape])
-    result, _rows = rollup([folders["Tỉnh Thử Hai"] / "datapackage.json", package_path])
+    result = rollup([folders["Tỉnh Thử Hai"] / "datapackage.json", package_path])
     assert result.included == ["Tỉnh Thử Hai"]
     [(path, reason)] = result.refused
     assert path == str(package_path) and reason
@@ -210,7 +224,7 @@ def test_look_alike_provinces_and_the_national_name_are_not_counted_twice(export
         packages.append(_rewritten(target, package, change_csv=lambda d, p=province: d.replace(
             "Tỉnh Thử".encode(), p.encode()), change_package=lambda pk, p=province: {**pk, "p8": {**pk["p8"],
                                                                                             "province": p}}))
-    result, _rows = rollup(packages)
+    result = rollup(packages)
     assert result.included == ["Tỉnh Thử"]
     reasons = [reason for _, reason in result.refused]
     assert reasons[:2] == [f"trùng với gói {packages[0]} (cùng tỉnh hoặc cùng tệp): chỉ tính một lần"] * 2
@@ -227,7 +241,7 @@ def test_a_linked_or_oversized_csv_is_refused_before_it_is_read(exports, tmp_pat
     big, package_big = _copy(folders, tmp_path, "big")
     with (big / package_big["resources"][0]["path"]).open("r+b") as handle:
         handle.truncate(3 << 30)  # 3 GB, sparse: refused by its size, never read
-    result, _rows = rollup([linked / "datapackage.json", big / "datapackage.json"])
+    result = rollup([linked / "datapackage.json", big / "datapackage.json"])
     assert result.included == [] and len(result.refused) == 2
     assert "lớn hơn mức cho phép" in result.refused[1][1]
 
@@ -256,3 +270,15 @@ def test_the_export_speaks_vietnamese_to_people_and_keeps_machine_names(exports)
     assert in_vietnam_time("2024-09-12T02:15:00+00:00") == "2024-09-12T09:15:00+07:00"
     assert in_vietnam_time("2024-09-12T09:15:00+07:00") == "2024-09-12T09:15:00+07:00"
     assert in_vietnam_time("2024-09-05") == "2024-09-05"
+
+
+def test_a_value_written_without_a_decimal_point_is_a_value():
+    """A package whose every value was whole («12», not «12.0») was refused as «not a finite number»:
+    pandas reads such a column as integers, and the check asked for floats."""
+    from pipeline.exchange.rollup import _typed
+
+    row = {c: "x" for c, _, _ in COLUMNS} | {"round_year": "2024", "record_id": "7"}
+    frame = _typed(pd.DataFrame([row | {"value": "12"}, row | {"value": "3"}], dtype=str))
+    assert list(frame["value"]) == [12.0, 3.0]
+    with pytest.raises(ValueError, match="không phải số hữu hạn không âm"):
+        _typed(pd.DataFrame([row | {"value": "12"}, row | {"value": "-3"}], dtype=str))

@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.cli import mail
 from pipeline.core.config import Config
 from pipeline.core.errors import UsageError
-from pipeline.core.locations import EXPORT_FOLDER, EXPORT_PACKAGE, STATUS_PAGE, Paths
+from pipeline.core.locations import EXPORT_FOLDER, EXPORT_PACKAGE, ROLLUP_DETAIL, STATUS_PAGE, Paths
 from pipeline.core.sender_text import printable
 from pipeline.core.vietnamese import STATUS_WORDS, round_title
 from pipeline.ledger.schema import HELD
@@ -378,9 +378,10 @@ def cmd_rollup(plan: Plan, config: Config, args) -> int:
     from pipeline.exchange.rollup import rollup, summary_lines, write_rollup
 
     packages = [p / EXPORT_PACKAGE if p.is_dir() else p for p in args.packages]
-    result, rows = rollup(packages)
-    written = write_rollup(result, rows, args.out)
-    print("\n".join(summary_lines(result, len(rows))))
+    detail = Path(args.out) / ROLLUP_DETAIL
+    result = rollup(packages, detail)
+    written = [*write_rollup(result, args.out), detail]
+    print("\n".join(summary_lines(result)))
     for path in written:
         print(path)
     return EXIT_REJECTED if result.refused else EXIT_OK

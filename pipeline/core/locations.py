@@ -41,6 +41,7 @@ AREA_FOLDER = "khu-vuc"  # beside the round's workbook: one detail workbook per 
 UNIT_FOLDERS = {"district": "huyen", "commune": "xa", "department": "so-nganh"}
 ROLLUP_WORKBOOK = "tong-hop-toan-quoc.xlsx"
 ROLLUP_SUMMARY = "tong-hop-toan-quoc.txt"
+ROLLUP_DETAIL = "so-lieu-goc-toan-quoc.csv"
 EXPORT_FOLDER = "xuat-so-lieu"  # the tidy export, unless told where
 EXPORT_PACKAGE = "datapackage.json"
 

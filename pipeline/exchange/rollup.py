@@ -1,10 +1,15 @@
 """The national rollup: several provinces' exports (export.py) read back, each checked as a district's
 file is (is it one of ours, whose plan, sent twice, altered since it was written), and summed into a
 national workbook and a short summary. A package that fails a check is named with the reason and
-left out; the others are still summed."""
+left out; the others are still summed.
+
+Packages are read one at a time: each is summed, its rows appended to one detail CSV, and let go, so
+that a country of 34 provinces of 3,321 communes (5 million rows) takes the memory of one province. The
+workbook holds the aggregates only; the rows are in the CSV, which no sheet limit bounds."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -16,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.core.atomic import atomic_path, write_text
-from pipeline.core.locations import ROLLUP_SUMMARY, ROLLUP_WORKBOOK
-from pipeline.exchange.export import COLUMNS, PACKAGE_PROFILE
+from pipeline.core.locations import ROLLUP_DETAIL, ROLLUP_SUMMARY, ROLLUP_WORKBOOK
+from pipeline.exchange.export import COLUMNS, PACKAGE_PROFILE, neutralised
 from pipeline.intake.inbox import NotPlainFile, TooLarge, read_plain
 
 # The measures that give a round's figure for the year, by round kind (form.YEAR_MEASURE).
@@ -29,6 +34,7 @@ class Rollup:
     included: list[str] = field(default_factory=list)  # provinces summed
     refused: list[tuple[str, str]] = field(default_factory=list)  # (package, reason in Vietnamese)
     totals: pd.DataFrame | None = None  # province × round × indicator, and the national row
+    rows: int = 0  # detail rows of the packages summed
 
 
 MAX_PACKAGE_BYTES = 1 << 20  # datapackage.json: a description, a few kilobytes
@@ -36,7 +42,6 @@ MAX_DATA_BYTES = 512 << 20  # a country's export at 3,400 units is some 100 MB
 MAX_ROWS = 3_000_000
 NATION = "Toàn quốc"  # the name of the national line: no province may take it
 NUMBERED = {"round_year", "record_id"}
-EXCEL_ROWS = 1_048_576 - 1  # a sheet's rows, less the header
 
 
 def read_package(path: Path) -> tuple[dict, pd.DataFrame]:
@@ -106,8 +111,8 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     finite and not negative (counts and money), as export.py writes them."""
     text = [c for c, kind, _ in COLUMNS if kind == "string"]
     frame[text] = frame[text].apply(lambda column: column.map(_normal))
-    values = pd.to_numeric(frame["value"], errors="coerce")
-    bad = ~values.map(lambda v: isinstance(v, float) and math.isfinite(v) and v >= 0) | (frame["value"] == "")
+    values = pd.to_numeric(frame["value"], errors="coerce").astype("float64")  # "12" and "12.0" alike
+    bad = values.isna() | ~values.map(math.isfinite) | (values < 0) | (frame["value"] == "")
     if bad.any():
         raise ValueError(f"cột value có giá trị không phải số hữu hạn không âm («{frame['value'][bad].iloc[0][:40]}»)")
     frame["value"] = values.astype("float64")
@@ -127,9 +132,19 @@ def province_key(package: dict, frame: pd.DataFrame) -> str:
     return f"code:{codes[0]}" if len(codes) == 1 else f"name:{name}"
 
 
-def rollup(packages: list[Path]) -> tuple[Rollup, pd.DataFrame]:
+def rollup(packages: list[Path], detail: Path | None = None) -> Rollup:
+    """Sum the packages; with `detail`, every row of the packages summed is written there (CSV, the
+    export's columns), atomically."""
+    with (atomic_path(detail) if detail is not None else contextlib.nullcontext()) as tmp, \
+            (open(tmp, "w", encoding="utf-8-sig", newline="") if tmp is not None else contextlib.nullcontext()) as out:
+        if out is not None:
+            out.write(",".join(c for c, _, _ in COLUMNS) + "\n")
+        return _rollup(packages, out)
+
+
+def _rollup(packages: list[Path], out) -> Rollup:
     result = Rollup()
-    frames = []
+    sums = []
     seen: dict[str, Path] = {}
     for path in packages:
         try:
@@ -148,44 +163,46 @@ def rollup(packages: list[Path]) -> tuple[Rollup, pd.DataFrame]:
             continue
         seen[key] = seen[f"name:{province.casefold()}"] = seen[digest] = path
         result.included.append(province)
-        frames.append(frame.assign(province=province))
-    all_rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[c for c, _, _ in COLUMNS])
-    result.totals = _totals(all_rows)
-    return result, all_rows
+        result.rows += len(frame)
+        frame["province"] = province  # the name as summed: normalised, one spelling per province
+        sums.append(_province_sums(frame))
+        if out is not None:
+            neutralised(frame).to_csv(out, header=False, index=False, lineterminator="\n")
+        del frame  # the next package is read into the room this one leaves
+    by_province = pd.concat(sums, ignore_index=True) if sums else pd.DataFrame(
+        columns=["province", "round", "subject", "value"])
+    nation = by_province.groupby(["round", "subject"], as_index=False)["value"].sum().assign(province=NATION)
+    result.totals = pd.concat([by_province, nation], ignore_index=True)[["province", "round", "subject", "value"]]
+    return result
 
 
-def _totals(rows: pd.DataFrame) -> pd.DataFrame:
-    """Each province's year figure per round and indicator (the sum over its units), then the nation's."""
-    year = rows[(rows["part"] == "indicator")
-                & (rows["measure"] == rows["round_kind"].map(YEAR_MEASURES))]
-    by_province = year.groupby(["province", "round", "subject"], as_index=False)["value"].sum()
-    nation = by_province.groupby(["round", "subject"], as_index=False)["value"].sum().assign(province="Toàn quốc")
-    return pd.concat([by_province, nation], ignore_index=True)[["province", "round", "subject", "value"]]
+def _province_sums(rows: pd.DataFrame) -> pd.DataFrame:
+    """A province's year figure per round and indicator: the sum over its units."""
+    year = rows[(rows["part"] == "indicator") & (rows["measure"] == rows["round_kind"].map(YEAR_MEASURES))]
+    return year.groupby(["province", "round", "subject"], as_index=False)["value"].sum()
 
 
-def write_rollup(result: Rollup, rows: pd.DataFrame, folder: Path) -> list[Path]:
+def write_rollup(result: Rollup, folder: Path) -> list[Path]:
     assert result.totals is not None
     workbook = folder / ROLLUP_WORKBOOK
     wide = result.totals.pivot_table(index="province", columns=["round", "subject"], values="value", aggfunc="sum")
-    order = [p for p in sorted(wide.index) if p != "Toàn quốc"] + (["Toàn quốc"] if "Toàn quốc" in wide.index else [])
+    order = [p for p in sorted(wide.index) if p != NATION] + ([NATION] if NATION in wide.index else [])
     with atomic_path(workbook) as tmp:
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="xlsxwriter",
                             engine_kwargs={"options": {"strings_to_formulas": False}}) as writer:
             wide.reindex(order).to_excel(writer, sheet_name="Tong hop")
             result.totals.to_excel(writer, sheet_name="Theo tinh", index=False)
-            if len(rows) < EXCEL_ROWS:  # beyond, the provinces' own CSV files hold them
-                rows.to_excel(writer, sheet_name="So lieu goc", index=False)
         tmp.write_bytes(buffer.getvalue())
     summary = folder / ROLLUP_SUMMARY
-    write_text(summary, "\n".join(summary_lines(result, len(rows))) + "\n")
+    write_text(summary, "\n".join(summary_lines(result)) + "\n")
     return [workbook, summary]
 
 
-def summary_lines(result: Rollup, rows: int = 0) -> list[str]:
+def summary_lines(result: Rollup) -> list[str]:
     lines = [f"Tổng hợp toàn quốc từ {len(result.included)} gói số liệu: {', '.join(result.included) or 'không có'}."]
-    if rows >= EXCEL_ROWS:
-        lines.append(f"Số liệu gốc có {rows:,} dòng, quá giới hạn một trang Excel: bảng tổng hợp không kèm trang "
-                     "«So lieu goc»; số liệu gốc là các tệp CSV của từng tỉnh.".replace(",", "."))
     lines += [f"Không tính gói {path}: {reason}." for path, reason in result.refused]
+    if result.included:
+        lines.append(f"Số liệu gốc ({result.rows:,} dòng) ở tệp {ROLLUP_DETAIL}; bảng tổng hợp chỉ có số tổng của "
+                     "từng tỉnh và toàn quốc.".replace(",", "."))
     return lines
