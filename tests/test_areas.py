@@ -213,3 +213,21 @@ def test_the_phase_workbook_names_the_areas_workbooks_of_its_round(split):
     assert [r[3] for r in parts] == expected
     for *_, file, digest in parts:
         assert hashlib.sha256((path.parent / file).read_bytes()).hexdigest() == digest
+
+
+def test_the_status_page_opens_on_a_summary_by_area(split):
+    """Issue 32: at 3,321 units the status page was one table of 6,647 rows. A plan with areas gets a
+    line per area first, then each area's units folded under its name; every unit appears once."""
+    import re
+
+    root, split_plan, _ = split
+    page = (root / "outbox" / locations.STATUS_PAGE).read_text(encoding="utf-8")
+    section = page[page.index(f'<h2 id="{ROUND}">'):]
+    summary = section[section.index('<table class="areas"'):section.index("</table>")]
+    lines = re.findall(r'<td><a href="#[^"]+">([^<]+)</a></td><td class="num">(\d+)</td><td class="num">(\d+)</td>'
+                       r'<td class="num">(\d+)</td><td class="num">(\d+)</td><td class="num">(\d+)</td>', summary)
+    # 5 files sent on time: «Cấp tỉnh» (no area), Bắc Yên and Mai Sơn (north), Sông Mã and Thuận Châu (south)
+    assert lines == [("Vùng Bắc", "6", "2", "0", "0", "4"), ("Vùng Nam", "5", "2", "0", "0", "3")]
+    assert section.index('<table class="areas"') < section.index('<details class="area"')
+    units = re.findall(r'data-unit="(\w+)">', section[:section.index('<details class="received"')])
+    assert sorted(units) == sorted(u.code for u in split_plan.units_for(split_plan.round(ROUND)))

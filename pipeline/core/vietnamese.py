@@ -37,6 +37,19 @@ def listed(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " và " + parts[-1]
 
 
+# A list of units in a report names them all up to NAMED_UNITS; beyond (a province's communes, a
+# country's), the first NAMED_SHOWN and how many others, and where the whole list is.
+NAMED_UNITS, NAMED_SHOWN = 30, 10
+
+
+def listed_units(names: list[str], where: str = "") -> str:
+    """`names` as `listed` writes them, or, past NAMED_UNITS, 'a, b, … và 1.234 đơn vị khác (where)'."""
+    if len(names) <= NAMED_UNITS:
+        return listed(names)
+    rest = f"{', '.join(names[:NAMED_SHOWN])} và {format_number(len(names) - NAMED_SHOWN)} đơn vị khác"
+    return f"{rest} ({where})" if where else rest
+
+
 def format_date(day: date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
 

@@ -6,6 +6,7 @@ A static page (jinja2), opened straight from disk: every link is relative to the
 from __future__ import annotations
 
 import os
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from pipeline.core import locations
 from pipeline.core.atomic import write_text
 from pipeline.core.vietnamese import STATUS_WORDS, format_date, round_title
 from pipeline.ledger.store import Ledger
-from pipeline.outputs.round_status import open_rounds, round_status
-from pipeline.plan.model import Plan
+from pipeline.outputs.round_status import RoundStatus, open_rounds, round_status
+from pipeline.plan import areas
+from pipeline.plan.model import Plan, Round
 
 # The colour of each state; its words are figures/timeliness.STATE_WORDS, as in every output.
 STATE_CSS = {"reported": "ok", "late": "late", "held": "rejected", "after_approval": "late", "rejected": "rejected",
@@ -110,6 +112,24 @@ def _reminders(outbox: Path, round_id: str, unit) -> list[dict[str, str]]:
              "href": path.relative_to(outbox).as_posix()} for path in found]
 
 
+def _groups(plan: Plan, rnd: Round, status: RoundStatus, rows: dict[str, dict]) -> list[dict]:
+    """The round's units, by the plan's areas when it has them (a province's communes, a country's): the
+    units of no area first, then each area with its counts, so that the page opens on a summary."""
+    split = areas.for_round(plan, rnd)
+    if not split:
+        return [{"name": "", "units": list(rows.values())}]
+    states = {s.unit.code: s for s in status.units}
+    grouped: list[dict] = [{"name": "", "units": [rows[c] for c in rows if areas.area_of(plan, c) is None]}]
+    for area in split:
+        mine = [u.code for u in area.units if u.code in rows]
+        counts = Counter(states[c].state for c in mine)
+        grouped.append({"name": area.name, "slug": area.slug, "units": [rows[c] for c in mine],
+                        "counts": {"units": len(mine), "reported": counts["reported"] + counts["late"],
+                                   "late": counts["late"], "missing": counts["missing"],
+                                   "rejected": len(mine) - counts["reported"] - counts["late"] - counts["missing"]}})
+    return [g for g in grouped if g["units"]]
+
+
 def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
                       passed: list[tuple[str, str]] | None = None) -> Path:
     """`passed`: inbox entries this run named but did not take, as (path, reason key)."""
@@ -125,13 +145,14 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
         names = locations.report_names(rnd.id)
         files = [("Bảng tổng hợp", locations.workbook_name(rnd.id)), ("Báo cáo (Word)", names["docx"]),
                  ("Báo cáo (HTML)", names["html"]), ("Phụ lục", names["annex"])]
-        units = []
+        units = {}
         for entry in status.units:
             record = entry.record
-            units.append({"name": entry.unit.name, "code": entry.unit.code, "state": entry.words,
-                          "css": STATE_CSS[entry.state], "file": record.shown_name if record else "",
-                          "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",
-                          "answers": answers(record) if record else _reminders(outbox, rnd.id, entry.unit)})
+            units[entry.unit.code] = {
+                "name": entry.unit.name, "code": entry.unit.code, "state": entry.words, "css": STATE_CSS[entry.state],
+                "file": record.shown_name if record else "",
+                "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",
+                "answers": answers(record) if record else _reminders(outbox, rnd.id, entry.unit)}
         rounds.append({
             "id": rnd.id, "name": round_title(rnd), "open": rnd.id in showing, "approved": status.approved_on and
             format_date(date.fromisoformat(status.approved_on)),
@@ -142,7 +163,7 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
                        "units": len(plan.units_for(rnd))},
             "files": [{"label": label, "href": f"{rnd.id}/{name}"} for label, name in files
                       if (outbox / rnd.id / name).is_file()],
-            "units": units,
+            "groups": _groups(plan, rnd, status, units),
             "received": _every_file(plan, ledger, rnd.id, answers),
         })
     not_processed = ledger.records_with_finding("file-not-processed")

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline.core.vietnamese import format_date, format_number, listed, round_title
+from pipeline.core import locations
+from pipeline.core.vietnamese import format_date, format_number, listed_units, round_title
 from pipeline.figures.consolidate import Consolidation
 from pipeline.figures.timeliness import unit_states
 from pipeline.plan import adhoc, form
-from pipeline.plan.model import Plan, Unit
+from pipeline.plan.model import Plan, Round, Unit
 from pipeline.reports.parts import issuer_line, place_date
 from pipeline.reports.province import activity_rows
 from pipeline.reports.sentences import reporting_sentence, who_reports
@@ -49,7 +50,7 @@ def adhoc_context(plan: Plan, result: Consolidation) -> dict:
         "intro": (f"Căn cứ {plan.document}; thực hiện yêu cầu {name} (hạn gửi của các đơn vị: ngày "
                   f"{format_date(rnd.district_deadline)}), {plan.reporting_body} tổng hợp báo cáo như sau:"),
         "reporting_sentence": reporting_sentence(rnd, states, who_reports(plan, rnd)),
-        "missing_sentence": (f"Chưa báo cáo: {listed(missing)}. Số liệu trong báo cáo này chỉ gồm "
+        "missing_sentence": (f"Chưa báo cáo: {listed_units(missing, _where(rnd))}. Số liệu trong báo cáo này chỉ gồm "
                              f"{len(reported)} đơn vị đã báo cáo." if missing else
                              "Số liệu trong báo cáo này gồm tất cả các đơn vị."),
         "missing_units": missing,
@@ -104,17 +105,22 @@ def _question(result: Consolidation, reported: list[Unit], question: adhoc.Quest
     elif question.kind == "yesno":
         yes = [u.name for u, v in answers if v]
         no = [u.name for u, v in answers if not v]
-        summary = "; ".join(p for p in (f"{len(yes)} đơn vị trả lời Có ({listed(yes)})" if yes else "",
-                                        f"{len(no)} đơn vị trả lời Không ({listed(no)})" if no else "") if p) + "."
+        parts = (f"{len(yes)} đơn vị trả lời Có ({listed_units(yes)})" if yes else "",
+                 f"{len(no)} đơn vị trả lời Không ({listed_units(no)})" if no else "")
+        summary = "; ".join(p for p in parts if p) + "."
     else:
-        quiet = f" (không trả lời: {listed(silent)})" if silent else ""
+        quiet = f" (không trả lời: {listed_units(silent)})" if silent else ""
         lines = [f"{u.name}: {format_date(date.fromisoformat(str(v))) if question.kind == 'date' else v}"
                  for u, v in answers]
         return {"no": question.no, "text": question.text, "lines": lines,
                 "summary": f"{len(answers)}/{len(reported)} đơn vị trả lời{quiet}:"}
     if answers and silent:
-        summary += f" Không trả lời: {listed(silent)}."
+        summary += f" Không trả lời: {listed_units(silent)}."
     return {"no": question.no, "text": question.text, "summary": summary, "lines": []}
+
+
+def _where(rnd: Round) -> str:
+    return f"danh sách đủ ở trang «Tình hình nộp báo cáo» của tệp {locations.workbook_name(rnd.id)}"
 
 
 def _subject(name: str) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from pipeline.core.vietnamese import format_date, format_number, format_percent, listed
+from pipeline.core import locations
+from pipeline.core.vietnamese import NAMED_UNITS, format_date, format_number, format_percent, listed, listed_units
 from pipeline.figures.consolidate import Consolidation, Standing, share
 from pipeline.figures.report_figures import Coverage
 from pipeline.plan import form, schedule
@@ -29,6 +30,7 @@ PLACEHOLDERS = {
 _SPLIT = re.compile(r"\n+|(?<=[.;!?])\s+")
 _EDGES = re.compile(r"^[\s\-–•*+.;:]+|[\s.;:]+$")
 LAGGING = (schedule.OVERDUE, schedule.BEHIND)
+VOICES_SHOWN = 15  # points quoted under one heading, those made by the most units first
 
 
 def voices(plan: Plan, result: Consolidation, key: str) -> list[str]:
@@ -44,17 +46,15 @@ def voices(plan: Plan, result: Consolidation, key: str) -> list[str]:
             norm = " ".join(point.casefold().split())
             points.setdefault(norm, (point, {}))[1][unit.name] = None
     ranked = sorted(points.values(), key=lambda entry: -len(entry[1]))
-    return [f"{wording[0].upper()}{wording[1:]} ({_who(list(names))})." for wording, names in ranked]
-
-
-NAMED_UNITS = 30  # a point made by more units names the first NAMED_SHOWN and counts the others
-NAMED_SHOWN = 10
+    quoted = [f"{wording[0].upper()}{wording[1:]} ({_who(list(names))})." for wording, names in ranked[:VOICES_SHOWN]]
+    if len(ranked) > VOICES_SHOWN:  # a province's communes, a country's: the report stays readable
+        quoted.append(f"Còn {format_number(len(ranked) - VOICES_SHOWN)} ý kiến khác, mỗi ý kiến của ít đơn vị hơn: "
+                      f"{_where(result.round, 'Thuyết minh').replace('danh sách đủ', 'nguyên văn')}.")
+    return quoted
 
 
 def _who(names: list[str]) -> str:
-    if len(names) <= NAMED_UNITS:
-        return ", ".join(names)
-    return f"{', '.join(names[:NAMED_SHOWN])} và {format_number(len(names) - NAMED_SHOWN)} đơn vị khác"
+    return ", ".join(names) if len(names) <= NAMED_UNITS else listed_units(names)
 
 
 def _behind_phrase(plan: Plan, rnd: Round, code: str, standing: Standing) -> str:
@@ -113,7 +113,7 @@ def shortcomings(plan: Plan, result: Consolidation, table: dict[str, dict[str, S
                      + listed([f"{names[c]} ({n} chỉ tiêu)" for c, n in ranked]) + ".")
     missing = [u.name for u, _ in cover.kept] + [u.name for u in cover.without]
     if missing:
-        lines.append(f"Chưa có báo cáo kỳ này của {len(missing)} đơn vị: {listed(missing)}.")
+        lines.append(f"Chưa có báo cáo kỳ này của {len(missing)} đơn vị: {listed_units(missing, _where(rnd))}.")
     return lines
 
 
@@ -133,15 +133,20 @@ def tasks(plan: Plan, result: Consolidation, table: dict[str, dict[str, Standing
              f"{rnd.year})" for c, s in behind]) + ".")
     lagging = [u.name for u in plan.units if any(table[u.code][i.code].status in LAGGING for i in plan.indicators)]
     if lagging:
-        lines.append(f"Đôn đốc, hướng dẫn các đơn vị có chỉ tiêu chậm tiến độ hoặc quá hạn: {listed(lagging)}.")
+        lines.append("Đôn đốc, hướng dẫn các đơn vị có chỉ tiêu chậm tiến độ hoặc quá hạn: "
+                     f"{listed_units(lagging, _where(rnd, 'Tiến độ'))}.")
     missing = [u.name for u, _ in cover.kept] + [u.name for u in cover.without]
     if missing:
-        lines.append(f"Đôn đốc các đơn vị chưa báo cáo gửi báo cáo: {listed(missing)}.")
+        lines.append(f"Đôn đốc các đơn vị chưa báo cáo gửi báo cáo: {listed_units(missing, _where(rnd))}.")
     update = next((r for r in plan.rounds if r.year == rnd.year and r.kind == "update"), None)
     if rnd.kind == "annual" and update is not None:
         lines.append(f"Các đơn vị gửi số liệu thực hiện cả năm {rnd.year} trước ngày "
                      f"{format_date(update.district_deadline)}.")
     return lines
+
+
+def _where(rnd: Round, sheet: str = "Tình hình nộp báo cáo") -> str:
+    return f"danh sách đủ ở trang «{sheet}» của tệp {locations.workbook_name(rnd.id)}"
 
 
 def _name(plan: Plan, code: str) -> str:

@@ -3,7 +3,16 @@ estimate worded as one, who the figures cover, counts written as a person writes
 
 from __future__ import annotations
 
-from pipeline.core.vietnamese import LEVEL_WORDS, format_date, format_number, format_percent, listed, round_title
+from pipeline.core import locations
+from pipeline.core.vietnamese import (
+    LEVEL_WORDS,
+    format_date,
+    format_number,
+    format_percent,
+    listed,
+    listed_units,
+    round_title,
+)
 from pipeline.figures.report_figures import Coverage, Figure
 from pipeline.figures.timeliness import UnitState, state_lists
 from pipeline.plan.model import Indicator, Plan, Round
@@ -67,7 +76,8 @@ def reporting_sentence(rnd: Round, states: list[UnitState], who: str) -> str:
             sentence += f"; không có đơn vị nào gửi đúng hạn ({deadline})."
         else:
             sentence += f"; {on_time} đơn vị gửi đúng hạn ({deadline}), {reported - on_time} đơn vị gửi sau hạn."
-    named = [f"{label if n == 0 else label[0].lower() + label[1:]}: {listed(names)}"
+    where = f"danh sách đủ ở trang «Tình hình nộp báo cáo» của tệp {locations.workbook_name(rnd.id)}"
+    named = [f"{label if n == 0 else label[0].lower() + label[1:]}: {listed_units(names, where)}"
              for n, (label, names) in enumerate(state_lists(states))]
     return sentence + (" " + "; ".join(named) + "." if named else "")
 
@@ -80,16 +90,17 @@ def coverage_sentence(rnd: Round, cover: Coverage) -> str:
         sentence = f"Số liệu trong báo cáo là số liệu kỳ này của đủ {cover.units}/{cover.units} đơn vị."
     else:
         sentence = f"Số liệu trong báo cáo gồm số liệu kỳ này của {len(cover.reported)}/{cover.units} đơn vị."
+    where = f"danh sách đủ ở cột «Căn cứ số liệu», trang «Tổng hợp» của tệp {locations.workbook_name(rnd.id)}"
     if cover.kept:
         kept = [f"{unit.name} (số liệu {round_title(source)})" for unit, source in cover.kept]
         sentence += (f" {len(cover.kept)} đơn vị chưa báo cáo kỳ này được giữ số liệu đã tiếp nhận gần nhất, "
-                     f"tính vào tổng số và nêu riêng ở từng chỉ tiêu: {listed(kept)}.")
+                     f"tính vào tổng số và nêu riêng ở từng chỉ tiêu: {listed_units(kept, where)}.")
     if cover.without:
-        sentence += (f" Chưa có số liệu nào của: {listed([u.name for u in cover.without])}; tỷ lệ đạt vẫn tính "
-                     "trên chỉ tiêu giai đoạn của toàn tỉnh.")
+        sentence += (f" Chưa có số liệu nào của: {listed_units([u.name for u in cover.without], where)}; tỷ lệ đạt "
+                     "vẫn tính trên chỉ tiêu giai đoạn của toàn tỉnh.")
     if cover.left_out:
-        sentence += (f" Theo danh sách đơn vị của kế hoạch, {listed([u.name for u in cover.left_out])} không phải "
-                     "báo cáo kỳ này và không được tính.")
+        sentence += (f" Theo danh sách đơn vị của kế hoạch, {listed_units([u.name for u in cover.left_out])} không "
+                     "phải báo cáo kỳ này và không được tính.")
     return sentence
 
 
@@ -100,7 +111,7 @@ def changes_sentence(compared: int, changes: int, without: list[str]) -> str:
         sentence = (f"Có {compared} đơn vị gửi cả số ước tháng 9 và số thực hiện cả năm: "
                     + (f"{changes} số liệu thay đổi (bảng dưới)." if changes else "không có số liệu nào thay đổi."))
     if without:
-        sentence += f" Không có số ước tháng 9 để so sánh: {listed(without)}."
+        sentence += f" Không có số ước tháng 9 để so sánh: {listed_units(without)}."
     return sentence
 
 
