@@ -44,9 +44,9 @@ ROUND = "2024-annual"
 REPEATS = 3  # the floor and the one-file run are each the median of this many runs: the machine is shared
 
 
-def synthetic_plan(folder: Path, units: int) -> Path:
+def synthetic_plan(folder: Path, units: int, areas: bool = True) -> Path:
     """The bundled plan with its units replaced by a province level and units-1 communes, in up to
-    AREAS areas of equal size."""
+    AREAS areas of equal size; without `areas`, as the project ships its plan: no `area` column."""
     shutil.copytree(DEFAULT_PLAN_DIR, folder)
     (folder / "formed_from.csv").unlink()  # it names the bundled plan's communes, replaced here
     codes = [r["code"] for r in csv.DictReader((folder / "indicators.csv").open(encoding="utf-8"))]
@@ -56,8 +56,8 @@ def synthetic_plan(folder: Path, units: int) -> Path:
              for n in range(1, units)]
     with (folder / "units.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["code", "level", "name", "slug", "villages", "appendix_no", "area"])
-        writer.writerows(rows)
+        writer.writerow(["code", "level", "name", "slug", "villages", "appendix_no", "area"][:7 if areas else 6])
+        writer.writerows(row[:7 if areas else 6] for row in rows)
     with (folder / "targets.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["unit", "name", *codes])

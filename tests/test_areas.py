@@ -21,6 +21,7 @@ from pipeline.ledger.store import Ledger
 from pipeline.plan import areas
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.workbook import assemble
+from tests.support.helpers import ROOT
 from tests.support.installation import send, tree
 
 pytestmark = pytest.mark.integration
@@ -231,3 +232,35 @@ def test_the_status_page_opens_on_a_summary_by_area(split):
     assert section.index('<table class="areas"') < section.index('<details class="area"')
     units = re.findall(r'data-unit="(\w+)">', section[:section.index('<details class="received"')])
     assert sorted(units) == sorted(u.code for u in split_plan.units_for(split_plan.round(ROUND)))
+
+
+def test_a_large_plan_that_names_no_area_is_split_by_its_former_units(plan_copy, monkeypatch):
+    """Issue 32: a plan of more units than one workbook serves well (AREA_UNITS) and no `area` column was
+    written as one provincial workbook (3,321 lines: 20 s to open, not printable). Its communes now go with
+    the former district whose line they continue."""
+    monkeypatch.setattr(areas, "AREA_UNITS", 50)
+    plan = load_plan(plan_copy)
+    assert not any(u.area for u in plan.units) and len(plan.units) > 50
+    found = {a.name: a for a in areas.of(plan)}
+    districts = [u for u in plan.units if u.level == "district"]
+    # the wards of the city the plan allocated nothing to: together, apart from the districts
+    assert sorted(found) == sorted([u.name for u in districts] + [areas.OUTSIDE])
+    assert {u.code for u in found[areas.OUTSIDE].units} == {u.code for u in plan.outside_allocation}
+    for district in districts:
+        members = {u.code for u in found[district.name].units}
+        assert district.code in members
+        assert members - {district.code} == {u.code for u in plan.units if u.former and u.former[0] == district.code}
+    assert areas.area_of(plan, plan.province_unit.code) is None
+
+
+def test_a_large_plan_without_structure_is_split_in_groups_of_its_order(tmp_path):
+    """The shape bench/scale.py measures as the project ships its plan: no `area` column, no former units."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("scale", ROOT / "bench" / "scale.py")
+    scale = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scale)
+    plan = load_plan(scale.synthetic_plan(tmp_path / "plan", 451, areas=False))
+    found = areas.of(plan)
+    assert [a.name for a in found] == ["Nhóm 1 (Xã 1 – Xã 200)", "Nhóm 2 (Xã 201 – Xã 400)", "Nhóm 3 (Xã 401 – Xã 450)"]
+    assert [len(a.units) for a in found] == [200, 200, 50] and areas.area_of(plan, "14") is None

@@ -1,7 +1,12 @@
 """Areas: a plan with many units (a province's communes, a country's) names the area each unit belongs
 to (units.csv column `area`: a former district, a province). The provincial workbook is then written
 as a summary with one line per area and one detail workbook per area, each rewritten only when a file
-of its own units changes."""
+of its own units changes.
+
+A plan of more than AREA_UNITS units that names no area is split all the same: one workbook of 3,321
+unit lines took 20 s to open and LibreOffice could not print it in ten minutes. Its areas come from its
+own structure: the former unit a unit's line continues (a commune's former district), or, in a plan
+without one, groups of AREA_UNITS units in the plan's order."""
 
 from __future__ import annotations
 
@@ -49,15 +54,44 @@ def check(units: list[Unit]) -> None:
                             "hãy đặt tên khác nhau.")
 
 
+AREA_UNITS = 200  # units a single provincial workbook serves well; beyond, it is split by area
+OUTSIDE = "Ngoài phân bổ chỉ tiêu"  # the area of units with no target that continue no allocated unit
+
+
 def of(plan: Plan) -> tuple[Area, ...]:
-    """The plan's areas in the order their first unit appears; empty when the plan names none."""
+    """The plan's areas in the order their first unit appears: those units.csv names, else, for a plan of
+    more than AREA_UNITS units, those of its structure; empty for a smaller plan that names none."""
     def make() -> tuple[Area, ...]:
         members: dict[str, list[Unit]] = {}
-        for unit in plan.units:
-            if unit.area:
-                members.setdefault(unit.area, []).append(unit)
+        for unit, name in _area_names(plan).items():
+            members.setdefault(name, []).append(unit)
         return tuple(Area(ascii_slug(name), name, tuple(units)) for name, units in members.items())
     return plan.derived((of,), make)
+
+
+def _area_names(plan: Plan) -> dict[Unit, str]:
+    if any(u.area for u in plan.units):
+        return {u: u.area for u in plan.units if u.area}
+    units = [u for u in plan.units if u.level != "province"]
+    if len(units) <= AREA_UNITS:
+        return {}
+    if any(u.former for u in units):  # a successor goes with the unit whose line it continues
+        by_code = {u.code: u for u in plan.units}
+        outside = set(plan.outside_allocation)
+
+        def root(unit: Unit) -> Unit:
+            seen = set()
+            while unit.former and unit.former[0] in by_code and unit.code not in seen:
+                seen.add(unit.code)
+                unit = by_code[unit.former[0]]
+            return unit
+        return {u: OUTSIDE if u in outside else root(u).name for u in units}
+    names = {}
+    for start in range(0, len(units), AREA_UNITS):
+        group = units[start:start + AREA_UNITS]
+        for unit in group:
+            names[unit] = f"Nhóm {start // AREA_UNITS + 1} ({group[0].name} – {group[-1].name})"
+    return names
 
 
 def for_round(plan: Plan, rnd: Round) -> tuple[Area, ...]:

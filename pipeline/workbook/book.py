@@ -76,7 +76,7 @@ class Book:
         if area is not None:
             self.members = area.units
         elif self.split:
-            self.members = tuple(u for u in plan.units if not u.area)
+            self.members = tuple(u for u in plan.units if areas.area_of(plan, u.code) is None)
         else:
             self.members = plan.units
         mine = {u.code for u in self.members}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.figures.consolidate import Consolidation, total_progress, year_total
+from pipeline.plan import areas
 from pipeline.plan.model import Unit
 from pipeline.workbook.book import BASIS_LABELS, Book, cell, sum_or_blank
 
@@ -76,7 +77,7 @@ def _rows(book: Book) -> list[tuple[str, str, list[Unit]]]:
     if not (book.split and book.area is None):
         return [(u.code, u.name, [u]) for u in book.units]
     roots = {u.code for u in book.units}
-    own = [(u.code, u.name, [u]) for u in book.units if not u.area]
+    own = [(u.code, u.name, [u]) for u in book.units if areas.area_of(book.plan, u.code) is None]
     return own + [(line.number, line.name, [u for u in line.units if u.code in roots]) for line in book.lines]
 
 
