@@ -19,6 +19,7 @@ from pipeline.core.findings import SEVERITY_LABELS, Finding
 from pipeline.core.office_package import normalize_package
 from pipeline.core.sender_text import printable
 from pipeline.core.vietnamese import format_date, round_title, women_union
+from pipeline.intake.marking import Mark, Unmarkable, mark_package
 from pipeline.intake.saved_mail import Mail, reply_draft
 from pipeline.ledger.schema import (
     ACCEPTED,
@@ -194,6 +195,18 @@ def write_marked_copy(original: Path, target: Path, findings: list[Finding], mom
 
 
 def _mark(original: Path, target: Path, findings: list[Finding], moment: datetime) -> None:
+    """The package edited in place (marking.py); openpyxl's load and save when it cannot be."""
+    marks = [Mark(f.sheet, f.cell, FILLS[f.severity], f"{SEVERITY_LABELS[f.severity]}: {f.message}")
+             for f in findings if f.sheet and f.cell]
+    try:
+        marked = mark_package(Path(original).read_bytes(), marks, SIGNATURE, moment)
+    except Unmarkable:
+        _mark_with_openpyxl(original, target, findings, moment)
+        return
+    write_bytes(target, marked)
+
+
+def _mark_with_openpyxl(original: Path, target: Path, findings: list[Finding], moment: datetime) -> None:
     book = openpyxl.load_workbook(original)
     for finding in findings:
         if finding.sheet not in book.sheetnames:
