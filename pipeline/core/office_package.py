@@ -66,6 +66,41 @@ def stamped_package(entries: list[tuple[str, bytes]], moment: datetime) -> bytes
     return result.getvalue()
 
 
+def repackaged(original: bytes, changed: dict[str, bytes], moment: datetime) -> bytes:
+    """`original` (a zip package) with the entries of `changed` replaced or added: every other entry's
+    compressed bytes copied as they are, not inflated and deflated again; every entry stamped `moment`.
+    docProps/core.xml is left as it was (the sender's)."""
+    result = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(original)) as source, _Stamped(result, moment, stamp_core=False) as target:
+        names = [info.filename for info in source.infolist()]
+        for info in source.infolist():
+            if info.filename in changed:
+                target.add(info.filename, changed[info.filename])
+                continue
+            raw = _raw_entry(original, info)
+            if raw is None:
+                target.add(info.filename, source.read(info))
+            else:
+                target.add_compressed(info, raw)
+        for name, data in changed.items():
+            if name not in names:
+                target.add(name, data)
+    return result.getvalue()
+
+
+def _raw_entry(package: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """An entry's compressed bytes as stored, or None when they cannot be taken as they are (encrypted,
+    compressed otherwise than deflate or stored, a local header that does not match)."""
+    start = info.header_offset
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) \
+            or package[start:start + 4] != b"PK\x03\x04":
+        return None
+    begin = start + 30 + int.from_bytes(package[start + 26:start + 28], "little") + \
+        int.from_bytes(package[start + 28:start + 30], "little")
+    raw = package[begin:begin + info.compress_size]
+    return raw if len(raw) == info.compress_size else None
+
+
 class _Entries(list):
     """python-docx's package writer, as far as it is called: each part's name and bytes, in order."""
 
@@ -78,8 +113,9 @@ class _Stamped:
 
     SAVED_MODE = 0o600 << 16  # what zipfile gives an entry written by name, as python-docx writes them
 
-    def __init__(self, target: io.BytesIO, moment: datetime):
+    def __init__(self, target: io.BytesIO, moment: datetime, *, stamp_core: bool = True):
         self.zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED)
+        self.stamp_core = stamp_core
         self.stamp = moment.replace(tzinfo=None, microsecond=0).isoformat().encode() + b"Z"
         if not 1980 <= moment.year <= 2107:  # what a zip header can hold (a date a sender chose may not fit)
             moment = datetime(min(max(moment.year, 1980), 2107), 1, 1)
@@ -87,13 +123,23 @@ class _Stamped:
         self.time = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
     def add(self, name: str, data: bytes, mode: int = SAVED_MODE) -> None:
-        if name == "docProps/core.xml":
+        if name == "docProps/core.xml" and self.stamp_core:
             data = _STAMP.sub(rb"\g<1>" + self.stamp + rb"\g<2>", data)
         entry = zipfile.ZipInfo(name, date_time=self.time)
         entry.compress_type = zipfile.ZIP_DEFLATED
         entry.external_attr = mode
         entry.CRC, compressed = _deflated(data)
         entry.file_size, entry.compress_size = len(data), len(compressed)
+        self._write(entry, compressed)
+
+    def add_compressed(self, info: zipfile.ZipInfo, compressed: bytes, mode: int = SAVED_MODE) -> None:
+        """An entry of another package, its compressed bytes as they were."""
+        entry = zipfile.ZipInfo(info.filename, date_time=self.time)
+        entry.compress_type, entry.external_attr = info.compress_type, mode
+        entry.CRC, entry.file_size, entry.compress_size = info.CRC, info.file_size, len(compressed)
+        self._write(entry, compressed)
+
+    def _write(self, entry: zipfile.ZipInfo, compressed: bytes) -> None:
         # What writestr writes, with the compressed bytes known: its header (with the sizes it
         # writes back), then the data. A province's unit reports share all their parts but one.
         archive, stream = self.zip, cast(IO[bytes], self.zip.fp)
@@ -102,7 +148,7 @@ class _Stamped:
         stream.write(entry.FileHeader(False) + compressed)
         archive.start_dir = stream.tell()
         archive.filelist.append(entry)
-        archive.NameToInfo[name] = entry
+        archive.NameToInfo[entry.filename] = entry
         archive._didModify = True  # type: ignore[attr-defined]
 
     def __enter__(self) -> _Stamped:

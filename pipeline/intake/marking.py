@@ -14,11 +14,14 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
 
 from lxml import etree
+
+from pipeline.core.office_package import repackaged
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -49,21 +52,14 @@ class Mark:
 
 
 def mark_package(original: bytes, marks: list[Mark], author: str, moment: datetime) -> bytes:
-    """The package with `marks` applied; every entry not changed is copied as received."""
+    """The package with `marks` applied; every entry not changed is copied as received (its compressed
+    bytes as they are)."""
     try:
-        source = zipfile.ZipFile(io.BytesIO(original))
-        entries = {info.filename: source.read(info) for info in source.infolist()}
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError) as exc:
+        with zipfile.ZipFile(io.BytesIO(original)) as source:
+            changed = _Edit(source, author).apply(marks)
+        return repackaged(original, changed, moment)
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError, EOFError, zlib.error) as exc:
         raise Unmarkable(f"unreadable package ({type(exc).__name__})") from None
-    changed = _Edit(entries, author).apply(marks)
-    out = io.BytesIO()
-    stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in [*entries, *[n for n in changed if n not in entries]]:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
-            target.writestr(info, changed.get(name, entries.get(name, b"")))
-    return out.getvalue()
 
 
 def _parse(data: bytes | None, what: str) -> etree._Element:
@@ -89,9 +85,36 @@ def _cell_ref(ref: str) -> tuple[int, int]:
     return int(match.group(2)), column
 
 
+class _Entries:
+    """The package's entries, each inflated when first asked for."""
+
+    def __init__(self, source: zipfile.ZipFile):
+        self.source, self.names = source, set(source.namelist())
+        self.read: dict[str, bytes] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def get(self, name: str) -> bytes | None:
+        if name not in self.names:
+            return None
+        if name not in self.read:
+            self.read[name] = self.source.read(name)
+        return self.read[name]
+
+    def __getitem__(self, name: str) -> bytes:
+        data = self.get(name)
+        if data is None:
+            raise Unmarkable(f"no {name}")
+        return data
+
+
 class _Edit:
-    def __init__(self, entries: dict[str, bytes], author: str):
-        self.entries, self.author = entries, author
+    def __init__(self, source: zipfile.ZipFile, author: str):
+        self.entries, self.author = _Entries(source), author
         self.changed: dict[str, bytes] = {}
 
     def apply(self, marks: list[Mark]) -> dict[str, bytes]:
