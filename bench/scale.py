@@ -86,35 +86,6 @@ def synthetic_plan(folder: Path, units: int, areas: bool = True) -> Path:
     return folder
 
 
-class PeakMemory:
-    """The peak RSS (VmHWM) of this process and of the largest of its descendants (the isolated
-    workers are forked by a server, not by this process), sampled from /proc while a step runs."""
-
-    def __init__(self, every: float = 0.1):
-        self.every, self.workers = every, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    @property
-    def own(self) -> float:
-        # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a step would inherit this
-        # bench's own peak (the process that forked it)
-        return _peak_mb(os.getpid()) or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    def _watch(self) -> None:
-        while not self._stop.wait(self.every):
-            for pid in _descendants(os.getpid()):
-                self.workers = max(self.workers, _peak_mb(pid))
-
-
 def _descendants(root: int) -> list[int]:
     parents = {}
     for entry in Path("/proc").iterdir():
@@ -129,16 +100,6 @@ def _descendants(root: int) -> list[int]:
         found += children
         frontier = children
     return found
-
-
-def _peak_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 class TreeMeter:
@@ -199,27 +160,26 @@ def stage(name: str, root: Path) -> dict[str, float]:
 def run_stage(name: str, root: Path) -> None:
     plan_dir = root / "plan"
     paths = Paths.beside_outbox(root / "inbox", root / "outbox")
-    with PeakMemory() as memory:
-        start, cpu = time.perf_counter(), time.process_time()
-        if name == "templates":
-            plan, rules = load_plan(plan_dir), RuleBook.load(plan_dir)
-            write_templates(plan, plan.round(ROUND), root / "t", rules=rules)
-        elif name == "parse":
-            later = sorted((root / "later").iterdir()) if (root / "later").is_dir() else []
-            for path in [*sorted(paths.inbox.iterdir()), *later]:
-                book = python_calamine.CalamineWorkbook.from_path(str(path))
-                for sheet in book.sheet_names:
-                    book.get_sheet_by_name(sheet).to_python()
-        elif name == "run" and (root / "later").is_dir():  # the round's on-time files, then the late ones
-            run(paths, plan_dir, today=DAY)
-            for path in sorted((root / "later").iterdir()):
-                path.rename(paths.inbox / path.name)
-            (root / "later").rmdir()
-            run(paths, plan_dir, today=LATER)
-        else:
-            run(paths, plan_dir, today=LATER if (root / "mix").exists() else DAY)
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(json.dumps({"seconds": seconds, "cpu_inside": cpu, "rss": memory.own, "workers": memory.workers}))
+    start, cpu = time.perf_counter(), time.process_time()
+    if name == "templates":
+        plan, rules = load_plan(plan_dir), RuleBook.load(plan_dir)
+        write_templates(plan, plan.round(ROUND), root / "t", rules=rules)
+    elif name == "parse":
+        later = sorted((root / "later").iterdir()) if (root / "later").is_dir() else []
+        for path in [*sorted(paths.inbox.iterdir()), *later]:
+            book = python_calamine.CalamineWorkbook.from_path(str(path))
+            for sheet in book.sheet_names:
+                book.get_sheet_by_name(sheet).to_python()
+    elif name == "run" and (root / "later").is_dir():  # the round's on-time files, then the late ones
+        run(paths, plan_dir, today=DAY)
+        for path in sorted((root / "later").iterdir()):
+            path.rename(paths.inbox / path.name)
+        (root / "later").rmdir()
+        run(paths, plan_dir, today=LATER)
+    else:
+        run(paths, plan_dir, today=LATER if (root / "mix").exists() else DAY)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(json.dumps({"seconds": seconds, "cpu_inside": cpu}))
 
 
 def measure(units: int, case: str = "clean", plain: bool = False) -> dict[str, dict[str, float]]:

@@ -50,6 +50,12 @@ def listed_units(names: list[str], where: str = "") -> str:
     return f"{rest} ({where})" if where else rest
 
 
+def joined_units(names: list[str], where: str = "") -> str:
+    """'a, b, c' (commas only, as a line of the officer's summary or a quoted point's authors), bounded as
+    `listed_units` bounds a list."""
+    return ", ".join(names) if len(names) <= NAMED_UNITS else listed_units(names, where)
+
+
 def format_date(day: date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
 

@@ -9,7 +9,6 @@ workbook holds the aggregates only; the rows are in the CSV, which no sheet limi
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
@@ -135,10 +134,10 @@ def province_key(package: dict, frame: pd.DataFrame) -> str:
 def rollup(packages: list[Path], detail: Path | None = None) -> Rollup:
     """Sum the packages; with `detail`, every row of the packages summed is written there (CSV, the
     export's columns), atomically."""
-    with (atomic_path(detail) if detail is not None else contextlib.nullcontext()) as tmp, \
-            (open(tmp, "w", encoding="utf-8-sig", newline="") if tmp is not None else contextlib.nullcontext()) as out:
-        if out is not None:
-            out.write(",".join(c for c, _, _ in COLUMNS) + "\n")
+    if detail is None:
+        return _rollup(packages, None)
+    with atomic_path(detail) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as out:
+        out.write(",".join(c for c, _, _ in COLUMNS) + "\n")
         return _rollup(packages, out)
 
 

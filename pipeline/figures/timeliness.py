@@ -76,6 +76,28 @@ def unit_states(units: Iterable[Unit], records: Iterable[Submission], current: M
     return states
 
 
+@dataclass(frozen=True)
+class Tally:
+    units: int
+    reported: int  # counted, on time or late
+    late: int
+    not_counted: int  # sent, but returned, held or after approval
+    missing: int  # nothing sent
+
+    @property
+    def on_time(self) -> int:
+        return self.reported - self.late
+
+
+def tally(states: Iterable[UnitState]) -> Tally:
+    """How many units of `states` are in each state, as the by-area tables count them."""
+    states = list(states)
+    reported = sum(s.counted for s in states)
+    missing = sum(not s.sent for s in states)
+    return Tally(len(states), reported, sum(s.state == "late" for s in states), len(states) - reported - missing,
+                 missing)
+
+
 def state_lists(states: Iterable[UnitState]) -> list[tuple[str, list[str]]]:
     """The units not simply on time, by state, as every text output lists them (label, names); a list
     with no unit is left out."""

@@ -20,12 +20,12 @@ from datetime import datetime
 from xml.sax.saxutils import escape
 
 from lxml import etree
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 from pipeline.core.office_package import repackaged
+from pipeline.intake.xlsx_reader import MAIN_NS, PACKAGE_REL_NS, REL_NS, sheet_parts, xml_part
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+MAIN, REL, PKG = MAIN_NS, REL_NS, PACKAGE_REL_NS
 TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
 COMMENTS_TYPE = f"{REL}/comments"
 VML_TYPE = f"{REL}/vmlDrawing"
@@ -35,8 +35,6 @@ _M, _R = f"{{{MAIN}}}", f"{{{REL}}}"
 # Worksheet children that come after legacyDrawing, in the schema's order.
 _AFTER_LEGACY = ("legacyDrawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst")
 _CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                          remove_blank_text=False)
 
 
 class Unmarkable(Exception):
@@ -58,17 +56,9 @@ def mark_package(original: bytes, marks: list[Mark], author: str, moment: dateti
         with zipfile.ZipFile(io.BytesIO(original)) as source:
             changed = _Edit(source, author).apply(marks)
         return repackaged(original, changed, moment)
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError, EOFError, zlib.error) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError, EOFError, zlib.error,
+            etree.XMLSyntaxError) as exc:
         raise Unmarkable(f"unreadable package ({type(exc).__name__})") from None
-
-
-def _parse(data: bytes | None, what: str) -> etree._Element:
-    if data is None:
-        raise Unmarkable(f"no {what}")
-    try:
-        return etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError:
-        raise Unmarkable(f"{what} is not XML") from None
 
 
 def _xml(root: etree._Element) -> bytes:
@@ -76,50 +66,22 @@ def _xml(root: etree._Element) -> bytes:
 
 
 def _cell_ref(ref: str) -> tuple[int, int]:
-    match = _CELL.match(ref)
-    if not match:
+    """(row, column), both from 1, of a plain reference such as "G8"."""
+    if not _CELL.match(ref):
         raise Unmarkable(f"cell {ref!r}")
-    column = 0
-    for ch in match.group(1):
-        column = column * 26 + ord(ch) - 64
-    return int(match.group(2)), column
-
-
-class _Entries:
-    """The package's entries, each inflated when first asked for."""
-
-    def __init__(self, source: zipfile.ZipFile):
-        self.source, self.names = source, set(source.namelist())
-        self.read: dict[str, bytes] = {}
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.names
-
-    def __iter__(self):
-        return iter(self.names)
-
-    def get(self, name: str) -> bytes | None:
-        if name not in self.names:
-            return None
-        if name not in self.read:
-            self.read[name] = self.source.read(name)
-        return self.read[name]
-
-    def __getitem__(self, name: str) -> bytes:
-        data = self.get(name)
-        if data is None:
-            raise Unmarkable(f"no {name}")
-        return data
+    row, column = xl_cell_to_rowcol(ref)
+    return row + 1, column + 1
 
 
 class _Edit:
     def __init__(self, source: zipfile.ZipFile, author: str):
-        self.entries, self.author = _Entries(source), author
+        self.source, self.author = source, author
+        self.names = set(source.namelist())
         self.changed: dict[str, bytes] = {}
 
     def apply(self, marks: list[Mark]) -> dict[str, bytes]:
-        sheets = self._sheets()
-        styles = _parse(self.entries.get("xl/styles.xml"), "styles")
+        sheets = {name: part for name, part in sheet_parts(self.source).items() if part in self.names}
+        styles = xml_part(self.source, "xl/styles.xml")
         fills = _Fills(styles)
         by_sheet: dict[str, list[Mark]] = {}
         for mark in marks:
@@ -127,9 +89,8 @@ class _Edit:
                 by_sheet.setdefault(mark.sheet, []).append(mark)
         if not by_sheet:
             raise Unmarkable("no flagged cell on a sheet of the package")
-        types = _parse(self.entries.get("[Content_Types].xml"), "content types")
-        number = 1 + max([int(n) for name in self.entries
-                          for n in re.findall(r"^xl/comments(\d+)\.xml$", name)] + [0])
+        types = xml_part(self.source, "[Content_Types].xml")
+        number = 1 + max([int(n) for name in self.names for n in re.findall(r"^xl/comments(\d+)\.xml$", name)] + [0])
         for name, sheet_marks in by_sheet.items():
             self._mark_sheet(sheets[name], sheet_marks, fills, types, number)
             number += 1
@@ -137,24 +98,10 @@ class _Edit:
         self.changed["[Content_Types].xml"] = _xml(types)
         return self.changed
 
-    def _sheets(self) -> dict[str, str]:
-        """Sheet name -> its part's name."""
-        book = _parse(self.entries.get("xl/workbook.xml"), "workbook")
-        rels = _parse(self.entries.get("xl/_rels/workbook.xml.rels"), "workbook relationships")
-        targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{PKG}}}Relationship")}
-        found = {}
-        for sheet in book.iter(f"{_M}sheet"):
-            target = targets.get(sheet.get(f"{_R}id"))
-            if target:
-                part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-                if part in self.entries:
-                    found[sheet.get("name")] = part
-        return found
-
     def _mark_sheet(self, part: str, marks: list[Mark], fills: _Fills, types, number: int) -> None:
-        root = _parse(self.entries[part], part)
+        root = xml_part(self.source, part)
         rels_name = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
-        rels = _parse(self.entries[rels_name], rels_name) if rels_name in self.entries else \
+        rels = xml_part(self.source, rels_name) if rels_name in self.names else \
             etree.fromstring(f'<Relationships xmlns="{PKG}"/>'.encode())
         if any(r.get("Type") in (COMMENTS_TYPE, VML_TYPE) for r in rels.iter(f"{{{PKG}}}Relationship")) \
                 or root.find(f"{_M}legacyDrawing") is not None:

@@ -30,13 +30,8 @@ class Workbook:
     def __init__(self, data: bytes, special: dict[str, dict[str, tuple[str, str]]]):
         """`special`: each sheet part's formula and error cells, as the guard's scan found them."""
         self.archive = zipfile.ZipFile(io.BytesIO(data))
-        root = _xml(self.archive, "xl/workbook.xml")
-        rels = _relationships(self.archive, "xl/_rels/workbook.xml.rels")
-        self.sheet_parts: dict[str, str] = {}
-        for sheet in root.iter(f"{{{MAIN_NS}}}sheet"):
-            target = rels.get(sheet.get(f"{{{REL_NS}}}id") or "", "")
-            if target:
-                self.sheet_parts[sheet.get("name") or ""] = _resolve("xl/workbook.xml", target)
+        root = xml_part(self.archive, "xl/workbook.xml")
+        self.sheet_parts = sheet_parts(self.archive, root)
         self.names: dict[str, str] = {}
         for node in root.iter(f"{{{MAIN_NS}}}definedName"):
             if node.get("localSheetId") is None and node.text:
@@ -82,7 +77,20 @@ class Workbook:
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-def _xml(archive: zipfile.ZipFile, part: str):
+def sheet_parts(archive: zipfile.ZipFile, workbook=None) -> dict[str, str]:
+    """Each sheet's name -> its part ("xl/worksheets/sheet2.xml"), from the workbook and its relationships."""
+    root = workbook if workbook is not None else xml_part(archive, "xl/workbook.xml")
+    rels = _relationships(archive, "xl/_rels/workbook.xml.rels")
+    parts: dict[str, str] = {}
+    for sheet in root.iter(f"{{{MAIN_NS}}}sheet"):
+        target = rels.get(sheet.get(f"{{{REL_NS}}}id") or "", "")
+        if target:
+            parts[sheet.get("name") or ""] = _resolve("xl/workbook.xml", target)
+    return parts
+
+
+def xml_part(archive: zipfile.ZipFile, part: str):
+    """A part parsed safely (see _XML_PARSER); a ValueError for a document type declaration."""
     root = etree.fromstring(archive.read(part), _XML_PARSER)
     if root.getroottree().docinfo.doctype:
         raise ValueError(f"{part}: a document type declaration")
@@ -93,7 +101,7 @@ def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
     if part not in archive.namelist():
         return {}
     return {rel.get("Id") or "": rel.get("Target") or ""
-            for rel in _xml(archive, part).iter(f"{{{PACKAGE_REL_NS}}}Relationship")}
+            for rel in xml_part(archive, part).iter(f"{{{PACKAGE_REL_NS}}}Relationship")}
 
 
 def _resolve(base: str, target: str) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from pipeline.core.vietnamese import NAMED_UNITS, format_date, listed_units, round_title, senders_word
+from pipeline.core.vietnamese import format_date, joined_units, round_title, senders_word
 from pipeline.figures.timeliness import COUNTED, UnitState, state_lists, unit_states
 from pipeline.ledger.store import Ledger
 from pipeline.plan.model import Plan, Round
 from pipeline.plan.new_phase import phase_span
 
+WHOLE_LISTS = "danh sách đủ ở trang tình hình báo cáo index.html"  # where a list the summary cuts short is whole
 # A round stays on the summary this long after the province's deadline (the update may follow).
 SHOWN_AFTER_DEADLINE = timedelta(days=60)
 
@@ -98,13 +99,6 @@ def _next_phase(phase: str) -> str:
     return f"{last + 1}-{2 * last + 1 - first}"
 
 
-def _names(names: list[str]) -> str:
-    """All names up to NAMED_UNITS; beyond, the first NAMED_SHOWN and where the rest are."""
-    if len(names) <= NAMED_UNITS:
-        return ", ".join(names)
-    return listed_units(names, "danh sách đủ ở trang tình hình báo cáo index.html")
-
-
 def summary_lines(plan: Plan, statuses: list[RoundStatus], today: date | None = None) -> list[str]:
     """The officer's summary, in Vietnamese; `today` lets it say, when no round is open, which one comes
     next or that the plan's rounds are over."""
@@ -121,5 +115,5 @@ def summary_lines(plan: Plan, statuses: list[RoundStatus], today: date | None = 
         if status.approved_on:
             lines.append(f"  Đã chốt số liệu ngày {format_date(date.fromisoformat(status.approved_on))}.")
         lines.append(f"  Đã báo cáo: {len(status.reported)}/{len(plan.units_for(rnd))} đơn vị.")
-        lines += [f"  {label}: {_names(names)}." for label, names in state_lists(status.units)]
+        lines += [f"  {label}: {joined_units(names, WHOLE_LISTS)}." for label, names in state_lists(status.units)]
     return lines

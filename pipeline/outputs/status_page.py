@@ -6,7 +6,6 @@ A static page (jinja2), opened straight from disk: every link is relative to the
 from __future__ import annotations
 
 import os
-from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import jinja2
 from pipeline.core import locations
 from pipeline.core.atomic import write_text
 from pipeline.core.vietnamese import STATUS_WORDS, format_date, round_title
+from pipeline.figures.timeliness import tally
 from pipeline.ledger.store import Ledger
 from pipeline.outputs.round_status import RoundStatus, open_rounds, round_status
 from pipeline.plan import areas
@@ -122,11 +122,10 @@ def _groups(plan: Plan, rnd: Round, status: RoundStatus, rows: dict[str, dict]) 
     grouped: list[dict] = [{"name": "", "units": [rows[c] for c in rows if areas.area_of(plan, c) is None]}]
     for area in split:
         mine = [u.code for u in area.units if u.code in rows]
-        counts = Counter(states[c].state for c in mine)
+        n = tally(states[c] for c in mine)
         grouped.append({"name": area.name, "slug": area.slug, "units": [rows[c] for c in mine],
-                        "counts": {"units": len(mine), "reported": counts["reported"] + counts["late"],
-                                   "late": counts["late"], "missing": counts["missing"],
-                                   "rejected": len(mine) - counts["reported"] - counts["late"] - counts["missing"]}})
+                        "counts": {"units": n.units, "reported": n.reported, "late": n.late, "missing": n.missing,
+                                   "rejected": n.not_counted}})
     return [g for g in grouped if g["units"]]
 
 

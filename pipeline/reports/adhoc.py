@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline.core import locations
 from pipeline.core.vietnamese import format_date, format_number, listed_units, round_title
 from pipeline.figures.consolidate import Consolidation
 from pipeline.figures.timeliness import unit_states
 from pipeline.plan import adhoc, form
-from pipeline.plan.model import Plan, Round, Unit
+from pipeline.plan.model import Plan, Unit
 from pipeline.reports.parts import issuer_line, place_date
 from pipeline.reports.province import activity_rows
-from pipeline.reports.sentences import reporting_sentence, who_reports
+from pipeline.reports.sentences import reporting_sentence, who_reports, whole_list
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII")
 
@@ -50,8 +49,8 @@ def adhoc_context(plan: Plan, result: Consolidation) -> dict:
         "intro": (f"Căn cứ {plan.document}; thực hiện yêu cầu {name} (hạn gửi của các đơn vị: ngày "
                   f"{format_date(rnd.district_deadline)}), {plan.reporting_body} tổng hợp báo cáo như sau:"),
         "reporting_sentence": reporting_sentence(rnd, states, who_reports(plan, rnd)),
-        "missing_sentence": (f"Chưa báo cáo: {listed_units(missing, _where(rnd))}. Số liệu trong báo cáo này chỉ gồm "
-                             f"{len(reported)} đơn vị đã báo cáo." if missing else
+        "missing_sentence": (f"Chưa báo cáo: {listed_units(missing, whole_list(rnd))}. Số liệu trong báo cáo này "
+                             f"chỉ gồm {len(reported)} đơn vị đã báo cáo." if missing else
                              "Số liệu trong báo cáo này gồm tất cả các đơn vị."),
         "missing_units": missing,
         "headings": headings,
@@ -117,10 +116,6 @@ def _question(result: Consolidation, reported: list[Unit], question: adhoc.Quest
     if answers and silent:
         summary += f" Không trả lời: {listed_units(silent)}."
     return {"no": question.no, "text": question.text, "summary": summary, "lines": []}
-
-
-def _where(rnd: Round) -> str:
-    return f"danh sách đủ ở trang «Tình hình nộp báo cáo» của tệp {locations.workbook_name(rnd.id)}"
 
 
 def _subject(name: str) -> str:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from pipeline.core import locations
-from pipeline.core.vietnamese import NAMED_UNITS, format_date, format_number, format_percent, listed, listed_units
+from pipeline.core.vietnamese import format_date, format_number, format_percent, joined_units, listed, listed_units
 from pipeline.figures.consolidate import Consolidation, Standing, share
 from pipeline.figures.report_figures import Coverage
 from pipeline.plan import form, schedule
 from pipeline.plan.model import Plan, Round
+from pipeline.reports.sentences import whole_list
 
 PLACEHOLDERS = {
     "achieved": "[Cán bộ tổng hợp bổ sung: nhận định chung về kết quả, mô hình, cách làm hay nổi bật.]",
@@ -46,15 +46,12 @@ def voices(plan: Plan, result: Consolidation, key: str) -> list[str]:
             norm = " ".join(point.casefold().split())
             points.setdefault(norm, (point, {}))[1][unit.name] = None
     ranked = sorted(points.values(), key=lambda entry: -len(entry[1]))
-    quoted = [f"{wording[0].upper()}{wording[1:]} ({_who(list(names))})." for wording, names in ranked[:VOICES_SHOWN]]
+    quoted = [f"{wording[0].upper()}{wording[1:]} ({joined_units(list(names))})."
+              for wording, names in ranked[:VOICES_SHOWN]]
     if len(ranked) > VOICES_SHOWN:  # a province's communes, a country's: the report stays readable
         quoted.append(f"Còn {format_number(len(ranked) - VOICES_SHOWN)} ý kiến khác, mỗi ý kiến của ít đơn vị hơn: "
-                      f"{_where(result.round, 'Thuyết minh').replace('danh sách đủ', 'nguyên văn')}.")
+                      f"{whole_list(result.round, 'trang «Thuyết minh»', 'nguyên văn')}.")
     return quoted
-
-
-def _who(names: list[str]) -> str:
-    return ", ".join(names) if len(names) <= NAMED_UNITS else listed_units(names)
 
 
 def _behind_phrase(plan: Plan, rnd: Round, code: str, standing: Standing) -> str:
@@ -113,7 +110,7 @@ def shortcomings(plan: Plan, result: Consolidation, table: dict[str, dict[str, S
                      + listed([f"{names[c]} ({n} chỉ tiêu)" for c, n in ranked]) + ".")
     missing = [u.name for u, _ in cover.kept] + [u.name for u in cover.without]
     if missing:
-        lines.append(f"Chưa có báo cáo kỳ này của {len(missing)} đơn vị: {listed_units(missing, _where(rnd))}.")
+        lines.append(f"Chưa có báo cáo kỳ này của {len(missing)} đơn vị: {listed_units(missing, whole_list(rnd))}.")
     return lines
 
 
@@ -134,19 +131,15 @@ def tasks(plan: Plan, result: Consolidation, table: dict[str, dict[str, Standing
     lagging = [u.name for u in plan.units if any(table[u.code][i.code].status in LAGGING for i in plan.indicators)]
     if lagging:
         lines.append("Đôn đốc, hướng dẫn các đơn vị có chỉ tiêu chậm tiến độ hoặc quá hạn: "
-                     f"{listed_units(lagging, _where(rnd, 'Tiến độ'))}.")
+                     f"{listed_units(lagging, whole_list(rnd, 'trang «Tiến độ»'))}.")
     missing = [u.name for u, _ in cover.kept] + [u.name for u in cover.without]
     if missing:
-        lines.append(f"Đôn đốc các đơn vị chưa báo cáo gửi báo cáo: {listed_units(missing, _where(rnd))}.")
+        lines.append(f"Đôn đốc các đơn vị chưa báo cáo gửi báo cáo: {listed_units(missing, whole_list(rnd))}.")
     update = next((r for r in plan.rounds if r.year == rnd.year and r.kind == "update"), None)
     if rnd.kind == "annual" and update is not None:
         lines.append(f"Các đơn vị gửi số liệu thực hiện cả năm {rnd.year} trước ngày "
                      f"{format_date(update.district_deadline)}.")
     return lines
-
-
-def _where(rnd: Round, sheet: str = "Tình hình nộp báo cáo") -> str:
-    return f"danh sách đủ ở trang «{sheet}» của tệp {locations.workbook_name(rnd.id)}"
 
 
 def _name(plan: Plan, code: str) -> str:

@@ -14,7 +14,7 @@ from pipeline.core.vietnamese import (
     round_title,
 )
 from pipeline.figures.report_figures import Coverage, Figure
-from pipeline.figures.timeliness import UnitState, state_lists
+from pipeline.figures.timeliness import UnitState, state_lists, tally
 from pipeline.plan.model import Indicator, Plan, Round
 
 
@@ -62,8 +62,8 @@ def reporting_sentence(rnd: Round, states: list[UnitState], who: str) -> str:
     """How many units' reports were accepted and how many on time, then, by name, every unit late, on
     time but corrected late, waiting, returned or silent: the states every output shows
     (figures/timeliness.py)."""
-    units, reported = len(states), sum(s.counted for s in states)
-    on_time = sum(s.counted and not s.days_late for s in states)
+    n = tally(states)
+    units, reported, on_time = n.units, n.reported, n.on_time
     deadline = format_date(rnd.district_deadline)
     if not reported:
         sentence = f"Đến ngày báo cáo, chưa có đơn vị nào ({who}) gửi báo cáo được tiếp nhận."
@@ -76,10 +76,16 @@ def reporting_sentence(rnd: Round, states: list[UnitState], who: str) -> str:
             sentence += f"; không có đơn vị nào gửi đúng hạn ({deadline})."
         else:
             sentence += f"; {on_time} đơn vị gửi đúng hạn ({deadline}), {reported - on_time} đơn vị gửi sau hạn."
-    where = f"danh sách đủ ở trang «Tình hình nộp báo cáo» của tệp {locations.workbook_name(rnd.id)}"
+    where = whole_list(rnd)
     named = [f"{label if n == 0 else label[0].lower() + label[1:]}: {listed_units(names, where)}"
              for n, (label, names) in enumerate(state_lists(states))]
     return sentence + (" " + "; ".join(named) + "." if named else "")
+
+
+def whole_list(rnd: Round, place: str = "trang «Tình hình nộp báo cáo»", what: str = "danh sách đủ") -> str:
+    """Where a list the report cuts short (core/vietnamese.listed_units) stands whole: in the round's
+    workbook."""
+    return f"{what} ở {place} của tệp {locations.workbook_name(rnd.id)}"
 
 
 def coverage_sentence(rnd: Round, cover: Coverage) -> str:
@@ -90,7 +96,7 @@ def coverage_sentence(rnd: Round, cover: Coverage) -> str:
         sentence = f"Số liệu trong báo cáo là số liệu kỳ này của đủ {cover.units}/{cover.units} đơn vị."
     else:
         sentence = f"Số liệu trong báo cáo gồm số liệu kỳ này của {len(cover.reported)}/{cover.units} đơn vị."
-    where = f"danh sách đủ ở cột «Căn cứ số liệu», trang «Tổng hợp» của tệp {locations.workbook_name(rnd.id)}"
+    where = whole_list(rnd, "cột «Căn cứ số liệu», trang «Tổng hợp»")
     if cover.kept:
         kept = [f"{unit.name} (số liệu {round_title(source)})" for unit, source in cover.kept]
         sentence += (f" {len(cover.kept)} đơn vị chưa báo cáo kỳ này được giữ số liệu đã tiếp nhận gần nhất, "

@@ -242,7 +242,7 @@ def _keep_with_table(paragraph) -> None:
         return
     properties = paragraph.find(f"{_W}pPr")
     if properties is None:
-        properties = etree.SubElement(paragraph, f"{_W}pPr")
+        properties = etree.Element(f"{_W}pPr")
         paragraph.insert(0, properties)
     if properties.find(f"{_W}keepNext") is None:
         at = 1 if properties.find(f"{_W}pStyle") is not None else 0  # schema order: pStyle, keepNext, …

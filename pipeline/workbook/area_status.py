@@ -5,7 +5,7 @@ area's detail workbook."""
 from __future__ import annotations
 
 from pipeline.core.vietnamese import format_date, round_title
-from pipeline.figures.timeliness import UnitState, unit_states
+from pipeline.figures.timeliness import UnitState, tally, unit_states
 from pipeline.workbook.book import Book, Line, cell, unit_line
 
 HEADERS = ["TT", "Khu vực / đơn vị", "Số đơn vị", "Đã báo cáo", "Đúng hạn", "Trễ hạn",
@@ -16,11 +16,8 @@ HEADERS = ["TT", "Khu vực / đơn vị", "Số đơn vị", "Đã báo cáo", 
 def counts(book: Book, line: Line, states: dict[str, UnitState]) -> list[int]:
     """Units, reported, on time, late, sent but not counted, nothing sent: the one judgement of every
     output (figures/timeliness.py)."""
-    mine = [states[u.code] for u in book.reporting_in(line)]
-    reported = sum(s.counted for s in mine)
-    late = sum(s.state == "late" for s in mine)
-    missing = sum(not s.sent for s in mine)
-    return [len(mine), reported, reported - late, late, len(mine) - reported - missing, missing]
+    n = tally(states[u.code] for u in book.reporting_in(line))
+    return [n.units, n.reported, n.on_time, n.late, n.not_counted, n.missing]
 
 
 def write(book: Book, ws) -> None:

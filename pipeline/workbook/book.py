@@ -129,7 +129,7 @@ class Book:
                 ws.write_string(1, 0, note, self.styles["italic"])
             return
         ws.merge_range(0, 0, 0, len(across) - 1, text, self.styles["title_block"])
-        ws.set_row(0, fitted_height([(text, sum(across) * TITLE_SCALE)]) * TITLE_LINE / LINE_POINTS + 2)
+        ws.set_row(0, _title_height(text, sum(across)) + 2)
         if note:
             ws.merge_range(1, 0, 1, len(across) - 1, note, self.styles["italic_block"])
             ws.set_row(1, fitted_height([(note, sum(across))]))
@@ -147,7 +147,7 @@ class Book:
                 ws.merge_range(0, start, rows - 1, end, note, self.styles["italic_block"])
             else:
                 ws.write_string(0, start, note, self.styles["italic_block"])
-        title_height = fitted_height([(title, sum(fixed) * TITLE_SCALE)]) * TITLE_LINE / LINE_POINTS
+        title_height = _title_height(title, sum(fixed))
         narrowest = min(min(page_columns, last - start + 1) for start in range(first, last + 1, page_columns))
         note_height = fitted_height([(note, narrowest * width)])
         for row in range(rows):
@@ -284,6 +284,11 @@ def fitted_height(texts: Iterable[tuple[str, float]]) -> float:
         per_line = max(1.0, width * CHARS_PER_WIDTH)
         lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n")))
     return LINE_POINTS * lines
+
+
+def _title_height(text: str, width: float) -> float:
+    """The height of a 14-point bold title wrapped over columns `width` wide."""
+    return fitted_height([(text, width * TITLE_SCALE)]) * TITLE_LINE / LINE_POINTS
 
 
 def sum_or_blank(cells: str) -> str:

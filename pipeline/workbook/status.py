@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.core.vietnamese import format_date, round_title, senders_word
-from pipeline.figures.timeliness import received_day, unit_states
+from pipeline.figures.timeliness import received_day, tally, unit_states
 from pipeline.workbook.book import STATUS_LABELS, Book, fitted_height
 
 WRAPPED = (1, 2, 3)  # the unit, its state and its file: wrapped, each row as tall as they need
@@ -62,15 +62,14 @@ def write(book: Book, ws) -> None:
                                        (record.shown_name if record else "", widths[3])]))
     last = 3 + len(states)
     summary = last + 2
-    count = len(states)
+    n = tally(states)
+    count = n.units
     on_time = f"G5:G{last + 1}"  # «Có» or «Trễ» for a counted unit, blank for any other
     lines = (
-        ("Tỷ lệ đơn vị đã báo cáo", f'=(COUNTIF({on_time},"Có")+COUNTIF({on_time},"Trễ"))/{count}',
-         sum(s.counted for s in states)),
-        ("Tỷ lệ đơn vị báo cáo đúng hạn", f'=COUNTIF({on_time},"Có")/{count}',
-         sum(s.counted and not s.days_late for s in states)),
+        ("Tỷ lệ đơn vị đã báo cáo", f'=(COUNTIF({on_time},"Có")+COUNTIF({on_time},"Trễ"))/{count}', n.reported),
+        ("Tỷ lệ đơn vị báo cáo đúng hạn", f'=COUNTIF({on_time},"Có")/{count}', n.on_time),
         ("Tỷ lệ đơn vị đã gửi tệp (kể cả tệp bị trả lại)", f'=COUNTIF(L5:L{last + 1},">0")/{count}',
-         sum(s.sent for s in states)),
+         n.units - n.missing),
     )
     for offset, (label, formula, done) in enumerate(lines):
         ws.write_string(summary + offset, 1, label, s["bold_wrap"])
