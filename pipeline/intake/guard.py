@@ -20,6 +20,8 @@ import zlib
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
+from pipeline.intake import quick_scan
+
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2_000
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -117,20 +119,62 @@ def _inspect_zip(name: str, archive: zipfile.ZipFile) -> Verdict:
     return Verdict(kind, special=special)
 
 
-def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) -> tuple[int, _XmlScan | None]:
-    """Inflate one member in blocks; XML goes through _XmlScan. Returns the inflated size and the scan."""
+def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) -> tuple[int, _Scanned | None]:
+    """Inflate one member in blocks; an XML part is read by quick_scan when it is small and of the usual
+    shape, else streamed through _XmlScan. Returns the inflated size and what the scan noted."""
     size = 0
-    scan = _XmlScan(member.filename) if member.filename.endswith((".xml", ".rels", ".vml")) else None
+    xml = member.filename.endswith((".xml", ".rels", ".vml"))
+    kept: list[bytes] = []  # the part's blocks while it is small enough for quick_scan
+    scan: _XmlScan | None = None
     with archive.open(member) as stream:
         while block := stream.read(BLOCK):
             size += len(block)
             if size > budget:
                 raise _Refused("file-zip-suspicious")
-            if scan is not None:
-                scan.feed(block)
-    if scan is not None:
-        scan.feed(b"", final=True)
-    return size, scan
+            if not xml:
+                continue
+            if scan is None and size <= quick_scan.MAX_BYTES:
+                kept.append(block)
+                continue
+            if scan is None:
+                scan = _XmlScan(member.filename)
+                for earlier in kept:
+                    scan.feed(earlier)
+                kept = []
+            scan.feed(block)
+    if not xml:
+        return size, None
+    if scan is None:
+        data = b"".join(kept)
+        quick = quick_scan.quick_scan(member.filename, data)
+        if quick is not None and _within_limits(quick):
+            formulas = {cell: ("formula", "=" + _clipped(text, len(text))) for cell, text in quick.formulas.items()}
+            return size, _Scanned(quick.is_sheet, formulas)
+        scan = _XmlScan(member.filename)
+        scan.feed(data)
+    scan.feed(b"", final=True)
+    return size, _Scanned(scan.is_sheet, scan.special)
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    is_sheet: bool
+    special: dict[str, tuple[str, str]]
+
+
+def _within_limits(quick: quick_scan.QuickScan) -> bool:
+    """quick_scan's reading within the limits _XmlScan applies as it goes; past one, the part is read
+    again by _XmlScan, which refuses it and names the cell where the sheet grew too large."""
+    return all(count <= MAX_SHARED_STRINGS for count in quick.shared_string_counts) \
+        and quick.max_row <= MAX_ROW and quick.max_col <= MAX_COL and quick.max_row * quick.max_col <= MAX_SHEET_CELLS
+
+
+def _clipped(text: str, size: int) -> str:
+    """A formula's or an error's text, cut at MAX_FORMULA_CHARS (`size` is its whole length), and said to
+    be: it can never equal a template's."""
+    if size <= MAX_FORMULA_CHARS:
+        return text
+    return text[:MAX_FORMULA_CHARS] + f"… ({size:,} ký tự)".replace(",", ".")
 
 
 class _XmlScan:
@@ -203,9 +247,10 @@ class _XmlScan:
         elif local == "is":
             pass
         else:
-            # Out of the cell's value: a formula or an error seen from here on is not the cell's (Excel
-            # keeps its extensions' formulas as <xm:f> after the sheet's data).
+            # Out of the cell's value: a formula, an error or a value seen from here on is not the
+            # cell's (Excel keeps its extensions' formulas as <xm:f> after the sheet's data).
             self.in_cell = False
+            self.cell = None
             if self.error is not None:
                 self._settle_error()
             if local == "row":
@@ -239,9 +284,7 @@ class _XmlScan:
 
     def _end_text(self, _tag: str) -> None:
         kind, cell = self.target
-        text = "".join(self.text)
-        if self.text_size > MAX_FORMULA_CHARS:  # cut, and said to be: it can never equal a template's
-            text = text[:MAX_FORMULA_CHARS] + f"… ({self.text_size:,} ký tự)".replace(",", ".")
+        text = _clipped("".join(self.text), self.text_size)
         if kind == "formula":
             self.special[cell] = ("formula", "=" + text)
         elif cell not in self.special:
