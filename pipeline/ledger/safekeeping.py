@@ -14,16 +14,17 @@ from pipeline.core.atomic import atomic_path
 from pipeline.core.errors import LedgerError
 from pipeline.core.locations import BACKUP_FOLDER, STORED_FOLDERS
 from pipeline.core.sender_text import printable
-from pipeline.ledger.chain import ChainBroken, ChainState, verify
+from pipeline.ledger.chain import ChainBroken, ChainState, replay, verify
 from pipeline.ledger.head import Head, link_at
 
 BACKUPS_KEPT = 7
 _STORED_NAME = re.compile(r"^(\d{6,})_[0-9a-f]{12}_")
 
 
-def open_database(path: Path, home: Path) -> sqlite3.Connection:
-    """A connection to a ledger that passed SQLite's own check; a missing ledger is created only
-    while archive/ and rejected/ hold nothing it should know."""
+def open_database(path: Path, home: Path, *, as_left: bool = False) -> sqlite3.Connection:
+    """A connection to a ledger that passed SQLite's own check (or, `as_left`, whose bytes are those
+    the last command left, which passed it: head.py); a missing ledger is created only while archive/
+    and rejected/ hold nothing it should know."""
     path = Path(path)
     if not path.exists():
         stored = stored_files(home)
@@ -35,7 +36,7 @@ def open_database(path: Path, home: Path) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
         # integrity_check, not quick_check: an index that no longer matches its table would hide a
         # file's earlier copy (by hash) or its unfinished record (by inbox path). 1.3 s at 230 MB.
-        problems = [row[0] for row in db.execute("PRAGMA integrity_check(5)")]
+        problems = ["ok"] if as_left else [row[0] for row in db.execute("PRAGMA integrity_check(5)")]
     except sqlite3.DatabaseError as exc:
         raise LedgerError(_damaged_message(path, home, str(exc))) from None
     if problems != ["ok"]:
@@ -45,12 +46,13 @@ def open_database(path: Path, home: Path) -> sqlite3.Connection:
 
 
 def check_chain(db: sqlite3.Connection, path: Path, home: Path, head: Head | None, *,
-                accept_as_it_is: bool = False) -> ChainState:
+                accept_as_it_is: bool = False, as_left: bool = False) -> ChainState:
     """The ledger's content against its chain, then the chain against the head kept beside the
     backups. A missing head is trusted as the ledger stands (the first run after the chain came in);
-    `accept_as_it_is` does the same for an older ledger the officer restored on purpose."""
+    `accept_as_it_is` does the same for an older ledger the officer restored on purpose. `as_left`:
+    the file's bytes are those the last command left (head.py), so only the events are replayed."""
     try:
-        state = verify(db)
+        state = replay(db)[0] if as_left else verify(db)
     except ChainBroken as broken:
         raise LedgerError(_changed_message(path, home, broken)) from None
     except sqlite3.DatabaseError as exc:  # a changed byte that leaves text SQLite cannot decode

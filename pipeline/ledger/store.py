@@ -14,7 +14,7 @@ from pipeline.core.findings import Finding
 from pipeline.core.locations import ARCHIVE, stored_name, stored_path
 from pipeline.core.locations import REJECTED as REJECTED_FOLDER
 from pipeline.ledger import chain
-from pipeline.ledger.head import head_path, read_head, write_head
+from pipeline.ledger.head import file_sha256, head_path, read_head, write_head
 from pipeline.ledger.read_ahead import ReadAhead
 from pipeline.ledger.safekeeping import check_chain, open_database
 from pipeline.ledger.schema import (
@@ -31,6 +31,14 @@ from pipeline.ledger.schema import (
 )
 
 
+def _has_log(path: Path) -> bool:
+    log = path.with_name(path.name + "-wal")
+    try:
+        return log.stat().st_size > 0
+    except FileNotFoundError:
+        return False
+
+
 class Ledger:
     """One ledger file; `home` is the folder that holds archive/ and rejected/."""
 
@@ -42,14 +50,21 @@ class Ledger:
         self.home = Path(home)
         self._head_path = head_path(self.path, self.home)
         head = read_head(self._head_path)  # before the database is read: the head is never ahead of it
-        self.db = open_database(self.path, self.home)
+        # the bytes the last command left, with no write-ahead log beside them: their content was
+        # checked then (head.py)
+        as_left = head is not None and head.ledger_sha256 is not None and not accept_as_it_is \
+            and not _has_log(self.path) and head.ledger_sha256 == file_sha256(self.path)
+        self.db = open_database(self.path, self.home, as_left=as_left)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys=ON")
         prepare(self.db, self.path)
-        self.chain_state = check_chain(self.db, self.path, self.home, head, accept_as_it_is=accept_as_it_is)
+        self.chain_state = check_chain(self.db, self.path, self.home, head, accept_as_it_is=accept_as_it_is,
+                                       as_left=as_left)
         self.head_before = head
-        # the head is written on close when it is missing, behind, or this ledger adds events
-        self._head_stale = accept_as_it_is or head is None or head.events != self.chain_state.events
+        # the head is written on close when it is missing, behind, does not vouch for these bytes, or
+        # this command changes the ledger
+        self._head_stale = accept_as_it_is or not as_left or head is None or head.events != self.chain_state.events
+        self._changes_at_open = self.db.total_changes
         self._tuples = self.db.cursor()  # rows as plain tuples: a national round has 300,000 values
         self._tuples.row_factory = None
         self._ahead: ReadAhead | None = None
@@ -69,9 +84,13 @@ class Ledger:
             with self.db:  # one transaction
                 self.db.execute("BEGIN")
                 self._write_cleared()
-        if self._head_stale:
-            write_head(self._head_path, chain.current(self.db))
+        if not self._head_stale and self.db.total_changes == self._changes_at_open:
+            self.db.close()
+            return
+        state = chain.current(self.db)
         self.db.close()
+        # another connection still open keeps changes in the log, not yet in the file's bytes
+        write_head(self._head_path, state, None if _has_log(self.path) else file_sha256(self.path))
 
     def __enter__(self) -> Ledger:
         return self
