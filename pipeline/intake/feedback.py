@@ -7,10 +7,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
-import openpyxl
-from openpyxl.comments import Comment
-from openpyxl.styles import PatternFill
-
 from pipeline.core import locations
 from pipeline.core.atomic import atomic_path, write_bytes, write_text
 from pipeline.core.config import Contact
@@ -207,6 +203,12 @@ def _mark(original: Path, target: Path, findings: list[Finding], moment: datetim
 
 
 def _mark_with_openpyxl(original: Path, target: Path, findings: list[Finding], moment: datetime) -> None:
+    # Imported here: a third of a second, at every command's start otherwise, for a copy that marking.py
+    # makes in all but a few packages.
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
     book = openpyxl.load_workbook(original)
     for finding in findings:
         if finding.sheet not in book.sheetnames:

@@ -35,8 +35,7 @@ MEMORY_BYTES = 512 << 20  # address space of one worker: a template needs under 
 CPU_SECONDS = 60  # CPU time of one task
 WALL_SECONDS = 120.0  # wall time of one task, counted by the parent
 # What the fork server imports once, so that each process forked from it starts ready: the isolated
-# workers' code, which reads a file, and what marks a copy of it for its sender (openpyxl: a third
-# of a second to import, in the middle of a run otherwise).
+# workers' code, which reads a file, and what marks a copy of it for its sender.
 PRELOAD = ["pipeline.intake.worker", "pipeline.intake.feedback"]
 # Tasks a worker holds at once: the one it runs and the next.
 DEPTH = 2
