@@ -26,6 +26,12 @@ from pipeline.templates.cells import (
 from pipeline.templates.sheets import activities, adhoc, budget, checks, guide, indicators, narrative, ratios
 
 
+def workbook_options() -> dict:
+    """A new dict each time: XlsxWriter changes the default format properties it is given."""
+    return {"in_memory": True, "default_format_properties": {"font_name": "Times New Roman", "font_size": 12},
+            "strings_to_formulas": False, "strings_to_urls": False}
+
+
 class Layout(Cells):
     def write(self, path: Path | io.BytesIO | None) -> None:
         """Write the workbook to `path`; None lays out its cells (names, locked content, fingerprint)
@@ -33,12 +39,18 @@ class Layout(Cells):
         and the check sheet, which identify nothing (identity_cells), are left out."""
         # Assembled in memory: no temporary file per part (a province writes thousands of templates).
         target = io.BytesIO()
-        wb = xlsx.Workbook(
-            target,
-            {"in_memory": True,
-             "default_format_properties": {"font_name": "Times New Roman", "font_size": 12},
-             "strings_to_formulas": False, "strings_to_urls": False},
-        ) if path is not None else xlsx.LayoutOnly()
+        wb = xlsx.Workbook(target, workbook_options()) if path is not None else xlsx.LayoutOnly()
+        self.lay_out(wb, whole=path is not None)
+        if path is not None:
+            wb.close()
+            if isinstance(path, io.BytesIO):
+                path.write(target.getvalue())
+            else:
+                path.write_bytes(target.getvalue())
+
+    def lay_out(self, wb, whole: bool = True) -> None:
+        """Every call that makes the workbook, on `wb` (an XlsxWriter workbook, or a stand-in that
+        ignores or records them: stamping.py); `whole` false leaves out the instructions and checks."""
         wb.set_properties({
             "title": f"{self.plan.short_title} – {round_title(self.rnd)} – {self.unit.name}",
             "author": self.plan.reporting_body,
@@ -50,10 +62,10 @@ class Layout(Cells):
                    (SHEET_NARRATIVE, lambda ws: narrative.write(self, ws))]
         sheets = [wb.add_worksheet(name) for name, _ in writers]
         for ws, (name, writer) in zip(sheets, writers, strict=True):
-            if path is not None or name != SHEET_GUIDE:
+            if whole or name != SHEET_GUIDE:
                 writer(ws)
         sheets.append(wb.add_worksheet(SHEET_CHECKS))
-        if path is not None:
+        if whole:
             checks.write(self, sheets[-1], wb, self.rules)
         for name, (sheet, cell) in sorted(self.names.items()):
             wb.define_name(name, "=" + form.reference(sheet, cell))
@@ -61,12 +73,6 @@ class Layout(Cells):
         for ws in sheets:
             ws.protect("", {"format_columns": True, "format_rows": True})
         sheets[1].activate()
-        if path is not None:
-            wb.close()
-            if isinstance(path, io.BytesIO):
-                path.write(target.getvalue())
-            else:
-                path.write_bytes(target.getvalue())
 
     def _data_sheets(self) -> list:
         """The sheets between the instructions and the narrative, as (name, writer)."""

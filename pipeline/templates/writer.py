@@ -17,6 +17,7 @@ from pipeline.core.locations import template_filename
 from pipeline.plan.loader import DEFAULT_PLAN_DIR
 from pipeline.plan.model import Plan, Round, Unit
 from pipeline.templates.layout import Layout
+from pipeline.templates.stamping import Stamper
 from pipeline.validation.book import RuleBook
 
 
@@ -46,6 +47,10 @@ def write_templates(
 def _write_one(plan: Plan, rnd: Round, contact: Contact, rules: RuleBook, formers: dict, key: bytes | None,
                job: tuple[Unit, Path, dict]) -> Path:
     unit, path, carried = job
+    package = _STAMPER.package(lambda: Layout(plan, rnd, unit, carried, contact, rules, formers, key))
     with atomic_path(path) as tmp:
-        Layout(plan, rnd, unit, carried, contact, rules, formers, key).write(tmp)
+        tmp.write_bytes(package)
     return path
+
+
+_STAMPER = Stamper()  # per process: each worker keeps its own models
