@@ -66,6 +66,17 @@ def stamped_package(entries: list[tuple[str, bytes]], moment: datetime) -> bytes
     return result.getvalue()
 
 
+def xlsxwriter_package(entries: list[tuple[str, bytes]]) -> bytes:
+    """The entries zipped as XlsxWriter zips a workbook it makes in memory (each dated 1/1/1980, the
+    mode zipfile gives), the same bytes as it; an entry's compressed form is remembered, as a province's
+    templates share most of their parts."""
+    result = io.BytesIO()
+    with _Stamped(result, datetime(1980, 1, 1), stamp_core=False) as target:
+        for name, data in entries:
+            target.add(name, data)
+    return result.getvalue()
+
+
 def repackaged(original: bytes, changed: dict[str, bytes], moment: datetime) -> bytes:
     """`original` (a zip package) with the entries of `changed` replaced or added: every other entry's
     compressed bytes copied as they are, not inflated and deflated again; every entry stamped `moment`.

@@ -27,13 +27,13 @@ from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline.core import xlsx
+from pipeline.core.office_package import xlsxwriter_package
 from pipeline.templates.layout import Layout, workbook_options
 
 # XlsxWriter keeps a string whole up to half its limit without measuring it in UTF-16 units.
 MAX_TEXT = 16_000
 _CELL_WRITES = ("write", "write_string", "write_number", "merge_range")
 _SI = re.compile(r"<si>.*?</si>", re.S)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # what XlsxWriter gives every entry of a package made in memory
 
 
 class _Format:
@@ -205,20 +205,17 @@ class Model:
         return "xl/sharedStrings.xml", "", ""  # the slot changes, not the cell
 
     def _package(self, texts: dict[str, str], edits: dict[str, list[tuple[str, str]]]) -> bytes | None:
-        target = io.BytesIO()
-        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, data in self.entries:
-                if name == "xl/sharedStrings.xml" and texts:
-                    data = self._shared_strings(data, texts)
-                elif name in edits:
-                    edited = _edited(data.decode("utf-8"), edits[name])
-                    if edited is None:
-                        return None
-                    data = edited.encode("utf-8")
-                info = zipfile.ZipInfo(name, _ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, data)
-        return target.getvalue()
+        entries = []
+        for name, data in self.entries:
+            if name == "xl/sharedStrings.xml" and texts:
+                data = self._shared_strings(data, texts)
+            elif name in edits:
+                edited = _edited(data.decode("utf-8"), edits[name])
+                if edited is None:
+                    return None
+                data = edited.encode("utf-8")
+            entries.append((name, data))
+        return xlsxwriter_package(entries)
 
     def _shared_strings(self, data: bytes, texts: dict[str, str]) -> bytes:
         slots = {self.strings.index(old): new for old, new in texts.items()}
