@@ -1,8 +1,9 @@
 """XlsxWriter for workbooks written by the thousand (a template per commune): the same output, faster.
 
-XlsxWriter rewrites every formula with some 80 regular expressions (future-function prefixes) each
+XlsxWriter rewrites every formula with some 110 regular expressions (future-function prefixes) each
 time it is written or serialised. A template writes the same few hundred formulas for every unit, so
-each distinct formula is prepared once per process and remembered.
+each distinct formula is prepared once per process and remembered; and one that none of those
+expressions matches (all of ours: a province's workbook has thousands, each its own) is only stripped.
 
 `LayoutOnly` stands for a workbook when only what the writer records beside it is wanted (a
 template's locked content, to check a received file against): every call is accepted and ignored.
@@ -11,6 +12,8 @@ template's locked content, to check a received file against): every call is acce
 from __future__ import annotations
 
 import functools
+import inspect
+import re
 
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -21,9 +24,35 @@ CELLS_KEPT = 1 << 16  # distinct cell names remembered; a template names about a
 _PLAIN = _Worksheet()  # prepares a formula as any sheet without future functions does
 
 
+def _rewrites() -> re.Pattern | None:
+    """Every pattern XlsxWriter's _prepare_formula substitutes, as one: a formula none of them matches
+    comes out of its 110 substitutions only stripped of its braces and "="."""
+    try:
+        patterns = re.findall(r're\.sub\(\s*r"([^"]+)"', inspect.getsource(_Worksheet._prepare_formula))
+    except (OSError, TypeError):  # no source to read (a frozen installation): every formula goes through
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if len(patterns) >= 30 else None
+
+
+_REWRITES = _rewrites()
+
+
 @functools.lru_cache(maxsize=PREPARED_KEPT)
 def _prepared(formula: str, expand_future_functions: bool) -> str:
+    if _REWRITES is not None and "_xlfn." not in formula and _REWRITES.search(formula) is None:
+        return _stripped(formula)
     return _Worksheet._prepare_formula(_PLAIN, formula, expand_future_functions)
+
+
+def _stripped(formula: str) -> str:
+    """What _prepare_formula does first: an array formula's braces and the leading "=" taken off."""
+    if formula.startswith("{"):
+        formula = formula[1:]
+    if formula.startswith("="):
+        formula = formula[1:]
+    if formula.endswith("}"):
+        formula = formula[:-1]
+    return formula
 
 
 @functools.lru_cache(maxsize=CELLS_KEPT)
