@@ -1,5 +1,5 @@
-"""National scale on one machine: python bench/scale.py [--case clean|mix|warned] [--plain] [N ...]
-(default: 12 300)
+"""National scale on one machine: python bench/scale.py [--case CASE[,CASE...]] [--plain] [N ...]
+(default: --case clean, N 12 300)
 
 For each N, a synthetic plan of N units (a province level and N-1 communes, the bundled indicators,
 ratios and budget sources, targets that add up) gets its templates, one filled submission per unit,
@@ -16,13 +16,16 @@ corrections of the same unit's file).
 
 Cases (--case): `clean`, every file as the template fills it; `mix`, what a round brings: 30% of the
 files with warnings (a figure over 150% of its target), 10% sent after the deadline, 5% of the units
-sending a correction; `warned`, every file with a warning (every file gets a marked copy). --plain
-writes the plan as the project ships its plan: no `area` column (areas.py then splits it itself).
+sending a correction; `warned`, every file with a warning (every file gets a marked copy). A case
+ending in "+plain" (or every case, with --plain) writes the plan as the project ships its plan: no `area`
+column (areas.py then splits it itself). Filled files are kept for the next case of the same invocation
+(P8_BENCH_FILLS: a folder that keeps them across invocations): filling takes a quarter of a second each.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import multiprocessing
 import os
@@ -188,7 +191,7 @@ def run_stage(name: str, root: Path) -> None:
     print(json.dumps({"seconds": seconds, "cpu_inside": cpu}))
 
 
-def measure(units: int, case: str = "clean", plain: bool = False) -> dict[str, dict[str, float]]:
+def measure(units: int, case: str, plain: bool, fills: Path) -> dict[str, dict[str, float]]:
     keep = os.environ.get("P8_BENCH_KEEP")  # a folder: each N's installation is kept there to look at
     with tempfile.TemporaryDirectory(prefix="p8-scale-") as folder:
         root = Path(keep) / f"n{units}" if keep else Path(folder)
@@ -209,9 +212,9 @@ def measure(units: int, case: str = "clean", plain: bool = False) -> dict[str, d
             late = case == "mix" and n % 10 == 3
             corrected = case == "mix" and n % 20 == 4
             template = by_name[template_filename(rnd.id, unit)]
-            jobs.append((template, later if late else inbox, template.name, plan, unit, warned))
+            jobs.append((template, later if late else inbox, template.name, plan, unit, warned, fills))
             if corrected:
-                jobs.append((template, later, f"sua_{template.name}", plan, unit, True))
+                jobs.append((template, later, f"sua_{template.name}", plan, unit, True, fills))
         if case == "mix":
             later.mkdir()
             (root / "mix").touch()
@@ -239,34 +242,56 @@ def _median(stages: list[dict[str, float]]) -> dict[str, float]:
     return {**middle, "tree_mb": max(s["tree_mb"] for s in stages)}
 
 
-def _fill(template: Path, folder: Path, name: str, plan, unit, warned: bool) -> None:
+def _fill(template: Path, folder: Path, name: str, plan, unit, warned: bool, fills: Path) -> None:
+    """One unit's file, filled by openpyxl (a quarter of a second) or taken from `fills`, where the same
+    template filled the same way was kept by an earlier case (the plan with and without areas gives the
+    same templates)."""
     from pipeline.app.samples import fill_template, sample_values
 
-    values = sample_values(plan, plan.round(ROUND), unit, with_previous=True)
-    if warned:  # an estimate far above the phase's target: a warning, and a marked copy
-        values["in_comm_groups_estimate"] = 1000
-    fill_template(template, folder / name, values)
+    kept = fills / f"{hashlib.sha256(template.read_bytes()).hexdigest()}-{'warned' if warned else 'clean'}.xlsx"
+    if not kept.exists():
+        values = sample_values(plan, plan.round(ROUND), unit, with_previous=True)
+        if warned:  # an estimate far above the phase's target: a warning, and a marked copy
+            values["in_comm_groups_estimate"] = 1000
+        fill_template(template, folder / name, values)
+        shutil.copyfile(folder / name, kept)
+        return
+    shutil.copyfile(kept, folder / name)
 
 
-def main(sizes: list[int], case: str, plain: bool) -> None:
-    print(f"machine: {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}; case {case}"
-          f"{', plan without areas' if plain else ''}")
-    header = ["N", "floor (the parse's own CPU)", "templates", "full run", "one corrected file",
+def main(sizes: list[int], cases: list[str]) -> None:
+    """Each case at each size, one row each; a case "warned+plain" is `warned` with the plan without areas."""
+    print(f"machine: {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}")
+    header = ["case", "N", "floor (the parse's own CPU)", "templates", "full run", "one corrected file",
               "rerun, wall with start-up", "peak memory of the tree"]
     print(" | ".join(header))
     print(" | ".join("---" for _ in header))
-    for units in sizes:
-        s = measure(units, case, plain)
-        floor = s["parse"]["cpu_inside"]  # the parse itself (one process), not Python's start
-        cells = [f"{s[key]['cpu']:.1f} s CPU = {s[key]['cpu'] / floor:.1f}× ({s[key]['wall']:.1f} s wall)"
-                 for key in ("templates", "run", "one file")]
-        peak = max(s[key]["tree_mb"] for key in ("templates", "run", "rerun", "one file"))
-        print(" | ".join([str(units), f"{floor:.2f} s", *cells, f"{s['rerun']['wall']:.2f} s", f"{peak:.0f} MB"]),
-              flush=True)
+    kept = os.environ.get("P8_BENCH_FILLS")  # a folder that keeps filled files from one invocation to the next
+    fills = Path(kept) if kept else Path(tempfile.mkdtemp(prefix="p8-fills-"))
+    fills.mkdir(parents=True, exist_ok=True)
+    try:
+        for units in sizes:
+            for case in cases:
+                name, _, shape = case.partition("+")
+                _row(case.replace("+", ", "), units, measure(units, name, shape == "plain", fills))
+    finally:
+        if not kept:
+            shutil.rmtree(fills, ignore_errors=True)
+
+
+def _row(case: str, units: int, s: dict) -> None:
+    floor = s["parse"]["cpu_inside"]  # the parse itself (one process), not Python's start
+    cells = [f"{s[key]['cpu']:.1f} s CPU = {s[key]['cpu'] / floor:.1f}× ({s[key]['wall']:.1f} s wall)"
+             for key in ("templates", "run", "one file")]
+    peak = max(s[key]["tree_mb"] for key in ("templates", "run", "rerun", "one file"))
+    print(" | ".join([case, str(units), f"{floor:.2f} s", *cells, f"{s['rerun']['wall']:.2f} s", f"{peak:.0f} MB"]),
+          flush=True)
 
 
 if __name__ == "__main__":
     arguments = sys.argv[1:]
-    chosen = arguments[arguments.index("--case") + 1] if "--case" in arguments else "clean"
+    chosen = arguments[arguments.index("--case") + 1].split(",") if "--case" in arguments else ["clean"]
+    if "--plain" in arguments:
+        chosen = [f"{case.partition('+')[0]}+plain" for case in chosen]
     numbers = [int(a) for a in arguments if a.isdigit()]
-    main(numbers or [12, 300], chosen, "--plain" in arguments)
+    main(numbers or [12, 300], chosen)
