@@ -110,6 +110,7 @@ class TreeMeter:
     def __init__(self, pid: int, every: float = 0.05):
         self.pid, self.every = pid, every
         self.cpu: dict[int, float] = {}
+        self.kinds: dict[int, str] = {}  # pid -> "main", "readers" (the fork server and its children), "workers"
         self.peak_mb = 0.0
 
     def watch(self, process: subprocess.Popen) -> None:
@@ -119,6 +120,10 @@ class TreeMeter:
                 try:
                     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                     self.cpu[pid] = (int(fields[11]) + int(fields[12])) / self.TICK
+                    if pid not in self.kinds:
+                        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+                        self.kinds[pid] = "main" if pid == self.pid else \
+                            "readers" if b"forkserver" in command else "workers"
                     total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 2**20
                 except (OSError, ValueError, IndexError):
                     continue
@@ -128,6 +133,9 @@ class TreeMeter:
     @property
     def cpu_seconds(self) -> float:
         return sum(self.cpu.values())
+
+    def cpu_of(self, kind: str) -> float:
+        return sum(cpu for pid, cpu in self.cpu.items() if self.kinds.get(pid, "workers") == kind)
 
 
 def stage(name: str, root: Path) -> dict[str, float]:
@@ -156,7 +164,8 @@ def stage(name: str, root: Path) -> dict[str, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the step itself, once reaped: its whole CPU
     own = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     meter.cpu[process.pid] = max(meter.cpu.get(process.pid, 0.0), own)
-    return {**inside, "wall": wall, "cpu": meter.cpu_seconds, "tree_mb": meter.peak_mb}
+    return {**inside, "wall": wall, "cpu": meter.cpu_seconds, "tree_mb": meter.peak_mb,
+            **{f"cpu {kind}": meter.cpu_of(kind) for kind in ("main", "readers", "workers")}}
 
 
 def run_stage(name: str, root: Path) -> None:
@@ -286,6 +295,9 @@ def _row(case: str, units: int, s: dict) -> None:
     peak = max(s[key]["tree_mb"] for key in ("templates", "run", "rerun", "one file"))
     print(" | ".join([case, str(units), f"{floor:.2f} s", *cells, f"{s['rerun']['wall']:.2f} s", f"{peak:.0f} MB"]),
           flush=True)
+    run = s["run"]
+    print(f"  (full run's CPU: the run's own process {run['cpu main']:.1f} s, the readers {run['cpu readers']:.1f} s,"
+          f" the output workers {run['cpu workers']:.1f} s)", flush=True)
 
 
 if __name__ == "__main__":
