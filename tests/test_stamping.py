@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import pytest
 
@@ -44,7 +45,8 @@ class _Sheet:
         self.title, self.cells, self.footer = title, cells, footer
 
     def lay_out(self, wb) -> None:
-        wb.set_properties({"title": self.title, "author": "Hội LHPN"})
+        # a fixed moment: without one, XlsxWriter writes the second it closes the file
+        wb.set_properties({"title": self.title, "author": "Hội LHPN", "created": datetime(2024, 9, 5)})
         bold = wb.add_format({"bold": True})
         first, second = wb.add_worksheet("Một"), wb.add_worksheet("Hai")
         for row, col, value in self.cells:
