@@ -29,7 +29,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -145,7 +144,6 @@ def stage(name: str, root: Path) -> dict[str, float]:
     # parent's main script again (this one imports the whole pipeline; run_pipeline.py does not).
     code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); import scale; "
             f"scale.run_stage({name!r}, scale.Path({str(root)!r}))")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     # With bytecode caches, as an installation has them after its first command (PYTHONDONTWRITEBYTECODE
     # would have every step, and every reader it starts, compile the pipeline again: 0.3 s each).
@@ -161,9 +159,10 @@ def stage(name: str, root: Path) -> dict[str, float]:
     if process.returncode != 0:
         raise RuntimeError(f"{name} failed: {err[-2000:]}")
     inside = json.loads(out.strip().splitlines()[-1])
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the step itself, once reaped: its whole CPU
-    own = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    meter.cpu[process.pid] = max(meter.cpu.get(process.pid, 0.0), own)
+    # The step's own CPU, start-up included, as it counted it before exiting (its last reading from /proc
+    # may be up to `every` old). Not its rusage once reaped: that holds the output workers it waited for,
+    # which the meter counts already (the tables before 2026-12-06 counted them twice).
+    meter.cpu[process.pid] = max(meter.cpu.get(process.pid, 0.0), inside["cpu_self"])
     return {**inside, "wall": wall, "cpu": meter.cpu_seconds, "tree_mb": meter.peak_mb,
             **{f"cpu {kind}": meter.cpu_of(kind) for kind in ("main", "readers", "workers")}}
 
@@ -197,7 +196,7 @@ def run_stage(name: str, root: Path) -> None:
     else:
         run(paths, plan_dir, today=LATER if (root / "mix").exists() else DAY)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(json.dumps({"seconds": seconds, "cpu_inside": cpu}))
+    print(json.dumps({"seconds": seconds, "cpu_inside": cpu, "cpu_self": time.process_time()}))
 
 
 def measure(units: int, case: str, plain: bool, fills: Path) -> dict[str, dict[str, float]]:
