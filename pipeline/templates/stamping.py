@@ -33,6 +33,14 @@ from pipeline.templates.layout import Layout, workbook_options
 # XlsxWriter keeps a string whole up to half its limit without measuring it in UTF-16 units.
 MAX_TEXT = 16_000
 _CELL_WRITES = ("write", "write_string", "write_number", "merge_range")
+# The calls a model may hold: those whose use of the shared strings _looks_up knows (none, or as above).
+# A template that makes another (a link, a rich string, a comment) is always written in full.
+_KNOWN = {*_CELL_WRITES, "write_formula", "write_blank", "add_worksheet", "add_format", "define_name",
+          "set_properties", "conditional_format", "data_validation", "set_row", "set_column",
+          "protect", "set_landscape", "set_portrait", "set_paper", "fit_to_pages", "set_margins", "set_footer",
+          "set_header", "repeat_rows", "repeat_columns", "freeze_panes", "very_hidden", "hide", "activate",
+          "set_first_sheet", "set_print_scale", "set_v_pagebreaks", "set_h_pagebreaks", "print_area",
+          "hide_gridlines", "set_zoom", "set_tab_color", "close"}
 _SI = re.compile(r"<si>.*?</si>", re.S)
 
 
@@ -132,6 +140,8 @@ class Model:
     @classmethod
     def of(cls, calls: list[tuple], package: bytes) -> Model | None:
         """The model, or None when the package is not what the calls make as this module reads them."""
+        if any(not call[0].startswith("format") and call[1] not in _KNOWN for call in calls):
+            return None
         with zipfile.ZipFile(io.BytesIO(package)) as archive:
             entries = [(info.filename, archive.read(info)) for info in archive.infolist()]
         names = [call[2][0] for call in calls if call[0] == "" and call[1] == "add_worksheet"]
