@@ -24,6 +24,7 @@ CELLS_KEPT = 1 << 16  # distinct cell names remembered; a template names about a
 _PLAIN = _Worksheet()  # prepares a formula as any sheet without future functions does
 
 
+@functools.cache  # read on first use, not at import: every command imports this module
 def _rewrites() -> re.Pattern | None:
     """Every pattern XlsxWriter's _prepare_formula substitutes, as one: a formula none of them matches
     comes out of its 110 substitutions only stripped of its braces and "="."""
@@ -34,12 +35,10 @@ def _rewrites() -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if len(patterns) >= 30 else None
 
 
-_REWRITES = _rewrites()
-
-
 @functools.lru_cache(maxsize=PREPARED_KEPT)
 def _prepared(formula: str, expand_future_functions: bool) -> str:
-    if _REWRITES is not None and "_xlfn." not in formula and _REWRITES.search(formula) is None:
+    rewrites = _rewrites()
+    if rewrites is not None and "_xlfn." not in formula and rewrites.search(formula) is None:
         return _stripped(formula)
     return _Worksheet._prepare_formula(_PLAIN, formula, expand_future_functions)
 

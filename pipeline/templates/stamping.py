@@ -168,8 +168,9 @@ class Model:
             edit = self._difference(mine, theirs, texts, changed_uses)
             if edit is None:
                 return None
-            part, old, new = edit
-            edits.setdefault(part, []).append((old, new))
+            if edit:  # else a text's slot changes, in the shared strings, not in the part
+                part, old, new = edit
+                edits.setdefault(part, []).append((old, new))
         if any(changed_uses[old] != self.uses[old] for old in texts):
             return None  # the model uses a changed text elsewhere too: its slot cannot simply change
         new_texts = list(texts.values())
@@ -177,8 +178,9 @@ class Model:
             return None  # two texts made one, or a new one already in a slot of its own
         return self._package(texts, edits)
 
-    def _difference(self, mine: tuple, theirs: tuple, texts: dict, changed_uses: Counter):
-        """(part, old, new) for one call that differs from the model's, or None if it cannot be stamped."""
+    def _difference(self, mine: tuple, theirs: tuple, texts: dict, changed_uses: Counter) -> tuple | None:
+        """(part, old, new) for one call that differs from the model's, () when only a shared string's
+        slot changes (noted in `texts`), or None if it cannot be stamped."""
         sheet, method, args, kwargs = mine
         if (sheet, method, kwargs) != (theirs[0], theirs[1], theirs[3]) or len(args) != len(theirs[2]):
             return None
@@ -212,7 +214,7 @@ class Model:
         if texts.setdefault(their_text, mine_text) != mine_text:
             return None
         changed_uses[their_text] += 1
-        return "xl/sharedStrings.xml", "", ""  # the slot changes, not the cell
+        return ()
 
     def _package(self, texts: dict[str, str], edits: dict[str, list[tuple[str, str]]]) -> bytes | None:
         entries = []
@@ -286,7 +288,7 @@ class Stamper:
             if package is not None:
                 self.stamped += 1
                 return package
-        target = io.BytesIO()
+        target = io.BytesIO()  # as Layout.write does; only lay_out is asked of a layout here
         workbook = xlsx.Workbook(target, workbook_options())
         layout().lay_out(workbook)
         workbook.close()
