@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from tqdm import tqdm
-
 from pipeline.app.storage import storage_guard
 from pipeline.core import locations
 from pipeline.core.errors import OutputInUse, UsageError
@@ -114,8 +112,7 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
     outputs: list[Path] = []
     ledger.settle()  # no thread may run when the outputs' workers fork
     keys = rebuild_keys.load(ledger.home)
-    # Shown on a terminal only (disable=None), as the reading's bar is: a rebuild of several rounds takes time.
-    for rnd in tqdm(rounds, desc="Lập bảng tổng hợp, báo cáo", unit="kỳ", disable=None if len(rounds) > 1 else True):
+    for rnd in _shown(rounds):
         draft = ledger.approval(rnd.id) is None and documents.is_draft(rnd, day)
         key = rebuild_keys.key(plan, ledger, rnd, draft)
         if stale is not None and rnd.id not in stale and keys.get(rnd.id) == key and _present(plan, outbox, rnd):
@@ -141,6 +138,17 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
     if outputs or in_use:
         rebuild_keys.save(ledger.home, keys)
     return outputs
+
+
+def _shown(rounds: list[Round]):
+    """Several rounds with a bar on a terminal (disable=None), as the reading's: a rebuild of several
+    takes time. tqdm is imported only then (45 ms of every command's start-up otherwise)."""
+    if len(rounds) <= 1:
+        return rounds
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread: the outputs are written by workers forked from this process
+    return tqdm(rounds, desc="Lập bảng tổng hợp, báo cáo", unit="kỳ", disable=None)
 
 
 def _unit_reports_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: consolidate.Consolidation,

@@ -163,7 +163,7 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
     _require_folder(config, args, "inbox")
     _require_folder(config, args, "outbox")
     fetched = not config.mail.fetch_on_run or mail.fetch_and_tell(config, _paths(config, args), args.wait)
-    report = run(_paths(config, args), args.plan_dir, args.today, args.wait, config.contact)
+    report = run(_paths(config, args), args.plan_dir, args.today, args.wait, config.contact, plan=plan)
     for outcome in report.outcomes:
         record = outcome.record
         status = STATUS_WORDS.get(record.status, record.status)

@@ -71,8 +71,10 @@ def remove_leftovers(folder: Path, older_than: float = LEFTOVER_AGE_SECONDS) -> 
     cutoff = time.time() - older_than
     for root, _dirs, names in os.walk(folder):
         for name in names:
+            if not (name.startswith(".") and name.endswith(TEMPORARY_SUFFIX)):
+                continue  # by its name alone: an outbox holds thousands of files, each a Path otherwise
             path = Path(root) / name
-            if not (name.startswith(".") and name.endswith(TEMPORARY_SUFFIX)) or path.is_symlink():
+            if path.is_symlink():
                 continue
             with contextlib.suppress(OSError):
                 if path.is_file() and path.stat().st_mtime < cutoff:

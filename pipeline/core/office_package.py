@@ -14,13 +14,12 @@ import zipfile
 import zlib
 from datetime import datetime
 from pathlib import Path
-from typing import IO, cast
-
-from docx.document import Document
-from docx.opc.phys_pkg import PhysPkgWriter
-from docx.opc.pkgwriter import PackageWriter
+from typing import IO, TYPE_CHECKING, cast
 
 from pipeline.core.atomic import atomic_path
+
+if TYPE_CHECKING:  # python-docx is imported where a document is saved: every command imports this module
+    from docx.document import Document
 
 _STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
 
@@ -47,6 +46,9 @@ def saved_docx(document: Document, moment: datetime) -> bytes:
 
 def docx_entries(document: Document) -> list[tuple[str, bytes]]:
     """The (name, bytes) of each zip entry `document.save` writes, in its order."""
+    from docx.opc.phys_pkg import PhysPkgWriter
+    from docx.opc.pkgwriter import PackageWriter
+
     package = document.part.package
     for part in package.parts:
         part.before_marshal()

@@ -9,8 +9,6 @@ import os
 from datetime import date
 from pathlib import Path
 
-import jinja2
-
 from pipeline.core import locations
 from pipeline.core.atomic import write_text
 from pipeline.core.vietnamese import STATUS_WORDS, format_date, round_title
@@ -171,6 +169,8 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
                      else "Không nhận dạng được – đã trả lời",
                      "answers": answers(r)}
                     for r in ledger.records() if r.round is None and r.status not in ("unpacked", "ignored")]
+    import jinja2  # on a page to write only: a run that changed nothing does not import it
+
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(locations.REPORT_TEMPLATES), autoescape=True,
                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     html = environment.get_template("status_page.html.j2").render(

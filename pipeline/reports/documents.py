@@ -9,12 +9,12 @@ written as Vietnamese documents write them (1.234; 14,9%).
 from __future__ import annotations
 
 import functools
+import importlib
 import tempfile
 from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from pipeline.core import locations, parallel
 from pipeline.core.atomic import write_text
@@ -23,12 +23,13 @@ from pipeline.figures.consolidate import Consolidation
 from pipeline.plan.areas import for_round
 from pipeline.plan.model import Plan, Round, Unit
 from pipeline.reports.adhoc import adhoc_context
-from pipeline.reports.chart import progress_chart
 from pipeline.reports.district import district_context
 from pipeline.reports.phase import phase_context
 from pipeline.reports.province import annex_line, province_context
-from pipeline.reports.word import render_docx
 from pipeline.workbook import assemble
+
+if TYPE_CHECKING:
+    import jinja2
 
 # Reports are drafts ("DỰ THẢO") until this many days before the province's deadline.
 FINAL_BEFORE_DEADLINE = timedelta(days=5)
@@ -41,7 +42,23 @@ def is_draft(rnd: Round, today: date) -> bool:
 # -- writing ---------------------------------------------------------------------------------------
 
 
+# python-docx, docxtpl and the chart's code are imported with the first report written: a run that
+# writes none (the usual rerun) does not pay their 60 ms.
+def render_docx(*args, **kwargs) -> Path:
+    from pipeline.reports.word import render_docx as render
+
+    return render(*args, **kwargs)
+
+
+def progress_chart(*args, **kwargs):
+    from pipeline.reports.chart import progress_chart as draw
+
+    return draw(*args, **kwargs)
+
+
 def _html_environment() -> jinja2.Environment:
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(locations.REPORT_TEMPLATES),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -63,6 +80,7 @@ def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
     province's reports, batches of unit reports; a summary by area, which names each area's workbook by
     its SHA-256, is laid out here meanwhile and finished as soon as they are written."""
     codes = [u.code for u in unit_reports(plan, result) if units is None or u.code in units]
+    importlib.import_module("pipeline.reports.word")  # once here, not in each worker forked below
     split = bool(for_round(plan, result.round))
     parts: list[tuple] = [("area", a.slug) for a in for_round(plan, result.round) if areas is None or a.slug in areas]
     # The largest first: the workbook, or the province's reports (the annex apart, on the other core).
