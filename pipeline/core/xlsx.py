@@ -16,6 +16,7 @@ import inspect
 import re
 
 import xlsxwriter
+from xlsxwriter import worksheet as worksheet_module
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet as _Worksheet
 
@@ -63,6 +64,38 @@ def cell_name(row: int, col: int) -> str:
 class Worksheet(_Worksheet):
     def _prepare_formula(self, formula, expand_future_functions=False):
         return _prepared(formula, bool(expand_future_functions or self.use_future_functions))
+
+    def put(self, row: int, col: int, value, cell_format) -> None:
+        """A number as a number, None or "" as a blank, anything else as text (never a formula): what
+        write_number, write_blank and write_string store, without their argument conversion (a province's
+        workbook writes a few hundred thousand cells, each by its row and column)."""
+        if value is None or value == "":
+            self._write_blank(row, col, None, cell_format)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            self._write_number(row, col, value, cell_format)
+        else:
+            self._write_string(row, col, str(value), cell_format)
+
+    def _write_cell(self, row, col, cell):
+        # A formatted number, shared string or blank, in the bytes XlsxWriter writes for it, without its
+        # attribute list and the escaping of two attributes that never need it; anything else as it does.
+        kind = type(cell)
+        if kind not in _PLAIN_CELLS or not cell.format or (kind is _STRING and self.constant_memory):
+            return super()._write_cell(row, col, cell)
+        name = _cell_name(row, col)
+        style = cell.format._get_xf_index()
+        if kind is _STRING:
+            self.fh.write(f'<c r="{name}" s="{style}" t="s"><v>{cell.string}</v></c>')
+        elif kind is _NUMBER:
+            self.fh.write(f'<c r="{name}" s="{style}"><v>{cell.number:.16G}</v></c>')
+        else:
+            self.fh.write(f'<c r="{name}" s="{style}"/>')
+        return None
+
+
+_STRING, _NUMBER = worksheet_module.CellStringTuple, worksheet_module.CellNumberTuple
+_PLAIN_CELLS = frozenset({_STRING, _NUMBER, worksheet_module.CellBlankTuple})
+_cell_name = worksheet_module.xl_rowcol_to_cell_fast
 
 
 class Workbook(xlsxwriter.Workbook):

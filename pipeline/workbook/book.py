@@ -181,15 +181,7 @@ class Book:
 
     def put(self, ws, row: int, col: int, value, style: str = "text") -> None:
         """Numbers as numbers; everything else as text (never as a formula)."""
-        fmt = self.styles[style]
-        if value is None or value == "":
-            ws.write_blank(row, col, None, fmt)
-        elif isinstance(value, bool):
-            ws.write_string(row, col, "Có" if value else "Không", fmt)
-        elif isinstance(value, int | float):
-            ws.write_number(row, col, value, fmt)
-        else:
-            ws.write_string(row, col, str(value), fmt)
+        ws.put(row, col, ("Có" if value else "Không") if isinstance(value, bool) else value, self.styles[style])
 
     def table_end(self, ws, header_row: int, last_row: int, columns: int, *, fit_width: bool = True) -> None:
         ws.autofilter(header_row, 0, max(header_row + 1, last_row), columns - 1)
