@@ -4,6 +4,8 @@ XlsxWriter rewrites every formula with some 110 regular expressions (future-func
 time it is written or serialised. A template writes the same few hundred formulas for every unit, so
 each distinct formula is prepared once per process and remembered; and one that none of those
 expressions matches (all of ours: a province's workbook has thousands, each its own) is only stripped.
+A province's area workbook writes some 60,000 plain cells: a formatted number, text or blank is stored
+and written as XlsxWriter would, without its per-cell argument conversion and attribute lists.
 
 `LayoutOnly` stands for a workbook when only what the writer records beside it is wanted (a
 template's locked content, to check a received file against): every call is accepted and ignored.
@@ -17,7 +19,7 @@ import re
 
 import xlsxwriter
 from xlsxwriter import worksheet as worksheet_module
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import Worksheet as _Worksheet
 
 PREPARED_KEPT = 50_000  # distinct formulas remembered; a template has a few hundred
@@ -82,7 +84,7 @@ class Worksheet(_Worksheet):
         kind = type(cell)
         if kind not in _PLAIN_CELLS or not cell.format or (kind is _STRING and self.constant_memory):
             return super()._write_cell(row, col, cell)
-        name = _cell_name(row, col)
+        name = xl_rowcol_to_cell_fast(row, col)
         style = cell.format._get_xf_index()
         if kind is _STRING:
             self.fh.write(f'<c r="{name}" s="{style}" t="s"><v>{cell.string}</v></c>')
@@ -90,12 +92,10 @@ class Worksheet(_Worksheet):
             self.fh.write(f'<c r="{name}" s="{style}"><v>{cell.number:.16G}</v></c>')
         else:
             self.fh.write(f'<c r="{name}" s="{style}"/>')
-        return None
 
 
 _STRING, _NUMBER = worksheet_module.CellStringTuple, worksheet_module.CellNumberTuple
 _PLAIN_CELLS = frozenset({_STRING, _NUMBER, worksheet_module.CellBlankTuple})
-_cell_name = worksheet_module.xl_rowcol_to_cell_fast
 
 
 class Workbook(xlsxwriter.Workbook):
