@@ -141,14 +141,18 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
 
 
 def _shown(rounds: list[Round]):
-    """Several rounds with a bar on a terminal (disable=None), as the reading's: a rebuild of several
-    takes time. tqdm is imported only then (45 ms of every command's start-up otherwise)."""
-    if len(rounds) <= 1:
-        return rounds
+    """Several rounds with a bar on a terminal, as the reading's: a rebuild of several takes time."""
+    return progress_bar(rounds, desc="Lập bảng tổng hợp, báo cáo", unit="kỳ") if len(rounds) > 1 else rounds
+
+
+def progress_bar(*args, **options):
+    """A tqdm bar, shown on a terminal only (disable=None); tqdm is imported only when one is made (45 ms
+    of every command's start-up otherwise), and without its monitor thread: the outputs are written by
+    workers forked from this process."""
     from tqdm import tqdm
 
-    tqdm.monitor_interval = 0  # no monitor thread: the outputs are written by workers forked from this process
-    return tqdm(rounds, desc="Lập bảng tổng hợp, báo cáo", unit="kỳ", disable=None)
+    tqdm.monitor_interval = 0
+    return tqdm(*args, **{"disable": None, **options})
 
 
 def _unit_reports_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: consolidate.Consolidation,

@@ -6,7 +6,7 @@ import logging
 from datetime import date
 from pathlib import Path
 
-from pipeline.app.rebuild import rebuild, refresh_status_page, rounds_read, rounds_to_rebuild
+from pipeline.app.rebuild import progress_bar, rebuild, refresh_status_page, rounds_read, rounds_to_rebuild
 from pipeline.app.run_log import RunReport, captured_log, write_run_log
 from pipeline.app.storage import check_writable, storage_guard
 from pipeline.core import locations
@@ -89,12 +89,9 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
 def _answer_inbox(files: list[Path], intake: Intake, report: RunReport) -> None:
     """Every inbox file answered once, in order, read ahead in parallel; one the system cannot read
     now (still being copied, locked) stays for the next run and is named."""
-    if not files:
+    if not files:  # no bar to show, and tqdm not imported
         return
-    from tqdm import tqdm  # 45 ms of start-up, for a bar on a terminal: not in a run with nothing to read
-
-    tqdm.monitor_interval = 0  # no monitor thread: the outputs are written by workers forked from this process
-    progress = tqdm(total=len(files), desc="Đọc tệp", unit="tệp", disable=None if len(files) > 1 else True)
+    progress = progress_bar(total=len(files), desc="Đọc tệp", unit="tệp", disable=None if len(files) > 1 else True)
     for path, incoming, examined in read_all(files, intake):
         progress.update()
         if isinstance(incoming, OSError):
