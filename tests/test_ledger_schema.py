@@ -134,3 +134,15 @@ def test_two_processes_opening_an_old_ledger_at_once_migrate_it_once(tmp_path):
     waiting.join(timeout=60)
     assert failures == []
     assert _columns(paths.ledger, "finding").count("params") == 1
+
+
+def test_records_listed_again_show_every_write_made_since(tmp_path):
+    paths = _installation(tmp_path)
+    with Ledger(paths.ledger, paths.home) as ledger:
+        first = ledger.records("2024-annual")
+        first.clear()  # a caller's list is its own: the ledger keeps what it read
+        assert [r.status for r in ledger.records("2024-annual")] == ["accepted_with_warnings", "rejected"]
+        with ledger.db:
+            ledger.db.execute("UPDATE submission SET status = 'superseded' WHERE id = 1")
+        assert [r.status for r in ledger.records("2024-annual")] == ["superseded", "rejected"]
+        assert [r.status for r in ledger.records()] == ["superseded", "rejected"]

@@ -71,6 +71,8 @@ class Ledger:
         self._cleared: list[str] = []  # inbox files gone, whose mark is not committed yet
         # round -> approval, read once (a run holds the lock: only approve and reopen change them here)
         self._approvals: dict[str, tuple[str, int]] | None = None
+        # round (None: all) -> (total_changes when read, its records): one run lists them five times
+        self._records: dict[str | None, tuple[int, list[Submission]]] = {}
 
     def stored_paths(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT stored_path FROM submission")}
@@ -111,11 +113,16 @@ class Ledger:
             "SELECT 1 FROM finding WHERE submission_id = ? AND code = 'file-not-processed'", (r.id,)).fetchone()]
 
     def records(self, round_id: str | None = None) -> list[Submission]:
+        kept = self._records.get(round_id)
+        if kept is not None and kept[0] == self.db.total_changes:  # nothing written since (records are frozen)
+            return list(kept[1])
         if round_id is None:
             rows = self.db.execute("SELECT * FROM submission ORDER BY id")
         else:
             rows = self.db.execute("SELECT * FROM submission WHERE round = ? ORDER BY id", (round_id,))
-        return [Submission(**dict(r)) for r in rows]
+        found = [Submission(**dict(r)) for r in rows]
+        self._records[round_id] = (self.db.total_changes, found)
+        return list(found)
 
     def current(self, round_id: str, unit: str | None = None) -> dict[str, Submission]:
         """The accepted submission that counts, per unit, for one round; for an approved round, the
