@@ -6,6 +6,7 @@ import logging
 from datetime import date
 from pathlib import Path
 
+from pipeline.app import plan_cache
 from pipeline.app.rebuild import progress_bar, rebuild, refresh_status_page, rounds_read, rounds_to_rebuild
 from pipeline.app.run_log import RunReport, captured_log, write_run_log
 from pipeline.app.storage import check_writable, storage_guard
@@ -24,7 +25,7 @@ from pipeline.ledger.store import Ledger
 from pipeline.ledger.template_key import template_key
 from pipeline.mail.fetch import server_moments
 from pipeline.outputs.round_status import open_rounds, round_status
-from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
+from pipeline.plan.loader import DEFAULT_PLAN_DIR
 from pipeline.plan.model import Plan
 from pipeline.validation.book import RuleBook
 
@@ -38,7 +39,7 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
     waiting = inbox.waiting(paths.inbox)
     if waiting:
         start_early()  # the readers' fork server imports their code while the plan is loaded
-    plan = plan if plan is not None else load_plan(plan_dir)
+    plan = plan if plan is not None else plan_cache.load(plan_dir, paths.ledger)
     rules = RuleBook.load(plan_dir)
     report = RunReport()
     day = today or date.today()

@@ -27,10 +27,11 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 OFFICER_CODES = {"sender-unknown", "sender-changed", "template-locked-altered", "template-fingerprint-mismatch"}
 
 
-def _paths(config: Config, args):
+def installation_paths(config: Config, args) -> Paths:
+    """The folders and ledger of this installation: the command's options, else config.toml's."""
     inbox = getattr(args, "inbox", None) or config.inbox
     outbox = getattr(args, "outbox", None) or config.outbox
-    return Paths.beside_outbox(inbox, outbox, args.ledger or config.ledger)
+    return Paths.beside_outbox(inbox, outbox, getattr(args, "ledger", None) or config.ledger)
 
 
 def _round(plan: Plan, round_id: str) -> str:
@@ -131,7 +132,7 @@ def cmd_templates(plan: Plan, config: Config, args) -> int:
         units = [plan.unit(code) for code in args.unit] or None
     except KeyError as exc:
         raise UsageError(f"không có đơn vị mã {exc}; các mã đơn vị: {', '.join(u.code for u in plan.units)}") from None
-    paths = _paths(config, args)
+    paths = installation_paths(config, args)
     carried = carried_figures(plan, paths.ledger, paths.home, rnd)
     formers = former_lines(plan, paths.ledger, paths.home, rnd)
     rules = RuleBook.load(args.plan_dir)
@@ -162,8 +163,8 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
 
     _require_folder(config, args, "inbox")
     _require_folder(config, args, "outbox")
-    fetched = not config.mail.fetch_on_run or mail.fetch_and_tell(config, _paths(config, args), args.wait)
-    report = run(_paths(config, args), args.plan_dir, args.today, args.wait, config.contact, plan=plan)
+    fetched = not config.mail.fetch_on_run or mail.fetch_and_tell(config, installation_paths(config, args), args.wait)
+    report = run(installation_paths(config, args), args.plan_dir, args.today, args.wait, config.contact, plan=plan)
     for outcome in report.outcomes:
         record = outcome.record
         status = STATUS_WORDS.get(record.status, record.status)
@@ -189,7 +190,7 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
               f"{round_id}.")
     if not report.outcomes and not report.failed and not report.passed:
         print("Không có tệp mới trong hộp thư đến.")
-    page = _paths(config, args).outbox / STATUS_PAGE
+    page = installation_paths(config, args).outbox / STATUS_PAGE
     print(f"Trang tình hình báo cáo: {page}")
     if report.log:
         print(f"Nhật ký lần chạy: {report.log}")
@@ -202,13 +203,13 @@ def cmd_run(plan: Plan, config: Config, args) -> int:
 
 def cmd_fetch(plan: Plan, config: Config, args) -> int:
     _require_folder(config, args, "inbox")
-    return EXIT_OK if mail.fetch_and_tell(config, _paths(config, args), args.wait) else EXIT_USAGE
+    return EXIT_OK if mail.fetch_and_tell(config, installation_paths(config, args), args.wait) else EXIT_USAGE
 
 
 def cmd_send(plan: Plan, config: Config, args) -> int:
     _require_folder(config, args, "outbox")
     ask = (lambda _question: True) if args.yes else mail.confirm_in_vietnamese
-    return EXIT_OK if mail.send_and_tell(config, _paths(config, args), ask, args.wait, args.unverified) \
+    return EXIT_OK if mail.send_and_tell(config, installation_paths(config, args), ask, args.wait, args.unverified) \
         else EXIT_REJECTED
 
 
@@ -217,7 +218,7 @@ def cmd_status(plan: Plan, config: Config, args) -> int:
 
     _require_folder(config, args, "outbox")
     today = args.today or date.today()
-    statuses, held = current_status(_paths(config, args), today, args.plan_dir)
+    statuses, held = current_status(installation_paths(config, args), today, args.plan_dir)
     print("\n".join(summary_lines(plan, statuses, today)))
     for line in held_lines(plan, held):
         print(line)
@@ -242,9 +243,9 @@ def cmd_report(plan: Plan, config: Config, args) -> int:
     round_id = None if args.phase else _round(plan, args.round_id)
     _require_folder(config, args, "outbox")
     if round_id is None:
-        paths = rebuild_phase(_paths(config, args), args.plan_dir, args.today)
+        paths = rebuild_phase(installation_paths(config, args), args.plan_dir, args.today)
     else:
-        paths = rebuild_round(_paths(config, args), round_id, args.plan_dir, args.today)
+        paths = rebuild_round(installation_paths(config, args), round_id, args.plan_dir, args.today)
     for path in paths:
         print(path)
     return EXIT_OK
@@ -255,12 +256,12 @@ def cmd_approve(plan: Plan, config: Config, args) -> int:
 
     round_id = _round(plan, args.round_id)
     _require_folder(config, args, "outbox")
-    missing = not_reported(_paths(config, args), round_id, args.plan_dir)
+    missing = not_reported(installation_paths(config, args), round_id, args.plan_dir)
     if missing:
         print(f"CHÚ Ý: chốt số liệu khi còn {len(missing)}/{len(plan.units_for(plan.round(round_id)))} đơn vị chưa "
               f"có báo cáo được tiếp nhận: {', '.join(missing)}. Báo cáo của tỉnh sẽ nêu tên các đơn vị này; "
               f"nếu chưa muốn chốt, chạy: run_pipeline.py reopen --round {round_id}.")
-    approve(_paths(config, args), round_id, args.plan_dir, args.today)
+    approve(installation_paths(config, args), round_id, args.plan_dir, args.today)
     print(f"Đã chốt số liệu «{round_title(plan.round(round_id))}» (kỳ {round_id}). Tệp nhận sau được ghi nhận "
           "và trả lời, nhưng không làm thay đổi số liệu đã chốt (mở lại: run_pipeline.py reopen --round "
           f"{round_id}).")
@@ -272,7 +273,7 @@ def cmd_reopen(plan: Plan, config: Config, args) -> int:
 
     round_id = _round(plan, args.round_id)
     _require_folder(config, args, "outbox")
-    reopen(_paths(config, args), round_id, args.plan_dir, args.today)
+    reopen(installation_paths(config, args), round_id, args.plan_dir, args.today)
     print(f"Đã mở lại «{round_title(plan.round(round_id))}» (kỳ {round_id}): mọi tệp được tiếp nhận đều được "
           "tính.")
     return EXIT_OK
@@ -282,7 +283,7 @@ def cmd_remind(plan: Plan, config: Config, args) -> int:
     from pipeline.app.reminders import remind
 
     _require_folder(config, args, "outbox")
-    paths = _paths(config, args)
+    paths = installation_paths(config, args)
     done = remind(plan, paths, args.today or date.today(), args.days, config.contact)
     if not done.rounds:
         print(f"Không có kỳ báo cáo nào đang mở có hạn đơn vị gửi trong {args.days} ngày tới.")
@@ -300,8 +301,8 @@ def cmd_confirm(plan: Plan, config: Config, args) -> int:
     from pipeline.app.approval import confirm
 
     _require_folder(config, args, "outbox")
-    record, _outputs = confirm(_paths(config, args), args.record, accept=not args.reject, plan_dir=args.plan_dir,
-                               today=args.today)
+    record, _outputs = confirm(installation_paths(config, args), args.record, accept=not args.reject,
+                               plan_dir=args.plan_dir, today=args.today)
     unit = plan.unit(record.unit).name if record.unit and plan.has_unit(record.unit) else "?"
     if args.reject:
         print(f"Đã ghi tệp «{record.shown_name}» (bản ghi số {record.id}) là trả lại: không tính vào số liệu của "
@@ -315,7 +316,7 @@ def cmd_confirm(plan: Plan, config: Config, args) -> int:
 def cmd_accept_ledger(plan: Plan, config: Config, args) -> int:
     from pipeline.app.restore import accept_ledger
 
-    paths = _paths(config, args)
+    paths = installation_paths(config, args)
     if not paths.ledger.is_file():
         raise UsageError(f"không có sổ ghi {paths.ledger}.")
     accepted = accept_ledger(paths)
@@ -364,7 +365,7 @@ def cmd_export(plan: Plan, config: Config, args) -> int:
     from pipeline.ledger.store import Ledger
 
     _require_folder(config, args, "outbox")
-    paths = _paths(config, args)
+    paths = installation_paths(config, args)
     if not paths.ledger.is_file():
         raise UsageError(f"chưa có sổ ghi {paths.ledger}: chưa có số liệu nào để xuất.")
     with exclusive(paths), Ledger(paths.ledger, paths.home) as ledger:

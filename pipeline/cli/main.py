@@ -10,13 +10,13 @@ import traceback
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.cli.commands import COMMANDS, EXIT_USAGE
+from pipeline.app import plan_cache
+from pipeline.cli.commands import COMMANDS, EXIT_USAGE, installation_paths
 from pipeline.cli.parser import build_parser
 from pipeline.core.atomic import write_text
 from pipeline.core.config import DEFAULT_CONFIG, load_config
 from pipeline.core.errors import PipelineError, UsageError
 from pipeline.core.locations import LOG_FOLDER
-from pipeline.plan.loader import load_plan
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"không tìm thấy tệp cấu hình {args.config} (tùy chọn --config).")
         config = load_config(args.config)
         args.plan_dir = args.plan_dir or config.plan
-        plan = load_plan(args.plan_dir)
+        plan = plan_cache.load(args.plan_dir, installation_paths(config, args).ledger)
         return COMMANDS[args.command](plan, config, args)
     except PipelineError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)

@@ -42,6 +42,15 @@ def template_key(ledger_path: Path, home: Path) -> bytes:
     return bytes.fromhex(_read(path) or text)
 
 
+def existing_key(ledger_path: Path) -> bytes | None:
+    """The key beside the ledger when there is a sound one; None otherwise, and nothing made or put back."""
+    try:
+        text = _read(key_path(ledger_path))
+    except OSError:
+        return None
+    return bytes.fromhex(text) if text is not None and _KEY_TEXT.match(text) else None
+
+
 def _read(path: Path) -> str | None:
     try:
         return path.read_text(encoding="ascii", errors="replace").strip()

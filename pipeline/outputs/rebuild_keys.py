@@ -23,7 +23,7 @@ from pipeline.plan.model import Plan, Round, Unit
 
 
 @functools.cache
-def _program() -> str:
+def program_digest() -> str:
     """The program's own code and report templates: an upgraded pipeline rebuilds what it writes."""
     digest = hashlib.sha256(__version__.encode())
     for path in sorted([*PROGRAM_DIR.rglob("*.py"), *REPORT_TEMPLATES.iterdir()]):
@@ -69,7 +69,7 @@ def page_key(plan: Plan, ledger: Ledger, today: date, passed: list[tuple[str, st
     inbox entries not taken. A run that changes none of them leaves the page as it is."""
     files = [(r.id, r.status) for r in ledger.records()]
     approvals = [ledger.approval(r.id) for r in plan.all_rounds]
-    return _digest([_program(), _plan(plan), files, approvals, today, passed])
+    return _digest([program_digest(), _plan(plan), files, approvals, today, passed])
 
 
 def unit_entry(round_id: str, unit: str) -> str:
@@ -85,7 +85,7 @@ def area_entry(round_id: str, area: str) -> str:
 def _basis(plan: Plan, ledger: Ledger, rnd: Round) -> str:
     """What every output of a round rests on besides its files: the program, the plan, the approvals."""
     through = plan.rounds_through(rnd.id) if rnd.regular else (rnd,)
-    return _digest([_program(), _plan(plan), [ledger.approval(r.id) for r in through]])
+    return _digest([program_digest(), _plan(plan), [ledger.approval(r.id) for r in through]])
 
 
 def _plan(plan: Plan) -> str:
