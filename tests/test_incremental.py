@@ -14,6 +14,7 @@ from pipeline.core import gc_pause
 from pipeline.core.locations import Paths
 from pipeline.ledger.store import Ledger
 from pipeline.outputs import status_page
+from pipeline.plan import loader
 from pipeline.reports import documents
 from tests.support.installation import send, tree
 
@@ -38,7 +39,11 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
     pages = []
     write_page = status_page.write_status_page
     monkeypatch.setattr(status_page, "write_status_page", lambda *args: pages.append(args[3]) or write_page(*args))
-    again = run(paths, today=DAY)
+    read_plans = []
+    with pytest.MonkeyPatch.context() as plan_files:
+        plan_files.setattr(loader, "_load_units", lambda folder: read_plans.append(folder))
+        again = run(paths, today=DAY)
+    assert read_plans == []  # the plan, as the first run kept it beside the ledger
     assert again.log is None and again.outcomes == []
     assert tree(tmp_path) == before
     assert pages == []  # not even rendered: nothing it shows has changed

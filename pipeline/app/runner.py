@@ -82,6 +82,7 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
         report.status = [round_status(plan, ledger, rnd, day) for rnd in open_rounds(plan, day)]
         if files or report.passed or report.failed or rebuilt:  # a run that found and changed nothing leaves no trace
             report.log = write_run_log(paths, plan, report, day, messages)
+            plan_cache.keep(plan_dir, paths.ledger)
         if files:
             safekeeping.backup(ledger)
     return report
