@@ -3,6 +3,7 @@ the statuses a file can have."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,7 +108,7 @@ class Submission:
     size: int
     cleared: int = 0
 
-    @property
+    @functools.cached_property  # a run's outputs ask each record's about thirty times
     def shown_name(self) -> str:
         """The sender's file name as people read it (workbooks, pages, letters): control and
         direction-changing characters shown as codes, so «bao-cao\u202exslx.docx» cannot pass for
