@@ -131,6 +131,8 @@ class Ledger:
         number of units."""
         only, unit_args = ("AND unit = ?", (unit,)) if unit is not None else ("", ())
         approval = self.approval(round_id)
+        if approval is None and unit is None:  # the round's records, as listed already
+            return {r.unit: r for r in self.records(round_id) if r.status in CURRENT and r.unit is not None}
         if approval is None:
             rows = self.db.execute(
                 f"SELECT * FROM submission WHERE round = ? {only} AND status IN ({marks(CURRENT)}) ORDER BY id",
