@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
-from babel.numbers import format_decimal
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 
 
 class _Round(Protocol):
@@ -127,10 +129,18 @@ def format_number(value: float | int | None) -> str:
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 2**53):
         # Whole numbers, the most common by far, without Babel's pattern machinery (same text).
         return f"{int(value):,}".replace(",", ".")
+    pattern, locale = _decimal_format()
     try:
-        return format_decimal(value, format="#,##0.##", locale=LOCALE)
+        return pattern.apply(value, locale)  # what format_decimal(value, "#,##0.##", LOCALE) returns
     except (ArithmeticError, ValueError):  # beyond what Decimal formatting can hold, e.g. 1e26
         return f"{value:g}".replace(".", ",")
+
+
+@functools.cache
+def _decimal_format() -> tuple[NumberPattern, Locale]:
+    """Babel's pattern and locale, parsed once: format_decimal parses both on every call (a third of
+    the time of a unit's report)."""
+    return parse_pattern("#,##0.##"), Locale.parse(LOCALE)
 
 
 def percent_shown(value: float) -> Decimal:
