@@ -57,7 +57,7 @@ def keep(plan_dir: Path, ledger: Path) -> None:
         return
     try:
         plan = load_plan(plan_dir)
-    except PipelineError:
+    except (PipelineError, OSError):  # changed while the run went on: the next command says what is wrong
         return
     if _made_from(Path(plan_dir)) != made_from:  # edited while it was read: kept next time
         return
