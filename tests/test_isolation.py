@@ -107,3 +107,25 @@ def test_a_call_inside_a_map_gets_its_own_answer(pool):
 def test_the_callers_memory_is_not_limited(pool):
     pool.call(tasks.echo, 1)
     assert resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY
+
+
+def test_a_submitted_task_runs_while_the_caller_goes_on_through_a_map(pool):
+    """submit() does not wait: the task goes out before the map's read-ahead, and its result is kept
+    until asked for, whatever the map takes meanwhile."""
+    submitted, values = [], []
+    asked = time.monotonic()
+    for value in pool.map(tasks.echo, [(n,) for n in range(6)]):
+        values.append(value)
+        if value == 1:
+            submitted.append(pool.submit(tasks.started_at, 0.3))
+            assert time.monotonic() - asked < 0.25  # not waited for
+    assert values == list(range(6))
+    started = pool.result(submitted[0])
+    assert started - asked < 0.3  # it went out at once, before the map's last tasks were done
+    job = pool.submit(tasks.echo, 7)
+    waited = 0
+    while not pool.ready(job):  # taken in passing, as a run takes its marked copies
+        time.sleep(0.01)
+        waited += 1
+    assert waited < 200 and pool.result(job) == 7
+    assert pool.result(pool.submit(tasks.fail, 0)).kind == "error"

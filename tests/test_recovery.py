@@ -14,7 +14,7 @@ from pipeline.app import runner
 from pipeline.app.runner import run
 from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.locations import Paths
-from pipeline.intake import answer, feedback
+from pipeline.intake import answer, feedback, pending_copies
 from pipeline.ledger import store
 from pipeline.reports import documents
 from pipeline.templates.writer import write_templates
@@ -35,7 +35,10 @@ def _build_inbox(plan, root: Path) -> Path:
     for code in ("121", "125"):
         unit = plan.unit(code)
         template = write_templates(plan, rnd, root / "templates", [unit])[0]
-        fill_template(template, inbox / template.name, sample_values(plan, rnd, unit, with_previous=True))
+        values = sample_values(plan, rnd, unit, with_previous=True)
+        if code == "125":  # far above its target: accepted with a warning on a cell, and a marked copy
+            values["in_comm_groups_estimate"] = 1000
+        fill_template(template, inbox / template.name, values)
     wrong = sample_values(plan, rnd, plan.unit("123"), with_previous=True) | {"in_comm_groups_estimate": -1}
     template = write_templates(plan, rnd, root / "templates", [plan.unit("123")])[0]
     fill_template(template, root / "attachment.xlsx", wrong)
@@ -118,6 +121,8 @@ STOPS = {
     "archive-copied-not-committed": (store, "atomic_path", 2, True, _stop_after_archive_copy),
     "recorded-not-answered": (store.Ledger, "record", 2, True, _stop_on_call),
     "answered-not-cleared": (feedback, "write_feedback", 2, True, _stop_on_call),
+    # 125's marked copy handed to a reader, its file not cleared until the copy is taken
+    "copy-made-ahead-not-taken": (pending_copies.PendingCopies, "settle", 2, False, _stop_on_call),
     "cleared-not-marked": (runner.Ledger, "mark_cleared", 2, False, _stop_on_call),
     "workbook-written-no-report": (assemble, "write_workbook", 1, True, _stop_on_call),
     "before-the-outputs": (documents, "write_outputs", 1, False, _stop_on_call),
@@ -139,6 +144,18 @@ def test_next_run_ends_where_an_uninterrupted_run_ends(tmp_path, source, referen
     assert state["values"] == reference["values"]
     assert state["findings"] == reference["findings"]
     assert state["files"] == reference["files"]
+
+
+def test_a_file_whose_marked_copy_is_not_taken_yet_stays_in_the_inbox(tmp_path, source, reference, monkeypatch):
+    _inbox(source, tmp_path)
+    paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
+    with monkeypatch.context() as patch:
+        patch.setattr(pending_copies.PendingCopies, "settle",
+                      _stop_on_call(pending_copies.PendingCopies.settle, 2, after=False))
+        with pytest.raises(Stop):
+            run(paths, today=TODAY)
+    assert sorted(p.name for p in paths.inbox.iterdir()) == ["2024-annual_125_mai-son.xlsx", "ghi-chu.txt", "thu"]
+    assert any(name.endswith("mai-son_phan-hoi.xlsx") for name in reference["files"])
 
 
 def test_run_on_the_same_inbox_twice_changes_nothing(tmp_path, source, reference):
@@ -201,7 +218,7 @@ def test_an_unexpected_error_on_one_file_is_answered_and_kept_for_the_officer(tm
     # Once the defect is fixed, the officer puts the file back: it is taken as new, not as a duplicate.
     shutil.copyfile(kept, tmp_path / "inbox" / "2024-annual_125_mai-son.xlsx")
     second = run(paths, today=TODAY)
-    assert [o.record.status for o in second.outcomes] == ["accepted"]
+    assert [o.record.status for o in second.outcomes] == ["accepted_with_warnings"]  # far above its target
     assert not any((tmp_path / "inbox").rglob("*.xlsx")) if (tmp_path / "inbox").exists() else True
 
 

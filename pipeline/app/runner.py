@@ -19,6 +19,7 @@ from pipeline.core.sender_text import printable
 from pipeline.intake import inbox, worker
 from pipeline.intake.answer import Intake, read_all, take
 from pipeline.intake.isolation import Limits, WorkerPool, start_early
+from pipeline.intake.pending_copies import PendingCopies
 from pipeline.ledger import safekeeping
 from pipeline.ledger.lock import LOCK_WAIT_SECONDS, exclusive, exclusive_inbox
 from pipeline.ledger.store import Ledger
@@ -66,7 +67,7 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
                         stderr=logs / locations.WORKER_LOG) as pool:
             intake = Intake(paths, plan, rules, ledger, pool, today, contact or Contact(),
                             server_moments(paths.home / locations.MAIL_FETCHED_STATE),
-                            template_key(paths.ledger, paths.home))
+                            template_key(paths.ledger, paths.home), PendingCopies(pool))
             _answer_inbox(files, intake, report)
         inbox.prune_empty_folders(paths.inbox)
         stale = ledger.stale_rounds()
@@ -103,6 +104,10 @@ def _answer_inbox(files: list[Path], intake: Intake, report: RunReport) -> None:
             report.failed.append(path)
             continue
         report.outcomes += take(path, incoming, examined, intake)
+        if intake.copies is not None:
+            intake.copies.settle(wait=False)  # the marked copies made meanwhile, their files cleared
+    if intake.copies is not None:
+        intake.copies.settle(wait=True)
     progress.close()
 
 

@@ -26,6 +26,7 @@ from pipeline.intake import feedback, worker
 from pipeline.intake import inbox as inbox_files
 from pipeline.intake.identify import sender_of_unreadable
 from pipeline.intake.isolation import Failure, WorkerPool
+from pipeline.intake.pending_copies import PendingCopies
 from pipeline.intake.proof import hold_finding, template_proof
 from pipeline.intake.records import Incoming, Reading, from_bytes, from_path, received_moment
 from pipeline.intake.saved_mail import Mail
@@ -74,6 +75,7 @@ class Intake:
     # SHA-256 of an e-mail `fetch` saved -> when the province's IMAP server received it (INTERNALDATE)
     server_moments: Mapping[str, str] = field(default_factory=dict)
     template_key: bytes | None = None  # keys the templates' fingerprints (ledger/template_key.py)
+    copies: PendingCopies | None = None  # marked copies made while the loop goes on (None: each waited for)
 
     def received_at(self, incoming: Incoming) -> str:
         now = self.today.isoformat() if self.today else datetime.now().isoformat(timespec="seconds")
@@ -122,14 +124,21 @@ def take(path: Path, incoming: Incoming, examined: object, intake: Intake) -> li
             raise
         log.exception("%s: not processed; moved to rejected/ for the officer", printable(incoming.inbox_path))
         outcomes = [_not_processed(incoming, intake, exc)]
+    if intake.copies is not None:
+        intake.copies.clear_when_made(lambda: _clear(path, incoming, intake))
+    else:
+        _clear(path, incoming, intake)
+    return outcomes
+
+
+def _clear(path: Path, incoming: Incoming, intake: Intake) -> None:
     if not inbox_files.unchanged(path, incoming.stamp):
         # written again since it was read: the new bytes are another file, answered by the next run
         log.warning("%s: changed after it was read; left in the inbox for the next run",
                     printable(incoming.inbox_path))
-        return outcomes
+        return
     path.unlink()
     intake.ledger.mark_cleared(incoming.inbox_path)
-    return outcomes
 
 
 def _take(incoming: Incoming, examined: object, intake: Intake) -> list[Outcome]:
@@ -145,7 +154,7 @@ def _take(incoming: Incoming, examined: object, intake: Intake) -> list[Outcome]
     assert isinstance(examined, worker.Examined)
     if examined.mail is None and examined.mail_error is None:
         return [_answer(incoming, intake, sub=examined.submissions[0])]
-    return _take_mail(incoming, examined, intake)
+    return _take_mail(incoming, examined, replace(intake, copies=None))  # the reply carries their copies
 
 
 def is_system_companion(inbox_path: str) -> bool:
@@ -281,8 +290,12 @@ def _answered(record: Submission, findings: list[Finding], intake: Intake, mail:
     if record.status == IGNORED:
         return Outcome(record, findings, [])
     stored = intake.paths.home / record.stored_path
+    ahead = intake.copies if mail is None else None  # a reply to an e-mail carries the copy: waited for
     answers = feedback.write_feedback(intake.plan, intake.paths.outbox, record, findings, stored, mail,
-                                      intake.contact, intake.mark_copy, intake.ledger.replaced_by(record))
+                                      intake.contact, ahead.mark if ahead else intake.mark_copy,
+                                      intake.ledger.replaced_by(record))
+    if ahead is not None:
+        ahead.belong_to(answers)
     return Outcome(record, findings, answers)
 
 

@@ -184,6 +184,7 @@ class WorkerPool:
         self._next_job = 0
         self._results: dict[int, Any] = {}
         self._retry: deque[_Task] = deque()  # tasks a stopped worker held: they go out first
+        self._submitted: deque[_Task] = deque()  # tasks not waited for (submit): next after those
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -202,6 +203,30 @@ class WorkerPool:
 
     def call(self, function: Callable, *args) -> Any:
         return next(self.map(function, [args]))
+
+    def submit(self, function: Callable, *args) -> int:
+        """function(*args) in a worker, not waited for: a job number for `ready` and `result`. It goes
+        out before the tasks a map reads ahead, while the caller goes on (within a map, too)."""
+        self._next_job += 1
+        self._submitted.append(_Task(self._next_job, function, args))
+        self._collect(block=False)
+        self._dispatch(deque())
+        return self._next_job
+
+    def ready(self, job: int) -> bool:
+        """Whether the result of a submitted job has come back (results are taken in passing)."""
+        self._collect(block=False)
+        self._dispatch(deque())
+        return job in self._results
+
+    def result(self, job: int) -> Any:
+        """The result of a submitted job (or its Failure), waited for."""
+        while job not in self._results:
+            self._dispatch(deque())
+            if not any(w.tasks for w in self.workers):
+                raise RuntimeError(f"task {job} was lost")
+            self._collect()
+        return self._results.pop(job)
 
     def map(self, function: Callable, arguments: Iterable[tuple], window: int | None = None) -> Iterator[Any]:
         """function(*args) for each args, in a worker; yields results (or Failures) in order. At most
@@ -236,9 +261,9 @@ class WorkerPool:
 
     def _dispatch(self, queue: deque[_Task]) -> None:
         """Tasks to workers: an idle one first, a new one while the pool has room, then one that runs
-        a single task, as its next (tasks a replaced worker held go first)."""
-        while self._retry or queue:
-            source = self._retry or queue
+        a single task, as its next (tasks a replaced worker held go first, then submitted ones)."""
+        while self._retry or self._submitted or queue:
+            source = self._retry or self._submitted or queue
             task = source[0]
             worker = self._worker_for(task)
             if worker is None:
