@@ -1,7 +1,8 @@
 """Marked copies made while the run goes on: the main loop hands a file's marked copy to a reader and
 answers the next file. The copy joins its answer's files when it is done, and only then is the file it
 answers cleared from the inbox: a run stopped before leaves the file there, and the next run answers it
-again, copy included. (Waiting for each copy cost the loop 6 ms a warned file, half its time at 500 units.)
+again, copy included. (The loop waited about 6 ms for each warned file's copy; on two cores the readers
+have no time to spare anyway, but on more the wait was the loop's own.)
 """
 
 from __future__ import annotations
