@@ -209,15 +209,18 @@ class WorkerPool:
         out before the tasks a map reads ahead, while the caller goes on (within a map, too)."""
         self._next_job += 1
         self._submitted.append(_Task(self._next_job, function, args))
-        self._collect(block=False)
-        self._dispatch(deque())
+        self._advance()
         return self._next_job
 
     def ready(self, job: int) -> bool:
         """Whether the result of a submitted job has come back (results are taken in passing)."""
+        self._advance()
+        return job in self._results
+
+    def _advance(self) -> None:
+        """Take the results that are back and send what the workers have room for, without waiting."""
         self._collect(block=False)
         self._dispatch(deque())
-        return job in self._results
 
     def result(self, job: int) -> Any:
         """The result of a submitted job (or its Failure), waited for."""

@@ -12,16 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
 
 from pipeline.core.findings import Finding
 from pipeline.intake import feedback
-
-
-class Pool(Protocol):
-    def submit(self, function: Callable, *args) -> int: ...
-    def ready(self, job: int) -> bool: ...
-    def result(self, job: int) -> Any: ...
+from pipeline.intake.isolation import WorkerPool
 
 
 @dataclass
@@ -38,7 +32,7 @@ class _Clearing:
 
 
 class PendingCopies:
-    def __init__(self, pool: Pool):
+    def __init__(self, pool: WorkerPool):
         self.pool = pool
         self._new: list[_Copy] = []  # submitted while the current file is answered
         self._waiting: deque[_Clearing] = deque()  # in the order the files were answered

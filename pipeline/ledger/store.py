@@ -129,10 +129,10 @@ class Ledger:
         one that counted when it was approved (later files are recorded but change nothing). With
         `unit`, that unit's only: what checking one file needs, at a cost that does not grow with the
         number of units."""
-        only, unit_args = ("AND unit = ?", (unit,)) if unit is not None else ("", ())
         approval = self.approval(round_id)
         if approval is None and unit is None:  # the round's records, as listed already
             return {r.unit: r for r in self.records(round_id) if r.status in CURRENT and r.unit is not None}
+        only, unit_args = ("AND unit = ?", (unit,)) if unit is not None else ("", ())
         if approval is None:
             rows = self.db.execute(
                 f"SELECT * FROM submission WHERE round = ? {only} AND status IN ({marks(CURRENT)}) ORDER BY id",
