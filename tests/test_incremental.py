@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.app.rebuild import rebuild_round
 from pipeline.app.runner import run
-from pipeline.core import gc_pause
+from pipeline.core import gc_pause, locations
 from pipeline.core.locations import Paths
 from pipeline.ledger.store import Ledger
 from pipeline.outputs import status_page
@@ -52,9 +52,13 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
     before = tree(tmp_path)
 
     send(plan, tmp_path, "126")
+    deleted = locations.unit_report_path(paths.outbox, "2024-annual", plan.unit("125"))
+    deleted.unlink()  # a report the officer deleted is written again with the next rebuild of its round
     rendered.clear()
     run(paths, today=date(2024, 9, 7))  # two days later: its time stamps the round's outputs
-    assert rendered == ["126"]  # the other districts' reports are not even rendered again
+    assert rendered == ["125", "126"]  # the other districts' reports are not even rendered again
+    assert deleted.is_file()
+    del before[deleted.relative_to(tmp_path).as_posix()]
     after = tree(tmp_path)
     changed = {name for name in after if before.get(name) != after[name]}
     outbox = {name for name in changed if name.startswith("outbox/") and "/logs/" not in name}
@@ -65,12 +69,14 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
         "outbox/2024-annual/bao-cao_2024-annual.docx",
         "outbox/2024-annual/bao-cao_2024-annual.html",
         "outbox/2024-annual/huyen/bao-cao_2024-annual_126_song-ma.docx",
+        deleted.relative_to(tmp_path).as_posix(),
         "outbox/2024-annual/feedback/000003_2024-annual_126_song-ma_phan-hoi.txt",
     }
     # The other districts' reports and answers stand as they were, byte for byte and untouched.
     for name in before:
         if "_121_" in name or "_125_" in name:
             assert after[name] == before[name], name
+    assert sum("_125_" in name for name in before) >= 2  # its archived file and its answer, untouched
 
     # Asked for (the `report` command), every unit's report is written again.
     rendered.clear()

@@ -129,7 +129,12 @@ def report_names(round_id: str) -> dict[str, str]:
 
 
 def unit_report_path(out_dir: Path, round_id: str, unit: _Unit) -> Path:
-    return Path(out_dir) / round_id / UNIT_FOLDERS[unit.level] / f"bao-cao_{round_id}_{unit.code}_{unit.slug}.docx"
+    return Path(out_dir) / round_id / UNIT_FOLDERS[unit.level] / unit_report_name(round_id, unit)
+
+
+def unit_report_name(round_id: str, unit: _Unit) -> str:
+    """The file name of a unit's report, in its level's folder of the round's (unit_report_path)."""
+    return f"bao-cao_{round_id}_{unit.code}_{unit.slug}.docx"
 
 
 def phase_folder(phase: str) -> str:
