@@ -57,6 +57,10 @@ class Consolidation:
     # A unit that has successors: its own figures (`progress` holds its line: its own, then theirs).
     own: dict[str, dict[str, Progress]] = field(default_factory=dict)
     approved: bool = False  # the round's figures are approved: a later file is «gửi sau khi chốt»
+    # Totals across units, kept once summed: the summary and the reports ask for the same province and
+    # area totals again and again (3,400 sums over up to 3,321 units in a national summary). A
+    # consolidation is therefore never changed once made; a changed copy is made with dataclasses.replace.
+    sums: dict[tuple, int | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def own_progress(self, unit: str) -> dict[str, Progress]:
         return self.own.get(unit, self.progress[unit])
@@ -285,14 +289,26 @@ def snapshot(plan: Plan, rnd: Round, this_round: Mapping[str, tuple[Submission, 
 def total_progress(result: Consolidation, units: list[Unit], indicator: str) -> int | None:
     """Across units, stocks and flows alike add up; None when no unit has a figure. A former unit's
     figure holds its successors', so `units` must not list both (the province: `plan.roots`)."""
-    known = [f for u in units if (f := result.progress[u.code][indicator].cumulative) is not None]
-    return sum(known) if known else None
+    if len(units) == 1:  # a unit's own figure: nothing to sum, nothing worth keeping
+        return result.progress[units[0].code][indicator].cumulative
+    key = (tuple(u.code for u in units), indicator, None)
+    if key not in result.sums:
+        progress = result.progress
+        known = [f for code in key[0] if (f := progress[code][indicator].cumulative) is not None]
+        result.sums[key] = sum(known) if known else None
+    return result.sums[key]
 
 
 def year_total(result: Consolidation, units: list[Unit], indicator: str, year: int) -> int | None:
-    figures = [result.progress[u.code][indicator].years.get(year) for u in units]
-    known = [f.value for f in figures if f is not None]
-    return sum(known) if known else None
+    if len(units) == 1:
+        figure = result.progress[units[0].code][indicator].years.get(year)
+        return figure.value if figure is not None else None
+    key = (tuple(u.code for u in units), indicator, year)
+    if key not in result.sums:
+        progress = result.progress
+        known = [f.value for code in key[0] if (f := progress[code][indicator].years.get(year)) is not None]
+        result.sums[key] = sum(known) if known else None
+    return result.sums[key]
 
 
 def ratio_total(result: Consolidation, units: list[Unit], ratio: str) -> tuple[int | None, int | None]:
@@ -304,8 +320,11 @@ def ratio_total(result: Consolidation, units: list[Unit], ratio: str) -> tuple[i
 
 
 def group_target(plan: Plan, units: list[Unit], indicator: str) -> int:
-    """The phase targets of `units` together (a district's, an area's, the districts')."""
-    return sum(plan.targets[u.code][indicator] for u in units)
+    """The phase targets of `units` together (a district's, an area's, the districts'), kept with the plan."""
+    if len(units) == 1:
+        return plan.targets[units[0].code][indicator]
+    codes = tuple(u.code for u in units)
+    return plan.derived((group_target, codes, indicator), lambda: sum(plan.targets[c][indicator] for c in codes))
 
 
 def share(part: float | None, whole: float | None) -> float | None:
