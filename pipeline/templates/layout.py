@@ -50,7 +50,8 @@ class Layout(Cells):
 
     def lay_out(self, wb, whole: bool = True) -> None:
         """Every call that makes the workbook, on `wb` (an XlsxWriter workbook, or a stand-in that
-        ignores or records them: stamping.py); `whole` false leaves out the instructions and checks."""
+        ignores or records them: stamping.py); `whole` false leaves out the instructions, the checks
+        and the metadata sheet."""
         wb.set_properties({
             "title": f"{self.plan.short_title} – {round_title(self.rnd)} – {self.unit.name}",
             "author": self.plan.reporting_body,
@@ -69,7 +70,8 @@ class Layout(Cells):
             checks.write(self, sheets[-1], wb, self.rules)
         for name, (sheet, cell) in sorted(self.names.items()):
             wb.define_name(name, "=" + form.reference(sheet, cell))
-        self._meta(wb, wb.add_worksheet(SHEET_META))
+        if whole:  # the metadata sheet records no name and no locked cell: the dry run needs nothing of it
+            self._meta(wb, wb.add_worksheet(SHEET_META))
         for ws in sheets:
             ws.protect("", {"format_columns": True, "format_rows": True})
         sheets[1].activate()
