@@ -22,7 +22,7 @@ from pipeline.app.runner import run
 from pipeline.app.samples import fill_template, sample_values
 from pipeline.core import locations
 from pipeline.core.locations import REPORT_TEMPLATES, Paths
-from pipeline.core.office_package import normalized_package, saved_docx, stamped_package
+from pipeline.core.office_package import COMPRESS_LEVEL, normalized_package, saved_docx, stamped_package
 from pipeline.ledger.store import Ledger
 from pipeline.plan.loader import load_plan
 from pipeline.reports import chart, documents, word
@@ -258,7 +258,7 @@ def test_a_package_has_the_bytes_zipfile_writes_and_the_same_again_from_what_it_
         for name, data in entries:
             entry = zipfile.ZipInfo(name, date_time=(2024, 9, 10, 8, 30, 6))
             entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
-            archive.writestr(entry, data)
+            archive.writestr(entry, data, compresslevel=COMPRESS_LEVEL)
     assert stamped_package(entries, moment) == expected.getvalue()
     assert stamped_package(entries, moment) == expected.getvalue()  # the compressed entries taken again
     with zipfile.ZipFile(io.BytesIO(stamped_package(entries, moment))) as package:
