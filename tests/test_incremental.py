@@ -56,7 +56,7 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
     deleted.unlink()  # a report the officer deleted is written again with the next rebuild of its round
     rendered.clear()
     run(paths, today=date(2024, 9, 7))  # two days later: its time stamps the round's outputs
-    assert rendered == ["125", "126"]  # the other districts' reports are not even rendered again
+    assert rendered == ["125", "126"]  # the deleted one written again; 121's not even rendered again
     assert deleted.is_file()
     del before[deleted.relative_to(tmp_path).as_posix()]
     after = tree(tmp_path)
