@@ -162,10 +162,10 @@ def _unit_reports_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: con
     `everything` (a report asked for, an approval) writes them all. `keys` learns the new keys."""
     rnd = result.round
     now = rebuild_keys.unit_keys(plan, ledger, result, documents.unit_reports(plan, result))
-    present, folders = _Present(), {level: outbox / rnd.id / name for level, name in locations.UNIT_FOLDERS.items()}
+    listed, folders = _Listing(), {level: outbox / rnd.id / name for level, name in locations.UNIT_FOLDERS.items()}
     units = {code: plan.unit(code) for code in now}
     return _changed({code: (rebuild_keys.unit_entry(rnd.id, code), key,
-                            present(folders[units[code].level], locations.unit_report_name(rnd.id, units[code])))
+                            listed.has(folders[units[code].level], locations.unit_report_name(rnd.id, units[code])))
                      for code, key in now.items()}, keys, everything)
 
 
@@ -174,10 +174,9 @@ def _areas_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: consolidat
     """As `_unit_reports_to_write`, for the areas' detail workbooks of a plan split by area."""
     rnd, found = result.round, areas.for_round(plan, result.round)
     now = rebuild_keys.area_keys(plan, ledger, result, found)
-    present = _Present()
+    listed, files = _Listing(), {a.slug: outbox / rnd.id / locations.area_workbook_name(rnd.id, a.slug) for a in found}
     return _changed({a.slug: (rebuild_keys.area_entry(rnd.id, a.slug), now[a.slug],
-                              present(*os.path.split(outbox / rnd.id / locations.area_workbook_name(rnd.id, a.slug))))
-                     for a in found}, keys, everything)
+                              listed.has(*os.path.split(files[a.slug]))) for a in found}, keys, everything)
 
 
 def _changed(outputs: dict[str, tuple[str, str, bool]], keys: dict[str, str], everything: bool) -> set[str]:
@@ -192,14 +191,14 @@ def _changed(outputs: dict[str, tuple[str, str, bool]], keys: dict[str, str], ev
     return written
 
 
-class _Present:
+class _Listing:
     """Whether an output file is there, from one listing of its folder: a round's 3,320 unit reports
     are one listing, not 3,320 paths built and looked up (0.3 s of a run with one new file)."""
 
     def __init__(self) -> None:
         self.listed: dict[Path | str, frozenset[str]] = {}
 
-    def __call__(self, folder: Path | str, name: str) -> bool:
+    def has(self, folder: Path | str, name: str) -> bool:
         if folder not in self.listed:
             try:
                 with os.scandir(folder) as entries:

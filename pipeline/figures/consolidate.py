@@ -289,24 +289,27 @@ def snapshot(plan: Plan, rnd: Round, this_round: Mapping[str, tuple[Submission, 
 def total_progress(result: Consolidation, units: list[Unit], indicator: str) -> int | None:
     """Across units, stocks and flows alike add up; None when no unit has a figure. A former unit's
     figure holds its successors', so `units` must not list both (the province: `plan.roots`)."""
-    if len(units) == 1:  # a unit's own figure: nothing to sum, nothing worth keeping
-        return result.progress[units[0].code][indicator].cumulative
-    key = (tuple(u.code for u in units), indicator, None)
-    if key not in result.sums:
-        progress = result.progress
-        known = [f for code in key[0] if (f := progress[code][indicator].cumulative) is not None]
-        result.sums[key] = sum(known) if known else None
-    return result.sums[key]
+    return _total(result, units, indicator, None)
 
 
 def year_total(result: Consolidation, units: list[Unit], indicator: str, year: int) -> int | None:
+    return _total(result, units, indicator, year)
+
+
+def _total(result: Consolidation, units: list[Unit], indicator: str, year: int | None) -> int | None:
+    """The units' cumulative figures (`year` None) or their figures of `year`, summed once and kept in
+    `result.sums`; a unit's own figure is not kept: there is nothing to sum."""
+    def figure(progress: Progress) -> int | None:
+        if year is None:
+            return progress.cumulative
+        source = progress.years.get(year)
+        return source.value if source is not None else None
+
     if len(units) == 1:
-        figure = result.progress[units[0].code][indicator].years.get(year)
-        return figure.value if figure is not None else None
+        return figure(result.progress[units[0].code][indicator])
     key = (tuple(u.code for u in units), indicator, year)
     if key not in result.sums:
-        progress = result.progress
-        known = [f.value for code in key[0] if (f := progress[code][indicator].years.get(year)) is not None]
+        known = [f for code in key[0] if (f := figure(result.progress[code][indicator])) is not None]
         result.sums[key] = sum(known) if known else None
     return result.sums[key]
 
