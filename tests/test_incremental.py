@@ -27,7 +27,8 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
                                                                                             monkeypatch):
     rendered = []
     render = documents.write_unit_report
-    monkeypatch.setattr(documents, "write_unit_report", lambda *args: rendered.append(args[-1]) or render(*args))
+    monkeypatch.setattr(documents, "write_unit_report",
+                        lambda *args, **kwargs: rendered.append(args[-1]) or render(*args, **kwargs))
     paths = Paths.beside_outbox(tmp_path / "inbox", tmp_path / "outbox")
     for code in ("121", "125"):
         send(plan, tmp_path, code)

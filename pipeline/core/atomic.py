@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -15,12 +16,20 @@ from pipeline.core.errors import OutputInUse, is_in_use
 TEMPORARY_SUFFIX = ".tmp"
 # A temporary file younger than this may be another command's, being written now (export, templates).
 LEFTOVER_AGE_SECONDS = 600
+# Where one call flushes every file to disk and waits for it (Linux's sync), a caller that writes many
+# files may leave each unflushed and call sync() once before it counts them as written, as git's batch
+# fsync mode does: one journal commit for the lot instead of one per file. A flush cost 0.2 to 0.8 ms of
+# CPU and about 0.6 ms of waiting a file here, and a run of 3,321 warned files flushed 13,331 files.
+# Elsewhere (Windows; macOS, whose sync does not wait) every file is flushed before its rename.
+CAN_SYNC_ALL = sys.platform.startswith("linux") and hasattr(os, "sync")
 
 
 @contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
+def atomic_path(target: Path, *, flush: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success it replaces `target` in one rename, unless
-    the new bytes are the old ones (then the file, and its modification time, stay as they were)."""
+    the new bytes are the old ones (then the file, and its modification time, stay as they were).
+    `flush=False`: the new bytes are not waited onto the disk before the rename; the caller calls
+    sync() before it records the file as written (a power cut before may leave it empty)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX, dir=target.parent)
@@ -30,8 +39,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         if target.is_file() and _same_bytes(tmp, target):
             return
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
+        if flush or not CAN_SYNC_ALL:
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
         try:
             os.replace(tmp, target)
         except PermissionError as exc:
@@ -52,13 +62,19 @@ def _same_bytes(first: Path, second: Path) -> bool:
     return True
 
 
-def write_bytes(target: Path, data: bytes) -> None:
-    with atomic_path(target) as tmp:
+def sync() -> None:
+    """Every file written with flush=False, onto the disk (where each was not flushed already)."""
+    if CAN_SYNC_ALL:
+        os.sync()
+
+
+def write_bytes(target: Path, data: bytes, *, flush: bool = True) -> None:
+    with atomic_path(target, flush=flush) as tmp:
         tmp.write_bytes(data)
 
 
-def write_text(target: Path, text: str) -> None:
-    write_bytes(target, text.encode("utf-8"))
+def write_text(target: Path, text: str, *, flush: bool = True) -> None:
+    write_bytes(target, text.encode("utf-8"), flush=flush)
 
 
 def remove_leftovers(folder: Path, older_than: float = LEFTOVER_AGE_SECONDS) -> list[Path]:

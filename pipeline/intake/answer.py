@@ -291,9 +291,11 @@ def _answered(record: Submission, findings: list[Finding], intake: Intake, mail:
         return Outcome(record, findings, [])
     stored = intake.paths.home / record.stored_path
     ahead = intake.copies if mail is None else None  # a reply to an e-mail carries the copy: waited for
+    # With copies made ahead, the file is cleared once they are, after a sync: the letter need not be
+    # flushed on its own.
     answers = feedback.write_feedback(intake.plan, intake.paths.outbox, record, findings, stored, mail,
                                       intake.contact, ahead.mark if ahead else intake.mark_copy,
-                                      intake.ledger.replaced_by(record))
+                                      intake.ledger.replaced_by(record), flush=ahead is None)
     if ahead is not None:
         ahead.belong_to(answers)
     return Outcome(record, findings, answers)

@@ -90,11 +90,12 @@ def _signature(contact: Contact) -> list[str]:
 
 
 def write_note(plan: Plan, outbox: Path, record: Submission, findings: list[Finding],
-               contact: Contact | None = None, replaces: Submission | None = None) -> tuple[Path, str]:
+               contact: Contact | None = None, replaces: Submission | None = None, *,
+               flush: bool = True) -> tuple[Path, str]:
     """The short message for the sender, as a text file; returns its path and text."""
     note = note_path(outbox, record)
     body = message(plan, record, findings, contact, replaces)
-    write_text(note, body)
+    write_text(note, body, flush=flush)
     return note, body
 
 
@@ -104,12 +105,13 @@ MarkCopy = Callable[[Path, Path, list[Finding], datetime], bool]
 def write_feedback(
     plan: Plan, outbox: Path, record: Submission, findings: list[Finding], original: Path,
     mail: Mail | None = None, contact: Contact | None = None, mark_copy: MarkCopy | None = None,
-    replaces: Submission | None = None,
+    replaces: Submission | None = None, *, flush: bool = True,
 ) -> list[Path]:
     """The message, the marked copy (when a finding points at a cell) and, for a file that came by
     e-mail, a reply draft to the sender with both. `mark_copy` makes the marked copy (the run hands
-    it to an isolated worker: it opens the sender's workbook); `replaces`: the file it supersedes."""
-    note, body = write_note(plan, outbox, record, findings, contact, replaces)
+    it to an isolated worker: it opens the sender's workbook); `replaces`: the file it supersedes;
+    `flush=False`: the message is not flushed to disk (the caller syncs before it clears the file)."""
+    note, body = write_note(plan, outbox, record, findings, contact, replaces, flush=flush)
     written = [note]
     marked = [f for f in findings if f.sheet and f.cell]
     copy = _answer(outbox, record, locations.MARKED_SUFFIX)
@@ -178,11 +180,13 @@ def _moment(record: Submission) -> datetime:
     return datetime.fromisoformat(record.received_at)
 
 
-def write_marked_copy(original: Path, target: Path, findings: list[Finding], moment: datetime) -> bool:
+def write_marked_copy(original: Path, target: Path, findings: list[Finding], moment: datetime,
+                      flush: bool = True) -> bool:
     """The sender's workbook with each finding's cell coloured and commented; False when it cannot be
-    made (the marked copy is a courtesy: the message alone still answers the sender)."""
+    made (the marked copy is a courtesy: the message alone still answers the sender). `flush=False`:
+    not flushed to disk (the caller syncs before it clears the file)."""
     try:
-        _mark(original, target, findings, moment)
+        _mark(original, target, findings, moment, flush)
     except Exception as exc:
         if is_storage_error(exc):
             raise
@@ -190,7 +194,7 @@ def write_marked_copy(original: Path, target: Path, findings: list[Finding], mom
     return True
 
 
-def _mark(original: Path, target: Path, findings: list[Finding], moment: datetime) -> None:
+def _mark(original: Path, target: Path, findings: list[Finding], moment: datetime, flush: bool) -> None:
     """The package edited in place (marking.py); openpyxl's load and save when it cannot be."""
     marks = [Mark(f.sheet, f.cell, FILLS[f.severity], f"{SEVERITY_LABELS[f.severity]}: {f.message}")
              for f in findings if f.sheet and f.cell]
@@ -199,7 +203,7 @@ def _mark(original: Path, target: Path, findings: list[Finding], moment: datetim
     except Unmarkable:
         _mark_with_openpyxl(original, target, findings, moment)
         return
-    write_bytes(target, marked)
+    write_bytes(target, marked, flush=flush)
 
 
 def _mark_with_openpyxl(original: Path, target: Path, findings: list[Finding], moment: datetime) -> None:

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.core import locations, parallel
+from pipeline.core import atomic, locations, parallel
 from pipeline.core.atomic import write_text
 from pipeline.core.errors import OutputInUse
 from pipeline.figures.consolidate import Consolidation
@@ -112,6 +112,7 @@ def write_outputs(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bo
                                                  for path in written(job.result)]
     if held:
         raise held[0]
+    atomic.sync()  # the unit reports, written unflushed: on the disk before the round counts as rebuilt
     return paths
 
 
@@ -125,7 +126,7 @@ def _write_part(plan: Plan, result: Consolidation, out_dir: Path, draft: bool, p
         return _province_reports(plan, result, out_dir, draft)
     if part[0] == "annex":
         return [_annex(plan, result, out_dir)]
-    return [write_unit_report(plan, result, out_dir, code) for code in part[1]]
+    return [write_unit_report(plan, result, out_dir, code, flush=False) for code in part[1]]
 
 
 def _province_reports(plan: Plan, result: Consolidation, out_dir: Path, draft: bool) -> list[Path]:
@@ -158,13 +159,13 @@ def unit_reports(plan: Plan, result: Consolidation) -> list[Unit]:
     return [u for u in plan.units_for(result.round) if u.level != "province" and u.code in result.reported]
 
 
-def write_unit_report(plan: Plan, result: Consolidation, out_dir: Path, code: str) -> Path:
+def write_unit_report(plan: Plan, result: Consolidation, out_dir: Path, code: str, *, flush: bool = True) -> Path:
     unit, rnd = plan.unit(code), result.round
     template = "district_update_report.docx" if rnd.kind == "update" else "district_report.docx"
     # Stamped with the unit's own file's time: another unit's file leaves this report's bytes alone.
     own = datetime.fromisoformat(result.reported[code].received_at).replace(tzinfo=None)
     path = locations.unit_report_path(out_dir, rnd.id, unit)
-    return render_docx(template, district_context(plan, result, unit), path, own)
+    return render_docx(template, district_context(plan, result, unit), path, own, flush=flush)
 
 
 def write_adhoc_reports(plan: Plan, result: Consolidation, out_dir: Path, *, draft: bool = False) -> list[Path]:

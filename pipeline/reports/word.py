@@ -292,18 +292,19 @@ def _xml_safe(value):
 
 
 def render_docx(
-    template: str, context: dict, target: Path, moment: datetime, chart: Path | None = None
+    template: str, context: dict, target: Path, moment: datetime, chart: Path | None = None, *, flush: bool = True
 ) -> Path:
+    """`flush=False`: the caller makes the file durable (atomic.sync) before it counts it as written."""
     context = _xml_safe(context)
     reused = body_only(template) if chart is None else None
     if reused is not None:
-        write_bytes(target, stamped_package(reused.rendered(context | {"chart": ""}), moment))
+        write_bytes(target, stamped_package(reused.rendered(context | {"chart": ""}), moment), flush=flush)
         return target
     document = Docx(io.BytesIO(_template_bytes(template)))
     image = InlineImage(document, str(chart), width=Mm(160)) if chart is not None else ""
     document.render(context | {"chart": image}, docx_environment())
     _share_columns(document)
-    write_bytes(target, saved_docx(document.docx, moment))
+    write_bytes(target, saved_docx(document.docx, moment), flush=flush)
     return target
 
 
