@@ -174,9 +174,10 @@ def _areas_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: consolidat
     """As `_unit_reports_to_write`, for the areas' detail workbooks of a plan split by area."""
     rnd, found = result.round, areas.for_round(plan, result.round)
     now = rebuild_keys.area_keys(plan, ledger, result, found)
-    listed, files = _Listing(), {a.slug: outbox / rnd.id / locations.area_workbook_name(rnd.id, a.slug) for a in found}
+    listed = _Listing()
+    files = {a.slug: outbox / rnd.id / locations.area_workbook_name(rnd.id, a.slug) for a in found}  # in a subfolder
     return _changed({a.slug: (rebuild_keys.area_entry(rnd.id, a.slug), now[a.slug],
-                              listed.has(*os.path.split(files[a.slug]))) for a in found}, keys, everything)
+                              listed.has(files[a.slug].parent, files[a.slug].name)) for a in found}, keys, everything)
 
 
 def _changed(outputs: dict[str, tuple[str, str, bool]], keys: dict[str, str], everything: bool) -> set[str]:
@@ -196,9 +197,9 @@ class _Listing:
     are one listing, not 3,320 paths built and looked up (0.3 s of a run with one new file)."""
 
     def __init__(self) -> None:
-        self.listed: dict[Path | str, frozenset[str]] = {}
+        self.listed: dict[Path, frozenset[str]] = {}
 
-    def has(self, folder: Path | str, name: str) -> bool:
+    def has(self, folder: Path, name: str) -> bool:
         if folder not in self.listed:
             try:
                 with os.scandir(folder) as entries:
