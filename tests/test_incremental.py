@@ -132,3 +132,14 @@ def test_the_collector_runs_again_when_the_last_paused_section_ends_in_any_threa
         assert not gc.isenabled()  # off before: left off
     finally:
         gc.enable()
+
+
+def test_what_a_paused_section_built_is_in_the_oldest_generation_when_it_ends():
+    """Not in the youngest, where the next collections would walk it all (a national consolidation)."""
+    with gc_pause.paused():
+        built = [[n] for n in range(1000)]
+    youngest = {id(o) for o in gc.get_objects(generation=0)}
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert not any(id(item) in youngest for item in built)
+    assert all(id(item) in oldest for item in built)
+    assert gc.get_freeze_count() == 0  # nothing left out of the collector for good

@@ -2,7 +2,8 @@
 
 At national scale these allocate half a million small objects (stored values, sources, progress
 records) that form no cycle and stay alive; meanwhile the collector would walk the growing heap again
-and again: a third of a consolidation's time. It runs again as soon as they are built.
+and again: a third of a consolidation's time. It runs again as soon as they are built, and they are
+moved to its oldest generation first.
 """
 
 from __future__ import annotations
@@ -33,4 +34,15 @@ def paused() -> Iterator[None]:
         with _lock:
             _paused -= 1
             if _paused == 0 and _was_enabled:
+                _to_oldest()
                 gc.enable()
+
+
+def _to_oldest() -> None:
+    """What was built while paused goes straight to the oldest generation, without a pass over it:
+    otherwise the first young collections after it walk all of it (in a run with one new file at 3,321
+    units, collections took 0.65 s of the run's own 4.7 s of CPU; 0.2 s with this). Freezing moves every
+    object out of the collector's generations; unfreezing puts them all back in the oldest, which is
+    walked again only once it has grown by a quarter."""
+    gc.freeze()
+    gc.unfreeze()
