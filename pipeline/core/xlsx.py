@@ -162,6 +162,8 @@ class LayoutOnly:
         return self._sheets[name]
 
     def __getattr__(self, attribute: str):
+        # Kept on the instance: a template's layout calls the same few methods hundreds of times.
+        setattr(self, attribute, _ignore)
         return _ignore
 
 

@@ -53,7 +53,7 @@ class QuickScan:
 
 def quick_scan(part: str, data: bytes) -> QuickScan | None:
     """The part read fast, or None when it is not plainly of the usual shape."""
-    if len(data) > MAX_BYTES or b"<!" in data or not _utf8(data) or _OTHER_ENTITY.search(data):
+    if len(data) > MAX_BYTES or b"<!" in data or not _utf8(data) or (b"&" in data and _OTHER_ENTITY.search(data)):
         return None
     if part == "xl/sharedStrings.xml":
         return _shared_strings(data)
@@ -94,8 +94,9 @@ def _sheet(data: bytes) -> QuickScan | None:
     holding = [(letters, digits) for letters, digits, _attributes, empty, child in cells_part_cells
                if not empty and child in _VALUE_CHILDREN]
     if holding:
-        scan.max_row = max(int(digits) for _letters, digits in holding)
-        scan.max_col = _column(max((letters for letters, _digits in holding), key=lambda c: (len(c), c)))
+        columns, rows = zip(*holding, strict=True)
+        scan.max_row = max(map(int, rows))
+        scan.max_col = _column(max(set(columns), key=lambda c: (len(c), c)))  # a few distinct columns
     errors = {(letters + digits).decode() for letters, digits, attributes, _empty, _child in cells_part_cells
               if b'"e"' in attributes and _ERROR.search(attributes)}
     formulas = _FORMULA.findall(cells_part)
