@@ -302,15 +302,11 @@ def year_total(result: Consolidation, units: list[Unit], indicator: str, year: i
 def _total(result: Consolidation, units: list[Unit], indicator: str, year: int | None) -> int | None:
     """The units' cumulative figures (`year` None) or their figures of `year`, summed once and kept in
     `result.sums`; a unit's own figure is not kept: there is nothing to sum."""
+    column = _column(result, indicator, year)
     if len(units) == 1:
-        progress = result.progress[units[0].code][indicator]
-        if year is None:
-            return progress.cumulative
-        source = progress.years.get(year)
-        return source.value if source is not None else None
+        return column.get(units[0].code)
     key = (tuple([u.code for u in units]), indicator, year)
     if key not in result.sums:
-        column = _column(result, indicator, year)
         known = [column[code] for code in key[0] if code in column]
         result.sums[key] = sum(known) if known else None
     return result.sums[key]
