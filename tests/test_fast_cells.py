@@ -15,7 +15,10 @@ VALUES = [0, 1, -7, 2024, 0.1, 1 / 3, 1e20, -2.5e-9, 123456789012345678, "", Non
           'a <b> & "c"', " lề ", "=SUM(A1)", "x" * 40_000, True, False, 3.0]
 
 
-def _book(workbook_class, cells: list[tuple[int, int, object, int]], put: bool) -> dict[str, bytes]:
+def _book(workbook_class, cells: list[tuple[int, int, object, int]], put: bool,
+          runs: list[tuple[int, int, list, list[int]]] = ()) -> dict[str, bytes]:
+    """`cells` put one by one, then `runs` (row, col, values, styles) by put_row; or all of them by
+    XlsxWriter's own calls, cell by cell."""
     target = io.BytesIO()
     wb = workbook_class(target, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False})
     wb.set_properties({"created": datetime(2024, 9, 5)})
@@ -23,20 +26,31 @@ def _book(workbook_class, cells: list[tuple[int, int, object, int]], put: bool) 
     ws = wb.add_worksheet("Trang")
     ws.set_row(3, 30, formats[2])  # a row format: a cell without its own takes it
     ws.set_column(2, 2, 12, formats[1])  # and a column format
-    for row, col, value, style in cells:
-        shown = ("Có" if value else "Không") if isinstance(value, bool) else value
-        if put:
-            ws.put(row, col, shown, formats[style])
-        elif shown is None or shown == "":
+    in_runs = [(row, col + n, value, style) for row, col, values, styles in runs
+               for n, (value, style) in enumerate(zip(values, styles, strict=True))]
+    if put:
+        for row, col, value, style in cells:
+            ws.put(row, col, _shown(value), formats[style])
+        for row, col, values, styles in runs:
+            ws.put_row(row, col, [_shown(v) for v in values], [formats[style] for style in styles])
+    for row, col, value, style in [] if put else cells + in_runs:
+        shown = _shown(value)
+        if shown is None or shown == "":
             ws.write_blank(row, col, None, formats[style])
         elif isinstance(shown, int | float):
             ws.write_number(row, col, shown, formats[style])
         else:
             ws.write_string(row, col, str(shown), formats[style])
     ws.write_formula(5, 5, "=A1+B2", formats[1], 3)
+    ws.write_comment(7, 3, "Ghi chú")
+    ws.set_row(70, 24)  # a row with nothing but its height
     wb.close()
     with zipfile.ZipFile(io.BytesIO(target.getvalue())) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _shown(value):
+    return ("Có" if value else "Không") if isinstance(value, bool) else value
 
 
 def test_cells_put_on_our_sheets_are_the_bytes_xlsxwriter_writes():
@@ -49,3 +63,21 @@ def test_cells_put_on_our_sheets_are_the_bytes_xlsxwriter_writes():
         assert ours[name] == theirs[name], name
     sheet = ours["xl/worksheets/sheet1.xml"].decode()
     assert 't="s"' in sheet and "<f>A1+B2</f>" in sheet and "/>" in sheet  # strings, a formula, blanks
+
+
+def test_rows_put_at_once_are_the_bytes_xlsxwriter_writes():
+    rng = random.Random(11)
+    runs = []
+    for _ in range(600):
+        length = rng.randrange(1, 9)
+        runs.append((rng.randrange(60), rng.randrange(10), [rng.choice(VALUES) for _ in range(length)],
+                     [rng.randrange(1, 3) for _ in range(length)]))
+    runs.append((65, 0, ["không định dạng", 5], [0, 1]))  # a cell without a format: put one by one
+    cells = [(rng.randrange(40), rng.randrange(12), rng.choice(VALUES), rng.randrange(3)) for _ in range(300)]
+    ours = _book(xlsx.Workbook, cells, put=True, runs=runs)
+    theirs = _book(xlsxwriter.Workbook, cells, put=False, runs=runs)
+    assert ours.keys() == theirs.keys()
+    for name in theirs:
+        assert ours[name] == theirs[name], name
+    sheet = ours["xl/worksheets/sheet1.xml"].decode()
+    assert 'spans="' in sheet and '<row r="71"' in sheet and "Ghi chú" in ours["xl/comments1.xml"].decode()

@@ -5,7 +5,10 @@ time it is written or serialised. A template writes the same few hundred formula
 each distinct formula is prepared once per process and remembered; and one that none of those
 expressions matches (all of ours: a province's workbook has thousands, each its own) is only stripped.
 A province's area workbook writes some 60,000 plain cells: a formatted number, text or blank is stored
-and written as XlsxWriter would, without its per-cell argument conversion and attribute lists.
+and written as XlsxWriter would, without its per-cell argument conversion and attribute lists: a line
+of them stored at once (put_row), the rows written from the cells each holds, a row's plain cells in
+one write (XlsxWriter looks at every column of every row, twice). tests/test_fast_cells.py compares the
+bytes.
 
 `LayoutOnly` stands for a workbook when only what the writer records beside it is wanted (a
 template's locked content, to check a received file against): every call is accepted and ignored.
@@ -16,10 +19,11 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+from math import isfinite
 
 import xlsxwriter
 from xlsxwriter import worksheet as worksheet_module
-from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import Worksheet as _Worksheet
 
 PREPARED_KEPT = 50_000  # distinct formulas remembered; a template has a few hundred
@@ -123,6 +127,87 @@ class Worksheet(_Worksheet):
         else:
             self._write_string(row, col, str(value), cell_format)
 
+    def put_row(self, row: int, col: int, values: list, cell_formats: list) -> None:
+        """put() of values side by side from (row, col), each with its format: what put() stores, with
+        the sheet's extent checked once for the row (a trace sheet writes 36,000 cells this way)."""
+        last = col + len(values) - 1
+        if self.constant_memory or not values or any(f is None for f in cell_formats) or not (
+                0 <= row < self.xls_rowmax and col >= 0 and last < self.xls_colmax):
+            for offset, (value, cell_format) in enumerate(zip(values, cell_formats, strict=True)):
+                self.put(row, col + offset, value, cell_format)
+            return
+        self._check_dimensions(row, col)
+        self._check_dimensions(row, last)
+        cells = self.table[row]
+        shared = self.str_table._get_shared_string_index
+        longest = self.xls_strmax // 2  # a longer string may need cutting: _write_string does that
+        for offset, (value, cell_format) in enumerate(zip(values, cell_formats, strict=True)):
+            if value is None or value == "":
+                cells[col + offset] = _new(_BLANK, (cell_format,))
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                if isfinite(value):
+                    cells[col + offset] = _new(_NUMBER, (value, cell_format))
+                else:
+                    self._write_number(row, col + offset, value, cell_format)
+            elif len(text := str(value)) <= longest:
+                cells[col + offset] = _new(_STRING, (shared(text), cell_format))
+            else:
+                self._write_string(row, col + offset, text, cell_format)
+
+    def _calculate_spans(self) -> None:
+        # XlsxWriter's, from the cells each row holds rather than a look at every column of every row.
+        blocks: dict[int, tuple[int, int]] = {}
+        low, high = self.dim_rowmin, self.dim_rowmax
+        for rows in (self.table, self.comments):
+            for row, cells in rows.items():
+                if not cells or not low <= row <= high:
+                    continue
+                first, last = min(cells), max(cells)
+                block = row // 16
+                if block in blocks:
+                    first, last = min(first, blocks[block][0]), max(last, blocks[block][1])
+                blocks[block] = (first, last)
+        self.row_spans = {block: f"{first + 1}:{last + 1}" for block, (first, last) in blocks.items()}
+
+    def _write_rows(self) -> None:
+        # XlsxWriter's, row by row over the cells each holds; a row's plain cells in one write.
+        self._calculate_spans()
+        table, row_info, comments, spans = self.table, self.row_info, self.comments, self.row_spans
+        low, high = self.dim_rowmin, self.dim_rowmax
+        styles: dict[int, int] = {}
+        write = self.fh.write
+        for row in sorted(r for r in {*table, *row_info, *comments} if low <= r <= high):
+            cells = table.get(row)
+            if not cells:
+                if row in row_info or row in comments:
+                    self._write_empty_row(row, spans.get(row // 16), row_info.get(row))
+                continue
+            self._write_row(row, spans.get(row // 16), row_info.get(row))
+            number = str(row + 1)
+            plain: list[str] = []
+            for col in sorted(cells):
+                cell = cells[col]
+                kind, cell_format = type(cell), cell.format
+                if kind not in _PLAIN_CELLS or not cell_format:
+                    if plain:
+                        write("".join(plain))
+                        plain = []
+                    self._write_cell(row, col, cell)
+                    continue
+                style = styles.get(id(cell_format))
+                if style is None:
+                    style = styles[id(cell_format)] = cell_format._get_xf_index()
+                name = _column_name(col) + number
+                if kind is _STRING:
+                    plain.append(f'<c r="{name}" s="{style}" t="s"><v>{cell.string}</v></c>')
+                elif kind is _NUMBER:
+                    plain.append(f'<c r="{name}" s="{style}"><v>{cell.number:.16G}</v></c>')
+                else:
+                    plain.append(f'<c r="{name}" s="{style}"/>')
+            if plain:
+                write("".join(plain))
+            self._xml_end_tag("row")
+
     def _write_cell(self, row, col, cell):
         # A formatted number, shared string or blank, in the bytes XlsxWriter writes for it, without its
         # attribute list and the escaping of two attributes that never need it; anything else as it does.
@@ -139,8 +224,15 @@ class Worksheet(_Worksheet):
             self.fh.write(f'<c r="{name}" s="{style}"/>')
 
 
-_STRING, _NUMBER = worksheet_module.CellStringTuple, worksheet_module.CellNumberTuple
-_PLAIN_CELLS = frozenset({_STRING, _NUMBER, worksheet_module.CellBlankTuple})
+_STRING, _NUMBER, _BLANK = worksheet_module.CellStringTuple, worksheet_module.CellNumberTuple, \
+    worksheet_module.CellBlankTuple
+_PLAIN_CELLS = frozenset({_STRING, _NUMBER, _BLANK})
+_new = tuple.__new__  # a cell's named tuple, without the call through its __new__
+
+
+@functools.cache
+def _column_name(col: int) -> str:
+    return xl_col_to_name(col)
 
 
 class Workbook(xlsxwriter.Workbook):

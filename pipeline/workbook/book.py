@@ -183,6 +183,11 @@ class Book:
         """Numbers as numbers; everything else as text (never as a formula)."""
         ws.put(row, col, ("Có" if value else "Không") if isinstance(value, bool) else value, self.styles[style])
 
+    def put_row(self, ws, row: int, values: list, styles: list[str], col: int = 0) -> None:
+        """put() of values side by side from (row, col), each in its style."""
+        ws.put_row(row, col, [("Có" if v else "Không") if isinstance(v, bool) else v for v in values],
+                   [self.styles[style] for style in styles])
+
     def table_end(self, ws, header_row: int, last_row: int, columns: int, *, fit_width: bool = True) -> None:
         ws.autofilter(header_row, 0, max(header_row + 1, last_row), columns - 1)
         ws.freeze_panes(header_row + 1, 2)
@@ -274,7 +279,9 @@ def fitted_height(texts: Iterable[tuple[str, float]]) -> float:
     lines = 1
     for text, width in texts:
         per_line = max(1.0, width * CHARS_PER_WIDTH)
-        lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n")))
+        text = str(text)
+        if len(text) > per_line or "\n" in text:  # else one line (most cells of a long sheet)
+            lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n")))
     return LINE_POINTS * lines
 
 

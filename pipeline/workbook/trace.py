@@ -59,10 +59,9 @@ def write(book: Book, ws) -> None:
                 source.round,
             )
         items = [unit.code, unit.name, subject, part, year, round_id, value, file, record_id, sheet, cell]
-        for col, item in enumerate(items):
-            style = ("plain" if col in PLAIN_COLUMNS else "number" if isinstance(item, int | float)
-                     else "wrap" if col in WRAPPED_COLUMNS else "text")
-            book.put(ws, row, col, item, style)
+        book.put_row(ws, row, items, [
+            "plain" if col in PLAIN_COLUMNS else "number" if isinstance(item, int | float)
+            else "wrap" if col in WRAPPED_COLUMNS else "text" for col, item in enumerate(items)])
         height = fitted_height([(items[col] or "", WIDTHS[col]) for col in WRAPPED_COLUMNS])
         if height > LINE_POINTS:
             ws.set_row(row, height)
