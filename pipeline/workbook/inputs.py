@@ -31,17 +31,9 @@ def write(book: Book, ws) -> None:
     for index, unit in enumerate(book.reporting):
         row = sub + 1 + index
         book.submission_columns(ws, row, unit, WIDTHS)
-        col = 4
-        for indicator in plan.indicators:
-            for measure, _ in measures:
-                book.put(
-                    ws,
-                    row,
-                    col,
-                    result.number(unit.code, form.field_name(indicator.code, measure)),
-                    "number",
-                )
-                col += 1
+        figures = [result.number(unit.code, form.field_name(indicator.code, measure))
+                   for indicator in plan.indicators for measure, _ in measures]
+        book.put_row(ws, row, figures, ["number"] * len(figures), col=first)
     book.table_end(ws, sub, sub + len(book.reporting), col, fit_width=False)
     # The unit and its file repeated at the left of each page.
     book.print_in_blocks(ws, (3, sub), len(SUBMISSION_COLUMNS), first, len(measures), len(plan.indicators),

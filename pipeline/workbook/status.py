@@ -55,9 +55,8 @@ def write(book: Book, ws) -> None:
             sum(f.severity == "warning" for f in findings) if record else None,
             state.files,
         ]
-        for col, value in enumerate(values):
-            style = "number" if isinstance(value, int) else "wrap" if col in WRAPPED else "text"
-            book.put(ws, row, col, value, style)
+        book.put_row(ws, row, values, ["number" if isinstance(value, int) else "wrap" if col in WRAPPED else "text"
+                                       for col, value in enumerate(values)])
         ws.set_row(row, fitted_height([(state.unit.name, widths[1]), (state.words, widths[2]),
                                        (record.shown_name if record else "", widths[3])]))
     last = 3 + len(states)
