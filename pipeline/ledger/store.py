@@ -30,6 +30,8 @@ from pipeline.ledger.schema import (
     prepare,
 )
 
+_NUMBERS = (int, float)  # a tuple: `int | float` makes a union at each call, 150 a record
+
 
 def _has_log(path: Path) -> bool:
     log = path.with_name(path.name + "-wal")
@@ -313,7 +315,7 @@ class Ledger:
                 "INSERT INTO value (submission_id, field, sheet, cell, number, text)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (row_id, name, sheet, cell, value if isinstance(value, int | float) else None,
+                    (row_id, name, sheet, cell, value if isinstance(value, _NUMBERS) else None,
                      value if isinstance(value, str) else None)
                     for name, (sheet, cell, value) in (values or {}).items()
                 ],
