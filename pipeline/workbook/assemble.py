@@ -83,6 +83,7 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
+            "in_memory": True,  # no temporary file per part: 34 area workbooks of 20 parts in a national run
         },
     )
     rnd = result.round
