@@ -7,6 +7,7 @@ import random
 import zipfile
 from datetime import datetime
 
+import pytest
 import xlsxwriter
 
 from pipeline.core import xlsx
@@ -16,7 +17,7 @@ VALUES = [0, 1, -7, 2024, 0.1, 1 / 3, 1e20, -2.5e-9, 123456789012345678, "", Non
 
 
 def _book(workbook_class, cells: list[tuple[int, int, object, int]], put: bool,
-          runs: list[tuple[int, int, list, list[int]]] = ()) -> dict[str, bytes]:
+          runs: list[tuple[int, int, list, list[int]]] = (), default_row: float | None = None) -> dict[str, bytes]:
     """`cells` put one by one, then `runs` (row, col, values, styles) by put_row; or all of them by
     XlsxWriter's own calls, cell by cell."""
     target = io.BytesIO()
@@ -24,6 +25,8 @@ def _book(workbook_class, cells: list[tuple[int, int, object, int]], put: bool,
     wb.set_properties({"created": datetime(2024, 9, 5)})
     formats = [None, wb.add_format({"border": 1}), wb.add_format({"num_format": "#,##0", "bold": True})]
     ws = wb.add_worksheet("Trang")
+    if default_row is not None:
+        ws.set_default_row(default_row)  # every row then says its height
     ws.set_row(3, 30, formats[2])  # a row format: a cell without its own takes it
     ws.set_column(2, 2, 12, formats[1])  # and a column format
     in_runs = [(row, col + n, value, style) for row, col, values, styles in runs
@@ -65,7 +68,8 @@ def test_cells_put_on_our_sheets_are_the_bytes_xlsxwriter_writes():
     assert 't="s"' in sheet and "<f>A1+B2</f>" in sheet and "/>" in sheet  # strings, a formula, blanks
 
 
-def test_rows_put_at_once_are_the_bytes_xlsxwriter_writes():
+@pytest.mark.parametrize("default_row", [None, 18])
+def test_rows_put_at_once_are_the_bytes_xlsxwriter_writes(default_row):
     rng = random.Random(11)
     runs = []
     for _ in range(600):
@@ -74,8 +78,8 @@ def test_rows_put_at_once_are_the_bytes_xlsxwriter_writes():
                      [rng.randrange(1, 3) for _ in range(length)]))
     runs.append((65, 0, ["không định dạng", 5], [0, 1]))  # a cell without a format: put one by one
     cells = [(rng.randrange(40), rng.randrange(12), rng.choice(VALUES), rng.randrange(3)) for _ in range(300)]
-    ours = _book(xlsx.Workbook, cells, put=True, runs=runs)
-    theirs = _book(xlsxwriter.Workbook, cells, put=False, runs=runs)
+    ours = _book(xlsx.Workbook, cells, put=True, runs=runs, default_row=default_row)
+    theirs = _book(xlsxwriter.Workbook, cells, put=False, runs=runs, default_row=default_row)
     assert ours.keys() == theirs.keys()
     for name in theirs:
         assert ours[name] == theirs[name], name

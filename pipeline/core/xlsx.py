@@ -176,15 +176,21 @@ class Worksheet(_Worksheet):
         low, high = self.dim_rowmin, self.dim_rowmax
         styles: dict[int, int] = {}
         write = self.fh.write
+        # A row without attributes of its own starts with <row r=".." spans="..">, as _write_row writes it.
+        bare = self.default_row_height == self.original_row_height and self.excel_version != 2010
         for row in sorted(r for r in {*table, *row_info, *comments} if low <= r <= high):
             cells = table.get(row)
+            span = spans.get(row // 16)
             if not cells:
                 if row in row_info or row in comments:
-                    self._write_empty_row(row, spans.get(row // 16), row_info.get(row))
+                    self._write_empty_row(row, span, row_info.get(row))
                 continue
-            self._write_row(row, spans.get(row // 16), row_info.get(row))
             number = str(row + 1)
             plain: list[str] = []
+            if bare and row not in row_info:
+                plain.append(f'<row r="{number}" spans="{span}">' if span else f'<row r="{number}">')
+            else:
+                self._write_row(row, span, row_info.get(row))
             for col in sorted(cells):
                 cell = cells[col]
                 kind, cell_format = type(cell), cell.format
@@ -204,9 +210,8 @@ class Worksheet(_Worksheet):
                     plain.append(f'<c r="{name}" s="{style}"><v>{cell.number:.16G}</v></c>')
                 else:
                     plain.append(f'<c r="{name}" s="{style}"/>')
-            if plain:
-                write("".join(plain))
-            self._xml_end_tag("row")
+            plain.append("</row>")
+            write("".join(plain))
 
     def _write_cell(self, row, col, cell):
         # A formatted number, shared string or blank, in the bytes XlsxWriter writes for it, without its
