@@ -28,6 +28,7 @@ from xlsxwriter.worksheet import Worksheet as _Worksheet
 
 PREPARED_KEPT = 50_000  # distinct formulas remembered; a template has a few hundred
 CELLS_KEPT = 1 << 16  # distinct cell names remembered; a template names about a thousand
+NUMBERS = (int, float)  # for isinstance: `int | float` would build a union at every cell
 _PLAIN = _Worksheet()  # prepares a formula as any sheet without future functions does
 
 
@@ -122,7 +123,7 @@ class Worksheet(_Worksheet):
         workbook writes a few hundred thousand cells, each by its row and column)."""
         if value is None or value == "":
             self._write_blank(row, col, None, cell_format)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+        elif isinstance(value, NUMBERS) and not isinstance(value, bool):
             self._write_number(row, col, value, cell_format)
         else:
             self._write_string(row, col, str(value), cell_format)
@@ -144,7 +145,7 @@ class Worksheet(_Worksheet):
         for offset, (value, cell_format) in enumerate(zip(values, cell_formats, strict=True)):
             if value is None or value == "":
                 cells[col + offset] = _new(_BLANK, (cell_format,))
-            elif isinstance(value, int | float) and not isinstance(value, bool):
+            elif isinstance(value, NUMBERS) and not isinstance(value, bool):
                 if isfinite(value):
                     cells[col + offset] = _new(_NUMBER, (value, cell_format))
                 else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.core.xlsx import NUMBERS
 from pipeline.figures.consolidate import Source
 from pipeline.plan import form
 from pipeline.plan.model import Unit
@@ -60,7 +61,7 @@ def write(book: Book, ws) -> None:
             )
         items = [unit.code, unit.name, subject, part, year, round_id, value, file, record_id, sheet, cell]
         book.put_row(ws, row, items, [
-            "plain" if col in PLAIN_COLUMNS else "number" if isinstance(item, int | float)
+            "plain" if col in PLAIN_COLUMNS else "number" if isinstance(item, NUMBERS)
             else "wrap" if col in WRAPPED_COLUMNS else "text" for col, item in enumerate(items)])
         height = fitted_height([(items[col] or "", WIDTHS[col]) for col in WRAPPED_COLUMNS])
         if height > LINE_POINTS:
