@@ -23,7 +23,7 @@ from math import isfinite
 
 import xlsxwriter
 from xlsxwriter import worksheet as worksheet_module
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell, xl_rowcol_to_cell_fast
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet as _Worksheet
 
 PREPARED_KEPT = 50_000  # distinct formulas remembered; a template has a few hundred
@@ -199,7 +199,7 @@ class Worksheet(_Worksheet):
                     if plain:
                         write("".join(plain))
                         plain = []
-                    self._write_cell(row, col, cell)
+                    self._write_cell(row, col, cell)  # XlsxWriter's, for any other cell
                     continue
                 style = styles.get(id(cell_format))
                 if style is None:
@@ -213,21 +213,6 @@ class Worksheet(_Worksheet):
                     plain.append(f'<c r="{name}" s="{style}"/>')
             plain.append("</row>")
             write("".join(plain))
-
-    def _write_cell(self, row, col, cell):
-        # A formatted number, shared string or blank, in the bytes XlsxWriter writes for it, without its
-        # attribute list and the escaping of two attributes that never need it; anything else as it does.
-        kind = type(cell)
-        if kind not in _PLAIN_CELLS or not cell.format or (kind is _STRING and self.constant_memory):
-            return super()._write_cell(row, col, cell)
-        name = xl_rowcol_to_cell_fast(row, col)
-        style = cell.format._get_xf_index()
-        if kind is _STRING:
-            self.fh.write(f'<c r="{name}" s="{style}" t="s"><v>{cell.string}</v></c>')
-        elif kind is _NUMBER:
-            self.fh.write(f'<c r="{name}" s="{style}"><v>{cell.number:.16G}</v></c>')
-        else:
-            self.fh.write(f'<c r="{name}" s="{style}"/>')
 
 
 _STRING, _NUMBER, _BLANK = worksheet_module.CellStringTuple, worksheet_module.CellNumberTuple, \
