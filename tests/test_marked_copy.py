@@ -2,12 +2,14 @@
 openpyxl's load and save made, as LibreOffice opens them, every other entry of the package byte for
 byte as received, on a file as our templates write it and as LibreOffice saves it."""
 
+import io
 import zipfile
 from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
+from lxml import etree
 
 from pipeline.app.samples import fill_template, sample_values
 from pipeline.core.findings import SEVERITY_LABELS, Finding
@@ -122,3 +124,87 @@ def test_a_sheet_with_comments_of_its_own_is_marked_by_openpyxl(plan, tmp_path):
     shown = _shown(target)
     assert shown[(SHEET_INDICATORS, "AA1")][0].startswith("ghi chú của huyện")
     assert shown[(SHEET_INDICATORS, "G8")][0].startswith("Lỗi:")
+
+
+def _tree(part: bytes):
+    """A part as its parsed tree: names, attributes and text (not how namespaces are declared)."""
+    def node(e):
+        return e.tag, sorted(e.attrib.items()), e.text, e.tail, [node(c) for c in e]
+    return node(etree.fromstring(part))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["ours", "libreoffice"])
+def test_a_sheet_of_the_usual_shape_is_edited_as_bytes_as_its_parsed_tree_would_be(originals, kind, monkeypatch):
+    original = originals[kind].read_bytes()
+    marks = [marking.Mark(SHEET_INDICATORS, cell, colour, text) for cell, colour, text in
+             [("G8", "FFC7CE", "một"), ("G9", "FFEB9C", "hai"), ("G9", "FFC7CE", "ba")]]
+    marks.append(marking.Mark(SHEET_BUDGET, "D5", "FFEB9C", "bốn"))
+    edited_as_bytes = []
+    as_bytes = marking.edited_sheet
+
+    def counted(*args):
+        edited_as_bytes.append(as_bytes(*args) is not None)
+        return as_bytes(*args)
+
+    monkeypatch.setattr(marking, "edited_sheet", counted)
+    edited = marking.mark_package(original, marks, feedback.SIGNATURE, MOMENT)
+    empty = _empty_cell(originals[kind])
+    partly = marking.mark_package(original, [*marks, marking.Mark(SHEET_INDICATORS, empty, "FFC7CE", "năm")],
+                                  feedback.SIGNATURE, MOMENT)
+    assert edited_as_bytes == [True, True, False, True]  # a cell the sheet does not hold: its tree is edited
+    monkeypatch.setattr(marking, "edited_sheet", lambda *args: None)
+    parsed = marking.mark_package(original, marks, feedback.SIGNATURE, MOMENT)
+    with zipfile.ZipFile(io.BytesIO(edited)) as ours, zipfile.ZipFile(io.BytesIO(parsed)) as theirs:
+        assert ours.namelist() == theirs.namelist()
+        for name in ours.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                assert _tree(ours.read(name)) == _tree(theirs.read(name)), name
+            else:
+                assert ours.read(name) == theirs.read(name), name
+    assert partly != edited
+
+
+PLAIN_SHEET = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{main}" xmlns:r="{rel}">'
+               '<sheetData><row r="8"><c r="G8" s="3" t="s"><v>1</v></c><c r="H8"/></row></sheetData>{tail}'
+               '</worksheet>')
+REL = marking.REL.encode()
+
+
+def _sheet(tail: str = "", **changes) -> bytes:
+    text = PLAIN_SHEET.format(main=marking.MAIN, rel=marking.REL, tail=tail)
+    for old, new in changes.items():
+        text = text.replace(old, new)
+    return text.encode()
+
+
+def _edited(data: bytes, cells=("G8",)) -> bytes | None:
+    return marking.edited_sheet(data, [(c, "FFC7CE") for c in cells], lambda style, colour: style + 10, "rIdP82",
+                                marking._AFTER_LEGACY)
+
+
+def test_the_bytes_of_a_plain_sheet_get_their_style_and_legacy_drawing_where_the_schema_wants_them():
+    assert _edited(_sheet('<pageMargins left="0.7"/><tableParts count="0"/>')) == _sheet(
+        '<pageMargins left="0.7"/><legacyDrawing r:id="rIdP82"/><tableParts count="0"/>').replace(
+        b'<c r="G8" s="3"', b'<c r="G8" s="13"')
+    assert _edited(_sheet(), cells=("H8",)).count(b'<c r="H8" s="10"/>') == 1  # no style: style 0
+    assert b'<legacyDrawing r:id="rIdP82"/></worksheet>' in _edited(_sheet())
+    without_prefix = _edited(_sheet(**{' xmlns:r="' + marking.REL + '"': ""}))
+    assert b'<legacyDrawing xmlns:r="' + REL + b'" r:id="rIdP82"/></worksheet>' in without_prefix
+
+
+@pytest.mark.parametrize("sheet", [
+    _sheet(**{'<c r="H8"/>': "<c r='G8'/>"}),  # the cell again, quoted otherwise
+    _sheet(**{'<c r="H8"/>': '<c r="G8"/>'}),  # the cell twice
+    _sheet('<legacyDrawing r:id="rId1"/>'),  # comments of its own
+    _sheet('<mc:AlternateContent xmlns:mc="urn:x"><mc:Choice Requires="x14"><controls/></mc:Choice>'
+           '</mc:AlternateContent>'),  # a prefixed child
+    _sheet('<conditionalFormatting sqref="A1"><cfRule type="x" priority="1"><extLst/></cfRule>'
+           '</conditionalFormatting><pageMargins left="0.7"/>'),  # one of the names nested earlier
+    _sheet('<!-- ghi chú -->'),
+    _sheet(**{'encoding="UTF-8"': 'encoding="UTF-16"'}),
+    _sheet(**{'<row r="8">': '<row r="8" xmlns="urn:other">'}),  # its cells in another namespace
+], ids=["quotes", "twice", "legacy", "prefixed", "nested", "comment", "encoding", "namespace"])
+def test_a_sheet_not_plainly_of_the_usual_shape_is_left_to_its_parsed_tree(sheet):
+    assert _edited(sheet) is None
+    assert _edited(_sheet()) is not None

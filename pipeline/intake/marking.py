@@ -2,7 +2,8 @@
 own style with the fill changed) and a comment (a comments part and the VML Excel needs to show it); every
 other entry is copied as it was received, byte for byte. openpyxl's load and save cost a parse of the
 whole workbook per warned file (about 50 ms, every file of a round with warnings); this costs a parse of
-the flagged sheets' XML and of the styles.
+the styles and the small parts beside them, the flagged sheets edited as bytes (sheet_edit.py) or, when
+one is not of the plain shape, parsed.
 
 A package this cannot edit safely (a flagged sheet that already has comments or drawings of its own, rows
 or cells without their reference, parts it cannot find) raises Unmarkable, and the caller falls back to
@@ -23,6 +24,7 @@ from lxml import etree
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from pipeline.core.office_package import repackaged
+from pipeline.intake.sheet_edit import edited_sheet
 from pipeline.intake.xlsx_reader import MAIN_NS, PACKAGE_REL_NS, REL_NS, sheet_parts, xml_part
 
 MAIN, REL, PKG = MAIN_NS, REL_NS, PACKAGE_REL_NS
@@ -99,20 +101,14 @@ class _Edit:
         return self.changed
 
     def _mark_sheet(self, part: str, marks: list[Mark], fills: _Fills, types, number: int) -> None:
-        root = xml_part(self.source, part)
         rels_name = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
         rels = xml_part(self.source, rels_name) if rels_name in self.names else \
             etree.fromstring(f'<Relationships xmlns="{PKG}"/>'.encode())
-        if any(r.get("Type") in (COMMENTS_TYPE, VML_TYPE) for r in rels.iter(f"{{{PKG}}}Relationship")) \
-                or root.find(f"{_M}legacyDrawing") is not None:
+        if any(r.get("Type") in (COMMENTS_TYPE, VML_TYPE) for r in rels.iter(f"{{{PKG}}}Relationship")):
             raise Unmarkable("the sheet has comments of its own")
-        data = root.find(f"{_M}sheetData")
-        if data is None:
-            raise Unmarkable("no sheetData")
         texts: dict[str, list[str]] = {}
         for mark in marks:
-            cell = _cell(data, mark.cell)
-            cell.set("s", str(fills.style(int(cell.get("s", "0")), mark.colour)))
+            _cell_ref(mark.cell)
             texts.setdefault(mark.cell, []).append(mark.text)
         comments = f"xl/comments{number}.xml"
         drawing = f"xl/drawings/vmlDrawing{number}.vml"
@@ -122,14 +118,10 @@ class _Edit:
                          Target=posixpath.relpath(comments, posixpath.dirname(part)))
         etree.SubElement(rels, f"{{{PKG}}}Relationship", Id=ids[1], Type=VML_TYPE,
                          Target=posixpath.relpath(drawing, posixpath.dirname(part)))
-        legacy = etree.Element(f"{_M}legacyDrawing")
-        legacy.set(f"{_R}id", ids[1])
-        after = next((child for child in root if etree.QName(child).localname in _AFTER_LEGACY), None)
-        if after is not None:
-            after.addprevious(legacy)
-        else:
-            root.append(legacy)
-        self.changed[part] = _xml(root)
+        edited = edited_sheet(self.source.read(part), [(m.cell, m.colour) for m in marks], fills.style, ids[1],
+                              _AFTER_LEGACY)
+        self.changed[part] = edited if edited is not None else _parsed_and_marked(
+            xml_part(self.source, part), marks, fills, ids[1])
         self.changed[rels_name] = _xml(rels)
         self.changed[comments] = _comments_part(texts, self.author)
         self.changed[drawing] = _vml_part(list(texts), number)
@@ -137,6 +129,27 @@ class _Edit:
         if not any(d.get("Extension", "").lower() == "vml" for d in types.iter(f"{{{TYPES}}}Default")):
             default = etree.Element(f"{{{TYPES}}}Default", Extension="vml", ContentType=VML_CONTENT)
             types.insert(0, default)
+
+
+def _parsed_and_marked(root, marks: list[Mark], fills: _Fills, legacy_id: str) -> bytes:
+    """The sheet's parsed tree marked (what sheet_edit.py does on the bytes of a sheet of the plain
+    shape), written out."""
+    if root.find(f"{_M}legacyDrawing") is not None:
+        raise Unmarkable("the sheet has comments of its own")
+    data = root.find(f"{_M}sheetData")
+    if data is None:
+        raise Unmarkable("no sheetData")
+    for mark in marks:
+        cell = _cell(data, mark.cell)
+        cell.set("s", str(fills.style(int(cell.get("s", "0")), mark.colour)))
+    legacy = etree.Element(f"{_M}legacyDrawing")
+    legacy.set(f"{_R}id", legacy_id)
+    after = next((child for child in root if etree.QName(child).localname in _AFTER_LEGACY), None)
+    if after is not None:
+        after.addprevious(legacy)
+    else:
+        root.append(legacy)
+    return _xml(root)
 
 
 def _cell(data, ref: str):

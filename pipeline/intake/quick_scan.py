@@ -53,7 +53,7 @@ class QuickScan:
 
 def quick_scan(part: str, data: bytes) -> QuickScan | None:
     """The part read fast, or None when it is not plainly of the usual shape."""
-    if len(data) > MAX_BYTES or b"<!" in data or not _utf8(data) or (b"&" in data and _OTHER_ENTITY.search(data)):
+    if len(data) > MAX_BYTES or b"<!" in data or not utf8(data) or (b"&" in data and _OTHER_ENTITY.search(data)):
         return None
     if part == "xl/sharedStrings.xml":
         return _shared_strings(data)
@@ -62,7 +62,8 @@ def quick_scan(part: str, data: bytes) -> QuickScan | None:
     return QuickScan(False)
 
 
-def _utf8(data: bytes) -> bool:
+def utf8(data: bytes) -> bool:
+    """Whether the part declares UTF-8, or no encoding (sheet_edit.py asks the same)."""
     prolog = _PROLOG.match(data)
     declared = _ENCODING.search(prolog.group(0)) if prolog else None
     return (declared is None or declared.group(1).lower() in (b"utf-8", b"utf8")) and b"\x00" not in data[:4]
