@@ -15,9 +15,9 @@ import re
 from collections.abc import Callable
 
 from pipeline.intake.quick_scan import utf8
+from pipeline.intake.xlsx_reader import MAIN_NS, REL_NS
 
-_MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_MAIN, _REL = MAIN_NS.encode(), REL_NS.encode()
 _ATTRIBUTES = rb'((?:\s+[A-Za-z_][\w.:-]*="[^"<]*")*)'
 _ROOT = re.compile(rb'<worksheet' + _ATTRIBUTES + rb'\s*>')
 _PROLOG = re.compile(rb'\A(?:\xef\xbb\xbf)?(?:<\?xml\s[^>]*?\?>)?\s*')
@@ -68,12 +68,14 @@ def _cell_tags(data: bytes, start: int, end: int, cells: list[str]) -> list | No
     """Each marked cell's start tag in the sheet's data, in the order of the bytes: (where it starts,
     where it ends, its attributes, its closing ">" or "/>", the cell), or None if one is not there once
     in the plain form."""
+    if data.count(b"r='", start, end):
+        return None
     found = []
     for ref in cells:
         written = f'r="{ref}"'.encode()
         tag = re.compile(rb'<c r="' + re.escape(ref.encode()) + rb'"' + _ATTRIBUTES + rb'\s*(/?>)')
         match = tag.search(data, start, end)
-        if match is None or data.count(written, start, end) != 1 or data.count(b"r='", start, end):
+        if match is None or data.count(written, start, end) != 1:
             return None
         attributes = dict(_ATTRIBUTE.findall(match.group(1)))
         if not attributes.get(b"s", b"0").isdigit() or len(attributes) != match.group(1).count(b"="):

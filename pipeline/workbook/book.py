@@ -17,6 +17,7 @@ from pipeline.core.vietnamese import STATUS_WORDS
 from pipeline.figures.consolidate import Consolidation, share
 from pipeline.ledger.schema import Submission
 from pipeline.plan import areas
+from pipeline.plan.activities import NO, YES
 from pipeline.plan.areas import Area
 from pipeline.plan.model import Plan, Unit
 
@@ -266,10 +267,9 @@ class Book:
         )
 
 
-
 def _shown(value):
-    """A yes or no in words; anything else as it is."""
-    return ("Có" if value else "Không") if isinstance(value, bool) else value
+    """A yes or no in words (the template's list); anything else as it is."""
+    return (YES if value else NO) if isinstance(value, bool) else value
 
 
 LINE_POINTS = 15.0  # a line of the workbook's 11-point Times New Roman
