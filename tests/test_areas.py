@@ -152,8 +152,12 @@ def test_one_new_file_rewrites_only_its_own_areas_workbook(split, monkeypatch):
     written = []
     write = assemble.write_area_workbook
     monkeypatch.setattr(assemble, "write_area_workbook", lambda *a: written.append(a[-1].name) or write(*a))
-    run(paths, root / "plan", today=date(2024, 9, 7))
+    report = run(paths, root / "plan", today=date(2024, 9, 7))
     assert written == ["Vùng Nam"]  # «Vùng Bắc» is not even laid out again
+    # of the areas' status pages, only its own is written again
+    assert [p.relative_to(root / "outbox").as_posix() for p in report.outputs if p.suffix == ".html"
+            and p.parent.name == locations.AREA_FOLDER] == [f"{ROUND}/khu-vuc/tinh-hinh_{ROUND}_vung-nam.html"]
+    assert run(paths, root / "plan", today=date(2024, 9, 7)).outputs == []  # and the next run writes nothing
     after = tree(root)
     changed = {name for name in after if before.get(name) != after[name] and name.endswith(".xlsx")
                and name.startswith("outbox/")}
@@ -218,30 +222,46 @@ def test_the_phase_workbook_names_the_areas_workbooks_of_its_round(split):
 
 def test_the_status_page_opens_on_a_summary_by_area(split):
     """Issue 32: at 3,321 units the status page was one table of 6,647 rows. A plan with areas gets a
-    line per area first, then each area's units folded under its name; every unit appears once."""
+    line per area, each linking the area's own page of units and files; the province level's units and
+    files stay on the status page; every unit appears once, and every link opens a file that exists."""
     import re
+    from html import unescape
 
     root, split_plan, _ = split
-    page = (root / "outbox" / locations.STATUS_PAGE).read_text(encoding="utf-8")
+    outbox = root / "outbox"
+    page = (outbox / locations.STATUS_PAGE).read_text(encoding="utf-8")
     section = page[page.index(f'<h2 id="{ROUND}">'):]
+    section = section[:section.index("<h2", 1)] if "<h2" in section[1:] else section
     summary = section[section.index('<table class="areas"'):section.index("</table>")]
-    lines = re.findall(r'<td><a href="#[^"]+">([^<]+)</a></td><td class="num">(\d+)</td><td class="num">(\d+)</td>'
+    lines = re.findall(r'<td><a href="([^"]+)">([^<]+)</a></td><td class="num">(\d+)</td><td class="num">(\d+)</td>'
                        r'<td class="num">(\d+)</td><td class="num">(\d+)</td><td class="num">(\d+)</td>', summary)
-    # each area's line counts the states of the units folded under it (other tests of this module send
-    # more files: the counts are read from the page, the areas and their sizes are fixed)
-    assert [(name, units) for name, units, *_ in lines] == [("Vùng Bắc", "6"), ("Vùng Nam", "5")]
-    for name, units, reported, late, sent, silent in lines:
-        folded = section[section.index(f"<summary>{name}:"):]
-        states = re.findall(r'data-unit="\w+"><td>\w+</td><td>[^<]+</td><td>([^<]+)</td>',
-                            folded[:folded.index("</details>")])
+    # each area's line counts the states of the units on its page (other tests of this module send more
+    # files: the counts are read from the pages, the areas and their sizes are fixed)
+    assert [(href, name, units) for href, name, units, *_ in lines] == [
+        (f"{ROUND}/khu-vuc/tinh-hinh_{ROUND}_vung-bac.html", "Vùng Bắc", "6"),
+        (f"{ROUND}/khu-vuc/tinh-hinh_{ROUND}_vung-nam.html", "Vùng Nam", "5")]
+    on_pages = []
+    for href, name, units, reported, late, sent, silent in lines:
+        area_page = (outbox / href).read_text(encoding="utf-8")
+        assert f"<h1>Dự án 8 – {split_plan.province}: tình hình báo cáo – {name}</h1>" in area_page
+        states = re.findall(r'data-unit="\w+"><td>\w+</td><td>[^<]+</td><td>([^<]+)</td>', area_page)
         assert len(states) == int(units)
         assert int(reported) == sum(s.startswith("Đã báo cáo") for s in states) >= 2
         assert int(late) == sum(", trễ" in s for s in states)
         assert int(silent) == states.count("Chưa gửi")
         assert int(sent) == int(units) - int(reported) - int(silent)
-    assert section.index('<table class="areas"') < section.index('<details class="area"')
-    units = re.findall(r'data-unit="(\w+)">', section[:section.index('<details class="received"')])
-    assert sorted(units) == sorted(u.code for u in split_plan.units_for(split_plan.round(ROUND)))
+        on_pages += re.findall(r'data-unit="(\w+)">', area_page)
+        # its files: those of its units only, each linking its letter, from the area page's own folder
+        files = area_page[area_page.index('<table class="files"'):]
+        shown_units = {u.name for u in _area_named(split_plan, name).units}
+        assert set(re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td>", files)) <= shown_units
+        for link in re.findall(r'href="([^"#]+)', area_page):
+            assert (outbox / href).parent.joinpath(unescape(link)).resolve().is_file(), link
+    inline = re.findall(r'data-unit="(\w+)">', section)
+    assert inline == ["14"]  # the province level, in no area
+    assert sorted(inline + on_pages) == sorted(u.code for u in split_plan.units_for(split_plan.round(ROUND)))
+    for link in re.findall(r'href="([^"#]+)', section):
+        assert (outbox / unescape(link)).is_file(), link
 
 
 def test_a_large_plan_that_names_no_area_is_split_by_its_former_units(plan_copy, monkeypatch):

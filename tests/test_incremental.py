@@ -38,8 +38,9 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
     time.sleep(0.01)  # a rewrite would show in the modification times
 
     pages = []
-    write_page = status_page.write_status_page
-    monkeypatch.setattr(status_page, "write_status_page", lambda *args: pages.append(args[3]) or write_page(*args))
+    write_pages = status_page.write_status_pages
+    monkeypatch.setattr(status_page, "write_status_pages",
+                        lambda *args, **kwargs: pages.append(args[3]) or write_pages(*args, **kwargs))
     read_plans = []
     with pytest.MonkeyPatch.context() as plan_files:
         plan_files.setattr(loader, "_load_units", lambda folder: read_plans.append(folder))

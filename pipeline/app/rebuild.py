@@ -26,14 +26,17 @@ from pipeline.workbook import assemble
 
 def refresh_status_page(plan: Plan, ledger: Ledger, outbox: Path, day: date,
                         passed: list[tuple[str, str]]) -> list[Path]:
-    """The status page, written again only when what it shows changed (or it is missing)."""
+    """The status page, written again only when what it shows changed (or it is missing); of the areas'
+    pages, those whose own key changed (or that are missing)."""
     keys = rebuild_keys.load(ledger.home)
     key = rebuild_keys.page_key(plan, ledger, day, passed)
-    if keys.get(locations.STATUS_PAGE) == key and (outbox / locations.STATUS_PAGE).is_file():
+    pages = rebuild_keys.area_page_keys(plan, ledger, status_page.shown_rounds(plan, ledger, day))
+    stale = {page for page, now in pages.items() if keys.get(page) != now or not (outbox / page).is_file()}
+    if keys.get(locations.STATUS_PAGE) == key and (outbox / locations.STATUS_PAGE).is_file() and not stale:
         return []
-    written = status_page.write_status_page(plan, ledger, outbox, day, passed)
-    rebuild_keys.save(ledger.home, keys | {locations.STATUS_PAGE: key})
-    return [written]
+    written = status_page.write_status_pages(plan, ledger, outbox, day, passed, areas_wanted=stale)
+    rebuild_keys.save(ledger.home, keys | {locations.STATUS_PAGE: key} | pages)
+    return written
 
 
 def rebuild_round(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,

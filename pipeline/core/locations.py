@@ -120,6 +120,11 @@ def area_workbook_name(round_id: str, area_slug: str) -> str:
     return f"{AREA_FOLDER}/tong-hop_{round_id}_{area_slug}.xlsx"
 
 
+def area_status_page(round_id: str, area_slug: str) -> str:
+    """An area's own status page, relative to the outbox (index.html links it): beside its workbook."""
+    return f"{round_id}/{AREA_FOLDER}/tinh-hinh_{round_id}_{area_slug}.html"
+
+
 def report_names(round_id: str) -> dict[str, str]:
     return {
         "docx": f"bao-cao_{round_id}.docx",

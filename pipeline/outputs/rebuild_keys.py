@@ -2,8 +2,9 @@
 `rebuilt.json`. A round's outputs rest on the program's code and report templates, the plan, every
 file of the rounds through it with its status, the approvals, draft or final; a unit's own report on
 the same but only its own files (and its successors'); the status page on every file's status, the
-approvals and the day. A run with nothing new finds every key unchanged, rebuilds nothing and writes
-nothing; one new file rewrites its round's outputs and its unit's report, not the other units'."""
+approvals and the day; an area's status page on its units' files. A run with nothing new finds every
+key unchanged, rebuilds nothing and writes nothing; one new file rewrites its round's outputs, its
+unit's report and its area's status page, not the other units' or areas'."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.core.atomic import write_text
-from pipeline.core.locations import PROGRAM_DIR, REBUILT_STATE, REPORT_TEMPLATES
+from pipeline.core.locations import PROGRAM_DIR, REBUILT_STATE, REPORT_TEMPLATES, area_status_page
 from pipeline.figures.consolidate import Consolidation
 from pipeline.ledger.store import Ledger
+from pipeline.plan import areas
 from pipeline.plan.areas import Area
 from pipeline.plan.model import Plan, Round, Unit
 
@@ -46,13 +48,13 @@ def unit_keys(plan: Plan, ledger: Ledger, result: Consolidation, units: list[Uni
                              *[files.get(s.code, []) for s in plan.successors(u.code)]]) for u in units}
 
 
-def area_keys(plan: Plan, ledger: Ledger, result: Consolidation, areas: tuple[Area, ...]) -> dict[str, str]:
+def area_keys(plan: Plan, ledger: Ledger, result: Consolidation, found: tuple[Area, ...]) -> dict[str, str]:
     """Per area, the key of its detail workbook: the files of its units (a successor is in its former
     unit's area). A file of another area leaves it unchanged."""
     files = _files_by_unit(result)
     basis = _basis(plan, ledger, result.round)
     return {a.slug: _digest([basis, a.slug, [u.code for u in a.units], [files.get(u.code, []) for u in a.units]])
-            for a in areas}
+            for a in found}
 
 
 def _files_by_unit(result: Consolidation) -> dict[str | None, list]:
@@ -70,6 +72,26 @@ def page_key(plan: Plan, ledger: Ledger, today: date, passed: list[tuple[str, st
     files = [(r.id, r.status) for r in ledger.records()]
     approvals = [ledger.approval(r.id) for r in plan.all_rounds]
     return _digest([program_digest(), _plan(plan), files, approvals, today, passed])
+
+
+def area_page_keys(plan: Plan, ledger: Ledger, rounds: list[Round]) -> dict[str, str]:
+    """Per area page of the status page (its path, as locations.area_status_page gives it), for the
+    rounds shown: what it shows rests on its units' files of the round and their status, the round's
+    approval (a file after it is not counted), the plan and the program. Not on the day: it shows no
+    deadline. A file of another area leaves it unchanged."""
+    keys = {}
+    for rnd in rounds:
+        by_unit: dict[str | None, list] = {}
+        for record in ledger.records(rnd.id):
+            by_unit.setdefault(record.unit, []).append((record.id, record.status))
+        basis = _digest([program_digest(), _plan(plan), rnd.id, ledger.approval(rnd.id)])
+        listed = {u.code for u in plan.units_for(rnd)}
+        for area in areas.for_round(plan, rnd):
+            members = [u.code for u in area.units if u.code in listed]
+            if members:  # an area none of whose units is in the round has no page in it
+                keys[area_status_page(rnd.id, area.slug)] = _digest(
+                    [basis, area.slug, [(code, by_unit.get(code, [])) for code in members]])
+    return keys
 
 
 def unit_entry(round_id: str, unit: str) -> str:

@@ -1,22 +1,28 @@
-"""outbox/index.html: every round at a glance, with links to every output and answer.
+"""outbox/index.html: every round at a glance, with links to every output and answer; in a round split
+by area (plan/areas.py), a line per area, each linking the area's own page of units and files.
 
-A static page (jinja2), opened straight from disk: every link is relative to the outbox folder.
+Static pages (jinja2), opened straight from disk: every link is relative to the page's folder.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Collection
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.core import locations
 from pipeline.core.atomic import write_text
 from pipeline.core.vietnamese import STATUS_WORDS, format_date, round_title
-from pipeline.figures.timeliness import tally
+from pipeline.figures.timeliness import UnitState, tally
 from pipeline.ledger.store import Ledger
-from pipeline.outputs.round_status import RoundStatus, open_rounds, round_status
+from pipeline.outputs.round_status import open_rounds, round_status
 from pipeline.plan import areas
 from pipeline.plan.model import Plan, Round
+
+if TYPE_CHECKING:
+    import jinja2
 
 # The colour of each state; its words are figures/timeliness.STATE_WORDS, as in every output.
 STATE_CSS = {"reported": "ok", "late": "late", "held": "rejected", "after_approval": "late", "rejected": "rejected",
@@ -84,13 +90,15 @@ class Answers:
         return known
 
 
-def _every_file(plan: Plan, ledger: Ledger, round_id: str, answers: Answers) -> list[dict]:
-    """Every file of the round, superseded and rejected ones too, newest first, each with its answers."""
+def _every_file(plan: Plan, ledger: Ledger, round_id: str, answers: Answers,
+                shown: Callable[[str | None], bool] = lambda unit: True) -> list[dict]:
+    """Every file of the round (of the units `shown`), superseded and rejected ones too, newest first,
+    each with its answers."""
     names = {u.code: u.name for u in plan.units}
     return [{"file": r.shown_name, "unit": names.get(r.unit or "", r.unit or ""),
              "received": format_date(date.fromisoformat(r.received_at[:10])),
              "status": STATUS_WORDS.get(r.status, r.status), "answers": answers(r)}
-            for r in reversed(ledger.records(round_id))]
+            for r in reversed(ledger.records(round_id)) if shown(r.unit)]
 
 
 def _phase_links(plan: Plan, outbox: Path) -> list[dict[str, str]]:
@@ -110,69 +118,38 @@ def _reminders(outbox: Path, round_id: str, unit) -> list[dict[str, str]]:
              "href": path.relative_to(outbox).as_posix()} for path in found]
 
 
-def _groups(plan: Plan, rnd: Round, status: RoundStatus, rows: dict[str, dict]) -> list[dict]:
-    """The round's units, by the plan's areas when it has them (a province's communes, a country's): the
-    units of no area first, then each area with its counts, so that the page opens on a summary."""
-    split = areas.for_round(plan, rnd)
-    if not split:
-        return [{"name": "", "units": list(rows.values())}]
-    states = {s.unit.code: s for s in status.units}
-    grouped: list[dict] = [{"name": "", "units": [rows[c] for c in rows if areas.area_of(plan, c) is None]}]
-    for area in split:
-        mine = [u.code for u in area.units if u.code in rows]
-        n = tally(states[c] for c in mine)
-        grouped.append({"name": area.name, "slug": area.slug, "units": [rows[c] for c in mine],
-                        "counts": {"units": n.units, "reported": n.reported, "late": n.late, "missing": n.missing,
-                                   "rejected": n.not_counted}})
-    return [g for g in grouped if g["units"]]
-
-
 def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
                       passed: list[tuple[str, str]] | None = None) -> Path:
-    """`passed`: inbox entries this run named but did not take, as (path, reason key)."""
+    """The status page, and each area's page in a round split by area. `passed`: inbox entries this run
+    named but did not take, as (path, reason key)."""
+    return write_status_pages(plan, ledger, outbox, today, passed)[0]
+
+
+def write_status_pages(plan: Plan, ledger: Ledger, outbox: Path, today: date,
+                       passed: list[tuple[str, str]] | None = None, areas_wanted: Collection[str] | None = None
+                       ) -> list[Path]:
+    """The status page first, then the areas' pages written: those named in `areas_wanted` (their paths
+    as locations.area_status_page gives them), or all. A national round's units and files are on the
+    pages of their areas, 34 pages of about a hundred units, not on one page of 6,647 rows: a file
+    rewrites its area's page, not every unit's line."""
     outbox = Path(outbox)
     answers = Answers(outbox, [r for r in ledger.records() if r.status == "unpacked"])
-    with_data = set(ledger.rounds_with_submissions())
     showing = {r.id for r in open_rounds(plan, today)}
-    rounds = []
-    for rnd in plan.all_rounds:
-        if rnd.id not in with_data and rnd.id not in showing:
-            continue
-        status = round_status(plan, ledger, rnd, today)
-        names = locations.report_names(rnd.id)
-        files = [("Bảng tổng hợp", locations.workbook_name(rnd.id)), ("Báo cáo (Word)", names["docx"]),
-                 ("Báo cáo (HTML)", names["html"]), ("Phụ lục", names["annex"])]
-        units = {}
-        for entry in status.units:
-            record = entry.record
-            units[entry.unit.code] = {
-                "name": entry.unit.name, "code": entry.unit.code, "state": entry.words, "css": STATE_CSS[entry.state],
-                "file": record.shown_name if record else "",
-                "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",
-                "answers": answers(record) if record else _reminders(outbox, rnd.id, entry.unit)}
-        rounds.append({
-            "id": rnd.id, "name": round_title(rnd), "open": rnd.id in showing, "approved": status.approved_on and
-            format_date(date.fromisoformat(status.approved_on)),
-            "district_deadline": format_date(rnd.district_deadline),
-            "province_deadline": format_date(rnd.province_deadline), "days_left": status.days_left,
-            "counts": {"reported": len(status.reported), "late": len(status.late),
-                       "rejected": len(status.rejected), "missing": len(status.missing),
-                       "units": len(plan.units_for(rnd))},
-            "files": [{"label": label, "href": f"{rnd.id}/{name}"} for label, name in files
-                      if (outbox / rnd.id / name).is_file()],
-            "groups": _groups(plan, rnd, status, units),
-            "received": _every_file(plan, ledger, rnd.id, answers),
-        })
+    environment = _environment()
+    rounds, written = [], []
+    for rnd in shown_rounds(plan, ledger, today):
+        shown, pages = _round(plan, ledger, outbox, rnd, today, answers, areas_wanted)
+        shown["open"] = rnd.id in showing
+        rounds.append(shown)
+        for page, context in pages:
+            write_text(outbox / page, environment.get_template("status_area_page.html.j2").render(**context))
+            written.append(outbox / page)
     not_processed = ledger.records_with_finding("file-not-processed")
     unidentified = [{"file": r.shown_name, "received": format_date(date.fromisoformat(r.received_at[:10])),
                      "state": "Chưa xử lý được – chờ cán bộ kiểm tra" if r.id in not_processed
                      else "Không nhận dạng được – đã trả lời",
                      "answers": answers(r)}
                     for r in ledger.records() if r.round is None and r.status not in ("unpacked", "ignored")]
-    import jinja2  # on a page to write only: a run that changed nothing does not import it
-
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(locations.REPORT_TEMPLATES), autoescape=True,
-                                     undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     html = environment.get_template("status_page.html.j2").render(
         title=f"Dự án 8 – {plan.province}: tình hình báo cáo", today=format_date(today), rounds=rounds,
         phase=_phase_links(plan, outbox),
@@ -180,4 +157,72 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
         passed=[{"path": path, "reason": PASSED_REASONS[reason]} for path, reason in passed or []])
     path = outbox / locations.STATUS_PAGE
     write_text(path, html)
-    return path
+    return [path, *written]
+
+
+def shown_rounds(plan: Plan, ledger: Ledger, today: date) -> list[Round]:
+    """The rounds the page shows: those with files, and those open."""
+    with_data, showing = set(ledger.rounds_with_submissions()), {r.id for r in open_rounds(plan, today)}
+    return [r for r in plan.all_rounds if r.id in with_data or r.id in showing]
+
+
+def _round(plan: Plan, ledger: Ledger, outbox: Path, rnd: Round, today: date, answers: Answers,
+           areas_wanted: Collection[str] | None) -> tuple[dict, list[tuple[str, dict]]]:
+    """A round's part of the status page, and the pages of its areas to write (path, context): the
+    page lists the units and files of no area, and a line per area."""
+    status = round_status(plan, ledger, rnd, today)
+    names = locations.report_names(rnd.id)
+    files = [("Bảng tổng hợp", locations.workbook_name(rnd.id)), ("Báo cáo (Word)", names["docx"]),
+             ("Báo cáo (HTML)", names["html"]), ("Phụ lục", names["annex"])]
+    split = areas.for_round(plan, rnd)
+    in_no_area = (lambda unit: areas.area_of(plan, unit or "") is None) if split else (lambda unit: True)
+    area_lines: list[dict] = []
+    shown: dict = {
+        "id": rnd.id, "name": round_title(rnd), "approved": status.approved_on and
+        format_date(date.fromisoformat(status.approved_on)),
+        "district_deadline": format_date(rnd.district_deadline),
+        "province_deadline": format_date(rnd.province_deadline), "days_left": status.days_left,
+        "counts": {"reported": len(status.reported), "late": len(status.late),
+                   "rejected": len(status.rejected), "missing": len(status.missing),
+                   "units": len(plan.units_for(rnd))},
+        "files": [{"label": label, "href": f"{rnd.id}/{name}"} for label, name in files
+                  if (outbox / rnd.id / name).is_file()],
+        "units": [_unit_row(outbox, rnd, answers, e) for e in status.units if in_no_area(e.unit.code)],
+        "areas": area_lines,
+        "received": _every_file(plan, ledger, rnd.id, answers, in_no_area),
+    }
+    states = {s.unit.code: s for s in status.units}
+    pages: list[tuple[str, dict]] = []
+    for area in split:
+        mine = [states[u.code] for u in area.units if u.code in states]
+        if not mine:
+            continue
+        n = tally(mine)
+        counts = {"units": n.units, "reported": n.reported, "late": n.late, "missing": n.missing,
+                  "rejected": n.not_counted}
+        page = locations.area_status_page(rnd.id, area.slug)
+        area_lines.append({"name": area.name, "slug": area.slug, "href": page, "counts": counts})
+        if areas_wanted is None or page in areas_wanted:
+            codes = {s.unit.code for s in mine}
+            pages.append((page, {
+                "title": f"Dự án 8 – {plan.province}: tình hình báo cáo – {area.name}",
+                "round_id": rnd.id, "round_name": round_title(rnd), "counts": counts,
+                "units": [_unit_row(outbox, rnd, answers, e) for e in mine],
+                "received": _every_file(plan, ledger, rnd.id, answers, codes.__contains__),
+                "base": "../" * page.count("/"), "index": locations.STATUS_PAGE}))
+    return shown, pages
+
+
+def _unit_row(outbox: Path, rnd: Round, answers: Answers, entry: UnitState) -> dict:
+    record = entry.record
+    return {"name": entry.unit.name, "code": entry.unit.code, "state": entry.words, "css": STATE_CSS[entry.state],
+            "file": record.shown_name if record else "",
+            "received": format_date(date.fromisoformat(record.received_at[:10])) if record else "",
+            "answers": answers(record) if record else _reminders(outbox, rnd.id, entry.unit)}
+
+
+def _environment() -> jinja2.Environment:
+    import jinja2  # on a page to write only: a run that changed nothing does not import it
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(locations.REPORT_TEMPLATES), autoescape=True,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
