@@ -80,17 +80,17 @@ def area_page_keys(plan: Plan, ledger: Ledger, rounds: list[Round]) -> dict[str,
     approval (a file after it is not counted), the plan and the program. Not on the day: it shows no
     deadline. A file of another area leaves it unchanged."""
     keys = {}
+    files: dict[tuple[str | None, str | None], list] = {}
+    for record in ledger.records():  # every record, as page_key lists them: one listing for both
+        files.setdefault((record.round, record.unit), []).append((record.id, record.status))
     for rnd in rounds:
-        by_unit: dict[str | None, list] = {}
-        for record in ledger.records(rnd.id):
-            by_unit.setdefault(record.unit, []).append((record.id, record.status))
         basis = _digest([program_digest(), _plan(plan), rnd.id, ledger.approval(rnd.id)])
         listed = {u.code for u in plan.units_for(rnd)}
         for area in areas.for_round(plan, rnd):
             members = [u.code for u in area.units if u.code in listed]
             if members:  # an area none of whose units is in the round has no page in it
                 keys[area_status_page(rnd.id, area.slug)] = _digest(
-                    [basis, area.slug, [(code, by_unit.get(code, [])) for code in members]])
+                    [basis, area.slug, [(code, files.get((rnd.id, code), [])) for code in members]])
     return keys
 
 
