@@ -76,21 +76,21 @@ def page_key(plan: Plan, ledger: Ledger, today: date, passed: list[tuple[str, st
 
 def area_page_keys(plan: Plan, ledger: Ledger, rounds: list[Round]) -> dict[str, str]:
     """Per area page of the status page (its path, as locations.area_status_page gives it), for the
-    rounds shown: what it shows rests on its units' files of the round and their status, the round's
-    approval (a file after it is not counted), the plan and the program. Not on the day: it shows no
-    deadline. A file of another area leaves it unchanged."""
+    rounds shown: what it shows rests on which of its units report in the round, its units' files of
+    the round and their status, the round's approval (a file after it is not counted), the plan and the
+    program. Not on the day: it shows no deadline. A file of another area leaves it unchanged."""
     keys = {}
     files: dict[tuple[str | None, str | None], list] = {}
     for record in ledger.records():  # every record, as page_key lists them: one listing for both
         files.setdefault((record.round, record.unit), []).append((record.id, record.status))
     for rnd in rounds:
         basis = _digest([program_digest(), _plan(plan), rnd.id, ledger.approval(rnd.id)])
-        listed = {u.code for u in plan.units_for(rnd)}
         for area in areas.for_round(plan, rnd):
-            members = [u.code for u in area.units if u.code in listed]
+            members = areas.reporting(plan, rnd, area)
             if members:  # an area none of whose units is in the round has no page in it
                 keys[area_status_page(rnd.id, area.slug)] = _digest(
-                    [basis, area.slug, [(code, files.get((rnd.id, code), [])) for code in members]])
+                    [basis, area.slug, [u.code for u in members],
+                     [(u.code, files.get((rnd.id, u.code), [])) for u in area.units]])
     return keys
 
 

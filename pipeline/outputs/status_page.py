@@ -7,7 +7,7 @@ Static pages (jinja2), opened straight from disk: every link is relative to the 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from pipeline.core import locations
 from pipeline.core.atomic import write_text
 from pipeline.core.vietnamese import STATUS_WORDS, format_date, round_title
 from pipeline.figures.timeliness import UnitState, tally
+from pipeline.ledger.schema import Submission
 from pipeline.ledger.store import Ledger
 from pipeline.outputs.round_status import open_rounds, round_status
 from pipeline.plan import areas
@@ -90,15 +91,11 @@ class Answers:
         return known
 
 
-def _every_file(plan: Plan, ledger: Ledger, round_id: str, answers: Answers,
-                shown: Callable[[str | None], bool] = lambda unit: True) -> list[dict]:
-    """Every file of the round (of the units `shown`), superseded and rejected ones too, newest first,
-    each with its answers."""
-    names = {u.code: u.name for u in plan.units}
-    return [{"file": r.shown_name, "unit": names.get(r.unit or "", r.unit or ""),
+def _file_rows(plan: Plan, records: list[Submission], answers: Answers) -> list[dict]:
+    """Files of a round, superseded and rejected ones too, in the order given, each with its answers."""
+    return [{"file": r.shown_name, "unit": plan.unit(r.unit).name if r.unit and plan.has_unit(r.unit) else r.unit or "",
              "received": format_date(date.fromisoformat(r.received_at[:10])),
-             "status": STATUS_WORDS.get(r.status, r.status), "answers": answers(r)}
-            for r in reversed(ledger.records(round_id)) if shown(r.unit)]
+             "status": STATUS_WORDS.get(r.status, r.status), "answers": answers(r)} for r in records]
 
 
 def _phase_links(plan: Plan, outbox: Path) -> list[dict[str, str]]:
@@ -175,7 +172,10 @@ def _round(plan: Plan, ledger: Ledger, outbox: Path, rnd: Round, today: date, an
     files = [("Bảng tổng hợp", locations.workbook_name(rnd.id)), ("Báo cáo (Word)", names["docx"]),
              ("Báo cáo (HTML)", names["html"]), ("Phụ lục", names["annex"])]
     split = areas.for_round(plan, rnd)
-    in_no_area = (lambda unit: areas.area_of(plan, unit or "") is None) if split else (lambda unit: True)
+    records: dict[str | None, list[Submission]] = {}  # by area slug (None: no area), newest first
+    for record in reversed(ledger.records(rnd.id)):
+        area = areas.area_of(plan, record.unit or "") if split else None
+        records.setdefault(area.slug if area else None, []).append(record)
     area_lines: list[dict] = []
     shown: dict = {
         "id": rnd.id, "name": round_title(rnd), "approved": status.approved_on and
@@ -187,29 +187,31 @@ def _round(plan: Plan, ledger: Ledger, outbox: Path, rnd: Round, today: date, an
                    "units": len(plan.units_for(rnd))},
         "files": [{"label": label, "href": f"{rnd.id}/{name}"} for label, name in files
                   if (outbox / rnd.id / name).is_file()],
-        "units": [_unit_row(outbox, rnd, answers, e) for e in status.units if in_no_area(e.unit.code)],
+        "units": [_unit_row(outbox, rnd, answers, e) for e in status.units
+                  if not split or areas.area_of(plan, e.unit.code) is None],
         "areas": area_lines,
-        "received": _every_file(plan, ledger, rnd.id, answers, in_no_area),
     }
+    unpaged = list(records.get(None, []))  # files of no area, and of an area none of whose units is in the round
     states = {s.unit.code: s for s in status.units}
     pages: list[tuple[str, dict]] = []
     for area in split:
-        mine = [states[u.code] for u in area.units if u.code in states]
+        mine = [states[u.code] for u in areas.reporting(plan, rnd, area)]
         if not mine:
+            unpaged += records.get(area.slug, [])
             continue
         n = tally(mine)
         counts = {"units": n.units, "reported": n.reported, "late": n.late, "missing": n.missing,
                   "rejected": n.not_counted}
         page = locations.area_status_page(rnd.id, area.slug)
-        area_lines.append({"name": area.name, "slug": area.slug, "href": page, "counts": counts})
+        area_lines.append({"name": area.name, "href": page, "counts": counts})
         if areas_wanted is None or page in areas_wanted:
-            codes = {s.unit.code for s in mine}
             pages.append((page, {
                 "title": f"Dự án 8 – {plan.province}: tình hình báo cáo – {area.name}",
                 "round_id": rnd.id, "round_name": round_title(rnd), "counts": counts,
                 "units": [_unit_row(outbox, rnd, answers, e) for e in mine],
-                "received": _every_file(plan, ledger, rnd.id, answers, codes.__contains__),
+                "received": _file_rows(plan, records.get(area.slug, []), answers),
                 "base": "../" * page.count("/"), "index": locations.STATUS_PAGE}))
+    shown["received"] = _file_rows(plan, sorted(unpaged, key=lambda r: -r.id), answers)
     return shown, pages
 
 

@@ -100,6 +100,12 @@ def for_round(plan: Plan, rnd: Round) -> tuple[Area, ...]:
     return of(plan) if rnd.regular else ()
 
 
+def reporting(plan: Plan, rnd: Round, area: Area) -> list[Unit]:
+    """The area's units that report in `rnd` (plan.units_for), in the plan's order."""
+    listed = set(plan.units_for(rnd))
+    return [u for u in area.units if u in listed]
+
+
 def area_of(plan: Plan, unit: str) -> Area | None:
     by_unit = plan.derived((area_of,), lambda: {u.code: a for a in of(plan) for u in a.units})
     return by_unit.get(unit)
