@@ -22,7 +22,7 @@ SAMPLE_TIME = datetime(2024, 9, 1, 8, 0)
 def _scale(plan: Plan, unit: Unit, indicator: str) -> int:
     """The size of a unit's figures: its target; for a unit without one, its share of its former units'
     targets, or (a unit outside the allocation) a few."""
-    if unit.code in plan.targeted:
+    if plan.has_targets(unit.code):
         return plan.targets[unit.code][indicator]
     formers = [code for code, _ in unit.shares]
     if not formers:

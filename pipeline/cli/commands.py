@@ -64,7 +64,7 @@ def cmd_plan(plan: Plan, config: Config, args) -> int:
     width = max(12, *(len(u.name) for u in plan.units))
     header = f"  {'unit':<5} {'name':<{width}} {'bản':>5} " + " ".join(f"{n + 1:>5}" for n in range(len(codes)))
     print(header)
-    rows = [(u.code, u.name, u.villages, plan.targets[u.code] if u.code in plan.targeted else None)
+    rows = [(u.code, u.name, u.villages, plan.targets[u.code] if plan.has_targets(u.code) else None)
             for u in plan.units]
     rows.append(("", "Tổng", plan.total_villages, plan.totals["total"]))
     for code, name, villages, targets in rows:

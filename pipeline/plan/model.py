@@ -148,6 +148,15 @@ class Plan:
         """Regular and adhoc rounds, by district deadline (regular first on the same day)."""
         return tuple(sorted(self.rounds + self.adhoc_rounds, key=lambda r: (r.district_deadline, not r.regular)))
 
+    def has_targets(self, code: str) -> bool:
+        """Whether unit `code` has a row of targets.csv (else the template shows that it has none)."""
+        return code in self._targeted
+
+    @functools.cached_property
+    def _targeted(self) -> frozenset[str]:
+        # A set: a national plan's units ask this thousands of times, each in a tuple of 3,321 codes.
+        return frozenset(self.targeted)
+
     @property
     def province_unit(self) -> Unit:
         return next(u for u in self.units if u.level == "province")
@@ -157,9 +166,8 @@ class Plan:
         """Section II of the allocation: the units below the province level that have targets of their
         own and continue no other unit (the districts of Kế hoạch 286; the communes of a plan that
         allocates to communes)."""
-        targeted = set(self.targeted)
         return tuple(u for u in self.units
-                     if u.level != "province" and not u.former and (u.code in targeted or u.level == "district"))
+                     if u.level != "province" and not u.former and (self.has_targets(u.code) or u.level == "district"))
 
     @property
     def allocated_level(self) -> str:
@@ -181,9 +189,8 @@ class Plan:
     def outside_allocation(self) -> tuple[Unit, ...]:
         """Units with no target of their own that continue no allocated unit (the wards formed from the
         city the appendix leaves out): their figures stand on their own line in the province's total."""
-        targeted = set(self.targeted)  # a national plan has thousands of units
         return tuple(u for u in self.units if u.level not in ALLOCATED_LEVELS and not u.former
-                     and u.code not in targeted)
+                     and not self.has_targets(u.code))
 
     def formed_from_of(self, code: str) -> tuple[FormerUnit, ...]:
         return tuple(f for f in self.formed_from if f.code == code)

@@ -24,7 +24,7 @@ def district_context(plan: Plan, result: Consolidation, unit: Unit) -> dict:
     figures = {i.code: unit_figure(plan, result, unit, i.code) for i in plan.indicators}
     labels = Labels(rnd, list(figures.values()))
     standing = unit_schedule(plan, result, unit.code)
-    untargeted = {} if unit.code in plan.targeted else {"target": "–", "percent": "–"}
+    untargeted = {} if plan.has_targets(unit.code) else {"target": "–", "percent": "–"}
     rows = [{"no": i.no, "name": i.name, **figure_row(labels, figures[i.code]), **standing[i.code], **untargeted}
             for i in plan.indicators]
     narratives = [

@@ -140,7 +140,7 @@ def _unit_tables(plan: Plan, result: Consolidation) -> list[dict]:
         figures = {u.code: unit_figure(plan, result, u, indicator.code) for u in shown}
         labels = Labels(result.round, list(figures.values()))
         rows = [{"unit": u.name, **figure_row(labels, figures[u.code]), "note": _unit_note(plan, result, u),
-                 **({} if u.code in plan.targeted else {"target": "–", "percent": "–"})} for u in shown]
+                 **({} if plan.has_targets(u.code) else {"target": "–", "percent": "–"})} for u in shown]
         tables.append({"number": number, "title": f"{indicator.name} ({indicator.unit}){chosen}", "rows": rows,
                        **labels_context(labels)})
     return tables

@@ -44,7 +44,7 @@ def write(book: Book, ws) -> None:
             this_year = figure.years.get(year)
             book.put(ws, row, col, this_year.value if this_year else None, "number")
             book.put(ws, row, col + 1, figure.cumulative, "number")
-            target = plan.targets[unit.code][indicator.code] if unit.code in plan.targeted else None
+            target = plan.targets[unit.code][indicator.code] if plan.has_targets(unit.code) else None
             book.put(ws, row, col + 2, target or None, "number")
             if target:
                 book.rate(ws, row, col + 3, col + 1, col + 2, (figure.cumulative or 0) / target)

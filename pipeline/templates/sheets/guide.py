@@ -89,7 +89,7 @@ def change_paragraph(template: Cells) -> str:
         text += (f"Chỉ tiêu của Kế hoạch vẫn giao theo {names} (cũ): đơn vị chỉ báo cáo số liệu của riêng mình "
                  f"trên địa bàn từ đầu năm {rnd.year}, tỉnh cộng vào {names} (cũ) để so với chỉ tiêu. Hai cột "
                  "«Để tham khảo» ở trang «Chỉ tiêu» ghi chỉ tiêu và lũy kế của đơn vị cũ; không điền vào đó.")
-    elif unit.code not in plan.targeted:
+    elif not plan.has_targets(unit.code):
         text += ("Kế hoạch không giao chỉ tiêu cho địa bàn này, nên cột «Chỉ tiêu giai đoạn» ghi «–»; số liệu của "
                  "đơn vị được tổng hợp thành dòng riêng và cộng vào kết quả chung của tỉnh.")
     return text
@@ -135,7 +135,7 @@ def _completion_times(template: Cells) -> list[tuple[str, object]]:
     lines: list[tuple[str, object]] = [
         (f"Thời gian hoàn thành các chỉ tiêu (theo phụ lục Kế hoạch) và mức cần đạt đến hết năm {rnd.year}",
          s["bold"])]
-    if unit.code not in plan.targeted:
+    if not plan.has_targets(unit.code):
         return [lines[0], *[(f"{i.no}. {i.short_name}: hoàn thành {i.window}.", s["wrap"]) for i in plan.indicators]]
     for indicator in plan.indicators:
         target = plan.targets[unit.code][indicator.code]

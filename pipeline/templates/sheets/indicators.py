@@ -35,7 +35,7 @@ def write(t: Cells, ws) -> None:
         headers += [f"Để tham khảo: chỉ tiêu giai đoạn của {context[0]} (cũ)",
                     f"Để tham khảo: lũy kế của {context[0]} (cũ) đến hết năm {rnd.year - 1}"]
         widths += [16, 16]
-    targeted = unit.code in plan.targeted
+    targeted = plan.has_targets(unit.code)
     first_input = 5
     col_cumulative = first_input + len(measures)
     last_col = len(headers) - 1
