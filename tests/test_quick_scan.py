@@ -123,6 +123,9 @@ def test_the_fast_path_reads_formulas_as_the_parser_does(sheet, expected):
     (b'<c r="Z9" t="inlineStr"> <is><t>x</t></is></c>', (9, 26)),
     (b'<c r="Z9"><f>1+1</f></c>', (9, 26)),
     (b'<c r="Z9"><v></v></c>', (9, 26)),
+    # a rich text run: <color> and <family> start as a cell and a formula do, and are neither
+    (b'<c r="Z9" t="inlineStr"><is><r><rPr><color rgb="FFFF0000"/><family val="2"/></rPr><t>x</t></r></is></c>',
+     (9, 26)),
 ])
 def test_the_fast_path_measures_a_sheet_by_the_cells_that_hold_something(cell, extent):
     part = "xl/worksheets/sheet1.xml"
@@ -139,6 +142,9 @@ def test_the_fast_path_measures_a_sheet_by_the_cells_that_hold_something(cell, e
     b'<worksheet><sheetData><row r="1"><c r="A1" t="e"><v>#N/A</v></c></row></sheetData></worksheet>',
     b'<worksheet><sheetData><row r="1"><x:c r="A1"><x:v>1</x:v></x:c></row></sheetData></worksheet>',
     b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v><f>2</f></c></row></sheetData></worksheet>',
+    b'<worksheet><sheetData><row r="1"><c r="A1">x<f>2</f></c></row></sheetData></worksheet>',
+    b'<worksheet><sheetData><row r="1"><c r="A1"><c r="B1"><v>1</v></c></c></row></sheetData></worksheet>',
+    b'<worksheet><c r="A1"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>',
     b'<worksheet><sheetData><row r="1"><c r="A1"><f>&#0;</f></c></row></sheetData></worksheet>',
     b'<worksheet><sheetData><row r="1"><c r="A1"><v>&foo;</v></c></row></sheetData></worksheet>',
     '<?xml version="1.0" encoding="UTF-16"?><worksheet/>'.encode("utf-16"),

@@ -26,11 +26,11 @@ _SST = re.compile(rb'\s*<sst' + _ATTRIBUTES + rb'/?>')
 _ATTRIBUTE = re.compile(rb'([A-Za-z_][\w.:-]*)="([^"<>]*)"')
 _ANY_CELL = re.compile(rb'<c[\s/>]')
 _PREFIXED_CELL = re.compile(rb':c[\s/>]')  # <x:c ...>, or the like in text: either goes to the parser
-# A cell's start tag and what follows it: the name of its first child, if it has one.
-_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"' + _ATTRIBUTES + rb'(?:(/)>|>(?:[^<]*<(/?[A-Za-z]+))?)')
+# A cell's start tag and what follows it: the name of its first child and the text before it; when that
+# child is a formula, its end ("/" when it closes itself, else ">") and its text.
+_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"' + _ATTRIBUTES + rb'(?:(/)>|>(?:([^<]*)<(/?[A-Za-z]+)'
+                   + rb'(?:(?<=<f)' + _ATTRIBUTES.replace(b"(", b"(?:", 1) + rb'(?:(/)>|(>)([^<]*)</f>))?)?)')
 _ANY_FORMULA = re.compile(rb'<f[\s/>]')
-_FORMULA = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"' + _ATTRIBUTES + rb'>\s*<f' + _ATTRIBUTES
-                      + rb'(?:/>|>([^<]*)</f>)')
 _PREFIXED = re.compile(rb'</?[\w.-]+:')
 _ERROR = re.compile(rb'\st="e"')
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -89,21 +89,24 @@ def _sheet(data: bytes) -> QuickScan | None:
     cells_part = data[start:end]
     if _PREFIXED.search(cells_part) is not None or _PREFIXED_CELL.search(data) is not None:
         return None
-    if len(_ANY_CELL.findall(data)) != len(cells_part_cells := _CELL.findall(cells_part)):
+    cells = _CELL.findall(cells_part)
+    if not _each_one(cells_part, b"<c", _ANY_CELL, len(cells)) or _ANY_CELL.search(data, 0, start) is not None \
+            or _ANY_CELL.search(data, end) is not None:
         return None  # a cell outside the sheet's data, or one not written as <c r="B7" ...>
     scan = QuickScan(True)
-    holding = [(letters, digits) for letters, digits, _attributes, empty, child in cells_part_cells
-               if not empty and child in _VALUE_CHILDREN]
+    # Each cell as (letters, digits, attributes, "/" if empty, the text before its first child, the child's
+    # name, "/" if that child is a formula that closes itself, ">" if one that does not, the formula).
+    holding = [(cell[0], cell[1]) for cell in cells if not cell[3] and cell[5] in _VALUE_CHILDREN]
     if holding:
         columns, rows = zip(*holding, strict=True)
         scan.max_row = max(map(int, rows))
         scan.max_col = _column(max(set(columns), key=lambda c: (len(c), c)))  # a few distinct columns
-    errors = {(letters + digits).decode() for letters, digits, attributes, _empty, _child in cells_part_cells
-              if b'"e"' in attributes and _ERROR.search(attributes)}
-    formulas = _FORMULA.findall(cells_part)
-    if len(formulas) != len(_ANY_FORMULA.findall(cells_part)):
+    errors = {(cell[0] + cell[1]).decode() for cell in cells if b'"e"' in cell[2] and _ERROR.search(cell[2])} \
+        if b'"e"' in cells_part else set()
+    formulas = [(cell[0] + cell[1], cell[8]) for cell in cells if (cell[6] or cell[7]) and not cell[4].strip()]
+    if not _each_one(cells_part, b"<f", _ANY_FORMULA, len(formulas)):
         return None  # a formula that is not a cell's first child
-    for reference, _cell_attributes, _attributes, text in formulas:
+    for reference, text in formulas:
         try:
             scan.formulas[reference.decode()] = _cached_text(text) if len(text) <= 2048 else _text(text)
         except (UnicodeDecodeError, ValueError):  # not UTF-8, or a reference to no character XML allows
@@ -111,6 +114,12 @@ def _sheet(data: bytes) -> QuickScan | None:
     if errors - scan.formulas.keys():
         return None  # an error cell without a formula: its value is read by the parser
     return scan
+
+
+def _each_one(data: bytes, start: bytes, element: re.Pattern, read: int) -> bool:
+    """Whether the elements `read` are all of `data`'s: counted as the text that starts one (a fast count,
+    enough unless other elements start alike, as <color> in a rich text's run), else by `element`."""
+    return data.count(start) == read or len(element.findall(data)) == read
 
 
 @functools.lru_cache(maxsize=4096)  # a template's formulas, file after file; bounded, and only short ones
