@@ -102,8 +102,10 @@ def for_round(plan: Plan, rnd: Round) -> tuple[Area, ...]:
 
 def reporting(plan: Plan, rnd: Round, area: Area) -> list[Unit]:
     """The area's units that report in `rnd` (plan.units_for), in the plan's order."""
-    listed = set(plan.units_for(rnd))
-    return [u for u in area.units if u in listed]
+    # Their codes, once per round (a unit's hash hashes all its fields: 3,321 units, for each of 34 areas)
+    day = rnd.district_deadline
+    listed = plan.derived((reporting, day), lambda: frozenset(u.code for u in plan.units_for(rnd)))
+    return [u for u in area.units if u.code in listed]
 
 
 def area_of(plan: Plan, unit: str) -> Area | None:
