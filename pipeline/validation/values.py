@@ -4,6 +4,7 @@ that cannot be taken as it is gets the code of the finding that explains why."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,6 +22,7 @@ Number = int | float
 # Beyond any count or amount (in millions of đồng) this plan can hold; far below what the ledger's
 # integers overflow at (2**63).
 MAX_VALUE = 1e12
+_TYPED = (int, float, str)  # a tuple for isinstance: `int | float | str` builds a union at each of ~50 cells a file
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def _number_from_text(text: str) -> float | None:
 def _parse_number(raw: object, *, whole: bool) -> Parsed:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return Parsed(None, "value-missing")
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+    if isinstance(raw, bool) or not isinstance(raw, _TYPED):
         return Parsed(None, "value-not-number", str(raw))
     if isinstance(raw, str):
         shown = raw.strip()
@@ -65,7 +67,7 @@ def _parse_number(raw: object, *, whole: bool) -> Parsed:
 
 
 def _number_problem(number: float, whole: bool) -> str | None:
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         return "value-not-number"
     if number < 0:
         return "value-negative"
