@@ -132,7 +132,7 @@ class Worksheet(_Worksheet):
         """put() of values side by side from (row, col), each with its format: what put() stores, with
         the sheet's extent checked once for the row (a trace sheet writes 36,000 cells this way)."""
         last = col + len(values) - 1
-        if self.constant_memory or not values or any(f is None for f in cell_formats) or not (
+        if self.constant_memory or not values or None in cell_formats or not (
                 0 <= row < self.xls_rowmax and col >= 0 and last < self.xls_colmax):
             for offset, (value, cell_format) in enumerate(zip(values, cell_formats, strict=True)):
                 self.put(row, col + offset, value, cell_format)
@@ -142,18 +142,21 @@ class Worksheet(_Worksheet):
         cells = self.table[row]
         shared = self.str_table._get_shared_string_index
         longest = self.xls_strmax // 2  # a longer string may need cutting: _write_string does that
-        for offset, (value, cell_format) in enumerate(zip(values, cell_formats, strict=True)):
-            if value is None or value == "":
-                cells[col + offset] = _new(_BLANK, (cell_format,))
+        for at, value, cell_format in zip(range(col, last + 1), values, cell_formats, strict=True):
+            kind = value.__class__
+            if kind is str and 0 < len(value) <= longest:  # most cells: a name, a code, a label
+                cells[at] = _new(_STRING, (shared(value), cell_format))
+            elif value is None or value == "":
+                cells[at] = _new(_BLANK, (cell_format,))
             elif isinstance(value, NUMBERS) and not isinstance(value, bool):
                 if isfinite(value):
-                    cells[col + offset] = _new(_NUMBER, (value, cell_format))
+                    cells[at] = _new(_NUMBER, (value, cell_format))
                 else:
-                    self._write_number(row, col + offset, value, cell_format)
+                    self._write_number(row, at, value, cell_format)
             elif len(text := str(value)) <= longest:
-                cells[col + offset] = _new(_STRING, (shared(text), cell_format))
+                cells[at] = _new(_STRING, (shared(text), cell_format))
             else:
-                self._write_string(row, col + offset, text, cell_format)
+                self._write_string(row, at, text, cell_format)
 
     def _calculate_spans(self) -> None:
         # XlsxWriter's, from the cells each row holds rather than a look at every column of every row.
@@ -176,7 +179,7 @@ class Worksheet(_Worksheet):
         table, row_info, comments, spans = self.table, self.row_info, self.comments, self.row_spans
         low, high = self.dim_rowmin, self.dim_rowmax
         styles: dict[int, int] = {}
-        write = self.fh.write
+        write, names = self.fh.write, _column_names()
         # A row without attributes of its own starts with <row r=".." spans="..">, as _write_row writes it.
         bare = self.default_row_height == self.original_row_height and self.excel_version != 2010
         for row in sorted(r for r in {*table, *row_info, *comments} if low <= r <= high):
@@ -194,8 +197,8 @@ class Worksheet(_Worksheet):
                 self._write_row(row, span, row_info.get(row))
             for col in sorted(cells):
                 cell = cells[col]
-                kind, cell_format = type(cell), cell.format
-                if kind not in _PLAIN_CELLS or not cell_format:
+                kind = type(cell)
+                if kind not in _PLAIN_CELLS or not (cell_format := cell[-1]):  # a plain cell's format is last
                     if plain:
                         write("".join(plain))
                         plain = []
@@ -204,7 +207,7 @@ class Worksheet(_Worksheet):
                 style = styles.get(id(cell_format))
                 if style is None:
                     style = styles[id(cell_format)] = cell_format._get_xf_index()
-                name = _column_name(col) + number
+                name = (names[col] if col < NAMED_COLUMNS else _column_name(col)) + number
                 if kind is _STRING:
                     plain.append(f'<c r="{name}" s="{style}" t="s"><v>{cell.string}</v></c>')
                 elif kind is _NUMBER:
@@ -224,6 +227,14 @@ _new = tuple.__new__  # a cell's named tuple, without the call through its __new
 @functools.cache
 def _column_name(col: int) -> str:
     return xl_col_to_name(col)
+
+
+NAMED_COLUMNS = 702  # A to ZZ: every column a workbook of ours writes
+
+
+@functools.cache  # on first use, not at import
+def _column_names() -> tuple[str, ...]:
+    return tuple(xl_col_to_name(col) for col in range(NAMED_COLUMNS))
 
 
 class Workbook(xlsxwriter.Workbook):

@@ -182,11 +182,11 @@ class Book:
 
     def put(self, ws, row: int, col: int, value, style: str = "text") -> None:
         """Numbers as numbers; everything else as text (never as a formula)."""
-        ws.put(row, col, _shown(value), self.styles[style])
+        ws.put(row, col, shown(value), self.styles[style])
 
     def put_row(self, ws, row: int, values: list, styles: list[str], col: int = 0) -> None:
         """put() of values side by side from (row, col), each in its style."""
-        ws.put_row(row, col, [_shown(v) for v in values], [self.styles[style] for style in styles])
+        ws.put_row(row, col, [shown(v) for v in values], [self.styles[style] for style in styles])
 
     def table_end(self, ws, header_row: int, last_row: int, columns: int, *, fit_width: bool = True) -> None:
         ws.autofilter(header_row, 0, max(header_row + 1, last_row), columns - 1)
@@ -267,7 +267,7 @@ class Book:
         )
 
 
-def _shown(value):
+def shown(value):
     """A yes or no in words (the template's list); anything else as it is."""
     return (YES if value else NO) if isinstance(value, bool) else value
 

@@ -6,9 +6,10 @@ from pipeline.core.xlsx import NUMBERS
 from pipeline.figures.consolidate import Source
 from pipeline.plan import form
 from pipeline.plan.model import Unit
-from pipeline.workbook.book import LINE_POINTS, Book, fitted_height
+from pipeline.workbook.book import LINE_POINTS, Book, fitted_height, shown
 
 PLAIN_COLUMNS = (4, 8)  # the year and the ledger id: no thousands separator
+VALUE_COLUMN = 6
 WRAPPED_COLUMNS = (1, 2, 3, 7)  # names that outgrow their column: wrapped, the row made tall enough
 WIDTHS = [8, 16, 34, 16, 7, 12, 10, 34, 9, 12, 7]
 
@@ -35,6 +36,13 @@ def write(book: Book, ws) -> None:
     ]
     book.headers(ws, 3, headers, WIDTHS)
     row = 4
+    # Each column's format, resolved once (a province's area writes some 3,300 lines): the year and the
+    # ledger id plain, the names wrapped, the rest text; but the value, the one column of the others that
+    # holds a number, as a number when it is one.
+    formats = [book.styles["plain" if col in PLAIN_COLUMNS else "wrap" if col in WRAPPED_COLUMNS else "text"]
+               for col in range(len(headers))]
+    with_number = [book.styles["number"] if col == VALUE_COLUMN else f for col, f in enumerate(formats)]
+    wrapped = [(col, WIDTHS[col]) for col in WRAPPED_COLUMNS]
 
     def line(
         unit: Unit,
@@ -59,11 +67,9 @@ def write(book: Book, ws) -> None:
                 source.file,
                 source.round,
             )
-        items = [unit.code, unit.name, subject, part, year, round_id, value, file, record_id, sheet, cell]
-        book.put_row(ws, row, items, [
-            "plain" if col in PLAIN_COLUMNS else "number" if isinstance(item, NUMBERS)
-            else "wrap" if col in WRAPPED_COLUMNS else "text" for col, item in enumerate(items)])
-        height = fitted_height([(items[col] or "", WIDTHS[col]) for col in WRAPPED_COLUMNS])
+        items = [unit.code, unit.name, subject, part, year, round_id, shown(value), file, record_id, sheet, cell]
+        ws.put_row(row, 0, items, with_number if isinstance(value, NUMBERS) else formats)
+        height = fitted_height([(items[col] or "", width) for col, width in wrapped])
         if height > LINE_POINTS:
             ws.set_row(row, height)
         row += 1
