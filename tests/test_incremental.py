@@ -144,3 +144,25 @@ def test_what_a_paused_section_built_is_in_the_oldest_generation_when_it_ends():
     assert not any(id(item) in youngest for item in built)
     assert all(id(item) in oldest for item in built)
     assert gc.get_freeze_count() == 0  # nothing left out of the collector for good
+
+
+def test_what_a_run_holds_stays_out_of_the_collector_until_its_outermost_frozen_section_ends():
+    """A run's consolidation is frozen while its outputs are written (parallel.executor) and stays so
+    until the run ends: handed back earlier, the next full collection walked it all for nothing."""
+
+    def collected(items: list) -> bool:  # in one of the collector's generations (frozen ones are in none)
+        tracked = {id(o) for o in gc.get_objects()}
+        return all(id(item) in tracked for item in items)
+
+    with gc_pause.frozen():
+        with gc_pause.paused():
+            built = [[n] for n in range(1000)]
+        assert not any(collected([item]) for item in built)  # not given back when the paused section ended
+        with gc_pause.frozen():
+            pass
+        assert not any(collected([item]) for item in built)  # nor when an inner frozen section ended
+        young = [[n] for n in range(1000)]
+        assert collected(young)  # what was built since is the collector's as usual
+    assert gc.get_freeze_count() == 0
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert all(id(item) in oldest for item in built)

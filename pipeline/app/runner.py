@@ -10,7 +10,7 @@ from pipeline.app import plan_cache
 from pipeline.app.rebuild import progress_bar, rebuild, refresh_status_page, rounds_read, rounds_to_rebuild
 from pipeline.app.run_log import RunReport, captured_log, write_run_log
 from pipeline.app.storage import check_writable, storage_guard
-from pipeline.core import locations
+from pipeline.core import gc_pause, locations
 from pipeline.core.atomic import remove_leftovers
 from pipeline.core.config import Contact
 from pipeline.core.errors import is_storage_error
@@ -44,8 +44,9 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
     rules = RuleBook.load(plan_dir)
     report = RunReport()
     day = today or date.today()
+    # What the run builds and holds (its consolidation) stays out of the collector until it ends.
     with storage_guard(paths), exclusive(paths, wait), exclusive_inbox(paths.inbox, wait), \
-            Ledger(paths.ledger, paths.home) as ledger, captured_log() as messages:
+            Ledger(paths.ledger, paths.home) as ledger, captured_log() as messages, gc_pause.frozen():
         if waiting:
             ledger.read_ahead(rounds_read(plan, ledger.stale_rounds() | {r.id for r in open_rounds(plan, day)}))
         safekeeping.check_archive(ledger)

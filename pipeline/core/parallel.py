@@ -10,12 +10,13 @@ process: starting workers costs more than a few items.
 from __future__ import annotations
 
 import contextlib
-import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
+
+from pipeline.core import gc_pause
 
 MIN_ITEMS = 40
 _SHARED: tuple = ()
@@ -57,13 +58,12 @@ def executor(shared: tuple, workers: int) -> Iterator[ProcessPoolExecutor]:
         _SHARED = shared
         # What the workers inherit is left out of garbage collection: its passes would visit every
         # object of the consolidation, in each worker, and copy the memory pages they touch.
-        gc.freeze()
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            forked = multiprocessing.get_context("fork")
+            with gc_pause.frozen(), ProcessPoolExecutor(workers, mp_context=forked) as pool:
                 yield pool
         finally:
             _SHARED = ()
-            gc.unfreeze()
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_keep, initargs=(shared,)) as pool:
