@@ -152,11 +152,6 @@ class Plan:
         """Whether unit `code` has a row of targets.csv (else the template shows that it has none)."""
         return code in self._targeted
 
-    @functools.cached_property
-    def _targeted(self) -> frozenset[str]:
-        # A set: a national plan's units ask this thousands of times, each in a tuple of 3,321 codes.
-        return frozenset(self.targeted)
-
     @property
     def province_unit(self) -> Unit:
         return next(u for u in self.units if u.level == "province")
@@ -238,6 +233,10 @@ class Plan:
         return {}
 
     # Lookups by code, built once: a national plan has thousands of units.
+    @functools.cached_property
+    def _targeted(self) -> frozenset[str]:  # has_targets: asked for every file, template and report
+        return frozenset(self.targeted)
+
     @functools.cached_property
     def _units_by_code(self) -> dict[str, Unit]:
         found: dict[str, Unit] = {}
