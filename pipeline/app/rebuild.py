@@ -4,6 +4,7 @@ keys changed (outputs/rebuild_keys.py); the status page likewise."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pipeline.figures.history import history
 from pipeline.ledger.lock import LOCK_WAIT_SECONDS, exclusive
 from pipeline.ledger.store import Ledger
 from pipeline.outputs import rebuild_keys, status_page
+from pipeline.outputs.round_status import RoundStatus
 from pipeline.plan import areas
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.plan.model import Plan, Round
@@ -24,17 +26,18 @@ from pipeline.reports import documents
 from pipeline.workbook import assemble
 
 
-def refresh_status_page(plan: Plan, ledger: Ledger, outbox: Path, day: date,
-                        passed: list[tuple[str, str]]) -> list[Path]:
+def refresh_status_page(plan: Plan, ledger: Ledger, outbox: Path, day: date, passed: list[tuple[str, str]],
+                        statuses: Mapping[str, RoundStatus] | None = None) -> list[Path]:
     """The status page, written again only when what it shows changed (or it is missing); of the areas'
-    pages, those whose own key changed (or that are missing)."""
+    pages, those whose own key changed (or that are missing). `statuses`: as write_status_pages takes them."""
     keys = rebuild_keys.load(ledger.home)
     key = rebuild_keys.page_key(plan, ledger, day, passed)
     pages = rebuild_keys.area_page_keys(plan, ledger, status_page.shown_rounds(plan, ledger, day))
     stale = {page for page, now in pages.items() if keys.get(page) != now or not (outbox / page).is_file()}
     if keys.get(locations.STATUS_PAGE) == key and (outbox / locations.STATUS_PAGE).is_file() and not stale:
         return []
-    written = status_page.write_status_pages(plan, ledger, outbox, day, passed, areas_wanted=stale)
+    written = status_page.write_status_pages(plan, ledger, outbox, day, passed, areas_wanted=stale,
+                                             statuses=statuses)
     rebuild_keys.save(ledger.home, keys | {locations.STATUS_PAGE: key} | pages)
     return written
 

@@ -80,8 +80,10 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
         ledger.mark_rebuilt(stale - set(report.in_use))  # a round with an output held open stays stale
         passed = [(e.path, e.kind) for e in report.passed] + \
             [(p.relative_to(paths.inbox).as_posix(), "unreadable") for p in report.failed]
-        report.outputs += refresh_status_page(plan, ledger, paths.outbox, day, passed)
+        # The open rounds' status, judged once (3,321 units' files) for the run's report and the status page.
         report.status = [round_status(plan, ledger, rnd, day) for rnd in open_rounds(plan, day)]
+        report.outputs += refresh_status_page(plan, ledger, paths.outbox, day, passed,
+                                              {status.round.id: status for status in report.status})
         if files or report.passed or report.failed or rebuilt:  # a run that found and changed nothing leaves no trace
             report.log = write_run_log(paths, plan, report, day, messages)
             plan_cache.keep(plan_dir, paths.ledger)

@@ -7,7 +7,7 @@ Static pages (jinja2), opened straight from disk: every link is relative to the 
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from pipeline.core.vietnamese import STATUS_WORDS, format_date, round_title
 from pipeline.figures.timeliness import UnitState, tally
 from pipeline.ledger.schema import Submission
 from pipeline.ledger.store import Ledger
-from pipeline.outputs.round_status import open_rounds, round_status
+from pipeline.outputs.round_status import RoundStatus, open_rounds, round_status
 from pipeline.plan import areas
 from pipeline.plan.model import Plan, Round
 
@@ -123,10 +123,11 @@ def write_status_page(plan: Plan, ledger: Ledger, outbox: Path, today: date,
 
 
 def write_status_pages(plan: Plan, ledger: Ledger, outbox: Path, today: date,
-                       passed: list[tuple[str, str]] | None = None, areas_wanted: Collection[str] | None = None
-                       ) -> list[Path]:
+                       passed: list[tuple[str, str]] | None = None, areas_wanted: Collection[str] | None = None,
+                       statuses: Mapping[str, RoundStatus] | None = None) -> list[Path]:
     """The status page first, then the areas' pages written: those named in `areas_wanted` (their paths
-    as locations.area_status_page gives them), or all. A national round's units and files are on the
+    as locations.area_status_page gives them), or all. `statuses`: rounds' statuses of `today` the caller
+    has already (the run's open rounds), by round id. A national round's units and files are on the
     pages of their areas, 34 pages of about a hundred units, not on one page of 6,647 rows: a file
     rewrites its area's page, not every unit's line."""
     outbox = Path(outbox)
@@ -135,7 +136,8 @@ def write_status_pages(plan: Plan, ledger: Ledger, outbox: Path, today: date,
     environment = _environment()
     rounds, written = [], []
     for rnd in shown_rounds(plan, ledger, today):
-        shown, pages = _round(plan, ledger, outbox, rnd, today, answers, areas_wanted)
+        status = (statuses or {}).get(rnd.id) or round_status(plan, ledger, rnd, today)
+        shown, pages = _round(plan, ledger, outbox, status, answers, areas_wanted)
         shown["open"] = rnd.id in showing
         rounds.append(shown)
         for page, context in pages:
@@ -163,11 +165,11 @@ def shown_rounds(plan: Plan, ledger: Ledger, today: date) -> list[Round]:
     return [r for r in plan.all_rounds if r.id in with_data or r.id in showing]
 
 
-def _round(plan: Plan, ledger: Ledger, outbox: Path, rnd: Round, today: date, answers: Answers,
+def _round(plan: Plan, ledger: Ledger, outbox: Path, status: RoundStatus, answers: Answers,
            areas_wanted: Collection[str] | None) -> tuple[dict, list[tuple[str, dict]]]:
     """A round's part of the status page, and the pages of its areas to write (path, context): the
     page lists the units and files of no area, and a line per area."""
-    status = round_status(plan, ledger, rnd, today)
+    rnd = status.round
     names = locations.report_names(rnd.id)
     files = [("Bảng tổng hợp", locations.workbook_name(rnd.id)), ("Báo cáo (Word)", names["docx"]),
              ("Báo cáo (HTML)", names["html"]), ("Phụ lục", names["annex"])]
