@@ -18,12 +18,10 @@ from pipeline.figures.history import history
 from pipeline.ledger.lock import LOCK_WAIT_SECONDS, exclusive
 from pipeline.ledger.store import Ledger
 from pipeline.outputs import rebuild_keys, status_page
-from pipeline.outputs.round_status import RoundStatus
+from pipeline.outputs.round_status import RoundStatus, is_draft
 from pipeline.plan import areas
 from pipeline.plan.loader import DEFAULT_PLAN_DIR, load_plan
 from pipeline.plan.model import Plan, Round
-from pipeline.reports import documents
-from pipeline.workbook import assemble
 
 
 def refresh_status_page(plan: Plan, ledger: Ledger, outbox: Path, day: date, passed: list[tuple[str, str]],
@@ -55,6 +53,8 @@ def rebuild_round(paths: Paths, round_id: str, plan_dir: Path = DEFAULT_PLAN_DIR
 def rebuild_phase(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = None,
                   wait: float = LOCK_WAIT_SECONDS) -> list[Path]:
     """The end-of-phase report and workbook, from the latest round with data (`report --phase`)."""
+    from pipeline.reports import documents
+
     plan = load_plan(plan_dir)
     with storage_guard(paths), exclusive(paths, wait), Ledger(paths.ledger, paths.home) as ledger:
         with_data = set(ledger.rounds_with_submissions())
@@ -111,7 +111,7 @@ def _consolidation(plan: Plan, ledger: Ledger, rnd: Round) -> consolidate.Consol
 def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today: date | None = None, *,
             stale: set[str] | None = None, in_use: dict[str, str] | None = None) -> list[Path]:
     """Workbook and reports of each round; reports are marked DỰ THẢO until the province deadline is
-    near (documents.FINAL_BEFORE_DEADLINE). With `stale` (a run's rebuild), a round not in it is skipped
+    near (round_status.FINAL_BEFORE_DEADLINE). With `stale` (a run's rebuild), a round not in it is skipped
     when its outputs exist and rest on exactly what they rest on now (rebuild_keys.py). With `in_use`, an
     output another program holds open does not stop the rebuild: its round's other outputs are written,
     the round and the file are noted there, and the round's key is left old, so the next run writes it."""
@@ -120,10 +120,13 @@ def rebuild(plan: Plan, ledger: Ledger, outbox: Path, rounds: list[Round], today
     ledger.settle()  # no thread may run when the outputs' workers fork
     keys = rebuild_keys.load(ledger.home)
     for rnd in _shown(rounds):
-        draft = ledger.approval(rnd.id) is None and documents.is_draft(rnd, day)
+        draft = ledger.approval(rnd.id) is None and is_draft(rnd, day)
         key = rebuild_keys.key(plan, ledger, rnd, draft)
         if stale is not None and rnd.id not in stale and keys.get(rnd.id) == key and _present(plan, outbox, rnd):
             continue
+        from pipeline.reports import documents  # what writes them: a run with nothing to write never needs it
+        from pipeline.workbook import assemble
+
         result = consolidation(plan, ledger, rnd)
         before = dict(keys)
         try:
@@ -166,6 +169,8 @@ def _unit_reports_to_write(plan: Plan, ledger: Ledger, outbox: Path, result: con
                            keys: dict[str, str], *, everything: bool) -> set[str]:
     """A run writes a unit's own report only when what it rests on changed or the file is missing;
     `everything` (a report asked for, an approval) writes them all. `keys` learns the new keys."""
+    from pipeline.reports import documents
+
     rnd = result.round
     now = rebuild_keys.unit_keys(plan, ledger, result, documents.unit_reports(plan, result))
     listed, folders = _Listing(), {level: outbox / rnd.id / name for level, name in locations.UNIT_FOLDERS.items()}

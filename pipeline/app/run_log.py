@@ -11,17 +11,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import __version__
 from pipeline.core import locations
 from pipeline.core.atomic import write_text
+from pipeline.core.errors import NOT_PROCESSED
 from pipeline.core.locations import Paths
 from pipeline.core.sender_text import printable
-from pipeline.intake.answer import NOT_PROCESSED, Outcome
 from pipeline.intake.inbox import Passed
 from pipeline.ledger.schema import HELD, REJECTED
 from pipeline.outputs.round_status import RoundStatus, summary_lines
 from pipeline.plan.model import Plan
+
+if TYPE_CHECKING:  # what answers the files is imported by a run that finds some
+    from pipeline.intake.answer import Outcome
 
 
 @dataclass

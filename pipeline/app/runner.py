@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.app import plan_cache
 from pipeline.app.rebuild import progress_bar, rebuild, refresh_status_page, rounds_read, rounds_to_rebuild
@@ -16,19 +17,18 @@ from pipeline.core.config import Contact
 from pipeline.core.errors import is_storage_error
 from pipeline.core.locations import Paths
 from pipeline.core.sender_text import printable
-from pipeline.intake import inbox, worker
-from pipeline.intake.answer import Intake, read_all, take
-from pipeline.intake.isolation import Limits, WorkerPool, start_early
-from pipeline.intake.pending_copies import PendingCopies
+from pipeline.intake import inbox
 from pipeline.ledger import safekeeping
 from pipeline.ledger.lock import LOCK_WAIT_SECONDS, exclusive, exclusive_inbox
 from pipeline.ledger.store import Ledger
-from pipeline.ledger.template_key import template_key
-from pipeline.mail.fetch import server_moments
 from pipeline.outputs.round_status import open_rounds, round_status
 from pipeline.plan.loader import DEFAULT_PLAN_DIR
 from pipeline.plan.model import Plan
 from pipeline.validation.book import RuleBook
+
+if TYPE_CHECKING:
+    from pipeline.intake.answer import Intake
+    from pipeline.intake.isolation import Limits
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
     """`plan`: the plan of `plan_dir` when the caller has loaded it already (the command line has)."""
     waiting = inbox.waiting(paths.inbox)
     if waiting:
+        # What reads and answers files is imported only by a run that finds some (a third of a second
+        # of start-up otherwise).
+        from pipeline.intake.isolation import start_early
+
         start_early()  # the readers' fork server imports their code while the plan is loaded
     plan = plan if plan is not None else plan_cache.load(plan_dir, paths.ledger)
     rules = RuleBook.load(plan_dir)
@@ -64,12 +68,7 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
             check_writable(paths)
             safekeeping.backup(ledger)
             logs.mkdir(parents=True, exist_ok=True)
-        with WorkerPool(setup=worker.setup, setup_args=(plan, rules), limits=limits or Limits(),
-                        stderr=logs / locations.WORKER_LOG) as pool:
-            intake = Intake(paths, plan, rules, ledger, pool, today, contact or Contact(),
-                            server_moments(paths.home / locations.MAIL_FETCHED_STATE),
-                            template_key(paths.ledger, paths.home), PendingCopies(pool))
-            _answer_inbox(files, intake, report)
+            _answer_inbox(files, paths, plan, rules, ledger, today, contact or Contact(), limits, report)
         inbox.prune_empty_folders(paths.inbox)
         stale = ledger.stale_rounds()
         # Open rounds are rebuilt too: their reports turn from draft to final as the deadline nears.
@@ -92,11 +91,29 @@ def run(paths: Paths, plan_dir: Path = DEFAULT_PLAN_DIR, today: date | None = No
     return report
 
 
-def _answer_inbox(files: list[Path], intake: Intake, report: RunReport) -> None:
-    """Every inbox file answered once, in order, read ahead in parallel; one the system cannot read
-    now (still being copied, locked) stays for the next run and is named."""
-    if not files:  # no bar to show, and tqdm not imported
-        return
+def _answer_inbox(files: list[Path], paths: Paths, plan: Plan, rules: RuleBook, ledger: Ledger, today: date | None,
+                  contact: Contact, limits: Limits | None, report: RunReport) -> None:
+    """Every inbox file answered once, in order, read ahead in parallel by isolated workers."""
+    from pipeline.intake import worker
+    from pipeline.intake.answer import Intake
+    from pipeline.intake.isolation import Limits, WorkerPool
+    from pipeline.intake.pending_copies import PendingCopies
+    from pipeline.ledger.template_key import template_key
+    from pipeline.mail.fetch import server_moments
+
+    with WorkerPool(setup=worker.setup, setup_args=(plan, rules), limits=limits or Limits(),
+                    stderr=paths.outbox / locations.LOG_FOLDER / locations.WORKER_LOG) as pool:
+        intake = Intake(paths, plan, rules, ledger, pool, today, contact,
+                        server_moments(paths.home / locations.MAIL_FETCHED_STATE),
+                        template_key(paths.ledger, paths.home), PendingCopies(pool))
+        _answer_each(files, intake, report)
+
+
+def _answer_each(files: list[Path], intake: Intake, report: RunReport) -> None:
+    """Every file answered once, in order; one the system cannot read now (still being copied, locked)
+    stays for the next run and is named."""
+    from pipeline.intake.answer import read_all, take
+
     progress = progress_bar(total=len(files), desc="Đọc tệp", unit="tệp", disable=None if len(files) > 1 else True)
     for path, incoming, examined in read_all(files, intake):
         progress.update()

@@ -3,7 +3,6 @@ the reply drafts once asked to. What is printed is Vietnamese; the work is in fe
 
 from __future__ import annotations
 
-import smtplib
 from collections.abc import Callable
 
 from pipeline.core import locations
@@ -12,7 +11,6 @@ from pipeline.core.errors import UsageError
 from pipeline.core.locations import Paths
 from pipeline.core.sender_text import printable
 from pipeline.ledger.lock import exclusive, exclusive_inbox
-from pipeline.mail import fetch, send
 
 
 def require_mailbox(config: Config) -> None:
@@ -23,6 +21,8 @@ def require_mailbox(config: Config) -> None:
 
 def fetch_and_tell(config: Config, paths: Paths, wait: float) -> bool:
     """Fetch into the inbox and say what came; False when the connection failed midway."""
+    from pipeline.mail import fetch  # imported by the commands that fetch: a run without mail starts sooner
+
     require_mailbox(config)
     secret = fetch.password(config.mail)
     paths.inbox.mkdir(parents=True, exist_ok=True)
@@ -49,6 +49,10 @@ def fetch_and_tell(config: Config, paths: Paths, wait: float) -> bool:
 
 def send_and_tell(config: Config, paths: Paths, ask: Ask, wait: float, unverified: bool = False) -> bool:
     """List the unsent reply drafts, ask, send; False when some could not be sent."""
+    import smtplib
+
+    from pipeline.mail import fetch, send
+
     if not config.mail.send_replies:
         print("Gửi thư trả lời đang tắt ([mail] send_replies = false trong config.toml): các thư nháp nằm trong "
               f"{paths.outbox} (…_thu-tra-loi.eml); mở bằng chương trình thư để kiểm tra và gửi.")

@@ -1,7 +1,11 @@
-"""The few exceptions that stop a run. Bad data never raises: it becomes a finding."""
+"""The few exceptions that stop a run. Bad data never raises: it becomes a finding (as does a file our own
+code fails on)."""
 
 import errno
 import sqlite3
+
+# The finding of a file an internal error stopped: the run answers it so and goes on.
+NOT_PROCESSED = "file-not-processed"
 
 
 class PipelineError(Exception):

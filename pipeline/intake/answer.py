@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
 from pipeline.core.config import Contact
-from pipeline.core.errors import is_storage_error
+from pipeline.core.errors import NOT_PROCESSED, is_storage_error
 from pipeline.core.findings import Finding, has_errors
 from pipeline.core.locations import Paths
 from pipeline.core.sender_text import printable
@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 
 # Finding codes for a worker that did not return, by Failure.kind.
 FAILURE_CODES = {"memory": "file-too-demanding", "timeout": "file-too-demanding"}
-NOT_PROCESSED = "file-not-processed"
 
 
 @dataclass

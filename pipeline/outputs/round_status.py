@@ -14,6 +14,12 @@ from pipeline.plan.new_phase import phase_span
 WHOLE_LISTS = "danh sách đủ ở trang tình hình báo cáo index.html"  # where a list the summary cuts short is whole
 # A round stays on the summary this long after the province's deadline (the update may follow).
 SHOWN_AFTER_DEADLINE = timedelta(days=60)
+# A round's reports are drafts ("DỰ THẢO") until this many days before the province's deadline.
+FINAL_BEFORE_DEADLINE = timedelta(days=5)
+
+
+def is_draft(rnd: Round, today: date) -> bool:
+    return today < rnd.province_deadline - FINAL_BEFORE_DEADLINE
 
 
 @dataclass

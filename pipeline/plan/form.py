@@ -9,8 +9,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from xlsxwriter.utility import quote_sheetname, xl_cell_to_rowcol, xl_rowcol_to_cell
-
 from pipeline.plan import activities, adhoc
 from pipeline.plan.model import Plan, Round
 
@@ -76,12 +74,16 @@ def field_name(subject: str, measure: str) -> str:
 def reference(sheet: str, cell: str) -> str:
     """Where a defined name points, as a formula writes it: ('Chỉ tiêu', 'F6') -> "'Chỉ tiêu'!$F$6"
     (intake's parse_reference reads it back)."""
+    from xlsxwriter.utility import quote_sheetname  # on first use: a run with nothing new never needs it
+
     return f"{quote_sheetname(sheet)}!{absolute(cell)}"
 
 
 @functools.lru_cache(maxsize=1 << 14)
 def absolute(cell: str) -> str:
     """'F6' -> '$F$6'."""
+    from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+
     return xl_rowcol_to_cell(*xl_cell_to_rowcol(cell), True, True)
 
 

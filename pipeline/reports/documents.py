@@ -12,7 +12,7 @@ import functools
 import importlib
 import tempfile
 from collections.abc import Callable, Collection
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,7 @@ from pipeline.core.atomic import write_text
 from pipeline.core.errors import OutputInUse
 from pipeline.figures.consolidate import Consolidation
 from pipeline.plan.areas import for_round
-from pipeline.plan.model import Plan, Round, Unit
+from pipeline.plan.model import Plan, Unit
 from pipeline.reports.adhoc import adhoc_context
 from pipeline.reports.district import district_context
 from pipeline.reports.phase import phase_context
@@ -30,14 +30,6 @@ from pipeline.workbook import assemble
 
 if TYPE_CHECKING:
     import jinja2
-
-# Reports are drafts ("DỰ THẢO") until this many days before the province's deadline.
-FINAL_BEFORE_DEADLINE = timedelta(days=5)
-
-
-def is_draft(rnd: Round, today: date) -> bool:
-    return today < rnd.province_deadline - FINAL_BEFORE_DEADLINE
-
 
 # -- writing ---------------------------------------------------------------------------------------
 
