@@ -20,7 +20,7 @@ from pathlib import Path
 from pipeline.core.atomic import write_bytes
 from pipeline.core.errors import PipelineError
 from pipeline.ledger.template_key import existing_key
-from pipeline.outputs.rebuild_keys import program_digest
+from pipeline.outputs.rebuild_keys import plan_digest, program_digest
 from pipeline.plan.loader import load_plan
 from pipeline.plan.model import Plan
 
@@ -61,6 +61,7 @@ def keep(plan_dir: Path, ledger: Path) -> None:
         return
     if _made_from(Path(plan_dir)) != made_from:  # edited while it was read: kept next time
         return
+    plan_digest(plan)  # kept with it: every run's output keys rest on it
     payload = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
     try:
         write_bytes(path, MAGIC + _seal(key, made_from, payload) + made_from + payload)

@@ -64,14 +64,12 @@ def _files_by_unit(result: Consolidation) -> dict[str | None, list]:
     return files
 
 
-
-
 def page_key(plan: Plan, ledger: Ledger, today: date, passed: list[tuple[str, str]]) -> str:
     """What the status page shows: every file and its status, the approvals, the day (days left), the
     inbox entries not taken. A run that changes none of them leaves the page as it is."""
     files = [(r.id, r.status) for r in ledger.records()]
     approvals = [ledger.approval(r.id) for r in plan.all_rounds]
-    return _digest([program_digest(), _plan(plan), files, approvals, today, passed])
+    return _digest([program_digest(), plan_digest(plan), files, approvals, today, passed])
 
 
 def area_page_keys(plan: Plan, ledger: Ledger, rounds: list[Round]) -> dict[str, str]:
@@ -84,7 +82,7 @@ def area_page_keys(plan: Plan, ledger: Ledger, rounds: list[Round]) -> dict[str,
     for record in ledger.records():  # every record, as page_key lists them: one listing for both
         files.setdefault((record.round, record.unit), []).append((record.id, record.status))
     for rnd in rounds:
-        basis = _digest([program_digest(), _plan(plan), rnd.id, ledger.approval(rnd.id)])
+        basis = _digest([program_digest(), plan_digest(plan), rnd.id, ledger.approval(rnd.id)])
         for area in areas.for_round(plan, rnd):
             members = areas.reporting(plan, rnd, area)
             if members:  # an area none of whose units is in the round has no page in it
@@ -107,11 +105,12 @@ def area_entry(round_id: str, area: str) -> str:
 def _basis(plan: Plan, ledger: Ledger, rnd: Round) -> str:
     """What every output of a round rests on besides its files: the program, the plan, the approvals."""
     through = plan.rounds_through(rnd.id) if rnd.regular else (rnd,)
-    return _digest([program_digest(), _plan(plan), [ledger.approval(r.id) for r in through]])
+    return _digest([program_digest(), plan_digest(plan), [ledger.approval(r.id) for r in through]])
 
 
-def _plan(plan: Plan) -> str:
-    return plan.derived((_plan,), lambda: hashlib.sha256(repr(plan).encode("utf-8")).hexdigest())
+def plan_digest(plan: Plan) -> str:
+    """What the plan holds, as one hash (its repr: 60 ms at national scale, kept with the plan)."""
+    return plan.derived((plan_digest,), lambda: hashlib.sha256(repr(plan).encode("utf-8")).hexdigest())
 
 
 def _digest(parts: list) -> str:
