@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 import zipfile
+import zlib
 from datetime import datetime
 
 import pytest
@@ -85,3 +86,25 @@ def test_rows_put_at_once_are_the_bytes_xlsxwriter_writes(default_row):
         assert ours[name] == theirs[name], name
     sheet = ours["xl/worksheets/sheet1.xml"].decode()
     assert 'spans="' in sheet and '<row r="71"' in sheet and "Ghi chú" in ours["xl/comments1.xml"].decode()
+
+
+
+def test_a_workbook_zipped_fastest_holds_the_same_parts_each_deflated_at_zlibs_fastest_level():
+    def written(fastest_zip: bool) -> dict[str, tuple[bytes, int]]:
+        target = io.BytesIO()
+        wb = xlsx.Workbook(target, {"in_memory": True, "strings_to_formulas": False}, fastest_zip=fastest_zip)
+        wb.set_properties({"created": datetime(2024, 9, 5)})
+        ws, style = wb.add_worksheet("Trang"), wb.add_format({"border": 1})
+        for row in range(300):
+            ws.put_row(row, 0, [_shown(VALUES[(row + col) % len(VALUES)]) for col in range(8)], [style] * 8)
+        wb.close()
+        with zipfile.ZipFile(io.BytesIO(target.getvalue())) as archive:
+            assert archive.testzip() is None
+            return {info.filename: (archive.read(info), info.compress_size) for info in archive.infolist()}
+
+    fastest, default = written(True), written(False)
+    assert {name: data for name, (data, _) in fastest.items()} == {name: data for name, (data, _) in default.items()}
+    for name, (data, size) in fastest.items():
+        deflate = zlib.compressobj(1, zlib.DEFLATED, -15)
+        assert size == len(deflate.compress(data) + deflate.flush()), name
+    assert fastest["xl/worksheets/sheet1.xml"][1] > default["xl/worksheets/sheet1.xml"][1]  # zlib's default: smaller

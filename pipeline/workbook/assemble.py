@@ -85,6 +85,7 @@ def _write(plan: Plan, result: Consolidation, path: Path, *, annex_line: str = "
             "strings_to_numbers": False,
             "in_memory": True,  # no temporary file per part: 34 area workbooks of 20 parts in a national run
         },
+        fastest_zip=True,
     )
     rnd = result.round
     beside = f"../{rnd.id}/" if phase else ""  # the phase's folder is beside the round's
