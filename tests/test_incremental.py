@@ -92,8 +92,9 @@ def test_a_rerun_with_nothing_new_writes_nothing_and_one_file_rewrites_only_its_
 # What only a run that reads files or writes outputs needs: each of these costs a run that finds nothing
 # new some of its start-up, most of the time it takes (rerun target: 1 s at national scale).
 READERS_AND_WRITERS = ("pipeline.intake.answer", "pipeline.intake.worker", "pipeline.intake.marking",
-                       "pipeline.reports.documents", "pipeline.workbook", "pipeline.mail", "xlsxwriter", "urllib.request",
-                       "smtplib", "imaplib", "docx", "docxtpl", "jinja2", "openpyxl", "python_calamine")
+                       "pipeline.reports.documents", "pipeline.workbook", "pipeline.mail", "xlsxwriter",
+                       "urllib.request", "smtplib", "imaplib", "docx", "docxtpl", "jinja2", "openpyxl",
+                       "python_calamine")
 
 
 def test_a_run_that_finds_nothing_new_loads_neither_the_readers_nor_the_writers(tmp_path, plan):
