@@ -21,13 +21,12 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline.core import xlsx
-from pipeline.core.office_package import xlsxwriter_package
+from pipeline.core.office_package import xlsxwriter_package, xml_text
 from pipeline.templates.layout import Layout, workbook_options
 
 # XlsxWriter keeps a string whole up to half its limit without measuring it in UTF-16 units.
@@ -185,16 +184,16 @@ class Model:
         if (sheet, method, kwargs) != (theirs[0], theirs[1], theirs[3]) or len(args) != len(theirs[2]):
             return None
         if method == "set_footer" and len(args) == 1 and isinstance(args[0], str) and sheet in self.sheet_parts:
-            return (self.sheet_parts[sheet], f"<oddFooter>{escape(theirs[2][0])}</oddFooter>",
-                    f"<oddFooter>{escape(args[0])}</oddFooter>")
+            return (self.sheet_parts[sheet], f"<oddFooter>{xml_text(theirs[2][0])}</oddFooter>",
+                    f"<oddFooter>{xml_text(args[0])}</oddFooter>")
         if method == "set_properties" and sheet == "" and len(args) == 1:
             mine_properties, theirs_properties = dict(args[0]), dict(theirs[2][0])
             title, their_title = mine_properties.pop("title", None), theirs_properties.pop("title", None)
             if mine_properties != theirs_properties or not isinstance(title, str) \
                     or not isinstance(their_title, str):
                 return None
-            return ("docProps/core.xml", f"<dc:title>{escape(their_title)}</dc:title>",
-                    f"<dc:title>{escape(title)}</dc:title>")
+            return ("docProps/core.xml", f"<dc:title>{xml_text(their_title)}</dc:title>",
+                    f"<dc:title>{xml_text(title)}</dc:title>")
         at, their_at = _value_at(mine), _value_at(theirs)
         if at is None or their_at is None or at[:2] != their_at[:2] or sheet not in self.sheet_parts:
             return None
